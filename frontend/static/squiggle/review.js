@@ -1,0 +1,195 @@
+// The review page: viewed marks, lazy files, context expansion, gray hunks, keyboard, live progress.
+(function () {
+  "use strict";
+  const root = document.getElementById("review");
+  if (!root) return;
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // ---- viewed marks -------------------------------------------------------------------------
+  function updateViewedCount() {
+    document.getElementById("viewed-count").textContent =
+      document.querySelectorAll("section.file.viewed").length;
+  }
+
+  async function setViewed(section, viewed) {
+    const box = section.querySelector(".viewed-toggle");
+    const response = await fetch(section.dataset.viewedUrl, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify({viewed: viewed}),
+      credentials: "same-origin",
+    });
+    if (!response.ok) { box.checked = !viewed; return; }
+    box.checked = viewed;
+    section.classList.toggle("viewed", viewed);
+    const item = document.querySelector(`.file-list li[data-file="${section.dataset.file}"]`);
+    if (item) item.classList.toggle("viewed", viewed);
+    updateViewedCount();
+  }
+
+  root.addEventListener("change", (event) => {
+    if (event.target.classList.contains("viewed-toggle")) {
+      setViewed(event.target.closest("section.file"), event.target.checked);
+    }
+  });
+
+  // ---- lazy files ---------------------------------------------------------------------------
+  async function loadFile(section) {
+    if (!section.dataset.src || section.dataset.loading) return;
+    section.dataset.loading = "1";
+    const response = await fetch(section.dataset.src, {credentials: "same-origin"});
+    const body = section.querySelector(".file-body");
+    body.innerHTML = response.ok ? await response.text()
+      : `<p class="error">Could not load this file (${response.status}).</p>`;
+    delete section.dataset.src;
+    applyShowAll();
+  }
+
+  const lazy = Array.from(document.querySelectorAll("section.file[data-src]"));
+  if ("IntersectionObserver" in window) {
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) { observer.unobserve(entry.target); loadFile(entry.target); }
+      }
+    }, {rootMargin: "1500px 0px"});
+    lazy.forEach((section) => observer.observe(section));
+  } else {
+    lazy.forEach(loadFile);
+  }
+
+  // ---- context expansion --------------------------------------------------------------------
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.expand");
+    if (!button) return;
+    const section = button.closest("section.file");
+    const params = new URLSearchParams({first: button.dataset.first, last: button.dataset.last,
+                                        offset: button.dataset.offset});
+    const response = await fetch(`${section.dataset.contextUrl}?${params}`, {credentials: "same-origin"});
+    if (!response.ok) { button.textContent = "could not load context"; return; }
+    const tbody = document.createElement("tbody");
+    tbody.className = "expanded-context";
+    tbody.innerHTML = await response.text();
+    button.closest("tbody").replaceWith(tbody);
+  });
+
+  // ---- gray hunks ---------------------------------------------------------------------------
+  const showAll = document.getElementById("show-all");
+  const showAllKey = `squiggle-show-all-${root.dataset.changeSet}`;
+  function applyShowAll() { document.body.classList.toggle("show-all", showAll.checked); }
+  showAll.checked = localStorage.getItem(showAllKey) === "1";
+  applyShowAll();
+  showAll.addEventListener("change", () => {
+    localStorage.setItem(showAllKey, showAll.checked ? "1" : "0");
+    applyShowAll();
+  });
+  root.addEventListener("click", (event) => {
+    const header = event.target.closest("tbody.tier-gray tr.hunk-header");
+    if (header) header.closest("tbody").classList.toggle("expanded");
+  });
+
+  // ---- finding cards ------------------------------------------------------------------------
+  function showCard(squiggle) {
+    const card = document.getElementById(`finding-${squiggle.dataset.finding}`);
+    if (!card) return;
+    const rect = squiggle.getBoundingClientRect();
+    card.hidden = false;
+    card.style.top = `${window.scrollY + rect.bottom + 4}px`;
+    card.style.left = `${Math.max(8, window.scrollX + rect.left - 20)}px`;
+  }
+  function hideCards() { document.querySelectorAll(".finding-card").forEach((c) => { c.hidden = true; }); }
+  root.addEventListener("mouseover", (e) => { const s = e.target.closest(".squiggle"); if (s) showCard(s); });
+  root.addEventListener("mouseout", (e) => { if (e.target.closest(".squiggle")) hideCards(); });
+  root.addEventListener("focusin", (e) => { const s = e.target.closest(".squiggle"); if (s) showCard(s); });
+  root.addEventListener("focusout", hideCards);
+
+  // ---- keyboard navigation ------------------------------------------------------------------
+  let current = null;
+  function focusElement(element) {
+    if (!element) return;
+    if (current) current.classList.remove("current");
+    current = element;
+    current.classList.add("current");
+    current.scrollIntoView({block: "start"});
+    const section = current.closest("section.file") || current;
+    loadFile(section);
+  }
+  function currentFile() {
+    if (current) return current.closest("section.file");
+    return Array.from(document.querySelectorAll("section.file")).find(
+      (s) => s.getBoundingClientRect().bottom > 60) || null;
+  }
+  function step(selector, delta) {
+    const items = Array.from(document.querySelectorAll(selector));
+    if (!items.length) return;
+    let index = current ? items.indexOf(current.matches(selector) ? current : current.closest(selector)) : -1;
+    if (index === -1 && current) {
+      // From a file to its hunks (or back): nearest item after the current position.
+      const top = current.getBoundingClientRect().top;
+      index = items.findIndex((el) => el.getBoundingClientRect().top > top) - (delta > 0 ? 1 : 0);
+    }
+    focusElement(items[Math.min(items.length - 1, Math.max(0, index + delta))]);
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select")) return;
+    switch (event.key) {
+      case "j": step("tbody.hunk", 1); break;
+      case "k": step("tbody.hunk", -1); break;
+      case "n": step("section.file", 1); break;
+      case "p": step("section.file", -1); break;
+      case "g": step("tbody.hunk.tier-key", 1); break;
+      case "v": {
+        const section = currentFile();
+        if (section) setViewed(section, !section.classList.contains("viewed"));
+        break;
+      }
+      case "e":
+        if (current && current.matches("tbody.tier-gray")) current.classList.toggle("expanded");
+        break;
+      case "?": document.getElementById("help").showModal(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+  document.getElementById("help-button").addEventListener("click",
+    () => document.getElementById("help").showModal());
+  document.getElementById("revision-select").addEventListener("change",
+    (event) => { window.location = event.target.value; });
+
+  // ---- live analysis progress ---------------------------------------------------------------
+  const status = document.getElementById("job-status");
+  let finished = ["done", "failed"].includes(root.dataset.jobState);
+  function showJob(data) {
+    const job = data.job;
+    if (!job) return;
+    status.className = `state state-${job.state}`;
+    if (job.state === "done") {
+      status.innerHTML = finished ? "" : 'analysis done — <a href="">reload</a> to see it';
+    } else if (job.state === "failed") {
+      status.textContent = `analysis failed: ${job.error}`;
+    } else {
+      status.textContent = `analysis ${job.state}${job.stage ? ": " + job.stage : ""} ` +
+        `(${Math.round(job.progress * 100)}%)`;
+    }
+    finished = finished || ["done", "failed"].includes(job.state);
+  }
+  if (!finished) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    try {
+      const socket = new WebSocket(`${scheme}://${location.host}/ws/reviews/${root.dataset.changeSet}/`);
+      socket.onmessage = (event) => showJob(JSON.parse(event.data));
+    } catch (error) { /* polling below still reports progress */ }
+    // Polling covers set-ups whose worker cannot reach this process's channel layer.
+    const poll = setInterval(async () => {
+      if (finished) { clearInterval(poll); return; }
+      const response = await fetch(root.dataset.statusUrl, {credentials: "same-origin"});
+      if (response.ok) showJob(await response.json());
+    }, 3000);
+  }
+})();

@@ -1,0 +1,1 @@
+"""A tiny shop: the demo repository Squiggle reviews on first start."""

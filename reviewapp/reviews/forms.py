@@ -1,0 +1,85 @@
+"""Forms for submitting a diff, as a new review or as a new revision."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Repository
+from .services import DiffInput
+
+
+class DiffSourceForm(forms.Form):
+    """One of: pasted text, an uploaded file, or a local git repository and range."""
+
+    diff = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+                           required=False, strip=False, label="Paste a unified diff")
+    diff_file = forms.FileField(required=False, label="or upload a .diff / .patch file")
+    repo_dir = forms.CharField(required=False, label="or a local git repository",
+                               widget=forms.TextInput(attrs={"placeholder": "/path/to/repo"}))
+    range_spec = forms.CharField(required=False, label="range",
+                                 widget=forms.TextInput(attrs={"placeholder": "A..B (empty: working tree vs HEAD)"}))
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict:
+        data = super().clean()
+        given = [bool(data.get("diff", "").strip()), bool(data.get("diff_file")),
+                 bool(data.get("repo_dir", "").strip())]
+        if sum(given) == 0:
+            raise forms.ValidationError("Give a diff: paste it, upload a file, or name a local git repository.")
+        if sum(given) > 1:
+            raise forms.ValidationError("Give only one of: pasted diff, uploaded file, git repository.")
+        if data.get("repo_dir") and not (self.user and self.user.is_staff):
+            raise forms.ValidationError("Only staff may read local git repositories on the server.")
+        return data
+
+    def diff_input(self) -> DiffInput:
+        data = self.cleaned_data
+        if data.get("repo_dir"):
+            return DiffInput(repo_dir=data["repo_dir"].strip(),
+                             range_spec=data.get("range_spec", "").strip() or None)
+        if data.get("diff_file"):
+            return DiffInput(diff=data["diff_file"].read())
+        # Browsers send CRLF from a textarea; the parser accepts both, keep what was pasted.
+        return DiffInput(diff=data["diff"].encode("utf-8", "surrogateescape"))
+
+
+class NewReviewForm(DiffSourceForm):
+    title = forms.CharField(max_length=300)
+    repository = forms.ModelChoiceField(queryset=Repository.objects.none(), required=False,
+                                        empty_label="(new local repository)")
+    new_repository = forms.CharField(max_length=200, required=False,
+                                     label="new repository name")
+
+    field_order = ["title", "repository", "new_repository", "diff", "diff_file", "repo_dir",
+                   "range_spec"]
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["repository"].queryset = Repository.objects.visible_to(user)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        name = data.get("new_repository", "").strip()
+        if not data.get("repository") and not name:
+            raise forms.ValidationError("Choose a repository or name a new one.")
+        taken = Repository.objects.filter(provider=Repository.LOCAL, full_name=name).exclude(
+            pk__in=Repository.objects.visible_to(self.user)
+        )
+        if name and not data.get("repository") and taken.exists():
+            raise forms.ValidationError("That repository name is taken.")
+        return data
+
+    def target_repository(self) -> Repository:
+        """The chosen repository, or a new local one with the submitter as member."""
+        chosen = self.cleaned_data.get("repository")
+        if chosen:
+            return chosen
+        repository, created = Repository.objects.get_or_create(
+            provider=Repository.LOCAL, full_name=self.cleaned_data["new_repository"].strip()
+        )
+        if created:
+            repository.members.add(self.user)
+        return repository

@@ -1,0 +1,76 @@
+"""`manage.py review`: a guided review of a diff on the command line (no database needed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reviewapp.ingest.errors import IngestError
+from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.ingest.parser import parse_diff
+from reviewapp.pipeline import ReviewResult, review_diff
+from reviewapp.reviews.services import ingest_limits
+
+
+class Command(BaseCommand):
+    help = "Review a diff: files in review order with reasons, hunk tiers, findings."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--diff", help="a unified diff file, or - for standard input")
+        parser.add_argument("--repo", help="a local git repository")
+        parser.add_argument("--range", dest="range_spec",
+                            help="A..B in --repo (default: working tree vs HEAD)")
+        parser.add_argument("--json", dest="as_json", action="store_true",
+                            help="print the review JSON")
+
+    def handle(self, *args, diff: str | None, repo: str | None, range_spec: str | None,
+               as_json: bool, **options) -> None:
+        if bool(diff) == bool(repo):
+            raise CommandError("give exactly one of --diff FILE|- or --repo DIR")
+        try:
+            if repo:
+                parsed = diff_from_git(repo, range_spec, limits=ingest_limits())
+            else:
+                parsed = parse_diff(self._read(diff), limits=ingest_limits())
+        except IngestError as exc:
+            raise CommandError(str(exc)) from None
+        result = review_diff(parsed)
+        if as_json:
+            self.stdout.write(_dumps(result.to_json()))
+        else:
+            self.stdout.write(summary(result))
+
+    @staticmethod
+    def _read(path: str) -> bytes:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def summary(result: ReviewResult) -> str:
+    """A readable terminal summary: one line per file, then findings."""
+    lines = []
+    for item in result.ordered:
+        parsed = result.diff.files[item.index]
+        tiers = [result.verdicts[(item.index, h)].tier
+                 for h in range(len(parsed.hunks)) if (item.index, h) in result.verdicts]
+        tier_note = ""
+        if tiers:
+            tier_note = f"  [{tiers.count('key')} key, {tiers.count('gray')} gray]"
+        lines.append(f"{item.order + 1:>3}. {parsed.path}  +{parsed.added_count} "
+                     f"-{parsed.removed_count}  {parsed.status}{tier_note}")
+        lines.append(f"     {item.reason}")
+    for index, finding in result.findings:
+        lines.append(f"  ! {result.diff.files[index].path}:{finding.line}  {finding.kind} "
+                     f"({finding.probability:.0%}, {finding.severity}): {finding.message}")
+    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""Repositories, change sets and their revisions, down to hunks and findings."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class RepositoryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RepositoryQuerySet:
+        """Repositories the user is a member of, directly or through a group."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(members=user) | models.Q(member_groups__in=user.groups.all())
+        ).distinct()
+
+
+class Repository(models.Model):
+    LOCAL = "local"
+    GITHUB = "github"
+    PROVIDERS = [(LOCAL, "Local"), (GITHUB, "GitHub")]
+
+    provider = models.CharField(max_length=20, choices=PROVIDERS, default=LOCAL)
+    full_name = models.CharField(max_length=200, help_text="owner/name, or a label for local ones")
+    local_path = models.CharField(max_length=1000, blank=True)
+    webhook_secret = models.CharField(max_length=200, blank=True)
+    installation_id = models.BigIntegerField(null=True, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="squiggle_repositories"
+    )
+    member_groups = models.ManyToManyField("auth.Group", blank=True, related_name="repositories")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RepositoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "full_name"], name="unique_repository")
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class ChangeSetQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ChangeSetQuerySet:
+        return self.filter(repository__in=Repository.objects.visible_to(user))
+
+
+class ChangeSet(models.Model):
+    """A pull request or a local review; it gathers successive revisions."""
+
+    LOCAL = "local"
+    PULL_REQUEST = "pull_request"
+    KINDS = [(LOCAL, "Local review"), (PULL_REQUEST, "Pull request")]
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="change_sets")
+    kind = models.CharField(max_length=20, choices=KINDS, default=LOCAL)
+    number = models.IntegerField(null=True, blank=True, help_text="pull request number")
+    title = models.CharField(max_length=300)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChangeSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:change_set", args=[self.pk])
+
+    def latest_revision(self) -> Revision | None:
+        return self.revisions.order_by("-number").first()
+
+
+class Revision(models.Model):
+    PASTE = "paste"
+    UPLOAD = "upload"
+    GIT = "git"
+    GITHUB = "github"
+    SOURCES = [(PASTE, "Pasted diff"), (UPLOAD, "Uploaded diff"), (GIT, "Local git"),
+               (GITHUB, "GitHub")]
+
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    base_sha = models.CharField(max_length=64, blank=True)
+    head_sha = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=20, choices=SOURCES, default=PASTE)
+    raw_diff = models.TextField()
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["change_set", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["change_set", "number"], name="unique_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_set} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:revision", args=[self.change_set_id, self.number])
+
+    @property
+    def state(self) -> str:
+        job = self.jobs.order_by("-created_at").first()
+        return job.state if job else AnalysisJob.DONE
+
+
+class FileChange(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=1000)
+    old_path = models.CharField(max_length=1000)
+    status = models.CharField(max_length=20)
+    is_binary = models.BooleanField(default=False)
+    old_mode = models.CharField(max_length=10, blank=True)
+    new_mode = models.CharField(max_length=10, blank=True)
+    similarity = models.IntegerField(null=True, blank=True)
+    language = models.CharField(max_length=60, blank=True)
+    order = models.IntegerField(default=0)
+    order_reason = models.CharField(max_length=300, blank=True)
+    role = models.CharField(max_length=30, blank=True)
+    group = models.IntegerField(default=0)
+    is_generated = models.BooleanField(default=False, help_text="generated or vendored")
+    added = models.IntegerField(default=0)
+    removed = models.IntegerField(default=0)
+    # Identifies the file's change; a viewed mark survives a new revision while this is equal.
+    content_hash = models.CharField(max_length=64)
+    old_content = models.TextField(null=True, blank=True)
+    new_content = models.TextField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["revision", "order"]
+        indexes = [models.Index(fields=["revision", "order"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def mode_changed(self) -> bool:
+        return bool(self.old_mode and self.new_mode and self.old_mode != self.new_mode)
+
+    @property
+    def line_count(self) -> int:
+        return self.added + self.removed
+
+    @staticmethod
+    def hash_change(path: str, old_path: str, status: str, hunk_texts: list[str],
+                    new_content: str | None, new_mode: str | None) -> str:
+        """A digest of what the change does to one file, independent of line numbers."""
+        digest = hashlib.sha256()
+        for part in (path, old_path, status, new_mode or ""):
+            digest.update(part.encode() + b"\0")
+        if new_content is not None:
+            digest.update(b"content\0" + new_content.encode("utf-8", "surrogatepass"))
+        for text in hunk_texts:
+            digest.update(b"hunk\0" + text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+
+class Hunk(models.Model):
+    GRAY = "gray"
+    NORMAL = "normal"
+    KEY = "key"
+    TIERS = [(GRAY, "Gray"), (NORMAL, "Normal"), (KEY, "Key")]
+
+    file = models.ForeignKey(FileChange, on_delete=models.CASCADE, related_name="hunks")
+    index = models.IntegerField()
+    old_start = models.IntegerField()
+    old_lines = models.IntegerField()
+    new_start = models.IntegerField()
+    new_lines = models.IntegerField()
+    section_header = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    importance = models.FloatField(null=True, blank=True)
+    tier = models.CharField(max_length=10, choices=TIERS, default=NORMAL)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["file", "index"]
+        constraints = [models.UniqueConstraint(fields=["file", "index"], name="unique_hunk_index")]
+
+    def __str__(self) -> str:
+        return f"{self.file.path} @@ -{self.old_start},{self.old_lines} +{self.new_start}"
+
+
+class Finding(models.Model):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    ACCEPTED = "accepted"
+    STATES = [(OPEN, "Open"), (DISMISSED, "Dismissed"), (ACCEPTED, "Accepted")]
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="findings")
+    file = models.ForeignKey(FileChange, on_delete=models.CASCADE, related_name="findings")
+    line = models.IntegerField()
+    end_line = models.IntegerField()
+    column = models.IntegerField(default=0)
+    end_column = models.IntegerField(default=0)
+    kind = models.CharField(max_length=60)
+    message = models.TextField()
+    probability = models.FloatField()
+    severity = models.CharField(max_length=20, default="medium")
+    replacement = models.TextField(blank=True)
+    origin = models.CharField(max_length=100, default="bugmodel")
+    state = models.CharField(max_length=20, choices=STATES, default=OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["file", "line", "column"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file", "line", "column", "end_line", "end_column", "kind", "origin"],
+                name="unique_finding_span",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file.path}:{self.line} {self.kind}"
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.file.path, "line": self.line, "end_line": self.end_line,
+            "column": self.column, "end_column": self.end_column, "kind": self.kind,
+            "message": self.message, "probability": round(self.probability, 4),
+            "severity": self.severity, "replacement": self.replacement,
+        }
+
+
+class AnalysisJob(models.Model):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="jobs")
+    state = models.CharField(max_length=20, choices=STATES, default=QUEUED)
+    stage = models.CharField(max_length=60, blank=True)
+    progress = models.FloatField(default=0.0)
+    timings = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} for {self.revision}: {self.state}"
+
+    def as_json(self) -> dict:
+        return {"state": self.state, "stage": self.stage, "progress": round(self.progress, 3),
+                "error": self.error, "timings": self.timings}
+
+
+class FileView(models.Model):
+    """A reviewer's "viewed" mark on a file's change, valid while the change is the same."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="file_views")
+    path = models.CharField(max_length=1000)
+    content_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "change_set", "path"], name="unique_file_view")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed {self.path}"
+
+
+class ReviewVisit(models.Model):
+    """The last revision of a change set a reviewer opened: the base of "since my last review"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="visits")
+    last_revision = models.ForeignKey(Revision, on_delete=models.CASCADE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "change_set"], name="unique_review_visit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.last_revision}"

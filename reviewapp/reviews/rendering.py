@@ -1,0 +1,222 @@
+"""Turning hunks into highlighted rows for the unified and side-by-side views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.utils.html import escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+# Past this many characters a line is shown plain: highlighting minified code is slow and useless.
+MAX_HIGHLIGHT_LINE = 2000
+
+
+@dataclass
+class Row:
+    kind: str  # "ctx", "add", "del", "note"
+    old_no: int | None
+    new_no: int | None
+    html: str
+    findings: list = field(default_factory=list)
+
+
+@dataclass
+class SplitRow:
+    left: Row | None
+    right: Row | None
+
+
+@dataclass
+class Gap:
+    """Unchanged new-side lines [first, last] between hunks; old line = new line + offset."""
+
+    first: int
+    last: int
+    offset: int
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass
+class RenderedHunk:
+    hunk: object  # the Hunk row (tier, reason, importance, ranges)
+    rows: list[Row]
+    gap_before: Gap | None = None
+
+    def split_rows(self) -> list[SplitRow]:
+        """Pair removed and added runs side by side; context rows appear on both sides."""
+        out: list[SplitRow] = []
+        dels: list[Row] = []
+        adds: list[Row] = []
+
+        def flush() -> None:
+            for i in range(max(len(dels), len(adds))):
+                out.append(SplitRow(dels[i] if i < len(dels) else None,
+                                    adds[i] if i < len(adds) else None))
+            dels.clear()
+            adds.clear()
+
+        for row in self.rows:
+            if row.kind == "del":
+                if adds:  # a removal after additions starts a new pairing block
+                    flush()
+                dels.append(row)
+            elif row.kind == "add":
+                adds.append(row)
+            else:
+                flush()
+                out.append(SplitRow(row, row))
+        flush()
+        return out
+
+
+@lru_cache(maxsize=128)
+def lexer_for(language: str) -> Lexer | None:
+    if not language:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False, stripall=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def highlight_lines(lines: list[str], language: str) -> list[str]:
+    """HTML for each line, highlighted together so multi-line tokens keep their colour."""
+    lexer = lexer_for(language)
+    if lexer is None or not lines or any(len(line) > MAX_HIGHLIGHT_LINE for line in lines):
+        return [escape(line) for line in lines]
+    html = highlight("\n".join(lines) + "\n", lexer, _FORMATTER)
+    out = html.split("\n")
+    if len(out) < len(lines):  # a lexer that ate newlines: fall back to plain text
+        return [escape(line) for line in lines]
+    return out[: len(lines)]
+
+
+def parse_hunk_text(text: str, old_start: int, new_start: int) -> list[tuple[str, int | None,
+                                                                             int | None, str]]:
+    """(kind, old line, new line, text) for each body line of a stored hunk."""
+    out = []
+    old_no, new_no = old_start, new_start
+    for raw in text.split("\n"):
+        if not raw:
+            continue
+        marker, body = raw[0], raw[1:]
+        if marker == "+":
+            out.append(("add", None, new_no, body))
+            new_no += 1
+        elif marker == "-":
+            out.append(("del", old_no, None, body))
+            old_no += 1
+        elif marker == "\\":
+            out.append(("note", None, None, raw))
+        else:
+            out.append(("ctx", old_no, new_no, body))
+            old_no += 1
+            new_no += 1
+    return out
+
+
+def _underline(text: str, line_no: int, findings: list, language: str) -> str:
+    """Highlight a line with the findings' column spans wrapped in squiggles."""
+    spans = []
+    for finding in findings:
+        start = finding.column if finding.line == line_no else 0
+        end = finding.end_column if finding.end_line == line_no else len(text)
+        start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+        spans.append((start, max(end, start + 1) if text else start, finding))
+    spans.sort(key=lambda item: item[0])
+    html, cursor = [], 0
+    for start, end, finding in spans:
+        if start < cursor:  # overlapping findings: underline the first only
+            continue
+        html.append(highlight_lines([text[cursor:start]], language)[0])
+        html.append(
+            f'<span class="squiggle sev-{escape(finding.severity)}" tabindex="0" '
+            f'data-finding="{finding.pk}">{highlight_lines([text[start:end]], language)[0]}</span>'
+        )
+        cursor = end
+    html.append(highlight_lines([text[cursor:]], language)[0])
+    return "".join(html)
+
+
+def render_rows(parsed: list[tuple[str, int | None, int | None, str]], language: str,
+                findings_by_line: dict[int, list] | None = None) -> list[Row]:
+    """Rows with old and new sides highlighted separately, findings underlined."""
+    findings_by_line = findings_by_line or {}
+    old_idx = [i for i, item in enumerate(parsed) if item[0] in ("ctx", "del")]
+    new_idx = [i for i, item in enumerate(parsed) if item[0] in ("ctx", "add")]
+    html: dict[int, str] = {}
+    for i, line_html in zip(old_idx, highlight_lines([parsed[i][3] for i in old_idx], language),
+                            strict=True):
+        html[i] = line_html
+    for i, line_html in zip(new_idx, highlight_lines([parsed[i][3] for i in new_idx], language),
+                            strict=True):
+        html[i] = line_html
+    rows = []
+    for i, (kind, old_no, new_no, text) in enumerate(parsed):
+        line_findings = findings_by_line.get(new_no, []) if new_no is not None else []
+        if kind == "note":
+            rows.append(Row(kind, None, None, escape(text)))
+            continue
+        if line_findings:
+            html[i] = _underline(text, new_no, line_findings, language)
+        rows.append(Row(kind, old_no, new_no, html[i], line_findings))
+    return rows
+
+
+def findings_index(findings) -> dict[int, list]:
+    """Findings keyed by every new-side line they cover."""
+    index: dict[int, list] = {}
+    for finding in findings:
+        for line in range(finding.line, max(finding.line, finding.end_line) + 1):
+            index.setdefault(line, []).append(finding)
+    return index
+
+
+def render_file(file, hunks, findings) -> list[RenderedHunk]:
+    """Every hunk of a file with the collapsed gaps between them (when the content is known)."""
+    by_line = findings_index(findings)
+    rendered = []
+    prev_new_end, prev_offset = 0, None
+    for hunk in hunks:
+        parsed = parse_hunk_text(hunk.text, hunk.old_start, hunk.new_start)
+        gap = None
+        if file.new_content is not None:
+            first = prev_new_end + 1
+            last = hunk.new_start - 1
+            offset = hunk.old_start - hunk.new_start if prev_offset is None else prev_offset
+            if last >= first:
+                gap = Gap(first, last, offset)
+        rendered.append(RenderedHunk(hunk, render_rows(parsed, file.language, by_line), gap))
+        prev_new_end = hunk.new_start + hunk.new_lines - 1
+        prev_offset = (hunk.old_start + hunk.old_lines) - (hunk.new_start + hunk.new_lines)
+    return rendered
+
+
+def trailing_gap(file, hunks) -> Gap | None:
+    """The unchanged lines after the last hunk, when the content is known."""
+    if file.new_content is None or not hunks:
+        return None
+    last = hunks[-1]
+    total = len(file.new_content.splitlines())
+    first = last.new_start + last.new_lines
+    offset = (last.old_start + last.old_lines) - (last.new_start + last.new_lines)
+    return Gap(first, total, offset) if total >= first else None
+
+
+def context_rows(file, first: int, last: int, offset: int) -> list[Row]:
+    """Unchanged lines [first, last] of the new file as context rows."""
+    if file.new_content is None:
+        return []
+    lines = file.new_content.splitlines()
+    first, last = max(1, first), min(last, len(lines))
+    parsed = [("ctx", n + offset, n, lines[n - 1]) for n in range(first, last + 1)]
+    return render_rows(parsed, file.language)

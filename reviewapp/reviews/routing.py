@@ -1,0 +1,9 @@
+"""WebSocket routes."""
+
+from django.urls import path
+
+from .consumers import ReviewProgressConsumer
+
+websocket_urlpatterns = [
+    path("ws/reviews/<int:change_set_id>/", ReviewProgressConsumer.as_asgi()),
+]

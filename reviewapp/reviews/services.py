@@ -1,0 +1,134 @@
+"""Creating reviews and revisions from diffs, and reviewer marks; views stay thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from reviewapp.ingest.errors import IngestError
+from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.ingest.parsed import ParsedDiff
+from reviewapp.ingest.parser import IngestLimits, parse_diff
+from reviewapp.ordering import order_files
+
+from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
+
+
+def ingest_limits() -> IngestLimits:
+    """Size limits from settings."""
+    conf = settings.SQUIGGLE
+    return IngestLimits(
+        max_bytes=conf["MAX_DIFF_BYTES"],
+        max_files=conf["MAX_DIFF_FILES"],
+        max_lines=conf["MAX_DIFF_LINES"],
+    )
+
+
+@dataclass
+class DiffInput:
+    """What a reviewer submitted: diff bytes, or a local repository and a range."""
+
+    diff: bytes | None = None
+    repo_dir: str = ""
+    range_spec: str | None = None
+
+    def parse(self) -> tuple[ParsedDiff, str, str]:
+        """Parse into (parsed diff, raw diff text to keep, revision source). Raises IngestError."""
+        if self.repo_dir:
+            parsed = diff_from_git(self.repo_dir, self.range_spec or None, limits=ingest_limits())
+            return parsed, parsed.raw_text, Revision.GIT
+        if not self.diff:
+            raise IngestError("the diff is empty: paste a unified diff or upload a .diff/.patch file")
+        parsed = parse_diff(self.diff, limits=ingest_limits())
+        return parsed, parsed.raw_text, Revision.PASTE
+
+
+@transaction.atomic
+def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput,
+                      source: str | None = None) -> Revision:
+    """A new change set with its first revision, ordered and queued for analysis."""
+    parsed, raw_text, parsed_source = diff_input.parse()
+    change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
+    return store_revision(change_set, parsed, raw_text, source or parsed_source)
+
+
+@transaction.atomic
+def add_revision(change_set: ChangeSet, diff_input: DiffInput, source: str | None = None
+                 ) -> Revision:
+    """The next revision of an existing change set."""
+    parsed, raw_text, parsed_source = diff_input.parse()
+    ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
+    change_set.save(update_fields=["updated_at"])
+    return store_revision(change_set, parsed, raw_text, source or parsed_source)
+
+
+def store_revision(change_set: ChangeSet, parsed: ParsedDiff, raw_text: str, source: str
+                   ) -> Revision:
+    """Write Revision, FileChange and Hunk rows in review order and queue the analysis job."""
+    last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
+    revision = Revision.objects.create(
+        change_set=change_set, number=(last or 0) + 1, raw_diff=raw_text, source=source,
+        base_sha=parsed.base_sha or "", head_sha=parsed.head_sha or "",
+        warnings=list(parsed.warnings),
+    )
+    ordered = sorted(order_files(parsed.files), key=lambda item: item.order)
+    file_rows = []
+    for item in ordered:
+        pf = parsed.files[item.index]
+        file_rows.append(FileChange(
+            revision=revision, path=pf.path, old_path=pf.old_path, status=pf.status,
+            is_binary=pf.is_binary, old_mode=pf.old_mode or "", new_mode=pf.new_mode or "",
+            similarity=pf.similarity, language=pf.language, order=item.order,
+            order_reason=item.reason, role=item.role, group=item.group,
+            is_generated=item.role in ("generated", "vendored"),
+            added=pf.added_count, removed=pf.removed_count,
+            content_hash=FileChange.hash_change(
+                pf.path, pf.old_path, pf.status, [h.text for h in pf.hunks], pf.new_content,
+                pf.new_mode,
+            ),
+            old_content=pf.old_content, new_content=pf.new_content,
+        ))
+    FileChange.objects.bulk_create(file_rows, batch_size=500)
+    hunk_rows = []
+    for item, row in zip(ordered, file_rows, strict=True):
+        for index, ph in enumerate(parsed.files[item.index].hunks):
+            hunk_rows.append(Hunk(
+                file=row, index=index, old_start=ph.old_start, old_lines=ph.old_lines,
+                new_start=ph.new_start, new_lines=ph.new_lines,
+                section_header=ph.section_header[:500], text=ph.text,
+            ))
+    Hunk.objects.bulk_create(hunk_rows, batch_size=2000)
+    job = AnalysisJob.objects.create(revision=revision)
+    transaction.on_commit(lambda: _enqueue_analysis(job.pk))
+    return revision
+
+
+def _enqueue_analysis(job_id: int) -> None:
+    from .tasks import analyze_revision
+
+    analyze_revision.delay(job_id)
+
+
+def viewed_paths(user, revision: Revision) -> set[str]:
+    """Paths of this revision the user marked viewed and that have not changed since."""
+    marks = dict(
+        FileView.objects.filter(user=user, change_set_id=revision.change_set_id)
+        .values_list("path", "content_hash")
+    )
+    return {
+        path for path, content_hash in revision.files.values_list("path", "content_hash")
+        if marks.get(path) == content_hash
+    }
+
+
+def set_viewed(user, file: FileChange, viewed: bool) -> None:
+    change_set_id = file.revision.change_set_id
+    if viewed:
+        FileView.objects.update_or_create(
+            user=user, change_set_id=change_set_id, path=file.path,
+            defaults={"content_hash": file.content_hash},
+        )
+    else:
+        FileView.objects.filter(user=user, change_set_id=change_set_id, path=file.path).delete()

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("reviews/new", views.new_review, name="new"),
+    path("reviews/<int:change_set_id>/", views.change_set_detail, name="change_set"),
+    path("reviews/<int:change_set_id>/revisions", views.add_revision, name="add_revision"),
+    path("reviews/<int:change_set_id>/interdiff", views.interdiff_view, name="interdiff"),
+    path("reviews/<int:change_set_id>/r/<int:number>/", views.revision_detail, name="revision"),
+    path("reviews/<int:change_set_id>/r/<int:number>/status", views.revision_status,
+         name="status"),
+    path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/", views.file_fragment,
+         name="file"),
+    path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/context",
+         views.file_context_lines, name="file_context"),
+    path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/viewed",
+         views.toggle_viewed, name="viewed"),
+]

@@ -1,0 +1,239 @@
+"""Review pages: thin views over the models and services."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reviewapp.ingest.errors import DiffTooLarge, IngestError
+
+from . import services
+from .forms import DiffSourceForm, NewReviewForm
+from .interdiff import interdiff
+from .models import AnalysisJob, ChangeSet, FileChange, Finding, Hunk, ReviewVisit, Revision
+from .rendering import context_rows, render_file, trailing_gap
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _change_set(request: HttpRequest, change_set_id: int) -> ChangeSet:
+    """The change set if the user may see it; 404 otherwise, so names don't leak."""
+    return get_object_or_404(ChangeSet.objects.visible_to(request.user), pk=change_set_id)
+
+
+def _revision(request: HttpRequest, change_set_id: int, number: int) -> Revision:
+    change_set = _change_set(request, change_set_id)
+    return get_object_or_404(change_set.revisions, number=number)
+
+
+def _file(request: HttpRequest, change_set_id: int, number: int, file_id: int) -> FileChange:
+    revision = _revision(request, change_set_id, number)
+    return get_object_or_404(revision.files, pk=file_id)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    change_sets = (
+        ChangeSet.objects.visible_to(request.user)
+        .select_related("repository")
+        .annotate(revision_count=Count("revisions"))
+    )
+    rows = []
+    for change_set in change_sets[:200]:
+        revision = change_set.latest_revision()
+        job = revision.jobs.first() if revision else None
+        rows.append({"change_set": change_set, "revision": revision,
+                     "state": job.state if job else AnalysisJob.DONE,
+                     "files": revision.files.count() if revision else 0,
+                     "findings": revision.findings.count() if revision else 0})
+    return render(request, "reviews/home.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def new_review(request: HttpRequest) -> HttpResponse:
+    form = NewReviewForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = services.create_change_set(
+                form.target_repository(), form.cleaned_data["title"], request.user,
+                form.diff_input(),
+            )
+        except IngestError as exc:
+            form.add_error(None, str(exc))
+            status = 413 if isinstance(exc, DiffTooLarge) else 400
+            return render(request, "reviews/new.html", {"form": form}, status=status)
+        return redirect(revision.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reviews/new.html", {"form": form}, status=status)
+
+
+@require_POST
+def add_revision(request: HttpRequest, change_set_id: int) -> HttpResponse:
+    change_set = _change_set(request, change_set_id)
+    form = DiffSourceForm(request.POST, request.FILES, user=request.user)
+    if form.is_valid():
+        try:
+            revision = services.add_revision(change_set, form.diff_input())
+        except IngestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(revision.get_absolute_url())
+    revision = change_set.latest_revision()
+    return render(request, "reviews/add_revision.html",
+                  {"form": form, "change_set": change_set, "revision": revision}, status=400)
+
+
+@require_GET
+def change_set_detail(request: HttpRequest, change_set_id: int) -> HttpResponse:
+    change_set = _change_set(request, change_set_id)
+    revision = change_set.latest_revision()
+    if revision is None:
+        raise Http404("no revisions")
+    return redirect(revision.get_absolute_url())
+
+
+def _view_mode(request: HttpRequest) -> str:
+    """"unified" or "split": from the query string, remembered in the session."""
+    mode = request.GET.get("view")
+    if mode in ("unified", "split"):
+        request.session["view_mode"] = mode
+    return request.session.get("view_mode", "unified")
+
+
+def _file_context(file: FileChange, findings: list[Finding]) -> dict:
+    hunks = list(file.hunks.all())
+    return {"file": file, "hunks": render_file(file, hunks, findings),
+            "trailing_gap": trailing_gap(file, hunks), "findings": findings}
+
+
+@require_GET
+def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> HttpResponse:
+    revision = _revision(request, change_set_id, number)
+    change_set = revision.change_set
+    files = list(
+        revision.files.defer("old_content", "new_content")
+        .annotate(finding_count=Count("findings", distinct=True))
+        .prefetch_related(Prefetch("hunks", queryset=Hunk.objects.only(
+            "id", "file_id", "tier", "new_start", "new_lines", "old_lines")))
+    )
+    viewed = services.viewed_paths(request.user, revision)
+    findings = list(revision.findings.filter(state=Finding.OPEN))
+    findings_by_file: dict[int, list[Finding]] = {}
+    for finding in findings:
+        findings_by_file.setdefault(finding.file_id, []).append(finding)
+    budget = settings.SQUIGGLE["INLINE_RENDER_LINES"]
+    inline_ids = set()
+    for file in files:
+        if budget <= 0:
+            break
+        inline_ids.add(file.pk)
+        budget -= file.added + file.removed
+    # Contents are needed only where a file renders now (for context expansion).
+    with_content = {f.pk: f for f in revision.files.filter(pk__in=inline_ids)}
+    entries = []
+    for file in files:
+        hunks = list(file.hunks.all())
+        entry = {"file": file, "viewed": file.path in viewed,
+                 "gray_lines": sum(h.new_lines + h.old_lines for h in hunks if h.tier == Hunk.GRAY),
+                 "key_hunks": sum(1 for h in hunks if h.tier == Hunk.KEY)}
+        if file.pk in inline_ids:
+            entry.update(_file_context(with_content[file.pk], findings_by_file.get(file.pk, [])))
+            entry["inline"] = True
+        entries.append(entry)
+    previous_visit = ReviewVisit.objects.filter(user=request.user, change_set=change_set).first()
+    last_seen = previous_visit.last_revision.number if previous_visit else None
+    if previous_visit is None or previous_visit.last_revision.number < revision.number:
+        ReviewVisit.objects.update_or_create(user=request.user, change_set=change_set,
+                                             defaults={"last_revision": revision})
+    job = revision.jobs.first()
+    return render(request, "reviews/revision.html", {
+        "change_set": change_set, "revision": revision, "entries": entries,
+        "revisions": list(change_set.revisions.only("number", "created_at", "change_set_id")),
+        "view_mode": _view_mode(request), "viewed_count": len(viewed),
+        "job": job, "last_seen": last_seen, "add_form": DiffSourceForm(user=request.user),
+    })
+
+
+@require_GET
+def file_fragment(request: HttpRequest, change_set_id: int, number: int, file_id: int
+                  ) -> HttpResponse:
+    """One file's hunks, rendered when the reviewer scrolls to it."""
+    file = _file(request, change_set_id, number, file_id)
+    findings = list(file.findings.filter(state=Finding.OPEN))
+    context = _file_context(file, findings)
+    context["view_mode"] = _view_mode(request)
+    return render(request, "reviews/_file_body.html", context)
+
+
+@require_GET
+def file_context_lines(request: HttpRequest, change_set_id: int, number: int, file_id: int
+                       ) -> HttpResponse:
+    """Unchanged lines of the new file, to expand around a hunk."""
+    file = _file(request, change_set_id, number, file_id)
+    try:
+        first, last = int(request.GET["first"]), int(request.GET["last"])
+        offset = int(request.GET.get("offset", "0"))
+    except (KeyError, ValueError):
+        return HttpResponse("first, last and offset must be integers", status=400)
+    if last - first > 5000:
+        return HttpResponse("at most 5000 lines at a time", status=400)
+    rows = context_rows(file, first, last, offset)
+    return render(request, "reviews/_context_rows.html",
+                  {"rows": rows, "view_mode": _view_mode(request)})
+
+
+@require_POST
+def toggle_viewed(request: HttpRequest, change_set_id: int, number: int, file_id: int
+                  ) -> JsonResponse:
+    file = _file(request, change_set_id, number, file_id)
+    try:
+        viewed = bool(json.loads(request.body or b"{}").get("viewed", True))
+    except (ValueError, AttributeError):
+        return JsonResponse({"error": "body must be JSON like {\"viewed\": true}"}, status=400)
+    services.set_viewed(request.user, file, viewed)
+    return JsonResponse({"path": file.path, "viewed": viewed})
+
+
+@require_GET
+def revision_status(request: HttpRequest, change_set_id: int, number: int) -> JsonResponse:
+    revision = _revision(request, change_set_id, number)
+    job = revision.jobs.first()
+    return JsonResponse({"revision": revision.number, "job": job.as_json() if job else None})
+
+
+@require_GET
+def interdiff_view(request: HttpRequest, change_set_id: int) -> HttpResponse:
+    """Between two revisions; by default from the reviewer's last visit to the latest."""
+    change_set = _change_set(request, change_set_id)
+    latest = change_set.latest_revision()
+    if latest is None:
+        raise Http404("no revisions")
+    visit = ReviewVisit.objects.filter(user=request.user, change_set=change_set).first()
+    try:
+        new_number = int(request.GET.get("to", latest.number))
+        default_old = visit.last_revision.number if visit and visit.last_revision.number < new_number \
+            else max(1, new_number - 1)
+        old_number = int(request.GET.get("from", default_old))
+    except ValueError:
+        return HttpResponse("from and to must be revision numbers", status=400)
+    old = get_object_or_404(change_set.revisions, number=old_number)
+    new = get_object_or_404(change_set.revisions, number=new_number)
+    files, unchanged = interdiff(old, new)
+    return render(request, "reviews/interdiff.html", {
+        "change_set": change_set, "old": old, "new": new, "files": files,
+        "unchanged": unchanged, "revisions": list(change_set.revisions.all()),
+    })

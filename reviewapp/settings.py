@@ -1,0 +1,211 @@
+"""All settings, read from the environment in one place.
+
+| variable                  | default                          | meaning                                    |
+|---------------------------|----------------------------------|--------------------------------------------|
+| DATABASE_URL              | sqlite:///var/squiggle.sqlite3   | postgres://user@host:port/db or sqlite:/// |
+| REDIS_URL                 | (unset)                          | Celery broker + channel layer; unset: a    |
+|                           |                                  | filesystem broker and in-memory layer      |
+| SQUIGGLE_SECRET_KEY       | random per data dir              | Django SECRET_KEY                          |
+| SQUIGGLE_ALLOWED_HOSTS    | 127.0.0.1,localhost              | comma-separated                            |
+| SQUIGGLE_DEBUG            | 0                                | 1 turns Django DEBUG on (`make run` does)  |
+| SQUIGGLE_DATA_DIR         | ./var                            | SQLite file, broker folders, secret key    |
+| SQUIGGLE_INFERENCE_URL    | (unset)                          | inference service URL; unset: in-process   |
+| SQUIGGLE_MODEL_DIR        | (unset)                          | local Hugging Face model dir for the LM    |
+| SQUIGGLE_PUBLIC_URL       | http://127.0.0.1:8000            | base of links posted back                  |
+| SQUIGGLE_MAX_DIFF_BYTES   | 50000000                         | ingest size limits; a clear 413 past them  |
+| SQUIGGLE_MAX_DIFF_FILES   | 5000                             |                                            |
+| SQUIGGLE_MAX_DIFF_LINES   | 500000                           |                                            |
+| SQUIGGLE_TASKS_EAGER      | 0                                | 1 runs Celery tasks inline (tests, CLI)    |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """Turn a DATABASE_URL into a Django DATABASES entry (PostgreSQL via psycopg 3, or SQLite)."""
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+        }
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or ":memory:",
+            # A web process and a worker share the file: wait for locks instead of failing.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (postgres or sqlite)")
+
+
+DATA_DIR = Path(_env("SQUIGGLE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The configured key, else one generated once and kept in the data dir."""
+    configured = _env("SQUIGGLE_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_flag("SQUIGGLE_DEBUG")
+ALLOWED_HOSTS = _env_list("SQUIGGLE_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = [
+    origin for origin in _env_list("SQUIGGLE_CSRF_TRUSTED_ORIGINS", "") if "://" in origin
+]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "reviewapp.reviews",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reviewapp.reviews.middleware.LoginRequiredEverywhere",
+]
+
+ROOT_URLCONF = "reviewapp.urls"
+ASGI_APPLICATION = "reviewapp.asgi.application"
+WSGI_APPLICATION = "reviewapp.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "frontend" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        _env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'squiggle.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "reviews:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+
+# A 100k-line diff is tens of MB of form data.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(_env("SQUIGGLE_MAX_DIFF_BYTES", "50000000")) + 1_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+REDIS_URL = _env("REDIS_URL")
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: Redis when configured; otherwise a filesystem broker so `make run` needs no services.
+CELERY_TASK_ALWAYS_EAGER = _env_flag("SQUIGGLE_TASKS_EAGER")
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "data_folder_processed": str(_broker_dir / "processed"),
+    }
+
+# Squiggle's own settings, one namespace.
+SQUIGGLE = {
+    "PUBLIC_URL": _env("SQUIGGLE_PUBLIC_URL", "http://127.0.0.1:8000"),
+    "INFERENCE_URL": _env("SQUIGGLE_INFERENCE_URL"),
+    "MODEL_DIR": _env("SQUIGGLE_MODEL_DIR"),
+    "MAX_DIFF_BYTES": int(_env("SQUIGGLE_MAX_DIFF_BYTES", "50000000")),
+    "MAX_DIFF_FILES": int(_env("SQUIGGLE_MAX_DIFF_FILES", "5000")),
+    "MAX_DIFF_LINES": int(_env("SQUIGGLE_MAX_DIFF_LINES", "500000")),
+    # Files rendered in the first response; the rest load as the reviewer scrolls.
+    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "1500")),
+    # Run the ML stages (LM hunk scoring, bug detection) after ingest.
+    "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("SQUIGGLE_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,71 @@
+"""The review page: order, reasons, highlighting, lazy files, context expansion, view modes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from reviewapp.reviews.models import Finding
+from reviewapp.reviews.services import DiffInput, create_change_set
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_lists_files_in_order_with_reasons(client, review, member):
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert page.index("pkg/models.py") < page.index("pkg/views.py") < page.index("README.md")
+    for file in review.files.all():
+        assert file.order_reason and file.order_reason in page
+
+
+def test_code_is_highlighted_with_pygments(client, review, member):
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert '<span class="k">def</span>' in page
+
+
+def test_side_by_side_view_is_remembered(client, review, member):
+    client.force_login(member)
+    assert 'class="diff split"' in client.get(review.get_absolute_url() + "?view=split").content.decode()
+    assert 'class="diff split"' in client.get(review.get_absolute_url()).content.decode()
+
+
+def test_files_past_the_inline_budget_load_lazily(client, review, member, settings):
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "INLINE_RENDER_LINES": 1}
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert page.count("data-src=") == review.files.count() - 1
+    lazy = review.files.order_by("order")[1]
+    url = reverse("reviews:file", args=[review.change_set_id, 1, lazy.pk])
+    assert "hunk-header" in client.get(url).content.decode()
+
+
+def test_finding_is_underlined_with_a_card(client, review, member):
+    file = review.files.get(path="pkg/models.py")
+    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
+                           end_column=29, kind="wrong_attribute", probability=0.8,
+                           severity="high", message="`price` may be `cost`", replacement="cost")
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert 'class="squiggle sev-high"' in page
+    assert "`price` may be `cost`" in page
+
+
+def test_context_lines_expand_from_the_full_file(client, member, repository, tmp_path):
+    """A git-sourced review knows the whole file, so the gaps between hunks can open."""
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    member.is_staff = True
+    member.save()
+    range_spec = build_demo_repository(tmp_path / "repo")
+    revision = create_change_set(repository, "Demo", member,
+                                 DiffInput(repo_dir=str(tmp_path / "repo"), range_spec=range_spec))
+    client.force_login(member)
+    file = revision.files.get(path="shop/prices.py")
+    assert file.new_content is not None
+    url = reverse("reviews:file_context", args=[revision.change_set_id, 1, file.pk])
+    response = client.get(url, {"first": 1, "last": 2, "offset": 0})
+    assert response.status_code == 200
+    assert "Decimal" in response.content.decode()
+    assert client.get(url, {"first": "x", "last": 2}).status_code == 400

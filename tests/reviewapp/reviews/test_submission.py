@@ -1,0 +1,75 @@
+"""Submitting diffs through the web form: stored in review order, errors are 4xx with reasons."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from reviewapp.reviews.models import ChangeSet, FileChange
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pasted_diff_creates_review_in_dependency_order(client, member, sample_diff):
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Totals", "new_repository": "acme/shop", "diff": sample_diff,
+    })
+    assert response.status_code == 302
+    change_set = ChangeSet.objects.get(title="Totals")
+    paths = list(change_set.latest_revision().files.values_list("path", flat=True))
+    assert paths.index("pkg/models.py") < paths.index("pkg/views.py")
+    assert paths.index("pkg/models.py") < paths.index("tests/test_models.py")
+    assert paths[-1] == "README.md"
+
+
+def test_uploaded_diff_file_is_accepted(client, member, sample_diff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(member)
+    upload = SimpleUploadedFile("change.diff", sample_diff.encode("latin-1"))
+    response = client.post(reverse("reviews:new"), {
+        "title": "Upload", "new_repository": "acme/up", "diff_file": upload,
+    })
+    assert response.status_code == 302
+    assert FileChange.objects.filter(revision__change_set__title="Upload").count() == 4
+
+
+def test_malformed_diff_answers_400_with_the_reason(client, member):
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Broken", "new_repository": "acme/broken",
+        "diff": "this is not a diff\njust text\n",
+    })
+    assert response.status_code == 400
+    assert "no file changes" in response.content.decode()
+    assert not ChangeSet.objects.filter(title="Broken").exists()
+
+
+def test_diff_over_the_size_limit_answers_413(client, member, sample_diff, settings):
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "MAX_DIFF_LINES": 5}
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Huge", "new_repository": "acme/huge", "diff": sample_diff,
+    })
+    assert response.status_code == 413
+    assert "limit" in response.content.decode()
+
+
+def test_local_git_path_is_refused_to_non_staff(client, member, tmp_path):
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Git", "new_repository": "acme/git", "repo_dir": str(tmp_path),
+    })
+    assert response.status_code == 400
+    assert "Only staff" in response.content.decode()
+
+
+def test_taken_repository_name_is_refused(client, review, outsider, sample_diff):
+    """A user cannot join someone else's repository by naming it."""
+    client.force_login(outsider)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Sneaky", "new_repository": "acme/shop", "diff": sample_diff,
+    })
+    assert response.status_code == 400
+    assert not ChangeSet.objects.filter(title="Sneaky").exists()
