@@ -1,0 +1,300 @@
+"""Apply: merge a lazy edit sketch into a file, deterministically when possible, else with the LM.
+
+Paths, tried in order (the result says which one produced the text):
+
+1. ``deterministic`` — every segment of the sketch is anchored by its own first and last lines
+   at exactly one place in the original (`inference.merge.deterministic_merge`).
+2. ``fuzzy`` — the anchors are inexact (an edited first line, new lines at a segment's edge) but
+   only one plausible merge exists.
+3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
+   lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
+   the merged file itself (``method="generated"``), decoding speculatively from the original so
+   the copied stretches cost a fraction of a forward pass per token.
+
+For Python files the result must parse; a merge that does not parse falls through to the next
+path, and when nothing parses `ApplyFailed` says what was tried.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from inference.merge import candidate_merges, deterministic_merge, split_lines
+from inference.sketch import parse_sketch
+
+if TYPE_CHECKING:
+    from inference.engine import Engine
+
+__all__ = [
+    "ApplyEvent",
+    "ApplyFailed",
+    "ApplyResult",
+    "apply_sketch",
+    "apply_stream",
+    "generation_prompt",
+    "is_python",
+]
+
+Path = Literal["deterministic", "fuzzy", "model"]
+#: Lines of agreed text shown before the differing lines when the model ranks merges.
+RANK_CONTEXT_LINES = 40
+#: Agreed lines after the differing ones that are scored too (a bad merge shows there).
+RANK_FOLLOW_LINES = 3
+SYSTEM_PROMPT = "You are a careful programmer. You apply edits to files exactly."
+
+
+class ApplyFailed(ValueError):
+    """No path produced an acceptable merge; ``attempts`` says what each one found."""
+
+    def __init__(self, message: str, attempts: list[str]) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+@dataclass
+class ApplyResult:
+    """The merged file and how it was made."""
+
+    text: str
+    path: Path
+    method: str  #: "anchors", "single-candidate", "ranked" or "generated"
+    parses: bool | None  #: None when the file is not Python
+    attempts: list[str] = field(default_factory=list)  #: what was tried before, and why not
+    candidates: int = 0  #: plausible merges the model chose from (ranked)
+    generation: dict | None = None  #: decoding statistics when the model wrote the file
+
+    def to_json(self) -> dict:
+        """JSON-ready summary (without the text)."""
+        return {"path": self.path, "method": self.method, "parses": self.parses,
+                "attempts": self.attempts, "candidates": self.candidates,
+                "generation": self.generation}
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    """A step of a streamed Apply: ``delta`` (more text), ``reset`` (discard the text so far),
+    ``done`` (with the `ApplyResult`) or ``error`` (with the `ApplyFailed`)."""
+
+    kind: Literal["delta", "reset", "done", "error"]
+    text: str = ""
+    result: ApplyResult | None = None
+    error: ApplyFailed | None = None
+
+
+def is_python(path: str | None, original: str) -> bool:
+    """Whether the Python parse check applies: a ``.py``/``.pyi`` path, or no path and an
+    original that parses as Python."""
+    if path:
+        return path.endswith((".py", ".pyi"))
+    return bool(original.strip()) and _parses(original)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def apply_sketch(
+    original: str,
+    sketch: str,
+    *,
+    engine: Engine | None = None,
+    path: str | None = None,
+    decoding: str = "speculative",
+) -> ApplyResult:
+    """Merge ``sketch`` into ``original`` (see the module docs); raises `ApplyFailed`."""
+    for event in apply_stream(original, sketch, engine=engine, path=path, decoding=decoding):
+        if event.kind == "done":
+            assert event.result is not None
+            return event.result
+        if event.kind == "error":
+            assert event.error is not None
+            raise event.error
+    raise AssertionError("apply_stream ended without a result")
+
+
+def apply_stream(
+    original: str,
+    sketch: str,
+    *,
+    engine: Engine | None = None,
+    path: str | None = None,
+    decoding: str = "speculative",
+) -> Iterator[ApplyEvent]:
+    """`apply_sketch` as a stream of `ApplyEvent`; ``engine=None`` never calls a model."""
+    python = is_python(path, original)
+    attempts: list[str] = []
+    parsed = parse_sketch(sketch)
+
+    def accept(text: str, how: str) -> bool:
+        if python and not _parses(text):
+            attempts.append(f"{how}: the merged file does not parse as Python")
+            return False
+        return True
+
+    outcome = deterministic_merge(original, parsed)
+    if outcome.text is not None and accept(outcome.text, "deterministic"):
+        yield from _finish(ApplyResult(outcome.text, "deterministic", "anchors",
+                                       python or None, attempts))
+        return
+    if outcome.text is None:
+        attempts.append(f"deterministic: {outcome.reason}")
+
+    candidates = [c for c in candidate_merges(original, parsed) if c != outcome.text]
+    good = [c for c in candidates if not python or _parses(c)]
+    if candidates and not good:
+        attempts.append(f"fuzzy: none of {len(candidates)} plausible merges parses as Python")
+    if len(good) == 1:
+        yield from _finish(ApplyResult(good[0], "fuzzy", "single-candidate", python or None,
+                                       attempts, candidates=1))
+        return
+    if engine is None:
+        why = f"{len(good)} plausible merges" if good else "no plausible merge"
+        attempts.append(f"model: not available to choose ({why})")
+        yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+        return
+    if good:
+        best = rank_candidates(engine, good, sketch, path)
+        yield from _finish(ApplyResult(best, "model", "ranked", python or None, attempts,
+                                       candidates=len(good)))
+        return
+
+    from inference.engine import InvalidRequest
+
+    prompt, prefix, draft = generation_prompt(engine, original, sketch, path)
+    max_new = engine.count_tokens(draft) + engine.count_tokens(sketch) + 64
+    try:
+        generation = engine.generate(prompt, max_new_tokens=max_new, decoding=decoding,
+                                     draft=draft, stop=["```"])
+    except InvalidRequest as error:
+        attempts.append(f"model: {error}")
+        yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+        return
+    yield ApplyEvent("delta", prefix)
+    pieces = [prefix]
+    try:
+        for piece in generation:
+            pieces.append(piece)
+            yield ApplyEvent("delta", piece)
+    finally:
+        generation.close()
+    text = _like_original("".join(pieces), original)
+    stats = _generation_stats(generation.result, decoding)
+    if accept(text, "model"):
+        yield from _finish(ApplyResult(text, "model", "generated", python or None, attempts,
+                                       generation=stats), streamed=True)
+        return
+    yield ApplyEvent("reset")
+    yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+
+
+def _finish(result: ApplyResult, streamed: bool = False) -> Iterator[ApplyEvent]:
+    if not streamed:
+        yield ApplyEvent("delta", result.text)
+    yield ApplyEvent("done", result=result)
+
+
+def _summary(attempts: list[str]) -> str:
+    return "could not apply the sketch: " + "; ".join(attempts)
+
+
+def _like_original(text: str, original: str) -> str:
+    """Give the generated file the original's final newline."""
+    text = text.rstrip("\n")
+    return text + "\n" if original.endswith("\n") or not original else text
+
+
+def _generation_stats(result, decoding: str) -> dict | None:
+    if result is None:
+        return None
+    timings = result.timings
+    return {"decoding": decoding, "tokens": len(result.token_ids),
+            "finish_reason": result.finish_reason,
+            "time_to_first_token_s": round(timings.time_to_first_token_s, 4),
+            "total_s": round(timings.total_s, 4), "forward_passes": timings.forward_passes,
+            "acceptance_rate": timings.acceptance_rate}
+
+
+def _fence(path: str | None) -> str:
+    suffix = path.rsplit(".", 1)[-1] if path and "." in path else ""
+    return {"py": "python", "pyi": "python", "js": "javascript", "ts": "typescript"}.get(
+        suffix, suffix)
+
+
+def _chat(engine: Engine, user: str, answer_start: str) -> str:
+    """A chat prompt (the model's own template when it has one) ending inside the answer."""
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    tokenizer = engine.tokenizer
+    if getattr(tokenizer, "chat_template", None):
+        head = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    else:
+        head = f"{SYSTEM_PROMPT}\n\n{user}\n\n"
+    return head + answer_start
+
+
+def generation_prompt(
+    engine: Engine, original: str, sketch: str, path: str | None
+) -> tuple[str, str, str]:
+    """(prompt, forced start of the answer, draft for speculative decoding).
+
+    The answer starts with the original's lines above the first place the sketch can touch,
+    already written, so the small model begins by copying and only has to merge; the draft is
+    the rest of the original, which the answer mostly repeats.
+    """
+    lang = _fence(path)
+    user = (
+        f"Here is the file{f' `{path}`' if path else ''}:\n```{lang}\n{original}```\n\n"
+        "Here is an edit to it. Comments such as `... existing code ...` stand for lines of the"
+        f" file that stay as they are:\n```{lang}\n{sketch}```\n\n"
+        "Write the complete file with the edit applied: copy every unchanged line exactly."
+    )
+    lines = split_lines(original)
+    keep = _unchanged_head(lines, sketch)
+    prefix = "".join(line + "\n" for line in lines[:keep])
+    rest = "\n".join(lines[keep:]) + ("\n" if original.endswith("\n") else "")
+    return _chat(engine, user, f"```{lang}\n{prefix}"), prefix, rest
+
+
+def _unchanged_head(lines: list[str], sketch: str) -> int:
+    """How many leading lines of the original the sketch certainly leaves alone."""
+    parsed = parse_sketch(sketch)
+    if not parsed.segments or not parsed.segments[0].after_marker:
+        return 0
+    stripped = [line.rstrip() for line in lines]
+    first = [line.rstrip() for line in parsed.segments[0].lines if line.strip()]
+    for offset, line in enumerate(first):
+        if line in stripped:
+            return max(stripped.index(line) - offset, 0)
+    return 0
+
+
+def rank_candidates(engine: Engine, candidates: list[str], sketch: str, path: str | None) -> str:
+    """The candidate whose differing lines the model finds least surprising after the sketch."""
+    from inference.scoring import ScoreRequest
+
+    split = [c.splitlines(keepends=True) for c in candidates]
+    head = 0
+    while all(len(s) > head for s in split) and len({s[head] for s in split}) == 1:
+        head += 1
+    tail = 0
+    while all(len(s) - tail > head for s in split) and len({s[-1 - tail] for s in split}) == 1:
+        tail += 1
+    lang = _fence(path)
+    user = (f"Here is an edit to a file. Comments such as `... existing code ...` stand for "
+            f"unchanged lines:\n```{lang}\n{sketch}```\n\nWrite the complete file with the edit "
+            "applied.")
+    shown = "".join(split[0][max(head - RANK_CONTEXT_LINES, 0):head])
+    context = _chat(engine, user, f"```{lang}\n{shown}")
+    requests = []
+    for lines in split:
+        end = len(lines) - tail + min(RANK_FOLLOW_LINES, tail)
+        requests.append(ScoreRequest(context=context, span="".join(lines[head:end])))
+    scores = engine.score(requests)
+    totals = [sum(score.surprisal) for score in scores]
+    return candidates[min(range(len(candidates)), key=lambda i: (totals[i], i))]

@@ -1,0 +1,245 @@
+"""Place a sketch's segments in the original file: one exact placement, or candidates to rank.
+
+Each segment replaces a stretch ``original[start:end]``; the markers between segments keep the
+original lines between them. A segment is *anchored* by its first and last lines, which must be
+lines of the original; an anchor line that occurs several times is extended with the lines next
+to it until one occurrence agrees longest. The merge is *deterministic* when every segment's own
+first and last lines are anchors and exactly one placement of all segments is in order.
+
+When that fails (an edited first or last line, an ambiguous anchor), :func:`candidate_merges`
+lists the plausible merges: the nearest unchanged lines serve as anchors and the edited lines
+beside them either replace original lines or are inserted. A language model ranks them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from inference.sketch import Segment, Sketch
+
+__all__ = ["MergeOutcome", "candidate_merges", "deterministic_merge", "join_lines", "split_lines"]
+
+MAX_CANDIDATES = 12
+#: Least similarity (difflib ratio) for a new line to stand in for an original one.
+FUZZY_RATIO = 0.6
+# Without any marker a sketch at least this fraction of the original's length is the whole new
+# file; a shorter one is a snippet to place like a segment between two elisions.
+WHOLE_FILE_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """Result of the deterministic merge: the text, or why there is no unique placement."""
+
+    text: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Placement:
+    start: int
+    end: int
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their endings."""
+    return text.splitlines()
+
+
+def join_lines(lines: Sequence[str], like: str) -> str:
+    """Join lines with the newline style and final newline of ``like`` (the original)."""
+    newline = "\r\n" if "\r\n" in like else "\n"
+    body = newline.join(lines)
+    if lines and (like.endswith("\n") or not like):
+        body += newline
+    return body
+
+
+class _Index:
+    """Where each (right-stripped) line occurs in the original."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = [line.rstrip() for line in lines]
+        self.where: dict[str, list[int]] = defaultdict(list)
+        for number, line in enumerate(self.lines):
+            self.where[line].append(number)
+
+    def heads(self, seg: Sequence[str], h: int) -> list[int]:
+        """Occurrences of ``seg[h]`` that agree longest with the lines after it."""
+        found = self.where.get(seg[h], [])
+        return _longest(found, lambda p: _agree(self.lines, p, seg, h, +1))
+
+    def tails(self, seg: Sequence[str], t: int) -> list[int]:
+        """Occurrences of ``seg[t]`` that agree longest with the lines before it."""
+        found = self.where.get(seg[t], [])
+        return _longest(found, lambda q: _agree(self.lines, q, seg, t, -1))
+
+
+def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int) -> int:
+    count = 0
+    while 0 <= pos < len(lines) and 0 <= at < len(seg) and lines[pos] == seg[at]:
+        count += 1
+        pos += step
+        at += step
+    return count
+
+
+def _longest(found: list[int], agreement) -> list[int]:
+    if len(found) <= 1:
+        return list(found)
+    scores = [agreement(p) for p in found]
+    best = max(scores)
+    return [p for p, score in zip(found, scores, strict=True) if score == best]
+
+
+def _segment_placements(
+    index: _Index, segment: Segment, total: int, slack: bool
+) -> list[_Placement]:
+    """Where ``segment`` may go. Without slack its own first and last lines are the anchors."""
+    seg = [line.rstrip() for line in segment.lines]
+    known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
+    if not known and slack:
+        return _fuzzy_placements(index, seg, segment, total)
+    if segment.after_marker:
+        if not known or (not slack and known[0] != 0):
+            return []
+        h = known[0]
+        starts = sorted({p - back for p in index.heads(seg, h) for back in range(h + 1)
+                         if p - back >= 0})
+    else:
+        starts = [0]
+    if segment.before_marker:
+        if not known or (not slack and known[-1] != len(seg) - 1):
+            return []
+        t = known[-1]
+        extra = len(seg) - 1 - t
+        ends = sorted({q + 1 + ahead for q in index.tails(seg, t) for ahead in range(extra + 1)
+                       if q + 1 + ahead <= total})
+    else:
+        ends = [total]
+    return [_Placement(s, e) for s in starts for e in ends if s <= e]
+
+
+def _fuzzy_placements(
+    index: _Index, seg: list[str], segment: Segment, total: int
+) -> list[_Placement]:
+    """Every line of the segment is new: it replaces the original lines most like its ends."""
+    filled = [line for line in seg if line.strip()]
+    if not filled:
+        return []
+    starts = _similar(index.lines, filled[0]) if segment.after_marker else [0]
+    ends = [p + 1 for p in _similar(index.lines, filled[-1])] if segment.before_marker else [total]
+    return [_Placement(s, e) for s in starts for e in ends if s < e]
+
+
+def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
+    """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6."""
+    scored = []
+    for number, line in enumerate(lines):
+        matcher = SequenceMatcher(None, line.strip(), target.strip(), autojunk=False)
+        if matcher.real_quick_ratio() >= FUZZY_RATIO and matcher.quick_ratio() >= FUZZY_RATIO:
+            ratio = matcher.ratio()
+            if ratio >= FUZZY_RATIO:
+                scored.append((-ratio, number))
+    return [number for _, number in sorted(scored)[:top]]
+
+
+def _assignments(
+    options: list[list[_Placement]], limit: int
+) -> Iterator[list[_Placement]]:
+    """In-order, non-overlapping choices of one placement per segment (at most ``limit``)."""
+    found = 0
+
+    def walk(i: int, low: int, chosen: list[_Placement]) -> Iterator[list[_Placement]]:
+        nonlocal found
+        if found >= limit:
+            return
+        if i == len(options):
+            found += 1
+            yield list(chosen)
+            return
+        for placement in options[i]:
+            if placement.start >= low:
+                chosen.append(placement)
+                yield from walk(i + 1, placement.end, chosen)
+                chosen.pop()
+
+    yield from walk(0, 0, [])
+
+
+def _render(original: Sequence[str], segments: Sequence[Segment],
+            placements: Sequence[_Placement]) -> list[str]:
+    out: list[str] = []
+    cursor = 0
+    for segment, placement in zip(segments, placements, strict=True):
+        out.extend(original[cursor:placement.start])
+        out.extend(segment.lines)
+        cursor = placement.end
+    out.extend(original[cursor:])
+    return out
+
+
+def _as_snippet(sketch: Sketch, original_len: int) -> Sketch:
+    """A sketch without markers: the whole file, or a snippet with elisions on both sides."""
+    if sketch.markers or len(sketch.segments) != 1:
+        return sketch
+    only = sketch.segments[0]
+    if len(only.lines) >= WHOLE_FILE_FRACTION * original_len:
+        return sketch
+    lines = list(only.lines)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return Sketch((Segment(tuple(lines), True, True),), 0, sketch.trailing_newline)
+
+
+def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
+    """Merge when every segment's first and last lines anchor it at exactly one place."""
+    lines = split_lines(original)
+    sketch = _as_snippet(sketch, len(lines))
+    if not sketch.segments:
+        return MergeOutcome(None, "the sketch has no code, only elision markers")
+    index = _Index(lines)
+    options = []
+    for number, segment in enumerate(sketch.segments, 1):
+        places = _segment_placements(index, segment, len(lines), slack=False)
+        if not places:
+            return MergeOutcome(
+                None, f"segment {number}: its first or last line is not in the original")
+        options.append(places)
+    found = list(_assignments(options, limit=2))
+    if len(found) != 1:
+        why = "no in-order placement" if not found else "more than one placement"
+        return MergeOutcome(None, f"anchors are ambiguous: {why}")
+    merged = _render(lines, sketch.segments, found[0])
+    return MergeOutcome(join_lines(merged, original), "every anchor matched once")
+
+
+def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
+    """Plausible merges when the deterministic one fails, most conservative first."""
+    lines = split_lines(original)
+    sketch = _as_snippet(sketch, len(lines))
+    if not sketch.segments:
+        return []
+    index = _Index(lines)
+    options = []
+    for segment in sketch.segments:
+        places = _segment_placements(index, segment, len(lines), slack=True)
+        if not places:
+            return []
+        # Prefer placements that replace about as many lines as the segment has.
+        size = len(segment.lines)
+        places.sort(key=lambda p, n=size: (abs((p.end - p.start) - n), p.start))
+        options.append(places)
+    texts: list[str] = []
+    for placements in _assignments(options, limit=limit * 4):
+        text = join_lines(_render(lines, sketch.segments, placements), original)
+        if text not in texts:
+            texts.append(text)
+        if len(texts) >= limit:
+            break
+    return texts

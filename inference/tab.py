@@ -1,0 +1,186 @@
+"""Tab: predict the next edit and where it goes from the file, the cursor and recent edits.
+
+First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`):
+a rename or signature change made once is made again at the next place it applies, which may
+be far from the cursor. When no rule applies, the model rewrites the lines around the cursor
+(speculatively, drafting from those lines) and the first difference is the suggestion.
+
+Each answer carries the suggestion after it (``next``): the file with the edit accepted is
+predicted at once, so accepting one suggestion shows the next without another model call.
+Predictions are remembered per file content, so the request that follows an accepted
+suggestion is answered from memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
+from inference.tab_patterns import rules_from_edit
+
+if TYPE_CHECKING:
+    from inference.engine import Engine
+
+__all__ = ["TabPredictor", "TabSuggestion", "edit_as_hunk"]
+
+#: Recent edits (newest first) whose patterns are tried.
+PATTERN_EDITS = 3
+#: Lines above and below the cursor the model sees and may rewrite.
+MODEL_WINDOW = 6
+#: A model suggestion touching more lines than this is more likely noise than an edit.
+MODEL_MAX_CHANGED_LINES = 4
+HISTORY_CHARS = 2000
+MEMORY_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class TabSuggestion:
+    """A predicted edit (None: nothing to change), how it was found, and the one after it."""
+
+    edit: LineEdit | None
+    source: Literal["pattern", "model", "none"]
+    rule: str | None = None
+    next: LineEdit | None = None
+
+    def to_json(self) -> dict:
+        """The DESIGN answer ``{"edit": ...}`` plus how it was found and the next edit."""
+        return {"edit": self.edit.to_json() if self.edit else None, "source": self.source,
+                "rule": self.rule, "next": self.next.to_json() if self.next else None}
+
+
+def edit_as_hunk(text: str, edit: LineEdit) -> HunkEdit:
+    """The history entry an accepted ``edit`` on ``text`` adds."""
+    lines = text.splitlines()
+    start = edit.start_line - 1
+    return HunkEdit(
+        old_start=edit.start_line, new_start=edit.start_line,
+        removed=tuple(lines[start:edit.end_line]), added=tuple(edit.new_text.splitlines()),
+        before=tuple(lines[max(start - 3, 0):start]),
+        after=tuple(lines[edit.end_line:edit.end_line + 3]))
+
+
+class TabPredictor:
+    """Predicts next edits; ``engine=None`` uses patterns only."""
+
+    def __init__(self, engine: Engine | None = None, *, use_model: bool = True) -> None:
+        self.engine = engine
+        self.use_model = use_model and engine is not None
+        self._memory: OrderedDict[str, TabSuggestion] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def predict(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
+        """The next edit of ``text`` given the cursor (1-based) and the history diff."""
+        key = _digest("request", str(cursor_line), history, text)
+        remembered = self._recall(key) or self._recall(_digest("accepted", text))
+        if remembered is not None:
+            return remembered
+        edits = parse_history(history)
+        suggestion = self._predict(text, cursor_line, edits, history)
+        if suggestion.edit is not None:
+            # Precompute the suggestion for the file with this one accepted.
+            after = apply_edit(text, suggestion.edit)
+            later = edits + [edit_as_hunk(text, suggestion.edit)]
+            following = self._from_patterns(after, suggestion.edit.start_line, later)
+            suggestion = TabSuggestion(suggestion.edit, suggestion.source, suggestion.rule,
+                                       following.edit)
+            if following.edit is not None:
+                after_next = apply_edit(after, following.edit)
+                chained = self._from_patterns(after_next, following.edit.start_line,
+                                              later + [edit_as_hunk(after, following.edit)])
+                self._remember(_digest("accepted", after), TabSuggestion(
+                    following.edit, following.source, following.rule, chained.edit))
+        self._remember(key, suggestion)
+        return suggestion
+
+    def _recall(self, key: str) -> TabSuggestion | None:
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+        return None
+
+    def _remember(self, key: str, suggestion: TabSuggestion) -> None:
+        with self._lock:
+            self._memory[key] = suggestion
+            while len(self._memory) > MEMORY_ENTRIES:
+                self._memory.popitem(last=False)
+
+    def _predict(self, text: str, cursor_line: int, edits: list[HunkEdit],
+                 history: str) -> TabSuggestion:
+        found = self._from_patterns(text, cursor_line, edits)
+        if found.edit is not None or not self.use_model:
+            return found
+        return self._from_model(text, cursor_line, history)
+
+    @staticmethod
+    def _from_patterns(text: str, cursor_line: int, edits: list[HunkEdit]) -> TabSuggestion:
+        lines = text.splitlines()
+        if not lines:
+            return TabSuggestion(None, "none")
+        written = frozenset(line.rstrip() for edit in edits for line in edit.added)
+        for edit in reversed(edits[-PATTERN_EDITS:]):
+            for rule in rules_from_edit(edit):
+                found = rule.next_edit(lines, cursor_line - 1, written)
+                if found is not None:
+                    return TabSuggestion(found, "pattern", type(rule).__name__)
+        return TabSuggestion(None, "none")
+
+    def _from_model(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
+        assert self.engine is not None
+        lines = text.splitlines()
+        low = max(cursor_line - 1 - MODEL_WINDOW, 0)
+        high = min(cursor_line + MODEL_WINDOW, len(lines))
+        window = lines[low:high]
+        if not window:
+            return TabSuggestion(None, "none")
+        shown = "".join(line + "\n" for line in window)
+        prompt = self._prompt(history, shown)
+        budget = self.engine.count_tokens(shown) + 48
+        result = self.engine.generate_text(prompt, max_new_tokens=budget, draft=shown,
+                                           stop=["```"])
+        edit = _first_change(window, result.text.splitlines(), low,
+                             finished=result.finish_reason != "length")
+        return TabSuggestion(edit, "model" if edit else "none")
+
+    def _prompt(self, history: str, shown: str) -> str:
+        assert self.engine is not None
+        recent = history[-HISTORY_CHARS:]
+        user = ("These are my latest edits:\n```diff\n" + recent + "```\n\n"
+                "Continue the same kind of change in this code and write it out again in full:\n"
+                "```\n" + shown + "```")
+        messages = [{"role": "user", "content": user}]
+        tokenizer = self.engine.tokenizer
+        if getattr(tokenizer, "chat_template", None):
+            head = tokenizer.apply_chat_template(messages, tokenize=False,
+                                                 add_generation_prompt=True)
+        else:
+            head = user + "\n\n"
+        return head + "```\n"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _first_change(window: list[str], rewritten: list[str], offset: int,
+                  finished: bool) -> LineEdit | None:
+    """The first differing run between the window and its rewrite, as a file edit."""
+    if not finished:
+        # A rewrite cut off by the token budget says nothing about the lines it did not reach.
+        window = window[:len(rewritten)]
+    matcher = difflib.SequenceMatcher(None, window, rewritten, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "delete" and i2 == len(window):
+            return None  # the model stopped early; not an edit
+        if max(i2 - i1, j2 - j1) > MODEL_MAX_CHANGED_LINES:
+            return None
+        new_text = "".join(line + "\n" for line in rewritten[j1:j2])
+        return LineEdit(offset + i1 + 1, offset + i2, new_text)
+    return None

@@ -1,0 +1,280 @@
+"""Generalise a past edit into a rule and find where it applies next.
+
+Rules, most specific first:
+
+* ``ArgumentsRule`` — a call's (or a ``def``'s) argument list changed: an argument inserted,
+  dropped or the arguments reordered. The next ``name(...)`` of the same kind gets the same change.
+* ``ReplaceRule`` — tokens replaced inside a line (a rename, ``x.attr`` → ``x._attr``,
+  ``print x`` → ``print(x)``). The next line holding the old tokens gets the new ones.
+* ``LineRule`` — whole lines deleted (the next identical run of lines goes too) or inserted
+  after a line (the next identical line gets the same lines after it).
+
+Search for the next place starts at the cursor, goes down, then wraps to the top.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from inference.edit_history import HunkEdit, LineEdit
+
+__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "rules_from_edit", "tokenize"]
+
+_TOKEN = re.compile(
+    r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def tokenize(line: str) -> list[str]:
+    """Identifiers, numbers, string literals, runs of spaces and single other characters."""
+    return _TOKEN.findall(line)
+
+
+def _is_word(token: str) -> bool:
+    return bool(token) and (token[0].isalnum() or token[0] in "_\"'")
+
+
+class Rule(ABC):
+    """A generalised edit; ``edit_at`` says how it changes one line, or None."""
+
+    @abstractmethod
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        """The edit this rule makes at 0-based line ``number`` (None when it does not apply)."""
+
+    def next_edit(self, lines: Sequence[str], cursor: int,
+                  written: frozenset[str] = frozenset()) -> LineEdit | None:
+        """First place at or below 0-based ``cursor`` (then from the top) where the rule applies.
+
+        Lines in ``written`` (what the recent edits produced) are never edited again.
+        """
+        for number in _search_order(len(lines), cursor):
+            if lines[number].rstrip() in written:
+                continue
+            edit = self.edit_at(lines, number)
+            if edit is not None:
+                return edit
+        return None
+
+
+def _search_order(total: int, cursor: int) -> Iterator[int]:
+    cursor = min(max(cursor, 0), max(total - 1, 0))
+    yield from range(cursor, total)
+    yield from range(0, cursor)
+
+
+def _replace_line(lines: Sequence[str], number: int, new: str) -> LineEdit | None:
+    if new == lines[number]:
+        return None
+    return LineEdit(number + 1, number + 1, new + "\n")
+
+
+@dataclass(frozen=True)
+class ReplaceRule(Rule):
+    """Token runs ``old`` → ``new`` (each pair), applied to every occurrence in a line."""
+
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        tokens = tokenize(lines[number])
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            # All pairs at once, so a swap (a→b, b→a) does not undo itself.
+            for old, new in self.pairs:
+                if tuple(tokens[i:i + len(old)]) == old:
+                    out.extend(new)
+                    i += len(old)
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return _replace_line(lines, number, "".join(out))
+
+
+@dataclass(frozen=True)
+class ArgumentsRule(Rule):
+    """Change the argument list of ``name(...)``: ``insert`` at ``index`` (negative: from the
+    end), ``drop`` the argument at ``index``, or reorder by ``order`` (new[i] = old[order[i]])."""
+
+    name: str
+    is_def: bool
+    action: str  # "insert" | "drop" | "reorder"
+    index: int = 0
+    inserted: tuple[str, ...] = ()
+    old_arity: int = 0
+    order: tuple[int, ...] = ()
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        tokens = tokenize(lines[number])
+        for call in _calls(tokens):
+            if call.name != self.name or call.is_def != self.is_def:
+                continue
+            args = self._change(call.args)
+            if args is not None and args != call.args:
+                new = "".join(tokens[:call.open + 1]) + ", ".join(args) + "".join(
+                    tokens[call.close:])
+                return _replace_line(lines, number, new)
+        return None
+
+    def _change(self, args: list[str]) -> list[str] | None:
+        if self.action == "insert":
+            if any(a in args for a in self.inserted):
+                return None  # already done here
+            at = self.index if self.index >= 0 else len(args) + 1 + self.index
+            if not 0 <= at <= len(args):
+                return None
+            return args[:at] + list(self.inserted) + args[at:]
+        if len(args) != self.old_arity:
+            return None
+        if self.action == "drop":
+            return args[:self.index] + args[self.index + 1:]
+        return [args[i] for i in self.order]
+
+
+@dataclass(frozen=True)
+class LineRule(Rule):
+    """Delete the next run equal to ``removed``, or insert ``added`` after the next ``anchor``."""
+
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    anchor: str = ""
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        if self.removed:
+            run = tuple(line.rstrip() for line in lines[number:number + len(self.removed)])
+            if run == self.removed:
+                return LineEdit(number + 1, number + len(self.removed), "")
+            return None
+        line = lines[number]
+        if line.strip() != self.anchor.strip() or not line.strip():
+            return None
+        shift = _indent(line)[len(_indent(self.anchor)):] if line.startswith(
+            _indent(self.anchor)) else ""
+        block = [shift + a if a.strip() else a for a in self.added]
+        if tuple(lines[number + 1:number + 1 + len(block)]) == tuple(block):
+            return None  # already inserted here
+        return LineEdit(number + 2, number + 1, "".join(b + "\n" for b in block))
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+@dataclass(frozen=True)
+class _Call:
+    name: str
+    is_def: bool
+    open: int
+    close: int
+    args: list[str]
+
+
+def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
+    """Every ``name(...)`` whose parentheses close on this line, with its top-level arguments."""
+    for i, token in enumerate(tokens):
+        if token != "(" or i == 0 or not tokens[i - 1][:1].isalpha() and tokens[i - 1][:1] != "_":
+            continue
+        depth, parts, current = 0, [], []
+        for j in range(i + 1, len(tokens)):
+            t = tokens[j]
+            if t in _OPEN:
+                depth += 1
+            elif t in _CLOSE:
+                if depth == 0:
+                    parts.append("".join(current).strip())
+                    args = [] if parts == [""] else parts
+                    before = [t for t in tokens[:i - 1] if t.strip()]
+                    yield _Call(tokens[i - 1], bool(before) and before[-1] == "def", i, j, args)
+                    break
+                depth -= 1
+            elif t == "," and depth == 0:
+                parts.append("".join(current).strip())
+                current = []
+                continue
+            current.append(t)
+
+
+def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
+    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    old_calls, new_calls = list(_calls(old_tokens)), list(_calls(new_tokens))
+    if len(old_calls) != len(new_calls):
+        return None
+    for a, b in zip(old_calls, new_calls, strict=True):
+        if a.name != b.name or a.args == b.args:
+            continue
+        # Only the argument list may differ; the rest of the line must be the same.
+        if old_tokens[:a.open] != new_tokens[:b.open] or (
+            old_tokens[a.close:] != new_tokens[b.close:]):
+            return None
+        return _classify(a.name, a.is_def, a.args, b.args)
+    return None
+
+
+def _classify(name: str, is_def: bool, old: list[str], new: list[str]) -> ArgumentsRule | None:
+    n, m = len(old), len(new)
+    if m > n:
+        for at in range(n + 1):
+            if new[:at] == old[:at] and new[at + m - n:] == old[at:]:
+                index = at if at < n else -1  # appended: keep appending at the end
+                return ArgumentsRule(name, is_def, "insert", index, tuple(new[at:at + m - n]))
+    if m == n - 1:
+        for at in range(n):
+            if old[:at] + old[at + 1:] == new:
+                return ArgumentsRule(name, is_def, "drop", at, old_arity=n)
+    if m == n >= 2 and sorted(old) == sorted(new) and len(set(old)) == n:
+        order = tuple(old.index(arg) for arg in new)
+        return ArgumentsRule(name, is_def, "reorder", old_arity=n, order=order)
+    return None
+
+
+def _replace_rule(old: str, new: str) -> ReplaceRule | None:
+    a, b = tokenize(old), tokenize(new)
+    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    kept = sum(1 for tag, i1, i2, _, _ in opcodes if tag == "equal" for t in a[i1:i2] if t.strip())
+    if kept * 2 < sum(1 for t in a if t.strip()):
+        return None  # most of the line was rewritten: a one-off change, not a pattern
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        # Anchor the change on whole words: an insertion on the word before and after it, a
+        # change of punctuation on the word before it; keep a leading "." so `.x` is not `x`.
+        insertion = i1 == i2
+        while i1 > 0 and j1 > 0 and a[i1 - 1] == b[j1 - 1] and (
+            not any(_is_word(t) for t in a[i1:i2]) or a[i1 - 1] == "."):
+            i1, j1 = i1 - 1, j1 - 1
+        stop = i2
+        while i2 < len(a) and j2 < len(b) and a[i2] == b[j2] and (
+            not any(_is_word(t) for t in a[stop if insertion else i1:i2])):
+            i2, j2 = i2 + 1, j2 + 1
+        pair = (tuple(a[i1:i2]), tuple(b[j1:j2]))
+        if not pair[0] or not any(t.strip() for t in pair[0]):
+            return None
+        if pair not in pairs:
+            pairs.append(pair)
+    return ReplaceRule(tuple(pairs)) if pairs else None
+
+
+def rules_from_edit(edit: HunkEdit) -> list[Rule]:
+    """The rules one past edit suggests, most specific first."""
+    removed = tuple(line.rstrip() for line in edit.removed)
+    if removed and not edit.added:
+        return [LineRule(removed=removed)] if any(line.strip() for line in removed) else []
+    if edit.added and not removed:
+        anchor = edit.before[-1] if edit.before else ""
+        return [LineRule(added=edit.added, anchor=anchor)] if anchor.strip() else []
+    if len(edit.removed) != len(edit.added):
+        return []
+    rules: list[Rule] = []
+    for old, new in zip(edit.removed, edit.added, strict=True):
+        if old == new:
+            continue
+        # A recognised argument change is the pattern; its token diff would over-generalise.
+        rule = _arguments_rule(old, new) or _replace_rule(old, new)
+        if rule is not None and rule not in rules:
+            rules.append(rule)
+    return rules
