@@ -1,0 +1,290 @@
+"""Import/include heuristics for JavaScript/TypeScript, Go, C/C++ and Java/Kotlin files.
+
+Regexes over whatever text is known (the whole file, or only the hunks of a pasted diff):
+no parser, so they err towards finding an edge; a spurious edge only moves a file a little.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+
+from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
+
+from .symbols import (
+    EMPTY,
+    FileSymbols,
+    ImportCandidate,
+    ImportRef,
+    attributes_of,
+    changed_lines,
+    dotted_chains,
+    identifiers,
+    new_side_text,
+    old_side_text,
+)
+
+JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte")
+GO_EXTENSIONS = (".go",)
+C_EXTENSIONS = (".c", ".h", ".cc", ".hh", ".cpp", ".hpp", ".cxx", ".hxx", ".c++", ".h++",
+                ".ipp", ".inl", ".m", ".mm", ".cu", ".cuh")
+C_HEADERS = (".h", ".hh", ".hpp", ".hxx", ".h++", ".cuh", ".ipp", ".inl")
+JVM_EXTENSIONS = (".java", ".kt", ".kts", ".scala")
+
+# --- JavaScript / TypeScript -------------------------------------------------------------------
+
+JS_FROM = re.compile(r"\b(?:import|export)\b([^;'\"`]{0,2000}?)\bfrom\s*['\"]([^'\"\n]+)['\"]")
+JS_BARE = re.compile(r"\b(?:import\s*\(?|require\s*\()\s*['\"]([^'\"\n]+)['\"]")
+JS_DECLARATION = re.compile(
+    r"^(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?"
+    r"(?:function\*?|class|const|let|var|interface|type|enum|namespace)\s+([\w$]+)",
+    re.M,
+)
+JS_EXPORT_LIST = re.compile(r"^export\s*\{([^}]*)\}", re.M)
+
+
+def _js_imported_names(clause: str, chains: frozenset[str]) -> frozenset[str]:
+    """Names an import clause takes: `{ a, b as c }`, a default import, or `ns.x` for `* as ns`."""
+    names: set[str] = set()
+    braces = re.search(r"\{([^}]*)\}", clause)
+    if braces:
+        for part in braces.group(1).split(","):
+            words = part.replace("type ", " ").split()
+            if words:
+                names.add(words[0])
+    star = re.search(r"\*\s*as\s+([\w$]+)", clause)
+    if star:
+        names |= attributes_of(chains, star.group(1))
+    default = re.match(r"\s*(?:type\s+)?([\w$]+)\s*(?:,|$)", clause)
+    if default:
+        names.add("default")
+    return frozenset(names)
+
+
+def _js_candidates(spec: str, importer: str, names: frozenset[str]) -> tuple[ImportCandidate, ...]:
+    if spec.startswith("."):
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+        anchored = True
+    elif spec.startswith(("@/", "~/")):  # the common bundler alias for the source root
+        base, anchored = spec[2:], False
+    elif "/" in spec and not spec.startswith("@"):
+        base, anchored = spec, False  # maybe a path alias into this repository
+    else:
+        return ()  # a package from the registry
+    base = re.sub(r"\.(?:js|jsx|mjs|cjs)$", "", base) if not anchored else base
+    stems = [base] + [base + ext for ext in JS_EXTENSIONS]
+    stems += [base + "/index" + ext for ext in JS_EXTENSIONS]
+    if anchored and base.endswith((".js", ".jsx", ".mjs")):  # TS imports `./x.js` for x.ts
+        stem = base.rsplit(".", 1)[0]
+        stems += [stem + ext for ext in JS_EXTENSIONS]
+    return tuple(ImportCandidate(stem, names, anchored) for stem in stems)
+
+
+def analyze_javascript(file: ParsedFile) -> FileSymbols:
+    text, diff_text = _texts(file)
+    chains = dotted_chains(text)
+    refs = []
+    for clause, spec in JS_FROM.findall(text):
+        candidates = _js_candidates(spec, file.path, _js_imported_names(clause, chains))
+        if candidates:
+            refs.append(ImportRef(candidates))
+    for spec in JS_BARE.findall(text):
+        candidates = _js_candidates(spec, file.path, frozenset())
+        if candidates:
+            refs.append(ImportRef(candidates))
+    defines = set(JS_DECLARATION.findall(_defining_text(file)))
+    for body in JS_EXPORT_LIST.findall(_defining_text(file)):
+        defines.update(part.split()[-1] for part in body.split(",") if part.split())
+    if re.search(r"^export\s+default\b", _defining_text(file), re.M):
+        defines.add("default")
+    return _summary(file, frozenset(defines), refs, text, _js_changes(file))
+
+
+def _js_changes(file: ParsedFile) -> frozenset[str]:
+    return _changed_declarations(file, lambda line: JS_DECLARATION.match(line))
+
+
+# --- Go ----------------------------------------------------------------------------------------
+
+GO_IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.M)
+GO_IMPORT_LINE = re.compile(r"^import\s+([\w.]+\s+)?\"([^\"]+)\"", re.M)
+GO_IMPORT_SPEC = re.compile(r"^\s*([\w.]+\s+)?\"([^\"]+)\"", re.M)
+GO_DECLARATION = re.compile(r"^(?:func\s+(?:\([^)]*\)\s*)?|type\s+|var\s+|const\s+)([A-Za-z_]\w*)")
+GO_GROUP_START = re.compile(r"^(?:type|var|const)\s*\(\s*$")
+GO_GROUP_MEMBER = re.compile(r"^\t([A-Za-z_]\w*)")
+
+
+def _go_declarations(text: str) -> frozenset[str]:
+    names: set[str] = set()
+    in_group = False
+    for line in text.split("\n"):
+        if in_group:
+            if line.startswith(")"):
+                in_group = False
+            else:
+                member = GO_GROUP_MEMBER.match(line)
+                if member:
+                    names.add(member.group(1))
+            continue
+        if GO_GROUP_START.match(line):
+            in_group = True
+            continue
+        found = GO_DECLARATION.match(line)
+        if found:
+            names.add(found.group(1))
+    return frozenset(names)
+
+
+def analyze_go(file: ParsedFile) -> FileSymbols:
+    text, diff_text = _texts(file)
+    chains = dotted_chains(text)
+    specs = GO_IMPORT_LINE.findall(text)
+    for block in GO_IMPORT_BLOCK.findall(text):
+        specs += GO_IMPORT_SPEC.findall(block)
+    refs = []
+    for alias, import_path in specs:
+        alias = alias.strip() or import_path.rsplit("/", 1)[-1]
+        names = attributes_of(chains, alias) if alias not in ("_", ".") else frozenset()
+        refs.append(ImportRef((ImportCandidate(import_path, names, is_dir=True),)))
+    # Files of one package see each other's names without imports.
+    own_dir = posixpath.dirname(file.path)
+    refs.append(
+        ImportRef((ImportCandidate(own_dir, frozenset(), True, True),), link_all_if_unknown=False)
+    )
+    defines = _go_declarations(_defining_text(file))
+    changes = _changed_declarations(file, lambda line: GO_DECLARATION.match(line))
+    return _summary(file, defines, refs, text, changes)
+
+
+# --- C / C++ -----------------------------------------------------------------------------------
+
+C_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*([\"<])([^\">\n]+)[\">]", re.M)
+C_DECLARATION = re.compile(
+    r"^#[ \t]*define[ \t]+(\w+)|"
+    r"^(?:typedef\s+)?(?:struct|class|union|enum(?:\s+class)?)\s+(\w+)\s*[{:;]|"
+    r"^typedef\b[^;]*?\b(\w+)\s*;|"
+    r"^(?!return\b|else\b|if\b|while\b|for\b|switch\b)[A-Za-z_][\w \t*&:<>,]*?[ \t*&]"
+    r"([A-Za-z_]\w*)[ \t]*\([^;\n]*$",
+    re.M,
+)
+
+
+def analyze_c(file: ParsedFile) -> FileSymbols:
+    text, diff_text = _texts(file)
+    refs = []
+    directory = posixpath.dirname(file.path)
+    for bracket, included in C_INCLUDE.findall(text):
+        candidates = []
+        if bracket == '"':
+            local = posixpath.normpath(posixpath.join(directory, included))
+            candidates.append(ImportCandidate(local, frozenset(), anchored=True))
+        if bracket == '"' or "/" in included:  # <lib/x.h> may be this project's own header
+            candidates.append(ImportCandidate(included, frozenset()))
+        refs.append(ImportRef(tuple(candidates)))
+    if not file.path.endswith(C_HEADERS):
+        # x.c implements x.h even when the #include line is not in the hunks we see.
+        stem = posixpath.splitext(file.path)[0]
+        headers = tuple(ImportCandidate(stem + ext, anchored=True) for ext in C_HEADERS)
+        refs.append(ImportRef(headers))
+    defining = _defining_text(file)
+    defines = frozenset(
+        next(g for g in m.groups() if g) for m in C_DECLARATION.finditer(defining)
+    )
+    changes = _changed_declarations(file, lambda line: C_DECLARATION.match(line))
+    return _summary(file, defines, refs, text, changes)
+
+
+# --- Java / Kotlin / Scala ---------------------------------------------------------------------
+
+JVM_IMPORT = re.compile(r"^import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;?\s*$", re.M)
+JVM_DECLARATION = re.compile(
+    r"^\s*(?:(?:public|protected|private|internal|abstract|final|sealed|open|data|static)\s+)*"
+    r"(?:class|interface|enum|record|object|trait|fun|def)\s+(\w+)",
+    re.M,
+)
+
+
+def analyze_jvm(file: ParsedFile) -> FileSymbols:
+    text, diff_text = _texts(file)
+    refs = []
+    for dotted in JVM_IMPORT.findall(text):
+        parts = dotted.split(".")
+        names = frozenset({parts[-1]})
+        stems = [("/".join(parts), names), ("/".join(parts[:-1]), frozenset({parts[-1]}))]
+        candidates = tuple(
+            ImportCandidate(stem + ext, found)
+            for stem, found in stems
+            if stem
+            for ext in JVM_EXTENSIONS
+        )
+        refs.append(ImportRef(candidates))
+    defines = frozenset(JVM_DECLARATION.findall(_defining_text(file)))
+    changes = _changed_declarations(file, lambda line: JVM_DECLARATION.match(line))
+    return _summary(file, defines, refs, text, changes)
+
+
+# --- shared ------------------------------------------------------------------------------------
+
+
+def _texts(file: ParsedFile) -> tuple[str, str]:
+    diff_text = "\n".join(changed_lines(file))
+    return new_side_text(file) + "\n" + diff_text, diff_text
+
+
+def _defining_text(file: ParsedFile) -> str:
+    return old_side_text(file) if file.status == DELETED else new_side_text(file)
+
+
+def _summary(
+    file: ParsedFile, defines: frozenset[str], refs: list[ImportRef], text: str,
+    changes: frozenset[str],
+) -> FileSymbols:
+    if file.status in (ADDED, DELETED):
+        changes = defines
+    return FileSymbols(defines, changes, tuple(dict.fromkeys(refs)), identifiers(text))
+
+
+def _changed_declarations(
+    file: ParsedFile, declaration: Callable[[str], re.Match[str] | None]
+) -> frozenset[str]:
+    """Declarations that a changed line opens or sits inside (the last one seen above it)."""
+    changed: set[str] = set()
+    for hunk in file.hunks:
+        found = declaration(hunk.section_header) if hunk.section_header else None
+        current = next((g for g in found.groups() if g), None) if found else None
+        for line in hunk.lines:
+            found = declaration(line.text)
+            if found:
+                current = next((g for g in found.groups() if g), current)
+            if line.kind != " " and current:
+                changed.add(current)
+    return frozenset(changed)
+
+
+ANALYSERS: dict[tuple[str, ...], Callable[[ParsedFile], FileSymbols]] = {
+    JS_EXTENSIONS: analyze_javascript,
+    GO_EXTENSIONS: analyze_go,
+    C_EXTENSIONS: analyze_c,
+    JVM_EXTENSIONS: analyze_jvm,
+}
+
+
+def language_family(path: str) -> str:
+    """"python", "javascript", "go", "c", "jvm", or "" for languages without rules here."""
+    name = path.lower()
+    if name.endswith((".py", ".pyi", ".pyw")):
+        return "python"
+    for extensions, analyse in ANALYSERS.items():
+        if name.endswith(extensions):
+            return analyse.__name__.removeprefix("analyze_")
+    return ""
+
+
+def analyze_other(file: ParsedFile) -> FileSymbols:
+    """Symbols of a non-Python file, or an empty summary for a language we have no rules for."""
+    name = file.path.lower()
+    for extensions, analyse in ANALYSERS.items():
+        if name.endswith(extensions):
+            return analyse(file)
+    return EMPTY

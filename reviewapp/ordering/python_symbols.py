@@ -1,0 +1,328 @@
+"""Python: top-level definitions, imports (absolute, from, relative) and uses of one changed file.
+
+A full file (git range) is read with `ast`; a pasted diff only shows hunk fragments, which rarely
+parse, so fragments (and files with syntax errors) go through line-oriented regexes instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import posixpath
+import re
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile, ParsedHunk
+
+from .symbols import (
+    FileSymbols,
+    ImportCandidate,
+    ImportRef,
+    attributes_of,
+    changed_lines,
+    dotted_chains,
+    hunk_text,
+    identifiers,
+)
+
+# ast.parse costs about 7 µs a line here; past this size the regex outline is good enough.
+MAX_AST_CHARS = 2_000_000
+
+# A statement at column 0 that starts a top-level definition.
+TOP_LEVEL_DEF = re.compile(
+    r"(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)|(\w+)[ \t]*(?::[^=\n]*)?=(?!=)"
+)
+FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]{0,4000}\)?|[^\n]*)", re.M
+)
+PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+)", re.M)
+# Lines at column 0 that continue or annotate a statement rather than start a new one.
+CONTINUATION_START = ("#", ")", "]", "}", '"', "'")
+
+
+@dataclass(frozen=True)
+class RawImport:
+    """One imported module as written; `names` holds (name, bound alias) for a from-import."""
+
+    level: int  # 0 for absolute, 1 for `from .`, 2 for `from ..`
+    module: str  # dotted, "" for `from . import x`
+    names: tuple[tuple[str, str], ...] = ()  # empty for `import a.b [as c]`
+    alias: str = ""  # `import a.b as c` → "c"; "" means the chain `a.b` itself
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Top-level definitions with their line spans, and the imports of one text."""
+
+    spans: tuple[tuple[int, int, str], ...]  # (first line incl. decorators, last line, name)
+    imports: tuple[RawImport, ...]
+    parsed: bool  # True when ast read it
+    starts: tuple[int, ...] = ()  # first line of each span, for bisection
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(start for start, _, _ in self.spans))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(name for _, _, name in self.spans)
+
+    def name_at(self, lineno: int) -> str | None:
+        """The top-level definition that contains line `lineno` (1-based), if any."""
+        # Spans do not nest at top level, so the last one starting at or before the line decides.
+        index = bisect.bisect_right(self.starts, lineno) - 1
+        if index >= 0 and self.spans[index][1] >= lineno:
+            return self.spans[index][2]
+        return None
+
+
+@lru_cache(maxsize=1024)
+def outline(text: str) -> Outline:
+    """Outline of a whole file: ast when it parses, regexes when it does not (cached per text)."""
+    if len(text) <= MAX_AST_CHARS:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):  # ValueError: NUL bytes in the source
+            pass
+        else:
+            return _outline_from_ast(tree, text)
+    return _outline_from_regex(text)
+
+
+def _outline_from_ast(tree: ast.Module, text: str) -> Outline:
+    spans: list[tuple[int, int, str]] = []
+    imports: list[RawImport] = []
+    pending = deque(tree.body)
+    while pending:
+        node = pending.popleft()
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        end = node.end_lineno or node.lineno
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            spans.append((start, end, node.name))
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in _assigned_names(target):
+                    spans.append((start, end, name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            imports.extend(_raw_imports(node))
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            # `if TYPE_CHECKING:`, `try: import x except ImportError:` define at top level too.
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                pending.extend(getattr(node, field, []))
+        elif isinstance(node, ast.ExceptHandler):
+            pending.extend(node.body)
+    if re.search(r"^[ \t]+(?:from[ \t]+\S+[ \t]+)?import[ \t]", text, re.M):
+        # Imports inside functions matter too (lazy imports to break cycles); walk only then.
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and node.col_offset > 0:
+                imports.extend(_raw_imports(node))
+    spans.sort()
+    return Outline(tuple(spans), tuple(dict.fromkeys(imports)), parsed=True)
+
+
+def _assigned_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _assigned_names(element)]
+    return []
+
+
+def _raw_imports(node: ast.Import | ast.ImportFrom) -> list[RawImport]:
+    if isinstance(node, ast.Import):
+        return [RawImport(0, alias.name, alias=alias.asname or "") for alias in node.names]
+    names = tuple((alias.name, alias.asname or alias.name) for alias in node.names)
+    return [RawImport(node.level, node.module or "", names)]
+
+
+def _outline_from_regex(text: str) -> Outline:
+    """Column-0 definitions and import lines: lenient enough for fragments and broken files."""
+    spans: list[tuple[int, int, str]] = []
+    open_names: list[str] = []
+    start = decorator_start = 0
+    lines = text.split("\n")
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line[0].isspace() or line.startswith(CONTINUATION_START):
+            continue
+        if line.startswith("@"):
+            decorator_start = decorator_start or lineno
+            continue
+        for name in open_names:
+            spans.append((start, lineno - 1, name))
+        open_names = []
+        found = TOP_LEVEL_DEF.match(line)
+        if found:
+            open_names = [next(group for group in found.groups() if group)]
+            start = decorator_start or lineno
+        decorator_start = 0
+    for name in open_names:
+        spans.append((start, len(lines), name))
+    spans.sort()
+    return Outline(tuple(spans), regex_imports(text), parsed=False)
+
+
+def regex_imports(text: str) -> tuple[RawImport, ...]:
+    """Import statements found by regex (fragments, syntax errors, removed lines)."""
+    found: list[RawImport] = []
+    for dots, module, rest in FROM_IMPORT.findall(text):
+        body = re.sub(r"#[^\n]*", "", rest).strip().strip("()")
+        names = []
+        for part in body.replace("\\", " ").split(","):
+            words = part.split()
+            if len(words) == 1 and (words[0] == "*" or words[0].isidentifier()):
+                names.append((words[0], words[0]))
+            elif len(words) == 3 and words[1] == "as" and words[0].isidentifier():
+                names.append((words[0], words[2]))
+        if names and (dots or module):
+            found.append(RawImport(len(dots), module, tuple(names)))
+    for (body,) in ((m,) for m in PLAIN_IMPORT.findall(text)):
+        for part in body.split(","):
+            words = part.split()
+            if len(words) == 1:
+                found.append(RawImport(0, words[0]))
+            elif len(words) == 3 and words[1] == "as":
+                found.append(RawImport(0, words[0], alias=words[2]))
+    return tuple(dict.fromkeys(imp for imp in found if _valid_module(imp.module)))
+
+
+def _valid_module(module: str) -> bool:
+    return module == "" or all(part.isidentifier() for part in module.split("."))
+
+
+# Changes ------------------------------------------------------------------------------------
+
+
+def changed_names(file: ParsedFile, new: Outline | None, old: Outline | None) -> frozenset[str]:
+    """Top-level names whose definition the diff adds, edits or removes."""
+    if file.status == ADDED and new is not None:
+        return new.names
+    if file.status == DELETED and old is not None:
+        return old.names
+    if new is None:  # a pasted diff: follow the definitions the hunks themselves show
+        return _changed_names_in_fragments(file)
+    changed: set[str] = set()
+    for hunk in file.hunks:
+        last_new_line = hunk.new_start
+        for line in hunk.lines:
+            if line.new_lineno is not None:
+                last_new_line = line.new_lineno
+            if line.kind == "+" and line.new_lineno is not None:
+                name = new.name_at(line.new_lineno)
+            elif line.kind == "-":
+                name = old.name_at(line.old_lineno) if old and line.old_lineno else None
+                name = name or new.name_at(last_new_line)
+            else:
+                continue
+            if name:
+                changed.add(name)
+    if old is not None:
+        changed |= new.names ^ old.names  # added or removed definitions
+    return frozenset(changed)
+
+
+def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
+    changed: set[str] = set()
+    for hunk in file.hunks:
+        current = _header_definition(hunk)
+        decorator_changed = False
+        for line in hunk.lines:
+            text = line.text
+            if text.strip() and not text[0].isspace() and not text.startswith(CONTINUATION_START):
+                if text.startswith("@"):
+                    decorator_changed |= line.kind != " "
+                    continue
+                found = TOP_LEVEL_DEF.match(text)
+                current = next(g for g in found.groups() if g) if found else None
+                if current and decorator_changed:
+                    changed.add(current)
+                decorator_changed = False
+            if line.kind != " " and current:
+                changed.add(current)
+    return frozenset(changed)
+
+
+def _header_definition(hunk: ParsedHunk) -> str | None:
+    """git puts the enclosing column-0 `def`/`class` line after the second `@@`."""
+    header = hunk.section_header
+    if not header or header[0].isspace():
+        return None
+    found = re.match(r"(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", header)
+    return found.group(1) if found else None
+
+
+# Imports → candidate paths ------------------------------------------------------------------
+
+
+def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[ImportRef]:
+    """Where one import may point among repository paths, with the names taken from each."""
+    if raw.level:
+        base = posixpath.dirname(path)
+        for _ in range(raw.level - 1):
+            if not base:
+                return []  # beyond the top of the repository
+            base = posixpath.dirname(base)
+        module_path = posixpath.join(base, *raw.module.split(".")) if raw.module else base
+        anchored = True
+    else:
+        module_path = raw.module.replace(".", "/")
+        anchored = False
+
+    def module_candidates(target: str, names: frozenset[str]) -> list[ImportCandidate]:
+        if not target:  # `from . import x` at the repository root
+            return []
+        return [
+            ImportCandidate(target + ".py", names, anchored),
+            ImportCandidate(target + "/__init__.py", names, anchored),
+        ]
+
+    if not raw.names:
+        names = attributes_of(chains, raw.alias or raw.module)
+        return [ImportRef(tuple(module_candidates(module_path, names)))]
+    refs = []
+    for name, bound in raw.names:
+        if name == "*":
+            refs.append(ImportRef(tuple(module_candidates(module_path, frozenset()))))
+            continue
+        submodule = posixpath.join(module_path, name) if module_path else name
+        candidates = module_candidates(submodule, attributes_of(chains, bound))
+        candidates += module_candidates(module_path, frozenset({name}))
+        if candidates:
+            refs.append(ImportRef(tuple(candidates)))
+    return refs
+
+
+def analyze_python(file: ParsedFile) -> FileSymbols:
+    """Definitions, changes, imports and uses of one Python file, whatever text is known."""
+    old: Outline | None = None
+    new: Outline | None = None
+    if file.old_content is not None and file.status != ADDED:
+        old = outline(file.old_content)
+    if file.new_content is not None and file.status != DELETED:
+        new = outline(file.new_content)
+
+    if new is not None:
+        new_text = file.new_content or ""
+        new_imports = new.imports
+        defines = new.names
+    else:  # only hunks: what they show of the new side
+        new_text = hunk_text(file, "+") if file.status != DELETED else ""
+        fragment = _outline_from_regex(new_text)
+        new_imports = fragment.imports
+        defines = fragment.names
+    if file.status == DELETED:
+        defines = old.names if old else _outline_from_regex(hunk_text(file, "-")).names
+    diff_text = "\n".join(changed_lines(file))
+    # Imports the diff removed still tie the file to their target: the change is about them.
+    imports = tuple(dict.fromkeys(new_imports + regex_imports(diff_text)))
+    text = new_text + "\n" + diff_text
+    chains = dotted_chains(text)
+    refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, chains))
+    return FileSymbols(
+        defines=defines,
+        changes=changed_names(file, new, old),
+        imports=refs,
+        uses=identifiers(text),
+        parsed=new is not None and new.parsed,
+    )

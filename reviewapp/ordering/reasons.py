@@ -1,0 +1,125 @@
+"""The short sentence shown beside each file saying why it sits where it does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
+
+from .roles import ASSET, CONFIG, DOCS, GENERATED, LOCKFILE, SOURCE, TEST, VENDORED, Role
+
+MAX_NAMES = 2
+MAX_PATHS = 2
+
+TRAILING_REASONS = {
+    DOCS: "documentation",
+    CONFIG: "configuration",
+    LOCKFILE: "lockfile",
+    GENERATED: "generated file",
+    VENDORED: "vendored third-party code",
+    ASSET: "binary or media file",
+}
+
+
+@dataclass
+class GraphView:
+    """What the reason writer needs to know about the ordered graph."""
+
+    files: Sequence[ParsedFile]
+    roles: Sequence[Role]
+    position: Mapping[int, int]  # node → rank in review order
+    successors: Mapping[int, Mapping[int, frozenset[str]]]
+    predecessors: Mapping[int, Mapping[int, frozenset[str]]]
+    cycle_of: Mapping[int, Sequence[int]]  # node → the members of its strongly connected component
+    changes: Mapping[int, frozenset[str]]  # node → names its diff changes
+    tested: Mapping[int, Sequence[int]]  # test node → source nodes it tests
+
+
+def trailing_reason(file: ParsedFile, role: Role) -> str:
+    """Reason for a docs/config/lockfile/generated/vendored/asset file."""
+    if role.name == GENERATED and role.evidence == "minified":
+        return "minified file"
+    if role.name == GENERATED and role.evidence == "gitattributes":
+        return "generated file (per .gitattributes)"
+    if role.name == GENERATED and role.evidence:
+        return f"generated file (marked `{role.evidence}`)"
+    if role.name == VENDORED and role.evidence == "gitattributes":
+        return "vendored code (per .gitattributes)"
+    if role.name == ASSET and file.is_binary:
+        return "binary file"
+    return TRAILING_REASONS.get(role.name, role.name)
+
+
+def code_reason(node: int, view: GraphView) -> str:
+    """Reason for a source or test file, from its place among its definitions and users."""
+    file = view.files[node]
+    role = view.roles[node].name
+    parts: list[str] = []
+    cycle = [member for member in view.cycle_of.get(node, [node]) if member != node]
+    if cycle:
+        parts.append(f"in an import cycle with {_paths(view, cycle)}")
+    if role == TEST:
+        subjects = view.tested.get(node) or [
+            p for p in view.predecessors.get(node, {}) if view.roles[p].name == SOURCE
+        ]
+        if subjects:
+            parts.append(f"test for {_paths(view, subjects)}")
+        elif not cycle:
+            parts.append("test; the code it tests is not part of this change")
+    here = view.position[node]
+    below = sorted(
+        (s for s in view.successors.get(node, {}) if view.position[s] > here),
+        key=view.position.__getitem__,
+    )
+    above = sorted(
+        (p for p in view.predecessors.get(node, {}) if view.position[p] < here),
+        key=view.position.__getitem__,
+    )
+    if below:
+        names = frozenset().union(*(view.successors[node][s] for s in below))
+        changed = names & view.changes.get(node, frozenset())
+        if file.status == DELETED:
+            verb = "removes"
+        elif changed and file.status != ADDED:
+            verb = "changes"
+        else:
+            verb = "defines"
+        users = _count(view, below)
+        shown = changed or names
+        if shown:
+            parts.append(f"{verb} {_names(shown)}, used by {users} below")
+        elif all(view.roles[s].name == TEST for s in below):
+            parts.append(f"tested by {users} below")
+        else:
+            parts.append(f"imported by {users} below")
+    elif above and role == SOURCE:
+        names = frozenset().union(*(view.predecessors[node][p] for p in above))
+        sources = _count(view, above)
+        parts.append(f"uses {_names(names)} from {sources} above" if names
+                     else f"imports {sources} above")
+    if not parts:
+        parts.append(f"independent of the other changed files (+{file.added_count} "
+                     f"−{file.removed_count})")
+    return "; ".join(parts)
+
+
+def _names(names: Iterable[str]) -> str:
+    ordered = sorted(names)
+    shown = [f"`{name}`" for name in ordered[:MAX_NAMES]]
+    if len(ordered) > MAX_NAMES:
+        return ", ".join(shown) + f" and {len(ordered) - MAX_NAMES} more"
+    return " and ".join(shown)
+
+
+def _paths(view: GraphView, nodes: Iterable[int]) -> str:
+    ordered = sorted(nodes, key=lambda n: view.position.get(n, 0))
+    shown = [f"`{view.files[n].path}`" for n in ordered[:MAX_PATHS]]
+    if len(ordered) > MAX_PATHS:
+        return ", ".join(shown) + f" and {len(ordered) - MAX_PATHS} more"
+    return " and ".join(shown)
+
+
+def _count(view: GraphView, nodes: Sequence[int]) -> str:
+    """One file by path, several by number: "`pkg/b.py`" or "3 files"."""
+    return f"`{view.files[nodes[0]].path}`" if len(nodes) == 1 else f"{len(nodes)} files"

@@ -1,0 +1,97 @@
+"""What one changed file defines, changes, imports and uses: the language-neutral summary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from reviewapp.ingest.parsed import DELETED, ParsedFile
+
+IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+# Dotted chains such as `pkg.mod.func` or `ns.helper`, whitespace around dots allowed.
+DOTTED_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:[ \t]*\.[ \t]*[A-Za-z_$][\w$]*)+")
+
+
+@dataclass(frozen=True)
+class ImportCandidate:
+    """One place an import may point to; `names` are what the importer takes from it."""
+
+    path: str  # a repository path (anchored) or a path suffix (not anchored)
+    names: frozenset[str] = frozenset()  # empty: unknown, fall back to the importer's uses
+    anchored: bool = False  # True: `path` is exact (relative import); False: match a suffix
+    is_dir: bool = False  # True: every changed file in that directory (a Go package)
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """One import statement's target: the first candidate that names a changed file wins."""
+
+    candidates: tuple[ImportCandidate, ...]
+    # For a directory target: when no file there defines a used name, link them all anyway
+    # (an explicit import says the package matters even when we cannot see its definitions).
+    link_all_if_unknown: bool = True
+
+
+@dataclass(frozen=True)
+class FileSymbols:
+    """The summary one language analyser produces for one changed file."""
+
+    defines: frozenset[str] = frozenset()  # top-level names, both sides for a deletion
+    changes: frozenset[str] = frozenset()  # defined names the diff adds, edits or removes
+    imports: tuple[ImportRef, ...] = ()
+    uses: frozenset[str] = frozenset()  # identifiers the file references
+    parsed: bool = False  # True when a real parser (ast) read the whole file
+
+
+EMPTY = FileSymbols()
+
+
+def new_side_text(file: ParsedFile) -> str:
+    """The new file when known, else the lines the hunks show of it (context and added)."""
+    if file.status == DELETED:
+        return ""
+    if file.new_content is not None:
+        return file.new_content
+    return hunk_text(file, "+")
+
+
+def old_side_text(file: ParsedFile) -> str:
+    """The old file when known, else the lines the hunks show of it (context and removed)."""
+    if file.old_content is not None:
+        return file.old_content
+    return hunk_text(file, "-")
+
+
+def hunk_text(file: ParsedFile, side: str) -> str:
+    """Hunk lines of one side (`side` is '+' or '-'), hunks separated by a blank line."""
+    chunks = []
+    for hunk in file.hunks:
+        chunks.append("\n".join(line.text for line in hunk.lines if line.kind in (" ", side)))
+    return "\n\n".join(chunks)
+
+
+def changed_lines(file: ParsedFile) -> Iterator[str]:
+    """Text of every added and removed line."""
+    for hunk in file.hunks:
+        for line in hunk.lines:
+            if line.kind != " ":
+                yield line.text
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Every identifier-looking token: cheap and good enough to tell which names a file uses."""
+    return frozenset(IDENTIFIER.findall(text))
+
+
+def attributes_of(chains: Iterable[str], prefix: str) -> frozenset[str]:
+    """Names reached as `prefix.NAME` in the dotted chains (attribute access on a module)."""
+    start = prefix + "."
+    return frozenset(
+        chain[len(start) :].split(".", 1)[0] for chain in chains if chain.startswith(start)
+    )
+
+
+def dotted_chains(text: str) -> frozenset[str]:
+    """Every dotted chain in the text, spaces removed (`pkg . mod.f` → `pkg.mod.f`)."""
+    return frozenset(re.sub(r"[ \t]+", "", chain) for chain in DOTTED_CHAIN.findall(text))
