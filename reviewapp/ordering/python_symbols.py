@@ -208,13 +208,14 @@ def changed_names(file: ParsedFile, new: Outline | None, old: Outline | None) ->
         for line in hunk.lines:
             if line.new_lineno is not None:
                 last_new_line = line.new_lineno
-            if line.kind == "+" and line.new_lineno is not None:
-                name = new.name_at(line.new_lineno)
-            elif line.kind == "-":
-                name = old.name_at(line.old_lineno) if old and line.old_lineno else None
-                name = name or new.name_at(last_new_line)
-            else:
-                continue
+            if line.kind == " " or not line.text.strip():
+                continue  # blank lines between definitions belong to neither
+            if line.kind == "+":
+                name = new.name_at(line.new_lineno) if line.new_lineno else None
+            elif old is not None:
+                name = old.name_at(line.old_lineno) if line.old_lineno else None
+            else:  # old text unknown: the new-side definition where the line was removed
+                name = new.name_at(last_new_line)
             if name:
                 changed.add(name)
     if old is not None:
@@ -238,7 +239,7 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
                 if current and decorator_changed:
                     changed.add(current)
                 decorator_changed = False
-            if line.kind != " " and current:
+            if line.kind != " " and current and text.strip():
                 changed.add(current)
     return frozenset(changed)
 

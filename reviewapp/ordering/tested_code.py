@@ -15,7 +15,7 @@ from .roles import SOURCE, TEST, Role
 TEST_AFFIX = re.compile(r"^tests?_|_tests?$|_spec$|_unittest$|(?<=[a-z0-9])Tests?$|^Test(?=[A-Z])")
 
 
-def tested_stem(path: str) -> str | None:
+def subject_stem(path: str) -> str | None:
     """The name of the file a test file is named after: `tests/test_graph.py` → `graph`."""
     name = posixpath.basename(path)
     base, *suffixes = name.split(".")
@@ -42,7 +42,7 @@ def link_tests(
     for node in code:
         if roles[node].name != TEST:
             continue
-        stem = tested_stem(files[node].path)
+        stem = subject_stem(files[node].path)
         candidates = sources_by_stem.get(stem, []) if stem else []
         if candidates:
             subject = _nearest(candidates, files, files[node].path)

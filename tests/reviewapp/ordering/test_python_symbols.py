@@ -1,0 +1,169 @@
+"""python_symbols: definitions, changes, imports (absolute/from/relative), module attributes."""
+
+from __future__ import annotations
+
+import textwrap
+
+from reviewapp.ordering.python_symbols import RawImport, analyze_python, outline, regex_imports
+from reviewapp.ordering.symbols import ImportCandidate
+
+from .conftest import make_file
+
+
+def src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+MODULE = src('''
+    import os
+    import pkg.tools as tools
+    import pkg.sub.deep
+    from . import sibling
+    from ..base import Base, helper as h
+    from pkg.models import *
+
+    try:
+        import ujson as json
+    except ImportError:
+        import json
+
+    LIMIT: int = 3
+    A, B = 1, 2
+
+
+    @decorate
+    def first(x):
+        return tools.clean(x) + pkg.sub.deep.walk(x) + sibling.near()
+
+
+    class Second(Base):
+        def method(self):
+            from pkg.lazy import later
+            return later(h(LIMIT))
+''')
+
+
+def test_outline_lists_top_level_definitions_with_spans():
+    """Functions, classes and assigned names; a decorator belongs to its function's span."""
+    found = outline(MODULE)
+    assert found.parsed
+    assert found.names == {"LIMIT", "A", "B", "first", "Second"}
+    start = MODULE.splitlines().index("@decorate") + 1
+    assert found.name_at(start) == "first"
+    assert found.name_at(start + 2) == "first"
+    assert found.name_at(1) is None
+
+
+def test_outline_reads_imports_of_every_kind_including_lazy_ones():
+    """Plain, aliased, dotted, relative, starred, try/except and function-level imports."""
+    imports = set(outline(MODULE).imports)
+    assert RawImport(0, "pkg.tools", alias="tools") in imports
+    assert RawImport(0, "pkg.sub.deep") in imports
+    assert RawImport(1, "", (("sibling", "sibling"),)) in imports
+    assert RawImport(2, "base", (("Base", "Base"), ("helper", "h"))) in imports
+    assert RawImport(0, "pkg.models", (("*", "*"),)) in imports
+    assert RawImport(0, "ujson", alias="json") in imports
+    assert RawImport(0, "pkg.lazy", (("later", "later"),)) in imports
+
+
+def candidates_of(symbols, path: str) -> set[frozenset[str]]:
+    return {c.names for ref in symbols.imports for c in ref.candidates if c.path == path}
+
+
+def test_relative_imports_resolve_against_the_file_directory():
+    """`from ..base import Base` in pkg/sub/mod.py points at pkg/base.py (anchored)."""
+    symbols = analyze_python(make_file("pkg/sub/mod.py", None, MODULE))
+    anchored = {c.path for ref in symbols.imports for c in ref.candidates if c.anchored}
+    assert "pkg/base.py" in anchored
+    assert "pkg/sub/sibling.py" in anchored
+    assert candidates_of(symbols, "pkg/base.py") == {frozenset({"Base"}), frozenset({"helper"})}
+
+
+def test_attribute_access_on_an_imported_module_names_what_is_used():
+    """`tools.clean(...)`, `pkg.sub.deep.walk(...)` and `sibling.near()` are uses of those names."""
+    symbols = analyze_python(make_file("pkg/sub/mod.py", None, MODULE))
+    assert frozenset({"clean"}) in candidates_of(symbols, "pkg/tools.py")
+    assert frozenset({"walk"}) in candidates_of(symbols, "pkg/sub/deep.py")
+    assert frozenset({"near"}) in candidates_of(symbols, "pkg/sub/sibling.py")
+
+
+def test_relative_import_above_the_repository_root_is_ignored():
+    """`from ... import x` in a top-level file has nowhere to point."""
+    symbols = analyze_python(make_file("mod.py", None, "from ...far import x\n"))
+    assert symbols.imports == ()
+
+
+def test_changes_are_the_definitions_the_hunks_touch():
+    """Editing one function body and adding a constant changes exactly those names."""
+    old = src('''
+        def keep():
+            return 1
+
+
+        def edit(x):
+            return x
+    ''')
+    new = src('''
+        def keep():
+            return 1
+
+
+        def edit(x):
+            return x + 1
+
+
+        NEW = 2
+    ''')
+    assert analyze_python(make_file("m.py", old, new)).changes == {"edit", "NEW"}
+    assert analyze_python(make_file("m.py", old, new, with_content=False)).changes == {
+        "edit", "NEW"
+    }
+
+
+def test_removed_definition_counts_as_changed():
+    """A function deleted from a file is part of what the diff changes."""
+    old = "def gone():\n    pass\n\n\ndef stay():\n    pass\n"
+    new = "def stay():\n    pass\n"
+    assert analyze_python(make_file("m.py", old, new)).changes == {"gone"}
+    assert analyze_python(make_file("m.py", old, new, with_content=False)).changes == {"gone"}
+
+
+def test_hunk_header_names_the_enclosing_definition_in_a_pasted_diff():
+    """A change deep inside a long function is attributed to the def in the @@ header."""
+    body = "".join(f"    x{n} = {n}\n" for n in range(30))
+    old = "def long_function():\n" + body + "    return x0\n"
+    new = "def long_function():\n" + body + "    return x1\n"
+    file = make_file("m.py", old, new, with_content=False)
+    assert file.hunks[0].section_header == "def long_function():"
+    assert analyze_python(file).changes == {"long_function"}
+
+
+def test_syntax_error_falls_back_to_regexes():
+    """A broken file still yields its column-0 definitions and its imports."""
+    broken = "from pkg.a import thing\nimport pkg.b as b\n\ndef ok():\n    pass\n\ndef bad(:\n"
+    found = outline(broken)
+    assert not found.parsed
+    assert found.names == {"ok", "bad"}
+    assert RawImport(0, "pkg.a", (("thing", "thing"),)) in found.imports
+    assert RawImport(0, "pkg.b", alias="b") in found.imports
+
+
+def test_regex_imports_read_parenthesised_multiline_from_imports():
+    """`from x import (a,\\n b as c,  # note\\n)` yields a and b bound as c."""
+    text = "from pkg.x import (\n    alpha,\n    beta as gamma,  # note\n)\n"
+    assert regex_imports(text) == (RawImport(0, "pkg.x", (("alpha", "alpha"), ("beta", "gamma"))),)
+
+
+def test_imports_removed_by_the_diff_still_count():
+    """Dropping `from pkg.old import f` still ties the file to pkg/old.py."""
+    file = make_file("m.py", "from pkg.old import f\n\nY = f()\n", "Y = 1\n")
+    paths = {c.path for ref in analyze_python(file).imports for c in ref.candidates}
+    assert "pkg/old.py" in paths
+
+
+def test_from_import_of_a_submodule_prefers_the_module_file():
+    """`from pkg import util` tries pkg/util.py (with util's attributes) before pkg/__init__.py."""
+    file = make_file("app.py", None, "from pkg import util\n\nutil.run()\n")
+    (ref,) = analyze_python(file).imports
+    assert ref.candidates[0] == ImportCandidate("pkg/util.py", frozenset({"run"}))
+    assert ImportCandidate("pkg/__init__.py", frozenset({"util"})) in ref.candidates
