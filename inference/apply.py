@@ -18,6 +18,7 @@ path, and when nothing parses `ApplyFailed` says what was tried.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -126,8 +127,17 @@ def apply_stream(
     engine: Engine | None = None,
     path: str | None = None,
     decoding: str = "speculative",
+    cancel: threading.Event | None = None,
 ) -> Iterator[ApplyEvent]:
-    """`apply_sketch` as a stream of `ApplyEvent`; ``engine=None`` never calls a model."""
+    """`apply_sketch` as a stream of `ApplyEvent`; ``engine=None`` never calls a model.
+
+    Setting ``cancel`` stops a model generation before its next forward pass (the stream then
+    just ends): the service sets it when the client disconnects.
+    """
+    from inference.engine import DECODINGS
+
+    if decoding not in DECODINGS:
+        raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
     python = is_python(path, original)
     attempts: list[str] = []
     parsed = parse_sketch(sketch)
@@ -180,6 +190,8 @@ def apply_stream(
     pieces = [prefix]
     try:
         for piece in generation:
+            if cancel is not None and cancel.is_set():
+                return
             pieces.append(piece)
             yield ApplyEvent("delta", piece)
     finally:

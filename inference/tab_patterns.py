@@ -137,7 +137,8 @@ class ArgumentsRule(Rule):
 
 @dataclass(frozen=True)
 class LineRule(Rule):
-    """Delete the next run equal to ``removed``, or insert ``added`` after the next ``anchor``."""
+    """Delete the next run equal to ``removed``, or insert ``added`` after the next line like
+    ``anchor`` (equal, or a definition header differing only in the name it defines)."""
 
     removed: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
@@ -150,7 +151,7 @@ class LineRule(Rule):
                 return LineEdit(number + 1, number + len(self.removed), "")
             return None
         line = lines[number]
-        if line.strip() != self.anchor.strip() or not line.strip():
+        if not line.strip() or _shape(line) != _shape(self.anchor):
             return None
         shift = _indent(line)[len(_indent(self.anchor)):] if line.startswith(
             _indent(self.anchor)) else ""
@@ -158,6 +159,15 @@ class LineRule(Rule):
         if tuple(lines[number + 1:number + 1 + len(block)]) == tuple(block):
             return None  # already inserted here
         return LineEdit(number + 2, number + 1, "".join(b + "\n" for b in block))
+
+
+_DEFINED_NAME = re.compile(r"^((?:async\s+)?(?:def|class)\s+)\w+")
+
+
+def _shape(line: str) -> str:
+    """The stripped line, with the name a ``def``/``class`` defines made generic: inserting
+    after one definition's header generalises to the other definitions like it."""
+    return _DEFINED_NAME.sub(r"\1<name>", line.strip())
 
 
 def _indent(line: str) -> str:

@@ -1,0 +1,139 @@
+"""Tab without a model: edit history parsing, pattern generalisation, precomputed next edit."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from inference.edit_history import HistoryError, LineEdit, apply_edit, parse_history
+from inference.tab import TabPredictor
+
+
+def history(before: str, after: str, path: str = "m.py") -> str:
+    """The unified diff an editor would send for the edits so far."""
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        f"a/{path}", f"b/{path}", n=2))
+
+
+CODE = """def fetch(url, timeout):
+    return get(url, timeout)
+
+
+def main():
+    first = fetch("a", 5)
+    log(first)
+    second = fetch("b", 5)
+    log(second)
+    third = fetch("c", 5)
+    return first, second, third
+"""
+
+
+def predict(before: str, after: str, cursor: int) -> LineEdit | None:
+    return TabPredictor().predict(after, cursor, history(before, after)).edit
+
+
+def test_rename_applied_once_is_suggested_at_the_next_occurrence() -> None:
+    """Renaming `log` to `record` on one line suggests the same on the next line using `log`."""
+    after = CODE.replace("    log(first)", "    record(first)")
+    edit = predict(CODE, after, 7)
+    assert edit == LineEdit(9, 9, "    record(second)\n")
+
+
+def test_added_argument_is_added_to_the_next_call_far_from_the_cursor() -> None:
+    """A keyword argument appended to one call of `fetch` is appended to the next call."""
+    after = CODE.replace('fetch("a", 5)', 'fetch("a", 5, retries=3)')
+    edit = predict(CODE, after, 6)
+    assert edit == LineEdit(8, 8, '    second = fetch("b", 5, retries=3)\n')
+
+
+def test_reordered_parameters_follow_to_the_next_definition_of_the_same_name() -> None:
+    """Swapping a def's parameters applies to other defs of that name, not to calls."""
+    code = "class A:\n    def f(self, a, b):\n        pass\n\n\nclass B(A):\n    def f(self, a, b):\n"
+    code += "        return f(1, 2)\n"
+    after = code.replace("def f(self, a, b):", "def f(self, b, a):", 1)
+    edit = predict(code, after, 2)
+    assert edit == LineEdit(7, 7, "    def f(self, b, a):\n")
+
+
+def test_dropped_argument_is_dropped_from_calls_with_the_same_arity() -> None:
+    """Removing the second argument of `fetch` removes it at the next call too."""
+    after = CODE.replace('fetch("a", 5)', 'fetch("a")')
+    assert predict(CODE, after, 6) == LineEdit(8, 8, '    second = fetch("b")\n')
+
+
+def test_deleted_line_is_deleted_at_its_next_copy() -> None:
+    """Deleting one `log(...)`-free duplicate statement deletes the next identical line."""
+    code = "a = 1\nprint('debug')\nb = 2\nprint('debug')\nc = 3\n"
+    after = "a = 1\nb = 2\nprint('debug')\nc = 3\n"
+    assert predict(code, after, 2) == LineEdit(3, 3, "")
+
+
+def test_inserted_line_is_inserted_after_the_next_matching_line() -> None:
+    """A line inserted after one `def test_...` body start is inserted after the next one,
+    re-indented to the place."""
+    code = "def one():\n    pass\n\n\ndef two():\n    pass\n"
+    after = "def one():\n    setup()\n    pass\n\n\ndef two():\n    pass\n"
+    edit = predict(code, after, 2)
+    assert edit is not None and apply_edit(after, edit) == after.replace(
+        "def two():\n", "def two():\n    setup()\n")
+
+
+def test_history_without_pattern_and_no_model_suggests_nothing() -> None:
+    """A one-off rewrite of a whole line is no pattern; without a model the answer is null."""
+    after = CODE.replace("    return first, second, third", "    return None")
+    assert predict(CODE, after, 11) is None
+
+
+def test_lines_just_written_are_not_edited_again() -> None:
+    """A rule whose old text still occurs in the edited line does not re-edit that line."""
+    code = "x = f(1)\ny = f(2)\n"
+    after = "x = f(1)  # noqa\ny = f(2)\n"
+    edit = predict(code, after, 1)
+    assert edit is None or edit.start_line != 1
+
+
+def test_suggestion_carries_the_next_one_and_remembers_it_for_the_accepted_file() -> None:
+    """The answer includes the edit after it; asking about the file with the first edit
+    accepted returns that next edit from memory (precomputed)."""
+    predictor = TabPredictor()
+    after = CODE.replace("    log(first)", "    record(first)")
+    first = predictor.predict(after, 7, history(CODE, after))
+    assert first.edit == LineEdit(9, 9, "    record(second)\n")
+    assert first.next is None or first.next.start_line != 9
+    accepted = apply_edit(after, first.edit)
+    second = predictor.predict(accepted, 9, history(CODE, accepted))
+    assert second.edit == first.next
+
+
+def test_precomputed_next_edit_follows_a_signature_change_through_the_file() -> None:
+    """Three calls: after changing the first, the suggestion is the second and next the third."""
+    after = CODE.replace('fetch("a", 5)', 'fetch("a", 5, retries=3)')
+    suggestion = TabPredictor().predict(after, 6, history(CODE, after))
+    assert suggestion.next == LineEdit(10, 10, '    third = fetch("c", 5, retries=3)\n')
+
+
+def test_history_that_is_not_a_diff_is_rejected() -> None:
+    """Text without hunk headers is a HistoryError (HTTP 400), not an empty history."""
+    with pytest.raises(HistoryError):
+        parse_history("renamed log to record")
+
+
+def test_history_parser_splits_runs_of_changes_with_positions() -> None:
+    """One hunk with two separate changes gives two edits with their new-side lines."""
+    before = "a\nb\nc\nd\ne\n"
+    after = "a\nB\nc\nD\ne\n"
+    edits = parse_history(history(before, after))
+    assert [(e.new_start, e.removed, e.added) for e in edits] == [
+        (2, ("b",), ("B",)), (4, ("d",), ("D",))]
+
+
+def test_apply_edit_inserts_replaces_and_deletes() -> None:
+    """LineEdit follows the DESIGN convention: end_line = start_line - 1 inserts."""
+    text = "a\nb\nc\n"
+    assert apply_edit(text, LineEdit(2, 1, "x\n")) == "a\nx\nb\nc\n"
+    assert apply_edit(text, LineEdit(2, 2, "B\n")) == "a\nB\nc\n"
+    assert apply_edit(text, LineEdit(2, 3, "")) == "a\n"
+    with pytest.raises(ValueError):
+        apply_edit(text, LineEdit(9, 9, ""))
