@@ -101,14 +101,14 @@ def build_edges(
                 wanted = candidate.names or summary.uses
                 if not candidate.is_dir:
                     for target in targets:
-                        known = symbols[target].defines
-                        names = candidate.names or (wanted & known)
-                        add(target, user, names)
+                        names = candidate.names or (wanted & symbols[target].defines)
+                        if names or not ref.require_names:
+                            add(target, user, names)
                     break
                 # A directory (Go package): the files that define what the user takes from it.
                 matched = [(t, wanted & symbols[t].defines) for t in targets]
                 matched = [(t, names) for t, names in matched if names]
-                if not matched and ref.link_all_if_unknown:
+                if not matched and not ref.require_names:
                     matched = [(t, frozenset()) for t in targets]
                 for target, names in matched:
                     add(target, user, names)
@@ -233,7 +233,7 @@ def add_name_edges(
         return
     for user in nodes:
         summary = symbols[user]
-        if summary.parsed or not family.get(user):
+        if summary.whole_file or not family.get(user):
             continue
         found: dict[int, set[str]] = defaultdict(set)
         for name in summary.uses & changers.keys():

@@ -1,4 +1,4 @@
-"""Import/include heuristics for JavaScript/TypeScript, Go, C/C++ and Java/Kotlin files.
+"""Import/include heuristics for JavaScript/TypeScript, Go, C/C++, Java/Kotlin and templates.
 
 Regexes over whatever text is known (the whole file, or only the hunks of a pasted diff):
 no parser, so they err towards finding an edge; a spurious edge only moves a file a little.
@@ -23,6 +23,7 @@ from .symbols import (
     identifiers,
     new_side_text,
     old_side_text,
+    whole_file_seen,
 )
 
 JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte")
@@ -150,7 +151,7 @@ def analyze_go(file: ParsedFile) -> FileSymbols:
     # Files of one package see each other's names without imports.
     own_dir = posixpath.dirname(file.path)
     refs.append(
-        ImportRef((ImportCandidate(own_dir, frozenset(), True, True),), link_all_if_unknown=False)
+        ImportRef((ImportCandidate(own_dir, frozenset(), True, True),), require_names=True)
     )
     defines = _go_declarations(_defining_text(file))
     changes = _changed_declarations(file, lambda line: GO_DECLARATION.match(line))
@@ -224,6 +225,27 @@ def analyze_jvm(file: ParsedFile) -> FileSymbols:
     return _summary(file, defines, refs, text, changes)
 
 
+# --- HTML templates (Django, Jinja, Nunjucks, Twig) --------------------------------------------
+
+TEMPLATE_EXTENSIONS = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".djhtml", ".njk", ".twig")
+TEMPLATE_REFERENCE = re.compile(
+    r"\{%-?\s*(?:extends|include|import|from|embed|static)\s+[\"']([^\"'\n]+)[\"']"
+)
+TEMPLATE_BLOCK = re.compile(r"\{%-?\s*(?:block|macro)\s+(\w+)")
+
+
+def analyze_template(file: ParsedFile) -> FileSymbols:
+    """`{% extends "base.html" %}`, `{% include %}` and `{% static %}` name other files."""
+    text, _ = _texts(file)
+    refs = [
+        ImportRef((ImportCandidate(reference.lstrip("/")),))
+        for reference in TEMPLATE_REFERENCE.findall(text)
+    ]
+    defines = frozenset(TEMPLATE_BLOCK.findall(_defining_text(file)))
+    changes = _changed_declarations(file, lambda line: TEMPLATE_BLOCK.search(line))
+    return _summary(file, defines, refs, text, changes)
+
+
 # --- shared ------------------------------------------------------------------------------------
 
 
@@ -242,7 +264,9 @@ def _summary(
 ) -> FileSymbols:
     if file.status in (ADDED, DELETED):
         changes = defines
-    return FileSymbols(defines, changes, tuple(dict.fromkeys(refs)), identifiers(text))
+    return FileSymbols(
+        defines, changes, tuple(dict.fromkeys(refs)), identifiers(text), whole_file_seen(file)
+    )
 
 
 def _changed_declarations(
@@ -267,6 +291,7 @@ ANALYSERS: dict[tuple[str, ...], Callable[[ParsedFile], FileSymbols]] = {
     GO_EXTENSIONS: analyze_go,
     C_EXTENSIONS: analyze_c,
     JVM_EXTENSIONS: analyze_jvm,
+    TEMPLATE_EXTENSIONS: analyze_template,
 }
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile, ParsedHunk
 
+from .roles import is_test_path
 from .symbols import (
     FileSymbols,
     ImportCandidate,
@@ -25,6 +26,7 @@ from .symbols import (
     dotted_chains,
     hunk_text,
     identifiers,
+    whole_file_seen,
 )
 
 # ast.parse costs about 7 µs a line here; past this size the regex outline is good enough.
@@ -294,6 +296,20 @@ def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[Impor
     return refs
 
 
+def conftest_refs(path: str) -> list[ImportRef]:
+    """pytest hands a test the fixtures of every conftest.py above it, with no import line."""
+    if not is_test_path(path):
+        return []
+    directories = path.split("/")[:-1]
+    return [
+        ImportRef(
+            (ImportCandidate(posixpath.join(*directories[:depth], "conftest.py"), anchored=True),),
+            require_names=True,
+        )
+        for depth in range(len(directories), -1, -1)
+    ]
+
+
 def analyze_python(file: ParsedFile) -> FileSymbols:
     """Definitions, changes, imports and uses of one Python file, whatever text is known."""
     old: Outline | None = None
@@ -320,10 +336,11 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     text = new_text + "\n" + diff_text
     chains = dotted_chains(text)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, chains))
+    refs += tuple(conftest_refs(file.path))
     return FileSymbols(
         defines=defines,
         changes=changed_names(file, new, old),
         imports=refs,
         uses=identifiers(text),
-        parsed=new is not None and new.parsed,
+        whole_file=whole_file_seen(file),
     )

@@ -153,6 +153,12 @@ def classify(file: ParsedFile, attributes: GitAttributes | None = None) -> Role:
     return Role(SOURCE)
 
 
+def is_test_path(path: str) -> bool:
+    """True for files that test conventions mark as tests (tests/, test_*.py, *_test.go, ...)."""
+    parts = path.lower().split("/")
+    return _is_test_path(parts[-1], parts[:-1])
+
+
 def _is_test_path(name: str, dirs: Sequence[str]) -> bool:
     if any(part in TEST_DIRS for part in dirs):
         return True

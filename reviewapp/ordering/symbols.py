@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from reviewapp.ingest.parsed import DELETED, ParsedFile
+from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 
 IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 # Dotted chains such as `pkg.mod.func` or `ns.helper`, whitespace around dots allowed.
@@ -28,9 +28,10 @@ class ImportRef:
     """One import statement's target: the first candidate that names a changed file wins."""
 
     candidates: tuple[ImportCandidate, ...]
-    # For a directory target: when no file there defines a used name, link them all anyway
-    # (an explicit import says the package matters even when we cannot see its definitions).
-    link_all_if_unknown: bool = True
+    # False: an explicit import, so link the target even when we cannot tell which names are
+    # taken (for a Go package directory: link all its files). True: link only a target that
+    # defines a name the user mentions (implicit links: same Go package, pytest's conftest.py).
+    require_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,17 @@ class FileSymbols:
     changes: frozenset[str] = frozenset()  # defined names the diff adds, edits or removes
     imports: tuple[ImportRef, ...] = ()
     uses: frozenset[str] = frozenset()  # identifiers the file references
-    parsed: bool = False  # True when a real parser (ast) read the whole file
+    whole_file: bool = False  # the whole text was seen, so `imports` is complete
 
 
 EMPTY = FileSymbols()
+
+
+def whole_file_seen(file: ParsedFile) -> bool:
+    """True when the full text is known: given, or all in hunks (an added or deleted file)."""
+    if file.status == DELETED:
+        return file.old_content is not None or bool(file.hunks)
+    return file.new_content is not None or file.status == ADDED
 
 
 def new_side_text(file: ParsedFile) -> str:

@@ -66,10 +66,10 @@ def test_name_edges_link_pasted_fragments_but_skip_generic_or_ambiguous_names():
     """`compute_tax` links; `run` is too common; a name changed in 3 files is ambiguous."""
     changed = frozenset({"compute_tax", "run", "shared_name"})
     symbols = {
-        0: FileSymbols(changes=changed, parsed=True),
+        0: FileSymbols(changes=changed, whole_file=True),
         1: FileSymbols(uses=frozenset({"compute_tax", "run", "shared_name"})),
-        2: FileSymbols(changes=frozenset({"shared_name"}), parsed=True),
-        3: FileSymbols(changes=frozenset({"shared_name"}), parsed=True),
+        2: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
+        3: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
     }
     family = dict.fromkeys(range(4), "python")
     edges: dict = {}
