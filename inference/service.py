@@ -298,7 +298,10 @@ class _ThreadStream(Response):
 
     def __init__(self, produce: Callable[[], Iterator[dict]], cancel: threading.Event,
                  done: Callable[[], None]) -> None:
-        super().__init__(media_type=self.media_type)
+        # No body attribute: init_headers then declares no Content-Length (chunked).
+        self.status_code = 200
+        self.background = None
+        self.init_headers(None)
         self.produce, self.cancel, self.done = produce, cancel, done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -66,7 +66,8 @@ def save(path, text):
 """
     result = apply_sketch(ORIGINAL, sketch, path="files.py")
     assert result.path == "deterministic"
-    assert result.text == ORIGINAL.replace('open(path, "w")', 'open(path, "w", encoding="utf-8")')
+    expected = ORIGINAL.replace('open(path, "w")', 'open(path, "w", encoding="utf-8")')
+    assert result.text == expected
     assert result.parses is True
 
 

@@ -50,7 +50,8 @@ def test_added_argument_is_added_to_the_next_call_far_from_the_cursor() -> None:
 
 def test_reordered_parameters_follow_to_the_next_definition_of_the_same_name() -> None:
     """Swapping a def's parameters applies to other defs of that name, not to calls."""
-    code = "class A:\n    def f(self, a, b):\n        pass\n\n\nclass B(A):\n    def f(self, a, b):\n"
+    code = "class A:\n    def f(self, a, b):\n        pass\n\n\n"
+    code += "class B(A):\n    def f(self, a, b):\n"
     code += "        return f(1, 2)\n"
     after = code.replace("def f(self, a, b):", "def f(self, b, a):", 1)
     edit = predict(code, after, 2)
