@@ -210,7 +210,7 @@ GENERIC_NAMES = frozenset(
     }
 )
 MIN_NAME_LENGTH = 4
-MAX_DEFINERS = 2  # a name changed in more files than this says nothing about which one is meant
+MAX_DEFINERS = 2  # a name defined in more files than this says nothing about which one is meant
 
 
 def add_name_edges(
@@ -222,11 +222,12 @@ def add_name_edges(
     """Link files by shared names where imports are unknown (only hunks of a pasted diff).
 
     B, whose imports we could not see, gets an edge from A when B mentions a distinctive name
-    that A's diff changes: the next best evidence that B uses what A changed.
+    that A defines or changes (as far as we can see A): the next best evidence that B uses it.
+    An import edge the other way wins: no name edge turns it into a cycle.
     """
     changers: dict[str, list[int]] = defaultdict(list)
     for node in nodes:
-        for name in symbols[node].changes:
+        for name in symbols[node].defines | symbols[node].changes:
             if len(name) >= MIN_NAME_LENGTH and name not in GENERIC_NAMES:
                 changers[name].append(node)
     if not changers:
@@ -236,12 +237,16 @@ def add_name_edges(
         if summary.whole_file or not family.get(user):
             continue
         found: dict[int, set[str]] = defaultdict(set)
-        for name in summary.uses & changers.keys():
+        for name in [name for name in summary.uses if name in changers]:
             definers = changers[name]
             if len(definers) > MAX_DEFINERS or name in summary.defines:
                 continue
             for source in definers:
-                if source != user and family.get(source) == family[user]:
+                if (
+                    source != user
+                    and family.get(source) == family[user]
+                    and source not in edges.get(user, {})
+                ):
                     found[source].add(name)
         for source, names in found.items():
             current = edges.setdefault(source, {})

@@ -18,11 +18,10 @@ from .symbols import (
     ImportCandidate,
     ImportRef,
     attributes_of,
-    changed_lines,
-    dotted_chains,
-    identifiers,
     new_side_text,
     old_side_text,
+    scan,
+    side_lines,
     whole_file_seen,
 )
 
@@ -83,8 +82,8 @@ def _js_candidates(spec: str, importer: str, names: frozenset[str]) -> tuple[Imp
 
 
 def analyze_javascript(file: ParsedFile) -> FileSymbols:
-    text, diff_text = _texts(file)
-    chains = dotted_chains(text)
+    text = _text(file)
+    chains = scan(text).chains
     refs = []
     for clause, spec in JS_FROM.findall(text):
         candidates = _js_candidates(spec, file.path, _js_imported_names(clause, chains))
@@ -138,8 +137,8 @@ def _go_declarations(text: str) -> frozenset[str]:
 
 
 def analyze_go(file: ParsedFile) -> FileSymbols:
-    text, diff_text = _texts(file)
-    chains = dotted_chains(text)
+    text = _text(file)
+    chains = scan(text).chains
     specs = GO_IMPORT_LINE.findall(text)
     for block in GO_IMPORT_BLOCK.findall(text):
         specs += GO_IMPORT_SPEC.findall(block)
@@ -172,7 +171,7 @@ C_DECLARATION = re.compile(
 
 
 def analyze_c(file: ParsedFile) -> FileSymbols:
-    text, diff_text = _texts(file)
+    text = _text(file)
     refs = []
     directory = posixpath.dirname(file.path)
     for bracket, included in C_INCLUDE.findall(text):
@@ -207,7 +206,7 @@ JVM_DECLARATION = re.compile(
 
 
 def analyze_jvm(file: ParsedFile) -> FileSymbols:
-    text, diff_text = _texts(file)
+    text = _text(file)
     refs = []
     for dotted in JVM_IMPORT.findall(text):
         parts = dotted.split(".")
@@ -236,7 +235,7 @@ TEMPLATE_BLOCK = re.compile(r"\{%-?\s*(?:block|macro)\s+(\w+)")
 
 def analyze_template(file: ParsedFile) -> FileSymbols:
     """`{% extends "base.html" %}`, `{% include %}` and `{% static %}` name other files."""
-    text, _ = _texts(file)
+    text = _text(file)
     refs = [
         ImportRef((ImportCandidate(reference.lstrip("/")),))
         for reference in TEMPLATE_REFERENCE.findall(text)
@@ -249,9 +248,9 @@ def analyze_template(file: ParsedFile) -> FileSymbols:
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _texts(file: ParsedFile) -> tuple[str, str]:
-    diff_text = "\n".join(changed_lines(file))
-    return new_side_text(file) + "\n" + diff_text, diff_text
+def _text(file: ParsedFile) -> str:
+    """The new side plus removed lines: everything the file mentions before or after."""
+    return new_side_text(file) + "\n" + "\n".join(side_lines(file, "-"))
 
 
 def _defining_text(file: ParsedFile) -> str:
@@ -265,7 +264,7 @@ def _summary(
     if file.status in (ADDED, DELETED):
         changes = defines
     return FileSymbols(
-        defines, changes, tuple(dict.fromkeys(refs)), identifiers(text), whole_file_seen(file)
+        defines, changes, tuple(dict.fromkeys(refs)), scan(text).names, whole_file_seen(file)
     )
 
 

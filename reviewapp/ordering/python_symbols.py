@@ -22,10 +22,9 @@ from .symbols import (
     ImportCandidate,
     ImportRef,
     attributes_of,
-    changed_lines,
-    dotted_chains,
     hunk_text,
-    identifiers,
+    scan,
+    side_lines,
     whole_file_seen,
 )
 
@@ -42,6 +41,7 @@ FROM_IMPORT = re.compile(
 PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+)", re.M)
 # Lines at column 0 that continue or annotate a statement rather than start a new one.
 CONTINUATION_START = ("#", ")", "]", "}", '"', "'")
+COLUMN_ZERO_STATEMENT = re.compile(r"^[^\s#)\]}\"'].*", re.M)
 
 
 @dataclass(frozen=True)
@@ -139,15 +139,23 @@ def _raw_imports(node: ast.Import | ast.ImportFrom) -> list[RawImport]:
     return [RawImport(node.level, node.module or "", names)]
 
 
+@lru_cache(maxsize=1024)
+def regex_outline(text: str) -> Outline:
+    """The regex outline of a whole text, cached per text."""
+    return _outline_from_regex(text)
+
+
 def _outline_from_regex(text: str) -> Outline:
     """Column-0 definitions and import lines: lenient enough for fragments and broken files."""
     spans: list[tuple[int, int, str]] = []
     open_names: list[str] = []
     start = decorator_start = 0
-    lines = text.split("\n")
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip() or line[0].isspace() or line.startswith(CONTINUATION_START):
-            continue
+    lineno, scanned = 1, 0
+    # Only column-0 statements matter; finditer skips indented lines at C speed.
+    for statement in COLUMN_ZERO_STATEMENT.finditer(text):
+        lineno += text.count("\n", scanned, statement.start())
+        scanned = statement.start()
+        line = statement.group()
         if line.startswith("@"):
             decorator_start = decorator_start or lineno
             continue
@@ -159,8 +167,9 @@ def _outline_from_regex(text: str) -> Outline:
             open_names = [next(group for group in found.groups() if group)]
             start = decorator_start or lineno
         decorator_start = 0
+    last_line = text.count("\n") + 1
     for name in open_names:
-        spans.append((start, len(lines), name))
+        spans.append((start, last_line, name))
     spans.sort()
     return Outline(tuple(spans), regex_imports(text), parsed=False)
 
@@ -232,8 +241,9 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
         decorator_changed = False
         for line in hunk.lines:
             text = line.text
-            if text.strip() and not text[0].isspace() and not text.startswith(CONTINUATION_START):
-                if text.startswith("@"):
+            first = text[:1]
+            if first and not first.isspace() and first not in CONTINUATION_START:
+                if first == "@":
                     decorator_changed |= line.kind != " "
                     continue
                 found = TOP_LEVEL_DEF.match(text)
@@ -241,7 +251,7 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
                 if current and decorator_changed:
                     changed.add(current)
                 decorator_changed = False
-            if line.kind != " " and current and text.strip():
+            if line.kind != " " and current and not text.isspace() and text:
                 changed.add(current)
     return frozenset(changed)
 
@@ -312,10 +322,15 @@ def conftest_refs(path: str) -> list[ImportRef]:
 
 def analyze_python(file: ParsedFile) -> FileSymbols:
     """Definitions, changes, imports and uses of one Python file, whatever text is known."""
+    removed = side_lines(file, "-")
     old: Outline | None = None
     new: Outline | None = None
-    if file.old_content is not None and file.status != ADDED:
+    if file.old_content is not None and file.status == DELETED:
         old = outline(file.old_content)
+    elif file.old_content is not None and file.status != ADDED and removed:
+        # Only the old side's column-0 definitions matter (what was removed): regexes suffice
+        # and cost a fraction of a second parse.
+        old = regex_outline(file.old_content)
     if file.new_content is not None and file.status != DELETED:
         new = outline(file.new_content)
 
@@ -330,17 +345,16 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         defines = fragment.names
     if file.status == DELETED:
         defines = old.names if old else _outline_from_regex(hunk_text(file, "-")).names
-    diff_text = "\n".join(changed_lines(file))
+    removed_text = "\n".join(removed)
     # Imports the diff removed still tie the file to their target: the change is about them.
-    imports = tuple(dict.fromkeys(new_imports + regex_imports(diff_text)))
-    text = new_text + "\n" + diff_text
-    chains = dotted_chains(text)
-    refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, chains))
+    imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
+    found = scan(new_text + "\n" + removed_text)
+    refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     return FileSymbols(
         defines=defines,
         changes=changed_names(file, new, old),
         imports=refs,
-        uses=identifiers(text),
+        uses=found.names,
         whole_file=whole_file_seen(file),
     )

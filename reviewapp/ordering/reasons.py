@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 
 from .roles import ASSET, CONFIG, DOCS, GENERATED, LOCKFILE, SOURCE, TEST, VENDORED, Role
+from .tested_code import subject_stem
 
 MAX_NAMES = 2
 MAX_PATHS = 2
@@ -59,14 +61,6 @@ def code_reason(node: int, view: GraphView) -> str:
     cycle = [member for member in view.cycle_of.get(node, [node]) if member != node]
     if cycle:
         parts.append(f"in an import cycle with {_paths(view, cycle)}")
-    if role == TEST:
-        subjects = view.tested.get(node) or [
-            p for p in view.predecessors.get(node, {}) if view.roles[p].name == SOURCE
-        ]
-        if subjects:
-            parts.append(f"test for {_paths(view, subjects)}")
-        elif not cycle:
-            parts.append("test; the code it tests is not part of this change")
     here = view.position[node]
     below = sorted(
         (s for s in view.successors.get(node, {}) if view.position[s] > here),
@@ -76,6 +70,18 @@ def code_reason(node: int, view: GraphView) -> str:
         (p for p in view.predecessors.get(node, {}) if view.position[p] < here),
         key=view.position.__getitem__,
     )
+    if role == TEST and below and subject_stem(file.path) is None:
+        # conftest.py or a helper module: support code other tests build on.
+        is_conftest = posixpath.basename(file.path) == "conftest.py"
+        parts.append("pytest fixtures" if is_conftest else "test helpers")
+    elif role == TEST:
+        subjects = view.tested.get(node) or [
+            p for p in view.predecessors.get(node, {}) if view.roles[p].name == SOURCE
+        ]
+        if subjects:
+            parts.append(f"test for {_paths(view, subjects)}")
+        elif not cycle:
+            parts.append("test; the code it tests is not part of this change")
     if below:
         names = frozenset().union(*(view.successors[node][s] for s in below))
         changed = names & view.changes.get(node, frozenset())

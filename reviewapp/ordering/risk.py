@@ -12,12 +12,15 @@ import re
 
 from reviewapp.ingest.parsed import DELETED, ParsedFile
 
+from .symbols import side_lines
+
 # Keywords that open a branch: an added one is a new path through the code.
-BRANCH = re.compile(r"\b(?:if|elif|else|case|switch|match|except|catch|when|unless)\b|\?\s*\S")
-# Other control flow that changes where execution goes next.
-FLOW = re.compile(
-    r"\b(?:for|while|loop|try|finally|return|raise|throw|break|continue|goto|yield|await|"
-    r"async|defer|go|select|with|lock|unsafe)\b|&&|\|\||\band\b|\bor\b|\bnot\b|!="
+# Group 1: keywords that open a branch (an added one is a new path through the code).
+# Group 2: other control flow that changes where execution goes next. One pass finds both.
+CONTROL = re.compile(
+    r"\b(?:(if|elif|else|case|switch|match|except|catch|when|unless)|"
+    r"(for|while|loop|try|finally|return|raise|throw|break|continue|goto|yield|await|async|"
+    r"defer|go|select|with|lock|unsafe|and|or|not))\b|(\?\s*\S)|(&&|\|\||!=)"
 )
 DELETION_DISCOUNT = 0.5  # a deleted file's lines need less reading than new or edited ones
 
@@ -26,20 +29,19 @@ def change_risk(file: ParsedFile) -> float:
     """log2 of changed lines plus log2 of weighted control-flow tokens; 0 for binary files."""
     if file.is_binary:
         return 0.0
-    changed = 0
-    flow = 0.0
-    for hunk in file.hunks:
-        for line in hunk.lines:
-            if line.kind == " ":
-                continue
-            changed += 1
-            text = line.text
-            if not text.strip():
-                continue
-            # New branches weigh double: they add paths a reviewer has to follow.
-            flow += (2.0 if line.kind == "+" else 1.0) * len(BRANCH.findall(text))
-            flow += 0.5 * len(FLOW.findall(text))
+    added, removed = side_lines(file, "+"), side_lines(file, "-")
+    changed = len(added) + len(removed)
+    # New branches weigh double: they add paths a reviewer has to follow.
+    flow = _control_flow("\n".join(added), branch_weight=2.0)
+    flow += _control_flow("\n".join(removed), branch_weight=1.0)
     risk = math.log2(1 + changed) + math.log2(1 + flow)
     if file.status == DELETED:
         risk *= DELETION_DISCOUNT
     return round(risk, 4)
+
+
+def _control_flow(text: str, branch_weight: float) -> float:
+    weight = 0.0
+    for branch, _, ternary, _ in CONTROL.findall(text):
+        weight += branch_weight if branch or ternary else 0.5
+    return weight

@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 
 from reviewapp.ingest.parsed import DELETED, ParsedFile
 
@@ -51,6 +51,7 @@ TEST_NAME_PATTERNS = (
     "*tests.java", "*test.kt", "*tests.cs", "*test.cs", "*_spec.rb", "*_test.rb", "test_*.c",
     "*_test.c", "*_test.cc", "*_test.cpp", "*_unittest.cc", "*_tests.rs", "*test.php",
 )
+TEST_NAME = re.compile("|".join(translate(pattern) for pattern in TEST_NAME_PATTERNS))
 DOC_EXTENSIONS = frozenset({".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".org",
                             ".tex", ".ipynb", ".rtf"})
 DOC_NAMES = frozenset(
@@ -162,7 +163,7 @@ def is_test_path(path: str) -> bool:
 def _is_test_path(name: str, dirs: Sequence[str]) -> bool:
     if any(part in TEST_DIRS for part in dirs):
         return True
-    return any(fnmatchcase(name, pattern) for pattern in TEST_NAME_PATTERNS)
+    return TEST_NAME.match(name) is not None
 
 
 def _head_lines(file: ParsedFile) -> list[str]:

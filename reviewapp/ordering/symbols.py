@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 
-IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-# Dotted chains such as `pkg.mod.func` or `ns.helper`, whitespace around dots allowed.
-DOTTED_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:[ \t]*\.[ \t]*[A-Za-z_$][\w$]*)+")
+# An identifier or a dotted chain of them (`name`, `pkg.mod.func`). Possessive quantifiers:
+# findall never restarts inside a word, so one pass over the text is linear.
+NAME_OR_CHAIN = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
 
 
 @dataclass(frozen=True)
@@ -79,17 +79,27 @@ def hunk_text(file: ParsedFile, side: str) -> str:
     return "\n\n".join(chunks)
 
 
-def changed_lines(file: ParsedFile) -> Iterator[str]:
-    """Text of every added and removed line."""
-    for hunk in file.hunks:
-        for line in hunk.lines:
-            if line.kind != " ":
-                yield line.text
+def side_lines(file: ParsedFile, kind: str) -> list[str]:
+    """Text of every line of one kind: "+" (added) or "-" (removed)."""
+    return [line.text for hunk in file.hunks for line in hunk.lines if line.kind == kind]
 
 
-def identifiers(text: str) -> frozenset[str]:
-    """Every identifier-looking token: cheap and good enough to tell which names a file uses."""
-    return frozenset(IDENTIFIER.findall(text))
+@dataclass(frozen=True)
+class Scan:
+    """Identifiers and dotted chains of a text, found in one pass."""
+
+    names: frozenset[str]  # every identifier-looking token, parts of chains included
+    chains: frozenset[str]  # `a.b.c` chains: attribute access on modules and objects
+
+
+def scan(text: str) -> Scan:
+    """Cheap and good enough to tell which names a file uses (comments and strings count too)."""
+    tokens = set(NAME_OR_CHAIN.findall(text))
+    chains = frozenset(token for token in tokens if "." in token)
+    names = {token for token in tokens if "." not in token}
+    for chain in chains:
+        names.update(chain.split("."))
+    return Scan(frozenset(names), chains)
 
 
 def attributes_of(chains: Iterable[str], prefix: str) -> frozenset[str]:
@@ -98,8 +108,3 @@ def attributes_of(chains: Iterable[str], prefix: str) -> frozenset[str]:
     return frozenset(
         chain[len(start) :].split(".", 1)[0] for chain in chains if chain.startswith(start)
     )
-
-
-def dotted_chains(text: str) -> frozenset[str]:
-    """Every dotted chain in the text, spaces removed (`pkg . mod.f` → `pkg.mod.f`)."""
-    return frozenset(re.sub(r"[ \t]+", "", chain) for chain in DOTTED_CHAIN.findall(text))

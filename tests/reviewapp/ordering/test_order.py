@@ -334,3 +334,38 @@ def test_hunks_with_missing_line_numbers_do_not_crash():
     odd = ParsedFile(path="x.py", old_path="x.py", status="modified", hunks=[hunk],
                      old_content="import sys\n", new_content="import os\n")
     assert paths(order_files([odd])) == ["x.py"]
+
+
+def test_conftest_fixtures_come_before_the_tests_that_use_them():
+    """pytest injects fixtures without imports; a test naming a fixture follows its conftest."""
+    conftest = "import pytest\n\n\n@pytest.fixture\ndef shop_client():\n    return object()\n"
+    test = "def test_checkout(shop_client):\n    assert shop_client\n"
+    unrelated = "def test_other():\n    assert True\n"
+    files = [
+        make_file("tests/api/test_checkout.py", None, test),
+        make_file("tests/conftest.py", None, conftest),
+        make_file("tests/api/test_other.py", None, unrelated),
+    ]
+    result = order_files(files)
+    assert paths(result)[:2] == ["tests/conftest.py", "tests/api/test_checkout.py"]
+    assert result[0].reason == (
+        "pytest fixtures; defines `shop_client`, used by `tests/api/test_checkout.py` below"
+    )
+    assert result[0].group == result[1].group != result[2].group
+
+
+def test_templates_follow_the_layout_they_extend():
+    """`{% extends "base.html" %}` puts base.html first; `{% include %}` likewise."""
+    base = "<html>{% block content %}{% endblock %}</html>\n"
+    page = (
+        '{% extends "base.html" %}\n'
+        '{% block content %}{% include "parts/row.html" %}{% endblock %}\n'
+    )
+    row = "<tr></tr>\n"
+    files = [
+        make_file("templates/page.html", None, page),
+        make_file("templates/parts/row.html", None, row),
+        make_file("templates/base.html", None, base),
+    ]
+    order = paths(order_files(files))
+    assert order[-1] == "templates/page.html"
