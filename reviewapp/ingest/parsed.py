@@ -66,6 +66,9 @@ class ParsedFile:
     # Full file texts when the source is known (git range); None for a pasted diff.
     old_content: str | None = None
     new_content: str | None = None
+    # Blob ids from the git "index" line (abbreviated unless the diff used --full-index).
+    old_blob: str | None = None
+    new_blob: str | None = None
 
     @property
     def mode_changed(self) -> bool:
@@ -84,9 +87,9 @@ class ParsedFile:
 class ParsedDiff:
     files: list[ParsedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. undecodable bytes replaced
-    raw_text: str = ""  # the diff as decoded text, kept on the Revision
-    base_sha: str | None = None  # known for a git range
-    head_sha: str | None = None
+    raw_text: str = ""  # the diff as decoded text (transport CRLF undone), kept on the Revision
+    base_sha: str | None = None  # known for a git source; None for a pasted diff
+    head_sha: str | None = None  # None also for "working tree vs HEAD"
 
     @property
     def line_count(self) -> int:

@@ -1,0 +1,262 @@
+"""A ParsedDiff straight from a local git repository: a commit range or the working tree.
+
+Git runs as an argument list (never a shell) with options that keep the repository's own
+configuration from running programs (external diff, textconv, fsmonitor) or changing the
+output format, and with optional locks off so reading never rewrites the user's index.
+Revisions are checked before use: one starting with "-" is refused, so it cannot become an
+option, and only resolved commit ids reach `git diff`.
+
+Ranges: "A..B" (A's tree against B's), "A...B" (the merge base of A and B against B, what a
+pull request shows), a single "A" (the commit A against its first parent), and None: the
+working tree against HEAD, staged and unstaged changes plus untracked files that are not
+ignored (a reviewer reviewing "my working tree" expects the new files they created). Untracked
+files are added intent-to-add in a throwaway copy of the index; the real index is untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+
+from .decoding import decode_content
+from .errors import DiffParseError, DiffTooLarge, GitSourceError
+from .limits import IngestLimits
+from .parsed import ADDED, DELETED, ParsedDiff, ParsedFile
+from .parser import NO_CHANGES, parse_diff
+
+GIT_TIMEOUT_S = 120
+SUBMODULE_MODE = "160000"
+SYMLINK_MODE = "120000"
+_SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "core.quotePath=true",
+                "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
+                "-c", "color.ui=false", "-c", "core.pager=cat"]
+_DIFF_OPTIONS = ["--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M", "-C",
+                 "--src-prefix=a/", "--dst-prefix=b/", "--no-relative"]
+# Variables that would point git somewhere else than repo_dir (set inside a git hook, say).
+_GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                      "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX")
+
+
+def diff_from_git(repo_dir: str, range_spec: str | None, *,
+                  limits: IngestLimits | None = None) -> ParsedDiff:
+    """Diff a range (or the working tree, for None) with full file contents where they fit."""
+    limits = limits or IngestLimits()
+    repo = _Repository(repo_dir)
+    if range_spec is None or not range_spec.strip():
+        base, head = repo.resolve("HEAD", allow_unborn=True), None
+        raw = repo.diff_worktree(base, limits)
+        what = "the working tree has no changes against HEAD"
+    else:
+        base, head = repo.resolve_range(range_spec.strip())
+        raw = repo.capped(["diff", *_DIFF_OPTIONS, base, head, "--"], limits)
+        what = f"the range {range_spec.strip()!r} has no changes"
+    if not raw.strip():
+        raise GitSourceError(what)
+    try:
+        parsed = parse_diff(raw, limits=limits)
+    except DiffParseError as exc:
+        if str(exc) == NO_CHANGES:
+            raise GitSourceError(what) from None
+        raise
+    parsed.base_sha = None if base == repo.empty_tree else base
+    parsed.head_sha = head
+    _load_contents(repo, parsed, worktree=head is None, limits=limits)
+    return parsed
+
+
+class _Repository:
+    """Runs git in one repository's top-level directory."""
+
+    def __init__(self, repo_dir: str) -> None:
+        if shutil.which("git") is None:
+            raise GitSourceError("git is not installed on this server")
+        if not os.path.isdir(repo_dir):
+            raise GitSourceError(f"{repo_dir!r} is not a directory")
+        self.env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
+        self.env.update(LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+        self.cwd = os.path.abspath(repo_dir)
+        inside = self.run(["rev-parse", "--is-inside-work-tree"], check=False)
+        if inside.returncode != 0:
+            reason = _first_line(inside)
+            detail = "" if reason.startswith("not a git repository") else f" ({reason})"
+            raise GitSourceError(f"{repo_dir!r} is not a git repository{detail}")
+        self.bare = inside.stdout.strip() != b"true"
+        if not self.bare:
+            self.cwd = self.run(["rev-parse", "--show-toplevel"]).stdout.decode().strip()
+        empty_tree = self.run(["hash-object", "-t", "tree", os.devnull])
+        self.empty_tree = empty_tree.stdout.decode().strip()
+
+    def run(self, args: list[str], *, check: bool = True, input: bytes | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        try:
+            result = subprocess.run(["git", *_SAFE_CONFIG, *args], cwd=self.cwd, input=input,
+                                    env=env or self.env, capture_output=True,
+                                    timeout=GIT_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise GitSourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise GitSourceError(f"git could not be started: {exc.strerror}") from None
+        if check and result.returncode != 0:
+            raise GitSourceError(f"git {args[0]} failed: {_first_line(result)}")
+        return result
+
+    def capped(self, args: list[str], limits: IngestLimits,
+               env: dict[str, str] | None = None) -> bytes:
+        """Stdout of a git command, refused with DiffTooLarge once past limits.max_bytes."""
+        with tempfile.TemporaryFile() as err, subprocess.Popen(
+            ["git", *_SAFE_CONFIG, *args], cwd=self.cwd, env=env or self.env,
+            stdout=subprocess.PIPE, stderr=err,
+        ) as proc:
+            assert proc.stdout is not None
+            data = proc.stdout.read(limits.max_bytes + 1)
+            total = len(data)
+            while total > limits.max_bytes and (chunk := proc.stdout.read(1 << 20)):
+                total += len(chunk)  # count the rest to say how large it was
+            try:
+                proc.wait(timeout=GIT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise GitSourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s") from None
+            err.seek(0)
+            message = err.read().decode("utf-8", "replace").strip().splitlines()
+        if proc.returncode != 0:
+            raise GitSourceError(f"git {args[0]} failed: {message[0] if message else 'no reason'}")
+        if total > limits.max_bytes:
+            raise DiffTooLarge("bytes", limits.max_bytes, total)
+        return data
+
+    def resolve(self, rev: str, *, allow_unborn: bool = False) -> str:
+        """The commit id `rev` names; an unborn HEAD is the empty tree when allowed."""
+        if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
+            raise GitSourceError(f"{rev!r} is not a valid revision")
+        found = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                          rev + "^{commit}"], check=False)
+        if found.returncode == 0:
+            return found.stdout.decode().strip()
+        if allow_unborn and rev == "HEAD" and self.run(
+                ["rev-parse", "--verify", "--quiet", "HEAD"], check=False).returncode != 0:
+            return self.empty_tree  # no commit yet: everything is new
+        raise GitSourceError(f"{rev!r} is not a commit in this repository")
+
+    def resolve_range(self, spec: str) -> tuple[str, str]:
+        """(base, head) commit ids for "A..B", "A...B" or a single commit "A"."""
+        if "..." in spec:
+            left, right = spec.split("...", 1)
+            a, b = self.resolve(left or "HEAD"), self.resolve(right or "HEAD")
+            found = self.run(["merge-base", a, b], check=False)
+            if found.returncode != 0:
+                raise GitSourceError(f"{left or 'HEAD'} and {right or 'HEAD'} have no common "
+                                     "ancestor, so the range has no merge base")
+            return found.stdout.decode().split()[0], b
+        if ".." in spec:
+            left, right = spec.split("..", 1)
+            return self.resolve(left or "HEAD"), self.resolve(right or "HEAD")
+        head = self.resolve(spec)
+        parent = self.run(["rev-parse", "--verify", "--quiet", head + "^1"], check=False)
+        return (parent.stdout.decode().strip() if parent.returncode == 0 else self.empty_tree), head
+
+    def diff_worktree(self, base: str, limits: IngestLimits) -> bytes:
+        """`git diff base` of the working tree, untracked files included as new files."""
+        if self.bare:
+            raise GitSourceError("a bare repository has no working tree; give a range A..B")
+        real_index = self.run(["rev-parse", "--git-path", "index"]).stdout.decode().strip()
+        real_index = os.path.join(self.cwd, real_index)
+        with tempfile.TemporaryDirectory(prefix="squiggle-index-") as scratch:
+            env = dict(self.env, GIT_INDEX_FILE=os.path.join(scratch, "index"))
+            if os.path.exists(real_index):
+                shutil.copyfile(real_index, env["GIT_INDEX_FILE"])
+            untracked = self.run(["ls-files", "-z", "--others", "--exclude-standard"], env=env)
+            if untracked.stdout:
+                self.run(["add", "--intent-to-add", "--pathspec-from-file=-",
+                          "--pathspec-file-nul"], input=untracked.stdout, env=env)
+            return self.capped(["diff", *_DIFF_OPTIONS, base, "--"], limits, env=env)
+
+    def blobs(self, ids: list[str], max_bytes: int) -> dict[str, bytes | int]:
+        """Blob contents by id; an int (the size) for a blob over `max_bytes`, as found."""
+        if not ids:
+            return {}
+        request = "".join(i + "\n" for i in ids).encode()
+        sizes: dict[str, int] = {}
+        for line in self.run(["cat-file", "--batch-check"], input=request).stdout.splitlines():
+            parts = line.decode().split()
+            if len(parts) == 3 and parts[1] == "blob":
+                sizes[parts[0]] = int(parts[2])
+        small = [i for i in ids if i in sizes and sizes[i] <= max_bytes]
+        out: dict[str, bytes | int] = {i: sizes[i] for i in sizes if i not in small}
+        if small:
+            data = self.run(["cat-file", "--batch"],
+                            input="".join(i + "\n" for i in small).encode()).stdout
+            pos = 0
+            for blob_id in small:  # "<id> blob <size>\n<content>\n" per request, in order
+                header_end = data.index(b"\n", pos)
+                size = int(data[pos:header_end].split()[2])
+                out[blob_id] = data[header_end + 1:header_end + 1 + size]
+                pos = header_end + 2 + size
+        return out
+
+
+def _load_contents(repo: _Repository, parsed: ParsedDiff, *, worktree: bool,
+                   limits: IngestLimits) -> None:
+    """Fill old_content/new_content; skip binaries, submodules and files over the limit."""
+    wanted = []
+    for f in parsed.files:
+        if f.is_binary or SUBMODULE_MODE in (f.old_mode, f.new_mode):
+            continue
+        if f.status != ADDED and f.old_blob:
+            wanted.append(f.old_blob)
+        if f.status != DELETED and f.new_blob and not worktree:
+            wanted.append(f.new_blob)
+    blobs = repo.blobs(sorted(set(wanted)), limits.max_file_bytes)
+    for f in parsed.files:
+        if f.is_binary or SUBMODULE_MODE in (f.old_mode, f.new_mode):
+            continue
+        if f.status != ADDED and f.old_blob:
+            f.old_content = _text(parsed, f, blobs.get(f.old_blob), limits)
+        if f.status != DELETED:
+            data = _read_worktree(repo, f) if worktree else blobs.get(f.new_blob or "")
+            f.new_content = _text(parsed, f, data, limits)
+
+
+def _read_worktree(repo: _Repository, f: ParsedFile) -> bytes | int | None:
+    """A work-tree file as git would store it (a symlink's target); its size if too big."""
+    path = os.path.join(repo.cwd, f.path)
+    if not os.path.realpath(path).startswith(os.path.realpath(repo.cwd) + os.sep):
+        if not os.path.islink(path):
+            return None  # outside the repository: never read it
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return os.fsencode(os.readlink(path))
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(info.st_size + 1)
+    except OSError:
+        return None
+
+
+def _text(parsed: ParsedDiff, f: ParsedFile, data: bytes | int | None,
+          limits: IngestLimits) -> str | None:
+    """Decoded content, or None (with a warning) when it is too large or binary."""
+    if data is None:
+        return None
+    size = data if isinstance(data, int) else len(data)
+    if size > limits.max_file_bytes:
+        parsed.warnings.append(f"{f.path}: content not loaded ({size:,} bytes, over the "
+                               f"{limits.max_file_bytes:,}-byte per-file limit)")
+        return None
+    assert isinstance(data, bytes)
+    if b"\0" in data[:8000]:  # git's own binary test
+        return None
+    text, fallback = decode_content(data)
+    if fallback:
+        parsed.warnings.append(f"{f.path}: content is not valid UTF-8, decoded as {fallback}")
+    return text
+
+
+def _first_line(result: subprocess.CompletedProcess[bytes]) -> str:
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[0].removeprefix("fatal: ").removeprefix("error: ") if lines else "no reason given"
