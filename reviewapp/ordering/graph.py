@@ -218,12 +218,14 @@ def add_name_edges(
     symbols: Mapping[int, FileSymbols],
     family: Mapping[int, str],
     edges: Edges,
+    keys: Mapping[int, tuple],
 ) -> None:
     """Link files by shared names where imports are unknown (only hunks of a pasted diff).
 
     B, whose imports we could not see, gets an edge from A when B mentions a distinctive name
     that A defines or changes (as far as we can see A): the next best evidence that B uses it.
-    An import edge the other way wins: no name edge turns it into a cycle.
+    Such a guess never closes a cycle: cycles are claims about imports, and a guess that
+    contradicts the edges already known is dropped (strongest guesses are tried first).
     """
     changers: dict[str, list[int]] = defaultdict(list)
     for node in nodes:
@@ -232,6 +234,7 @@ def add_name_edges(
                 changers[name].append(node)
     if not changers:
         return
+    guesses: list[tuple[int, int, frozenset[str]]] = []
     for user in nodes:
         summary = symbols[user]
         if summary.whole_file or not family.get(user):
@@ -242,12 +245,26 @@ def add_name_edges(
             if len(definers) > MAX_DEFINERS or name in summary.defines:
                 continue
             for source in definers:
-                if (
-                    source != user
-                    and family.get(source) == family[user]
-                    and source not in edges.get(user, {})
-                ):
+                if source != user and family.get(source) == family[user]:
                     found[source].add(name)
         for source, names in found.items():
-            current = edges.setdefault(source, {})
-            current[user] = current.get(user, frozenset()) | frozenset(names)
+            guesses.append((source, user, frozenset(names)))
+    guesses.sort(key=lambda g: (-len(g[2]), keys[g[0]], keys[g[1]]))
+    for source, user, names in guesses:
+        if not _reaches(edges, user, source):
+            edges.setdefault(source, {})[user] = names
+
+
+def _reaches(edges: Edges, start: int, goal: int) -> bool:
+    """Whether a path of edges leads from `start` to `goal`."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for succ in edges.get(node, ()):
+            if succ not in seen:
+                seen.add(succ)
+                stack.append(succ)
+    return False

@@ -77,7 +77,8 @@ def order_files(
         symbols = {i: analyze_file(files[i]) for i in code}
     index = PathIndex({i: (files[i].path, files[i].old_path) for i in code})
     edges = build_edges(code, index, symbols)
-    add_name_edges(code, symbols, {i: language_family(files[i].path) for i in code}, edges)
+    families = {i: language_family(files[i].path) for i in code}
+    add_name_edges(code, symbols, families, edges, dict(enumerate(keys)))
     tested = link_tests(files, roles, code, edges)
     preds = predecessors(edges)
     components = strongly_connected_components(code, edges)

@@ -73,7 +73,7 @@ def test_name_edges_link_pasted_fragments_but_skip_generic_or_ambiguous_names():
     }
     family = dict.fromkeys(range(4), "python")
     edges: dict = {}
-    add_name_edges([0, 1, 2, 3], symbols, family, edges)
+    add_name_edges([0, 1, 2, 3], symbols, family, edges, {n: (str(n),) for n in range(4)})
     assert edges == {0: {1: frozenset({"compute_tax"})}}
 
 
@@ -82,5 +82,20 @@ def test_name_edges_stay_within_one_language():
     symbols = {0: FileSymbols(changes=frozenset({"compute_tax"})),
                1: FileSymbols(uses=frozenset({"compute_tax"}))}
     edges: dict = {}
-    add_name_edges([0, 1], symbols, {0: "python", 1: "go"}, edges)
+    add_name_edges([0, 1], symbols, {0: "python", 1: "go"}, edges, {0: ("a",), 1: ("b",)})
     assert edges == {}
+
+
+def test_name_guesses_never_close_a_cycle():
+    """With an import 1→0 known, a name guess 0→1 is dropped; guesses among fragments too."""
+    symbols = {
+        0: FileSymbols(defines=frozenset({"alpha_fn"}), uses=frozenset({"beta_fn"})),
+        1: FileSymbols(defines=frozenset({"beta_fn"}), uses=frozenset({"alpha_fn", "gamma_fn"})),
+        2: FileSymbols(defines=frozenset({"gamma_fn"}), uses=frozenset({"alpha_fn"})),
+    }
+    edges: dict = {1: {0: frozenset({"beta_fn"})}}
+    keys = {n: (str(n),) for n in range(3)}
+    add_name_edges([0, 1, 2], symbols, dict.fromkeys(range(3), "python"), edges, keys)
+    assert 1 not in edges.get(0, {})
+    components = strongly_connected_components([0, 1, 2], edges)
+    assert all(len(component) == 1 for component in components)
