@@ -116,8 +116,8 @@ def _explain(message: str, lines: list[str], line_no: int) -> DiffParseError:
     elif message.startswith("Hunk is longer"):
         text = f"{hunk} has more lines than its header announces (line {line_no}: {line})"
     elif message.startswith("Hunk diff line expected"):
-        text = (f"{hunk} has fewer lines than its header announces: "
-                f"line {line_no} ({line}) is not a hunk line")
+        text = (f"line {line_no} ({line}) is not a hunk line (those start with ' ', '+' or '-'), "
+                f"but {hunk} announces more lines")
     elif message.startswith("Unexpected hunk"):
         text = f"line {line_no} is a hunk header ({line}) that follows no file header"
     elif message.startswith("Target without source"):
@@ -157,6 +157,13 @@ def _build_file(pf: PatchedFile, lines: list[str], start: int, end: int) -> Pars
     except IndexError:  # unidiff accepted the counts, so only a parser disagreement gets here
         raise DiffParseError(f"the diff ends inside a hunk of the file at line {start + 1}",
                              line=len(lines)) from None
+    # unidiff files a header it cannot read ("@@ -x +1 @@") as text between files, and the
+    # lines under it would be lost: refuse instead.
+    for index in [pos] if hunks else range(start, end):
+        if index < len(lines) and lines[index].startswith("@@"):
+            raise DiffParseError(
+                f"line {index + 1} ({_quote(lines[index])}) is not a valid hunk header; "
+                "expected '@@ -start,count +start,count @@'", line=index + 1)
     git = lines[start].startswith("diff --git ")
     header = parse_git_header(lines[start:first_hunk if first_hunk is not None else end])
     parsed = _git_file(pf, header) if git else _plain_file(pf)
