@@ -85,7 +85,8 @@ def outline(text: str) -> Outline:
     if len(text) <= MAX_AST_CHARS:
         try:
             tree = ast.parse(text)
-        except (SyntaxError, ValueError):  # ValueError: NUL bytes in the source
+        # ValueError: NUL bytes. MemoryError/RecursionError: pathologically deep nesting.
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             pass
         else:
             return _outline_from_ast(tree, text)

@@ -167,3 +167,11 @@ def test_from_import_of_a_submodule_prefers_the_module_file():
     (ref,) = analyze_python(file).imports
     assert ref.candidates[0] == ImportCandidate("pkg/util.py", frozenset({"run"}))
     assert ImportCandidate("pkg/__init__.py", frozenset({"util"})) in ref.candidates
+
+
+def test_pathological_sources_fall_back_instead_of_raising():
+    """NUL bytes and nesting too deep for the parser still give an outline."""
+    for text in ("def f():\n    pass\n\0\n", "x = " + "-" * 100_000 + "1\ndef g():\n    pass\n"):
+        found = outline(text)
+        assert not found.parsed
+        assert found.names >= {"f"} or found.names >= {"g"}
