@@ -9,6 +9,7 @@ DEV_NULL = "/dev/null"
 _PREFIX = re.compile(r"^[abciow12]/")  # a/ b/, git's mnemonic prefixes, and --no-index 1/ 2/
 _ESCAPE = re.compile(r"\\([0-7]{1,3}|.)")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+_QUOTED = re.compile(r'^"(?:[^"\\]|\\.)*"')
 _INDEX = re.compile(r"^index ([0-9a-fA-F]+)\.\.([0-9a-fA-F]+)(?: (\d+))?$")
 _SIMILARITY = re.compile(r"^similarity index (\d+)%$")
 
@@ -53,9 +54,10 @@ def unquote_path(raw: str) -> str:
 
 def header_path(raw: str) -> str:
     """The name on a "---"/"+++" line: the timestamp or git's trailing tab cut, quotes undone."""
-    if not raw.startswith('"'):
-        raw = raw.split("\t", 1)[0]
-    return unquote_path(raw.rstrip("\r\n"))
+    quoted = _QUOTED.match(raw)
+    if quoted:
+        return unquote_path(quoted.group(0))
+    return raw.split("\t", 1)[0].rstrip("\r\n")
 
 
 def strip_prefixes(old: str, new: str, git: bool) -> tuple[str, str]:

@@ -261,11 +261,11 @@ def test_paths_with_spaces_survive_gits_trailing_tab():
 
 def test_quoted_paths_with_octal_escapes_are_unquoted():
     """Git quotes non-ASCII paths as C strings with octal UTF-8 bytes; they come back readable."""
-    text = ('diff --git "a/src/caf\\303\\251.py" "b/src/caf\\303\\251.py"\n'
+    text = ('diff --git "a/src/my caf\\303\\251.py" "b/src/my caf\\303\\251.py"\n'
             'new file mode 100644\nindex 0000000..1\n--- /dev/null\n'
-            '+++ "b/src/caf\\303\\251.py"\n@@ -0,0 +1 @@\n+x = 1\n')
+            '+++ "b/src/my caf\\303\\251.py"\t\n@@ -0,0 +1 @@\n+x = 1\n')
     (f,) = parse_diff(text).files
-    assert (f.path, f.status, f.language) == ("src/café.py", ADDED, "Python")
+    assert (f.path, f.status, f.language) == ("src/my café.py", ADDED, "Python")
 
 
 def test_plain_unified_diff_with_timestamps():

@@ -1,0 +1,245 @@
+"""diff_from_git against real temporary repositories: ranges, the working tree, contents, safety."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from reviewapp.ingest import DiffTooLarge, GitSourceError, IngestLimits, diff_from_git
+from reviewapp.ingest.parsed import ADDED, COPIED, DELETED, MODIFIED, RENAMED
+
+BASE_FILES = {
+    "pkg/models.py": "class Order:\n    pass\n",
+    "pkg/views.py": "from pkg.models import Order\n\n\ndef show(order):\n    return order\n",
+    "old_name.txt": "".join(f"line {i}\n" for i in range(20)),
+    "gone.c": "int gone(void) { return 0; }\n",
+}
+
+
+def by_path(parsed):
+    return {f.path: f for f in parsed.files}
+
+
+def test_range_gives_statuses_shas_and_full_contents(make_repo):
+    """A..B diffs the two commits: statuses, base/head ids, old and new file contents."""
+    repo = make_repo(BASE_FILES)
+    base = repo.git("rev-parse", "HEAD")
+    repo.git("mv", "old_name.txt", "new_name.txt")
+    os.remove(repo.path / "gone.c")
+    head = repo.commit("change", {"pkg/models.py": "class Order:\n    total = 0\n",
+                                  "pkg/new.py": "X = 1\n"})
+    parsed = diff_from_git(repo.dir, f"{base}..{head}")
+    files = by_path(parsed)
+    assert (parsed.base_sha, parsed.head_sha) == (base, head)
+    assert {p: f.status for p, f in files.items()} == {
+        "pkg/models.py": MODIFIED, "pkg/new.py": ADDED, "new_name.txt": RENAMED,
+        "gone.c": DELETED}
+    models = files["pkg/models.py"]
+    assert models.old_content == "class Order:\n    pass\n"
+    assert models.new_content == "class Order:\n    total = 0\n"
+    assert len(models.old_blob) == 40  # --full-index
+    assert (files["pkg/new.py"].old_content, files["pkg/new.py"].new_content) == (None, "X = 1\n")
+    gone = files["gone.c"]
+    assert (gone.old_content, gone.new_content) == (BASE_FILES["gone.c"], None)
+    renamed = files["new_name.txt"]
+    assert (renamed.old_path, renamed.similarity) == ("old_name.txt", 100)
+    assert "deleted file mode 100644" in parsed.raw_text
+
+
+def test_three_dot_range_diffs_from_the_merge_base(make_repo):
+    """A...B shows only B's side since it forked, not what A gained after."""
+    repo = make_repo(BASE_FILES)
+    fork = repo.git("rev-parse", "HEAD")
+    repo.git("checkout", "-q", "-b", "feature")
+    feature = repo.commit("feature work", {"pkg/feature.py": "F = 1\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on", {"pkg/main_only.py": "M = 1\n"})
+    two_dot = by_path(diff_from_git(repo.dir, "main..feature"))
+    three_dot = diff_from_git(repo.dir, "main...feature")
+    assert set(two_dot) == {"pkg/feature.py", "pkg/main_only.py"}
+    assert set(by_path(three_dot)) == {"pkg/feature.py"}
+    assert (three_dot.base_sha, three_dot.head_sha) == (fork, feature)
+
+
+def test_single_revision_means_that_commit_against_its_parent(make_repo):
+    """A lone revision diffs the commit with its first parent; a root commit with nothing."""
+    repo = make_repo(BASE_FILES)
+    root = repo.git("rev-parse", "HEAD")
+    repo.commit("second", {"pkg/models.py": "class Order:\n    total = 1\n"})
+    last = diff_from_git(repo.dir, "HEAD")
+    assert [f.path for f in last.files] == ["pkg/models.py"]
+    assert last.base_sha == root
+    first = diff_from_git(repo.dir, root)
+    assert first.base_sha is None and first.head_sha == root
+    assert {f.status for f in first.files} == {ADDED}
+    assert len(first.files) == len(BASE_FILES)
+
+
+def test_working_tree_includes_staged_unstaged_and_untracked_but_not_ignored(make_repo):
+    """None diffs HEAD against the work tree, untracked files as new, and leaves the index alone."""
+    repo = make_repo({**BASE_FILES, ".gitignore": "*.log\n"})
+    head = repo.git("rev-parse", "HEAD")
+    repo.write({"pkg/models.py": "class Order:\n    staged = 1\n"})
+    repo.git("add", "pkg/models.py")
+    repo.write({"pkg/views.py": "def show(order):\n    return None\n",
+                "notes/todo.md": "- write tests\n", "debug.log": "noise\n"})
+    status_before = repo.git("status", "--porcelain")
+    parsed = diff_from_git(repo.dir, None)
+    files = by_path(parsed)
+    assert set(files) == {"pkg/models.py", "pkg/views.py", "notes/todo.md"}
+    assert files["notes/todo.md"].status == ADDED
+    assert files["notes/todo.md"].new_content == "- write tests\n"
+    assert files["pkg/views.py"].new_content == "def show(order):\n    return None\n"
+    assert files["pkg/views.py"].old_content == BASE_FILES["pkg/views.py"]
+    assert (parsed.base_sha, parsed.head_sha) == (head, None)
+    assert repo.git("status", "--porcelain") == status_before
+
+
+def test_working_tree_of_a_repository_without_commits_is_all_new(make_repo):
+    """Before the first commit every file is added and there is no base commit."""
+    repo = make_repo()
+    repo.write({"main.go": "package main\n"})
+    parsed = diff_from_git(repo.dir, None)
+    (f,) = parsed.files
+    assert (f.path, f.status, f.language) == ("main.go", ADDED, "Go")
+    assert f.new_content == "package main\n"
+    assert parsed.base_sha is None
+
+
+def test_copies_are_detected(make_repo):
+    """-C -C style detection reports a copied file with its source."""
+    body = "".join(f"def f{i}():\n    return {i}\n\n" for i in range(15))
+    repo = make_repo({"a.py": body})
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("copy", {"b.py": body, "a.py": body + "def extra():\n    pass\n"})
+    files = by_path(diff_from_git(repo.dir, f"{base}..{head}"))
+    assert files["b.py"].status == COPIED and files["b.py"].old_path == "a.py"
+
+
+def test_binary_and_oversized_contents_are_not_loaded(make_repo):
+    """Binary files get no content; a file over max_file_bytes gets none and a warning."""
+    repo = make_repo({"img.bin": b"\x89PNG\x00\x01\x02", "big.txt": "x\n" * 10})
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("grow", {"img.bin": b"\x89PNG\x00\x03", "big.txt": "y\n" * 3000})
+    parsed = diff_from_git(repo.dir, f"{base}..{head}", limits=IngestLimits(max_file_bytes=1000))
+    files = by_path(parsed)
+    assert files["img.bin"].is_binary and files["img.bin"].new_content is None
+    assert files["big.txt"].old_content == "x\n" * 10
+    assert files["big.txt"].new_content is None
+    assert parsed.warnings == [
+        "big.txt: content not loaded (6,000 bytes, over the 1,000-byte per-file limit)"]
+
+
+def test_non_utf8_content_is_decoded_with_a_warning(make_repo):
+    """A Latin-1 file decodes in the diff and in its contents, with warnings, without a crash."""
+    repo = make_repo({"legacy.txt": "caf\xe9\n".encode("latin-1")})
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("edit", {"legacy.txt": "caf\xe9 cr\xe8me\n".encode("latin-1")})
+    parsed = diff_from_git(repo.dir, f"{base}..{head}")
+    (f,) = parsed.files
+    assert f.new_content == "café crème\n"
+    assert [ln.text for ln in f.hunks[0].lines] == ["café", "café crème"]
+    assert any("legacy.txt" in w and "Windows-1252" in w for w in parsed.warnings)
+
+
+def test_paths_with_spaces_and_unicode_round_trip(make_repo):
+    """Git's quoting of special paths is undone, in the diff and when loading contents."""
+    repo = make_repo({"my docs/café notes.md": "a\n"})
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("edit", {"my docs/café notes.md": "b\n"})
+    (f,) = diff_from_git(repo.dir, f"{base}..{head}").files
+    assert (f.path, f.old_content, f.new_content) == ("my docs/café notes.md", "a\n", "b\n")
+
+
+def test_user_config_cannot_change_the_output_format(make_repo):
+    """noprefix, mnemonic prefixes, colors, quotePath and an external diff are all overridden."""
+    repo = make_repo(BASE_FILES)
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("edit", {"pkg/models.py": "class Order:\n    x = 2\n"})
+    marker = repo.path / "external-diff-ran"
+    for key, value in [("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"),
+                       ("color.ui", "always"), ("color.diff", "always"),
+                       ("core.quotePath", "false"), ("diff.external", f"touch {marker}")]:
+        repo.git("config", key, value)
+    (f,) = diff_from_git(repo.dir, f"{base}..{head}").files
+    assert f.path == "pkg/models.py" and f.new_content == "class Order:\n    x = 2\n"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("spec", ["--output=/tmp/squiggle-injected..HEAD", "-p", "HEAD..--help",
+                                  "HEAD..HEAD; rm -rf /", "HEAD\n..HEAD"])
+def test_option_like_or_odd_revisions_are_refused(make_repo, tmp_path, spec):
+    """A revision that could be read as an option or holds whitespace never reaches git diff."""
+    repo = make_repo(BASE_FILES)
+    with pytest.raises(GitSourceError) as info:
+        diff_from_git(repo.dir, spec)
+    assert "is not a valid revision" in str(info.value) or "is not a commit" in str(info.value)
+    assert not os.path.exists("/tmp/squiggle-injected")
+
+
+def test_unknown_revision_is_named(make_repo):
+    """A revision that does not exist is named in the message."""
+    repo = make_repo(BASE_FILES)
+    with pytest.raises(GitSourceError) as info:
+        diff_from_git(repo.dir, "nope..HEAD")
+    assert str(info.value) == "'nope' is not a commit in this repository"
+
+
+def test_unrelated_histories_have_no_merge_base(make_repo):
+    """A...B with no common ancestor says so."""
+    repo = make_repo(BASE_FILES)
+    repo.git("checkout", "-q", "--orphan", "other")
+    repo.commit("unrelated", {"z.txt": "z\n"})
+    with pytest.raises(GitSourceError) as info:
+        diff_from_git(repo.dir, "main...other")
+    assert "have no common ancestor" in str(info.value)
+
+
+def test_range_without_changes_is_an_error(make_repo):
+    """An empty range is refused with a sentence, not an empty review."""
+    repo = make_repo(BASE_FILES)
+    with pytest.raises(GitSourceError) as info:
+        diff_from_git(repo.dir, "HEAD..HEAD")
+    assert str(info.value) == "the range 'HEAD..HEAD' has no changes"
+    with pytest.raises(GitSourceError, match="the working tree has no changes against HEAD"):
+        diff_from_git(repo.dir, None)
+
+
+def test_directory_that_is_not_a_repository_is_refused(tmp_path):
+    """A plain directory or a missing path is a GitSourceError naming it."""
+    with pytest.raises(GitSourceError, match="is not a git repository"):
+        diff_from_git(str(tmp_path), None)
+    with pytest.raises(GitSourceError, match="is not a directory"):
+        diff_from_git(str(tmp_path / "missing"), "A..B")
+
+
+def test_bare_repository_supports_ranges_but_not_the_working_tree(make_repo):
+    """A bare clone can diff commits; asking for its working tree is a clear error."""
+    repo = make_repo(BASE_FILES)
+    repo.commit("more", {"pkg/models.py": "class Order:\n    y = 1\n"})
+    bare = repo.path.parent / "bare.git"
+    repo.git("clone", "-q", "--bare", repo.dir, str(bare))
+    assert [f.path for f in diff_from_git(str(bare), "HEAD~1..HEAD").files] == ["pkg/models.py"]
+    with pytest.raises(GitSourceError, match="bare repository has no working tree"):
+        diff_from_git(str(bare), None)
+
+
+def test_git_diff_past_the_byte_limit_is_refused(make_repo):
+    """The size limit applies to git's output too, with the actual size in the message."""
+    repo = make_repo(BASE_FILES)
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("big", {"big.txt": "word\n" * 2000})
+    with pytest.raises(DiffTooLarge) as info:
+        diff_from_git(repo.dir, f"{base}..{head}", limits=IngestLimits(max_bytes=1000))
+    assert info.value.limit == 1000 and info.value.actual > 10_000
+
+
+def test_symlink_content_is_its_target(make_repo):
+    """A symlink's content is the path it points to, as git stores it, in range and work tree."""
+    repo = make_repo(BASE_FILES)
+    os.symlink("pkg/models.py", repo.path / "link")
+    parsed = diff_from_git(repo.dir, None)
+    assert by_path(parsed)["link"].new_content == "pkg/models.py"
+    repo.commit("link")
+    assert by_path(diff_from_git(repo.dir, "HEAD"))["link"].new_content == "pkg/models.py"
