@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from reviewapp.ingest.parsed import ParsedFile, ParsedHunk, ParsedLine  # noqa: E402
 from reviewapp.ordering import order_files  # noqa: E402
-from reviewapp.ordering.python_symbols import outline  # noqa: E402
+from reviewapp.ordering.python_symbols import outline, regex_outline  # noqa: E402
 
 CASES = [  # (name, source modules, functions per module, changed functions per module)
     ("10k lines / 200 files", 160, 6, 4),
@@ -155,6 +155,11 @@ def build_case(modules: int, functions: int, changed: int, with_content: bool, s
     return files, truth
 
 
+def clear_caches() -> None:
+    outline.cache_clear()
+    regex_outline.cache_clear()
+
+
 def baseline_pass(files: list[ParsedFile]) -> int:
     """Read every hunk line once and find its identifiers: the floor for any diff reader."""
     found = 0
@@ -189,7 +194,7 @@ def run_case(name: str, modules: int, functions: int, changed: int, repeats: int
         files, truth = build_case(modules, functions, changed, with_content)
         lines = sum(len(h.lines) for f in files for h in f.hunks)
         base = median_seconds(lambda f=files: baseline_pass(f), repeats)
-        cold = median_seconds(lambda f=files: order_files(f), repeats, outline.cache_clear)
+        cold = median_seconds(lambda f=files: order_files(f), repeats, clear_caches)
         warm = median_seconds(lambda f=files: order_files(f), repeats)
         ordered = [item.path for item in order_files(files)]
         ours, alphabetical = violations(ordered, truth), violations(sorted(ordered), truth)

@@ -7,6 +7,7 @@ the same whatever order the files came in.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -72,14 +73,10 @@ class PathIndex:
         return []
 
     def _shared_prefix(self, node: int, other: int) -> int:
+        """How many leading directories two files share."""
         a = self.main_path[node].split("/")[:-1]
         b = self.main_path.get(other, "").split("/")[:-1]
-        shared = 0
-        for left, right in zip(a, b, strict=False):
-            if left != right:
-                break
-            shared += 1
-        return shared
+        return len(os.path.commonprefix([a, b]))
 
 
 def build_edges(

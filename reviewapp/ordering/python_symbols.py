@@ -10,9 +10,9 @@ import ast
 import bisect
 import posixpath
 import re
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile, ParsedHunk
 
@@ -79,9 +79,36 @@ class Outline:
         return None
 
 
-@lru_cache(maxsize=1024)
-def outline(text: str) -> Outline:
-    """Outline of a whole file: ast when it parses, regexes when it does not (cached per text)."""
+class OutlineCache:
+    """Outlines by text, least recently used dropped first.
+
+    Keyed by (length, hash) rather than by the text itself, so a worker that orders many large
+    changes does not keep every file's text alive; a false hit needs a 64-bit hash collision
+    between two texts of the same length.
+    """
+
+    def __init__(self, build: Callable[[str], Outline], size: int = 4096) -> None:
+        self.build = build
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int], Outline] = OrderedDict()
+
+    def __call__(self, text: str) -> Outline:
+        key = (len(text), hash(text))
+        found = self.entries.get(key)
+        if found is None:
+            found = self.entries[key] = self.build(text)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        else:
+            self.entries.move_to_end(key)
+        return found
+
+    def cache_clear(self) -> None:
+        self.entries.clear()
+
+
+def _outline(text: str) -> Outline:
+    """Outline of a whole file: ast when it parses, regexes when it does not."""
     if len(text) <= MAX_AST_CHARS:
         try:
             tree = ast.parse(text)
@@ -140,12 +167,6 @@ def _raw_imports(node: ast.Import | ast.ImportFrom) -> list[RawImport]:
     return [RawImport(node.level, node.module or "", names)]
 
 
-@lru_cache(maxsize=1024)
-def regex_outline(text: str) -> Outline:
-    """The regex outline of a whole text, cached per text."""
-    return _outline_from_regex(text)
-
-
 def _outline_from_regex(text: str) -> Outline:
     """Column-0 definitions and import lines: lenient enough for fragments and broken files."""
     spans: list[tuple[int, int, str]] = []
@@ -173,6 +194,12 @@ def _outline_from_regex(text: str) -> Outline:
         spans.append((start, last_line, name))
     spans.sort()
     return Outline(tuple(spans), regex_imports(text), parsed=False)
+
+
+# Per-text caches: the same file texts come back when a change set gets a new revision or the
+# order is recomputed with findings (extra_risk).
+outline = OutlineCache(_outline)
+regex_outline = OutlineCache(_outline_from_regex)
 
 
 def regex_imports(text: str) -> tuple[RawImport, ...]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import textwrap
 
-from reviewapp.ordering.python_symbols import RawImport, analyze_python, outline, regex_imports
+from reviewapp.ordering.python_symbols import (
+    OutlineCache,
+    RawImport,
+    analyze_python,
+    outline,
+    regex_imports,
+)
 from reviewapp.ordering.symbols import ImportCandidate
 
 from .conftest import make_file
@@ -175,3 +181,21 @@ def test_pathological_sources_fall_back_instead_of_raising():
         found = outline(text)
         assert not found.parsed
         assert found.names >= {"f"} or found.names >= {"g"}
+
+
+def test_outline_cache_returns_the_parsed_outline_again_and_stays_bounded():
+    """A text seen before is not parsed again; the oldest entry goes past the size limit."""
+    calls: list[str] = []
+
+    def build(text: str):
+        calls.append(text)
+        return outline(text)
+
+    cache = OutlineCache(build, size=2)
+    first = cache("A = 1\n")
+    assert cache("A = 1\n") is first
+    cache("B = 1\n")
+    cache("C = 1\n")
+    cache("A = 1\n")
+    assert calls == ["A = 1\n", "B = 1\n", "C = 1\n", "A = 1\n"]
+    assert len(cache.entries) == 2
