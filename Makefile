@@ -37,9 +37,14 @@ run: install
 	$(PY) manage.py bootstrap_demo
 	SQUIGGLE_DEBUG=1 $(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)
 
+# Tests use the machine's real services; override the URLs to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
 test: install-test browser-deps
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		SQUIGGLE_DATA_DIR="$${SQUIGGLE_DATA_DIR:-$(CURDIR)/var/test}" $(PY) -m pytest -q
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -1,21 +1,17 @@
-"""All settings, read from the environment in one place.
+"""All settings, read from the environment in one place (README.md has the table).
 
-| variable                  | default                          | meaning                                    |
-|---------------------------|----------------------------------|--------------------------------------------|
-| DATABASE_URL              | sqlite:///var/squiggle.sqlite3   | postgres://user@host:port/db or sqlite:/// |
-| REDIS_URL                 | (unset)                          | Celery broker + channel layer; unset: a    |
-|                           |                                  | filesystem broker and in-memory layer      |
-| SQUIGGLE_SECRET_KEY       | random per data dir              | Django SECRET_KEY                          |
-| SQUIGGLE_ALLOWED_HOSTS    | 127.0.0.1,localhost              | comma-separated                            |
-| SQUIGGLE_DEBUG            | 0                                | 1 turns Django DEBUG on (`make run` does)  |
-| SQUIGGLE_DATA_DIR         | ./var                            | SQLite file, broker folders, secret key    |
-| SQUIGGLE_INFERENCE_URL    | (unset)                          | inference service URL; unset: in-process   |
-| SQUIGGLE_MODEL_DIR        | (unset)                          | local Hugging Face model dir for the LM    |
-| SQUIGGLE_PUBLIC_URL       | http://127.0.0.1:8000            | base of links posted back                  |
-| SQUIGGLE_MAX_DIFF_BYTES   | 50000000                         | ingest size limits; a clear 413 past them  |
-| SQUIGGLE_MAX_DIFF_FILES   | 5000                             |                                            |
-| SQUIGGLE_MAX_DIFF_LINES   | 500000                           |                                            |
-| SQUIGGLE_TASKS_EAGER      | 0                                | 1 runs Celery tasks inline (tests, CLI)    |
+- DATABASE_URL: postgres://user@host:port/db (psycopg 3) or sqlite:///path;
+  default sqlite:///$SQUIGGLE_DATA_DIR/squiggle.sqlite3
+- REDIS_URL: Celery broker and channel layer; unset: a filesystem broker, in-memory layer
+- SQUIGGLE_SECRET_KEY (default: generated once into the data dir),
+  SQUIGGLE_ALLOWED_HOSTS (127.0.0.1,localhost), SQUIGGLE_DEBUG (0)
+- SQUIGGLE_DATA_DIR (./var): SQLite file, broker folders, secret key, login file
+- SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
+- SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
+- SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
+- SQUIGGLE_INLINE_RENDER_LINES (1500): changed lines rendered in the first response
+- SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
+- SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 """
 
 from __future__ import annotations

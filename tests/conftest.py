@@ -2,53 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-SAMPLE_DIFF = """\
-diff --git a/pkg/models.py b/pkg/models.py
-index 1111111..2222222 100644
---- a/pkg/models.py
-+++ b/pkg/models.py
-@@ -1,4 +1,7 @@
- class Order:
-     def __init__(self, items):
-         self.items = items
-+
-+    def total(self):
-+        return sum(item.price for item in self.items)
- 
-diff --git a/pkg/views.py b/pkg/views.py
-index 3333333..4444444 100644
---- a/pkg/views.py
-+++ b/pkg/views.py
-@@ -1,5 +1,6 @@
- from pkg.models import Order
- 
- 
- def show(order: Order):
--    return str(order.items)
-+    total = order.total()
-+    return f"{order.items} {total}"
-diff --git a/tests/test_models.py b/tests/test_models.py
-new file mode 100644
-index 0000000..5555555
---- /dev/null
-+++ b/tests/test_models.py
-@@ -0,0 +1,5 @@
-+from pkg.models import Order
-+
-+
-+def test_total_of_empty_order_is_zero():
-+    assert Order([]).total() == 0
-diff --git a/README.md b/README.md
-index 6666666..7777777 100644
---- a/README.md
-+++ b/README.md
-@@ -1,2 +1,3 @@
- # pkg
- Orders and views.
-+Orders know their total.
-"""
+SAMPLE_DIFF = (Path(__file__).parent / "data" / "sample.diff").read_text()
 
 
 @pytest.fixture

@@ -39,4 +39,6 @@ class ReviewProgressConsumer(AsyncJsonWebsocketConsumer):
         if change_set is None:
             return None
         job = AnalysisJob.objects.filter(revision__change_set=change_set).first()
-        return {"job": job.as_json() if job else None, "revision": job.revision.number if job else None}
+        if job is None:
+            return {"job": None, "revision": None}
+        return {"job": job.as_json(), "revision": job.revision.number}

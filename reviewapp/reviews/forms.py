@@ -17,7 +17,8 @@ class DiffSourceForm(forms.Form):
     repo_dir = forms.CharField(required=False, label="or a local git repository",
                                widget=forms.TextInput(attrs={"placeholder": "/path/to/repo"}))
     range_spec = forms.CharField(required=False, label="range",
-                                 widget=forms.TextInput(attrs={"placeholder": "A..B (empty: working tree vs HEAD)"}))
+                                 widget=forms.TextInput(
+                                     attrs={"placeholder": "A..B (empty: working tree vs HEAD)"}))
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -28,9 +29,11 @@ class DiffSourceForm(forms.Form):
         given = [bool(data.get("diff", "").strip()), bool(data.get("diff_file")),
                  bool(data.get("repo_dir", "").strip())]
         if sum(given) == 0:
-            raise forms.ValidationError("Give a diff: paste it, upload a file, or name a local git repository.")
+            raise forms.ValidationError(
+                "Give a diff: paste it, upload a file, or name a local git repository.")
         if sum(given) > 1:
-            raise forms.ValidationError("Give only one of: pasted diff, uploaded file, git repository.")
+            raise forms.ValidationError(
+                "Give only one of: pasted diff, uploaded file, git repository.")
         if data.get("repo_dir") and not (self.user and self.user.is_staff):
             raise forms.ValidationError("Only staff may read local git repositories on the server.")
         return data

@@ -9,8 +9,9 @@ from django.db import transaction
 
 from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
-from reviewapp.ingest.parser import IngestLimits, parse_diff
+from reviewapp.ingest.parser import parse_diff
 from reviewapp.ordering import order_files
 
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
@@ -40,7 +41,7 @@ class DiffInput:
             parsed = diff_from_git(self.repo_dir, self.range_spec or None, limits=ingest_limits())
             return parsed, parsed.raw_text, Revision.GIT
         if not self.diff:
-            raise IngestError("the diff is empty: paste a unified diff or upload a .diff/.patch file")
+            raise IngestError("the diff is empty: paste a unified diff or upload a .diff file")
         parsed = parse_diff(self.diff, limits=ingest_limits())
         return parsed, parsed.raw_text, Revision.PASTE
 

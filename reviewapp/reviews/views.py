@@ -225,8 +225,8 @@ def interdiff_view(request: HttpRequest, change_set_id: int) -> HttpResponse:
     visit = ReviewVisit.objects.filter(user=request.user, change_set=change_set).first()
     try:
         new_number = int(request.GET.get("to", latest.number))
-        default_old = visit.last_revision.number if visit and visit.last_revision.number < new_number \
-            else max(1, new_number - 1)
+        seen = visit.last_revision.number if visit else None
+        default_old = seen if seen is not None and seen < new_number else max(1, new_number - 1)
         old_number = int(request.GET.get("from", default_old))
     except ValueError:
         return HttpResponse("from and to must be revision numbers", status=400)

@@ -27,8 +27,9 @@ def test_code_is_highlighted_with_pygments(client, review, member):
 
 def test_side_by_side_view_is_remembered(client, review, member):
     client.force_login(member)
-    assert 'class="diff split"' in client.get(review.get_absolute_url() + "?view=split").content.decode()
-    assert 'class="diff split"' in client.get(review.get_absolute_url()).content.decode()
+    url = review.get_absolute_url()
+    assert 'class="diff split"' in client.get(url + "?view=split").content.decode()
+    assert 'class="diff split"' in client.get(url).content.decode()
 
 
 def test_files_past_the_inline_budget_load_lazily(client, review, member, settings):

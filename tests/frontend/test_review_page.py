@@ -1,0 +1,81 @@
+"""End to end in headless Chromium: log in, submit a diff, read it in order, mark files viewed."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait(browser, condition, timeout: float = 10):
+    return WebDriverWait(browser, timeout).until(condition)
+
+
+def submit_diff(browser, live_server, diff: str, title: str = "Order totals") -> None:
+    browser.get(f"{live_server.url}/reviews/new")
+    browser.find_element(By.NAME, "title").send_keys(title)
+    browser.find_element(By.NAME, "new_repository").send_keys("acme/shop")
+    # send_keys is slow for long text; set the value directly like a paste.
+    textarea = browser.find_element(By.NAME, "diff")
+    browser.execute_script("arguments[0].value = arguments[1];", textarea, diff)
+    browser.find_element(By.ID, "submit-review").click()
+    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+
+
+def file_paths(browser) -> list[str]:
+    return [el.text for el in browser.find_elements(By.CSS_SELECTOR, ".file-list li .path")]
+
+
+def test_submitted_diff_is_shown_in_dependency_order(logged_in, live_server, sample_diff):
+    submit_diff(logged_in, live_server, sample_diff)
+    paths = file_paths(logged_in)
+    assert paths.index("pkg/models.py") < paths.index("pkg/views.py")
+    assert paths[-1] == "README.md"
+    reasons = [el.text for el in logged_in.find_elements(By.CSS_SELECTOR, ".file-list .reason")]
+    assert all(reasons)
+
+
+def test_viewed_mark_survives_a_reload(logged_in, live_server, sample_diff):
+    submit_diff(logged_in, live_server, sample_diff)
+    first = logged_in.find_element(By.CSS_SELECTOR, "section.file")
+    first.find_element(By.CSS_SELECTOR, ".viewed-toggle").click()
+    wait(logged_in, lambda b: b.find_element(By.ID, "viewed-count").text == "1")
+    logged_in.refresh()
+    wait(logged_in, lambda b: b.execute_script("return document.readyState") == "complete")
+    first = wait(logged_in, ec.presence_of_element_located((By.CSS_SELECTOR, "section.file")))
+    assert "viewed" in first.get_attribute("class")
+    assert first.find_element(By.CSS_SELECTOR, ".viewed-toggle").is_selected()
+    assert logged_in.find_element(By.ID, "viewed-count").text == "1"
+
+
+def test_keyboard_moves_between_hunks_and_files_and_marks_viewed(logged_in, live_server,
+                                                                 sample_diff):
+    submit_diff(logged_in, live_server, sample_diff)
+    body = logged_in.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")
+    hunks = logged_in.find_elements(By.CSS_SELECTOR, "tbody.hunk")
+    assert "current" in hunks[0].get_attribute("class")
+    body.send_keys("j")
+    assert "current" in hunks[1].get_attribute("class")
+    assert "current" not in hunks[0].get_attribute("class")
+    body.send_keys("k")
+    assert "current" in hunks[0].get_attribute("class")
+    body.send_keys("n")
+    sections = logged_in.find_elements(By.CSS_SELECTOR, "section.file")
+    assert "current" in sections[1].get_attribute("class")
+    body.send_keys("v")
+    wait(logged_in, lambda b: "viewed" in sections[1].get_attribute("class"))
+    assert logged_in.find_element(By.ID, "viewed-count").text == "1"
+
+
+def test_malformed_diff_shows_the_reason(logged_in, live_server):
+    logged_in.get(f"{live_server.url}/reviews/new")
+    logged_in.find_element(By.NAME, "title").send_keys("Broken")
+    logged_in.find_element(By.NAME, "new_repository").send_keys("acme/shop")
+    logged_in.find_element(By.NAME, "diff").send_keys("not a diff at all")
+    logged_in.find_element(By.ID, "submit-review").click()
+    errors = wait(logged_in, ec.presence_of_element_located((By.ID, "form-errors")))
+    assert "no file changes" in errors.text
