@@ -34,8 +34,9 @@ JVM_EXTENSIONS = (".java", ".kt", ".kts", ".scala")
 
 # --- JavaScript / TypeScript -------------------------------------------------------------------
 
-JS_FROM = re.compile(r"\b(?:import|export)\b([^;'\"`]{0,2000}?)\bfrom\s*['\"]([^'\"\n]+)['\"]")
-JS_BARE = re.compile(r"\b(?:import\s*\(?|require\s*\()\s*['\"]([^'\"\n]+)['\"]")
+# No leading \b: a pattern that starts with literals lets `re` skip ahead fast (3x here).
+JS_FROM = re.compile(r"(?:import|export)\b([^;'\"`]{0,2000}?)\bfrom\s*['\"]([^'\"\n]+)['\"]")
+JS_BARE = re.compile(r"(?:import\s*\(?|require\s*\()\s*['\"]([^'\"\n]+)['\"]")
 JS_DECLARATION = re.compile(
     r"^(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?"
     r"(?:function\*?|class|const|let|var|interface|type|enum|namespace)\s+([\w$]+)",
@@ -82,7 +83,7 @@ def _js_candidates(spec: str, importer: str, names: frozenset[str]) -> tuple[Imp
 
 
 def analyze_javascript(file: ParsedFile) -> FileSymbols:
-    text = _text(file)
+    text, defining = _texts(file)
     chains = scan(text).chains
     refs = []
     for clause, spec in JS_FROM.findall(text):
@@ -93,16 +94,16 @@ def analyze_javascript(file: ParsedFile) -> FileSymbols:
         candidates = _js_candidates(spec, file.path, frozenset())
         if candidates:
             refs.append(ImportRef(candidates))
-    defines = set(JS_DECLARATION.findall(_defining_text(file)))
-    for body in JS_EXPORT_LIST.findall(_defining_text(file)):
+    defines = set(JS_DECLARATION.findall(defining))
+    for body in JS_EXPORT_LIST.findall(defining):
         defines.update(part.split()[-1] for part in body.split(",") if part.split())
-    if re.search(r"^export\s+default\b", _defining_text(file), re.M):
+    if re.search(r"^export\s+default\b", defining, re.M):
         defines.add("default")
     return _summary(file, frozenset(defines), refs, text, _js_changes(file))
 
 
 def _js_changes(file: ParsedFile) -> frozenset[str]:
-    return _changed_declarations(file, lambda line: JS_DECLARATION.match(line))
+    return _changed_declarations(file, JS_DECLARATION.match)
 
 
 # --- Go ----------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def _go_declarations(text: str) -> frozenset[str]:
 
 
 def analyze_go(file: ParsedFile) -> FileSymbols:
-    text = _text(file)
+    text, defining = _texts(file)
     chains = scan(text).chains
     specs = GO_IMPORT_LINE.findall(text)
     for block in GO_IMPORT_BLOCK.findall(text):
@@ -152,8 +153,8 @@ def analyze_go(file: ParsedFile) -> FileSymbols:
     refs.append(
         ImportRef((ImportCandidate(own_dir, frozenset(), True, True),), require_names=True)
     )
-    defines = _go_declarations(_defining_text(file))
-    changes = _changed_declarations(file, lambda line: GO_DECLARATION.match(line))
+    defines = _go_declarations(defining)
+    changes = _changed_declarations(file, GO_DECLARATION.match)
     return _summary(file, defines, refs, text, changes)
 
 
@@ -171,7 +172,7 @@ C_DECLARATION = re.compile(
 
 
 def analyze_c(file: ParsedFile) -> FileSymbols:
-    text = _text(file)
+    text, defining = _texts(file)
     refs = []
     directory = posixpath.dirname(file.path)
     for bracket, included in C_INCLUDE.findall(text):
@@ -187,11 +188,10 @@ def analyze_c(file: ParsedFile) -> FileSymbols:
         stem = posixpath.splitext(file.path)[0]
         headers = tuple(ImportCandidate(stem + ext, anchored=True) for ext in C_HEADERS)
         refs.append(ImportRef(headers))
-    defining = _defining_text(file)
     defines = frozenset(
         next(g for g in m.groups() if g) for m in C_DECLARATION.finditer(defining)
     )
-    changes = _changed_declarations(file, lambda line: C_DECLARATION.match(line))
+    changes = _changed_declarations(file, C_DECLARATION.match)
     return _summary(file, defines, refs, text, changes)
 
 
@@ -206,7 +206,7 @@ JVM_DECLARATION = re.compile(
 
 
 def analyze_jvm(file: ParsedFile) -> FileSymbols:
-    text = _text(file)
+    text, defining = _texts(file)
     refs = []
     for dotted in JVM_IMPORT.findall(text):
         parts = dotted.split(".")
@@ -219,8 +219,8 @@ def analyze_jvm(file: ParsedFile) -> FileSymbols:
             for ext in JVM_EXTENSIONS
         )
         refs.append(ImportRef(candidates))
-    defines = frozenset(JVM_DECLARATION.findall(_defining_text(file)))
-    changes = _changed_declarations(file, lambda line: JVM_DECLARATION.match(line))
+    defines = frozenset(JVM_DECLARATION.findall(defining))
+    changes = _changed_declarations(file, JVM_DECLARATION.match, indented=True)
     return _summary(file, defines, refs, text, changes)
 
 
@@ -235,26 +235,25 @@ TEMPLATE_BLOCK = re.compile(r"\{%-?\s*(?:block|macro)\s+(\w+)")
 
 def analyze_template(file: ParsedFile) -> FileSymbols:
     """`{% extends "base.html" %}`, `{% include %}` and `{% static %}` name other files."""
-    text = _text(file)
+    text, defining = _texts(file)
     refs = [
         ImportRef((ImportCandidate(reference.lstrip("/")),))
         for reference in TEMPLATE_REFERENCE.findall(text)
     ]
-    defines = frozenset(TEMPLATE_BLOCK.findall(_defining_text(file)))
-    changes = _changed_declarations(file, lambda line: TEMPLATE_BLOCK.search(line))
+    defines = frozenset(TEMPLATE_BLOCK.findall(defining))
+    changes = _changed_declarations(file, TEMPLATE_BLOCK.search, indented=True)
     return _summary(file, defines, refs, text, changes)
 
 
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _text(file: ParsedFile) -> str:
-    """The new side plus removed lines: everything the file mentions before or after."""
-    return new_side_text(file) + "\n" + "\n".join(side_lines(file, "-"))
-
-
-def _defining_text(file: ParsedFile) -> str:
-    return old_side_text(file) if file.status == DELETED else new_side_text(file)
+def _texts(file: ParsedFile) -> tuple[str, str]:
+    """Everything the file mentions (new side plus removed lines), and the side that defines
+    its names (the old one for a deletion)."""
+    new_side = new_side_text(file)
+    defining = old_side_text(file) if file.status == DELETED else new_side
+    return new_side + "\n" + "\n".join(side_lines(file, "-")), defining
 
 
 def _summary(
@@ -269,15 +268,24 @@ def _summary(
 
 
 def _changed_declarations(
-    file: ParsedFile, declaration: Callable[[str], re.Match[str] | None]
+    file: ParsedFile,
+    declaration: Callable[[str], re.Match[str] | None],
+    indented: bool = False,
 ) -> frozenset[str]:
-    """Declarations that a changed line opens or sits inside (the last one seen above it)."""
+    """Declarations that a changed line opens or sits inside (the last one seen above it).
+
+    `indented=False`: declarations start at column 0, so indented lines skip the regex.
+    """
     changed: set[str] = set()
     for hunk in file.hunks:
         found = declaration(hunk.section_header) if hunk.section_header else None
         current = next((g for g in found.groups() if g), None) if found else None
         for line in hunk.lines:
-            found = declaration(line.text)
+            text = line.text
+            if not indented and text[:1] in (" ", "\t", ""):
+                found = None
+            else:
+                found = declaration(text)
             if found:
                 current = next((g for g in found.groups() if g), current)
             if line.kind != " " and current:
