@@ -76,7 +76,9 @@ class _Repository:
         if not os.path.isdir(repo_dir):
             raise GitSourceError(f"{repo_dir!r} is not a directory")
         self.env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
-        self.env.update(LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+        # Literal pathspecs: an untracked file named ":(exclude)x" or "*" is just a name.
+        self.env.update(LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
+                        GIT_LITERAL_PATHSPECS="1")
         self.cwd = os.path.abspath(repo_dir)
         inside = self.run(["rev-parse", "--is-inside-work-tree"], check=False)
         if inside.returncode != 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import gc
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,6 +39,7 @@ from .parsed import (
 __all__ = ["IngestLimits", "parse_diff"]
 
 NO_CHANGES = "no file changes found in the diff"
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> ParsedDiff:
@@ -51,12 +53,12 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
     line_count = text.count("\n") + (not text.endswith("\n"))
     if line_count > limits.max_lines:
         raise DiffTooLarge("lines", limits.max_lines, line_count)
-    if not text.strip():
+    if not text or text.isspace():
         raise DiffParseError(NO_CHANGES)
     # Split on "\n" only (str.splitlines would also split on form feeds and U+2028), and end
     # every line with "\n" so the hunk loop can cut it blindly.
     lines = list(io.StringIO(text if text.endswith("\n") else text + "\n"))
-    patch = _read_structure(lines)
+    patch = _read_structure(lines, warnings=decoded.warnings)
     if not patch:
         raise DiffParseError(NO_CHANGES)
     if len(patch) > limits.max_files:
@@ -91,7 +93,7 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _read_structure(lines: list[str]) -> PatchSet:
+def _read_structure(lines: list[str], warnings: list[str]) -> PatchSet:
     """unidiff's view of the files and hunks; its errors become DiffParseError with a line."""
     it = iter(lines)
     try:
@@ -99,11 +101,36 @@ def _read_structure(lines: list[str]) -> PatchSet:
     except UnidiffParseError as exc:
         # The iterator tells how far unidiff read: that line is where it gave up.
         line_no = max(1, len(lines) - it.__length_hint__())
-        raise _explain(str(exc), lines, line_no) from None
+        missing = _trimmed_blank_lines(lines) if str(exc).startswith("Hunk is shorter") else 0
+        if not missing:
+            raise _explain(str(exc), lines, line_no) from None
     except (ValueError, IndexError, KeyError, AttributeError, TypeError, AssertionError):
         line_no = max(1, len(lines) - it.__length_hint__())
         raise DiffParseError(f"line {line_no} of the diff cannot be parsed: "
                              f"{_quote(lines[line_no - 1])}", line=line_no) from None
+    # Copying a diff out of a terminal or through a form that trims whitespace loses the
+    # blank context lines at its very end; like GNU patch, put them back (and say so).
+    lines += ["\n"] * missing
+    warnings.append(f"the last hunk ended {missing} blank context line{'s' * (missing > 1)} "
+                    "early (trailing whitespace was trimmed); they were restored")
+    return _read_structure(lines, warnings)
+
+
+def _trimmed_blank_lines(lines: list[str]) -> int:
+    """How many context lines the last hunk lacks, when only (at most 3) trailing ones do."""
+    header = _enclosing_hunk(lines, len(lines))
+    match = _HUNK_HEADER.match(lines[header - 1])
+    if not match:
+        return 0
+    old_left = int(match.group(2) or 1)
+    new_left = int(match.group(4) or 1)
+    for line in lines[header:]:
+        kind = line[0]
+        old_left -= kind != "+" and kind != "\\"
+        new_left -= kind != "-" and kind != "\\"
+    # A cut in the middle of the changes is truncation, not trimmed trailing context.
+    trailing_context = lines[-1][0] in " \n" and header < len(lines)
+    return old_left if trailing_context and old_left == new_left and 0 < old_left <= 3 else 0
 
 
 def _explain(message: str, lines: list[str], line_no: int) -> DiffParseError:

@@ -243,3 +243,12 @@ def test_symlink_content_is_its_target(make_repo):
     assert by_path(parsed)["link"].new_content == "pkg/models.py"
     repo.commit("link")
     assert by_path(diff_from_git(repo.dir, "HEAD"))["link"].new_content == "pkg/models.py"
+
+
+def test_untracked_names_that_look_like_pathspec_magic_are_plain_names(make_repo):
+    """Untracked files named like pathspec magic or globs are added as themselves."""
+    repo = make_repo(BASE_FILES)
+    repo.write({":(top)weird.txt": "w\n", "*.md": "star\n"})
+    files = by_path(diff_from_git(repo.dir, None))
+    assert set(files) == {":(top)weird.txt", "*.md"}
+    assert files["*.md"].new_content == "star\n"

@@ -372,3 +372,12 @@ def test_language_comes_from_the_file_name():
     languages = [f.language for f in parse_diff(text).files]
     assert languages == ["Python", "TypeScript", "Go", "C", "Makefile", "", "", "TypeScript",
                          "Markdown", "Docker"]
+
+
+def test_trimmed_trailing_blank_context_lines_are_restored_with_a_warning():
+    """A diff whose final blank context lines were trimmed away still parses, as with GNU patch."""
+    full = "--- a/x\n+++ b/x\n@@ -1,4 +1,4 @@\n-b\n+c\n d\n \n \n"
+    diff = parse_diff(full.rstrip())
+    assert diff.files == parse_diff(full).files
+    assert diff.warnings == ["the last hunk ended 2 blank context lines early (trailing "
+                             "whitespace was trimmed); they were restored"]
