@@ -73,7 +73,7 @@ def run_case(name: str, files: int, lines: int, repeats: int) -> dict:
     store_s, revision = timed(
         lambda: store_revision(change_set, parsed, parsed.raw_text, "paste"), 1)
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     url = revision.get_absolute_url()
     page_s, response = timed(lambda: client.get(url), repeats)
