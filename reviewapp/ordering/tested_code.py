@@ -38,6 +38,11 @@ def link_tests(
         if roles[node].name == SOURCE:
             stem = posixpath.splitext(posixpath.basename(files[node].path))[0]
             sources_by_stem.setdefault(stem, []).append(node)
+    imported_by: dict[int, list[int]] = {}
+    for source in code:  # `code` is sorted by path, so each list is too
+        if roles[source].name == SOURCE:
+            for target in edges.get(source, {}):
+                imported_by.setdefault(target, []).append(source)
     tested: dict[int, list[int]] = {}
     for node in code:
         if roles[node].name != TEST:
@@ -49,9 +54,8 @@ def link_tests(
             edges.setdefault(subject, {}).setdefault(node, frozenset())
             tested[node] = [subject]
         else:
-            imported = [s for s in code if roles[s].name == SOURCE and node in edges.get(s, {})]
-            if imported:
-                tested[node] = imported
+            if node in imported_by:
+                tested[node] = imported_by[node]
     return tested
 
 
