@@ -1,0 +1,105 @@
+"""Combine mechanical detections and the language-model signal into importance, tier and reason.
+
+Tier rules, in order:
+1. a hunk with a finding (a likely bug) is `key`, whatever else is true;
+2. an exact mechanical detection makes it `gray` (the detector proved it mechanical);
+3. with the LM signal, importance below `gray_below` is `gray` ("predictable from context");
+4. importance at or above `key_from` is `key`; everything else is `normal`.
+Comment/docstring-only hunks are never grayed by rule 2 (docs matter), only shown as such.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from reviewapp.importance.score import GRAY, KEY, NORMAL, Detection, HunkScore
+
+
+@dataclass(frozen=True)
+class ImportanceSettings:
+    """Thresholds and LM normalisation; defaults chosen on the dev half of the evaluation set.
+
+    The numbers come from `python benchmarks/importance.py --tune` (see benchmarks/results/
+    importance.json, "tuned"): `gray_below` is the highest LM-only gray threshold whose gray
+    precision on dev stays >= 0.99, `key_from` the importance above which about a fifth of the
+    non-mechanical dev hunks fall.
+    """
+
+    lm_center: float = 1.0  # nats/token where LM importance is 0.5
+    lm_scale: float = 0.5  # nats/token per unit of the logistic's argument
+    gray_below: float = 0.0  # LM-only graying; 0 disables it
+    key_from: float = 0.75
+    undetected_importance: float = 0.5  # before (or without) the LM signal
+    lm_context_tokens: int = 384  # prompt budget per hunk, span included
+    lm_span_tokens: int = 160  # longest added text scored per change (the rest is not scored)
+    lm_statistic: str = "mean"  # HunkSignal field used: "mean" or "peak"
+
+
+DEFAULT_SETTINGS = ImportanceSettings()
+
+
+def lm_importance(surprisal: float, settings: ImportanceSettings) -> float:
+    """Map a length-normalised surprisal (nats per token) to [0, 1]."""
+    z = (surprisal - settings.lm_center) / max(settings.lm_scale, 1e-6)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def _with_lm_note(description: str, lm: float | None, settings: ImportanceSettings) -> str:
+    if lm is None:
+        return description
+    if lm >= settings.key_from:
+        return f"{description}, unusual for this file"
+    if lm < 0.3:
+        return f"{description}, predictable from context"
+    return description
+
+
+def combine(
+    detections: list[Detection],
+    description: str,
+    surprisal: float | None,
+    has_finding: bool,
+    settings: ImportanceSettings = DEFAULT_SETTINGS,
+) -> HunkScore:
+    """One hunk's score from its detections (best first), its description and the LM signal."""
+    lm = lm_importance(surprisal, settings) if surprisal is not None else None
+    details: dict = {"detections": [d.detector for d in detections]}
+    if surprisal is not None:
+        details["surprisal"] = round(surprisal, 4)
+    exact = next((d for d in detections if d.exact), None)
+    if exact is not None:
+        details.update(exact.details)
+        details["exact"] = True
+        score = HunkScore(exact.importance, GRAY, exact.reason, exact.detector, details)
+    else:
+        hint = detections[0] if detections else None
+        importance = lm if lm is not None else settings.undetected_importance
+        if hint is not None and hint.detector in ("docs", "repeated"):
+            # A hint caps importance: comment edits and the first copy of a repeated edit are
+            # worth a look, not a highlight.
+            importance = min(importance, hint.importance)
+        elif hint is not None:  # e.g. a name swapped for one that already existed
+            importance = max(importance, hint.importance)
+        reason = hint.reason if hint is not None else _with_lm_note(description, lm, settings)
+        detector = hint.detector if hint is not None else ("lm" if lm is not None else "")
+        if hint is not None:
+            details.update(hint.details)
+        tier = NORMAL
+        if lm is not None and importance < settings.gray_below and hint is None:
+            tier, reason = GRAY, f"{description}, predictable from context"
+        elif importance >= settings.key_from:
+            tier = KEY
+        score = HunkScore(importance, tier, reason, detector, details)
+    if has_finding:
+        return promote(score, settings)
+    return score
+
+
+def promote(score: HunkScore, settings: ImportanceSettings = DEFAULT_SETTINGS) -> HunkScore:
+    """The score of a hunk that has a finding: key, never gray."""
+    details = dict(score.details, finding=True)
+    reason = score.reason if score.reason.startswith("has a finding") \
+        else f"has a finding; {score.reason}"
+    return HunkScore(max(score.importance, settings.key_from), KEY, reason, score.detector,
+                     details)

@@ -1,0 +1,216 @@
+"""Whitespace/format-only and comment/docstring-only hunks, by comparing normalised tokens.
+
+A hunk is formatting-only when its old side and new side (context + changed lines) lex to the
+same significant tokens: whitespace between tokens ignored, quote style and trailing commas of
+multi-element collections normalised. For indentation-sensitive languages the nesting of
+logical lines must also be kept (a statement dedented out of an `if` is a logic change).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from pygments.token import Comment, Name, Number, Punctuation, String, Text
+
+from reviewapp.importance.score import Detection
+from reviewapp.importance.views import HunkView, Tok, is_blank
+
+# Languages where indentation carries meaning (pygments lexer names).
+INDENT_SENSITIVE = {"Python", "Python 2.x", "Cython", "YAML", "Haskell", "Nim", "CoffeeScript",
+                    "Makefile", "Sass", "Pug", "F#"}
+PYTHONS = {"Python", "Python 2.x", "Cython"}
+# Languages where 'x' and "x" are the same string literal.
+QUOTE_EQUIVALENT = {"Python", "Python 2.x", "Cython", "JavaScript", "TypeScript", "JSX", "TSX",
+                    "Dart", "Lua", "CoffeeScript"}
+_QUOTED = re.compile(r"^([A-Za-z]*)('''|\"\"\"|'|\")(.*)\2$", re.S)
+_OPEN, _CLOSE = "([{", ")]}"
+NL = "\n"  # logical line end, kept for Python where statements end at newlines
+# Keywords after which black adds or removes "invisible" parentheses around the whole clause.
+_PAREN_CLAUSES = {"=", "return", "if", "elif", "while", "assert", "in", "+=", "-=", "*=", "/=",
+                  "|=", "&=", "del", "with", ":"}
+FORMATTING_IMPORTANCE = 0.03
+DOCS_IMPORTANCE = 0.3
+
+
+def _string_key(value: str, language: str, doc: bool) -> str:
+    if doc:  # re-wrapping a docstring is formatting
+        value = " ".join(value.split())
+    match = _QUOTED.match(value)
+    if language in QUOTE_EQUIVALENT and match:
+        prefix, _, body = match.groups()
+        return prefix.lower() + "|" + body.replace("\\'", "'").replace('\\"', '"')
+    return value
+
+
+def normalise(tokens: list[Tok], language: str, drop_docs: bool) -> list[str]:
+    """Significant token values of a side, in order, with formatting differences removed."""
+    return [value for _, value in normalise_typed(tokens, language, drop_docs)]
+
+
+def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[tuple[str, str]]:
+    """Like `normalise`, each value with its kind: name, str, comment, punct, close, nl, other."""
+    out: list[str] = []
+    kinds: list[str] = []  # parallel to out: "str", "punct", "name", "other"
+    stack: list[list[int]] = []  # per open bracket: [comma count, is_call]
+    pending_string: list[str] = []
+    pending_doc = False
+    python = language in PYTHONS
+
+    def flush_string() -> None:
+        nonlocal pending_doc
+        if pending_string:
+            value = "".join(pending_string)
+            if not (drop_docs and pending_doc):
+                out.append(_string_key(value, language, pending_doc))
+                kinds.append("str")
+            pending_string.clear()
+            pending_doc = False
+
+    for tok in tokens:
+        ttype, value = tok
+        if ttype in String:
+            pending_string.append(value)
+            pending_doc = pending_doc or ttype in String.Doc
+            continue
+        if is_blank(tok):
+            if python and "\n" in value and not stack and out and out[-1] not in (NL, "\\"):
+                flush_string()
+                out.append(NL)
+                kinds.append("nl")
+            continue
+        flush_string()
+        if ttype in Comment:
+            if not drop_docs:
+                out.append("#" + "".join(value.split()))
+                kinds.append("comment")
+            continue
+        value = value.strip() if ttype is Text else value
+        if ttype in Number:
+            value = value.lower()
+        if ttype in Punctuation or value in _OPEN or value in _CLOSE or value == ",":
+            for ch in value if set(value) <= set(_OPEN + _CLOSE + ",") else (value,):
+                if ch in _OPEN:
+                    is_call = bool(kinds) and kinds[-1] in ("name", "close")
+                    stack.append([0, int(is_call or ch != "(")])
+                elif ch == ",":
+                    if stack:
+                        stack[-1][0] += 1
+                elif ch in _CLOSE:
+                    level = stack.pop() if stack else [0, 1]
+                    # Trailing comma of a call or of a multi-element tuple: formatting only
+                    # (a one-element tuple's comma is kept: `(x,)` is not `(x)`).
+                    if out and out[-1] == "," and (level[1] or level[0] >= 2):
+                        out.pop()
+                        kinds.pop()
+                out.append(ch)
+                kinds.append("close" if ch in _CLOSE else "punct")
+            continue
+        out.append(value)
+        kinds.append("name" if ttype in Name else "other")
+    flush_string()
+    while out and out[-1] == NL:
+        out.pop()
+        kinds.pop()
+    pairs = list(zip(kinds, out, strict=True))
+    return _drop_clause_parens(pairs) if python else pairs
+
+
+def _drop_clause_parens(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Remove parentheses that wrap a whole clause (`x = (a + b)`, `if (c):`), as black does.
+
+    Only where they cannot change meaning: the clause ends right after `)`, and a top-level
+    comma inside is allowed only after `=` or `return` (where `(a, b)` and `a, b` are one tuple).
+    """
+    values = [v for _, v in pairs]
+    match: dict[int, int] = {}
+    commas: dict[int, bool] = {}
+    stack: list[int] = []
+    for i, v in enumerate(values):
+        if v in _OPEN:
+            stack.append(i)
+            commas[i] = False
+        elif v in _CLOSE and stack:
+            match[stack.pop()] = i
+        elif v == "," and stack:
+            commas[stack[-1]] = True
+    drop: set[int] = set()
+    for i, j in match.items():
+        if values[i] != "(" or i == 0 or j == i + 1 or values[i - 1] not in _PAREN_CLAUSES:
+            continue
+        ends = j + 1 == len(values) or values[j + 1] in (NL, ":")
+        if ends and (not commas[i] or values[i - 1] in ("=", "return")):
+            drop.update((i, j))
+    return [p for k, p in enumerate(pairs) if k not in drop]
+
+def _logical_indents(lines: list[list[Tok]]) -> list[int]:
+    """Indent width of each logical line start (outside brackets and multi-line strings)."""
+    indents: list[int] = []
+    depth = 0
+    continued = False
+    for toks in lines:
+        first = next((t for t in toks if not is_blank(t)), None)
+        if first is not None and depth == 0 and not continued and first[0] not in Comment:
+            lead = ""
+            for _, value in toks:
+                if value.strip():
+                    break
+                lead += value
+            indents.append(len(lead.replace("\t", " " * 8)))
+        for ttype, value in toks:
+            if ttype in String or ttype in Comment:
+                continue
+            depth += sum(value.count(c) for c in _OPEN) - sum(value.count(c) for c in _CLOSE)
+        depth = max(depth, 0)
+        last = toks[-1] if toks else None
+        text = "".join(v for _, v in toks).rstrip("\n")
+        in_string = last is not None and last[0] in String and last[1] == "\n"
+        continued = in_string or text.endswith("\\")
+    return indents
+
+
+def same_nesting(old: list[list[Tok]], new: list[list[Tok]]) -> bool:
+    """Whether logical lines keep their block structure: new indent = a * old + b, a > 0.
+
+    Unchanged indentation passes; so does a uniform re-indentation (4 → 2 spaces) anchored on
+    at least one line that kept its indent. A statement dedented out of its block does not.
+    """
+    pairs = list(zip(_logical_indents(old), _logical_indents(new), strict=False))
+    if len(_logical_indents(old)) != len(_logical_indents(new)):
+        return False
+    if all(o == n for o, n in pairs):
+        return True
+    if not any(o == n for o, n in pairs):
+        return False
+    distinct = sorted(set(pairs))
+    (o1, n1), (o2, n2) = distinct[0], distinct[-1]
+    if o1 == o2:
+        return False
+    a = Fraction(n2 - n1, o2 - o1)
+    return a > 0 and all(n == n1 + a * (o - o1) for o, n in pairs)
+
+
+def detect_formatting(view: HunkView) -> Detection | None:
+    """Whitespace-only / formatting-only (exact) or comment/docstring-only (not grayed)."""
+    if not view.has_change:
+        return None
+    language = view.language
+    old = normalise(view.old_flat, language, drop_docs=False)
+    new = normalise(view.new_flat, language, drop_docs=False)
+    if old == new:
+        if language in INDENT_SENSITIVE and not same_nesting(view.old_tokens, view.new_tokens):
+            return None
+        raw_old = [v for t, v in view.old_flat if not is_blank((t, v))]
+        raw_new = [v for t, v in view.new_flat if not is_blank((t, v))]
+        only_space = [v.strip() for v in raw_old] == [v.strip() for v in raw_new]
+        what = "whitespace only" if only_space else "formatting only (same tokens)"
+        return Detection("formatting", what, True, FORMATTING_IMPORTANCE)
+    if not (view.old_flat or view.new_flat):
+        return None
+    old_code = normalise(view.old_flat, language, drop_docs=True)
+    new_code = normalise(view.new_flat, language, drop_docs=True)
+    if old_code == new_code:
+        if language in INDENT_SENSITIVE and not same_nesting(view.old_tokens, view.new_tokens):
+            return None
+        return Detection("docs", "comments/docstrings only", False, DOCS_IMPORTANCE)
+    return None

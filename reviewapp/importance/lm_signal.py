@@ -1,0 +1,203 @@
+"""Information content of a hunk: the language model's surprisal of its added tokens in context.
+
+For every change group of a hunk (a run of removed and/or added lines) one span is scored: the
+added lines, written as diff lines (`+…`), after a prompt that holds, by priority within a
+token budget, the removed lines they replace, the hunk's earlier lines, the file above it and
+the other hunks of the diff (an edit already seen elsewhere in the diff is predictable). A
+group that only deletes is scored on its removed lines. The hunk's signal is the mean
+surprisal per token over all its scored tokens (nats/token), so long and short hunks compare.
+
+The engine is anything with ``score(list[ScoreRequest]) -> list[SpanScore]`` (the inference
+engine satisfies it) and ``count_tokens(text) -> int``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from reviewapp.importance.views import HunkView
+
+SPAN_PRIORITY = 1000.0
+HEADER_PRIORITY = 900.0
+HUNK_PRIORITY = 800.0
+FILE_PRIORITY = 400.0
+OTHER_HUNK_PRIORITY = 200.0
+OTHER_HUNK_LINES = 12  # changed lines shown per other hunk
+OTHER_HUNKS = 24  # other hunks offered to the prompt (the budget decides how many fit)
+
+
+class SpanScorer(Protocol):
+    """What the LM signal needs from the inference engine."""
+
+    def score(self, requests: Sequence[Any]) -> list[Any]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+@dataclass
+class PromptPart:
+    """Lines of prompt text at a position; higher priority survives a tight budget."""
+
+    position: float
+    priority: float
+    text: str  # one or more whole lines, each ending in "\n"
+
+
+def fit_parts(parts: list[PromptPart], budget: int, count: Callable[[str], int]) -> str:
+    """Keep the highest-priority parts that fit `budget` tokens, rendered in position order.
+
+    Parts are never cut, so no line is split; a part that does not fit is skipped and lower
+    ones may still fill the remaining room.
+    """
+    kept: list[PromptPart] = []
+    used = 0
+    for part in sorted(parts, key=lambda p: (-p.priority, p.position)):
+        cost = count(part.text)
+        if used + cost <= budget:
+            kept.append(part)
+            used += cost
+    return "".join(p.text for p in sorted(kept, key=lambda p: p.position))
+
+
+def _score_request(context: str, span: str) -> Any:
+    try:
+        from inference.scoring import ScoreRequest
+    except ImportError:  # the engine's module is optional for fakes used in tests
+        return _LocalRequest(context, span)
+    return ScoreRequest(context=context, span=span)
+
+
+@dataclass
+class _LocalRequest:
+    context: str
+    span: str
+
+
+def token_surprisals(result: Any) -> list[float]:
+    """Per-token surprisal (nats) of one engine result."""
+    for name in ("surprisal", "surprisals", "token_surprisal"):
+        value = getattr(result, name, None)
+        if value is not None:
+            return [float(x) for x in value]
+    if isinstance(result, (list, tuple)):
+        return [float(x) for x in result]
+    raise TypeError(f"unexpected score result {type(result).__name__}")
+
+
+def _groups(view: HunkView) -> list[tuple[int, int, int]]:
+    """(start, end_of_removed, end) line indexes of each change run of the hunk."""
+    lines = view.hunk.lines
+    out = []
+    i = 0
+    while i < len(lines):
+        if lines[i].kind == " ":
+            i += 1
+            continue
+        start = i
+        while i < len(lines) and lines[i].kind == "-":
+            i += 1
+        mid = i
+        while i < len(lines) and lines[i].kind == "+":
+            i += 1
+        if i == start:  # a lone "+" run after a " " line without "-" lines
+            i += 1
+        out.append((start, mid, i))
+    return out
+
+
+def _other_hunks_parts(view: HunkView, all_views: list[HunkView]) -> list[PromptPart]:
+    """The rest of the diff as compact diffs, nearest (same file first) with higher priority."""
+    others = [v for v in all_views if v is not view and v.has_change]
+    others.sort(key=lambda v: (v.file_index != view.file_index,
+                               abs(v.file_index - view.file_index),
+                               abs(v.hunk_index - view.hunk_index)))
+    parts = []
+    for rank, other in enumerate(others[:OTHER_HUNKS]):
+        changed = [ln for ln in other.hunk.lines if ln.kind != " "][:OTHER_HUNK_LINES]
+        body = "".join(f"{ln.kind}{ln.text}\n" for ln in changed)
+        parts.append(PromptPart(rank, OTHER_HUNK_PRIORITY - rank, f"@@ {other.path}\n{body}"))
+    return parts
+
+
+def build_requests(
+    view: HunkView, all_views: list[HunkView], count: Callable[[str], int],
+    context_tokens: int, span_tokens: int,
+) -> list[tuple[str, str]]:
+    """(context, span) pairs for the change groups of one hunk."""
+    lines = view.hunk.lines
+    requests = []
+    prefix_parts = _other_hunks_parts(view, all_views)
+    base = len(prefix_parts) + 10
+    header = PromptPart(base, HEADER_PRIORITY, f"--- a/{view.file.old_path}\n+++ b/{view.path}\n")
+    file_parts = []
+    content = view.file.new_content
+    first_new = next((ln.new_lineno for ln in lines if ln.new_lineno), None)
+    if content is not None and first_new:
+        above = content.split("\n")[: first_new - 1]
+        for dist, text in enumerate(reversed(above)):
+            file_parts.append(PromptPart(base + 1 + len(above) - dist, FILE_PRIORITY - dist,
+                                         f" {text}\n"))
+    body_base = base + 2 + len(file_parts)
+    for start, mid, end in _groups(view):
+        scored = lines[mid:end] if end > mid else lines[start:mid]
+        span, used = "", 0
+        for ln in scored:
+            piece = f"{ln.kind}{ln.text}\n"
+            used += count(piece)
+            if span and used > span_tokens:
+                break
+            span += piece
+        hunk_parts = []
+        stop = mid if end > mid else start
+        for k in range(stop):
+            hunk_parts.append(PromptPart(body_base + k, HUNK_PRIORITY - (stop - k),
+                                         f"{lines[k].kind}{lines[k].text}\n"))
+        budget = max(context_tokens - count(span), 0)
+        context = fit_parts(prefix_parts + [header] + file_parts + hunk_parts, budget, count)
+        requests.append((context, span))
+    return requests
+
+
+@dataclass
+class HunkSignal:
+    """The LM's view of a hunk: mean and peak surprisal over its scored tokens."""
+
+    mean: float  # nats/token over all scored tokens
+    peak: float  # mean of the highest-surprisal quarter of tokens (at least 4)
+    tokens: int
+
+
+def _signal(values: list[float]) -> HunkSignal | None:
+    values = [v for v in values if math.isfinite(v)]
+    if not values:
+        return None
+    top = sorted(values, reverse=True)[: max(4, len(values) // 4)]
+    return HunkSignal(sum(values) / len(values), sum(top) / len(top), len(values))
+
+
+def lm_signals(
+    views: list[HunkView], wanted: list[bool], engine: SpanScorer, context_tokens: int,
+    span_tokens: int, batch_size: int = 16,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[HunkSignal | None]:
+    """A signal for every view with `wanted` set (None elsewhere), scored in batches."""
+    jobs: list[tuple[int, str, str]] = []
+    for h, view in enumerate(views):
+        if wanted[h] and view.has_change:
+            for context, span in build_requests(view, views, engine.count_tokens,
+                                                context_tokens, span_tokens):
+                jobs.append((h, context, span))
+    # Similar lengths per batch waste less padding.
+    jobs.sort(key=lambda j: len(j[1]) + len(j[2]))
+    values: dict[int, list[float]] = {}
+    for b in range(0, len(jobs), batch_size):
+        batch = jobs[b: b + batch_size]
+        results = engine.score([_score_request(c, s) for _, c, s in batch])
+        for (h, _, _), result in zip(batch, results, strict=True):
+            values.setdefault(h, []).extend(token_surprisals(result))
+        if on_progress is not None:
+            on_progress(min(b + batch_size, len(jobs)), len(jobs))
+    return [_signal(values[h]) if h in values else None for h in range(len(views))]
