@@ -57,8 +57,14 @@ class PathIndex:
                     for path in self.all_paths[node]
                 )
             ]
-            if len(found) > 1:  # the same module name in two places: the nearer one wins
-                found.sort(key=lambda node: -self._shared_prefix(node, importer))
+            if len(found) > 1:
+                # The same module in two places: an import path is relative to a source root,
+                # so the shallower match wins (pkg/x.py over tests/pkg/x.py), then the nearer.
+                found.sort(key=lambda node: (
+                    self.main_path[node].count("/"),
+                    -self._shared_prefix(node, importer),
+                    self.main_path[node],
+                ))
                 found = found[:1]
         return [node for node in found if node != importer]
 

@@ -48,7 +48,7 @@ def link_tests(
         if roles[node].name != TEST:
             continue
         stem = subject_stem(files[node].path)
-        candidates = sources_by_stem.get(stem, []) if stem else []
+        candidates = _namesakes(stem, sources_by_stem) if stem else []
         if candidates:
             subject = _nearest(candidates, files, files[node].path)
             edges.setdefault(subject, {}).setdefault(node, frozenset())
@@ -57,6 +57,20 @@ def link_tests(
             if node in imported_by:
                 tested[node] = imported_by[node]
     return tested
+
+
+def _namesakes(stem: str, sources_by_stem: dict[str, list[int]]) -> list[int]:
+    """Sources named like the test: `ingest_git_source` → git_source.py, else ingest.py, ...
+
+    The longest run of the stem's words that names a changed source file wins.
+    """
+    words = stem.split("_")
+    for length in range(len(words), 0, -1):
+        for start in range(len(words) - length + 1):
+            found = sources_by_stem.get("_".join(words[start : start + length]))
+            if found:
+                return found
+    return []
 
 
 def _nearest(candidates: list[int], files: Sequence[ParsedFile], test_path: str) -> int:

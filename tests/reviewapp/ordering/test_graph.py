@@ -99,3 +99,13 @@ def test_name_guesses_never_close_a_cycle():
     assert 1 not in edges.get(0, {})
     components = strongly_connected_components([0, 1, 2], edges)
     assert all(len(component) == 1 for component in components)
+
+
+def test_absolute_import_prefers_the_shallower_module_over_a_test_copy():
+    """`reviewapp/ordering/__init__.py` is meant, not tests/reviewapp/ordering/__init__.py."""
+    index = PathIndex({
+        0: ("tests/reviewapp/ordering/test_x.py",),
+        1: ("tests/reviewapp/ordering/__init__.py",),
+        2: ("reviewapp/ordering/__init__.py",),
+    })
+    assert index.files(ImportCandidate("reviewapp/ordering/__init__.py"), 0) == [2]

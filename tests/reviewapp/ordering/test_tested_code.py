@@ -48,3 +48,14 @@ def test_without_a_name_match_a_test_tests_what_it_imports():
     roles = [Role(TEST), Role(SOURCE)]
     edges = {1: {0: frozenset({"Engine"})}}
     assert link_tests(files, roles, [0, 1], edges) == {0: [1]}
+
+
+def test_a_test_named_with_a_package_prefix_finds_its_module():
+    """tests/ingest/test_ingest_git_source.py tests ingest/git_source.py (longest word run)."""
+    files = [
+        make_file("tests/ingest/test_ingest_git_source.py", "a\n", "b\n"),
+        make_file("ingest/git_source.py", "a\n", "c\n"),
+        make_file("ingest/source.py", "a\n", "c\n"),
+    ]
+    roles = [Role(TEST), Role(SOURCE), Role(SOURCE)]
+    assert link_tests(files, roles, [0, 1, 2], {}) == {0: [1]}
