@@ -38,6 +38,32 @@ _SECTION = {"py": re.compile(r"^(def |class )"), "js": re.compile(r"^export func
             "go": re.compile(r"^func "), "c": re.compile(r"^(int|void|static) \w+\(")}
 
 
+# Statement shapes per language: a call into another function, a branch, a loop, a log
+# line, arithmetic. str.format templates, so literal braces are doubled.
+_STATEMENTS = {
+    "py": (["    {var} = {callee}({var}, {k})"],
+           ["    if {var} > {k}:", "        {var} -= {k}"],
+           ["    for entry in items:", "        result.append(entry * {k})"],
+           ['    log.debug("{noun} %s", {var})'],
+           ["    {var} = len(result) + {k}"]),
+    "js": (["  const {var}{k} = {callee}(items, {k});"],
+           ["  if (result.length > {k}) {{", "    result.splice({k});", "  }}"],
+           ["  for (const entry of items) result.push(entry * {k});"],
+           ["  console.debug('{noun}', result.length);"],
+           ["  result.push({k});"]),
+    "go": (["\tresult += {callee}(items, {k})"],
+           ["\tif result > {k} {{", "\t\tresult -= {k}", "\t}}"],
+           ["\tfor _, entry := range items {{", "\t\tresult += entry * {k}", "\t}}"],
+           ['\tlog.Printf("{noun} %d", result)'],
+           ["\tresult += len(items) + {k}"]),
+    "c": (["    result += {callee}(items, n, {k});"],
+          ["    if (result > {k}) {{", "        result -= {k};", "    }}"],
+          ["    for (int i = 0; i < n; i++) result += items[i] * {k};"],
+          ['    fprintf(stderr, "{noun} %d\\n", result);'],
+          ["    result += n + {k};"]),
+}
+
+
 @dataclass
 class _Module:
     """A source module and the functions it defines, before and after the change."""
@@ -85,45 +111,11 @@ class _Writer:
         k = rng.randint(1, 64)
         callee = rng.choice(callees) if callees else None
         shape = rng.randrange(5)
-        if lang == "py":
-            if shape == 0 and callee:
-                return [f"    {var} = {callee}({var}, {k})"]
-            if shape == 1:
-                return [f"    if {var} > {k}:", f"        {var} -= {k}"]
-            if shape == 2:
-                return ["    for entry in items:", f"        result.append(entry * {k})"]
-            if shape == 3:
-                return [f'    log.debug("{rng.choice(NOUNS)} %s", {var})']
-            return [f"    {var} = len(result) + {k}"]
-        if lang == "js":
-            if shape == 0 and callee:
-                return [f"  const {var}{k} = {callee}(items, {k});"]
-            if shape == 1:
-                return [f"  if (result.length > {k}) {{", f"    result.splice({k});", "  }"]
-            if shape == 2:
-                return [f"  for (const entry of items) result.push(entry * {k});"]
-            if shape == 3:
-                return [f"  console.debug('{rng.choice(NOUNS)}', result.length);"]
-            return [f"  result.push({k});"]
-        if lang == "go":
-            if shape == 0 and callee:
-                return [f"\tresult += {callee}(items, {k})"]
-            if shape == 1:
-                return [f"\tif result > {k} {{", f"\t\tresult -= {k}", "\t}"]
-            if shape == 2:
-                return ["\tfor _, entry := range items {", f"\t\tresult += entry * {k}", "\t}"]
-            if shape == 3:
-                return [f'\tlog.Printf("{rng.choice(NOUNS)} %d", result)']
-            return [f"\tresult += len(items) + {k}"]
-        if shape == 0 and callee:
-            return [f"    result += {callee}(items, n, {k});"]
-        if shape == 1:
-            return [f"    if (result > {k}) {{", f"        result -= {k};", "    }"]
-        if shape == 2:
-            return [f"    for (int i = 0; i < n; i++) result += items[i] * {k};"]
-        if shape == 3:
-            return [f'    fprintf(stderr, "{rng.choice(NOUNS)} %d\\n", result);']
-        return [f"    result += n + {k};"]
+        if shape == 0 and not callee:
+            shape = 4
+        noun = rng.choice(NOUNS) if shape == 3 else ""
+        return [template.format(var=var, k=k, callee=callee, noun=noun)
+                for template in _STATEMENTS[lang][shape]]
 
     def function(self, lang: str, name: str, body: list[str]) -> list[str]:
         if lang == "py":
