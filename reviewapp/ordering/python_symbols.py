@@ -334,6 +334,11 @@ def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[Impor
     return refs
 
 
+def _bound_names(imports: tuple[RawImport, ...]) -> frozenset[str]:
+    """Names that from-imports bind (`from x import a as b` binds b)."""
+    return frozenset(bound for raw in imports for name, bound in raw.names if name != "*")
+
+
 def conftest_refs(path: str) -> list[ImportRef]:
     """pytest hands a test the fixtures of every conftest.py above it, with no import line."""
     if not is_test_path(path):
@@ -379,9 +384,16 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     found = scan(new_text + "\n" + removed_text)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
+    changes = changed_names(file, new, old)
+    if posixpath.basename(file.path) == "__init__.py":
+        # A package's __init__ re-exports what it imports: `from .order import order_files`
+        # makes `pkg.order_files` a name the package defines for its users.
+        defines |= _bound_names(new_imports)
+        edited = regex_imports("\n".join(side_lines(file, "+")) + "\n" + removed_text)
+        changes |= _bound_names(new_imports if file.status == ADDED else edited)
     return FileSymbols(
         defines=defines,
-        changes=changed_names(file, new, old),
+        changes=changes,
         imports=refs,
         uses=found.names,
         whole_file=whole_file_seen(file),

@@ -199,3 +199,14 @@ def test_outline_cache_returns_the_parsed_outline_again_and_stays_bounded():
     cache("A = 1\n")
     assert calls == ["A = 1\n", "B = 1\n", "C = 1\n", "A = 1\n"]
     assert len(cache.entries) == 2
+
+
+def test_package_init_defines_what_it_re_exports():
+    """`from .order import order_files` in __init__.py makes `order_files` a package name."""
+    old = '"""Pkg."""\n\nfrom .order import order_files\n'
+    new = old + "from .roles import ROLES as ALL_ROLES\n"
+    symbols = analyze_python(make_file("pkg/__init__.py", old, new))
+    assert symbols.defines >= {"order_files", "ALL_ROLES"}
+    assert symbols.changes == {"ALL_ROLES"}
+    plain = analyze_python(make_file("pkg/mod.py", old, new))
+    assert "order_files" not in plain.defines
