@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
+from reviewapp.ingest.parsed import ADDED, COPIED, DELETED, RENAMED, ParsedFile
 
 from .roles import ASSET, CONFIG, DOCS, GENERATED, LOCKFILE, SOURCE, TEST, VENDORED, Role
 from .tested_code import subject_stem
@@ -105,13 +105,25 @@ def code_reason(node: int, view: GraphView) -> str:
         parts.append(f"uses {_names(names)} from {sources} above" if names
                      else f"imports {sources} above")
     if not parts:
-        parts.append(f"independent of the other changed files (+{file.added_count} "
-                     f"−{file.removed_count})")
+        parts.append(_standalone(file))
     return "; ".join(parts)
 
 
+def _standalone(file: ParsedFile) -> str:
+    """Reason for a file with no links to the other changed files."""
+    if not file.hunks:
+        if file.status in (RENAMED, COPIED):
+            verb = "renamed" if file.status == RENAMED else "copied"
+            return f"{verb} from `{file.old_path}`, content unchanged"
+        if file.mode_changed:
+            return f"file mode change only ({file.old_mode} → {file.new_mode})"
+        return "empty file" if file.status != DELETED else "deleted empty file"
+    return f"independent of the other changed files (+{file.added_count} −{file.removed_count})"
+
+
 def _names(names: Iterable[str]) -> str:
-    ordered = sorted(names)
+    # Dunder names (`__all__`, `__init__`) say least about a file: named last.
+    ordered = sorted(names, key=lambda name: (name.startswith("__"), name))
     shown = [f"`{name}`" for name in ordered[:MAX_NAMES]]
     if len(ordered) > MAX_NAMES:
         return ", ".join(shown) + f" and {len(ordered) - MAX_NAMES} more"

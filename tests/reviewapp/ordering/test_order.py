@@ -396,3 +396,18 @@ def test_public_api_is_pinned():
     assert [f for f in OrderedFile.__dataclass_fields__] == [
         "index", "path", "order", "reason", "role", "group", "risk"
     ]
+
+
+def test_files_without_hunks_say_what_changed():
+    """A pure rename, a mode change and an empty new file each get a plain reason."""
+    renamed = ParsedFile(path="pkg/new.py", old_path="pkg/old.py", status="renamed",
+                         similarity=100)
+    mode = ParsedFile(path="bin/run", old_path="bin/run", status="modified",
+                      old_mode="100644", new_mode="100755")
+    empty = ParsedFile(path="pkg/__init__.py", old_path="pkg/__init__.py", status="added")
+    reasons = {item.path: item.reason for item in order_files([renamed, mode, empty])}
+    assert reasons == {
+        "pkg/new.py": "renamed from `pkg/old.py`, content unchanged",
+        "bin/run": "file mode change only (100644 → 100755)",
+        "pkg/__init__.py": "empty file",
+    }
