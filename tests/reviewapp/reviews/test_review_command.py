@@ -1,0 +1,74 @@
+"""`manage.py review`: the review JSON contract, a terminal summary, one clear line on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_review(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="0")
+    return subprocess.run([sys.executable, "manage.py", "review", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, timeout=120)
+
+
+def test_json_lists_files_in_review_order_with_hunks(tmp_path, sample_diff):
+    diff = tmp_path / "change.diff"
+    diff.write_text(sample_diff)
+    result = run_review("--diff", str(diff), "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    paths = [f["path"] for f in data["files"]]
+    assert paths.index("pkg/models.py") < paths.index("pkg/views.py") < paths.index("README.md")
+    assert [f["order"] for f in data["files"]] == list(range(len(paths)))
+    first = data["files"][0]
+    assert {"path", "old_path", "status", "order", "reason", "hunks"} <= set(first)
+    assert {"old_start", "old_lines", "new_start", "new_lines", "importance", "tier",
+            "reason"} <= set(first["hunks"][0])
+    assert first["hunks"][0]["tier"] in ("gray", "normal", "key")
+    assert isinstance(data["findings"], list)
+
+
+def test_reads_the_diff_from_stdin(sample_diff):
+    result = run_review("--diff", "-", "--json", stdin=sample_diff.encode())
+    assert result.returncode == 0
+    assert len(json.loads(result.stdout)["files"]) == 4
+
+
+def test_summary_without_json_is_readable(sample_diff):
+    result = run_review("--diff", "-", stdin=sample_diff.encode())
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "1. pkg/models.py" in out and "README.md" in out
+
+
+def test_git_range_is_reviewed(tmp_path):
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    range_spec = build_demo_repository(tmp_path / "repo")
+    result = run_review("--repo", str(tmp_path / "repo"), "--range", range_spec, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    paths = [f["path"] for f in json.loads(result.stdout)["files"]]
+    assert paths.index("shop/prices.py") < paths.index("shop/cart.py")
+
+
+@pytest.mark.parametrize("args,stdin,expected", [
+    (("--diff", "-", "--json"), b"garbage, not a diff\n", "no file changes"),
+    (("--diff", "/nonexistent/x.diff"), None, "cannot read"),
+    (("--repo", "/nonexistent-repo", "--range", "A..B"), None, ""),
+    (("--json",), None, "exactly one of"),
+])
+def test_bad_input_exits_non_zero_with_one_clear_line(args, stdin, expected):
+    result = run_review(*args, stdin=stdin)
+    err = result.stderr.decode().strip()
+    assert result.returncode != 0
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1 and err.startswith("CommandError:")
+    assert expected in err
