@@ -411,3 +411,23 @@ def test_files_without_hunks_say_what_changed():
         "bin/run": "file mode change only (100644 → 100755)",
         "pkg/__init__.py": "empty file",
     }
+
+
+def test_a_definition_is_followed_by_its_users_before_the_next_branch():
+    """shared → a → a's user → b → b's user: users stay next to what they use (not a, b, ...)."""
+    shared = "def base_value():\n    return 1\n"
+    a = "from pkg.shared import base_value\n\n\ndef alpha_value():\n    return base_value() + 1\n"
+    b = "from pkg.shared import base_value\n\n\ndef beta_value():\n    return base_value() + 2\n"
+    a_user = "from pkg.a import alpha_value\n\nA = alpha_value()\n"
+    b_user = "from pkg.b import beta_value\n\nB = beta_value()\n"
+    bigger_a = a + "\n\ndef alpha_more(x):\n    if x:\n        return 1\n    return 2\n"
+    files = [
+        make_file("pkg/b_user.py", None, b_user),
+        make_file("pkg/a_user.py", None, a_user),
+        make_file("pkg/b.py", None, b),
+        make_file("pkg/a.py", None, bigger_a),
+        make_file("pkg/shared.py", None, shared),
+    ]
+    assert paths(order_files(files)) == [
+        "pkg/shared.py", "pkg/a.py", "pkg/a_user.py", "pkg/b.py", "pkg/b_user.py"
+    ]
