@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
+import threading
 
 from .decoding import decode_content
 from .errors import DiffParseError, DiffTooLarge, GitSourceError
@@ -110,20 +112,24 @@ class _Repository:
         """Stdout of a git command, refused with DiffTooLarge once past limits.max_bytes."""
         with tempfile.TemporaryFile() as err, subprocess.Popen(
             ["git", *_SAFE_CONFIG, *args], cwd=self.cwd, env=env or self.env,
-            stdout=subprocess.PIPE, stderr=err,
+            stdout=subprocess.PIPE, stderr=err, start_new_session=True,
         ) as proc:
-            assert proc.stdout is not None
-            data = proc.stdout.read(limits.max_bytes + 1)
-            total = len(data)
-            while total > limits.max_bytes and (chunk := proc.stdout.read(1 << 20)):
-                total += len(chunk)  # count the rest to say how large it was
+            # Reads block, so a timer enforces the time limit by killing git's process group.
+            watchdog = threading.Timer(GIT_TIMEOUT_S, _kill_group, [proc.pid])
+            watchdog.start()
             try:
-                proc.wait(timeout=GIT_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise GitSourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s") from None
+                assert proc.stdout is not None
+                data = proc.stdout.read(limits.max_bytes + 1)
+                total = len(data)
+                while total > limits.max_bytes and (chunk := proc.stdout.read(1 << 20)):
+                    total += len(chunk)  # count the rest to say how large it was
+                proc.wait()
+            finally:
+                watchdog.cancel()
             err.seek(0)
             message = err.read().decode("utf-8", "replace").strip().splitlines()
+        if proc.returncode == -signal.SIGKILL:
+            raise GitSourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s")
         if proc.returncode != 0:
             raise GitSourceError(f"git {args[0]} failed: {message[0] if message else 'no reason'}")
         if total > limits.max_bytes:
@@ -257,6 +263,13 @@ def _text(parsed: ParsedDiff, f: ParsedFile, data: bytes | int | None,
     if fallback:
         parsed.warnings.append(f"{f.path}: content is not valid UTF-8, decoded as {fallback}")
     return text
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # finished just in time
 
 
 def _first_line(result: subprocess.CompletedProcess[bytes]) -> str:

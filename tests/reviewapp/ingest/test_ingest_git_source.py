@@ -252,3 +252,18 @@ def test_untracked_names_that_look_like_pathspec_magic_are_plain_names(make_repo
     files = by_path(diff_from_git(repo.dir, None))
     assert set(files) == {":(top)weird.txt", "*.md"}
     assert files["*.md"].new_content == "star\n"
+
+
+def test_git_running_past_the_time_limit_is_killed(make_repo, monkeypatch):
+    """A git process (and its children) past GIT_TIMEOUT_S is killed and reported, not waited on."""
+    import time
+
+    from reviewapp.ingest import git_source
+
+    repo = make_repo(BASE_FILES)
+    monkeypatch.setattr(git_source, "GIT_TIMEOUT_S", 0.5)
+    started = time.monotonic()
+    with pytest.raises(GitSourceError, match="took longer than 0.5 s"):
+        git_source._Repository(repo.dir).capped(
+            ["-c", "alias.slow=!sleep 10", "slow"], IngestLimits())
+    assert time.monotonic() - started < 5
