@@ -10,6 +10,7 @@ import ast
 import bisect
 import posixpath
 import re
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,20 +92,25 @@ class OutlineCache:
         self.build = build
         self.size = size
         self.entries: OrderedDict[tuple[int, int], Outline] = OrderedDict()
+        self.lock = threading.Lock()  # web threads may order files concurrently
 
     def __call__(self, text: str) -> Outline:
         key = (len(text), hash(text))
-        found = self.entries.get(key)
-        if found is None:
-            found = self.entries[key] = self.build(text)
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+                return found
+        found = self.build(text)  # outside the lock: parsing is the slow part
+        with self.lock:
+            self.entries[key] = found
             if len(self.entries) > self.size:
                 self.entries.popitem(last=False)
-        else:
-            self.entries.move_to_end(key)
         return found
 
     def cache_clear(self) -> None:
-        self.entries.clear()
+        with self.lock:
+            self.entries.clear()
 
 
 def _outline(text: str) -> Outline:
