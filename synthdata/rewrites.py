@@ -1,0 +1,424 @@
+"""Bug rewrites: one enumeration used both to inject bugs and to list repair candidates.
+
+Every rewrite is a `Candidate`: replace the character span [start, end) of a text with
+`replacement`. The rewrite families are symmetric, so enumerating the candidates of a buggy
+text contains the inverse of the rewrite that injected the bug (tests check this per kind).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from synthdata.source import SourceText
+
+KINDS: tuple[str, ...] = (
+    "comparison",
+    "off_by_one",
+    "arithmetic",
+    "boolean",
+    "negation",
+    "swapped_arguments",
+    "return_variable",
+    "variable_misuse",
+    "literal",
+    "attribute",
+    "swapped_branches",
+    "dropped_return",
+    "dropped_increment",
+    "dropped_guard",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Replace text[start:end] (character offsets) with `replacement`; `kind` names the family."""
+
+    kind: str
+    start: int
+    end: int
+    replacement: str
+
+    def apply(self, text: str) -> str:
+        """Return `text` with this rewrite applied."""
+        return text[: self.start] + self.replacement + text[self.end :]
+
+
+_CMP_SYMBOL = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
+}
+_ORDERED = ("<", "<=", ">", ">=", "==", "!=")
+_CMP_ALTERNATIVES: dict[str, list[str]] = {op: [o for o in _ORDERED if o != op] for op in _ORDERED}
+_CMP_ALTERNATIVES["=="].append("is")
+_CMP_ALTERNATIVES["!="].append("is not")
+_CMP_ALTERNATIVES.update(
+    {"is": ["is not", "=="], "is not": ["is", "!="], "in": ["not in"], "not in": ["in"]}
+)
+_CMP_RE = re.compile(r"not\s+in\b|is\s+not\b|<=|>=|==|!=|<|>|\bin\b|\bis\b")
+
+_BIN_SYMBOL = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+    ast.BitAnd: "&", ast.MatMult: "@",
+}
+_ARITH_GROUPS = (("+", "-", "*", "/", "//", "%"), ("|", "&", "^"), ("<<", ">>"))
+_BIN_ALTERNATIVES: dict[str, list[str]] = {
+    op: [o for o in group if o != op] for group in _ARITH_GROUPS for op in group
+}
+_BIN_ALTERNATIVES["*"].append("**")
+_BIN_ALTERNATIVES["**"] = ["*"]
+_BIN_RE = re.compile(r"\*\*|//|<<|>>|[-+*/%|^&@]")
+_AUG_RE = re.compile(r"(?:\*\*|//|<<|>>|[-+*/%|^&@])=")
+_BOOL_RE = re.compile(r"\band\b|\bor\b")
+_RETURN_RE = re.compile(r"return\b[ \t]*")
+_NOT_RE = re.compile(r"not\b[ \t]*")
+
+_EMPTY_FOR_NONE = ("[]", '""', "{}")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def enumerate_candidates(
+    text: str, tree: ast.AST | None = None, scope: Sequence[ast.AST] | None = None
+) -> list[Candidate]:
+    """All rewrites of `text` inside `scope` (default: the whole tree), deduplicated, in order.
+
+    `tree` must be `ast.parse(text)` when given; `scope` is a list of its nodes (e.g. one
+    function) to which candidates are restricted.
+    """
+    if tree is None:
+        tree = ast.parse(text)
+    return _Enumerator(SourceText(text)).run(list(scope) if scope is not None else [tree])
+
+
+def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, bool]]:
+    """ast.walk that also says whether each node sits inside a function body."""
+    yield node, in_function
+    if isinstance(node, _FUNCTIONS):
+        inner = True
+    elif isinstance(node, ast.ClassDef):
+        inner = False
+    else:
+        inner = in_function
+    for child in ast.iter_child_nodes(node):
+        yield from _walk(child, inner)
+
+
+def _local_names(roots: Sequence[ast.AST]) -> set[str]:
+    """Parameters and assigned names within the scope: the variables a misuse may swap."""
+    names: set[str] = set()
+    for root in roots:
+        for node in ast.walk(root):
+            if isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def _docstring_skipped(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements of a block after its docstring, if any."""
+    first = body[0] if body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return body[1:]
+    return body
+
+
+class _Enumerator:
+    """Collects candidates for one text; each `_visit_*` handles one node type."""
+
+    def __init__(self, src: SourceText) -> None:
+        self.src = src
+        self.found: dict[tuple[int, int, str], Candidate] = {}
+
+    def add(self, kind: str, start: int, end: int, replacement: str) -> None:
+        # The first kind to propose an edit keeps it, so specific kinds are visited first.
+        if self.src.text[start:end] != replacement:
+            key = (start, end, replacement)
+            self.found.setdefault(key, Candidate(kind, start, end, replacement))
+
+    def run(self, roots: list[ast.AST]) -> list[Candidate]:
+        local_names = _local_names(roots)
+        attributes: dict[str, set[str]] = defaultdict(set)
+        nodes: list[tuple[ast.AST, bool]] = [pair for root in roots for pair in _walk(root)]
+        for node, _ in nodes:
+            if isinstance(node, ast.Attribute):
+                attributes[self.src.segment(node.value)].add(node.attr)
+        for node, in_function in nodes:
+            self._visit(node, in_function, local_names)
+        for node, _ in nodes:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self._variable_misuse("variable_misuse", node, local_names)
+            elif isinstance(node, ast.Attribute):
+                self._attribute(node, attributes)
+        return list(self.found.values())
+
+    def _visit(self, node: ast.AST, in_function: bool, local_names: set[str]) -> None:
+        if isinstance(node, (ast.Return, ast.Yield)) and isinstance(node.value, ast.Name):
+            self._variable_misuse("return_variable", node.value, local_names)
+        if isinstance(node, ast.Compare):
+            self._compare(node)
+        elif isinstance(node, ast.BinOp):
+            self._binop(node)
+        elif isinstance(node, ast.AugAssign):
+            self._augassign(node)
+        elif isinstance(node, ast.BoolOp):
+            self._boolop(node)
+        elif isinstance(node, ast.Call):
+            self._call(node)
+        elif isinstance(node, ast.Subscript):
+            self._subscript(node)
+        elif isinstance(node, (ast.Constant, ast.List, ast.Dict)):
+            self._literal(node)
+        elif isinstance(node, ast.If):
+            self._if(node)
+        elif isinstance(node, ast.IfExp):
+            self._ifexp(node)
+        elif isinstance(node, ast.While):
+            self._while(node)
+        elif isinstance(node, ast.Return) and in_function and node.value is not None:
+            m = _RETURN_RE.match(self.src.text, self.src.span(node)[0])
+            if m:
+                self.add("dropped_return", m.start(), m.end(), "")
+        elif isinstance(node, ast.Expr) and in_function:
+            self._expr_statement(node)
+        if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            self._negation(node.test)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self._negation(value)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            self._negation(node.value)
+        elif isinstance(node, ast.comprehension):
+            for cond in node.ifs:
+                self._negation(cond)
+        if isinstance(node, _FUNCTIONS):
+            params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+            self._guards(node.body, [p for p in params if p not in ("self", "cls")], loop=False)
+        elif isinstance(node, _LOOPS):
+            self._guards(node.body, self._loop_names(node), loop=True)
+
+    # -- operators -------------------------------------------------------------------------
+
+    def _operator(self, left: ast.AST, right: ast.AST, pattern: re.Pattern[str]) -> re.Match | None:
+        """The operator token between two operands (None when a comment hides it)."""
+        a, b = self.src.span(left)[1], self.src.span(right)[0]
+        seg = self.src.text[a:b]
+        if "#" in seg:
+            return None
+        return pattern.search(self.src.text, a, b)
+
+    def _compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            m = self._operator(operands[i], operands[i + 1], _CMP_RE)
+            symbol = _CMP_SYMBOL[type(op)]
+            if m is None or " ".join(m.group().split()) != symbol:
+                continue
+            for alt in _CMP_ALTERNATIVES[symbol]:
+                self.add("comparison", m.start(), m.end(), alt)
+        if any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in node.ops):
+            for operand in operands:
+                self._off_by_one(operand)
+
+    def _binop(self, node: ast.BinOp) -> None:
+        symbol = _BIN_SYMBOL[type(node.op)]
+        m = self._operator(node.left, node.right, _BIN_RE)
+        if m is None or m.group() != symbol:
+            return
+        for alt in _BIN_ALTERNATIVES.get(symbol, []):
+            self.add("arithmetic", m.start(), m.end(), alt)
+
+    def _augassign(self, node: ast.AugAssign) -> None:
+        symbol = _BIN_SYMBOL[type(node.op)]
+        m = self._operator(node.target, node.value, _AUG_RE)
+        if m is None or m.group() != symbol + "=":
+            return
+        for alt in _BIN_ALTERNATIVES.get(symbol, []):
+            self.add("arithmetic", m.start(), m.end(), alt + "=")
+
+    def _boolop(self, node: ast.BoolOp) -> None:
+        symbol = "and" if isinstance(node.op, ast.And) else "or"
+        for left, right in zip(node.values, node.values[1:], strict=False):
+            m = self._operator(left, right, _BOOL_RE)
+            if m is not None and m.group() == symbol:
+                self.add("boolean", m.start(), m.end(), "or" if symbol == "and" else "and")
+
+    def _negation(self, node: ast.AST) -> None:
+        start, _ = self.src.span(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            m = _NOT_RE.match(self.src.text, start)
+            if m:
+                self.add("negation", m.start(), m.end(), "")
+        else:
+            self.add("negation", start, start, "not ")
+
+    # -- indices, bounds and literals --------------------------------------------------------
+
+    def _off_by_one(self, node: ast.AST) -> None:
+        start, end = self.src.span(node)
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, (ast.Add, ast.Sub))
+            and isinstance(node.right, ast.Constant)
+            and node.right.value == 1
+            and not isinstance(node.right.value, bool)
+        ):
+            m = self._operator(node.left, node.right, _BIN_RE)
+            if m is not None:
+                self.add("off_by_one", start, end, self.src.text[start : m.start()].rstrip())
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
+            for value in (node.value + 1, node.value - 1):
+                if value >= 0:
+                    self.add("off_by_one", start, end, str(value))
+        elif isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+            text = self.src.text[start:end]
+            self.add("off_by_one", start, end, text + " + 1")
+            self.add("off_by_one", start, end, text + " - 1")
+
+    def _subscript(self, node: ast.Subscript) -> None:
+        index = node.slice
+        if isinstance(index, ast.Slice):
+            for bound in (index.lower, index.upper):
+                if bound is not None:
+                    self._off_by_one(bound)
+        elif not isinstance(index, ast.Tuple):
+            self._off_by_one(index)
+
+    def _literal(self, node: ast.AST) -> None:
+        start, end = self.src.span(node)
+        text = self.src.text[start:end]
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool):
+                self.add("literal", start, end, str(not value))
+            elif value is None:
+                for empty in _EMPTY_FOR_NONE:
+                    self.add("literal", start, end, empty)
+            elif type(value) is int and text in ("0", "1"):
+                self.add("literal", start, end, "1" if text == "0" else "0")
+            elif text in ('""', "''"):
+                self.add("literal", start, end, "None")
+        elif text in ("[]", "{}"):
+            self.add("literal", start, end, "None")
+
+    # -- calls, names, attributes ------------------------------------------------------------
+
+    def _call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id == "range":
+            for arg in node.args[:2]:
+                self._off_by_one(arg)
+        args = node.args
+        for a, b in zip(args, args[1:], strict=False):
+            if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
+                continue
+            (a0, a1), (b0, b1) = self.src.span(a), self.src.span(b)
+            text = self.src.text
+            if text[a0:a1] != text[b0:b1]:
+                self.add("swapped_arguments", a0, b1, text[b0:b1] + text[a1:b0] + text[a0:a1])
+
+    def _variable_misuse(self, kind: str, node: ast.Name, local_names: set[str]) -> None:
+        if node.id not in local_names:
+            return
+        start, end = self.src.span(node)
+        for name in sorted(local_names - {node.id}):
+            self.add(kind, start, end, name)
+
+    def _attribute(self, node: ast.Attribute, attributes: dict[str, set[str]]) -> None:
+        siblings = attributes.get(self.src.segment(node.value), set()) - {node.attr}
+        _, end = self.src.span(node)
+        start = end - len(node.attr)
+        if self.src.text[start:end] != node.attr:
+            return
+        for attr in sorted(siblings):
+            self.add("attribute", start, end, attr)
+
+    # -- statements ------------------------------------------------------------------------------
+
+    def _if(self, node: ast.If) -> None:
+        if not node.orelse or node.body[0].lineno == node.lineno:
+            return
+        first_else = node.orelse[0]
+        else_line = self.src.text[self.src.line_start(first_else.lineno) :].lstrip()
+        if else_line.startswith("elif") or first_else.lineno == node.body[-1].end_lineno:
+            return
+        src = self.src
+        body = (src.line_start(node.body[0].lineno), src.line_end(node.body[-1].end_lineno))
+        orelse = (src.line_start(first_else.lineno), src.line_end(node.orelse[-1].end_lineno))
+        if src.text[body[1] : orelse[0]].strip() != "else:":
+            return  # comments between the blocks would move with them; skip those
+        text = src.text
+        self.add(
+            "swapped_branches", body[0], orelse[1],
+            text[orelse[0] : orelse[1]] + text[body[1] : orelse[0]] + text[body[0] : body[1]],
+        )
+
+    def _ifexp(self, node: ast.IfExp) -> None:
+        (b0, b1), (o0, o1) = self.src.span(node.body), self.src.span(node.orelse)
+        text = self.src.text
+        self.add("swapped_branches", b0, o1, text[o0:o1] + text[b1:o0] + text[b0:b1])
+
+    def _expr_statement(self, node: ast.Expr) -> None:
+        value = node.value
+        if isinstance(value, (ast.Constant, ast.Yield, ast.YieldFrom, ast.Await)):
+            return
+        start, _ = self.src.span(node)
+        self.add("dropped_return", start, start, "return ")
+
+    def _while(self, node: ast.While) -> None:
+        names = sorted({n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)})
+        last = node.body[-1]
+        src = self.src
+        indent = src.indentation(node.body[0].lineno)
+        if len(node.body) >= 2 and last.lineno == last.end_lineno:
+            line = src.text[src.line_start(last.lineno) : src.line_end(last.lineno)]
+            if any(line == f"{indent}{v} {op}= 1" for v in names for op in "+-"):
+                self.add("dropped_increment", src.line_start(last.lineno),
+                         src.line_start(last.lineno + 1), "")
+        insert_at = src.line_start(last.end_lineno + 1)
+        if last.end_lineno + 1 > len(src.line_starts) or node.body[0].lineno == node.lineno:
+            return
+        for v in names:
+            for op in "+-":
+                self.add("dropped_increment", insert_at, insert_at, f"{indent}{v} {op}= 1\n")
+
+    @staticmethod
+    def _loop_names(node: ast.AST) -> list[str]:
+        target = node.target if isinstance(node, (ast.For, ast.AsyncFor)) else node.test
+        return sorted({n.id for n in ast.walk(target) if isinstance(n, ast.Name)})
+
+    def _guards(self, body: list[ast.stmt], names: list[str], loop: bool) -> None:
+        """`if not x: return` style early exits at the top of a block, dropped or re-added."""
+        statements = _docstring_skipped(body)
+        if not statements:
+            return
+        src = self.src
+        first = statements[0]
+        header_line = src.text[src.line_start(first.lineno) : src.line_end(first.lineno)]
+        if not header_line.strip() or header_line.lstrip().startswith(("def ", "class ", "@")):
+            return
+        indent = src.indentation(first.lineno)
+        if src.span(first)[0] != src.line_start(first.lineno) + len(indent):
+            return  # the block starts on its header's line (`def f(): return 1`)
+        exits = ("continue", "break", "return") if loop else ("return", "return None")
+        at = src.line_start(first.lineno)
+        templates = [
+            f"{indent}if {cond}:\n{indent}    {exit_}\n"
+            for name in names
+            for cond in (f"not {name}", f"{name} is None")
+            for exit_ in exits
+        ]
+        if isinstance(first, ast.If) and not first.orelse and len(statements) >= 2:
+            end = src.line_start(first.end_lineno + 1)
+            if src.text[at:end] in templates:
+                self.add("dropped_guard", at, end, "")
+        for template in templates:
+            self.add("dropped_guard", at, at, template)
