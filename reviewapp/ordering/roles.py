@@ -47,10 +47,11 @@ GENERATED_SUFFIXES = (
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testdata", "e2e"})
 TEST_NAME_PATTERNS = (
     "test_*.py", "*_test.py", "*_tests.py", "conftest.py", "*_test.go", "*.test.[jt]s",
-    "*.test.[jt]sx", "*.spec.[jt]s", "*.spec.[jt]sx", "*.test.mjs", "*.spec.mjs", "*test.java",
-    "*tests.java", "*test.kt", "*tests.cs", "*test.cs", "*_spec.rb", "*_test.rb", "test_*.c",
-    "*_test.c", "*_test.cc", "*_test.cpp", "*_unittest.cc", "*_tests.rs", "*test.php",
+    "*.test.[jt]sx", "*.spec.[jt]s", "*.spec.[jt]sx", "*.test.mjs", "*.spec.mjs", "*Test.java",
+    "*Tests.java", "*Test.kt", "*Tests.cs", "*Test.cs", "*_spec.rb", "*_test.rb", "test_*.c",
+    "*_test.c", "*_test.cc", "*_test.cpp", "*_unittest.cc", "*_tests.rs", "*Test.php",
 )
+# Case matters: FooTest.java is a test, Latest.java is not.
 TEST_NAME = re.compile("|".join(translate(pattern) for pattern in TEST_NAME_PATTERNS))
 DOC_EXTENSIONS = frozenset({".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".org",
                             ".tex", ".ipynb", ".rtf"})
@@ -138,7 +139,7 @@ def classify(file: ParsedFile, attributes: GitAttributes | None = None) -> Role:
     ext = posixpath.splitext(name)[1]
     if file.is_binary or ext in ASSET_EXTENSIONS:
         return Role(DOCS) if any(part in DOC_DIRS for part in dirs) else Role(ASSET)
-    if _is_test_path(name, dirs):
+    if _is_test_path(posixpath.basename(path), dirs):
         return Role(TEST)
     stem = posixpath.splitext(name)[0]
     if stem in DOC_NAMES or any(part in DOC_DIRS for part in dirs):
@@ -156,11 +157,11 @@ def classify(file: ParsedFile, attributes: GitAttributes | None = None) -> Role:
 
 def is_test_path(path: str) -> bool:
     """True for files that test conventions mark as tests (tests/, test_*.py, *_test.go, ...)."""
-    parts = path.lower().split("/")
-    return _is_test_path(parts[-1], parts[:-1])
+    return _is_test_path(posixpath.basename(path), path.lower().split("/")[:-1])
 
 
 def _is_test_path(name: str, dirs: Sequence[str]) -> bool:
+    """`name` as written (patterns are case-sensitive), `dirs` lowercased."""
     if any(part in TEST_DIRS for part in dirs):
         return True
     return TEST_NAME.match(name) is not None

@@ -21,6 +21,8 @@ from .conftest import make_file
         ("web/src/Button.test.tsx", "test"),
         ("src/__tests__/util.js", "test"),
         ("app/src/test/java/FooTest.java", "test"),
+        ("src/main/java/UserTest.java", "test"),
+        ("src/main/java/Latest.java", "source"),
         ("conftest.py", "test"),
         ("README.md", "docs"),
         ("docs/conf.py", "docs"),
