@@ -66,6 +66,7 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
     with cyclic_gc_paused():
         files = [_build_file(pf, lines, start, end)
                  for pf, start, end in zip(patch, starts, ends, strict=True)]
+    _check_unique_paths(files, starts)
     warnings = decoded.warnings + _fallback_warnings(decoded, files, starts)
     return ParsedDiff(files=files, warnings=warnings, raw_text=text)
 
@@ -283,6 +284,18 @@ def _check_hunkless(parsed: ParsedFile, header: GitHeader, git: bool, line_no: i
         raise DiffParseError(
             f"the file entry for {parsed.path!r} at line {line_no} has no hunks; "
             "the diff looks truncated", line=line_no)
+
+
+def _check_unique_paths(files: list[ParsedFile], starts: list[int]) -> None:
+    """One entry per path: `git log -p` or a patch series changes a file more than once."""
+    seen: dict[str, int] = {}
+    for f, start in zip(files, starts, strict=True):
+        if f.path in seen:
+            raise DiffParseError(
+                f"{f.path!r} appears twice in the diff (lines {seen[f.path] + 1} and "
+                f"{start + 1}); give one combined diff such as `git diff A..B`, not a series "
+                "of patches", line=start + 1)
+        seen[f.path] = start
 
 
 def _fallback_warnings(decoded: DecodedDiff, files: list[ParsedFile],

@@ -141,3 +141,11 @@ def test_default_limits_admit_a_100k_line_diff():
     limits = IngestLimits()
     assert limits.max_lines >= 100_000 and limits.max_bytes >= 20_000_000
     assert limits.max_files >= 2_000
+
+
+def test_same_file_twice_is_refused_as_a_patch_series():
+    """`git log -p` style input changes one path twice; the message names it and both lines."""
+    error = parse_error(SECOND_FILE + SECOND_FILE)
+    assert str(error) == ("'b.py' appears twice in the diff (lines 1 and 8); give one combined "
+                          "diff such as `git diff A..B`, not a series of patches")
+    assert error.line == 8

@@ -381,3 +381,13 @@ def test_trimmed_trailing_blank_context_lines_are_restored_with_a_warning():
     assert diff.files == parse_diff(full).files
     assert diff.warnings == ["the last hunk ended 2 blank context lines early (trailing "
                              "whitespace was trimmed); they were restored"]
+
+
+def test_no_prefix_and_mnemonic_prefix_diffs_give_repository_paths():
+    """diff.noprefix gives bare paths; diff.mnemonicPrefix gives c/ and w/: both end up as x."""
+    bare = "diff --git pkg/x.py pkg/x.py\nindex 1..2 100644\n--- pkg/x.py\n+++ pkg/x.py\n"
+    mnemonic = ("diff --git c/pkg/x.py w/pkg/x.py\nindex 1..2 100644\n"
+                "--- c/pkg/x.py\n+++ w/pkg/x.py\n")
+    for head in (bare, mnemonic):
+        (f,) = parse_diff(head + "@@ -1 +1 @@\n-a\n+b\n").files
+        assert (f.path, f.old_path, f.status) == ("pkg/x.py", "pkg/x.py", MODIFIED)
