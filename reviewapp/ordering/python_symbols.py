@@ -222,7 +222,7 @@ def regex_imports(text: str) -> tuple[RawImport, ...]:
                 names.append((words[0], words[2]))
         if names and (dots or module):
             found.append(RawImport(len(dots), module, tuple(names)))
-    for (body,) in ((m,) for m in PLAIN_IMPORT.findall(text)):
+    for body in PLAIN_IMPORT.findall(text):
         for part in body.split(","):
             words = part.split()
             if len(words) == 1:
