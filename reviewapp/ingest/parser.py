@@ -287,15 +287,21 @@ def _check_hunkless(parsed: ParsedFile, header: GitHeader, git: bool, line_no: i
 
 
 def _check_unique_paths(files: list[ParsedFile], starts: list[int]) -> None:
-    """One entry per path: `git log -p` or a patch series changes a file more than once."""
-    seen: dict[str, int] = {}
+    """One entry per path: `git log -p` or a patch series changes a file more than once.
+
+    The exception is git's type change (a file becoming a symlink, say): a deletion and an
+    addition of the same path.
+    """
+    seen: dict[str, tuple[int, str]] = {}
     for f, start in zip(files, starts, strict=True):
         if f.path in seen:
-            raise DiffParseError(
-                f"{f.path!r} appears twice in the diff (lines {seen[f.path] + 1} and "
-                f"{start + 1}); give one combined diff such as `git diff A..B`, not a series "
-                "of patches", line=start + 1)
-        seen[f.path] = start
+            first, status = seen[f.path]
+            if {status, f.status} != {DELETED, ADDED}:
+                raise DiffParseError(
+                    f"{f.path!r} appears twice in the diff (lines {first + 1} and "
+                    f"{start + 1}); give one combined diff such as `git diff A..B`, not a "
+                    "series of patches", line=start + 1)
+        seen[f.path] = (start, f.status)
 
 
 def _fallback_warnings(decoded: DecodedDiff, files: list[ParsedFile],

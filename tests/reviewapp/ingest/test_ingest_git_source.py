@@ -267,3 +267,15 @@ def test_git_running_past_the_time_limit_is_killed(make_repo, monkeypatch):
         git_source._Repository(repo.dir).capped(
             ["-c", "alias.slow=!sleep 10", "slow"], IngestLimits())
     assert time.monotonic() - started < 5
+
+
+def test_type_change_shows_as_deletion_and_addition_of_one_path(make_repo):
+    """A file replaced by a symlink is git's delete + add pair for one path; both are kept."""
+    repo = make_repo(BASE_FILES)
+    os.remove(repo.path / "old_name.txt")
+    os.symlink("pkg/views.py", repo.path / "old_name.txt")
+    repo.commit("typechange")
+    files = diff_from_git(repo.dir, "HEAD").files
+    assert [(f.path, f.status) for f in files] == [
+        ("old_name.txt", DELETED), ("old_name.txt", ADDED)]
+    assert files[1].new_mode == "120000" and files[1].new_content == "pkg/views.py"
