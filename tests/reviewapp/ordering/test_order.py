@@ -431,3 +431,34 @@ def test_a_definition_is_followed_by_its_users_before_the_next_branch():
     assert paths(order_files(files)) == [
         "pkg/shared.py", "pkg/a.py", "pkg/a_user.py", "pkg/b.py", "pkg/b_user.py"
     ]
+
+
+def test_order_is_the_same_in_processes_with_different_hash_seeds(tmp_path):
+    """No set or dict iteration order leaks into the result (PYTHONHASHSEED varies per run)."""
+    import json
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    files = parser_change(with_content=False) + parser_change()[2:5] + [
+        make_file("shop/money.py", "def to_cents(a):\n    return a\n",
+                  "def to_cents(a):\n    return a * 100\n"),
+        make_file("shop/cart.py", None, "from shop.money import to_cents\n\nX = to_cents(1)\n"),
+    ]
+    files[-4].path = files[-4].old_path = "pkg/cli_copy.py"
+    data = tmp_path / "files.pickle"
+    data.write_bytes(pickle.dumps(files))
+    script = (
+        "import json, pickle, sys\n"
+        "from reviewapp.ordering import order_files\n"
+        "files = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(json.dumps([[o.path, o.reason, o.group, o.risk] for o in order_files(files)]))\n"
+    )
+    outputs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script, str(data)], env=env, check=True,
+                              capture_output=True, text=True, cwd=os.getcwd())
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1] == outputs[2]
