@@ -1,31 +1,34 @@
-"""The analysis of a parsed diff without a database: order, score hunks, find bugs.
+"""The analysis of a parsed diff, without a database: order, score hunks, find bugs.
 
-The CLI (`manage.py review`) uses it whole; the Celery task runs the same stages on stored rows.
+Stages in data-flow order; the CLI (`manage.py review`) runs them all in one go and the Celery
+task runs the same functions on a stored revision (`reviews/analysis.py`):
+
+    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (the LM arrives
+    last and never grays a hunk that holds a finding)
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from reviewapp.ingest.parsed import ParsedDiff
+from reviewapp.importance import HunkScore, promote_flagged, refine_with_lm, score_hunks_mechanical
+from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
 from reviewapp.ordering import OrderedFile, order_files
 
+log = logging.getLogger(__name__)
 
-@dataclass
-class HunkVerdict:
-    """How much a hunk deserves attention, and why."""
-
-    importance: float | None = None
-    tier: str = "normal"
-    reason: str = ""
+Flagged = dict[str, set[int]]  # path -> new-side lines with findings
 
 
 @dataclass
 class ReviewResult:
     diff: ParsedDiff
     ordered: list[OrderedFile]  # review order
-    verdicts: dict[tuple[int, int], HunkVerdict] = field(default_factory=dict)  # (file, hunk)
-    findings: list = field(default_factory=list)  # (file index, finding) pairs
+    scores: list[list[HunkScore]]  # per file (diff order), per hunk
+    findings: list = field(default_factory=list)  # bugmodel.Finding, path as in the diff
+    notes: list[str] = field(default_factory=list)  # stages that could not run, and why
 
     def to_json(self) -> dict:
         """The review JSON of DESIGN.md: files in review order, hunks, findings."""
@@ -33,30 +36,92 @@ class ReviewResult:
         for item in self.ordered:
             parsed = self.diff.files[item.index]
             hunks = []
-            for hunk_index, hunk in enumerate(parsed.hunks):
-                verdict = self.verdicts.get((item.index, hunk_index), HunkVerdict())
+            for hunk, score in zip(parsed.hunks, self.scores[item.index], strict=True):
                 hunks.append({
                     "old_start": hunk.old_start, "old_lines": hunk.old_lines,
                     "new_start": hunk.new_start, "new_lines": hunk.new_lines,
-                    "importance": None if verdict.importance is None
-                    else round(verdict.importance, 4),
-                    "tier": verdict.tier, "reason": verdict.reason,
+                    "importance": round(score.importance, 4), "tier": score.tier,
+                    "reason": score.reason,
                 })
             files.append({"path": parsed.path, "old_path": parsed.old_path,
                           "status": parsed.status, "binary": parsed.is_binary,
                           "order": item.order, "reason": item.reason, "hunks": hunks})
-        return {"files": files, "findings": [finding_json(self.diff.files[i].path, f)
-                                             for i, f in self.findings]}
+        return {"files": files, "findings": [finding_json(f) for f in self.findings],
+                "notes": self.notes}
 
 
-def finding_json(path: str, finding) -> dict:
-    return {"path": path, "line": finding.line, "end_line": finding.end_line,
+def finding_json(finding) -> dict:
+    return {"path": finding.path, "line": finding.line, "end_line": finding.end_line,
             "column": finding.column, "end_column": finding.end_column, "kind": finding.kind,
             "message": finding.message, "probability": round(finding.probability, 4),
             "severity": finding.severity, "replacement": finding.replacement}
 
 
-def review_diff(parsed: ParsedDiff) -> ReviewResult:
-    """Order the files of a parsed diff."""
-    ordered = sorted(order_files(parsed.files), key=lambda item: item.order)
-    return ReviewResult(diff=parsed, ordered=ordered)
+def new_source(file: ParsedFile) -> str | None:
+    """The new file's full text: known from git, or a pasted new file's added lines."""
+    if file.is_binary or file.status == "deleted":
+        return None
+    if file.new_content is not None:
+        return file.new_content
+    if file.status == ADDED and len(file.hunks) == 1:
+        return "\n".join(line.text for line in file.hunks[0].added) + "\n"
+    return None
+
+
+def find_bugs(diff: ParsedDiff) -> list:
+    """Bug-model findings on the changed lines of the Python files whose source is known."""
+    from bugmodel import detect
+
+    sources, changed = [], {}
+    for file in diff.files:
+        text = new_source(file)
+        if text is None or not file.path.endswith(".py"):
+            continue
+        sources.append((file.path, text))
+        changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
+    if not sources:
+        return []
+    return detect(sources, changed)
+
+
+def flagged_lines(findings) -> Flagged:
+    flagged: Flagged = {}
+    for finding in findings:
+        flagged.setdefault(finding.path, set()).update(range(finding.line, finding.end_line + 1))
+    return flagged
+
+
+def finding_risk(findings) -> dict[str, float]:
+    """Extra ordering risk per path: the summed probability of its findings."""
+    risk: dict[str, float] = {}
+    for finding in findings:
+        risk[finding.path] = risk.get(finding.path, 0.0) + finding.probability
+    return risk
+
+
+def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
+              on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
+    """Refine the mechanical scores with the in-process language model's surprisal."""
+    from inference.engine import get_engine
+
+    return refine_with_lm(diff, scores, get_engine(), flagged=flagged, on_progress=on_progress)
+
+
+def review_diff(diff: ParsedDiff, *, use_models: bool = True) -> ReviewResult:
+    """Every stage on a parsed diff; a model that cannot load leaves a note, not a crash."""
+    scores = score_hunks_mechanical(diff)
+    findings, notes = [], []
+    if use_models:
+        try:
+            findings = find_bugs(diff)
+        except FileNotFoundError as exc:  # bugmodel.WeightsMissing
+            notes.append(f"bug detection skipped: {exc}")
+        flagged = flagged_lines(findings)
+        scores = promote_flagged(diff, scores, flagged)
+        try:
+            scores = lm_refine(diff, scores, flagged)
+        except (OSError, RuntimeError) as exc:
+            notes.append(f"language-model scoring skipped: {exc}")
+    ordered = sorted(order_files(diff.files, extra_risk=finding_risk(findings)),
+                     key=lambda o: o.order)
+    return ReviewResult(diff=diff, ordered=ordered, scores=scores, findings=findings, notes=notes)

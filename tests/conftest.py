@@ -15,10 +15,15 @@ def sample_diff() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    """Tasks run inline unless a test starts a real worker."""
+def _celery_eager(request):
+    """Tasks run inline unless a test starts a real worker; models only for `ml` tests."""
+    from django.conf import settings
+
     from reviewapp.celery import app
 
+    if request.node.get_closest_marker("ml") is None:
+        request.getfixturevalue("settings").SQUIGGLE = {**settings.SQUIGGLE,
+                                                         "ANALYSIS_ML": False}
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

@@ -1,18 +1,26 @@
 """The analysis stages the Celery task runs on a stored revision, in order.
 
-Each stage reads the revision's rows, computes, and overwrites its own outputs, so a retried or
-redelivered task never duplicates anything.
+Each stage reads the revision's rows, computes with `reviewapp.pipeline`, and overwrites its own
+outputs, so a retried or redelivered task never duplicates anything. Mechanical hunk tiers are
+set at ingest already (`apply_scores` from `services.store_revision`); these stages refine.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
+
+from reviewapp import pipeline
+from reviewapp.importance import HunkScore, promote_flagged, score_hunks_mechanical
 from reviewapp.ingest.parsed import ParsedDiff, ParsedFile, ParsedHunk, ParsedLine
 from reviewapp.ordering import order_files
 
-from .models import FileChange, Finding, Revision
+from .models import FileChange, Finding, Hunk, Revision
 from .rendering import parse_hunk_text
+
+log = logging.getLogger(__name__)
 
 Stage = Callable[[Revision], None]
 
@@ -46,20 +54,78 @@ def parsed_from_revision(revision: Revision) -> tuple[ParsedDiff, list[FileChang
     return parsed, rows
 
 
+def apply_scores(hunk_rows: list[list[Hunk]], scores: list[list[HunkScore]]) -> None:
+    """Copy importance, tier and reason onto (unsaved or saved) Hunk rows."""
+    for row, file_scores in zip(hunk_rows, scores, strict=True):
+        for hunk, score in zip(row, file_scores, strict=True):
+            hunk.importance, hunk.tier = score.importance, score.tier
+            hunk.reason = score.reason[:300]
+
+
+def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
+    hunk_rows = [list(row.hunks.all()) for row in rows]
+    apply_scores(hunk_rows, scores)
+    Hunk.objects.bulk_update([h for row in hunk_rows for h in row],
+                             ["importance", "tier", "reason"], batch_size=1000)
+
+
+def _flagged(revision: Revision) -> pipeline.Flagged:
+    return pipeline.flagged_lines(_finding_views(revision))
+
+
+def _finding_views(revision: Revision) -> list:
+    """Findings with `path` set, as `pipeline` expects them."""
+    out = []
+    for finding in Finding.objects.filter(revision=revision).select_related("file"):
+        finding.path = finding.file.path
+        out.append(finding)
+    return out
+
+
+def detect_bugs(revision: Revision) -> None:
+    """Bug-model findings on changed lines; replaces this origin's earlier findings."""
+    parsed, rows = parsed_from_revision(revision)
+    try:
+        found = pipeline.find_bugs(parsed)
+    except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
+        log.warning("bug detection skipped for %s: %s", revision, exc)
+        return
+    by_path = {row.path: row for row in rows}
+    Finding.objects.filter(revision=revision, origin="bugmodel").delete()
+    Finding.objects.bulk_create([
+        Finding(revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
+                column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
+                probability=f.probability, severity=f.severity, replacement=f.replacement,
+                origin="bugmodel")
+        for f in found
+    ])
+    scores = promote_flagged(parsed, score_hunks_mechanical(parsed), _flagged(revision))
+    _save_scores(rows, scores)
+
+
+def refine_importance(revision: Revision) -> None:
+    """The language model's surprisal refines the mechanical tiers (never grays a finding)."""
+    parsed, rows = parsed_from_revision(revision)
+    flagged = _flagged(revision)
+    scores = promote_flagged(parsed, score_hunks_mechanical(parsed), flagged)
+    _save_scores(rows, pipeline.lm_refine(parsed, scores, flagged))
+
+
 def reorder_by_findings(revision: Revision) -> None:
     """Files with findings are riskier: let them come earlier among independent groups."""
-    parsed, rows = parsed_from_revision(revision)
-    counts: dict[str, float] = {}
-    for finding in Finding.objects.filter(revision=revision).select_related("file"):
-        counts[finding.file.path] = counts.get(finding.file.path, 0.0) + finding.probability
-    if not counts:
+    risk = pipeline.finding_risk(_finding_views(revision))
+    if not risk:
         return
-    for item in order_files(parsed.files, extra_risk=counts):
+    parsed, rows = parsed_from_revision(revision)
+    for item in order_files(parsed.files, extra_risk=risk):
         row = rows[item.index]
         row.order, row.order_reason, row.group = item.order, item.reason, item.group
     FileChange.objects.bulk_update(rows, ["order", "order_reason", "group"])
 
 
 def stages() -> list[tuple[str, Stage]]:
-    """The stages to run, in order, by name."""
-    return [("order by findings", reorder_by_findings)]
+    """The stages to run, in order, by name (none without the models)."""
+    if not settings.SQUIGGLE["ANALYSIS_ML"]:
+        return []
+    return [("bug detection", detect_bugs), ("importance (language model)", refine_importance),
+            ("order by findings", reorder_by_findings)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.ingest.errors import IngestError
@@ -24,9 +25,11 @@ class Command(BaseCommand):
                             help="A..B in --repo (default: working tree vs HEAD)")
         parser.add_argument("--json", dest="as_json", action="store_true",
                             help="print the review JSON")
+        parser.add_argument("--no-models", action="store_true",
+                            help="skip the bug model and the language model (mechanical only)")
 
     def handle(self, *args, diff: str | None, repo: str | None, range_spec: str | None,
-               as_json: bool, **options) -> None:
+               as_json: bool, no_models: bool, **options) -> None:
         if bool(diff) == bool(repo):
             raise CommandError("give exactly one of --diff FILE|- or --repo DIR")
         try:
@@ -36,7 +39,10 @@ class Command(BaseCommand):
                 parsed = parse_diff(self._read(diff), limits=ingest_limits())
         except IngestError as exc:
             raise CommandError(str(exc)) from None
-        result = review_diff(parsed)
+        use_models = settings.SQUIGGLE["ANALYSIS_ML"] and not no_models
+        result = review_diff(parsed, use_models=use_models)
+        for note in result.notes:
+            self.stderr.write(note)
         if as_json:
             self.stdout.write(_dumps(result.to_json()))
         else:
@@ -62,15 +68,12 @@ def summary(result: ReviewResult) -> str:
     lines = []
     for item in result.ordered:
         parsed = result.diff.files[item.index]
-        tiers = [result.verdicts[(item.index, h)].tier
-                 for h in range(len(parsed.hunks)) if (item.index, h) in result.verdicts]
-        tier_note = ""
-        if tiers:
-            tier_note = f"  [{tiers.count('key')} key, {tiers.count('gray')} gray]"
+        tiers = [score.tier for score in result.scores[item.index]]
+        tier_note = f"  [{tiers.count('key')} key, {tiers.count('gray')} gray]" if tiers else ""
         lines.append(f"{item.order + 1:>3}. {parsed.path}  +{parsed.added_count} "
                      f"-{parsed.removed_count}  {parsed.status}{tier_note}")
         lines.append(f"     {item.reason}")
-    for index, finding in result.findings:
-        lines.append(f"  ! {result.diff.files[index].path}:{finding.line}  {finding.kind} "
+    for finding in result.findings:
+        lines.append(f"  ! {finding.path}:{finding.line}  {finding.kind} "
                      f"({finding.probability:.0%}, {finding.severity}): {finding.message}")
     return "\n".join(lines)
