@@ -1,4 +1,4 @@
-"""Import/include heuristics for JavaScript/TypeScript, Go, C/C++, Java/Kotlin and templates.
+"""Import/include heuristics for JS/TS, Go, C/C++, Java/Kotlin, Rust and HTML templates.
 
 Regexes over whatever text is known (the whole file, or only the hunks of a pasted diff):
 no parser, so they err towards finding an edge; a spurious edge only moves a file a little.
@@ -224,6 +224,61 @@ def analyze_jvm(file: ParsedFile) -> FileSymbols:
     return _summary(file, defines, refs, text, changes)
 
 
+# --- Rust --------------------------------------------------------------------------------------
+
+RUST_EXTENSIONS = (".rs",)
+RUST_MOD = re.compile(r"^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?mod[ \t]+(\w+)[ \t]*;", re.M)
+RUST_USE = re.compile(r"^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?use[ \t]+((?:crate|self|super)::[\w:]+)",
+                      re.M)
+RUST_DECLARATION = re.compile(
+    r"^(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?"
+    r"(?:fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+(\w+)",
+    re.M,
+)
+
+
+def _rust_module_dir(path: str) -> str:
+    """The directory a file's child modules live in: src/ for lib.rs/main.rs/mod.rs, else a/b/."""
+    stem = posixpath.splitext(path)[0]
+    if posixpath.basename(stem) in ("lib", "main", "mod"):
+        return posixpath.dirname(path)
+    return stem
+
+
+def _rust_crate_root(path: str) -> str:
+    parts = path.split("/")
+    return "/".join(parts[: parts.index("src") + 1]) if "src" in parts else ""
+
+
+def analyze_rust(file: ParsedFile) -> FileSymbols:
+    """`mod x;` (a child module file), and `use crate::a::b::Item` / `super::` / `self::`."""
+    text, defining = _texts(file)
+    own = _rust_module_dir(file.path)
+    refs = []
+    for name in RUST_MOD.findall(text):
+        base = posixpath.join(own, name)
+        refs.append(ImportRef((ImportCandidate(base + ".rs", anchored=True),
+                               ImportCandidate(base + "/mod.rs", anchored=True))))
+    for use in RUST_USE.findall(text):
+        head, *parts = use.split("::")
+        if head == "crate":
+            root = _rust_crate_root(file.path)
+        elif head == "super":
+            root = posixpath.dirname(own)
+        else:
+            root = own
+        candidates = []
+        for cut in range(len(parts), 0, -1):  # a::b::Item: try a/b/Item.rs, then a/b.rs, a.rs
+            base = posixpath.join(root, *parts[:cut])
+            item = frozenset(parts[cut : cut + 1])
+            candidates += [ImportCandidate(base + ".rs", item, anchored=True),
+                           ImportCandidate(base + "/mod.rs", item, anchored=True)]
+        refs.append(ImportRef(tuple(candidates)))
+    defines = frozenset(RUST_DECLARATION.findall(defining))
+    changes = _changed_declarations(file, RUST_DECLARATION.match)
+    return _summary(file, defines, refs, text, changes)
+
+
 # --- HTML templates (Django, Jinja, Nunjucks, Twig) --------------------------------------------
 
 TEMPLATE_EXTENSIONS = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".djhtml", ".njk", ".twig")
@@ -298,6 +353,7 @@ ANALYSERS: dict[tuple[str, ...], Callable[[ParsedFile], FileSymbols]] = {
     GO_EXTENSIONS: analyze_go,
     C_EXTENSIONS: analyze_c,
     JVM_EXTENSIONS: analyze_jvm,
+    RUST_EXTENSIONS: analyze_rust,
     TEMPLATE_EXTENSIONS: analyze_template,
 }
 

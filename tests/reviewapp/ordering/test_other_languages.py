@@ -140,6 +140,22 @@ def test_java_imports_resolve_to_class_files():
 
 def test_language_family_by_extension():
     """Families used to keep name-based links within one language."""
-    assert [language_family(p) for p in ("a.py", "b.tsx", "c.go", "d.hpp", "E.kt", "f.rb")] == [
-        "python", "javascript", "go", "c", "jvm", ""
+    found = [language_family(p) for p in ("a.py", "b.tsx", "c.go", "d.hpp", "E.kt", "g.rs", "f.rb")]
+    assert found == ["python", "javascript", "go", "c", "jvm", "rust", ""]
+
+
+def test_rust_mod_and_use_crate_paths_resolve():
+    """`mod parser;` in lib.rs and `use crate::parser::Token` in src/lexer.rs find parser.rs."""
+    parser = "pub struct Token;\n\npub fn parse() -> Token {\n    Token\n}\n"
+    lexer = "use crate::parser::Token;\n\npub fn lex() -> Token {\n    Token\n}\n"
+    lib = "mod parser;\nmod lexer;\n"
+    files = [
+        make_file("core/src/lib.rs", None, lib),
+        make_file("core/src/lexer.rs", None, lexer),
+        make_file("core/src/parser.rs", None, parser),
     ]
+    result = order_files(files)
+    order = [item.path for item in result]
+    assert order.index("core/src/parser.rs") < order.index("core/src/lexer.rs")
+    reasons = {item.path: item.reason for item in result}
+    assert "`Token`" in reasons["core/src/parser.rs"]
