@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from inference.merge import candidate_merges, deterministic_merge, split_lines
-from inference.sketch import parse_sketch
+from inference.sketch import is_marker, parse_sketch
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -37,6 +37,8 @@ __all__ = [
     "apply_stream",
     "generation_prompt",
     "is_python",
+    "rank_candidates",
+    "stream_generated_merge",
 ]
 
 Path = Literal["deterministic", "fuzzy", "model"]
@@ -175,6 +177,40 @@ def apply_stream(
                                        candidates=len(good)))
         return
 
+    merge = stream_generated_merge(engine, original, sketch, path=path, decoding=decoding,
+                                   cancel=cancel)
+    while True:
+        try:
+            piece = next(merge)
+        except StopIteration as finished:
+            text, why, stats = finished.value
+            break
+        yield ApplyEvent("delta", piece)
+    if text is not None and accept(text, "model"):
+        yield from _finish(ApplyResult(text, "model", "generated", python or None, attempts,
+                                       generation=stats), streamed=True)
+        return
+    if text is None and why:
+        attempts.append(f"model: {why}")
+    yield ApplyEvent("reset")
+    yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+
+
+def stream_generated_merge(
+    engine: Engine,
+    original: str,
+    sketch: str,
+    *,
+    path: str | None = None,
+    decoding: str = "speculative",
+    cancel: threading.Event | None = None,
+) -> Generator[str, None, tuple[str | None, str, dict | None]]:
+    """The model writes the merged file: yields text pieces, returns ``(text, why, stats)``.
+
+    ``text`` is None when the model failed: its prompt does not fit, it copied an elision
+    marker of the sketch instead of the code it stands for (the small model's typical failure;
+    caught at the first such line, so it costs little), or it was cancelled.
+    """
     from inference.engine import InvalidRequest
 
     prompt, prefix, draft = generation_prompt(engine, original, sketch, path)
@@ -183,27 +219,29 @@ def apply_stream(
         generation = engine.generate(prompt, max_new_tokens=max_new, decoding=decoding,
                                      draft=draft, stop=["```"])
     except InvalidRequest as error:
-        attempts.append(f"model: {error}")
-        yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
-        return
-    yield ApplyEvent("delta", prefix)
+        return None, str(error), None
+    known = {line.strip() for line in original.splitlines()}
+    yield prefix
     pieces = [prefix]
+    checked = len(prefix)
     try:
         for piece in generation:
             if cancel is not None and cancel.is_set():
-                return
+                return None, "cancelled", None
             pieces.append(piece)
-            yield ApplyEvent("delta", piece)
+            yield piece
+            if "\n" in piece:
+                text = "".join(pieces)
+                done = text.rfind("\n") + 1
+                for line in text[checked:done].splitlines():
+                    if is_marker(line) and line.strip() not in known:
+                        return None, f"the model copied the elision marker {line.strip()!r}", \
+                            _generation_stats(generation.result, decoding)
+                checked = done
     finally:
         generation.close()
-    text = _like_original("".join(pieces), original)
     stats = _generation_stats(generation.result, decoding)
-    if accept(text, "model"):
-        yield from _finish(ApplyResult(text, "model", "generated", python or None, attempts,
-                                       generation=stats), streamed=True)
-        return
-    yield ApplyEvent("reset")
-    yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+    return _like_original("".join(pieces), original), "", stats
 
 
 def _finish(result: ApplyResult, streamed: bool = False) -> Iterator[ApplyEvent]:

@@ -99,8 +99,8 @@ def test_ambiguous_anchors_are_not_merged_deterministically() -> None:
 
 def test_edited_first_line_yields_candidates_including_the_replacement() -> None:
     """A changed signature after a marker has no exact anchor; replacing it is a candidate."""
-    sketch = "# ... existing code ...\ndef save(path, text, mode):\n    with open(path, \"w\") as f:\n"
-    sketch += "        f.write(text)\n# ... existing code ...\n"
+    sketch = "# ... existing code ...\ndef save(path, text, mode):\n"
+    sketch += "    with open(path, \"w\") as f:\n        f.write(text)\n# ... existing code ...\n"
     parsed = parse_sketch(sketch)
     assert deterministic_merge(ORIGINAL, parsed).text is None
     candidates = candidate_merges(ORIGINAL, parsed)
