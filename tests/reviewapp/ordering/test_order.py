@@ -462,3 +462,16 @@ def test_order_is_the_same_in_processes_with_different_hash_seeds(tmp_path):
                               capture_output=True, text=True, cwd=os.getcwd())
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_gitattributes_from_the_repository_mark_files_generated():
+    """Rules passed by the caller (read from the repository) apply like those in the diff."""
+    files = [
+        make_file("gen/client.py", "A = 1\n", "A = 2\n"),
+        make_file("app/main.py", "B = 1\n", "B = 2\n"),
+        make_file("README.md", "a\n", "b\n"),
+    ]
+    result = order_files(files, gitattributes={".gitattributes": "gen/** linguist-generated\n"})
+    assert [item.path for item in result] == ["app/main.py", "README.md", "gen/client.py"]
+    assert result[-1].reason == "generated file (per .gitattributes)"
+    assert [item.path for item in order_files(files)][0] != "README.md"
