@@ -2,6 +2,9 @@
 
 A full file (git range) is read with `ast`; a pasted diff only shows hunk fragments, which rarely
 parse, so fragments (and files with syntax errors) go through line-oriented regexes instead.
+Uses (names and `module.attr` chains) come from one token scan rather than an `ast.walk`: a
+superset (comments and strings count too) at a fifth of the cost, and only ever intersected
+with what an imported module defines.
 """
 
 from __future__ import annotations
