@@ -11,6 +11,8 @@ versions); rebuild with ``python benchmarks/inference_devset.py``.
 * Tab: the changes of one file applied top to bottom; after ``k`` of them the history is the
   diff so far, the cursor the last changed line, the target the ``k+1``-th change (``null``
   once every change is made).
+* Tab refactors: real stdlib modules with a refactor made one line at a time (a module-level
+  function renamed, or a keyword argument added to its calls) — real code, constructed edits.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from __future__ import annotations
 import ast
 import difflib
 import gzip
+import io
 import json
 import sys
+import tokenize
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +36,7 @@ from inference.sketch import marker_line  # noqa: E402
 DATA = ROOT / "benchmarks" / "data"
 APPLY_FILE = DATA / "apply_dev.jsonl.gz"
 TAB_FILE = DATA / "tab_dev.jsonl.gz"
+TAB_REFACTOR_FILE = DATA / "tab_refactor_dev.jsonl.gz"
 APPLY_CASES, TAB_CASES = 40, 60
 MAX_LINES = 300
 MARKER_WORDS = ("... existing code ...", "...", "rest of the code unchanged")
@@ -181,6 +186,103 @@ def _tab_case(case_id: str, label: str, path: str, b: list[str], a: list[str],
             "cursor_line": max(cursor, 1), "diff": history, "expected": target}
 
 
+def _name_lines(source: str, name: str) -> list[int]:
+    """1-based lines where ``name`` occurs as code (not in strings or comments)."""
+    return sorted({start[0] for start, _ in _name_spans(source, name)})
+
+
+def _name_spans(source: str, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where ``name`` is used as a plain name (not ``x.name``, not in strings or comments)."""
+    spans = []
+    previous = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.NAME and token.string == name and not (
+                    previous is not None and previous.string == "."):
+                spans.append((token.start, token.end))
+            if token.type not in (tokenize.NL, tokenize.COMMENT):
+                previous = token
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return spans
+
+
+def _renamed(line: str, old: str, new: str) -> str:
+    out = [(start[1], end[1]) for start, end in _name_spans(line.strip() + "\n", old)]
+    if not out:
+        return line
+    indent = len(line) - len(line.lstrip())
+    for start, end in reversed(out):
+        line = line[: indent + start] + new + line[indent + end:]
+    return line
+
+
+def _single_line_calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name) and node.func.id == name
+            and node.lineno == node.end_lineno and not node.keywords]
+
+
+def build_tab_refactors() -> list[dict]:
+    """Refactors applied one line at a time to real stdlib modules: a module-level function
+    renamed (``f`` → ``_f``), or a keyword argument added to every one-line call of it."""
+    stdlib = Path(ast.__file__).parent
+    cases: list[dict] = []
+    for module in sorted(stdlib.glob("*.py")):
+        source = module.read_text(encoding="utf-8", errors="replace")
+        if len(source.splitlines()) > 1500 or not _parses(source):
+            continue
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)
+                     and not n.name.startswith("_")]
+        for name in functions:
+            uses = _name_lines(source, name)
+            calls = _single_line_calls(tree, name)
+            rename_ok = 4 <= len(uses) <= 30
+            if rename_ok and sum(c["kind"] == "rename" for c in cases) < 15:
+                after = list(lines)
+                for number in uses:
+                    after[number - 1] = _renamed(lines[number - 1], name, "_" + name)
+                cases += _sequence(f"{module.name}:{name}", "rename", lines, after, uses)
+                break
+            lines_with_calls = sorted({c.lineno for c in calls})
+            if 4 <= len(lines_with_calls) == len(calls) and sum(
+                    c["kind"] == "add-argument" for c in cases) < 15:
+                after = list(lines)
+                for call in calls:
+                    line = after[call.lineno - 1]
+                    at = call.end_col_offset - 1  # the closing parenthesis
+                    glue = ", " if call.args else ""
+                    after[call.lineno - 1] = line[:at] + glue + "strict=True" + line[at:]
+                cases += _sequence(f"{module.name}:{name}", "add-argument", lines, after,
+                                   lines_with_calls)
+                break
+        if len(cases) >= 30:
+            break
+    return cases[:30]
+
+
+def _sequence(label: str, kind: str, lines: list[str], after: list[str],
+              changed: list[int]) -> list[dict]:
+    """Up to three cases: the first ``k`` changed lines done, the ``k+1``-th expected."""
+    cases = []
+    for k in range(1, min(len(changed), 4)):
+        state = list(lines)
+        for number in changed[:k]:
+            state[number - 1] = after[number - 1]
+        history = "".join(difflib.unified_diff(
+            [line + "\n" for line in lines], [line + "\n" for line in state],
+            f"a/{label}", f"b/{label}", n=2))
+        target_line = changed[k]
+        cases.append({"id": f"{kind}-{label}-{k}", "kind": kind, "source": label,
+                      "path": label.split(":")[0], "file": "\n".join(state) + "\n",
+                      "cursor_line": changed[k - 1], "diff": history,
+                      "expected": {"start_line": target_line, "end_line": target_line,
+                                   "new_text": after[target_line - 1] + "\n"}})
+    return cases
+
+
 def _write(path: Path, cases: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(case, sort_keys=True) + "\n" for case in cases)
@@ -194,9 +296,12 @@ def load_cases(path: Path) -> list[dict]:
 
 
 def main() -> None:
-    apply_cases, tab_cases = build_apply(), build_tab()
+    apply_cases, tab_cases, refactors = build_apply(), build_tab(), build_tab_refactors()
     _write(APPLY_FILE, apply_cases)
     _write(TAB_FILE, tab_cases)
+    _write(TAB_REFACTOR_FILE, refactors)
+    print(f"tab refactors: {len(refactors)} cases -> {TAB_REFACTOR_FILE.relative_to(ROOT)}",
+          file=sys.stderr)
     print(f"apply: {len(apply_cases)} cases -> {APPLY_FILE.relative_to(ROOT)}", file=sys.stderr)
     print(f"tab: {len(tab_cases)} cases -> {TAB_FILE.relative_to(ROOT)}", file=sys.stderr)
 

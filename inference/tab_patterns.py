@@ -85,7 +85,10 @@ class ReplaceRule(Rule):
         while i < len(tokens):
             # All pairs at once, so a swap (a→b, b→a) does not undo itself.
             for old, new in self.pairs:
-                if tuple(tokens[i:i + len(old)]) == old:
+                # A rename of `name` leaves `obj.name` alone (the learned pair would start
+                # with "." if the edit was on an attribute).
+                after_dot = old[0] != "." and i > 0 and tokens[i - 1] == "."
+                if tuple(tokens[i:i + len(old)]) == old and not after_dot:
                     out.extend(new)
                     i += len(old)
                     break
@@ -97,11 +100,13 @@ class ReplaceRule(Rule):
 
 @dataclass(frozen=True)
 class ArgumentsRule(Rule):
-    """Change the argument list of ``name(...)``: ``insert`` at ``index`` (negative: from the
-    end), ``drop`` the argument at ``index``, or reorder by ``order`` (new[i] = old[order[i]])."""
+    """Change the argument list of ``name(...)`` (``obj.name(...)`` when ``attribute``):
+    ``insert`` at ``index`` (negative: from the end), ``drop`` the argument at ``index``, or
+    reorder by ``order`` (new[i] = old[order[i]])."""
 
     name: str
     is_def: bool
+    attribute: bool
     action: str  # "insert" | "drop" | "reorder"
     index: int = 0
     inserted: tuple[str, ...] = ()
@@ -111,7 +116,8 @@ class ArgumentsRule(Rule):
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
         for call in _calls(tokens):
-            if call.name != self.name or call.is_def != self.is_def:
+            if (call.name, call.is_def, call.attribute) != (
+                    self.name, self.is_def, self.attribute):
                 continue
             args = self._change(call.args)
             if args is not None and args != call.args:
@@ -178,6 +184,7 @@ def _indent(line: str) -> str:
 class _Call:
     name: str
     is_def: bool
+    attribute: bool  # `obj.name(...)` rather than `name(...)`
     open: int
     close: int
     args: list[str]
@@ -198,7 +205,8 @@ def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
                     parts.append("".join(current).strip())
                     args = [] if parts == [""] else parts
                     before = [t for t in tokens[:i - 1] if t.strip()]
-                    yield _Call(tokens[i - 1], bool(before) and before[-1] == "def", i, j, args)
+                    yield _Call(tokens[i - 1], bool(before) and before[-1] == "def",
+                                i > 1 and tokens[i - 2] == ".", i, j, args)
                     break
                 depth -= 1
             elif t == "," and depth == 0:
@@ -220,24 +228,26 @@ def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
         if old_tokens[:a.open] != new_tokens[:b.open] or (
             old_tokens[a.close:] != new_tokens[b.close:]):
             return None
-        return _classify(a.name, a.is_def, a.args, b.args)
+        return _classify(a, b.args)
     return None
 
 
-def _classify(name: str, is_def: bool, old: list[str], new: list[str]) -> ArgumentsRule | None:
+def _classify(call: _Call, new: list[str]) -> ArgumentsRule | None:
+    old = call.args
     n, m = len(old), len(new)
+    kind = (call.name, call.is_def, call.attribute)
     if m > n:
         for at in range(n + 1):
             if new[:at] == old[:at] and new[at + m - n:] == old[at:]:
                 index = at if at < n else -1  # appended: keep appending at the end
-                return ArgumentsRule(name, is_def, "insert", index, tuple(new[at:at + m - n]))
+                return ArgumentsRule(*kind, "insert", index, tuple(new[at:at + m - n]))
     if m == n - 1:
         for at in range(n):
             if old[:at] + old[at + 1:] == new:
-                return ArgumentsRule(name, is_def, "drop", at, old_arity=n)
+                return ArgumentsRule(*kind, "drop", at, old_arity=n)
     if m == n >= 2 and sorted(old) == sorted(new) and len(set(old)) == n:
         order = tuple(old.index(arg) for arg in new)
-        return ArgumentsRule(name, is_def, "reorder", old_arity=n, order=order)
+        return ArgumentsRule(*kind, "reorder", old_arity=n, order=order)
     return None
 
 

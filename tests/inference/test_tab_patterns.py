@@ -138,3 +138,12 @@ def test_apply_edit_inserts_replaces_and_deletes() -> None:
     assert apply_edit(text, LineEdit(2, 3, "")) == "a\n"
     with pytest.raises(ValueError):
         apply_edit(text, LineEdit(9, 9, ""))
+
+
+def test_rename_of_a_function_leaves_methods_of_the_same_name_alone() -> None:
+    """Renaming `join(...)` calls does not touch `sep.join(...)`."""
+    code = "a = join(x, y)\nb = sep.join(parts)\nc = join(z, w)\n"
+    after = code.replace("a = join(x, y)", "a = join(x, y, strict=True)")
+    assert predict(code, after, 1) == LineEdit(3, 3, "c = join(z, w, strict=True)\n")
+    renamed = code.replace("a = join(x, y)", "a = _join(x, y)")
+    assert predict(code, renamed, 1) == LineEdit(3, 3, "c = _join(z, w)\n")
