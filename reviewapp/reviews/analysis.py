@@ -1,8 +1,8 @@
 """The analysis stages the Celery task runs on a stored revision, in order.
 
 Each stage reads the revision's rows, computes with `reviewapp.pipeline`, and overwrites its own
-outputs, so a retried or redelivered task never duplicates anything. Mechanical hunk tiers are
-set at ingest already (`apply_scores` from `services.store_revision`); these stages refine.
+outputs, so a retried or redelivered task never duplicates anything. The mechanical tiers come
+first (seconds, no model); the models refine them.
 """
 
 from __future__ import annotations
@@ -54,19 +54,21 @@ def parsed_from_revision(revision: Revision) -> tuple[ParsedDiff, list[FileChang
     return parsed, rows
 
 
-def apply_scores(hunk_rows: list[list[Hunk]], scores: list[list[HunkScore]]) -> None:
-    """Copy importance, tier and reason onto (unsaved or saved) Hunk rows."""
-    for row, file_scores in zip(hunk_rows, scores, strict=True):
-        for hunk, score in zip(row, file_scores, strict=True):
+def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
+    """Importance, tier and reason onto the Hunk rows (files as `parsed_from_revision` lists)."""
+    hunks = []
+    for row, file_scores in zip(rows, scores, strict=True):
+        for hunk, score in zip(row.hunks.all(), file_scores, strict=True):
             hunk.importance, hunk.tier = score.importance, score.tier
             hunk.reason = score.reason[:300]
+            hunks.append(hunk)
+    Hunk.objects.bulk_update(hunks, ["importance", "tier", "reason"], batch_size=1000)
 
 
-def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
-    hunk_rows = [list(row.hunks.all()) for row in rows]
-    apply_scores(hunk_rows, scores)
-    Hunk.objects.bulk_update([h for row in hunk_rows for h in row],
-                             ["importance", "tier", "reason"], batch_size=1000)
+def score_mechanically(revision: Revision) -> None:
+    """Tiers from the mechanical detectors alone (formatting, renames, moves, lockfiles...)."""
+    parsed, rows = parsed_from_revision(revision)
+    _save_scores(rows, score_hunks_mechanical(parsed))
 
 
 def _flagged(revision: Revision) -> pipeline.Flagged:
@@ -124,8 +126,10 @@ def reorder_by_findings(revision: Revision) -> None:
 
 
 def stages() -> list[tuple[str, Stage]]:
-    """The stages to run, in order, by name (none without the models)."""
+    """The stages to run, in order, by name (the model stages only when enabled)."""
+    mechanical = [("importance (mechanical)", score_mechanically)]
     if not settings.SQUIGGLE["ANALYSIS_ML"]:
-        return []
-    return [("bug detection", detect_bugs), ("importance (language model)", refine_importance),
-            ("order by findings", reorder_by_findings)]
+        return mechanical
+    return mechanical + [("bug detection", detect_bugs),
+                         ("importance (language model)", refine_importance),
+                         ("order by findings", reorder_by_findings)]

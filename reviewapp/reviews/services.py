@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from reviewapp.importance import score_hunks_mechanical
 from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
@@ -15,7 +14,6 @@ from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.ordering import order_files
 
-from .analysis import apply_scores
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
 
 
@@ -94,17 +92,13 @@ def store_revision(change_set: ChangeSet, parsed: ParsedDiff, raw_text: str, sou
             old_content=pf.old_content, new_content=pf.new_content,
         ))
     FileChange.objects.bulk_create(file_rows, batch_size=500)
-    hunks_by_file: list[list[Hunk]] = [[] for _ in parsed.files]
-    for item, row in zip(ordered, file_rows, strict=True):
-        hunks_by_file[item.index] = [
-            Hunk(file=row, index=index, old_start=ph.old_start, old_lines=ph.old_lines,
-                 new_start=ph.new_start, new_lines=ph.new_lines,
-                 section_header=ph.section_header[:500], text=ph.text)
-            for index, ph in enumerate(parsed.files[item.index].hunks)
-        ]
-    # Mechanical tiers cost milliseconds: shown at once, refined by the analysis task later.
-    apply_scores(hunks_by_file, score_hunks_mechanical(parsed))
-    Hunk.objects.bulk_create([h for row in hunks_by_file for h in row], batch_size=2000)
+    Hunk.objects.bulk_create([
+        Hunk(file=row, index=index, old_start=ph.old_start, old_lines=ph.old_lines,
+             new_start=ph.new_start, new_lines=ph.new_lines,
+             section_header=ph.section_header[:500], text=ph.text)
+        for item, row in zip(ordered, file_rows, strict=True)
+        for index, ph in enumerate(parsed.files[item.index].hunks)
+    ], batch_size=2000)
     job = AnalysisJob.objects.create(revision=revision)
     transaction.on_commit(lambda: _enqueue_analysis(job.pk))
     return revision
