@@ -1,8 +1,9 @@
 """Review order of a change's files: definitions before uses, related files together.
 
 1. Classify each file (roles.py); only source and test files enter the dependency graph.
-2. Summarise each (python_symbols.py, other_languages.py) and link them (graph.py), adding
-   test → tested-code links by file name where no import says so (tested_code.py).
+2. Summarise each (python_symbols.py, other_languages.py) and link them (graph.py), guessing
+   links from names where a pasted diff hides the imports (guesses.py), and adding
+   code → test links by file name where no import says so (tested_code.py).
 3. Groups = weakly connected components; they do not depend on each other, so the riskiest
    group goes first (risk.py). Test-only groups follow the code groups.
 4. Within a group: strongly connected components in topological order; the next one is the
@@ -24,13 +25,13 @@ from reviewapp.ingest.parsed import ParsedFile
 from .graph import (
     Edges,
     PathIndex,
-    add_name_edges,
     build_edges,
     predecessors,
     strongly_connected_components,
     weak_components,
 )
-from .other_languages import analyze_other, language_family
+from .guesses import add_name_guesses
+from .other_languages import analyze_other
 from .python_symbols import analyze_python
 from .reasons import GraphView, code_reason, trailing_reason
 from .risk import change_risk
@@ -77,8 +78,7 @@ def order_files(
         symbols = {i: analyze_file(files[i]) for i in code}
     index = PathIndex({i: (files[i].path, files[i].old_path) for i in code})
     edges = build_edges(code, index, symbols)
-    families = {i: language_family(files[i].path) for i in code}
-    add_name_edges(code, symbols, families, edges, dict(enumerate(keys)))
+    add_name_guesses(code, {i: files[i].path for i in code}, symbols, edges, dict(enumerate(keys)))
     tested = link_tests(files, roles, code, edges)
     preds = predecessors(edges)
     components = strongly_connected_components(code, edges)

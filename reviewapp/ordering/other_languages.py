@@ -317,8 +317,14 @@ def _summary(
 ) -> FileSymbols:
     if file.status in (ADDED, DELETED):
         changes = defines
+    found = scan(text)
     return FileSymbols(
-        defines, changes, tuple(dict.fromkeys(refs)), scan(text).names, whole_file_seen(file)
+        defines=defines,
+        changes=changes,
+        imports=tuple(dict.fromkeys(refs)),
+        uses=found.names,
+        chains=found.chains,
+        whole_file=whole_file_seen(file),
     )
 
 

@@ -405,5 +405,6 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         changes=changes,
         imports=refs,
         uses=found.names,
+        chains=found.chains,
         whole_file=whole_file_seen(file),
     )

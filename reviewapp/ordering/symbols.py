@@ -42,6 +42,7 @@ class FileSymbols:
     changes: frozenset[str] = frozenset()  # defined names the diff adds, edits or removes
     imports: tuple[ImportRef, ...] = ()
     uses: frozenset[str] = frozenset()  # identifiers the file references
+    chains: frozenset[str] = frozenset()  # dotted chains it mentions (`store.Open`)
     whole_file: bool = False  # the whole text was seen, so `imports` is complete
 
 

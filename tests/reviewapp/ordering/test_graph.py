@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from reviewapp.ordering.graph import (
     PathIndex,
-    add_name_edges,
     build_edges,
     strongly_connected_components,
     weak_components,
@@ -60,45 +59,6 @@ def test_edges_carry_the_names_taken_and_fall_back_to_uses():
     index = PathIndex({0: ("a.py",), 1: ("b.py",), 2: ("c.py",)})
     edges = build_edges([0, 1, 2], index, symbols)
     assert edges == {0: {1: frozenset({"g"}), 2: frozenset({"f"})}}
-
-
-def test_name_edges_link_pasted_fragments_but_skip_generic_or_ambiguous_names():
-    """`compute_tax` links; `run` is too common; a name changed in 3 files is ambiguous."""
-    changed = frozenset({"compute_tax", "run", "shared_name"})
-    symbols = {
-        0: FileSymbols(changes=changed, whole_file=True),
-        1: FileSymbols(uses=frozenset({"compute_tax", "run", "shared_name"})),
-        2: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
-        3: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
-    }
-    family = dict.fromkeys(range(4), "python")
-    edges: dict = {}
-    add_name_edges([0, 1, 2, 3], symbols, family, edges, {n: (str(n),) for n in range(4)})
-    assert edges == {0: {1: frozenset({"compute_tax"})}}
-
-
-def test_name_edges_stay_within_one_language():
-    """A Go file mentioning a Python function's name is not linked to it."""
-    symbols = {0: FileSymbols(changes=frozenset({"compute_tax"})),
-               1: FileSymbols(uses=frozenset({"compute_tax"}))}
-    edges: dict = {}
-    add_name_edges([0, 1], symbols, {0: "python", 1: "go"}, edges, {0: ("a",), 1: ("b",)})
-    assert edges == {}
-
-
-def test_name_guesses_never_close_a_cycle():
-    """With an import 1→0 known, a name guess 0→1 is dropped; guesses among fragments too."""
-    symbols = {
-        0: FileSymbols(defines=frozenset({"alpha_fn"}), uses=frozenset({"beta_fn"})),
-        1: FileSymbols(defines=frozenset({"beta_fn"}), uses=frozenset({"alpha_fn", "gamma_fn"})),
-        2: FileSymbols(defines=frozenset({"gamma_fn"}), uses=frozenset({"alpha_fn"})),
-    }
-    edges: dict = {1: {0: frozenset({"beta_fn"})}}
-    keys = {n: (str(n),) for n in range(3)}
-    add_name_edges([0, 1, 2], symbols, dict.fromkeys(range(3), "python"), edges, keys)
-    assert 1 not in edges.get(0, {})
-    components = strongly_connected_components([0, 1, 2], edges)
-    assert all(len(component) == 1 for component in components)
 
 
 def test_absolute_import_prefers_the_shallower_module_over_a_test_copy():

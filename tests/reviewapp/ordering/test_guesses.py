@@ -1,0 +1,70 @@
+"""guesses: edges from names for files whose imports a pasted diff does not show."""
+
+from __future__ import annotations
+
+from reviewapp.ordering.graph import strongly_connected_components
+from reviewapp.ordering.guesses import add_name_guesses, module_name
+from reviewapp.ordering.symbols import FileSymbols
+
+
+def keys_for(paths: dict[int, str]) -> dict[int, tuple]:
+    return {node: (path,) for node, path in paths.items()}
+
+
+def test_distinctive_names_link_but_generic_or_ambiguous_ones_do_not():
+    """`compute_tax` links; `run` is too common; a name changed in 3 files is ambiguous."""
+    paths = {0: "a/tax.py", 1: "a/user.py", 2: "b/x.py", 3: "c/y.py"}
+    symbols = {
+        0: FileSymbols(changes=frozenset({"compute_tax", "run", "shared_name"}), whole_file=True),
+        1: FileSymbols(uses=frozenset({"compute_tax", "run", "shared_name"})),
+        2: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
+        3: FileSymbols(changes=frozenset({"shared_name"}), whole_file=True),
+    }
+    edges: dict = {}
+    add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {1: frozenset({"compute_tax"})}}
+
+
+def test_guesses_stay_within_one_language():
+    """A Go file mentioning a Python function's name is not linked to it."""
+    paths = {0: "a/tax.py", 1: "cmd/main.go"}
+    symbols = {0: FileSymbols(changes=frozenset({"compute_tax"})),
+               1: FileSymbols(uses=frozenset({"compute_tax"}))}
+    edges: dict = {}
+    add_name_guesses([0, 1], paths, symbols, edges, keys_for(paths))
+    assert edges == {}
+
+
+def test_attribute_on_a_module_name_links_to_that_module():
+    """`store.Open(...)` in a Go hunk links internal/store/*.go; `parser.parse_hunk` a parser.py."""
+    paths = {0: "internal/store/db.go", 1: "cmd/app/main.go", 2: "pkg/parser.py", 3: "pkg/cli.py"}
+    symbols = {
+        0: FileSymbols(whole_file=True),
+        1: FileSymbols(chains=frozenset({"store.Open"})),
+        2: FileSymbols(whole_file=True),
+        3: FileSymbols(chains=frozenset({"parser.parse_hunk", "self.value"})),
+    }
+    edges: dict = {}
+    add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {1: frozenset({"Open"})}, 2: {3: frozenset({"parse_hunk"})}}
+
+
+def test_module_name_is_the_package_for_go_and_init_files():
+    """Go files and __init__.py are reached by their directory's name."""
+    assert [module_name(p) for p in ("a/store/db.go", "pkg/sub/__init__.py", "web/api.ts")] == [
+        "store", "sub", "api"
+    ]
+
+
+def test_guesses_never_close_a_cycle():
+    """With an import 1→0 known, a name guess 0→1 is dropped; guesses among fragments too."""
+    paths = {0: "a.py", 1: "b.py", 2: "c.py"}
+    symbols = {
+        0: FileSymbols(defines=frozenset({"alpha_fn"}), uses=frozenset({"beta_fn"})),
+        1: FileSymbols(defines=frozenset({"beta_fn"}), uses=frozenset({"alpha_fn", "gamma_fn"})),
+        2: FileSymbols(defines=frozenset({"gamma_fn"}), uses=frozenset({"alpha_fn"})),
+    }
+    edges: dict = {1: {0: frozenset({"beta_fn"})}}
+    add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
+    assert 1 not in edges.get(0, {})
+    assert all(len(c) == 1 for c in strongly_connected_components([0, 1, 2], edges))
