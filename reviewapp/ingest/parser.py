@@ -33,6 +33,7 @@ from .parsed import (
     ParsedHunk,
     ParsedLine,
 )
+from .unidiff_guard import guard_lines
 
 __all__ = ["IngestLimits", "parse_diff"]
 
@@ -56,11 +57,16 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
     # Split on "\n" only (str.splitlines would also split on form feeds and U+2028), and end
     # every line with "\n" so the hunk loop can cut it blindly.
     lines = list(io.StringIO(text if text.endswith("\n") else text + "\n"))
-    patch = _read_structure(lines, warnings=decoded.warnings)
+    git_headers = text.count("\ndiff --git ") + text.startswith("diff --git ")
+    if git_headers > limits.max_files:  # checked early too: it bounds unidiff's work
+        raise DiffTooLarge("files", limits.max_files, git_headers)
+    guarded = guard_lines(text, lines)
+    patch = _read_structure(lines, guarded.view, warnings=decoded.warnings)
     if not patch:
         raise DiffParseError(NO_CHANGES)
     if len(patch) > limits.max_files:
         raise DiffTooLarge("files", limits.max_files, len(patch))
+    guarded.restore(patch)
     starts = [pf.diff_line_no - 1 for pf in patch]
     ends = starts[1:] + [len(lines)]
     with cyclic_gc_paused():
@@ -75,27 +81,32 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _read_structure(lines: list[str], warnings: list[str]) -> PatchSet:
-    """unidiff's view of the files and hunks; its errors become DiffParseError with a line."""
-    it = iter(lines)
+def _read_structure(lines: list[str], view: list[str], warnings: list[str]) -> PatchSet:
+    """unidiff's view of the files and hunks; its errors become DiffParseError with a line.
+
+    `view` is `lines` as unidiff may read them (see unidiff_guard); messages quote `lines`.
+    """
+    it = iter(view)
     try:
         return PatchSet(it, metadata_only=True)
     except UnidiffParseError as exc:
         # The iterator tells how far unidiff read: that line is where it gave up.
-        line_no = max(1, len(lines) - it.__length_hint__())
+        line_no = max(1, len(view) - it.__length_hint__())
         missing = _trimmed_blank_lines(lines) if str(exc).startswith("Hunk is shorter") else 0
         if not missing:
             raise _explain(str(exc), lines, line_no) from None
     except (ValueError, IndexError, KeyError, AttributeError, TypeError, AssertionError):
-        line_no = max(1, len(lines) - it.__length_hint__())
+        line_no = max(1, len(view) - it.__length_hint__())
         raise DiffParseError(f"line {line_no} of the diff cannot be parsed: "
                              f"{_quote(lines[line_no - 1])}", line=line_no) from None
     # Copying a diff out of a terminal or through a form that trims whitespace loses the
     # blank context lines at its very end; like GNU patch, put them back (and say so).
     lines += ["\n"] * missing
+    if view is not lines:
+        view += ["\n"] * missing
     warnings.append(f"the last hunk ended {missing} blank context line{'s' * (missing > 1)} "
                     "early (trailing whitespace was trimmed); they were restored")
-    return _read_structure(lines, warnings)
+    return _read_structure(lines, view, warnings)
 
 
 def _trimmed_blank_lines(lines: list[str]) -> int:

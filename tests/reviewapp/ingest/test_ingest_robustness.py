@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
+
+import pytest
 
 from reviewapp.ingest import DiffParseError, IngestError, parse_diff
 
@@ -51,3 +54,28 @@ def test_random_mutations_parse_or_raise_ingest_errors(diffgen):
                 assert 1 <= exc.line <= len(lines) + 3
             outcomes["refused"] += 1
     assert outcomes["parsed"] > 50 and outcomes["refused"] > 50, outcomes
+
+
+@pytest.mark.parametrize("line", [
+    "Binary files " + "a and " * 30_000,  # unidiff's regex alone: minutes
+    "Binary files a and b and c and " + "\t " * 50_000,
+    "diff --git x:// y:// " + " " * 100_000,
+])
+def test_crafted_header_lines_do_not_stall_the_parser(line):
+    """Header lines that make unidiff's regexes backtrack are defused: well under a second."""
+    started = time.perf_counter()
+    try:
+        parse_diff(line + "\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+    except IngestError:
+        pass
+    assert time.perf_counter() - started < 1.0
+
+
+def test_binary_lines_of_plain_diffs_keep_their_names():
+    """`diff -r` binary lines still name their files after being defused."""
+    diff = parse_diff("Binary files old/img.png and new/img.png differ\n"
+                      "Binary files a/my and you.png and b/my and you.png differ\n"
+                      "Binary file logo.gif has changed\n")
+    assert [(f.path, f.old_path, f.is_binary) for f in diff.files] == [
+        ("img.png", "img.png", True), ("my and you.png", "my and you.png", True),
+        ("logo.gif", "logo.gif", True)]
