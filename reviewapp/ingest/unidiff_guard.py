@@ -13,6 +13,7 @@ must not be able to stall a web worker, so:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from unidiff.constants import RE_DIFF_GIT_HEADER
@@ -44,17 +45,35 @@ class GuardedLines:
 
 def guard_lines(text: str, lines: list[str]) -> GuardedLines:
     """`lines` as unidiff should read them (the same list when nothing needs defusing)."""
-    if "Binary file" not in text and "://" not in text:
-        return GuardedLines(lines)
-    guarded = GuardedLines(list(lines))
-    for index, line in enumerate(lines):
-        if line.startswith("Binary file"):
-            guarded.view[index] = _binary_line(index, line, guarded.binary_names)
-        elif (line.startswith("diff --git ") and "://" in line and len(line) > MAX_URI_HEADER
-              and not RE_DIFF_GIT_HEADER.match(line)):
-            raise DiffParseError(f"line {index + 1} is not a valid 'diff --git' header",
-                                 line=index + 1)
+    guarded = GuardedLines(lines)
+    # str.find runs at C speed; a loop over every line (or a ^-anchored regex) cost ~50 ms
+    # on a 100k-line diff.
+    index, counted_to = 0, 0
+    for start in _line_starts(text, "Binary file"):
+        index += text.count("\n", counted_to, start)
+        counted_to = start
+        if guarded.view is lines:
+            guarded.view = list(lines)
+        guarded.view[index] = _binary_line(index, lines[index], guarded.binary_names)
+    for start in _line_starts(text, "diff --git "):
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)]
+        if len(line) > MAX_URI_HEADER and "://" in line and not RE_DIFF_GIT_HEADER.match(line):
+            line_no = text.count("\n", 0, start) + 1
+            raise DiffParseError(f"line {line_no} is not a valid 'diff --git' header",
+                                 line=line_no)
     return guarded
+
+
+def _line_starts(text: str, prefix: str) -> Iterator[int]:
+    """Offsets of the lines of `text` that start with `prefix`."""
+    if text.startswith(prefix):
+        yield 0
+    needle = "\n" + prefix
+    found = text.find(needle)
+    while found >= 0:
+        yield found + 1
+        found = text.find(needle, found + 1)
 
 
 def _binary_line(index: int, line: str, names: dict[str, str]) -> str:
