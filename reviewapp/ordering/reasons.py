@@ -60,7 +60,7 @@ def code_reason(node: int, view: GraphView) -> str:
     parts: list[str] = []
     cycle = [member for member in view.cycle_of.get(node, [node]) if member != node]
     if cycle:
-        parts.append(f"in an import cycle with {_paths(view, cycle)}")
+        parts.append(f"in a cycle with {_paths(view, cycle)}")
     here = view.position[node]
     below = sorted(
         (s for s in view.successors.get(node, {}) if view.position[s] > here),

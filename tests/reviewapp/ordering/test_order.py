@@ -209,8 +209,11 @@ def test_import_cycle_is_kept_together_with_definitions_first():
     result = order_files(files)
     assert paths(result)[2] == "pkg/c.py"
     assert set(paths(result)[:2]) == {"pkg/a.py", "pkg/b.py"}
-    assert "in an import cycle with `pkg/" in result[0].reason
-    assert "in an import cycle with `pkg/" in result[1].reason
+    assert [item.reason for item in result] == [
+        "in a cycle with `pkg/b.py`; changes `helper` and `twice`, used by 2 files below",
+        "in a cycle with `pkg/a.py`; changes `wrap`, used by `pkg/c.py` below",
+        "uses `twice` and `wrap` from 2 files above",
+    ]
     assert result[0].group == result[1].group == result[2].group
 
 
