@@ -62,6 +62,8 @@ def order_files(
 ) -> list[OrderedFile]:
     """Files in review order; `extra_risk` raises files' risk by path (e.g. from findings).
 
+    Risk is log2-scaled (risk.py): +1 is worth doubling a file's changed lines, and a typical
+    file scores 3 to 15, so a likely bug should add several points to move its group forward.
     `gitattributes` maps .gitattributes paths to their text, for rules the diff does not show.
     The result does not depend on the order of `files`: ties are broken by path.
     """
