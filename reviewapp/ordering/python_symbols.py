@@ -365,19 +365,25 @@ def conftest_refs(path: str) -> list[ImportRef]:
 def analyze_python(file: ParsedFile) -> FileSymbols:
     """Definitions, changes, imports and uses of one Python file, whatever text is known."""
     removed = side_lines(file, "-")
+    old_content, new_content = file.old_content, file.new_content
+    # An added (deleted) file's hunk is the whole file even in a pasted diff: parse it.
+    if new_content is None and file.status == ADDED and len(file.hunks) == 1:
+        new_content = "\n".join(side_lines(file, "+"))
+    if old_content is None and file.status == DELETED and len(file.hunks) == 1:
+        old_content = "\n".join(removed)
     old: Outline | None = None
     new: Outline | None = None
-    if file.old_content is not None and file.status == DELETED:
-        old = outline(file.old_content)
-    elif file.old_content is not None and file.status != ADDED and removed:
+    if old_content is not None and file.status == DELETED:
+        old = outline(old_content)
+    elif old_content is not None and file.status != ADDED and removed:
         # Only the old side's column-0 definitions matter (what was removed): regexes suffice
         # and cost a fraction of a second parse.
-        old = regex_outline(file.old_content)
-    if file.new_content is not None and file.status != DELETED:
-        new = outline(file.new_content)
+        old = regex_outline(old_content)
+    if new_content is not None and file.status != DELETED:
+        new = outline(new_content)
 
     if new is not None:
-        new_text = file.new_content or ""
+        new_text = new_content or ""
         new_imports = new.imports
         defines = new.names
     else:  # only hunks: what they show of the new side

@@ -210,3 +210,12 @@ def test_package_init_defines_what_it_re_exports():
     assert symbols.changes == {"ALL_ROLES"}
     plain = analyze_python(make_file("pkg/mod.py", old, new))
     assert "order_files" not in plain.defines
+
+
+def test_an_added_file_in_a_pasted_diff_is_parsed_whole():
+    """Its one hunk is the whole file, so ast reads it: a `def` inside a string is no definition."""
+    text = 'HELP = """\ndef fake():\n    pass\n"""\n\n\ndef real():\n    from pkg.lazy import x\n'
+    symbols = analyze_python(make_file("pkg/new.py", None, text, with_content=False))
+    assert symbols.defines == {"HELP", "real"}
+    paths = {c.path for ref in symbols.imports for c in ref.candidates}
+    assert "pkg/lazy.py" in paths
