@@ -1,0 +1,411 @@
+"""The inference engine: one model, greedy / speculative / prompt-lookup decoding, prefix cache.
+
+API (stable; Apply, Tab, the HTTP service and hunk importance code against it)::
+
+    engine = get_engine()                      # process-wide, loads the default model once
+    for piece in engine.generate(prompt, max_new_tokens=512, draft=original_file):
+        ...                                    # text pieces, streamed as tokens are accepted
+    result = engine.generate_text(prompt, max_new_tokens=512, draft=original_file)
+    result.text, result.token_ids, result.finish_reason, result.timings.tokens_per_s
+    engine.score([ScoreRequest(context=file_text, span=added_lines)])  # -> list[SpanScore]
+    engine.warm(file_prefix)                   # pre-fill the prefix cache, -> cached tokens
+    engine.count_tokens(text)
+
+``generate(prompt, *, max_new_tokens, decoding="speculative", draft=None, stop=None)``
+    ``prompt`` is text (tokenized with `Engine.encode`) or token ids. ``decoding`` is
+    ``"speculative"`` (draft tokens copied from ``draft``, or from the prompt when ``draft`` is
+    None, verified in blocks), ``"greedy"`` (one token per forward pass) or ``"prompt-lookup"``
+    (Hugging Face ``generate(prompt_lookup_num_tokens=...)``). All three emit the model's greedy
+    tokens, so their text is the same; only speed differs. Generation ends at an end-of-sequence
+    token (not included), at ``max_new_tokens``, or just before the first ``stop`` string.
+    Returns a `Generation`: iterate it for text pieces; ``.result`` is set once it is exhausted;
+    ``.close()`` cancels it (the service calls it when a client disconnects).
+
+Bad arguments raise `InvalidRequest` (a ``ValueError``: map it to HTTP 400); a prompt that does
+not fit the model's context raises `PromptTooLong` (a subclass, HTTP 413).
+
+Thread safety: any number of threads may call one `Engine`; each forward pass holds
+``engine.lock``, so concurrent generations interleave pass by pass (prompt-lookup holds it for
+its whole ``generate`` call).
+
+Greedy equivalence and ties: speculative verification computes the logits of up to 65
+positions in one pass; plain greedy computes one at a time. Matrix products over different
+shapes round differently (~1e-6 relative in float32), so on an exact near-tie between the two
+best tokens the argmax could in principle differ. The engine runs float32 on CPU to keep such
+differences far below the margins seen in practice; tests compare token ids of greedy and
+speculative decoding on real edits, and `GenerationResult.min_margin` (smallest top-1/top-2
+logit gap among the emitted tokens) lets a caller see how close a run came to a tie.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from inference.prefix_cache import PrefixCache, clone_cache
+from inference.speculative import BlockSizer, DraftSource, accepted_prefix_length
+from inference.textstream import TextStream
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
+
+    from inference.scoring import ScoreRequest, SpanScore
+
+__all__ = [
+    "DECODINGS",
+    "Engine",
+    "Generation",
+    "GenerationResult",
+    "InvalidRequest",
+    "PromptTooLong",
+    "Timings",
+    "get_engine",
+]
+
+Decoding = Literal["speculative", "greedy", "prompt-lookup"]
+DECODINGS: tuple[str, ...] = ("speculative", "greedy", "prompt-lookup")
+
+#: Prompts shorter than this are not worth a prefix-cache entry.
+MIN_CACHED_PROMPT = 16
+#: Draft tokens per pass for Hugging Face prompt lookup (its documented typical value is 10).
+PROMPT_LOOKUP_TOKENS = 10
+
+
+class InvalidRequest(ValueError):
+    """The request's arguments are unusable (the message says which and why)."""
+
+
+class PromptTooLong(InvalidRequest):
+    """The prompt plus ``max_new_tokens`` exceeds the model's context length."""
+
+
+@dataclass
+class Timings:
+    """Where the time of one generation went."""
+
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  #: prompt tokens reused from the prefix cache
+    time_to_first_token_s: float = 0.0
+    total_s: float = 0.0
+    forward_passes: int = 0
+    drafted_tokens: int = 0  #: draft tokens sent for verification
+    accepted_tokens: int = 0  #: draft tokens the model agreed with
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted / drafted, or None when nothing was drafted."""
+        return self.accepted_tokens / self.drafted_tokens if self.drafted_tokens else None
+
+
+@dataclass
+class GenerationResult:
+    """A finished generation."""
+
+    text: str
+    token_ids: list[int]
+    finish_reason: Literal["eos", "stop", "length", "cancelled"]
+    timings: Timings = field(default_factory=Timings)
+    #: smallest gap between the best and second-best logit over the emitted tokens
+    min_margin: float = float("inf")
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Generated tokens per second, end to end (prompt processing included)."""
+        return len(self.token_ids) / self.timings.total_s if self.timings.total_s > 0 else 0.0
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Tokens per second after the first token (the decoding speed proper)."""
+        span = self.timings.total_s - self.timings.time_to_first_token_s
+        return (len(self.token_ids) - 1) / span if len(self.token_ids) > 1 and span > 0 else 0.0
+
+
+class Generation(Iterator[str]):
+    """A running generation: iterate for text pieces; ``result`` is set when it ends."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self.result: GenerationResult | None = None
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        """Stop generating (no more forward passes are started)."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+
+class Engine:
+    """One language model with its tokenizer, prefix cache and lock."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel | None = None,
+        tokenizer: PreTrainedTokenizerBase | None = None,
+        *,
+        model_dir: str | None = None,
+        device: str | None = None,
+        prefix_cache_bytes: int | None = None,
+    ) -> None:
+        if model is None or tokenizer is None:
+            from inference.loading import load_lm
+
+            model, tokenizer = load_lm(model_dir, device)
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = next(model.parameters()).device
+        self.lock = threading.RLock()
+        if prefix_cache_bytes is None:
+            prefix_cache_bytes = int(os.environ.get("SQUIGGLE_KV_CACHE_MB", "1024")) << 20
+        self.prefix_cache = PrefixCache(prefix_cache_bytes)
+        self.max_context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
+        eos: set[int] = set()
+        configured = getattr(model.generation_config, "eos_token_id", None)
+        for source in (tokenizer.eos_token_id, configured):
+            if isinstance(source, int):
+                eos.add(source)
+            elif source:
+                eos.update(int(t) for t in source)
+        self.eos_token_ids = frozenset(eos)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` as a prompt (a BOS token is added when the tokenizer wants one)."""
+        if not isinstance(text, str):
+            raise InvalidRequest(f"expected text, got {type(text).__name__}")
+        bos = self.tokenizer.bos_token
+        special = not (bos and text.startswith(bos))  # a chat template may already include it
+        return list(self.tokenizer(text, add_special_tokens=special)["input_ids"])
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` occupies (without special tokens)."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def decode(self, token_ids: Sequence[int]) -> str:
+        """Text of ``token_ids`` (special tokens dropped)."""
+        return self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
+
+    # -- model calls --------------------------------------------------------------------------
+
+    def forward(self, token_ids: Sequence[int], cache: DynamicCache, keep: int) -> torch.Tensor:
+        """Run ``token_ids`` after ``cache`` (which grows); logits of the last ``keep`` tokens."""
+        import torch
+
+        ids = torch.tensor([list(token_ids)], dtype=torch.long, device=self.device)
+        with self.lock, torch.inference_mode():
+            out = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
+                             logits_to_keep=keep)
+        return out.logits[0].float()  # (keep, vocab)
+
+    def new_cache(self) -> DynamicCache:
+        """An empty KV cache for this model."""
+        from transformers import DynamicCache
+
+        return DynamicCache(config=self.model.config)
+
+    def prefill(self, tokens: Sequence[int], *, keep_last: int = 1) -> tuple[DynamicCache, int]:
+        """``(cache, reused)``: a cache of ``tokens[:-keep_last]``, reusing the prefix cache."""
+        limit = len(tokens) - keep_last
+        reused, cache = self.prefix_cache.lookup(tokens, limit=limit)
+        if cache is None:
+            cache = self.new_cache()
+        if reused < limit:
+            self.forward(tokens[reused:limit], cache, keep=1)
+        return cache, reused
+
+    def warm(self, prefix: str | Sequence[int]) -> int:
+        """Compute and cache the KV states of ``prefix``; returns the number of tokens cached."""
+        tokens = self.encode(prefix) if isinstance(prefix, str) else list(prefix)
+        self._check_length(tokens, 0)
+        if not tokens:
+            return 0
+        cache, _ = self.prefill(tokens, keep_last=0)
+        self.prefix_cache.store(tokens, cache)
+        return len(tokens)
+
+    def score(self, requests: Sequence[ScoreRequest], **options: int) -> list[SpanScore]:
+        """Per-token surprisal (nats) of each request's span after its context, batched."""
+        from inference.scoring import score_spans
+
+        return score_spans(self, requests, **options)
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompt: str | Sequence[int],
+        *,
+        max_new_tokens: int,
+        decoding: Decoding = "speculative",
+        draft: str | Sequence[int] | None = None,
+        stop: Sequence[str] | None = None,
+    ) -> Generation:
+        """Stream the greedy continuation of ``prompt`` as text pieces (see the module docs)."""
+        started = time.perf_counter()
+        _check_options(max_new_tokens, decoding, stop)
+        tokens = self.encode(prompt) if isinstance(prompt, str) else self._token_list(prompt)
+        if not tokens:
+            raise InvalidRequest("the prompt is empty")
+        self._check_length(tokens, max_new_tokens)
+        if decoding == "speculative":
+            source = tokens if draft is None else (
+                self.tokenizer(draft, add_special_tokens=False)["input_ids"]
+                if isinstance(draft, str) else self._token_list(draft)
+            )
+        else:
+            source = None
+        generation = Generation(iter(()))
+        if decoding == "prompt-lookup":
+            from inference.prompt_lookup import hf_prompt_lookup
+
+            pieces = hf_prompt_lookup(self, generation, tokens, max_new_tokens, stop or (), started)
+        else:
+            pieces = self._decode(generation, tokens, max_new_tokens, source, stop or (), started)
+        generation._pieces = pieces
+        return generation
+
+    def generate_text(
+        self,
+        prompt: str | Sequence[int],
+        *,
+        max_new_tokens: int,
+        decoding: Decoding = "speculative",
+        draft: str | Sequence[int] | None = None,
+        stop: Sequence[str] | None = None,
+    ) -> GenerationResult:
+        """Run `generate` to the end and return its `GenerationResult`."""
+        generation = self.generate(
+            prompt, max_new_tokens=max_new_tokens, decoding=decoding, draft=draft, stop=stop
+        )
+        for _ in generation:
+            pass
+        assert generation.result is not None
+        return generation.result
+
+    def _decode(
+        self,
+        generation: Generation,
+        tokens: list[int],
+        max_new_tokens: int,
+        source: list[int] | None,
+        stop: Sequence[str],
+        started: float,
+    ) -> Iterator[str]:
+        """Greedy decoding, verifying draft tokens from ``source`` in blocks when given."""
+        import torch
+
+        timings = Timings(prompt_tokens=len(tokens))
+        stream = TextStream(self.tokenizer, stop)
+        drafts = DraftSource(source) if source is not None else None
+        sizer = BlockSizer()
+        out: list[int] = []
+        finish = "cancelled"
+        min_margin = float("inf")
+        try:
+            timings.cached_tokens, cache = self.prefix_cache.lookup(tokens, limit=len(tokens) - 1)
+            if cache is None:
+                cache = self.new_cache()
+            pending = tokens[timings.cached_tokens :]  # tokens not yet in the cache (>= 1)
+            while True:
+                budget = max_new_tokens - len(out)
+                proposal = drafts.propose(min(sizer.size, budget - 1)) if drafts else []
+                logits = self.forward(pending + proposal, cache, keep=len(proposal) + 1)
+                timings.forward_passes += 1
+                top2 = torch.topk(logits, 2, dim=-1)  # (keep, 2)
+                predictions = top2.indices[:, 0].tolist()
+                if timings.forward_passes == 1:
+                    timings.time_to_first_token_s = time.perf_counter() - started
+                    if len(tokens) >= MIN_CACHED_PROMPT:
+                        self.prefix_cache.store(tokens, clone_cache(cache, len(tokens)))
+                accepted = accepted_prefix_length(proposal, predictions)
+                timings.drafted_tokens += len(proposal)
+                timings.accepted_tokens += accepted
+                if accepted < len(proposal):
+                    cache.crop(-(len(proposal) - accepted))  # forget the rejected drafts
+                emitted = predictions[: accepted + 1]
+                gaps = (top2.values[: accepted + 1, 0] - top2.values[: accepted + 1, 1]).tolist()
+                pieces = []
+                done = None
+                for token, gap in zip(emitted, gaps, strict=True):
+                    min_margin = min(min_margin, gap)
+                    if token in self.eos_token_ids:
+                        done = "eos"
+                        break
+                    out.append(token)
+                    pieces.append(stream.push(token))
+                    if stream.stopped:
+                        done = "stop"
+                        break
+                    if len(out) >= max_new_tokens:
+                        done = "length"
+                        break
+                if drafts:
+                    drafts.advance(emitted)
+                    sizer.update(len(proposal), accepted)
+                text = "".join(pieces)
+                if done:
+                    finish = done
+                    text += stream.finish()
+                    if text:
+                        yield text
+                    return
+                if text:
+                    yield text
+                pending = [emitted[-1]]
+        finally:
+            timings.total_s = time.perf_counter() - started
+            if finish == "cancelled":
+                stream.finish()
+            generation.result = GenerationResult(
+                stream.text, out, finish, timings, min_margin  # type: ignore[arg-type]
+            )
+
+    def _token_list(self, ids: Sequence[int]) -> list[int]:
+        vocab = len(self.tokenizer)
+        result = []
+        for token in ids:
+            if isinstance(token, bool) or not isinstance(token, int) or not 0 <= token < vocab:
+                raise InvalidRequest(f"token ids must be integers in [0, {vocab}), got {token!r}")
+            result.append(token)
+        return result
+
+    def _check_length(self, tokens: Sequence[int], max_new_tokens: int) -> None:
+        if len(tokens) + max_new_tokens > self.max_context:
+            raise PromptTooLong(
+                f"prompt of {len(tokens)} tokens plus max_new_tokens={max_new_tokens} exceeds the "
+                f"model's context of {self.max_context} tokens"
+            )
+
+
+def _check_options(max_new_tokens: object, decoding: object, stop: object) -> None:
+    if decoding not in DECODINGS:
+        raise InvalidRequest(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
+    if type(max_new_tokens) is not int or max_new_tokens < 1:
+        raise InvalidRequest(f"max_new_tokens must be a positive integer, not {max_new_tokens!r}")
+    if stop is not None and (
+        isinstance(stop, str)
+        or not isinstance(stop, Sequence)
+        or not all(isinstance(s, str) for s in stop)
+    ):
+        raise InvalidRequest("stop must be a list of strings")
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine on the default (or ``SQUIGGLE_MODEL_DIR``) model."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = Engine()
+        return _engine
