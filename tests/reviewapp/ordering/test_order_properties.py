@@ -71,3 +71,35 @@ def test_random_graphs_keep_dependencies_first_and_cycles_together(seed):
     shuffled = files[:]
     random.Random(seed).shuffle(shuffled)
     assert [i.path for i in order_files(shuffled)] == [i.path for i in result]
+
+
+SNIPPETS = ["import ", "from . import ", "from .. import (", "def ", "class ", "@", "#include \"",
+            "mod ", "use crate::", "package ", "import (", "export ", "require('", "{% extends '",
+            "\t", "    ", ")", "'''", '"""', "\\", "::", "..", "./", "../../.."]
+EXTENSIONS = [".py", ".js", ".tsx", ".go", ".c", ".h", ".java", ".rs", ".html", ".md", ".json",
+              ".lock", ".png", ""]
+
+
+def garbage(rng: random.Random) -> str:
+    alphabet = "abcXYZ_09 .:/\\'\"(){}[]#@=\t\nßé—\u2028\x00"
+    return "\n".join(
+        rng.choice(SNIPPETS) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        for _ in range(rng.randint(0, 30))
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_garbage_files_never_raise(seed):
+    """Half-written code in every language, odd paths, with and without contents: an order
+    that covers every input file, never an exception."""
+    rng = random.Random(seed)
+    files = []
+    for i in range(rng.randint(1, 10)):
+        folders = [rng.choice(["a", "tests", "src", "vendor", "..", "."]) for _ in range(2)]
+        path = "/".join(folders[: rng.randint(0, 2)] + [f"f{i}{rng.choice(EXTENSIONS)}"])
+        old = garbage(rng) if rng.random() < 0.8 else None
+        new = garbage(rng) if old is None or rng.random() < 0.8 else None
+        files.append(make_file(path, old, new, with_content=rng.random() < 0.5))
+    result = order_files(files)
+    assert sorted(item.index for item in result) == list(range(len(files)))
+    assert all(item.reason for item in result)
