@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic objects (diff lines, AST nodes).
+    """Pause the cyclic GC while building many objects that form no cycles (diff lines, ASTs).
 
     Each allocation burst otherwise triggers collections that walk the whole heap (millions
     of objects once torch is imported): parsing a 100k-line diff measured 0.25 s with the GC

@@ -54,14 +54,23 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
         raise DiffTooLarge("lines", limits.max_lines, line_count)
     if not text or text.isspace():
         raise DiffParseError(NO_CHANGES)
-    # Split on "\n" only (str.splitlines would also split on form feeds and U+2028), and end
-    # every line with "\n" so the hunk loop can cut it blindly.
-    lines = list(io.StringIO(text if text.endswith("\n") else text + "\n"))
     git_headers = text.count("\ndiff --git ") + text.startswith("diff --git ")
     if git_headers > limits.max_files:  # checked early too: it bounds unidiff's work
         raise DiffTooLarge("files", limits.max_files, git_headers)
+    with cyclic_gc_paused():
+        files, starts = _parse_files(text, limits, decoded.warnings)
+    warnings = decoded.warnings + _fallback_warnings(decoded, files, starts)
+    return ParsedDiff(files=files, warnings=warnings, raw_text=text)
+
+
+def _parse_files(text: str, limits: IngestLimits,
+                 warnings: list[str]) -> tuple[list[ParsedFile], list[int]]:
+    """The file entries and the 0-based line where each starts."""
+    # Split on "\n" only (str.splitlines would also split on form feeds and U+2028), and end
+    # every line with "\n" so the hunk loop can cut it blindly.
+    lines = list(io.StringIO(text if text.endswith("\n") else text + "\n"))
     guarded = guard_lines(text, lines)
-    patch = _read_structure(lines, guarded.view, warnings=decoded.warnings)
+    patch = _read_structure(lines, guarded.view, warnings)
     if not patch:
         raise DiffParseError(NO_CHANGES)
     if len(patch) > limits.max_files:
@@ -69,12 +78,10 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
     guarded.restore(patch)
     starts = [pf.diff_line_no - 1 for pf in patch]
     ends = starts[1:] + [len(lines)]
-    with cyclic_gc_paused():
-        files = [_build_file(pf, lines, start, end)
-                 for pf, start, end in zip(patch, starts, ends, strict=True)]
+    files = [_build_file(pf, lines, start, end)
+             for pf, start, end in zip(patch, starts, ends, strict=True)]
     _check_unique_paths(files, starts)
-    warnings = decoded.warnings + _fallback_warnings(decoded, files, starts)
-    return ParsedDiff(files=files, warnings=warnings, raw_text=text)
+    return files, starts
 
 
 def _utf8_size(text: str) -> int:
