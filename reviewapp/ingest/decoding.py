@@ -31,6 +31,8 @@ def decode_diff(data: bytes | str) -> DecodedDiff:
     # (each "\r\n" back to "\n", which also restores "\r\r\n" content), keep the second as is.
     if "\r\n" in text and text.count("\r\n") == text.count("\n"):
         text = text.replace("\r\n", "\n")
+    elif "\n" not in text and "\r" in text:  # classic Mac line ends: CR only
+        text = text.replace("\r", "\n")
     if "\x00" in text:
         # PostgreSQL text cannot hold NUL; git would have called such a file binary.
         text = text.replace("\x00", "\ufffd")

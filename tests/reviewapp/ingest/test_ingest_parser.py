@@ -238,9 +238,11 @@ def test_utf16_diff_with_bom_is_decoded():
 
 
 def test_crlf_everywhere_is_transport_and_is_undone():
-    """A diff with CRLF after every line (a browser form, a Windows save) parses as LF."""
+    """A diff with CRLF (a browser form, a Windows save) or CR-only line ends parses as LF."""
     crlf = MODIFIED_DIFF.replace("\n", "\r\n").encode()
     assert parse_diff(crlf).files == parse_diff(MODIFIED_DIFF).files
+    cr_only = MODIFIED_DIFF.replace("\n", "\r")
+    assert parse_diff(cr_only).files == parse_diff(MODIFIED_DIFF).files
 
 
 def test_crlf_only_in_content_lines_is_kept_in_the_text():
