@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import threading
 
-from .decoding import decode_content
+from .decoding import decode_content, encoding_label
 from .errors import DiffParseError, DiffTooLarge, GitSourceError
 from .limits import IngestLimits
 from .parsed import ADDED, DELETED, ParsedDiff, ParsedFile
@@ -182,26 +182,31 @@ class _Repository:
                           "--pathspec-file-nul"], input=untracked.stdout, env=env)
             return self.capped(["diff", *_DIFF_OPTIONS, base, "--"], limits, env=env)
 
-    def blobs(self, ids: list[str], max_bytes: int) -> dict[str, bytes | int]:
-        """Blob contents by id; an int (the size) for a blob over `max_bytes`, as found."""
-        if not ids:
+    def blobs(self, names: list[str], max_bytes: int) -> dict[str, bytes | int]:
+        """Blob contents by object name (an id or "rev:path"); the size if over `max_bytes`.
+
+        Two `git cat-file` processes for the whole diff, whatever its number of files.
+        """
+        if not names:
             return {}
-        request = "".join(i + "\n" for i in ids).encode()
+        request = "".join(name + "\n" for name in names).encode()
         sizes: dict[str, int] = {}
-        for line in self.run(["cat-file", "--batch-check"], input=request).stdout.splitlines():
-            parts = line.decode().split()
-            if len(parts) == 3 and parts[1] == "blob":
-                sizes[parts[0]] = int(parts[2])
-        small = [i for i in ids if i in sizes and sizes[i] <= max_bytes]
-        out: dict[str, bytes | int] = {i: sizes[i] for i in sizes if i not in small}
+        checked = self.run(["cat-file", "--batch-check"], input=request).stdout.splitlines()
+        for name, line in zip(names, checked, strict=False):  # one answer per name, in order
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                sizes[name] = int(parts[2])
+        small = [name for name in names if sizes.get(name, max_bytes + 1) <= max_bytes]
+        out: dict[str, bytes | int] = {name: size for name, size in sizes.items()
+                                       if size > max_bytes}
         if small:
             data = self.run(["cat-file", "--batch"],
-                            input="".join(i + "\n" for i in small).encode()).stdout
+                            input="".join(name + "\n" for name in small).encode()).stdout
             pos = 0
-            for blob_id in small:  # "<id> blob <size>\n<content>\n" per request, in order
+            for name in small:  # "<id> blob <size>\n<content>\n" per request, in order
                 header_end = data.index(b"\n", pos)
                 size = int(data[pos:header_end].split()[2])
-                out[blob_id] = data[header_end + 1:header_end + 1 + size]
+                out[name] = data[header_end + 1:header_end + 1 + size]
                 pos = header_end + 2 + size
         return out
 
@@ -209,39 +214,48 @@ class _Repository:
 def _load_contents(repo: _Repository, parsed: ParsedDiff, *, worktree: bool,
                    limits: IngestLimits) -> None:
     """Fill old_content/new_content; skip binaries, submodules and files over the limit."""
-    wanted = []
+    wanted: list[tuple[ParsedFile, str | None, str | None]] = []
     for f in parsed.files:
         if f.is_binary or SUBMODULE_MODE in (f.old_mode, f.new_mode):
             continue
-        if f.status != ADDED and f.old_blob:
-            wanted.append(f.old_blob)
-        if f.status != DELETED and f.new_blob and not worktree:
-            wanted.append(f.new_blob)
-    blobs = repo.blobs(sorted(set(wanted)), limits.max_file_bytes)
-    for f in parsed.files:
-        if f.is_binary or SUBMODULE_MODE in (f.old_mode, f.new_mode):
-            continue
-        if f.status != ADDED and f.old_blob:
-            f.old_content = _text(parsed, f, blobs.get(f.old_blob), limits)
+        old = _object_name(f.old_blob, parsed.base_sha, f.old_path) if f.status != ADDED else None
+        new = None
+        if f.status != DELETED and not worktree:
+            new = _object_name(f.new_blob, parsed.head_sha, f.path)
+        wanted.append((f, old, new))
+    names = sorted({name for _, old, new in wanted for name in (old, new) if name})
+    blobs = repo.blobs(names, limits.max_file_bytes)
+    for f, old, new in wanted:
+        if old:
+            f.old_content = _text(parsed, f, blobs.get(old), limits)
         if f.status != DELETED:
-            data = _read_worktree(repo, f) if worktree else blobs.get(f.new_blob or "")
+            data = _read_worktree(repo, f, limits) if worktree else blobs.get(new or "")
             f.new_content = _text(parsed, f, data, limits)
 
 
-def _read_worktree(repo: _Repository, f: ParsedFile) -> bytes | int | None:
+def _object_name(blob: str | None, commit: str | None, path: str) -> str | None:
+    """The blob id from the diff when it has one; else "commit:path" (a pure rename or chmod)."""
+    if blob and blob.strip("0"):
+        return blob
+    if commit and "\n" not in path:
+        return f"{commit}:{path}"
+    return None
+
+
+def _read_worktree(repo: _Repository, f: ParsedFile, limits: IngestLimits) -> bytes | int | None:
     """A work-tree file as git would store it (a symlink's target); its size if too big."""
     path = os.path.join(repo.cwd, f.path)
-    if not os.path.realpath(path).startswith(os.path.realpath(repo.cwd) + os.sep):
-        if not os.path.islink(path):
-            return None  # outside the repository: never read it
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             return os.fsencode(os.readlink(path))
-        if not stat.S_ISREG(info.st_mode):
-            return None
+        inside = os.path.realpath(path).startswith(os.path.realpath(repo.cwd) + os.sep)
+        if not inside or not stat.S_ISREG(info.st_mode):
+            return None  # through a symlinked directory, a fifo…: never read it
+        if info.st_size > limits.max_file_bytes:
+            return info.st_size
         with open(path, "rb") as handle:
-            return handle.read(info.st_size + 1)
+            return handle.read(limits.max_file_bytes + 1)
     except OSError:
         return None
 
@@ -261,7 +275,8 @@ def _text(parsed: ParsedDiff, f: ParsedFile, data: bytes | int | None,
         return None
     text, fallback = decode_content(data)
     if fallback:
-        parsed.warnings.append(f"{f.path}: content is not valid UTF-8, decoded as {fallback}")
+        parsed.warnings.append(f"{f.path}: content is not valid UTF-8, decoded as "
+                               f"{encoding_label({fallback})}")
     return text
 
 

@@ -44,6 +44,8 @@ def test_range_gives_statuses_shas_and_full_contents(make_repo):
     assert (gone.old_content, gone.new_content) == (BASE_FILES["gone.c"], None)
     renamed = files["new_name.txt"]
     assert (renamed.old_path, renamed.similarity) == ("old_name.txt", 100)
+    # A pure rename has no index line: its contents come from commit:path instead.
+    assert renamed.old_content == renamed.new_content == BASE_FILES["old_name.txt"]
     assert "deleted file mode 100644" in parsed.raw_text
 
 
@@ -279,3 +281,23 @@ def test_type_change_shows_as_deletion_and_addition_of_one_path(make_repo):
     assert [(f.path, f.status) for f in files] == [
         ("old_name.txt", DELETED), ("old_name.txt", ADDED)]
     assert files[1].new_mode == "120000" and files[1].new_content == "pkg/views.py"
+
+
+def test_mode_change_only_still_gets_contents(make_repo):
+    """A chmod has no blob ids in the diff; the contents are loaded by path."""
+    repo = make_repo({"run.sh": "#!/bin/sh\necho hi\n"})
+    os.chmod(repo.path / "run.sh", 0o755)
+    repo.commit("chmod")
+    (f,) = diff_from_git(repo.dir, "HEAD").files
+    assert (f.old_mode, f.new_mode, f.hunks) == ("100644", "100755", [])
+    assert f.old_content == f.new_content == "#!/bin/sh\necho hi\n"
+
+
+def test_large_work_tree_file_is_not_read(make_repo):
+    """A work-tree file over max_file_bytes is skipped by its size, with a warning."""
+    repo = make_repo(BASE_FILES)
+    repo.write({"huge.txt": "z" * 5000})
+    parsed = diff_from_git(repo.dir, None, limits=IngestLimits(max_file_bytes=1000))
+    assert by_path(parsed)["huge.txt"].new_content is None
+    assert parsed.warnings == [
+        "huge.txt: content not loaded (5,000 bytes, over the 1,000-byte per-file limit)"]
