@@ -9,7 +9,7 @@
 - SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
 - SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
-- SQUIGGLE_INLINE_RENDER_LINES (1500): changed lines rendered in the first response
+- SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 """
@@ -194,7 +194,7 @@ SQUIGGLE = {
     "MAX_DIFF_FILES": int(_env("SQUIGGLE_MAX_DIFF_FILES", "5000")),
     "MAX_DIFF_LINES": int(_env("SQUIGGLE_MAX_DIFF_LINES", "500000")),
     # Files rendered in the first response; the rest load as the reviewer scrolls.
-    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "1500")),
+    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "600")),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
 }

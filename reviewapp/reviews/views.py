@@ -143,7 +143,8 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         inline_ids.add(file.pk)
         budget -= file.added + file.removed
     # Contents are needed only where a file renders now (for context expansion).
-    with_content = {f.pk: f for f in revision.files.filter(pk__in=inline_ids)}
+    with_content = {f.pk: f for f in revision.files.filter(pk__in=inline_ids)
+                    .prefetch_related("hunks")}
     entries = []
     for file in files:
         hunks = list(file.hunks.all())

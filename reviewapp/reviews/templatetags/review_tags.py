@@ -1,16 +1,17 @@
 """Template filters for the review pages."""
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from reviewapp.reviews.rendering import rows_html
 
 register = template.Library()
 
 
-@register.filter
-def split_rows(rows):
-    """Pair a hunk's rows for the side-by-side view."""
-    from reviewapp.reviews.rendering import RenderedHunk
-
-    return RenderedHunk(hunk=None, rows=rows).split_rows()
+@register.simple_tag
+def diff_rows(rows, view_mode: str) -> SafeString:
+    """Table rows for a hunk in the unified or side-by-side view (HTML escaped upstream)."""
+    return mark_safe(rows_html(rows, view_mode))  # noqa: S308 - cells are escaped/highlighted
 
 
 @register.filter
