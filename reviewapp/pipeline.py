@@ -91,11 +91,16 @@ def flagged_lines(findings) -> Flagged:
     return flagged
 
 
+# Ordering risk is log2-scaled (+1 = twice the changed lines): a likely bug weighs like a change
+# several times bigger.
+RISK_PER_FINDING = 4.0
+
+
 def finding_risk(findings) -> dict[str, float]:
-    """Extra ordering risk per path: the summed probability of its findings."""
+    """Extra ordering risk per path from its findings, weighted by probability."""
     risk: dict[str, float] = {}
     for finding in findings:
-        risk[finding.path] = risk.get(finding.path, 0.0) + finding.probability
+        risk[finding.path] = risk.get(finding.path, 0.0) + RISK_PER_FINDING * finding.probability
     return risk
 
 
