@@ -9,6 +9,9 @@ deleted or moved something) the pointer is re-aligned by finding the output's la
 then 1 tokens in the source, preferring the nearest occurrence at or after the old pointer
 (edits usually move forward through a file), else the nearest one before it (moved lines).
 
+If the output's tail is nowhere in the source, an earlier occurrence of it in the output itself
+is used (prompt-lookup style), which catches lines the model repeats on its own.
+
 `BlockSizer` adapts the number of draft tokens per pass to the acceptance: a fully accepted
 draft doubles it (long drafts cost little more than short ones: NOTES.md measures a 64-token
 pass at ~3.2x a 1-token pass), a mostly rejected one halves it.
@@ -42,55 +45,75 @@ def accepted_prefix_length(draft: Sequence[int], predictions: Sequence[int]) -> 
     return n
 
 
+def _ngram_index(tokens: Sequence[int]) -> dict[tuple[int, ...], list[int]]:
+    """n-gram (n = 1..MAX_ALIGN_NGRAM) -> sorted positions just after each occurrence."""
+    index: dict[tuple[int, ...], list[int]] = {}
+    for n in range(1, MAX_ALIGN_NGRAM + 1):
+        for end in range(n, len(tokens) + 1):
+            index.setdefault(tuple(tokens[end - n : end]), []).append(end)
+    return index
+
+
 class DraftSource:
-    """Proposes the source's tokens following the aligned position of the output."""
+    """Proposes the tokens that follow the output's aligned position in the source.
+
+    When the output's recent tokens are not in the source at all, it falls back to an earlier
+    occurrence of its last 3 or 2 tokens in the output itself (as prompt lookup does), which
+    catches repeated lines and loops the model writes on its own.
+    """
 
     def __init__(self, source: Sequence[int], *, start: int | None = 0) -> None:
         self.source: list[int] = list(source)
-        #: index of the next source token expected in the output; None when not aligned
+        self.output: list[int] = []
+        #: the list drafts come from (`source` or `output`) and the index of its next token
+        self.buffer: list[int] = self.source
         self.pointer: int | None = start if self.source else None
-        self._anchor = start or 0  # last aligned position: re-alignment searches near it
-        self._tail: list[int] = []  # last MAX_ALIGN_NGRAM output tokens
-        # n-gram -> sorted positions just after each occurrence in the source
-        self._index: dict[tuple[int, ...], list[int]] = {}
-        for n in range(1, MAX_ALIGN_NGRAM + 1):
-            for end in range(n, len(self.source) + 1):
-                self._index.setdefault(tuple(self.source[end - n : end]), []).append(end)
+        self._anchor = start or 0  # last aligned source position: re-alignment searches near it
+        self._index = _ngram_index(self.source)
+        self._output_index: dict[tuple[int, ...], list[int]] = {}
 
     def propose(self, k: int) -> list[int]:
-        """Up to ``k`` source tokens predicted to come next (empty when not aligned)."""
+        """Up to ``k`` tokens predicted to come next (empty when not aligned)."""
         if self.pointer is None or k <= 0:
             return []
-        return self.source[self.pointer : self.pointer + k]
+        return self.buffer[self.pointer : self.pointer + k]
 
     def advance(self, emitted: Sequence[int]) -> None:
         """Record tokens the output actually emitted and keep the pointer aligned."""
         for token in emitted:
             p = self.pointer
-            if p is not None and p < len(self.source) and self.source[p] == token:
-                self.pointer = self._anchor = p + 1
+            if p is not None and p < len(self.buffer) and self.buffer[p] == token:
+                self.pointer = p + 1
+                if self.buffer is self.source:
+                    self._anchor = p + 1
             else:
                 self.pointer = None
-            self._tail.append(token)
-        del self._tail[:-MAX_ALIGN_NGRAM]
-        if self.pointer is None or self.pointer >= len(self.source):
-            self.pointer = self._realign()
+            self.output.append(token)
+            end = len(self.output)
+            for n in range(1, min(MAX_ALIGN_NGRAM, end) + 1):
+                self._output_index.setdefault(tuple(self.output[end - n :]), []).append(end)
+        if self.pointer is None or self.pointer >= len(self.buffer):
+            self._realign()
 
-    def _realign(self) -> int | None:
-        """Position after the longest output suffix found in the source, nearest the anchor."""
-        for n in range(min(MAX_ALIGN_NGRAM, len(self._tail)), 0, -1):
-            positions = self._index.get(tuple(self._tail[-n:]))
-            if not positions:
-                continue
+    def _realign(self) -> None:
+        """Point after the longest output suffix found in the source (nearest the anchor),
+        else after its latest earlier occurrence in the output."""
+        self.pointer = None
+        tail = self.output[-MAX_ALIGN_NGRAM:]
+        for n in range(len(tail), 0, -1):
+            gram = tuple(tail[-n:])
+            positions = self._index.get(gram)
             # A position equal to len(source) has nothing left to propose.
-            usable_end = bisect.bisect_left(positions, len(self.source))
-            if usable_end == 0:
-                continue
-            i = bisect.bisect_left(positions, self._anchor, 0, usable_end)
-            chosen = positions[i] if i < usable_end else positions[usable_end - 1]
-            self._anchor = chosen
-            return chosen
-        return None
+            usable = bisect.bisect_left(positions, len(self.source)) if positions else 0
+            if usable:
+                i = bisect.bisect_left(positions, self._anchor, 0, usable)
+                self.buffer = self.source
+                self.pointer = self._anchor = positions[i] if i < usable else positions[usable - 1]
+                return
+            earlier = self._output_index.get(gram, [])[:-1]  # the last one is the tail itself
+            if n >= 2 and earlier:
+                self.buffer, self.pointer = self.output, earlier[-1]
+                return
 
 
 class BlockSizer:
