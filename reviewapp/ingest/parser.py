@@ -54,6 +54,7 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
         raise DiffTooLarge("lines", limits.max_lines, line_count)
     if not text or text.isspace():
         raise DiffParseError(NO_CHANGES)
+    _refuse_combined_diff(text)
     git_headers = text.count("\ndiff --git ") + text.startswith("diff --git ")
     if git_headers > limits.max_files:  # checked early too: it bounds unidiff's work
         raise DiffTooLarge("files", limits.max_files, git_headers)
@@ -82,6 +83,19 @@ def _parse_files(text: str, limits: IngestLimits,
              for pf, start, end in zip(patch, starts, ends, strict=True)]
     _check_unique_paths(files, starts)
     return files, starts
+
+
+def _refuse_combined_diff(text: str) -> None:
+    """`git show` of a merge prints a combined diff ("diff --cc", "@@@"): say so plainly."""
+    for marker in ("diff --cc ", "diff --combined "):
+        at = 0 if text.startswith(marker) else text.find("\n" + marker) + 1
+        if at == 0 and not text.startswith(marker):
+            continue
+        line_no = text.count("\n", 0, at) + 1
+        raise DiffParseError(
+            f"line {line_no} starts a combined diff of a merge commit, which is not "
+            "supported; diff against one parent instead (git diff MERGE^1 MERGE)",
+            line=line_no)
 
 
 def _utf8_size(text: str) -> int:

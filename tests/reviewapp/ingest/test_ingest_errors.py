@@ -149,3 +149,13 @@ def test_same_file_twice_is_refused_as_a_patch_series():
     assert str(error) == ("'b.py' appears twice in the diff (lines 1 and 8); give one combined "
                           "diff such as `git diff A..B`, not a series of patches")
     assert error.line == 8
+
+
+def test_combined_merge_diff_is_refused_with_advice():
+    """`git show MERGE` output (diff --cc, @@@ hunks) gets a message saying what to do."""
+    text = (SECOND_FILE + "diff --cc pkg/m.py\nindex 1,2..3\n--- a/pkg/m.py\n+++ b/pkg/m.py\n"
+            "@@@ -1,1 -1,1 +1,1 @@@\n- a\n -b\n++c\n")
+    error = parse_error(text)
+    assert error.line == 8
+    assert str(error) == ("line 8 starts a combined diff of a merge commit, which is not "
+                          "supported; diff against one parent instead (git diff MERGE^1 MERGE)")
