@@ -31,8 +31,11 @@ class ImportanceSettings:
     gray_below: float = 0.0  # LM-only graying; 0 disables it
     key_from: float = 0.75
     undetected_importance: float = 0.5  # before (or without) the LM signal
-    lm_context_tokens: int = 384  # prompt budget per hunk, span included
-    lm_span_tokens: int = 160  # longest added text scored per change (the rest is not scored)
+    # The 135M model forwards ~500 tokens/s on 2 CPU cores at best, so prompts stay short and
+    # a big diff shares a total budget (a 1,000-line diff must be scored within a minute).
+    lm_context_tokens: int = 160  # prompt budget per change, span included
+    lm_span_tokens: int = 64  # longest added text scored per change (the rest is not scored)
+    lm_total_tokens: int = 24_000  # per diff; per-change budgets shrink to fit it
     lm_statistic: str = "mean"  # HunkSignal field used: "mean" or "peak"
 
 

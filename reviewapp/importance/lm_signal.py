@@ -118,7 +118,10 @@ def _other_hunks_parts(view: HunkView, all_views: list[HunkView]) -> list[Prompt
     for rank, other in enumerate(others[:OTHER_HUNKS]):
         changed = [ln for ln in other.hunk.lines if ln.kind != " "][:OTHER_HUNK_LINES]
         body = "".join(f"{ln.kind}{ln.text}\n" for ln in changed)
-        parts.append(PromptPart(rank, OTHER_HUNK_PRIORITY - rank, f"@@ {other.path}\n{body}"))
+        # The nearest other hunks rank just below the few file lines closest to the change: an
+        # edit already made elsewhere in the diff is the best predictor of this one.
+        priority = FILE_PRIORITY - 6 - 4 * rank if rank < 3 else OTHER_HUNK_PRIORITY - rank
+        parts.append(PromptPart(rank, priority, f"@@ {other.path}\n{body}"))
     return parts
 
 
@@ -178,18 +181,30 @@ def _signal(values: list[float]) -> HunkSignal | None:
     return HunkSignal(sum(values) / len(values), sum(top) / len(top), len(values))
 
 
+MIN_CONTEXT_TOKENS = 48
+
+
 def lm_signals(
     views: list[HunkView], wanted: list[bool], engine: SpanScorer, context_tokens: int,
-    span_tokens: int, batch_size: int = 16,
+    span_tokens: int, total_tokens: int | None = None, batch_size: int = 16,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[HunkSignal | None]:
-    """A signal for every view with `wanted` set (None elsewhere), scored in batches."""
+    """A signal for every view with `wanted` set (None elsewhere), scored in batches.
+
+    With `total_tokens`, per-change budgets shrink so that the whole diff fits it (never below
+    MIN_CONTEXT_TOKENS): a big diff gets shorter prompts rather than a longer wait.
+    """
+    chosen = [h for h, view in enumerate(views) if wanted[h] and view.has_change]
+    if total_tokens:
+        changes = sum(len(_groups(views[h])) for h in chosen)
+        share = total_tokens // max(changes, 1)
+        context_tokens = max(MIN_CONTEXT_TOKENS, min(context_tokens, share))
+        span_tokens = min(span_tokens, max(MIN_CONTEXT_TOKENS // 2, share // 2))
     jobs: list[tuple[int, str, str]] = []
-    for h, view in enumerate(views):
-        if wanted[h] and view.has_change:
-            for context, span in build_requests(view, views, engine.count_tokens,
-                                                context_tokens, span_tokens):
-                jobs.append((h, context, span))
+    for h in chosen:
+        for context, span in build_requests(views[h], views, engine.count_tokens,
+                                            context_tokens, span_tokens):
+            jobs.append((h, context, span))
     # Similar lengths per batch waste less padding.
     jobs.sort(key=lambda j: len(j[1]) + len(j[2]))
     values: dict[int, list[float]] = {}

@@ -86,7 +86,7 @@ def refine_with_lm(
     views = build_views(diff)
     signals = lm_signals([v for row in views for v in row], wanted, engine,
                          settings.lm_context_tokens, settings.lm_span_tokens,
-                         on_progress=on_progress)
+                         settings.lm_total_tokens, on_progress=on_progress)
     return _score(diff, signals, gitattributes, flagged, settings, views)
 
 

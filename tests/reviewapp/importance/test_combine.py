@@ -1,0 +1,76 @@
+"""Tier rules: exact detections gray, findings never gray, docs visible, thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reviewapp.importance import (
+    DEFAULT_SETTINGS,
+    GRAY,
+    KEY,
+    NORMAL,
+    Detection,
+    promote_flagged,
+    score_hunks_mechanical,
+)
+from reviewapp.importance.combine import combine, lm_importance
+
+EXACT = Detection("formatting", "formatting only (same tokens)", True, 0.03)
+DOCS = Detection("docs", "comments/docstrings only", False, 0.3)
+
+
+def test_exact_detection_is_gray_with_its_reason():
+    """A proven-mechanical hunk is gray with the detector's reason and low importance."""
+    score = combine([EXACT], "changed code", None, False)
+    assert (score.tier, score.reason, score.detector) == (GRAY, EXACT.reason, "formatting")
+    assert score.importance < 0.1
+
+
+def test_a_finding_is_never_gray():
+    """Even a formatting-only hunk is key when a finding points into it."""
+    score = combine([EXACT], "changed code", None, True)
+    assert score.tier == KEY and score.reason.startswith("has a finding")
+
+
+def test_docs_only_hunk_stays_visible_even_when_predictable():
+    """Comment changes are shown (normal) whatever the LM says; importance is capped."""
+    settings = replace(DEFAULT_SETTINGS, gray_below=0.4)
+    score = combine([DOCS], "changed code", 0.0, False, settings)
+    assert score.tier == NORMAL and score.importance <= DOCS.importance
+
+
+def test_lm_thresholds_decide_key_normal_and_gray():
+    """Without detections the LM importance picks the tier against the settings' thresholds."""
+    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, gray_below=0.1, key_from=0.8)
+    high = combine([], "new condition", 3.0, False, settings)
+    middle = combine([], "new condition", 1.0, False, settings)
+    low = combine([], "new condition", -1.0, False, settings)
+    assert [high.tier, middle.tier, low.tier] == [KEY, NORMAL, GRAY]
+    assert high.reason == "new condition, unusual for this file"
+    assert low.reason == "new condition, predictable from context"
+    assert all(0.0 <= s.importance <= 1.0 for s in (high, middle, low))
+
+
+def test_lm_importance_is_monotone_and_bounded():
+    """More surprisal never means less importance; extreme values stay within [0, 1]."""
+    values = [lm_importance(x, DEFAULT_SETTINGS) for x in (-1e9, 0.0, 1.0, 2.0, 1e9)]
+    assert values == sorted(values) and values[0] >= 0.0 and values[-1] <= 1.0
+
+
+def test_without_lm_undetected_hunks_are_normal():
+    """Mechanical-only scoring leaves undetected hunks normal at the neutral importance."""
+    score = combine([], "changed condition", None, False)
+    assert (score.tier, score.importance) == (NORMAL, DEFAULT_SETTINGS.undetected_importance)
+    assert score.reason == "changed condition"
+
+
+def test_promote_flagged_makes_the_hunk_with_a_finding_key(diff_of):
+    """Findings that arrive after scoring turn their hunk key; other hunks keep their score."""
+    old = "def f(a):\n    return a<1\n" + "\n" * 8 + "X = compute(1,2)\n"
+    new = "def f(a):\n    return a<=1\n" + "\n" * 8 + "X = compute(1, 2)\n"
+    diff = diff_of({"f.py": (old, new)})
+    scores = score_hunks_mechanical(diff)
+    assert [s.tier for s in scores[0]] == [NORMAL, GRAY]
+    promoted = promote_flagged(diff, scores, {"f.py": {11}})
+    assert [s.tier for s in promoted[0]] == [NORMAL, KEY]
+    assert promoted[0][1].details["finding"] is True

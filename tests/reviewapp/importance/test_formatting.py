@@ -1,0 +1,80 @@
+"""Whitespace/format-only and comment-only detection."""
+
+from __future__ import annotations
+
+from reviewapp.importance import GRAY, NORMAL, score_hunks_mechanical
+
+OLD = '''def area(width, height):
+    """Area of a rectangle."""
+    # multiply the sides
+    result = compute(width,height, 'cm')
+    return result
+'''
+
+
+def _only(diff_of, new: str, old: str = OLD, path: str = "geo.py"):
+    scores = score_hunks_mechanical(diff_of({path: (old, new)}))
+    assert len(scores[0]) == 1
+    return scores[0][0]
+
+
+def test_black_style_rewrap_and_quotes_are_formatting(diff_of):
+    """Re-wrapping a call with a trailing comma and switching quotes is formatting."""
+    new = OLD.replace("compute(width,height, 'cm')",
+                      'compute(\n        width,\n        height,\n        "cm",\n    )')
+    score = _only(diff_of, new)
+    assert (score.tier, score.detector) == (GRAY, "formatting")
+
+
+def test_redundant_parentheses_around_a_whole_assignment_are_formatting(diff_of):
+    """`x = (a)` written over two lines, as black wraps long right-hand sides, is formatting."""
+    new = OLD.replace("result = compute(width,height, 'cm')",
+                      "result = (\n        compute(width, height, 'cm')\n    )")
+    assert _only(diff_of, new).detector == "formatting"
+
+
+def test_dedenting_a_statement_out_of_a_block_is_not_formatting(diff_of):
+    """A whitespace-only change that moves a statement out of an `if` changes the program."""
+    old = "def f(x):\n    if x:\n        a()\n        b()\n    c()\n"
+    new = "def f(x):\n    if x:\n        a()\n    b()\n    c()\n"
+    assert _only(diff_of, new, old, "f.py").tier != GRAY
+
+
+def test_one_element_tuple_comma_is_not_formatting(diff_of):
+    """`(x,)` is a tuple and `(x)` is not: dropping that comma is a real change."""
+    assert _only(diff_of, "y = (x)\n", "y = (x,)\n", "t.py").tier != GRAY
+
+
+def test_uniform_reindentation_is_formatting(diff_of):
+    """Re-indenting a function body from 4 to 2 spaces keeps its nesting: formatting."""
+    old = "def f(x):\n    if x:\n        return 1\n    return 2\n"
+    new = "def f(x):\n  if x:\n    return 1\n  return 2\n"
+    assert _only(diff_of, new, old, "f.py").detector == "formatting"
+
+
+def test_comment_only_change_is_docs_and_not_grayed(diff_of):
+    """Rewording a comment is reported as comments/docstrings only and stays visible."""
+    score = _only(diff_of, OLD.replace("# multiply the sides", "# width times height"))
+    assert (score.tier, score.detector) == (NORMAL, "docs")
+    assert "comment" in score.reason
+
+
+def test_logic_change_is_not_formatting(diff_of):
+    """Changing an argument is not formatting."""
+    score = _only(diff_of, OLD.replace("'cm'", "'mm'"))
+    assert score.tier != GRAY and score.detector == ""
+
+
+def test_javascript_whitespace_only(diff_of):
+    """Trailing spaces and re-indentation in JavaScript are whitespace only."""
+    old = "function f(a) {\n  return a + 1;\n}\n"
+    new = "function f(a) {\n    return a + 1;   \n}\n"
+    score = _only(diff_of, new, old, "f.js")
+    assert (score.tier, score.reason) == (GRAY, "whitespace only")
+
+
+def test_pasted_diff_without_contents_is_still_detected(diff_of):
+    """Without full file contents the hunk's own lines are lexed."""
+    new = OLD.replace("compute(width,height, 'cm')", "compute(width, height, 'cm')")
+    scores = score_hunks_mechanical(diff_of({"geo.py": (OLD, new)}, contents=False))
+    assert scores[0][0].detector == "formatting"
