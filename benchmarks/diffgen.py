@@ -269,7 +269,9 @@ class _Repo:
             elif i >= 8 and roll < 0.18:
                 status = "renamed"
             entries.append((status, mod))
-        tested = self.rng.sample(modules, tests) if tests <= len(modules) else modules
+        # Tests go with code that still exists (a deleted module's tests would go too).
+        alive = [mod for status, mod in entries if status != "deleted"]
+        tested = self.rng.sample(alive, min(tests, len(alive)))
         entries += [("test", mod) for mod in tested]
         entries += special
         return entries

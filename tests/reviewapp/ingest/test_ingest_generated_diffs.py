@@ -29,6 +29,13 @@ def test_generator_hits_the_requested_size(diff_10k):
     assert abs(diff_10k.count("\n") - 10_000) <= 500
 
 
+@pytest.mark.parametrize("files", [1, 2, 5, 19, 31, 120])
+def test_generator_gives_exactly_the_requested_file_count(diffgen, files):
+    """Small and odd file counts come out exact, and the result always parses."""
+    parsed = parse_diff(diffgen.generate_diff(files=files, lines=30 * files, seed=files))
+    assert len(parsed.files) == files
+
+
 def test_generated_diff_is_accepted_by_git(diff_10k, tmp_path):
     """git itself reads the generated diff (so its hunks and headers are consistent)."""
     path = tmp_path / "gen.diff"
