@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 # Tried in order on a line that is not UTF-8. Windows-1252 covers the usual legacy editors;
 # Latin-1 maps every byte, so decoding always ends.
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a non-UTF-8 byte
 
 
 @dataclass
@@ -52,24 +54,36 @@ def _decode_bytes(data: bytes) -> DecodedDiff:
         return DecodedDiff(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    # Decode everything at C speed, keeping bad bytes as lone surrogates, then re-decode
+    # only the lines that hold one: a per-line loop cost 0.4 s on a 100k-line Latin-1 diff.
+    text = data.decode("utf-8", "surrogateescape")
     decoded = DecodedDiff("")
-    parts = data.split(b"\n")
-    for index, part in enumerate(parts):
-        try:
-            parts[index] = part.decode("utf-8")  # type: ignore[call-overload]
-            continue
-        except UnicodeDecodeError:
-            pass
-        for encoding in FALLBACK_ENCODINGS:
-            try:
-                parts[index] = part.decode(encoding)  # type: ignore[call-overload]
-            except UnicodeDecodeError:
-                continue
-            decoded.fallback_lines.append(index)
-            decoded.fallback_encodings.add(encoding)
-            break
-    decoded.text = "\n".join(parts)  # type: ignore[arg-type]
+    pieces: list[str] = []
+    pos = line_index = counted_to = 0
+    while bad := _BAD_BYTE.search(text, pos):
+        start = text.rfind("\n", 0, bad.start()) + 1
+        end = text.find("\n", bad.start())
+        end = len(text) if end < 0 else end
+        line_index += text.count("\n", counted_to, start)
+        counted_to = start
+        raw = text[start:end].encode("utf-8", "surrogateescape")
+        pieces += [text[pos:start], _fallback_decode(raw, decoded)]
+        decoded.fallback_lines.append(line_index)
+        pos = end
+    pieces.append(text[pos:])
+    decoded.text = "".join(pieces)
     return decoded
+
+
+def _fallback_decode(raw: bytes, decoded: DecodedDiff) -> str:
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        decoded.fallback_encodings.add(encoding)
+        return text
+    raise AssertionError("Latin-1 decodes every byte")
 
 
 def _decode_str(text: str) -> DecodedDiff:
