@@ -36,14 +36,18 @@ def test_generator_gives_exactly_the_requested_file_count(diffgen, files):
     assert len(parsed.files) == files
 
 
-def test_generated_diff_is_accepted_by_git(diff_10k, tmp_path):
-    """git itself reads the generated diff (so its hunks and headers are consistent)."""
+def test_generated_diff_is_accepted_by_git_with_the_same_counts(diff_10k, tmp_path):
+    """git reads the generated diff and counts, per file, the lines parse_diff counts."""
     path = tmp_path / "gen.diff"
     path.write_text(diff_10k)
-    result = subprocess.run(["git", "apply", "--numstat", str(path)], cwd=tmp_path,
+    result = subprocess.run(["git", "apply", "--numstat", "-z", str(path)], cwd=tmp_path,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 200
+    # One "added<TAB>removed<TAB>new path" entry per file, in patch order.
+    git_counts = [tuple(entry.split("\t")[:2]) for entry in result.stdout.split("\0") if entry]
+    ours = [("-", "-") if f.is_binary else (str(f.added_count), str(f.removed_count))
+            for f in parse_diff(diff_10k).files]
+    assert ours == git_counts
 
 
 def test_generated_diff_mixes_languages_statuses_and_kinds(diff_10k):
