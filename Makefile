@@ -34,7 +34,7 @@ browser-deps:
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bootstrap_demo
+	SQUIGGLE_PUBLIC_URL="$${SQUIGGLE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py bootstrap_demo
 	SQUIGGLE_DEBUG=1 $(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)
 
 # Tests use the machine's real services; override the URLs to point elsewhere.
