@@ -369,6 +369,8 @@ class Engine:
             )
 
     def _token_list(self, ids: Sequence[int]) -> list[int]:
+        if not isinstance(ids, Sequence):
+            raise InvalidRequest(f"a prompt is text or token ids, not {type(ids).__name__}")
         vocab = len(self.tokenizer)
         result = []
         for token in ids:

@@ -47,6 +47,7 @@ class TextStream:
 
     def finish(self) -> str:
         """Flush whatever is held back at the end of generation."""
+        released = ""
         if not self.stopped:
             tail = self.tokenizer.decode(self.ids[self._prefix_offset :], skip_special_tokens=True)
             before = self.tokenizer.decode(
@@ -55,8 +56,8 @@ class TextStream:
             self.text += tail[len(before) :]
             self._read_offset = len(self.ids)
             self._prefix_offset = self._read_offset
-            self._release()
-        piece = self.text[self.emitted :]
+            released = self._release()
+        piece = released + self.text[self.emitted :]
         self.emitted = len(self.text)
         return piece
 
