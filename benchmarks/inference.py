@@ -6,13 +6,16 @@
 1. Decoding: runs ``benchmarks/inference_decoding.py`` (greedy vs Hugging Face prompt lookup vs
    our speculative edits on Apply-style rewrites; cold vs warm first-token latency) and folds
    its results in (``--skip-decoding`` reuses its last results file).
-2. Apply on the dev set (``benchmarks/data/apply_dev.jsonl.gz``, real version-to-version edits):
+2. Apply on the dev set (``benchmarks/data/apply_dev.jsonl.gz``, real version-to-version edits)
+   and on a held-out set built the same way after the rules were tuned (``apply_heldout``):
    exact match of the merged file for the deterministic path alone, the model alone (it writes
    the merged file, speculative decoding; on the ``--model-cases`` smallest files, since each
    costs minutes on a shared CPU) and the combined pipeline; every Python result must parse or
    fail with a clear error.
 3. Tab on edit sequences from the same real changes: exact match of the next edit for the
-   pattern rules, and for the model on ``--tab-model-cases`` cases where no rule applies.
+   pattern rules, and for the model on ``--tab-model-cases`` cases where no rule applies; and
+   the pattern rules on refactors (rename, added argument) made line by line in real stdlib
+   modules.
 
 Writes ``benchmarks/results/inference.json``.
 """
@@ -32,7 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from inference_devset import APPLY_FILE, TAB_FILE, load_cases  # noqa: E402
+from inference_devset import (  # noqa: E402
+    APPLY_FILE,
+    APPLY_HELDOUT_FILE,
+    TAB_FILE,
+    TAB_REFACTOR_FILE,
+    load_cases,
+)
 
 from inference.apply import ApplyFailed, apply_sketch, stream_generated_merge  # noqa: E402
 from inference.tab import TabPredictor  # noqa: E402
@@ -68,8 +77,8 @@ def decoding_section(skip: bool) -> dict:
     return json.loads(DECODING_RESULTS.read_text())
 
 
-def apply_section(engine, model_cases: int) -> dict:
-    cases = load_cases(APPLY_FILE)
+def apply_section(engine, model_cases: int, path: Path = APPLY_FILE) -> dict:
+    cases = load_cases(path)
     rows = []
     for case in cases:
         row = {"id": case["id"], "lines": case["original"].count("\n")}
@@ -137,8 +146,8 @@ def apply_section(engine, model_cases: int) -> dict:
     }
 
 
-def tab_section(engine, model_cases: int) -> dict:
-    cases = load_cases(TAB_FILE)
+def tab_section(engine, model_cases: int, path: Path = TAB_FILE) -> dict:
+    cases = load_cases(path)
     patterns = TabPredictor()
     rows = []
     for case in cases:
@@ -199,9 +208,12 @@ def main() -> None:
 
     engine = get_engine()
     apply = apply_section(engine, args.model_cases)
+    heldout = apply_section(engine, 0, APPLY_HELDOUT_FILE)
     tab = tab_section(engine, args.tab_model_cases)
+    refactors = tab_section(engine, 0, TAB_REFACTOR_FILE)
     results = {"machine": platform.machine(), "python": platform.python_version(),
-               "decoding": decoding, "apply": apply, "tab": tab,
+               "decoding": decoding, "apply": apply, "apply_heldout": heldout, "tab": tab,
+               "tab_refactors": refactors,
                "commands": ["nice -n 10 python benchmarks/inference.py " + " ".join(sys.argv[1:])]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "inference.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -211,6 +223,10 @@ def main() -> None:
           f"({ratio(apply['combined_exact'], apply['deterministic_exact'])} deterministic); "
           f"paths {apply['combined_paths']}; returned Python parses: "
           f"{apply['combined_returned_parse_rate']}")
+    print(f"Apply held out ({heldout['cases']} cases, built after the rules were tuned): "
+          f"deterministic {heldout['deterministic_exact']:.0%}, combined "
+          f"{heldout['combined_exact']:.0%}; paths {heldout['combined_paths']}; wrong but "
+          f"returned {heldout['combined_wrong_but_returned']}")
     if apply["model_only_cases"]:
         print(f"Apply model-only on the {apply['model_only_cases']} smallest files: "
               f"{apply['model_only_exact']:.0%} vs deterministic "
@@ -220,6 +236,9 @@ def main() -> None:
           f"{tab['pattern_exact']:.0%} ({tab['pattern_predictions']} predictions, precision "
           f"{tab['pattern_precision']}); model on {tab['model_cases']} pattern-less cases "
           f"{tab['model_exact']} vs answering null {tab['null_exact_on_model_cases']}")
+    print(f"Tab exact match on {refactors['cases']} refactors of real stdlib code (rename, added "
+          f"argument): patterns {refactors['pattern_exact']:.0%}, median "
+          f"{refactors['pattern_median_ms']} ms per suggestion")
     if "error" in decoding:
         print(f"decoding: {decoding['error']}")
     print(f"wrote {(RESULTS / 'inference.json').relative_to(ROOT)}")

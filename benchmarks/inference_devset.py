@@ -35,6 +35,7 @@ from inference.sketch import marker_line  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 APPLY_FILE = DATA / "apply_dev.jsonl.gz"
+APPLY_HELDOUT_FILE = DATA / "apply_heldout.jsonl.gz"
 TAB_FILE = DATA / "tab_dev.jsonl.gz"
 TAB_REFACTOR_FILE = DATA / "tab_refactor_dev.jsonl.gz"
 APPLY_CASES, TAB_CASES = 40, 60
@@ -119,7 +120,8 @@ def make_sketch(path: str, before: list[str], after: list[str], context: int, wo
     return "\n".join(deduped) + "\n"
 
 
-def build_apply() -> list[dict]:
+def build_apply(skip: frozenset[str] = frozenset(), prefix: str = "apply") -> list[dict]:
+    """Up to 40 cases, at most 4 per source, leaving out the (source, path)s in ``skip``."""
     per_source: dict[str, int] = {}
     cases = []
     for label, path, before, after in _pairs():
@@ -128,12 +130,14 @@ def build_apply() -> list[dict]:
         changed = sum(max(i2 - i1, j2 - j1) for _t, i1, i2, j1, j2 in ops)
         if not 1 <= len(ops) <= 6 or changed > 30 or per_source.get(label, 0) >= 4:
             continue
+        if f"{label}:{path}" in skip:
+            continue
         seed = zlib.crc32(path.encode())
         context = 1 + seed % 3
         words = MARKER_WORDS[seed // 3 % len(MARKER_WORDS)]
         sketch = make_sketch(path, b, a, context, words)
         per_source[label] = per_source.get(label, 0) + 1
-        cases.append({"id": f"apply-{len(cases):03d}", "source": label, "path": path,
+        cases.append({"id": f"{prefix}-{len(cases):03d}", "source": label, "path": path,
                       "original": before, "sketch": sketch, "expected": after,
                       "context_lines": context})
         if len(cases) >= APPLY_CASES:
@@ -297,7 +301,13 @@ def load_cases(path: Path) -> list[dict]:
 
 def main() -> None:
     apply_cases, tab_cases, refactors = build_apply(), build_tab(), build_tab_refactors()
+    # Held out: built after the Apply rules were tuned on the dev set, evaluated, never tuned on.
+    heldout = build_apply(frozenset(f"{c['source']}:{c['path']}" for c in apply_cases),
+                          "heldout")
     _write(APPLY_FILE, apply_cases)
+    _write(APPLY_HELDOUT_FILE, heldout)
+    print(f"apply held-out: {len(heldout)} cases -> {APPLY_HELDOUT_FILE.relative_to(ROOT)}",
+          file=sys.stderr)
     _write(TAB_FILE, tab_cases)
     _write(TAB_REFACTOR_FILE, refactors)
     print(f"tab refactors: {len(refactors)} cases -> {TAB_REFACTOR_FILE.relative_to(ROOT)}",

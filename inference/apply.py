@@ -5,7 +5,10 @@ Paths, tried in order (the result says which one produced the text):
 1. ``deterministic`` — every segment of the sketch is anchored by its own first and last lines
    at exactly one place in the original (`inference.merge.deterministic_merge`).
 2. ``fuzzy`` — the anchors are inexact (an edited first line, new lines at a segment's edge) but
-   only one plausible merge exists.
+   one plausible merge explains the sketch clearly best: it keeps no moved line twice, deletes
+   no original line without putting a similar one in its place and leaves no old version of
+   an inserted line standing nearby (`inference.merge.unexplained_changes`), by a margin of
+   more than one line over the others.
 3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
    lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
    the merged file itself (``method="generated"``), decoding speculatively from the original so
@@ -23,7 +26,13 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from inference.merge import candidate_merges, deterministic_merge, split_lines
+from inference.merge import (
+    candidate_merges,
+    deterministic_merge,
+    duplicated_lines,
+    split_lines,
+    unexplained_changes,
+)
 from inference.sketch import is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -63,7 +72,7 @@ class ApplyResult:
 
     text: str
     path: Path
-    method: str  #: "anchors", "single-candidate", "ranked" or "generated"
+    method: str  #: "anchors", "single-candidate", "similarity", "ranked" or "generated"
     parses: bool | None  #: None when the file is not Python
     attempts: list[str] = field(default_factory=list)  #: what was tried before, and why not
     candidates: int = 0  #: plausible merges the model chose from (ranked)
@@ -162,9 +171,17 @@ def apply_stream(
     good = [c for c in candidates if not python or _parses(c)]
     if candidates and not good:
         attempts.append(f"fuzzy: none of {len(candidates)} plausible merges parses as Python")
+    lines = split_lines(original)
+    # Drop merges that keep a moved line twice, then those that change clearly more than the
+    # sketch accounts for; near ties are left to the model.
+    good = [c for c in good if not duplicated_lines(lines, split_lines(c))]
+    if len(good) > 1:
+        costs = [unexplained_changes(original, c) for c in good]
+        good = [c for c, cost in zip(good, costs, strict=True) if cost <= min(costs) + 1]
     if len(good) == 1:
-        yield from _finish(ApplyResult(good[0], "fuzzy", "single-candidate", python or None,
-                                       attempts, candidates=1))
+        method = "single-candidate" if len(candidates) == 1 else "similarity"
+        yield from _finish(ApplyResult(good[0], "fuzzy", method, python or None, attempts,
+                                       candidates=len(candidates)))
         return
     if engine is None:
         why = f"{len(good)} plausible merges" if good else "no plausible merge"
@@ -346,5 +363,5 @@ def rank_candidates(engine: Engine, candidates: list[str], sketch: str, path: st
         end = len(lines) - tail + min(RANK_FOLLOW_LINES, tail)
         requests.append(ScoreRequest(context=context, span="".join(lines[head:end])))
     scores = engine.score(requests)
-    totals = [sum(score.surprisal) for score in scores]
+    totals = [score.total for score in scores]
     return candidates[min(range(len(candidates)), key=lambda i: (totals[i], i))]

@@ -233,7 +233,8 @@ class HTTPClient(InferenceClient):
         from inference.scoring import SpanScore
 
         body = self._post("/v1/score", {"requests": [_plain(r) for r in requests]})
-        return [SpanScore(**item) for item in body["scores"]]
+        return [SpanScore(item["tokens"], item["token_ids"], item["surprisals"],
+                          truncated=item.get("truncated", False)) for item in body["scores"]]
 
     def warm(self, text: str) -> int:
         return int(self._post("/v1/warm", {"text": text})["cached_tokens"])

@@ -20,11 +20,21 @@ from difflib import SequenceMatcher
 
 from inference.sketch import Segment, Sketch
 
-__all__ = ["MergeOutcome", "candidate_merges", "deterministic_merge", "join_lines", "split_lines"]
+__all__ = [
+    "MergeOutcome",
+    "candidate_merges",
+    "deterministic_merge",
+    "duplicated_lines",
+    "join_lines",
+    "split_lines",
+    "unexplained_changes",
+]
 
 MAX_CANDIDATES = 12
 #: Least similarity (difflib ratio) for a new line to stand in for an original one.
 FUZZY_RATIO = 0.6
+#: Kept original lines this close to an inserted line count as its unreplaced old version.
+NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
 # file; a shorter one is a snippet to place like a segment between two elisions.
 WHOLE_FILE_FRACTION = 0.5
@@ -216,7 +226,22 @@ def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
         why = "no in-order placement" if not found else "more than one placement"
         return MergeOutcome(None, f"anchors are ambiguous: {why}")
     merged = _render(lines, sketch.segments, found[0])
+    doubled = duplicated_lines(lines, merged)
+    if doubled:
+        return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
     return MergeOutcome(join_lines(merged, original), "every anchor matched once")
+
+
+def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:
+    """Lines that occur once in the original but more than once in the merge (a line the
+    sketch moved, kept at its old place too)."""
+    counts: dict[str, int] = defaultdict(int)
+    for line in original:
+        counts[line.strip()] += 1
+    seen: dict[str, int] = defaultdict(int)
+    for line in merged:
+        seen[line.strip()] += 1
+    return [line for line, n in seen.items() if line and n > 1 and counts.get(line) == 1]
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
@@ -243,3 +268,35 @@ def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES)
         if len(texts) >= limit:
             break
     return texts
+
+
+def _similar_to_any(line: str, others: Sequence[str]) -> bool:
+    target = line.strip()
+    for other in others:
+        matcher = SequenceMatcher(None, target, other, autojunk=False)
+        if matcher.real_quick_ratio() >= FUZZY_RATIO and matcher.ratio() >= FUZZY_RATIO:
+            return True
+    return False
+
+
+def unexplained_changes(original: str, merged: str) -> int:
+    """How much of a merge the sketch does not explain (lower is more plausible).
+
+    Counts original lines deleted with no similar line put in their place, and inserted lines
+    that leave a similar original line standing nearby (its old version, kept by mistake).
+    """
+    old, new = split_lines(original), split_lines(merged)
+    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    kept = [(j1, j2) for tag, _i1, _i2, j1, j2 in opcodes if tag == "equal"]
+    cost = 0
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        inserted = [line.strip() for line in new[j1:j2] if line.strip()]
+        cost += sum(1 for line in old[i1:i2]
+                    if line.strip() and not _similar_to_any(line, inserted))
+        nearby = [new[j].strip() for a, b in kept for j in range(a, b)
+                  if j1 - NEARBY_LINES <= j < j2 + NEARBY_LINES and new[j].strip()]
+        cost += sum(1 for line in inserted if line not in nearby
+                    and _similar_to_any(line, nearby))
+    return cost

@@ -154,7 +154,7 @@ class OpenAIEngine:
                 if start <= offset < end and logprob is not None:
                     tokens.append(token)
                     surprisal.append(-float(logprob))
-            scores.append(SpanScore(tokens=tokens, surprisal=surprisal))
+            scores.append(SpanScore(tokens=tokens, token_ids=[], surprisals=surprisal))
         return scores
 
     def warm(self, text: str) -> int:

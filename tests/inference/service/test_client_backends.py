@@ -101,7 +101,7 @@ def test_openai_backend_scores_spans_from_echoed_logprobs(fake_openai) -> None:
 
     _, url = fake_openai
     scores = openai_client(url).score([ScoreRequest(context="abc", span="de")])
-    assert scores[0].surprisal == [0.5, 0.5]
+    assert scores[0].surprisals == [0.5, 0.5] and scores[0].tokens == ["d", "e"]
 
 
 def test_openai_backend_warm_reports_prompt_tokens(fake_openai) -> None:

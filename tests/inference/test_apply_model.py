@@ -1,0 +1,47 @@
+"""Apply and Tab with the real default model (slow: they load SmolLM2-135M once per session)."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.apply import apply_sketch, stream_generated_merge
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from inference.engine import get_engine
+
+    return get_engine()  # process-wide: every slow test shares the one loaded model
+
+
+def test_model_ranks_a_signature_change_as_a_replacement(engine) -> None:
+    """An edited `def` line after a marker has no exact anchor: of the plausible merges
+    (replace the old header, or keep it and insert the new one) the model picks the one
+    that parses and reads right, and the result reports the model path."""
+    original = ("def area(width, height):\n    return width * height\n\n\n"
+                "def volume(width, height, depth):\n    return area(width, height) * depth\n")
+    sketch = ("# ... existing code ...\ndef volume(width, height, depth=1):\n"
+              "    return area(width, height) * depth\n")
+    result = apply_sketch(original, sketch, engine=engine, path="geometry.py")
+    assert result.text == original.replace("depth):", "depth=1):")
+    assert result.path in ("fuzzy", "model")
+
+
+def test_generated_merge_is_the_same_text_for_every_decoding(engine) -> None:
+    """When the model writes the file, speculative, greedy and prompt-lookup decoding give the
+    same outcome (only speed differs): the contract of `apply --decoding`."""
+    original = "x = 1\ny = 2\n"
+    sketch = "# ... existing code ...\nQQQ = [[[]]]\n# ... existing code ...\n"
+    outcomes = []
+    for decoding in ("speculative", "greedy", "prompt-lookup"):
+        merge = stream_generated_merge(engine, original, sketch, path="v.py", decoding=decoding)
+        pieces = []
+        try:
+            while True:
+                pieces.append(next(merge))
+        except StopIteration as finished:
+            text, why, _stats = finished.value
+        outcomes.append((text, why, "".join(pieces)))
+    assert outcomes[0] == outcomes[1] == outcomes[2]
