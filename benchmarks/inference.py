@@ -23,7 +23,6 @@ Writes ``benchmarks/results/inference.json``.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import platform
 import subprocess
@@ -43,7 +42,12 @@ from inference_devset import (  # noqa: E402
     load_cases,
 )
 
-from inference.apply import ApplyFailed, apply_sketch, stream_generated_merge  # noqa: E402
+from inference.apply import (  # noqa: E402
+    ApplyFailed,
+    apply_sketch,
+    parses,
+    stream_generated_merge,
+)
 from inference.tab import TabPredictor  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -53,14 +57,6 @@ DECODING_RESULTS = RESULTS / "inference_decoding.json"
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def decoding_section(skip: bool) -> dict:
@@ -241,6 +237,16 @@ def main() -> None:
           f"{refactors['pattern_median_ms']} ms per suggestion")
     if "error" in decoding:
         print(f"decoding: {decoding['error']}")
+    else:
+        rewrites, warmth = decoding["rewrites"], decoding["warm_vs_cold"]
+        for name in ("prompt-lookup", "speculative"):
+            d = rewrites[name]
+            print(f"decoding {name}: {d['median_speedup_vs_greedy']:.2f}x greedy tokens/s "
+                  f"(median of {rewrites['cases']} rewrites), equal to greedy "
+                  f"{d['equal_to_greedy']}/{rewrites['cases']}")
+        print(f"first token on a {warmth['file_tokens']}-token file: warm/cold "
+              f"{warmth['warm_over_cold']} (cold {warmth['cold_ttft_s']} s, warm "
+              f"{warmth['warm_ttft_s']} s)")
     print(f"wrote {(RESULTS / 'inference.json').relative_to(ROOT)}")
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.apply import parses  # noqa: E402
 from inference.sketch import marker_line  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
@@ -64,14 +65,6 @@ def _roots() -> list[tuple[str, Path, Path]]:
     return [(label, a, b) for label, a, b in roots if a.is_dir() and b.is_dir()]
 
 
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def _pairs() -> Iterator[tuple[str, str, str, str]]:
     """(source label, relative path, before, after) for every small real change."""
     for label, old_root, new_root in _roots():
@@ -83,7 +76,7 @@ def _pairs() -> Iterator[tuple[str, str, str, str]]:
             after = new.read_text(encoding="utf-8", errors="replace")
             if before == after or len(before.splitlines()) > MAX_LINES:
                 continue
-            if len(after.splitlines()) > MAX_LINES or not (_parses(before) and _parses(after)):
+            if len(after.splitlines()) > MAX_LINES or not (parses(before) and parses(after)):
                 continue
             yield label, f"{new_root.name}/{new.relative_to(new_root)}", before, after
 
@@ -234,7 +227,7 @@ def build_tab_refactors() -> list[dict]:
     cases: list[dict] = []
     for module in sorted(stdlib.glob("*.py")):
         source = module.read_text(encoding="utf-8", errors="replace")
-        if len(source.splitlines()) > 1500 or not _parses(source):
+        if len(source.splitlines()) > 1500 or not parses(source):
             continue
         tree = ast.parse(source)
         lines = source.splitlines()

@@ -44,8 +44,10 @@ __all__ = [
     "ApplyResult",
     "apply_sketch",
     "apply_stream",
+    "chat_prompt",
     "generation_prompt",
     "is_python",
+    "parses",
     "rank_candidates",
     "stream_generated_merge",
 ]
@@ -101,10 +103,11 @@ def is_python(path: str | None, original: str) -> bool:
     original that parses as Python."""
     if path:
         return path.endswith((".py", ".pyi"))
-    return bool(original.strip()) and _parses(original)
+    return bool(original.strip()) and parses(original)
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
+    """Whether ``text`` is valid Python."""
     try:
         ast.parse(text)
     except (SyntaxError, ValueError):
@@ -154,7 +157,7 @@ def apply_stream(
     parsed = parse_sketch(sketch)
 
     def accept(text: str, how: str) -> bool:
-        if python and not _parses(text):
+        if python and not parses(text):
             attempts.append(f"{how}: the merged file does not parse as Python")
             return False
         return True
@@ -168,7 +171,7 @@ def apply_stream(
         attempts.append(f"deterministic: {outcome.reason}")
 
     candidates = [c for c in candidate_merges(original, parsed) if c != outcome.text]
-    good = [c for c in candidates if not python or _parses(c)]
+    good = [c for c in candidates if not python or parses(c)]
     if candidates and not good:
         attempts.append(f"fuzzy: none of {len(candidates)} plausible merges parses as Python")
     lines = split_lines(original)
@@ -294,14 +297,16 @@ def _fence(path: str | None) -> str:
         suffix, suffix)
 
 
-def _chat(engine: Engine, user: str, answer_start: str) -> str:
+def chat_prompt(engine: Engine, user: str, answer_start: str,
+                system: str | None = SYSTEM_PROMPT) -> str:
     """A chat prompt (the model's own template when it has one) ending inside the answer."""
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": user})
     tokenizer = engine.tokenizer
     if getattr(tokenizer, "chat_template", None):
         head = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     else:
-        head = f"{SYSTEM_PROMPT}\n\n{user}\n\n"
+        head = "".join(f"{m['content']}\n\n" for m in messages)
     return head + answer_start
 
 
@@ -325,7 +330,7 @@ def generation_prompt(
     keep = _unchanged_head(lines, sketch)
     prefix = "".join(line + "\n" for line in lines[:keep])
     rest = "\n".join(lines[keep:]) + ("\n" if original.endswith("\n") else "")
-    return _chat(engine, user, f"```{lang}\n{prefix}"), prefix, rest
+    return chat_prompt(engine, user, f"```{lang}\n{prefix}"), prefix, rest
 
 
 def _unchanged_head(lines: list[str], sketch: str) -> int:
@@ -357,7 +362,7 @@ def rank_candidates(engine: Engine, candidates: list[str], sketch: str, path: st
             f"unchanged lines:\n```{lang}\n{sketch}```\n\nWrite the complete file with the edit "
             "applied.")
     shown = "".join(split[0][max(head - RANK_CONTEXT_LINES, 0):head])
-    context = _chat(engine, user, f"```{lang}\n{shown}")
+    context = chat_prompt(engine, user, f"```{lang}\n{shown}")
     requests = []
     for lines in split:
         end = len(lines) - tail + min(RANK_FOLLOW_LINES, tail)

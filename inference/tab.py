@@ -148,19 +148,13 @@ class TabPredictor:
         return TabSuggestion(edit, "model" if edit else "none")
 
     def _prompt(self, history: str, shown: str) -> str:
+        from inference.apply import chat_prompt
+
         assert self.engine is not None
-        recent = history[-HISTORY_CHARS:]
-        user = ("These are my latest edits:\n```diff\n" + recent + "```\n\n"
+        user = ("These are my latest edits:\n```diff\n" + history[-HISTORY_CHARS:] + "```\n\n"
                 "Continue the same kind of change in this code and write it out again in full:\n"
                 "```\n" + shown + "```")
-        messages = [{"role": "user", "content": user}]
-        tokenizer = self.engine.tokenizer
-        if getattr(tokenizer, "chat_template", None):
-            head = tokenizer.apply_chat_template(messages, tokenize=False,
-                                                 add_generation_prompt=True)
-        else:
-            head = user + "\n\n"
-        return head + "```\n"
+        return chat_prompt(self.engine, user, "```\n", system=None)
 
 
 def _digest(*parts: str) -> str:
