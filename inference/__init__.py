@@ -22,12 +22,16 @@ _EXPORTS = {
     "GenerationResult": "inference.engine",
     "InvalidRequest": "inference.engine",
     "ModelUnavailable": "inference.loading",
+    "Part": "inference.prompt",
+    "PromptBudgetExceeded": "inference.prompt",
     "PromptTooLong": "inference.engine",
+    "RenderedPrompt": "inference.prompt",
     "ScoreRequest": "inference.scoring",
     "SpanScore": "inference.scoring",
     "Timings": "inference.engine",
     "get_engine": "inference.engine",
     "load_lm": "inference.loading",
+    "render": "inference.prompt",
 }
 
 __all__ = sorted(_EXPORTS)
