@@ -36,16 +36,21 @@ class ImportanceSettings:
     lm_context_tokens: int = 160  # prompt budget per change, span included
     lm_span_tokens: int = 64  # longest added text scored per change (the rest is not scored)
     lm_total_tokens: int = 24_000  # per diff; per-change budgets shrink to fit it
-    lm_statistic: str = "mean"  # HunkSignal field used: "mean" or "peak"
+    lm_statistic: str = "mean"  # HunkSignal field used: "mean", "peak" or "novel"
 
 
 DEFAULT_SETTINGS = ImportanceSettings()
 
 
+# Importance of an unexplained hunk never drops below this: any hunk that no detector proved
+# mechanical ranks above every hunk one did (those sit at 0.02-0.06).
+LM_FLOOR = 0.1
+
+
 def lm_importance(surprisal: float, settings: ImportanceSettings) -> float:
-    """Map a length-normalised surprisal (nats per token) to [0, 1]."""
+    """Map a length-normalised surprisal (nats per token) to [LM_FLOOR, 1]."""
     z = (surprisal - settings.lm_center) / max(settings.lm_scale, 1e-6)
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+    return LM_FLOOR + (1.0 - LM_FLOOR) / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def _with_lm_note(description: str, lm: float | None, settings: ImportanceSettings) -> str:

@@ -13,6 +13,7 @@ engine satisfies it) and ``count_tokens(text) -> int``.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,13 +79,49 @@ class _LocalRequest:
 
 def token_surprisals(result: Any) -> list[float]:
     """Per-token surprisal (nats) of one engine result."""
-    for name in ("surprisal", "surprisals", "token_surprisal"):
+    for name in ("surprisals", "surprisal"):
         value = getattr(result, name, None)
         if value is not None:
             return [float(x) for x in value]
     if isinstance(result, (list, tuple)):
         return [float(x) for x in result]
     raise TypeError(f"unexpected score result {type(result).__name__}")
+
+
+def novel_mask(span: str, removed: list[str], pieces: list[str] | None) -> list[bool]:
+    """Which scored tokens are new: not copied from the removed line the added line replaces.
+
+    Each added line is compared with its most similar removed line of the same change; tokens
+    inside its inserted or replaced characters are new, the rest (copied text) are not. A bug
+    that flips `<` to `<=` has one new token, whatever the length of the line.
+    """
+    if pieces is None:
+        return []
+    new_chars = [True] * len(span)
+    offset = 0
+    for line in span.splitlines(keepends=True):
+        text = line[1:].rstrip("\n")
+        best, ratio = None, 0.5
+        for old in removed:
+            r = difflib.SequenceMatcher(None, old, text, autojunk=False).ratio()
+            if r > ratio:
+                best, ratio = old, r
+        if best is not None:
+            new_chars[offset] = False  # the "+" marker
+            if line.endswith("\n"):
+                new_chars[offset + len(line) - 1] = False
+            matcher = difflib.SequenceMatcher(None, best, text, autojunk=False)
+            for tag, _, _, j1, j2 in matcher.get_opcodes():
+                if tag == "equal":
+                    for k in range(j1, j2):
+                        new_chars[offset + 1 + k] = False
+        offset += len(line)
+    mask, pos = [], 0
+    for piece in pieces:
+        end = min(pos + len(piece), len(span))
+        mask.append(any(new_chars[pos:end]) if end > pos else False)
+        pos = end
+    return mask
 
 
 def _groups(view: HunkView) -> list[tuple[int, int, int]]:
@@ -128,8 +165,8 @@ def _other_hunks_parts(view: HunkView, all_views: list[HunkView]) -> list[Prompt
 def build_requests(
     view: HunkView, all_views: list[HunkView], count: Callable[[str], int],
     context_tokens: int, span_tokens: int,
-) -> list[tuple[str, str]]:
-    """(context, span) pairs for the change groups of one hunk."""
+) -> list[tuple[str, str, list[str]]]:
+    """(context, span, removed lines the span replaces) for the change groups of one hunk."""
     lines = view.hunk.lines
     requests = []
     prefix_parts = _other_hunks_parts(view, all_views)
@@ -160,25 +197,32 @@ def build_requests(
                                          f"{lines[k].kind}{lines[k].text}\n"))
         budget = max(context_tokens - count(span), 0)
         context = fit_parts(prefix_parts + [header] + file_parts + hunk_parts, budget, count)
-        requests.append((context, span))
+        replaced = [ln.text for ln in lines[start:mid]] if end > mid else []
+        requests.append((context, span, replaced))
     return requests
 
 
 @dataclass
 class HunkSignal:
-    """The LM's view of a hunk: mean and peak surprisal over its scored tokens."""
+    """The LM's view of a hunk: surprisal statistics over its scored tokens (nats/token)."""
 
-    mean: float  # nats/token over all scored tokens
-    peak: float  # mean of the highest-surprisal quarter of tokens (at least 4)
+    mean: float  # over all scored tokens
+    peak: float  # over the highest-surprisal quarter of tokens (at least 4)
+    novel: float  # over the new tokens only (not copied from the replaced line); else `mean`
     tokens: int
+    novel_tokens: int
 
 
-def _signal(values: list[float]) -> HunkSignal | None:
+def _signal(values: list[float], novel: list[bool]) -> HunkSignal | None:
+    pairs = [(v, n) for v, n in zip(values, novel, strict=False) if math.isfinite(v)]
     values = [v for v in values if math.isfinite(v)]
     if not values:
         return None
     top = sorted(values, reverse=True)[: max(4, len(values) // 4)]
-    return HunkSignal(sum(values) / len(values), sum(top) / len(top), len(values))
+    fresh = [v for v, n in pairs if n]
+    mean = sum(values) / len(values)
+    return HunkSignal(mean, sum(top) / len(top), sum(fresh) / len(fresh) if fresh else mean,
+                      len(values), len(fresh))
 
 
 MIN_CONTEXT_TOKENS = 48
@@ -200,19 +244,24 @@ def lm_signals(
         share = total_tokens // max(changes, 1)
         context_tokens = max(MIN_CONTEXT_TOKENS, min(context_tokens, share))
         span_tokens = min(span_tokens, max(MIN_CONTEXT_TOKENS // 2, share // 2))
-    jobs: list[tuple[int, str, str]] = []
+    jobs: list[tuple[int, str, str, list[str]]] = []
     for h in chosen:
-        for context, span in build_requests(views[h], views, engine.count_tokens,
-                                            context_tokens, span_tokens):
-            jobs.append((h, context, span))
+        for context, span, replaced in build_requests(views[h], views, engine.count_tokens,
+                                                      context_tokens, span_tokens):
+            jobs.append((h, context, span, replaced))
     # Similar lengths per batch waste less padding.
     jobs.sort(key=lambda j: len(j[1]) + len(j[2]))
     values: dict[int, list[float]] = {}
+    novel: dict[int, list[bool]] = {}
     for b in range(0, len(jobs), batch_size):
         batch = jobs[b: b + batch_size]
-        results = engine.score([_score_request(c, s) for _, c, s in batch])
-        for (h, _, _), result in zip(batch, results, strict=True):
-            values.setdefault(h, []).extend(token_surprisals(result))
+        results = engine.score([_score_request(c, s) for _, c, s, _ in batch])
+        for (h, _, span, replaced), result in zip(batch, results, strict=True):
+            surprisals = token_surprisals(result)
+            mask = novel_mask(span, replaced, getattr(result, "tokens", None))
+            values.setdefault(h, []).extend(surprisals)
+            novel.setdefault(h, []).extend(mask if len(mask) == len(surprisals)
+                                           else [True] * len(surprisals))
         if on_progress is not None:
             on_progress(min(b + batch_size, len(jobs)), len(jobs))
-    return [_signal(values[h]) if h in values else None for h in range(len(views))]
+    return [_signal(values[h], novel[h]) if h in values else None for h in range(len(views))]

@@ -41,7 +41,7 @@ def test_docs_only_hunk_stays_visible_even_when_predictable():
 
 def test_lm_thresholds_decide_key_normal_and_gray():
     """Without detections the LM importance picks the tier against the settings' thresholds."""
-    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, gray_below=0.1, key_from=0.8)
+    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, gray_below=0.2, key_from=0.8)
     high = combine([], "new condition", 3.0, False, settings)
     middle = combine([], "new condition", 1.0, False, settings)
     low = combine([], "new condition", -1.0, False, settings)

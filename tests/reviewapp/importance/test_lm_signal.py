@@ -7,7 +7,13 @@ import math
 import pytest
 
 from reviewapp.importance import GRAY, KEY, refine_with_lm, score_hunks_mechanical
-from reviewapp.importance.lm_signal import PromptPart, build_requests, fit_parts, lm_signals
+from reviewapp.importance.lm_signal import (
+    PromptPart,
+    build_requests,
+    fit_parts,
+    lm_signals,
+    novel_mask,
+)
 from reviewapp.importance.views import build_views
 
 
@@ -50,7 +56,8 @@ def test_requests_put_removed_lines_in_context_and_added_lines_in_span(diff_of):
     old = "def f(a):\n    x = 1\n    return a < x\n"
     new = "def f(a):\n    x = 1\n    return a <= x\n"
     view = build_views(diff_of({"f.py": (old, new)}))[0][0]
-    [(context, span)] = build_requests(view, [view], words, 200, 50)
+    [(context, span, replaced)] = build_requests(view, [view], words, 200, 50)
+    assert replaced == ["    return a < x"]
     assert span == "+    return a <= x\n"
     assert context.endswith("-    return a < x\n")
     assert "+++ b/f.py" in context
@@ -63,7 +70,7 @@ def test_other_hunks_of_the_diff_are_in_the_prompt(diff_of):
     diff = diff_of({"a.py": (a, a.replace("old_call(1)", "new_call(1)")),
                     "b.py": (b, b.replace("old_call(2)", "new_call(1)"))})
     views = [v for row in build_views(diff) for v in row]
-    [(context, _)] = build_requests(views[1], views, words, 200, 50)
+    [(context, _, _)] = build_requests(views[1], views, words, 200, 50)
     assert "@@ a.py" in context and "+    return new_call(1)" in context
 
 
@@ -72,7 +79,7 @@ def test_budget_is_respected(diff_of):
     old = "".join(f"line_{i} = {i}\n" for i in range(200))
     new = old.replace("line_150 = 150", "line_150 = -150")
     views = [v for row in build_views(diff_of({"m.py": (old, new)})) for v in row]
-    for context, span in build_requests(views[0], views, words, 40, 10):
+    for context, span, _ in build_requests(views[0], views, words, 40, 10):
         assert words(context) + words(span) <= 40
 
 
@@ -89,6 +96,15 @@ def test_signal_is_length_normalised(diff_of):
         [signal] = lm_signals(views, [True], engine, 200, 100)
         signals.append(signal)
     assert math.isclose(signals[0].mean, 3.0) and math.isclose(signals[1].mean, 3.0)
+
+
+def test_novel_tokens_are_those_not_copied_from_the_replaced_line():
+    """Only the tokens of the changed characters count as new."""
+    span = "+    return a <= x\n"
+    pieces = ["+", "    return", " a", " <=", " x", "\n"]
+    mask = novel_mask(span, ["    return a < x"], pieces)
+    assert mask == [False, False, False, True, False, False]
+    assert novel_mask("+brand new\n", [], ["+", "brand", " new", "\n"]) == [True] * 4
 
 
 def test_total_budget_shrinks_prompts_of_big_diffs(diff_of):
