@@ -84,6 +84,22 @@ def test_http_client_matches_in_process_client(base_url: str, scripted_engine) -
     remote.close()
 
 
+def test_score_round_trips_through_the_http_client(base_url: str) -> None:
+    """POST /v1/score returns one SpanScore per request, in order, via HTTPClient."""
+    from inference.scoring import ScoreRequest
+
+    scores = HTTPClient(base_url).score([ScoreRequest("x = ", "ab cde"), ScoreRequest("", "f")])
+    assert [s.surprisals for s in scores] == [[2.0, 3.0], [1.0]]
+    assert scores[0].total == 5.0
+
+
+def test_too_many_score_requests_are_refused(base_url: str) -> None:
+    """More span requests than the limit in one call is a 413 naming the limit."""
+    response = httpx.post(f"{base_url}/v1/score",
+                          json={"requests": [{"context": "", "span": "a"}] * 300})
+    assert response.status_code == 413 and "limit" in response.json()["error"]
+
+
 def test_warm_returns_cached_token_count(base_url: str) -> None:
     """POST /v1/warm answers with the number of tokens the model cached."""
     response = httpx.post(f"{base_url}/v1/warm", json={"text": "def f():\n    pass\n"})
