@@ -11,7 +11,9 @@ Comment/docstring-only hunks are never grayed by rule 2 (docs matter), only show
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from reviewapp.importance.score import GRAY, KEY, NORMAL, Detection, HunkScore
 
@@ -37,6 +39,29 @@ class ImportanceSettings:
     lm_span_tokens: int = 64  # longest added text scored per change (the rest is not scored)
     lm_total_tokens: int = 24_000  # per diff; per-change budgets shrink to fit it
     lm_statistic: str = "mean"  # HunkSignal field used: "mean", "peak" or "novel"
+
+    @classmethod
+    def from_mapping(cls, overrides: Mapping[str, Any]) -> ImportanceSettings:
+        """Defaults with `overrides` applied (e.g. from Django settings or `.squiggle.toml`).
+
+        Unknown names and values of the wrong type raise ValueError naming the setting.
+        """
+        known = {f.name: f for f in fields(cls)}
+        values = {}
+        for name, value in overrides.items():
+            if name not in known:
+                raise ValueError(f"unknown importance setting {name!r}")
+            default = getattr(DEFAULT_SETTINGS, name)
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValueError(f"importance setting {name!r} must be a number")
+                value = type(default)(value)
+            elif not isinstance(value, type(default)):
+                raise ValueError(f"importance setting {name!r} must be a {type(default).__name__}")
+            values[name] = value
+        if values.get("lm_statistic", "mean") not in ("mean", "peak", "novel"):
+            raise ValueError("importance setting 'lm_statistic' must be mean, peak or novel")
+        return replace(DEFAULT_SETTINGS, **values)
 
 
 DEFAULT_SETTINGS = ImportanceSettings()

@@ -25,7 +25,7 @@ GENERATED_SUFFIXES = (
     ".generated.cs", ".snap", ".js.map", ".css.map", ".min.js", ".min.css", "-min.js",
 )
 VENDOR_DIRS = ("vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
-               "node_modules", "bower_components", "external")
+               "node_modules", "bower_components")
 GENERATED_DIRS = ("dist", "__generated__", "generated", "gen-src")
 # Phrases that generators write into the first lines of what they produce.
 MARKERS = re.compile(
@@ -38,6 +38,8 @@ MARKERS = re.compile(
 MARKER_LINES = 12
 GENERATED_IMPORTANCE = 0.02
 MINIFIED_LINE = 500  # characters; a line this long with almost no spaces is minified
+# Only web assets get minified; a long base64 literal in a Python file must not gray the file.
+MINIFIABLE = (".js", ".mjs", ".cjs", ".css", ".html", ".htm", ".svg", ".json", ".map")
 
 
 def parse_gitattributes(text: str) -> list[tuple[str, str, bool]]:
@@ -91,6 +93,8 @@ def _top_lines(pfile: ParsedFile) -> list[str]:
 
 
 def _minified(pfile: ParsedFile) -> bool:
+    if not pfile.path.lower().endswith(MINIFIABLE):
+        return False
     for hunk in pfile.hunks:
         for line in hunk.lines:
             text = line.text

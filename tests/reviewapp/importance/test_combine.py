@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from reviewapp.importance import (
     DEFAULT_SETTINGS,
     GRAY,
     KEY,
     NORMAL,
     Detection,
+    ImportanceSettings,
     promote_flagged,
     score_hunks_mechanical,
 )
@@ -74,3 +77,13 @@ def test_promote_flagged_makes_the_hunk_with_a_finding_key(diff_of):
     promoted = promote_flagged(diff, scores, {"f.py": {11}})
     assert [s.tier for s in promoted[0]] == [NORMAL, KEY]
     assert promoted[0][1].details["finding"] is True
+
+
+def test_settings_from_mapping_validates_names_and_types():
+    """Overrides apply by name; unknown names and wrong types are refused clearly."""
+    settings = ImportanceSettings.from_mapping({"key_from": 0.9, "lm_context_tokens": 256})
+    assert (settings.key_from, settings.lm_context_tokens) == (0.9, 256)
+    with pytest.raises(ValueError, match="unknown importance setting 'keyfrom'"):
+        ImportanceSettings.from_mapping({"keyfrom": 0.9})
+    with pytest.raises(ValueError, match="must be a number"):
+        ImportanceSettings.from_mapping({"key_from": "high"})

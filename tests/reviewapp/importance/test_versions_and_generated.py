@@ -67,6 +67,12 @@ def test_minified_and_vendored_paths(diff_of):
     assert _score(diff_of, "vendor/lib/x.py", "a = 1\n", "a = 2\n").detector == "vendored"
 
 
+def test_long_literal_in_source_code_is_not_minified(diff_of):
+    """A long base64 string in a Python file does not make the file "minified"."""
+    blob = "ICON = '" + "QUJD" * 200 + "'\n"
+    assert _score(diff_of, "icons.py", blob + "X = 1\n", blob + "X = 2\n").tier != GRAY
+
+
 def test_gitattributes_generated_and_its_negation(diff_of):
     """linguist-generated marks a path; `-linguist-vendored` un-marks a vendor/ directory."""
     attrs = "api/client/** linguist-generated=true\nvendor/ours/** -linguist-vendored\n"
