@@ -13,6 +13,7 @@ beside them either replace original lines or are inserted. A language model rank
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
 MAX_CANDIDATES = 12
 #: Least similarity (difflib ratio) for a new line to stand in for an original one.
 FUZZY_RATIO = 0.6
+_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )|.{30,}")
 #: Kept original lines this close to an inserted line count as its unreplaced old version.
 NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
@@ -233,15 +235,17 @@ def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
 
 
 def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:
-    """Lines that occur once in the original but more than once in the merge (a line the
-    sketch moved, kept at its old place too)."""
+    """Distinctive lines (imports, definitions, long lines) that occur once in the original but
+    more than once in the merge: a line the sketch moved, kept at its old place too. Short
+    statements (``pass``, ``return x``) legitimately repeat, so they do not count."""
     counts: dict[str, int] = defaultdict(int)
     for line in original:
         counts[line.strip()] += 1
     seen: dict[str, int] = defaultdict(int)
     for line in merged:
         seen[line.strip()] += 1
-    return [line for line, n in seen.items() if line and n > 1 and counts.get(line) == 1]
+    return [line for line, n in seen.items()
+            if n > 1 and counts.get(line) == 1 and _DISTINCTIVE.match(line)]
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:

@@ -157,3 +157,19 @@ def test_crlf_original_keeps_its_line_endings() -> None:
     original = "a = 1\r\nb = 2\r\nc = 3\r\n"
     result = apply_sketch(original, "# ...\nb = 2\nb2 = 4\nc = 3\n", path="c.py")
     assert result.text == "a = 1\r\nb = 2\r\nb2 = 4\r\nc = 3\r\n"
+
+
+def test_moved_import_is_not_merged_as_a_duplicate() -> None:
+    """A sketch that swaps two imports anchors uniquely but would keep one import twice: the
+    deterministic merge declines rather than return a wrong file."""
+    original = "import sys\nimport importlib\n\nprint(sys.argv)\n"
+    outcome = deterministic_merge(original, parse_sketch("import importlib\nimport sys\n# ...\n"))
+    assert outcome.text is None and "twice" in outcome.reason
+
+
+def test_repeated_short_statement_is_not_mistaken_for_a_move() -> None:
+    """Adding a second `pass` (a short statement) is an ordinary deterministic merge."""
+    original = "class A:\n    pass\n\n\nx = 1\n"
+    result = apply_sketch(original, "# ...\nx = 1\n\n\nclass B:\n    pass\n", path="p.py")
+    assert result.path == "deterministic"
+    assert result.text == original + "\n\nclass B:\n    pass\n"
