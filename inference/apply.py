@@ -229,7 +229,8 @@ def stream_generated_merge(
 
     ``text`` is None when the model failed: its prompt does not fit, it copied an elision
     marker of the sketch instead of the code it stands for (the small model's typical failure;
-    caught at the first such line, so it costs little), or it was cancelled.
+    caught at the first such line, so it costs little), its file lacks a line of the sketch
+    (e.g. it copied the original unchanged), or it was cancelled.
     """
     from inference.engine import InvalidRequest
 
@@ -261,7 +262,21 @@ def stream_generated_merge(
     finally:
         generation.close()
     stats = _generation_stats(generation.result, decoding)
-    return _like_original("".join(pieces), original), "", stats
+    text = _like_original("".join(pieces), original)
+    missing = _first_missing_sketch_line(text, sketch)
+    if missing is not None:
+        return None, f"the model's file leaves out the sketch's line {missing!r}", stats
+    return text, "", stats
+
+
+def _first_missing_sketch_line(merged: str, sketch: str) -> str | None:
+    """The first code line of the sketch that the merge does not contain in order, if any."""
+    lines = iter(line.strip() for line in merged.splitlines())
+    for segment in parse_sketch(sketch).segments:
+        for wanted in (line.strip() for line in segment.lines):
+            if wanted and not any(line == wanted for line in lines):
+                return wanted
+    return None
 
 
 def _finish(result: ApplyResult, streamed: bool = False) -> Iterator[ApplyEvent]:

@@ -15,13 +15,14 @@ from inference.engine import Generation, GenerationResult, Timings
 
 
 class ScriptedEngine:
-    """Stands in for the language model: "generates" its draft back one line per step,
-    sleeping ``delay`` seconds per step, and records how far each generation got."""
+    """Stands in for the language model: "generates" its draft back one line per step, then
+    ``extra``, sleeping ``delay`` seconds per step, and records how far each generation got."""
 
     tokenizer = None
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, extra: str = "") -> None:
         self.delay = delay
+        self.extra = extra
         self.steps: list[int] = []  # lines produced per generation, in start order
         self.closed: list[bool] = []
         self.lock = threading.Lock()
@@ -31,7 +32,7 @@ class ScriptedEngine:
 
     def generate(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
                  draft: str | None = None, stop=None) -> Generation:
-        lines = (draft or "").splitlines(keepends=True)
+        lines = (draft or "").splitlines(keepends=True) + self.extra.splitlines(keepends=True)
         with self.lock:
             number = len(self.steps)
             self.steps.append(0)
@@ -79,8 +80,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def scripted_engine() -> ScriptedEngine:
-    """A scripted model producing a line every 20 ms."""
-    return ScriptedEngine(delay=0.02)
+    """A scripted model producing a line every 20 ms: the original, then the line of
+    ``MODEL_SKETCH`` (so the merge it writes contains the sketch)."""
+    return ScriptedEngine(delay=0.02, extra="QQQ_ZZZ = [[[]]]\n")
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ class FakeOpenAI:
 
 @pytest.fixture
 def fake_openai(serve):
-    server = FakeOpenAI("size = 1\n")
+    server = FakeOpenAI("size = 1\nQQQ_ZZZ = [[[]]]\n")
     with serve(server.app()) as url:
         yield server, url
 
@@ -89,7 +89,7 @@ def test_openai_backend_writes_the_merge_when_the_model_is_needed(fake_openai) -
     original = "import os\n\nvalue = os.sep\n"
     result = client.apply(original, "# ...\nQQQ_ZZZ = [[[]]]\n# ...\n", path="m.py")
     assert result.path == "model" and result.method == "generated"
-    assert result.text.endswith("size = 1\n")
+    assert result.text.endswith("size = 1\nQQQ_ZZZ = [[[]]]\n")
     sent = server.requests[-1]
     assert sent["model"] == "smol" and sent["temperature"] == 0 and sent["stop"] == ["```"]
     assert server.auth[-1] == "Bearer k"

@@ -16,7 +16,8 @@ from inference.service import FairQueue
 ORIGINAL = "import os\n\n\ndef size(path):\n    return os.path.getsize(path)\n"
 DETERMINISTIC_SKETCH = (
     "# ... existing code ...\ndef size(path):\n    return os.stat(path).st_size\n")
-# Every line new and unlike the original: no placement, so the model writes the file.
+# Every line new and unlike the original: no placement, so the model writes the file (the
+# scripted model writes the original followed by this line).
 MODEL_SKETCH = "# ... existing code ...\nQQQ_ZZZ = [[[]]]\n# ... existing code ...\n"
 LONG_ORIGINAL = "".join(f"value_{i} = {i}\n" for i in range(40))
 
@@ -144,7 +145,7 @@ def test_eight_concurrent_clients_all_get_their_answers(base_url: str) -> None:
         events = stream_events(base_url, {"original": original, "sketch": MODEL_SKETCH,
                                           "path": f"c{i}.py"})
         assert events[-1][1]["event"] == "done"
-        return events[-1][1]["text"] == original
+        return events[-1][1]["text"] == original + "QQQ_ZZZ = [[[]]]\n"
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(one, range(8)))
@@ -214,3 +215,15 @@ def test_fair_queue_refuses_when_too_many_wait() -> None:
         return 0
 
     assert asyncio.run(scenario()) == 503
+
+
+def test_model_file_missing_the_sketch_is_a_clear_failure(scripted_engine) -> None:
+    """A written file that lacks the sketch's lines (a model that copied the original) is
+    refused: the stream resets and ends with an error naming the missing line."""
+    from inference.apply import ApplyFailed, apply_stream
+
+    silent = type(scripted_engine)(delay=0.0)  # writes the original back, nothing else
+    events = list(apply_stream("a = 1\nb = 2\n", MODEL_SKETCH, engine=silent, path="m.py"))
+    assert [e.kind for e in events[-2:]] == ["reset", "error"]
+    assert isinstance(events[-1].error, ApplyFailed)
+    assert "QQQ_ZZZ" in str(events[-1].error)
