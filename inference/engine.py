@@ -13,11 +13,12 @@ API (stable; Apply, Tab, the HTTP service and hunk importance code against it)::
 
 ``generate(prompt, *, max_new_tokens, decoding="speculative", draft=None, stop=None)``
     ``prompt`` is text (tokenized with `Engine.encode`) or token ids. ``decoding`` is
-    ``"speculative"`` (draft tokens copied from ``draft``, or from the prompt when ``draft`` is
-    None, verified in blocks), ``"greedy"`` (one token per forward pass) or ``"prompt-lookup"``
-    (Hugging Face ``generate(prompt_lookup_num_tokens=...)``). All three emit the model's greedy
-    tokens, so their text is the same; only speed differs. Generation ends at an end-of-sequence
-    token (not included), at ``max_new_tokens``, or just before the first ``stop`` string.
+    ``"speculative"`` (draft tokens copied from ``draft`` then the prompt, verified in
+    blocks; see `inference.speculative`), ``"greedy"`` (one token per forward pass) or
+    ``"prompt-lookup"`` (Hugging Face ``generate(prompt_lookup_num_tokens=...)``). All three
+    emit the model's greedy tokens, so their text is the same; only speed differs. Generation
+    ends at an end-of-sequence token (not included), at ``max_new_tokens``, or just before the
+    first ``stop`` string.
     Returns a `Generation`: iterate it for text pieces; ``.result`` is set once it is exhausted;
     ``.close()`` cancels it (the service calls it when a client disconnects).
 
@@ -256,10 +257,12 @@ class Engine:
             raise InvalidRequest("the prompt is empty")
         self._check_length(tokens, max_new_tokens)
         if decoding == "speculative":
+            # The prompt follows the draft in the source: lines the output copies from
+            # elsewhere in the prompt (an edit sketch, say) are drafted too.
             source = tokens if draft is None else (
                 self.tokenizer(draft, add_special_tokens=False)["input_ids"]
                 if isinstance(draft, str) else self._token_list(draft)
-            )
+            ) + tokens
         else:
             source = None
         generation = Generation(iter(()))

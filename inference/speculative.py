@@ -59,7 +59,13 @@ class DraftSource:
 
     When the output's recent tokens are not in the source at all, it falls back to an earlier
     occurrence of its last 3 or 2 tokens in the output itself (as prompt lookup does), which
-    catches repeated lines and loops the model writes on its own.
+    catches repeated lines and loops the model writes on its own; such a draft repeats the
+    loop's period, so it can run past the output's current end.
+
+    A pointer found from a single token is a guess (newlines and brackets are everywhere).
+    Once such a guess has been rejected, further single-token guesses propose nothing (a
+    rejected draft costs ~1.6x a plain step, NOTES.md) until the output matches 2+ tokens of
+    the source again or a guess is confirmed.
     """
 
     def __init__(self, source: Sequence[int], *, start: int | None = 0) -> None:
@@ -71,11 +77,16 @@ class DraftSource:
         self._anchor = start or 0  # last aligned source position: re-alignment searches near it
         self._index = _ngram_index(self.source)
         self._output_index: dict[tuple[int, ...], list[int]] = {}
+        self._weak = False  # the pointer came from a 1-token match
+        self._weak_failed = False  # a 1-token guess was rejected since the last strong match
 
     def propose(self, k: int) -> list[int]:
         """Up to ``k`` tokens predicted to come next (empty when not aligned)."""
-        if self.pointer is None or k <= 0:
+        if self.pointer is None or k <= 0 or (self._weak and self._weak_failed):
             return []
+        if self.buffer is self.output:  # a loop: continue it with its period
+            period = len(self.output) - self.pointer
+            return [self.output[self.pointer + i % period] for i in range(k)]
         return self.buffer[self.pointer : self.pointer + k]
 
     def advance(self, emitted: Sequence[int]) -> None:
@@ -84,9 +95,12 @@ class DraftSource:
             p = self.pointer
             if p is not None and p < len(self.buffer) and self.buffer[p] == token:
                 self.pointer = p + 1
+                self._weak_failed = self._weak = False  # the guess held
                 if self.buffer is self.source:
                     self._anchor = p + 1
             else:
+                if p is not None and self._weak:
+                    self._weak_failed = True
                 self.pointer = None
             self.output.append(token)
             end = len(self.output)
@@ -109,10 +123,13 @@ class DraftSource:
                 i = bisect.bisect_left(positions, self._anchor, 0, usable)
                 self.buffer = self.source
                 self.pointer = self._anchor = positions[i] if i < usable else positions[usable - 1]
+                self._weak = n == 1
+                self._weak_failed = self._weak_failed and self._weak
                 return
             earlier = self._output_index.get(gram, [])[:-1]  # the last one is the tail itself
             if n >= 2 and earlier:
                 self.buffer, self.pointer = self.output, earlier[-1]
+                self._weak = self._weak_failed = False
                 return
 
 

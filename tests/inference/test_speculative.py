@@ -78,6 +78,26 @@ def test_draft_falls_back_to_repeats_in_the_output():
     assert draft.propose(3) == [72, 73, 70]
 
 
+def test_output_loops_are_drafted_past_the_output_end():
+    """A draft taken from a loop in the output repeats the loop's period."""
+    draft = DraftSource([1, 2, 3])
+    draft.advance([70, 71, 72, 73, 70, 71])
+    assert draft.propose(10) == [72, 73, 70, 71, 72, 73, 70, 71, 72, 73]
+
+
+def test_rejected_single_token_guesses_stop_drafting_until_a_stronger_match():
+    """After a 1-token guess is rejected, 1-token guesses propose nothing; a 2-token match
+    with the source brings drafting back."""
+    source = [1, 2, 3, 9, 4, 5, 6, 9, 7, 8]
+    draft = DraftSource(source)
+    draft.advance([1, 2, 3, 50, 9])  # diverged, then `9`: a 1-token guess at index 4
+    assert draft.propose(2) == [4, 5]
+    draft.advance([60, 9])  # the guess was wrong; the next `9` is only a guess again
+    assert draft.propose(2) == []
+    draft.advance([7])  # `9 7` matches two source tokens: confident again
+    assert draft.propose(2) == [8]
+
+
 def test_empty_source_proposes_nothing():
     """With no source and no repeats, every proposal is empty."""
     draft = DraftSource([])
