@@ -141,6 +141,8 @@ class Generation(Iterator[str]):
         close = getattr(self._pieces, "close", None)
         if close is not None:
             close()
+        if self.result is None:  # closed before it started: nothing was generated
+            self.result = GenerationResult("", [], "cancelled")
 
 
 class Engine:

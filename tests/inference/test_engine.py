@@ -66,6 +66,15 @@ def test_closing_a_generation_cancels_it(tiny):
     assert len(generation.result.token_ids) < 200
 
 
+def test_closing_before_the_first_piece_gives_an_empty_cancelled_result(tiny):
+    """A generation closed before it was iterated has an empty, cancelled result."""
+    for decoding in ("greedy", "prompt-lookup"):
+        generation = tiny.generate(PROMPT, max_new_tokens=50, decoding=decoding)
+        generation.close()
+        assert generation.result.finish_reason == "cancelled"
+        assert generation.result.token_ids == []
+
+
 def test_timings_describe_the_run(tiny):
     """Timings count prompt tokens, forward passes and a first-token time within the total."""
     tiny.prefix_cache.clear()
