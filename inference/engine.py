@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Literal
 
 from inference.prefix_cache import PrefixCache, clone_cache
 from inference.speculative import BlockSizer, DraftSource, accepted_prefix_length
-from inference.textstream import TextStream
+from inference.textstream import TextStream, emit_tokens
 
 if TYPE_CHECKING:
     import torch
@@ -111,7 +111,7 @@ class GenerationResult:
     token_ids: list[int]
     finish_reason: Literal["eos", "stop", "length", "cancelled"]
     timings: Timings = field(default_factory=Timings)
-    #: smallest gap between the best and second-best logit over the emitted tokens
+    #: smallest gap between the best and second-best logit where the model chose a token
     min_margin: float = float("inf")
 
     @property
@@ -337,33 +337,16 @@ class Engine:
                     cache.crop(-(len(proposal) - accepted))  # forget the rejected drafts
                 emitted = predictions[: accepted + 1]
                 gaps = (top2.values[: accepted + 1, 0] - top2.values[: accepted + 1, 1]).tolist()
-                pieces = []
-                done = None
-                for token, gap in zip(emitted, gaps, strict=True):
-                    min_margin = min(min_margin, gap)
-                    if token in self.eos_token_ids:
-                        done = "eos"
-                        break
-                    out.append(token)
-                    pieces.append(stream.push(token))
-                    if stream.stopped:
-                        done = "stop"
-                        break
-                    if len(out) >= max_new_tokens:
-                        done = "length"
-                        break
+                min_margin = min(min_margin, *gaps)
+                text, done = emit_tokens(stream, emitted, out, self.eos_token_ids, max_new_tokens)
                 if drafts:
                     drafts.advance(emitted)
                     sizer.update(len(proposal), accepted)
-                text = "".join(pieces)
-                if done:
-                    finish = done
-                    text += stream.finish()
-                    if text:
-                        yield text
-                    return
                 if text:
                     yield text
+                if done:
+                    finish = done
+                    return
                 pending = [emitted[-1]]
         finally:
             timings.total_s = time.perf_counter() - started

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from inference.textstream import TextStream
+from inference.textstream import TextStream, emit_tokens
 
 if TYPE_CHECKING:
     from inference.engine import Engine, Generation
@@ -111,24 +111,12 @@ def hf_prompt_lookup(
                 raise item
             if not timings.time_to_first_token_s:
                 timings.time_to_first_token_s = time.perf_counter() - started
-            pieces = []
-            for token in item:
-                if token in engine.eos_token_ids or len(out) >= max_new_tokens:
-                    break
-                out.append(token)
-                pieces.append(stream.push(token))
-                if stream.stopped:
-                    finish = "stop"
-                    cancel.set()
-                    break
-            text = "".join(pieces)
-            if finish == "stop":
-                text += stream.finish()
-                if text:
-                    yield text
-                return
+            text, done = emit_tokens(stream, item, out, engine.eos_token_ids, max_new_tokens)
             if text:
                 yield text
+            if done:
+                finish = done
+                return
     finally:
         cancel.set()
         worker.join()  # at most one more forward pass

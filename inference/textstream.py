@@ -8,13 +8,13 @@ Text that might be the start of a stop string is held back until it is known not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
-__all__ = ["TextStream"]
+__all__ = ["TextStream", "emit_tokens"]
 
 
 class TextStream:
@@ -87,3 +87,34 @@ class TextStream:
                     longest = n
                     break
         return longest
+
+
+def emit_tokens(
+    stream: TextStream,
+    tokens: Sequence[int],
+    out: list[int],
+    eos_token_ids: Collection[int],
+    max_new_tokens: int,
+) -> tuple[str, str | None]:
+    """Append ``tokens`` to ``out`` until one ends the generation.
+
+    Returns the text to show and the finish reason (``"eos"``, ``"stop"``, ``"length"``) or
+    None to go on; on a finish the held-back text is flushed into the returned text.
+    """
+    pieces: list[str] = []
+    done = None
+    for token in tokens:
+        if token in eos_token_ids:
+            done = "eos"
+            break
+        out.append(token)
+        pieces.append(stream.push(token))
+        if stream.stopped:
+            done = "stop"
+        elif len(out) >= max_new_tokens:
+            done = "length"
+        if done:
+            break
+    if done:
+        pieces.append(stream.finish())
+    return "".join(pieces), done
