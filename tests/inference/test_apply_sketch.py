@@ -173,3 +173,9 @@ def test_repeated_short_statement_is_not_mistaken_for_a_move() -> None:
     result = apply_sketch(original, "# ...\nx = 1\n\n\nclass B:\n    pass\n", path="p.py")
     assert result.path == "deterministic"
     assert result.text == original + "\n\nclass B:\n    pass\n"
+
+
+def test_short_lines_sharing_only_punctuation_are_not_similar() -> None:
+    """`b = 3` replaces `b = 2`, not `a = 1`: similarity is over words, not characters."""
+    result = apply_sketch("a = 1\nb = 2\n", "# ...\nb = 3\n", path="x.py")
+    assert result.text == "a = 1\nb = 3\n" and result.path == "fuzzy"
