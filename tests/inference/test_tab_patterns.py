@@ -147,3 +147,40 @@ def test_rename_of_a_function_leaves_methods_of_the_same_name_alone() -> None:
     assert predict(code, after, 1) == LineEdit(3, 3, "c = join(z, w, strict=True)\n")
     renamed = code.replace("a = join(x, y)", "a = _join(x, y)")
     assert predict(code, renamed, 1) == LineEdit(3, 3, "c = _join(z, w)\n")
+
+
+class RewritingModel:
+    """Stands in for the model in Tab's fallback: answers every prompt with ``answer``."""
+
+    tokenizer = None
+
+    def __init__(self, answer: str, finish: str = "stop") -> None:
+        self.answer, self.finish = answer, finish
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate_text(self, prompt: str, **options):
+        from inference.engine import GenerationResult
+
+        return GenerationResult(self.answer, [0], self.finish)
+
+
+def test_model_fallback_turns_the_first_rewritten_line_into_an_edit() -> None:
+    """With no pattern, the model's rewrite of the lines around the cursor is diffed against
+    them; the first change becomes the edit, in file line numbers."""
+    text = "".join(f"v{i} = {i}\n" for i in range(1, 21))
+    window = text.splitlines()[3:16]  # the cursor at line 10 sees lines 4..16
+    rewrite = "\n".join(line if line != "v12 = 12" else "v12 = 12.0" for line in window)
+    predictor = TabPredictor(RewritingModel(rewrite + "\n"))
+    suggestion = predictor.predict(text, 10, "")
+    assert suggestion.edit == LineEdit(12, 12, "v12 = 12.0\n") and suggestion.source == "model"
+
+
+def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
+    """A rewrite that stopped at the token budget is not read as deleting the lines it did
+    not reach."""
+    text = "".join(f"v{i} = {i}\n" for i in range(1, 21))
+    cut = "\n".join(text.splitlines()[3:8]) + "\n"
+    suggestion = TabPredictor(RewritingModel(cut, finish="length")).predict(text, 10, "")
+    assert suggestion.edit is None and suggestion.source == "none"
