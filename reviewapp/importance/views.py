@@ -7,7 +7,7 @@ starts inside a docstring is still lexed as a docstring), else from the hunk's o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
@@ -55,23 +55,58 @@ def lex_lines(text: str, lexer: Lexer | None) -> list[list[Tok]]:
     return lines
 
 
+@cache
+def is_literal(ttype: _TokenType) -> bool:
+    """String or comment token types (pygments' `in` test is slow; there are few types)."""
+    return ttype in String or ttype in Comment
+
+
 def is_blank(tok: Tok) -> bool:
     """Whitespace between tokens (not whitespace inside a string or comment)."""
     ttype, value = tok
-    return not value.strip() and not (ttype in String or ttype in Comment)
+    return not value.strip() and not is_literal(ttype)
+
+
+class FileLines:
+    """A file side's content split into lines once, shared by the views of its hunks."""
+
+    def __init__(self, content: str | None) -> None:
+        self.content = content
+
+    @cached_property
+    def lines(self) -> list[str] | None:
+        return self.content.split("\n") if self.content is not None else None
 
 
 @dataclass
 class HunkView:
-    """One hunk with its file, both sides' line texts and tokens."""
+    """One hunk with its file and both sides' line texts; tokens are lexed on first use.
+
+    Most hunks of a real diff never need tokens (the detectors' cheap text checks rule them
+    out), so lexing, the costly part, happens only for the hunks that do.
+    """
 
     file_index: int
     hunk_index: int
     file: ParsedFile
     hunk: ParsedHunk
     lexer: Lexer | None
-    old_tokens: list[list[Tok]] = field(repr=False)  # per old-side line (context + removed)
-    new_tokens: list[list[Tok]] = field(repr=False)  # per new-side line (context + added)
+    old_source: FileLines = field(repr=False)
+    new_source: FileLines = field(repr=False)
+
+    @cached_property
+    def old_tokens(self) -> list[list[Tok]]:
+        """Tokens per old-side line (context + removed)."""
+        side = [ln for ln in self.hunk.lines if ln.kind != "+"]
+        return _side_tokens(self.old_source.lines, [ln.text for ln in side],
+                            [ln.old_lineno for ln in side], self.lexer)
+
+    @cached_property
+    def new_tokens(self) -> list[list[Tok]]:
+        """Tokens per new-side line (context + added)."""
+        side = [ln for ln in self.hunk.lines if ln.kind != "-"]
+        return _side_tokens(self.new_source.lines, [ln.text for ln in side],
+                            [ln.new_lineno for ln in side], self.lexer)
 
     @property
     def path(self) -> str:
@@ -128,8 +163,8 @@ class HunkView:
         return any(line.kind != " " for line in self.hunk.lines)
 
 
-LEAD_LINES = 60  # lexed above a hunk so that it starts in the right lexer state
-TAIL_LINES = 20
+LEAD_LINES = 25  # lexed above a hunk so that it starts in the right lexer state
+TAIL_LINES = 1
 
 
 def _window_start(lines: list[str], first: int, backticks: bool) -> int:
@@ -153,10 +188,9 @@ def _window_start(lines: list[str], first: int, backticks: bool) -> int:
 
 
 def _file_side_tokens(
-    content: str, numbers: list[int], lexer: Lexer | None,
+    lines: list[str], numbers: list[int], lexer: Lexer | None,
 ) -> dict[int, list[Tok]]:
-    """Tokens of the given 1-based lines of `content`, lexing merged windows around them."""
-    lines = content.split("\n")
+    """Tokens of the given 1-based lines of a file, lexing merged windows around them."""
     backticks = lexer is not None and lexer.name in ("JavaScript", "TypeScript", "JSX", "TSX")
     wanted = sorted({n for n in numbers if 1 <= n <= len(lines)})
     windows: list[list[int]] = []
@@ -176,12 +210,14 @@ def _file_side_tokens(
 
 
 def _side_tokens(
-    content: str | None, side_lines: list[str], numbers: list[int | None], lexer: Lexer | None,
-    lexed: dict[int, list[Tok]] | None,
+    file_lines: list[str] | None, side_lines: list[str], numbers: list[int | None],
+    lexer: Lexer | None,
 ) -> list[list[Tok]]:
-    """Tokens for the lines of one hunk side, from the file's lexed windows when known."""
-    if lexed is not None and all(n in lexed for n in numbers):
-        return [lexed[n] for n in numbers]  # type: ignore[index]
+    """Tokens for the lines of one hunk side, from a window of the file when it is known."""
+    if file_lines is not None and all(numbers):
+        lexed = _file_side_tokens(file_lines, numbers, lexer)  # type: ignore[arg-type]
+        if all(n in lexed for n in numbers):
+            return [lexed[n] for n in numbers]  # type: ignore[index]
     lines = lex_lines("\n".join(side_lines) + "\n", lexer)
     return lines[: len(side_lines)]
 
@@ -191,20 +227,7 @@ def build_views(diff: ParsedDiff) -> list[list[HunkView]]:
     views: list[list[HunkView]] = []
     for fi, pfile in enumerate(diff.files):
         lexer = None if pfile.is_binary else lexer_for(pfile.path, pfile.language)
-        old_numbers = [ln.old_lineno for h in pfile.hunks for ln in h.lines if ln.old_lineno]
-        new_numbers = [ln.new_lineno for h in pfile.hunks for ln in h.lines if ln.new_lineno]
-        old_lexed = (_file_side_tokens(pfile.old_content, old_numbers, lexer)
-                     if pfile.old_content is not None else None)
-        new_lexed = (_file_side_tokens(pfile.new_content, new_numbers, lexer)
-                     if pfile.new_content is not None else None)
-        file_views = []
-        for hi, hunk in enumerate(pfile.hunks):
-            old = [ln for ln in hunk.lines if ln.kind != "+"]
-            new = [ln for ln in hunk.lines if ln.kind != "-"]
-            old_tokens = _side_tokens(pfile.old_content, [ln.text for ln in old],
-                                      [ln.old_lineno for ln in old], lexer, old_lexed)
-            new_tokens = _side_tokens(pfile.new_content, [ln.text for ln in new],
-                                      [ln.new_lineno for ln in new], lexer, new_lexed)
-            file_views.append(HunkView(fi, hi, pfile, hunk, lexer, old_tokens, new_tokens))
-        views.append(file_views)
+        old, new = FileLines(pfile.old_content), FileLines(pfile.new_content)
+        views.append([HunkView(fi, hi, pfile, hunk, lexer, old, new)
+                      for hi, hunk in enumerate(pfile.hunks)])
     return views

@@ -9,9 +9,11 @@ logical lines must also be kept (a statement dedented out of an `if` is a logic 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fractions import Fraction
+from functools import cache
 
-from pygments.token import Comment, Name, Number, Punctuation, String, Text
+from pygments.token import Comment, Name, Number, Punctuation, String, Text, _TokenType
 
 from reviewapp.importance.score import Detection
 from reviewapp.importance.views import HunkView, Tok, is_blank
@@ -31,6 +33,16 @@ _PAREN_CLAUSES = {"=", "return", "if", "elif", "while", "assert", "in", "+=", "-
                   "|=", "&=", "del", "with", ":"}
 FORMATTING_IMPORTANCE = 0.03
 DOCS_IMPORTANCE = 0.3
+
+
+@cache
+def category(ttype: _TokenType) -> str:
+    """The coarse kind of a pygments token type, cached (pygments' `in` test is slow)."""
+    for kind, parent in (("doc", String.Doc), ("str", String), ("comment", Comment),
+                         ("number", Number), ("punct", Punctuation), ("name", Name)):
+        if ttype in parent:
+            return kind
+    return "text" if ttype is Text else "other"
 
 
 def _string_key(value: str, language: str, doc: bool) -> str:
@@ -69,26 +81,27 @@ def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[t
 
     for tok in tokens:
         ttype, value = tok
-        if ttype in String:
+        kind = category(ttype)
+        if kind in ("str", "doc"):
             pending_string.append(value)
-            pending_doc = pending_doc or ttype in String.Doc
+            pending_doc = pending_doc or kind == "doc"
             continue
-        if is_blank(tok):
+        if not value.strip():  # whitespace between tokens (strings and comments handled above)
             if python and "\n" in value and not stack and out and out[-1] not in (NL, "\\"):
                 flush_string()
                 out.append(NL)
                 kinds.append("nl")
             continue
         flush_string()
-        if ttype in Comment:
+        if kind == "comment":
             if not drop_docs:
                 out.append("#" + "".join(value.split()))
                 kinds.append("comment")
             continue
-        value = value.strip() if ttype is Text else value
-        if ttype in Number:
+        value = value.strip() if kind == "text" else value
+        if kind == "number":
             value = value.lower()
-        if ttype in Punctuation or value in _OPEN or value in _CLOSE or value == ",":
+        if kind == "punct" or value in _OPEN or value in _CLOSE or value == ",":
             for ch in value if set(value) <= set(_OPEN + _CLOSE + ",") else (value,):
                 if ch in _OPEN:
                     is_call = bool(kinds) and kinds[-1] in ("name", "close")
@@ -107,7 +120,7 @@ def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[t
                 kinds.append("close" if ch in _CLOSE else "punct")
             continue
         out.append(value)
-        kinds.append("name" if ttype in Name else "other")
+        kinds.append("name" if kind == "name" else "other")
     flush_string()
     while out and out[-1] == NL:
         out.pop()
@@ -190,9 +203,34 @@ def same_nesting(old: list[list[Tok]], new: list[list[Tok]]) -> bool:
     return a > 0 and all(n == n1 + a * (o - o1) for o, n in pairs)
 
 
+_LAYOUT = re.compile(r"[\s'\"(),\\]")
+_COMMENTISH = re.compile(r"#|//|/\*|^\s*\*|\"\"\"|\'\'\'|^\s*(--|;|%|<!--)")
+
+
+def _same_characters(view: HunkView) -> bool:
+    """Cheap necessary condition for formatting: the same characters, layout aside."""
+    return Counter(_LAYOUT.sub("", "".join(view.removed_lines))) == Counter(
+        _LAYOUT.sub("", "".join(view.added_lines)))
+
+
+def _may_touch_docs(view: HunkView) -> bool:
+    """Cheap necessary condition for a comment/docstring change (checked before lexing)."""
+    if any(_COMMENTISH.search(t) for t in view.changed_lines):
+        return True
+    lines = view.new_source.lines or view.old_source.lines
+    if lines is None:
+        return False
+    above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)])
+    return bool(above.count('"""') % 2 or above.count("'''") % 2
+                or above.rfind("/*") > above.rfind("*/"))
+
+
 def detect_formatting(view: HunkView) -> Detection | None:
     """Whitespace-only / formatting-only (exact) or comment/docstring-only (not grayed)."""
     if not view.has_change:
+        return None
+    maybe_format = _same_characters(view)
+    if not maybe_format and not _may_touch_docs(view):
         return None
     language = view.language
     old = normalise(view.old_flat, language, drop_docs=False)

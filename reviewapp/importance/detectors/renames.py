@@ -21,9 +21,20 @@ RENAME_IMPORTANCE = 0.05
 MIN_OCCURRENCES = 2
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_LAYOUT = re.compile(r"[\s'\"(),\\]")
+
+
+def _same_shape(view: HunkView) -> bool:
+    """Cheap necessary condition: equal text once identifiers and layout are masked."""
+    def shape(lines: list[str]) -> str:
+        return _LAYOUT.sub("", _IDENTIFIER.sub("I", "".join(lines)))
+    return shape(view.removed_lines) == shape(view.added_lines)
+
+
 def hunk_renames(view: HunkView) -> Counter[tuple[str, str]] | None:
     """Occurrences of each (old, new) name mapping if the hunk is a pure rename, else None."""
-    if not view.has_change:
+    if not view.has_change or not view.removed_lines or not _same_shape(view):
         return None
     # Changed lines only: context lines may keep the old name where it belongs to another scope.
     old = normalise_typed(view.changed_old_tokens, view.language, drop_docs=False)
