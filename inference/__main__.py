@@ -81,12 +81,16 @@ def cmd_tab(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from inference.client import LocalClient
+    from dataclasses import replace
+
+    from inference.client import ClientSettings, get_client
     from inference.service import ServiceLimits, create_app
 
+    # The service runs the model itself (or forwards to an OpenAI-compatible server when one
+    # is configured); SQUIGGLE_INFERENCE_URL would point it at itself.
+    client = get_client(replace(ClientSettings.from_env(), inference_url=None))
     limits = ServiceLimits(workers=args.workers, max_body_bytes=args.max_body_bytes)
-    uvicorn.run(create_app(LocalClient(), limits), host=args.host, port=args.port,
-                log_level="info")
+    uvicorn.run(create_app(client, limits), host=args.host, port=args.port, log_level="info")
     return 0
 
 
