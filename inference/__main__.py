@@ -79,9 +79,9 @@ def cmd_tab(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from dataclasses import replace
+
+    import uvicorn
 
     from inference.client import ClientSettings, get_client
     from inference.service import ServiceLimits, create_app
