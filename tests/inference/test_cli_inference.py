@@ -66,3 +66,37 @@ def test_tab_bad_history_exits_2(tmp_path: Path) -> None:
     (tmp_path / "h.json").write_text(json.dumps({"path": "f.py", "diff": ""}))
     result = run("tab", "--file", "f.py", "--history", "h.json", "--json", cwd=tmp_path)
     assert result.returncode == 2 and "cursor_line" in result.stderr
+
+
+def test_serve_answers_health_and_apply_over_http(tmp_path: Path) -> None:
+    """`python -m inference serve --port N` serves /healthz and a deterministic /v1/apply."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SQUIGGLE_")}
+    env["PYTHONPATH"] = str(ROOT)
+    server = subprocess.Popen([sys.executable, "-m", "inference", "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        sketch = "# ... existing code ...\ndef perimeter(w, h):\n    return 2 * w + 2 * h\n"
+        lines = httpx.post(f"http://127.0.0.1:{port}/v1/apply", timeout=30, json={
+            "original": ORIGINAL, "sketch": sketch, "path": "shapes.py"}).text.splitlines()
+        assert json.loads(lines[-1])["text"] == ORIGINAL.replace("2 * (w + h)", "2 * w + 2 * h")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
