@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
 from inference.tab_patterns import rules_from_edit
 
@@ -34,7 +35,8 @@ PATTERN_EDITS = 3
 MODEL_WINDOW = 6
 #: A model suggestion touching more lines than this is more likely noise than an edit.
 MODEL_MAX_CHANGED_LINES = 4
-HISTORY_CHARS = 2000
+#: Tokens for the model's Tab prompt (the file and history are trimmed by priority to fit).
+PROMPT_BUDGET = 1024
 MEMORY_ENTRIES = 64
 
 
@@ -139,22 +141,37 @@ class TabPredictor:
         if not window:
             return TabSuggestion(None, "none")
         shown = "".join(line + "\n" for line in window)
-        prompt = self._prompt(history, shown)
+        prompt = self._prompt(text, cursor_line, history, shown)
         budget = self.engine.count_tokens(shown) + 48
         result = self.engine.generate_text(prompt, max_new_tokens=budget, draft=shown,
                                            stop=["```"])
         edit = _first_change(window, result.text.splitlines(), low,
                              finished=result.finish_reason != "length")
+        if edit is not None and parses(text) and not parses(apply_edit(text, edit)):
+            edit = None  # a suggestion that breaks a file that parsed is noise
         return TabSuggestion(edit, "model" if edit else "none")
 
-    def _prompt(self, history: str, shown: str) -> str:
+    def _prompt(self, text: str, cursor_line: int, history: str, shown: str) -> str:
+        """Priority-rendered: the lines to rewrite always; the newest edits and the code
+        nearest the cursor next; older edits and distant code only while the budget lasts."""
         from inference.apply import chat_prompt
+        from inference.prompt import REQUIRED, Part, around_line, render
 
         assert self.engine is not None
-        user = ("These are my latest edits:\n```diff\n" + history[-HISTORY_CHARS:] + "```\n\n"
-                "Continue the same kind of change in this code and write it out again in full:\n"
-                "```\n" + shown + "```")
-        return chat_prompt(self.engine, user, "```\n", system=None)
+        history = history if history.endswith("\n") or not history else history + "\n"
+        newest = max(len(history.splitlines()) - 1, 0)
+        tree = Part(priority=REQUIRED, children=[
+            Part("The file I am editing:\n```\n"),
+            around_line(text, cursor_line - 1, priority=40, falloff=1.0, elision="...\n",
+                        name="file"),
+            Part("```\n\nMy latest edits, oldest first:\n```diff\n"),
+            around_line(history, newest, priority=45, falloff=0.5, elision="...\n",
+                        name="history"),
+            Part("```\n\nContinue the same kind of change in these lines and write them out "
+                 "again in full:\n```\n" + shown + "```"),
+        ])
+        rendered = render(tree, budget=PROMPT_BUDGET, count_tokens=self.engine.count_tokens)
+        return chat_prompt(self.engine, rendered.text, "```\n", system=None)
 
 
 def _digest(*parts: str) -> str:

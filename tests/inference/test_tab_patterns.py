@@ -184,3 +184,12 @@ def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
     cut = "\n".join(text.splitlines()[3:8]) + "\n"
     suggestion = TabPredictor(RewritingModel(cut, finish="length")).predict(text, 10, "")
     assert suggestion.edit is None and suggestion.source == "none"
+
+
+def test_model_suggestion_that_breaks_python_is_dropped() -> None:
+    """A rewrite whose first change would make a parsing file unparsable is not suggested."""
+    text = "".join(f"v{i} = {i}\n" for i in range(1, 21))
+    window = text.splitlines()[3:16]
+    broken = "\n".join(line if line != "v12 = 12" else "v12 = (12" for line in window)
+    suggestion = TabPredictor(RewritingModel(broken + "\n")).predict(text, 10, "")
+    assert suggestion.edit is None
