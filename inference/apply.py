@@ -192,7 +192,14 @@ def apply_stream(
         yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
         return
     if good:
-        best = rank_candidates(engine, good, sketch, path)
+        from inference.engine import InvalidRequest
+
+        try:
+            best = rank_candidates(engine, good, sketch, path)
+        except InvalidRequest as error:  # e.g. the sketch does not fit the model's context
+            attempts.append(f"model: could not rank {len(good)} plausible merges: {error}")
+            yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+            return
         yield from _finish(ApplyResult(best, "model", "ranked", python or None, attempts,
                                        candidates=len(good)))
         return
