@@ -67,9 +67,15 @@ def _search_order(total: int, cursor: int) -> Iterator[int]:
 
 
 def _replace_line(lines: Sequence[str], number: int, new: str) -> LineEdit | None:
-    if new == lines[number]:
-        return None
+    if new == lines[number] or _depth(new) != _depth(lines[number]):
+        return None  # unchanged, or the rule would unbalance the line's brackets
     return LineEdit(number + 1, number + 1, new + "\n")
+
+
+def _depth(line: str) -> int:
+    """Open minus closed brackets outside string literals."""
+    tokens = tokenize(line)
+    return sum(t in _OPEN for t in tokens) - sum(t in _CLOSE for t in tokens)
 
 
 @dataclass(frozen=True)
