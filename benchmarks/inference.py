@@ -202,7 +202,6 @@ def main() -> None:
     parser.add_argument("--tab-model-cases", type=int, default=8)
     args = parser.parse_args()
 
-    decoding = decoding_section(args.skip_decoding)
     from inference.engine import get_engine
 
     engine = get_engine()
@@ -210,6 +209,7 @@ def main() -> None:
     heldout = apply_section(engine, 0, APPLY_HELDOUT_FILE)
     tab = tab_section(engine, args.tab_model_cases)
     refactors = tab_section(engine, 0, TAB_REFACTOR_FILE)
+    decoding = decoding_section(args.skip_decoding)  # last: its own process needs the CPU
     results = {"machine": platform.machine(), "python": platform.python_version(),
                "decoding": decoding, "apply": apply, "apply_heldout": heldout, "tab": tab,
                "tab_refactors": refactors,
