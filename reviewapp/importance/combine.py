@@ -22,23 +22,25 @@ from reviewapp.importance.score import GRAY, KEY, NORMAL, Detection, HunkScore
 class ImportanceSettings:
     """Thresholds and LM normalisation; defaults chosen on the dev half of the evaluation set.
 
-    The numbers come from `python benchmarks/importance.py --tune` (see benchmarks/results/
-    importance.json, "tuned"): `gray_below` is the highest LM-only gray threshold whose gray
-    precision on dev stays >= 0.99, `key_from` the importance above which about a fifth of the
-    non-mechanical dev hunks fall.
+    From `python benchmarks/importance.py` (benchmarks/results/importance.json, "tuned"): the
+    LM statistic with the best dev AUROC; `lm_center`/`lm_scale` the median and half the
+    spread of that statistic on dev; `gray_below` the highest LM-only gray threshold whose dev
+    gray precision stays >= 0.99; `key_from` the median importance of meaningful dev hunks.
     """
 
-    lm_center: float = 1.0  # nats/token where LM importance is 0.5
-    lm_scale: float = 0.5  # nats/token per unit of the logistic's argument
-    gray_below: float = 0.0  # LM-only graying; 0 disables it
-    key_from: float = 0.75
+    lm_center: float = 2.566  # nats/token (novel tokens) where LM importance is halfway
+    lm_scale: float = 1.2121  # nats/token per unit of the logistic's argument
+    gray_below: float = 0.225167  # LM-only graying of hunks no detector explained
+    key_from: float = 0.6014
     undetected_importance: float = 0.5  # before (or without) the LM signal
     # The 135M model forwards ~500 tokens/s on 2 CPU cores at best, so prompts stay short and
     # a big diff shares a total budget (a 1,000-line diff must be scored within a minute).
     lm_context_tokens: int = 160  # prompt budget per change, span included
     lm_span_tokens: int = 64  # longest added text scored per change (the rest is not scored)
-    lm_total_tokens: int = 24_000  # per diff; per-change budgets shrink to fit it
-    lm_statistic: str = "mean"  # HunkSignal field used: "mean", "peak" or "novel"
+    # Per diff; per-change budgets shrink to fit it. 6,000 tokens scored a 1,000-changed-line
+    # diff in about 45 s on one busy core (benchmarks/results/importance.json).
+    lm_total_tokens: int = 6_000
+    lm_statistic: str = "novel"  # HunkSignal field used: "mean", "peak" or "novel"
 
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, Any]) -> ImportanceSettings:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
-from reviewapp.importance import GRAY, KEY, refine_with_lm, score_hunks_mechanical
+from reviewapp.importance import (
+    DEFAULT_SETTINGS,
+    GRAY,
+    KEY,
+    refine_with_lm,
+    score_hunks_mechanical,
+)
 from reviewapp.importance.lm_signal import (
     PromptPart,
     build_requests,
@@ -125,7 +132,8 @@ def test_refine_skips_exact_gray_hunks_and_reports_progress(diff_of):
     mechanical = score_hunks_mechanical(diff)
     engine = FakeEngine()
     progress = []
-    refined = refine_with_lm(diff, mechanical, engine,
+    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, key_from=0.8)
+    refined = refine_with_lm(diff, mechanical, engine, settings=settings,
                              on_progress=lambda done, total: progress.append((done, total)))
     assert len(engine.requests) == 1 and "b <= 3" in engine.requests[0].span
     assert refined[0][0].tier == GRAY
