@@ -203,14 +203,14 @@ def same_nesting(old: list[list[Tok]], new: list[list[Tok]]) -> bool:
     return a > 0 and all(n == n1 + a * (o - o1) for o, n in pairs)
 
 
-_LAYOUT = re.compile(r"[\s'\"(),\\]")
+LAYOUT = re.compile(r"[\s'\"(),\\]")  # characters a formatter may add, drop or change
 _COMMENTISH = re.compile(r"#|//|/\*|^\s*\*|\"\"\"|\'\'\'|^\s*(--|;|%|<!--)")
 
 
 def _same_characters(view: HunkView) -> bool:
     """Cheap necessary condition for formatting: the same characters, layout aside."""
-    return Counter(_LAYOUT.sub("", "".join(view.removed_lines))) == Counter(
-        _LAYOUT.sub("", "".join(view.added_lines)))
+    return Counter(LAYOUT.sub("", "".join(view.removed_lines))) == Counter(
+        LAYOUT.sub("", "".join(view.added_lines)))
 
 
 def _may_touch_docs(view: HunkView) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from reviewapp.importance.detectors.formatting import normalise_typed
+from reviewapp.importance.detectors.formatting import LAYOUT, normalise_typed
 from reviewapp.importance.score import Detection
 from reviewapp.importance.views import HunkView
 
@@ -22,13 +22,12 @@ MIN_OCCURRENCES = 2
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-_LAYOUT = re.compile(r"[\s'\"(),\\]")
 
 
 def _same_shape(view: HunkView) -> bool:
     """Cheap necessary condition: equal text once identifiers and layout are masked."""
     def shape(lines: list[str]) -> str:
-        return _LAYOUT.sub("", _IDENTIFIER.sub("I", "".join(lines)))
+        return LAYOUT.sub("", _IDENTIFIER.sub("I", "".join(lines)))
     return shape(view.removed_lines) == shape(view.added_lines)
 
 
