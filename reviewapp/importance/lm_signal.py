@@ -56,6 +56,8 @@ def fit_parts(parts: list[PromptPart], budget: int, count: Callable[[str], int])
     kept: list[PromptPart] = []
     used = 0
     for part in sorted(parts, key=lambda p: (-p.priority, p.position)):
+        if used >= budget:
+            break
         cost = count(part.text)
         if used + cost <= budget:
             kept.append(part)
@@ -169,6 +171,13 @@ def build_requests(
     """(context, span, removed lines the span replaces) for the change groups of one hunk."""
     lines = view.hunk.lines
     requests = []
+    counts: dict[str, int] = {}
+
+    def count_once(text: str) -> int:  # the hunk's change groups share most parts
+        if text not in counts:
+            counts[text] = count(text)
+        return counts[text]
+
     prefix_parts = _other_hunks_parts(view, all_views)
     base = len(prefix_parts) + 10
     header = PromptPart(base, HEADER_PRIORITY, f"--- a/{view.file.old_path}\n+++ b/{view.path}\n")
@@ -176,7 +185,8 @@ def build_requests(
     content = view.file.new_content
     first_new = next((ln.new_lineno for ln in lines if ln.new_lineno), None)
     if content is not None and first_new:
-        above = content.split("\n")[: first_new - 1]
+        # Every line costs at least one token, so lines further up than the budget never fit.
+        above = content.split("\n")[max(first_new - 1 - context_tokens, 0): first_new - 1]
         for dist, text in enumerate(reversed(above)):
             file_parts.append(PromptPart(base + 1 + len(above) - dist, FILE_PRIORITY - dist,
                                          f" {text}\n"))
@@ -196,7 +206,8 @@ def build_requests(
             hunk_parts.append(PromptPart(body_base + k, HUNK_PRIORITY - (stop - k),
                                          f"{lines[k].kind}{lines[k].text}\n"))
         budget = max(context_tokens - count(span), 0)
-        context = fit_parts(prefix_parts + [header] + file_parts + hunk_parts, budget, count)
+        context = fit_parts(prefix_parts + [header] + file_parts + hunk_parts, budget,
+                            count_once)
         replaced = [ln.text for ln in lines[start:mid]] if end > mid else []
         requests.append((context, span, replaced))
     return requests
