@@ -64,10 +64,13 @@ def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[t
     """Like `normalise`, each value with its kind: name, str, comment, punct, close, nl, other."""
     out: list[str] = []
     kinds: list[str] = []  # parallel to out: "str", "punct", "name", "other"
-    stack: list[list[int]] = []  # per open bracket: [comma count, is_call]
+    # per open bracket: [comma count, is_call]; a fragment that starts inside brackets (a hunk
+    # cut mid-call) starts with that many unknown levels, so its newlines are not line ends.
+    stack: list[list[int]] = [[0, 0] for _ in range(_unopened_brackets(tokens))]
     pending_string: list[str] = []
     pending_doc = False
     python = language in PYTHONS
+    continued = False  # after a backslash, the next newline does not end the line
 
     def flush_string() -> None:
         nonlocal pending_doc
@@ -87,12 +90,17 @@ def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[t
             pending_doc = pending_doc or kind == "doc"
             continue
         if not value.strip():  # whitespace between tokens (strings and comments handled above)
-            if python and "\n" in value and not stack and out and out[-1] not in (NL, "\\"):
+            if "\n" in value and continued:
+                continued = False
+            elif python and "\n" in value and not stack and out and out[-1] != NL:
                 flush_string()
                 out.append(NL)
                 kinds.append("nl")
             continue
         flush_string()
+        if python and value.strip() == "\\":  # a backslash continuation: layout only
+            continued = True
+            continue
         if kind == "comment":
             if not drop_docs:
                 out.append("#" + "".join(value.split()))
@@ -129,6 +137,21 @@ def normalise_typed(tokens: list[Tok], language: str, drop_docs: bool) -> list[t
     return _drop_clause_parens(pairs) if python else pairs
 
 
+def _unopened_brackets(tokens: list[Tok]) -> int:
+    """How many brackets the fragment closes without opening them."""
+    depth = lowest = 0
+    for ttype, value in tokens:
+        if category(ttype) in ("str", "doc", "comment"):
+            continue
+        for ch in value:
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE:
+                depth -= 1
+                lowest = min(lowest, depth)
+    return -lowest
+
+
 def _drop_clause_parens(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Remove parentheses that wrap a whole clause (`x = (a + b)`, `if (c):`), as black does.
 
@@ -152,6 +175,8 @@ def _drop_clause_parens(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if values[i] != "(" or i == 0 or j == i + 1 or values[i - 1] not in _PAREN_CLAUSES:
             continue
         ends = j + 1 == len(values) or values[j + 1] in (NL, ":")
+        # `assert (cond), "message"`: black drops the parentheses around the condition.
+        ends = ends or values[i - 1] == "assert" and values[j + 1] == ","
         if ends and (not commas[i] or values[i - 1] in ("=", "return")):
             drop.update((i, j))
     return [p for k, p in enumerate(pairs) if k not in drop]
@@ -159,7 +184,7 @@ def _drop_clause_parens(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _logical_indents(lines: list[list[Tok]]) -> list[int]:
     """Indent width of each logical line start (outside brackets and multi-line strings)."""
     indents: list[int] = []
-    depth = 0
+    depth = _unopened_brackets([tok for line in lines for tok in line])
     continued = False
     for toks in lines:
         first = next((t for t in toks if not is_blank(t)), None)

@@ -78,3 +78,26 @@ def test_pasted_diff_without_contents_is_still_detected(diff_of):
     new = OLD.replace("compute(width,height, 'cm')", "compute(width, height, 'cm')")
     scores = score_hunks_mechanical(diff_of({"geo.py": (OLD, new)}, contents=False))
     assert scores[0][0].detector == "formatting"
+
+
+def test_black_assert_and_backslash_rewraps_are_formatting(diff_of):
+    """`assert (cond), msg` unwrapped and backslash continuations turned into parentheses."""
+    old = ("def f(a, b):\n    assert (\n        a is not None\n    ), 'need a'\n"
+           "    if a and \\\n       b:\n        return 1\n")
+    new = ("def f(a, b):\n    assert a is not None, 'need a'\n"
+           "    if (\n        a\n        and b\n    ):\n        return 1\n")
+    assert _only(diff_of, new, old, "f.py").detector == "formatting"
+
+
+def test_hunk_starting_inside_a_call_gets_its_trailing_comma(diff_of):
+    """A hunk cut mid-call: `mode=mode)` → `mode=mode,` + `)` on its own line is formatting."""
+    head = "result = plot(\n" + "".join(f"    arg{i}=arg{i},\n" for i in range(8))
+    old = head + "    mode=mode)\n\nNEXT = 1\n"
+    new = head + "    mode=mode,\n)\n\nNEXT = 1\n"
+    assert _only(diff_of, new, old, "p.py").detector == "formatting"
+
+
+def test_lone_comma_of_a_tuple_cut_by_the_hunk_is_kept(diff_of):
+    """`(\n 1,\n)` is a tuple even when its `(` lies above the hunk: dropping `,` is a change."""
+    head = "VALUES = (\n" + "# padding\n" * 6
+    assert _only(diff_of, head + "    1\n)\n", head + "    1,\n)\n", "t.py").tier != GRAY
