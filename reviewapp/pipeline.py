@@ -13,7 +13,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from reviewapp.importance import HunkScore, promote_flagged, refine_with_lm, score_hunks_mechanical
+from reviewapp.importance import (
+    DEFAULT_SETTINGS,
+    HunkScore,
+    ImportanceSettings,
+    promote_flagged,
+    refine_with_lm,
+    score_hunks_mechanical,
+)
 from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
 from reviewapp.ordering import OrderedFile, order_files
 
@@ -40,8 +47,7 @@ class ReviewResult:
                 hunks.append({
                     "old_start": hunk.old_start, "old_lines": hunk.old_lines,
                     "new_start": hunk.new_start, "new_lines": hunk.new_lines,
-                    "importance": round(score.importance, 4), "tier": score.tier,
-                    "reason": score.reason,
+                    **score.to_json(),
                 })
             files.append({"path": parsed.path, "old_path": parsed.old_path,
                           "status": parsed.status, "binary": parsed.is_binary,
@@ -105,16 +111,19 @@ def finding_risk(findings) -> dict[str, float]:
 
 
 def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
+              importance: ImportanceSettings = DEFAULT_SETTINGS,
               on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
     """Refine the mechanical scores with the in-process language model's surprisal."""
     from inference.engine import get_engine
 
-    return refine_with_lm(diff, scores, get_engine(), flagged=flagged, on_progress=on_progress)
+    return refine_with_lm(diff, scores, get_engine(), flagged=flagged, settings=importance,
+                          on_progress=on_progress)
 
 
-def review_diff(diff: ParsedDiff, *, use_models: bool = True) -> ReviewResult:
+def review_diff(diff: ParsedDiff, *, use_models: bool = True,
+                importance: ImportanceSettings = DEFAULT_SETTINGS) -> ReviewResult:
     """Every stage on a parsed diff; a model that cannot load leaves a note, not a crash."""
-    scores = score_hunks_mechanical(diff)
+    scores = score_hunks_mechanical(diff, settings=importance)
     findings, notes = [], []
     if use_models:
         try:
@@ -122,9 +131,9 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True) -> ReviewResult:
         except FileNotFoundError as exc:  # bugmodel.WeightsMissing
             notes.append(f"bug detection skipped: {exc}")
         flagged = flagged_lines(findings)
-        scores = promote_flagged(diff, scores, flagged)
+        scores = promote_flagged(diff, scores, flagged, settings=importance)
         try:
-            scores = lm_refine(diff, scores, flagged)
+            scores = lm_refine(diff, scores, flagged, importance)
         except (OSError, RuntimeError) as exc:
             notes.append(f"language-model scoring skipped: {exc}")
     ordered = sorted(order_files(diff.files, extra_risk=finding_risk(findings)),

@@ -11,11 +11,13 @@
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
 - SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
+- SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -197,6 +199,8 @@ SQUIGGLE = {
     "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "600")),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
+    # Overrides of reviewapp.importance.ImportanceSettings (tier thresholds), as JSON.
+    "IMPORTANCE": json.loads(_env("SQUIGGLE_IMPORTANCE", "{}")),
 }
 
 LOGGING = {

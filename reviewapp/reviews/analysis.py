@@ -13,11 +13,17 @@ from collections.abc import Callable
 from django.conf import settings
 
 from reviewapp import pipeline
-from reviewapp.importance import HunkScore, promote_flagged, score_hunks_mechanical
+from reviewapp.importance import (
+    HunkScore,
+    ImportanceSettings,
+    promote_flagged,
+    score_hunks_mechanical,
+)
 from reviewapp.ingest.parsed import ParsedDiff, ParsedFile, ParsedHunk, ParsedLine
 from reviewapp.ordering import order_files
 
 from .models import FileChange, Finding, Hunk, Revision
+from .progress import publish
 from .rendering import parse_hunk_text
 
 log = logging.getLogger(__name__)
@@ -65,10 +71,21 @@ def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
     Hunk.objects.bulk_update(hunks, ["importance", "tier", "reason"], batch_size=1000)
 
 
+def importance_settings() -> ImportanceSettings:
+    """Tier thresholds: the tuned defaults with the SQUIGGLE["IMPORTANCE"] overrides."""
+    return ImportanceSettings.from_mapping(settings.SQUIGGLE.get("IMPORTANCE", {}))
+
+
+def _mechanical(parsed: ParsedDiff, flagged: pipeline.Flagged) -> list[list[HunkScore]]:
+    chosen = importance_settings()
+    return promote_flagged(parsed, score_hunks_mechanical(parsed, settings=chosen), flagged,
+                           settings=chosen)
+
+
 def score_mechanically(revision: Revision) -> None:
     """Tiers from the mechanical detectors alone (formatting, renames, moves, lockfiles...)."""
     parsed, rows = parsed_from_revision(revision)
-    _save_scores(rows, score_hunks_mechanical(parsed))
+    _save_scores(rows, _mechanical(parsed, {}))
 
 
 def _flagged(revision: Revision) -> pipeline.Flagged:
@@ -101,16 +118,22 @@ def detect_bugs(revision: Revision) -> None:
                 origin="bugmodel")
         for f in found
     ])
-    scores = promote_flagged(parsed, score_hunks_mechanical(parsed), _flagged(revision))
-    _save_scores(rows, scores)
+    _save_scores(rows, _mechanical(parsed, _flagged(revision)))
 
 
 def refine_importance(revision: Revision) -> None:
     """The language model's surprisal refines the mechanical tiers (never grays a finding)."""
     parsed, rows = parsed_from_revision(revision)
     flagged = _flagged(revision)
-    scores = promote_flagged(parsed, score_hunks_mechanical(parsed), flagged)
-    _save_scores(rows, pipeline.lm_refine(parsed, scores, flagged))
+    stage = "importance (language model)"
+
+    def report(done: int, total: int) -> None:
+        publish(revision.change_set_id, {"revision": revision.number, "job": {
+            "state": "running", "stage": f"{stage}: {done}/{total} hunks", "progress": None}})
+
+    scores = pipeline.lm_refine(parsed, _mechanical(parsed, flagged), flagged,
+                                importance_settings(), on_progress=report)
+    _save_scores(rows, scores)
 
 
 def reorder_by_findings(revision: Revision) -> None:

@@ -174,8 +174,8 @@
     } else if (job.state === "failed") {
       status.textContent = `analysis failed: ${job.error}`;
     } else {
-      status.textContent = `analysis ${job.state}${job.stage ? ": " + job.stage : ""} ` +
-        `(${Math.round(job.progress * 100)}%)`;
+      const percent = typeof job.progress === "number" ? ` (${Math.round(job.progress * 100)}%)` : "";
+      status.textContent = `analysis ${job.state}${job.stage ? ": " + job.stage : ""}${percent}`;
     }
     finished = finished || ["done", "failed"].includes(job.state);
   }

@@ -12,6 +12,7 @@ from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.pipeline import ReviewResult, review_diff
+from reviewapp.reviews.analysis import importance_settings
 from reviewapp.reviews.services import ingest_limits
 
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         except IngestError as exc:
             raise CommandError(str(exc)) from None
         use_models = settings.SQUIGGLE["ANALYSIS_ML"] and not no_models
-        result = review_diff(parsed, use_models=use_models)
+        result = review_diff(parsed, use_models=use_models, importance=importance_settings())
         for note in result.notes:
             self.stderr.write(note)
         if as_json:
