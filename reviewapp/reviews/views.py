@@ -35,6 +35,14 @@ def _change_set(request: HttpRequest, change_set_id: int) -> ChangeSet:
     return get_object_or_404(ChangeSet.objects.visible_to(request.user), pk=change_set_id)
 
 
+def _latest(request: HttpRequest, change_set_id: int) -> tuple[ChangeSet, Revision]:
+    change_set = _change_set(request, change_set_id)
+    revision = change_set.latest_revision()
+    if revision is None:
+        raise Http404("no revisions")
+    return change_set, revision
+
+
 def _revision(request: HttpRequest, change_set_id: int, number: int) -> Revision:
     change_set = _change_set(request, change_set_id)
     return get_object_or_404(change_set.revisions, number=number)
@@ -99,10 +107,7 @@ def add_revision(request: HttpRequest, change_set_id: int) -> HttpResponse:
 
 @require_GET
 def change_set_detail(request: HttpRequest, change_set_id: int) -> HttpResponse:
-    change_set = _change_set(request, change_set_id)
-    revision = change_set.latest_revision()
-    if revision is None:
-        raise Http404("no revisions")
+    _, revision = _latest(request, change_set_id)
     return redirect(revision.get_absolute_url())
 
 
@@ -219,10 +224,7 @@ def revision_status(request: HttpRequest, change_set_id: int, number: int) -> Js
 @require_GET
 def interdiff_view(request: HttpRequest, change_set_id: int) -> HttpResponse:
     """Between two revisions; by default from the reviewer's last visit to the latest."""
-    change_set = _change_set(request, change_set_id)
-    latest = change_set.latest_revision()
-    if latest is None:
-        raise Http404("no revisions")
+    change_set, latest = _latest(request, change_set_id)
     visit = ReviewVisit.objects.filter(user=request.user, change_set=change_set).first()
     try:
         new_number = int(request.GET.get("to", latest.number))
