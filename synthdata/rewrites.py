@@ -8,6 +8,7 @@ text contains the inverse of the rewrite that injected the bug (tests check this
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -83,16 +84,21 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
 def enumerate_candidates(
-    text: str, tree: ast.AST | None = None, scope: Sequence[ast.AST] | None = None
+    text: str, tree: ast.AST | None = None, scope: Sequence[ast.AST] | None = None,
+    max_names: int | None = None, source: SourceText | None = None,
 ) -> list[Candidate]:
     """All rewrites of `text` inside `scope` (default: the whole tree), deduplicated, in order.
 
     `tree` must be `ast.parse(text)` when given; `scope` is a list of its nodes (e.g. one
-    function) to which candidates are restricted.
+    function) to which candidates are restricted. `max_names` bounds the variables offered
+    per misuse site to the nearest ones (long functions with hundreds of locals would
+    otherwise yield sites x names candidates); the dataset is built without it. `source`
+    reuses a `SourceText` of `text` across calls.
     """
     if tree is None:
         tree = ast.parse(text)
-    return _Enumerator(SourceText(text)).run(list(scope) if scope is not None else [tree])
+    enumerator = _Enumerator(source or SourceText(text), max_names)
+    return enumerator.run(list(scope) if scope is not None else [tree])
 
 
 def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, bool]]:
@@ -135,8 +141,10 @@ def _docstring_skipped(body: list[ast.stmt]) -> list[ast.stmt]:
 class _Enumerator:
     """Collects candidates for one text; each `_visit_*` handles one node type."""
 
-    def __init__(self, src: SourceText) -> None:
+    def __init__(self, src: SourceText, max_names: int | None = None) -> None:
         self.src = src
+        self.max_names = max_names
+        self.occurrences: dict[str, list[int]] = {}
         self.found: dict[tuple[int, int, str], Candidate] = {}
 
     def add(self, kind: str, start: int, end: int, replacement: str) -> None:
@@ -147,6 +155,8 @@ class _Enumerator:
 
     def run(self, roots: list[ast.AST]) -> list[Candidate]:
         local_names = _local_names(roots)
+        if self.max_names is not None and len(local_names) > self.max_names + 1:
+            self.occurrences = self._name_occurrences(roots, local_names)
         attributes: dict[str, set[str]] = defaultdict(set)
         nodes: list[tuple[ast.AST, bool]] = [pair for root in roots for pair in _walk(root)]
         for node, _ in nodes:
@@ -329,8 +339,30 @@ class _Enumerator:
         if node.id not in local_names:
             return
         start, end = self.src.span(node)
-        for name in sorted(local_names - {node.id}):
+        others = local_names - {node.id}
+        if self.occurrences:
+            others = set(sorted(others, key=lambda n: self._distance(n, start))[: self.max_names])
+        for name in sorted(others):
             self.add(kind, start, end, name)
+
+    def _name_occurrences(self, roots: Sequence[ast.AST], names: set[str]) -> dict[str, list[int]]:
+        """Sorted offsets where each local name appears (for nearest-name selection)."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for root in roots:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Name) and node.id in names:
+                    found[node.id].append(self.src.span(node)[0])
+                elif isinstance(node, ast.arg) and node.arg in names:
+                    found[node.arg].append(self.src.span(node)[0])
+        return {name: sorted(offsets) for name, offsets in found.items()}
+
+    def _distance(self, name: str, offset: int) -> int:
+        offsets = self.occurrences.get(name)
+        if not offsets:
+            return 1 << 30
+        i = bisect.bisect_left(offsets, offset)
+        near = offsets[max(0, i - 1) : i + 1]
+        return min(abs(o - offset) for o in near)
 
     def _attribute(self, node: ast.Attribute, attributes: dict[str, set[str]]) -> None:
         siblings = attributes.get(self.src.segment(node.value), set()) - {node.attr}

@@ -1,0 +1,109 @@
+"""Bug-detector throughput: functions per second through `detect`, batched vs one at a time.
+
+    python benchmarks/bugmodel.py [--functions 200] [--repeats 3] [--model-dir DIR]
+
+The baseline, measured in the same run, is the same model scoring one function per forward
+pass (batch size 1); the ratio is what batching buys. Also reports the share of time spent
+enumerating candidates (pure Python) versus running the model. Writes
+benchmarks/results/bugmodel.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import platform
+import statistics
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import torch
+
+from bugmodel.detection import detect_files
+from bugmodel.detector import load_detector
+from bugmodel.model import count_parameters
+from synthdata.corpus import iter_functions
+from synthdata.rewrites import enumerate_candidates
+
+MODULES = ["textwrap", "difflib", "calendar", "shlex", "argparse", "csv", "pprint", "heapq"]
+RESULTS = Path(__file__).parent / "results" / "bugmodel.json"
+
+
+def sample_functions(n: int) -> list[tuple[str, str]]:
+    """n standalone functions from stdlib modules, each as its own (path, source) file."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    out: list[tuple[str, str]] = []
+    for module in MODULES:
+        text = (stdlib / f"{module}.py").read_text()
+        lines = text.split("\n")
+        for func, _ in iter_functions(ast.parse(text)):
+            if func.col_offset:
+                continue  # methods would need their class to be valid on their own
+            body = "\n".join(lines[func.lineno - 1 : func.end_lineno]) + "\n"
+            out.append((f"{module}/{func.name}.py", body))
+            if len(out) == n:
+                return out
+    return out
+
+
+def timed(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--functions", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model-dir", default=None)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    detector = load_detector(args.model_dir)
+    files = sample_functions(args.functions)
+    lines = sum(text.count("\n") for _, text in files)
+
+    def run(batch_size: int) -> None:
+        detect_files(files, threshold=1.1, batch_size=batch_size, detector=detector)
+
+    run(32)  # warm-up
+    enumerate_s = timed(lambda: [enumerate_candidates(text) for _, text in files], args.repeats)
+    batched_s = timed(lambda: run(32), args.repeats)
+    single_s = timed(lambda: run(1), args.repeats)
+    result = {
+        "device": str(detector.device),
+        "cpu": platform.processor() or platform.machine(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "parameters": count_parameters(detector.model),
+        "functions": len(files),
+        "lines": lines,
+        "repeats": args.repeats,
+        "batched_32": {"seconds": round(batched_s, 3),
+                       "functions_per_s": round(len(files) / batched_s, 1)},
+        "one_at_a_time": {"seconds": round(single_s, 3),
+                          "functions_per_s": round(len(files) / single_s, 1)},
+        "speedup_batched_vs_one_at_a_time": round(single_s / batched_s, 2),
+        "candidate_enumeration_share_of_batched": round(enumerate_s / batched_s, 2),
+    }
+    print(f"batched: {result['batched_32']['functions_per_s']} functions/s, one at a time: "
+          f"{result['one_at_a_time']['functions_per_s']} functions/s, ratio "
+          f"{result['speedup_batched_vs_one_at_a_time']}x; enumeration is "
+          f"{result['candidate_enumeration_share_of_batched']:.0%} of batched time",
+          file=sys.stderr)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

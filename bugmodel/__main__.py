@@ -1,0 +1,152 @@
+"""`python -m bugmodel train|eval|detect`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_DATA = Path("var/synthdata")
+DEFAULT_RUNS = Path("var/bugmodel/runs")
+
+
+def _python_files(paths: list[str]) -> tuple[list[Path], list[str]]:
+    """Files named on the command line, directories expanded to their *.py files."""
+    files, missing = [], []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.py") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(name)
+    return files, missing
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from bugmodel.detection import SkippedFile, UnreadableSource, detect_files, read_python_file
+    from bugmodel.detector import WeightsMissing
+
+    files, missing = _python_files(args.paths)
+    if missing:
+        print(f"error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    pairs, skipped = [], []
+    for path in files:
+        try:
+            pairs.append((str(path), read_python_file(path)))
+        except (OSError, UnreadableSource) as exc:
+            skipped.append(SkippedFile(str(path), str(exc)))
+    try:
+        result = detect_files(pairs, threshold=args.threshold, model_dir=args.model_dir,
+                              device=args.device)
+    except WeightsMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    skipped += result.skipped
+    for item in skipped:
+        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+    if args.json:
+        json.dump({"findings": [f.to_dict() for f in result.findings],
+                   "skipped": [dataclasses.asdict(s) for s in skipped]}, sys.stdout, indent=1)
+        print()
+    else:
+        for f in result.findings:
+            print(f"{f.path}:{f.line}:{f.column + 1}: [{f.severity} {f.probability:.2f}] "
+                  f"{f.message} (fix: {f.replacement!r})")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bugmodel.model import CONFIGS
+    from bugmodel.train import WEIGHTS_DIR, train
+
+    config = CONFIGS[args.config]
+    overrides = {k: v for k, v in (("max_minutes", args.max_minutes),
+                                   ("max_steps", args.max_steps), ("seed", args.seed),
+                                   ("device", args.device)) if v is not None}
+    config = dataclasses.replace(config, **overrides)
+    run_dir = args.run_dir or DEFAULT_RUNS / config.name
+    out = args.out or (WEIGHTS_DIR if config.name == "cpu" else run_dir / "weights")
+    try:
+        summary = train(config, args.data, run_dir, out, resume=args.resume,
+                        limit_records=args.limit_records,
+                        plot_path=args.plot or (Path(out) / "loss.png"))
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
+    from bugmodel.evaluate import PLOTS_DIR, evaluate, markdown_table
+
+    model_dir = args.model_dir or WEIGHTS_DIR
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        results = evaluate(Path(model_dir), args.data, args.out or Path(model_dir) / "eval.json",
+                           args.plots or PLOTS_DIR, args.test_records, args.val_records,
+                           args.real_files, args.baseline_samples, args.seed)
+    except (FileNotFoundError, WeightsMissing, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(markdown_table(results), file=sys.stderr)
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bugmodel")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("detect", help="find likely bugs in Python files")
+    d.add_argument("paths", nargs="+", help="files or directories")
+    d.add_argument("--json", action="store_true", help='print {"findings": [...]}')
+    d.add_argument("--threshold", type=float, default=None, help="calibrated probability cut")
+    d.add_argument("--model-dir", default=None)
+    d.add_argument("--device", default=None)
+    d.set_defaults(func=cmd_detect)
+
+    t = sub.add_parser("train", help="train a configuration (tiny, cpu, gpu)")
+    t.add_argument("--config", default="cpu", choices=["tiny", "cpu", "gpu"])
+    t.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    t.add_argument("--run-dir", type=Path, default=None, help="checkpoints, vocabulary, cache")
+    t.add_argument("--out", type=Path, default=None, help="weights directory")
+    t.add_argument("--plot", type=Path, default=None, help="loss-curve PNG")
+    t.add_argument("--resume", action="store_true")
+    t.add_argument("--limit-records", type=int, default=None)
+    t.add_argument("--max-minutes", type=float, default=None)
+    t.add_argument("--max-steps", type=int, default=None)
+    t.add_argument("--seed", type=int, default=None)
+    t.add_argument("--device", default=None)
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="evaluate weights; writes calibration.json and plots")
+    e.add_argument("--model-dir", type=Path, default=None)
+    e.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    e.add_argument("--out", type=Path, default=None, help="results JSON")
+    e.add_argument("--plots", type=Path, default=None)
+    e.add_argument("--test-records", type=int, default=2000)
+    e.add_argument("--val-records", type=int, default=1000)
+    e.add_argument("--real-files", type=int, default=120)
+    e.add_argument("--baseline-samples", type=int, default=60,
+                   help="test functions for the LM baseline (0: skip)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--threads", type=int, default=None,
+                   help="torch threads (1 is fastest on a CPU shared with other jobs)")
+    e.set_defaults(func=cmd_eval)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

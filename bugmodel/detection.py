@@ -1,0 +1,252 @@
+"""The detect API: Python files in, calibrated findings with suggested replacements out."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import io
+import tokenize
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from bugmodel.data import Encoded, encode
+from bugmodel.detector import LoadedDetector, load_detector
+from bugmodel.messages import describe, severity
+from bugmodel.scoring import predict_logits, softmax
+from bugmodel.tokenizer import lex
+from synthdata.corpus import class_header
+from synthdata.rewrites import Candidate, enumerate_candidates
+from synthdata.source import SourceText, normalise_newlines
+
+MODULE_CHUNK_LINES = 40
+# Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
+MAX_MISUSE_NAMES = 24
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A likely bug: `replacement` replaces exactly the span (lines 1-based, columns 0-based
+    character offsets, end exclusive, as in Python's `ast`)."""
+
+    path: str
+    line: int
+    end_line: int
+    column: int
+    end_column: int
+    kind: str
+    message: str
+    probability: float  # calibrated
+    severity: str  # high | medium | low
+    replacement: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was not analysed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class DetectResult:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+class UnreadableSource(ValueError):
+    """A file that cannot be decoded as Python source."""
+
+
+def read_python_file(path: str | Path) -> str:
+    """Decode a file the way Python would (PEP 263 cookie or BOM, default UTF-8)."""
+    data = Path(path).read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        raise UnreadableSource(f"cannot decode as Python source: {exc}") from exc
+
+
+@dataclass
+class _Window:
+    """One model input: a slice of a file and the candidates it scores."""
+
+    path: str
+    src: SourceText
+    start: int  # character offset of the slice in the file
+    text: str
+    context: str
+    candidates: list[Candidate]  # offsets relative to the file
+
+
+def _units(tree: ast.Module) -> Iterator[tuple[list[ast.AST], ast.ClassDef | None]]:
+    """Functions and methods (nested classes included), then runs of module-level statements."""
+    def in_class(body: list[ast.stmt], cls: ast.ClassDef | None):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield [node], cls
+            elif isinstance(node, ast.ClassDef):
+                yield from in_class(node.body, node)
+
+    yield from in_class(tree.body, None)
+    chunk: list[ast.AST] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if chunk:
+                yield chunk, None
+            chunk = []
+            continue
+        if chunk and node.end_lineno - chunk[0].lineno >= MODULE_CHUNK_LINES:
+            yield chunk, None
+            chunk = []
+        chunk.append(node)
+    if chunk:
+        yield chunk, None
+
+
+def _slices(text: str, budget: int) -> list[tuple[int, int]]:
+    """Line-aligned [start, end) character slices of at most ~`budget` tokens, half-overlapping."""
+    tokens = lex(text)
+    if len(tokens) <= budget:
+        return [(0, len(text))]
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n" and i + 1 < len(text)]
+    token_starts = [t.start for t in tokens]
+
+    def tokens_before(offset: int) -> int:
+        return bisect.bisect_left(token_starts, offset)
+
+    slices = []
+    first_line = 0
+    while True:
+        start = line_starts[first_line]
+        last_line = first_line + 1
+        while (last_line < len(line_starts)
+               and tokens_before(line_starts[last_line]) - tokens_before(start) <= budget):
+            last_line += 1
+        end = line_starts[last_line] if last_line < len(line_starts) else len(text)
+        slices.append((start, end))
+        if end >= len(text):
+            return slices
+        first_line = max(first_line + 1, (first_line + last_line) // 2)
+
+
+def _windows(path: str, text: str, budget: int, changed: Collection[int] | None,
+             ) -> list[_Window]:
+    """Model inputs for a file: one per unit, or line-aligned slices of long units."""
+    src = SourceText(text)
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    windows: list[_Window] = []
+    for scope, cls in _units(tree):
+        first, last = scope[0].lineno, scope[-1].end_lineno
+        if changed is not None and not any(first <= n <= last for n in changed):
+            continue
+        candidates = enumerate_candidates(text, tree, scope, MAX_MISUSE_NAMES, src)
+        if not candidates:
+            continue
+        unit_start, unit_end = src.line_start(first), src.line_end(last)
+        unit_text = text[unit_start:unit_end] + "\n"
+        for s0, s1 in _slices(unit_text, budget):
+            lo, hi = unit_start + s0, unit_start + s1
+            inside = [c for c in candidates if lo <= c.start and c.end <= hi]
+            if inside:
+                windows.append(_Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
+                                       inside))
+    return windows
+
+
+def _relative(window: _Window) -> list[Candidate]:
+    return [Candidate(c.kind, c.start - window.start, c.end - window.start, c.replacement)
+            for c in window.candidates]
+
+
+def _touches(candidate: Candidate, src: SourceText, changed: Collection[int]) -> bool:
+    first = src.position(candidate.start)[0]
+    last = src.position(max(candidate.start, candidate.end - 1))[0]
+    return any(first <= n <= last for n in changed)
+
+
+def _finding(window: _Window, candidate: Candidate, probability: float) -> Finding:
+    src = window.src
+    line, column = src.position(candidate.start)
+    end_line, end_column = src.position(candidate.end)
+    original = src.text[candidate.start : candidate.end]
+    return Finding(window.path, line, end_line, column, end_column, candidate.kind,
+                   describe(candidate.kind, original, candidate.replacement),
+                   round(probability, 4), severity(candidate.kind, probability),
+                   candidate.replacement)
+
+
+def detect_files(files: Iterable[tuple[str, str]],
+                 changed_lines: Mapping[str, Collection[int]] | None = None, *,
+                 threshold: float | None = None, model_dir: str | Path | None = None,
+                 device: str | None = None, batch_size: int = 32,
+                 detector: LoadedDetector | None = None) -> DetectResult:
+    """Like `detect`, also reporting the files that were skipped (syntax errors, ...)."""
+    detector = detector or load_detector(model_dir, device)
+    threshold = detector.threshold if threshold is None else threshold
+    max_len = detector.model.config.max_len
+    result = DetectResult()
+    windows: list[_Window] = []
+    samples: list[Encoded] = []
+    for path, text in files:
+        changed = None if changed_lines is None else changed_lines.get(path, ())
+        if changed is not None and not changed:
+            continue
+        text = normalise_newlines(text)
+        try:
+            file_windows = _windows(path, text, max_len - max_len // 4 - 2, changed)
+        except (SyntaxError, ValueError) as exc:
+            result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
+            continue
+        except RecursionError:
+            result.skipped.append(SkippedFile(path, "too deeply nested to analyse"))
+            continue
+        for window in file_windows:
+            sample = encode(detector.vocab, window.text, _relative(window), window.context,
+                            None, max_len)
+            if sample is not None and len(sample.first):
+                windows.append(window)
+                samples.append(sample)
+    if not samples:
+        return result
+    with torch.inference_mode():
+        logits = predict_logits(detector.model, samples, detector.device, batch_size)
+    best: dict[tuple[str, int, int, str], Finding] = {}
+    for window, sample, row in zip(windows, samples, logits, strict=True):
+        probs = softmax(row, detector.temperature)
+        changed = None if changed_lines is None else changed_lines.get(window.path, ())
+        for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
+            if probs[column] < threshold:
+                break
+            candidate = window.candidates[int(sample.candidate_index[column - 1])]
+            if changed is not None and not _touches(candidate, window.src, changed):
+                continue
+            finding = _finding(window, candidate, float(probs[column]))
+            key = (window.path, candidate.start, candidate.end, candidate.replacement)
+            if key not in best or best[key].probability < finding.probability:
+                best[key] = finding
+            break  # one finding per window: the model is trained on one bug per sample
+    result.findings = sorted(best.values(), key=lambda f: (f.path, f.line, f.column))
+    return result
+
+
+def detect(files: Iterable[tuple[str, str]],
+           changed_lines: Mapping[str, Collection[int]] | None = None, *,
+           threshold: float | None = None, model_dir: str | Path | None = None,
+           device: str | None = None, batch_size: int = 32) -> list[Finding]:
+    """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
+
+    With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
+    are analysed and only findings on them are returned; files not in the mapping are skipped.
+    Files with syntax errors are skipped (see `detect_files` for the reasons).
+    """
+    return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
+                        device=device, batch_size=batch_size).findings

@@ -1,0 +1,75 @@
+"""Loading trained weights once per process: model, vocabulary, calibration, device."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+
+from bugmodel.model import BugDetector, ModelConfig
+from bugmodel.tokenizer import Vocabulary
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_THRESHOLD = 0.5
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str], LoadedDetector] = {}
+
+
+class WeightsMissing(FileNotFoundError):
+    """No trained weights where they were expected (run `python -m bugmodel train`)."""
+
+
+@dataclass
+class LoadedDetector:
+    """A ready-to-run model with the temperature and threshold its probabilities use."""
+
+    model: BugDetector
+    vocab: Vocabulary
+    device: torch.device
+    temperature: float
+    threshold: float
+    model_dir: Path
+
+
+def read_calibration(model_dir: Path) -> tuple[float, float]:
+    """(temperature, default threshold) from `calibration.json`; (1.0, default) before eval."""
+    path = Path(model_dir) / "calibration.json"
+    if not path.exists():
+        return 1.0, DEFAULT_THRESHOLD
+    data = json.loads(path.read_text())
+    return float(data["temperature"]), float(data.get("threshold", DEFAULT_THRESHOLD))
+
+
+def load_detector(model_dir: str | Path | None = None, device: str | None = None,
+                  ) -> LoadedDetector:
+    """The model in `model_dir` (default: the committed weights), loaded once and cached."""
+    directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    key = (str(directory.resolve()), device)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        weights = directory / "model.safetensors"
+        if not weights.exists():
+            raise WeightsMissing(f"no weights at {weights}: run `python -m bugmodel train`")
+        config = json.loads((directory / "config.json").read_text())
+        model = BugDetector(ModelConfig(**config["model"]))
+        model.load_state_dict(load_file(str(weights)))
+        model.to(device).eval()
+        temperature, threshold = read_calibration(directory)
+        loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
+                                torch.device(device), temperature, threshold, directory)
+        _cache[key] = loaded
+        return loaded
+
+
+def forget_loaded() -> None:
+    """Drop cached models (after new weights or calibration were written)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,64 @@
+"""Tokenizer, calibration and the package's public surface."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from bugmodel.calibration import expected_calibration_error, fit_temperature, top_label
+from bugmodel.tokenizer import Vocabulary, lex
+
+
+def test_identifiers_split_into_marked_subtokens_with_offsets():
+    """`maxLen` and `max_len` both become `max ##len`; offsets point into the text."""
+    text = "x = maxLen + max_len"
+    tokens = lex(text)
+    assert [t.text for t in tokens] == ["<nl0>", "x", "=", "max", "##len", "+", "max", "##len"]
+    assert [text[t.start : t.end] for t in tokens[3:5]] == ["max", "Len"]
+
+
+def test_indentation_is_relative_to_the_first_line():
+    """A method indented inside its class lexes like the dedented function."""
+    method = "    def f(self):\n        return 1\n"
+    function = "def f(self):\n    return 1\n"
+    assert [t.text for t in lex(method)] == [t.text for t in lex(function)]
+    assert "<nl1>" in [t.text for t in lex(function)]
+
+
+def test_comments_and_blank_lines_produce_no_tokens():
+    assert [t.text for t in lex("a = 1  # one\n\n# two\nb = 2\n")] == \
+        ["<nl0>", "a", "=", "1", "<nl0>", "b", "=", "2"]
+
+
+def test_unknown_names_map_to_distinct_hashed_buckets():
+    """Out-of-vocabulary names stay distinguishable (variable misuse depends on it)."""
+    vocab = Vocabulary(["x"])
+    assert vocab.id("x") != vocab.id("zzyzx") != vocab.id("qwerty")
+    assert vocab.id("zzyzx") == vocab.id("zzyzx")
+
+
+def test_temperature_fit_recovers_the_temperature_that_generated_the_labels():
+    """Labels drawn from softmax(z / 2) make the fitted temperature close to 2."""
+    rng = np.random.default_rng(0)
+    logits = [rng.normal(0, 3, size=6) for _ in range(3000)]
+    targets = []
+    for z in logits:
+        p = np.exp(z / 2 - (z / 2).max())
+        targets.append(int(rng.choice(6, p=p / p.sum())))
+    assert abs(fit_temperature(logits, targets) - 2.0) < 0.2
+    before = expected_calibration_error(*top_label(logits, targets))
+    after = expected_calibration_error(*top_label(logits, targets, 2.0))
+    assert after < 0.03 < before
+
+
+def test_importing_bugmodel_does_not_load_torch_or_django():
+    """The review pipeline can import the package cheaply; the API names are pinned."""
+    code = ("import sys, bugmodel; "
+            "assert 'torch' not in sys.modules and 'django' not in sys.modules; "
+            "print(sorted(bugmodel.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == str(sorted(
+        ["DetectResult", "Finding", "SkippedFile", "detect", "detect_files"]))
