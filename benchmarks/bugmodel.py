@@ -1,6 +1,8 @@
 """Bug-detector throughput: functions per second through `detect`, batched vs one at a time.
 
-    python benchmarks/bugmodel.py [--functions 200] [--repeats 3] [--model-dir DIR]
+    python -m benchmarks.bugmodel [--functions 200] [--repeats 3] [--model-dir DIR] [--threads N]
+
+(run as a module: as a script, this file would shadow the `bugmodel` package).
 
 The baseline, measured in the same run, is the same model scoring one function per forward
 pass (batch size 1); the ratio is what batching buys. Also reports the share of time spent
