@@ -65,3 +65,13 @@ def test_group_membership_grants_access(client, review, outsider):
     review.change_set.repository.member_groups.add(group)
     client.force_login(outsider)
     assert client.get(review.get_absolute_url()).status_code == 200
+
+
+def test_admin_lists_reviews_for_a_superuser(client, review, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="root-password-1")
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    page = client.get("/admin/reviews/changeset/")
+    assert page.status_code == 200 and "Order totals" in page.content.decode()
+    file = review.files.first()
+    assert client.get(f"/admin/reviews/filechange/{file.pk}/change/").status_code == 200
