@@ -129,9 +129,9 @@ def _file_context(file: FileChange, findings: list[Finding]) -> dict:
 def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> HttpResponse:
     revision = _revision(request, change_set_id, number)
     change_set = revision.change_set
+    annotated = revision.files.annotate(finding_count=Count("findings", distinct=True))
     files = list(
-        revision.files.defer("old_content", "new_content")
-        .annotate(finding_count=Count("findings", distinct=True))
+        annotated.defer("old_content", "new_content")
         .prefetch_related(Prefetch("hunks", queryset=Hunk.objects.only(
             "id", "file_id", "tier", "new_start", "new_lines", "old_lines")))
     )
@@ -148,7 +148,7 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         inline_ids.add(file.pk)
         budget -= file.added + file.removed
     # Contents are needed only where a file renders now (for context expansion).
-    with_content = {f.pk: f for f in revision.files.filter(pk__in=inline_ids)
+    with_content = {f.pk: f for f in annotated.filter(pk__in=inline_ids)
                     .prefetch_related("hunks")}
     entries = []
     for file in files:

@@ -70,3 +70,13 @@ def test_context_lines_expand_from_the_full_file(client, member, repository, tmp
     assert response.status_code == 200
     assert "Decimal" in response.content.decode()
     assert client.get(url, {"first": "x", "last": 2}).status_code == 400
+
+
+def test_file_list_counts_findings_per_file(client, review, member):
+    file = review.files.get(path="pkg/views.py")
+    Finding.objects.create(revision=review, file=file, line=5, end_line=5, column=4,
+                           end_column=9, kind="variable_misuse", probability=0.6,
+                           severity="medium", message="`total` may be `order`")
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert '<span class="finding-mark">1 ⚠</span>' in page
