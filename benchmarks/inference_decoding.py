@@ -176,6 +176,8 @@ def run_case(engine: Engine, case: dict, max_new_tokens: int) -> dict:
             "acceptance_rate": None if t.acceptance_rate is None else round(t.acceptance_rate, 3),
             "equal_to_greedy": result.token_ids == greedy_ids,
         }
+        if result.min_margin != float("inf"):  # how close greedy came to a tie (logits)
+            row[decoding]["min_logit_margin"] = round(result.min_margin, 4)
     row["copied_fraction"] = round(
         difflib.SequenceMatcher(None, case["original"], engine.decode(greedy_ids or [])).ratio(), 3
     )
