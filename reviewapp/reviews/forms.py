@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Repository
+from .models import Repository, Revision
 from .services import DiffInput
 
 
@@ -44,7 +44,7 @@ class DiffSourceForm(forms.Form):
             return DiffInput(repo_dir=data["repo_dir"].strip(),
                              range_spec=data.get("range_spec", "").strip() or None)
         if data.get("diff_file"):
-            return DiffInput(diff=data["diff_file"].read())
+            return DiffInput(diff=data["diff_file"].read(), source=Revision.UPLOAD)
         # Browsers send CRLF from a textarea; the parser accepts both, keep what was pasted.
         return DiffInput(diff=data["diff"].encode("utf-8", "surrogateescape"))
 

@@ -12,7 +12,7 @@ from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.ordering import order_files
+from reviewapp.ordering import GENERATED, VENDORED, order_files
 
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
 
@@ -34,43 +34,42 @@ class DiffInput:
     diff: bytes | None = None
     repo_dir: str = ""
     range_spec: str | None = None
+    source: str = Revision.PASTE  # Revision.SOURCES; a git range is always Revision.GIT
 
-    def parse(self) -> tuple[ParsedDiff, str, str]:
-        """Parse into (parsed diff, raw diff text to keep, revision source). Raises IngestError."""
+    def parse(self) -> tuple[ParsedDiff, str]:
+        """Parse into (parsed diff, revision source). Raises IngestError."""
         if self.repo_dir:
             parsed = diff_from_git(self.repo_dir, self.range_spec or None, limits=ingest_limits())
-            return parsed, parsed.raw_text, Revision.GIT
+            return parsed, Revision.GIT
         if not self.diff:
             raise IngestError("the diff is empty: paste a unified diff or upload a .diff file")
-        parsed = parse_diff(self.diff, limits=ingest_limits())
-        return parsed, parsed.raw_text, Revision.PASTE
+        return parse_diff(self.diff, limits=ingest_limits()), self.source
 
 
 @transaction.atomic
-def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput,
-                      source: str | None = None) -> Revision:
+def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
+                      ) -> Revision:
     """A new change set with its first revision, ordered and queued for analysis."""
-    parsed, raw_text, parsed_source = diff_input.parse()
+    parsed, source = diff_input.parse()
     change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
-    return store_revision(change_set, parsed, raw_text, source or parsed_source)
+    return store_revision(change_set, parsed, source)
 
 
 @transaction.atomic
-def add_revision(change_set: ChangeSet, diff_input: DiffInput, source: str | None = None
-                 ) -> Revision:
+def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
-    parsed, raw_text, parsed_source = diff_input.parse()
+    parsed, source = diff_input.parse()
+    # Lock the change set so two concurrent submissions cannot take the same revision number.
     ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
     change_set.save(update_fields=["updated_at"])
-    return store_revision(change_set, parsed, raw_text, source or parsed_source)
+    return store_revision(change_set, parsed, source)
 
 
-def store_revision(change_set: ChangeSet, parsed: ParsedDiff, raw_text: str, source: str
-                   ) -> Revision:
+def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str) -> Revision:
     """Write Revision, FileChange and Hunk rows in review order and queue the analysis job."""
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
-        change_set=change_set, number=(last or 0) + 1, raw_diff=raw_text, source=source,
+        change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,
         base_sha=parsed.base_sha or "", head_sha=parsed.head_sha or "",
         warnings=list(parsed.warnings),
     )
@@ -83,7 +82,7 @@ def store_revision(change_set: ChangeSet, parsed: ParsedDiff, raw_text: str, sou
             is_binary=pf.is_binary, old_mode=pf.old_mode or "", new_mode=pf.new_mode or "",
             similarity=pf.similarity, language=pf.language, order=item.order,
             order_reason=item.reason, role=item.role, group=item.group,
-            is_generated=item.role in ("generated", "vendored"),
+            is_generated=item.role in (GENERATED, VENDORED),
             added=pf.added_count, removed=pf.removed_count,
             content_hash=FileChange.hash_change(
                 pf.path, pf.old_path, pf.status, [h.text for h in pf.hunks], pf.new_content,

@@ -33,6 +33,7 @@ def test_uploaded_diff_file_is_accepted(client, member, sample_diff):
     })
     assert response.status_code == 302
     assert FileChange.objects.filter(revision__change_set__title="Upload").count() == 4
+    assert ChangeSet.objects.get(title="Upload").latest_revision().source == "upload"
 
 
 def test_malformed_diff_answers_400_with_the_reason(client, member):
