@@ -88,17 +88,12 @@ def score_mechanically(revision: Revision) -> None:
     _save_scores(rows, _mechanical(parsed, {}))
 
 
+def _findings(revision: Revision) -> list[Finding]:
+    return list(Finding.objects.filter(revision=revision).select_related("file"))
+
+
 def _flagged(revision: Revision) -> pipeline.Flagged:
-    return pipeline.flagged_lines(_finding_views(revision))
-
-
-def _finding_views(revision: Revision) -> list:
-    """Findings with `path` set, as `pipeline` expects them."""
-    out = []
-    for finding in Finding.objects.filter(revision=revision).select_related("file"):
-        finding.path = finding.file.path
-        out.append(finding)
-    return out
+    return pipeline.flagged_lines(_findings(revision))
 
 
 def detect_bugs(revision: Revision) -> None:
@@ -138,7 +133,7 @@ def refine_importance(revision: Revision) -> None:
 
 def reorder_by_findings(revision: Revision) -> None:
     """Files with findings are riskier: let them come earlier among independent groups."""
-    risk = pipeline.finding_risk(_finding_views(revision))
+    risk = pipeline.finding_risk(_findings(revision))
     if not risk:
         return
     parsed, rows = parsed_from_revision(revision)

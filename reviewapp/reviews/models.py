@@ -231,13 +231,10 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.file.path}:{self.line} {self.kind}"
 
-    def as_json(self) -> dict:
-        return {
-            "path": self.file.path, "line": self.line, "end_line": self.end_line,
-            "column": self.column, "end_column": self.end_column, "kind": self.kind,
-            "message": self.message, "probability": round(self.probability, 4),
-            "severity": self.severity, "replacement": self.replacement,
-        }
+    @property
+    def path(self) -> str:
+        """The file's path, so a stored finding reads like a `bugmodel.Finding`."""
+        return self.file.path
 
 
 class AnalysisJob(models.Model):
