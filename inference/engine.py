@@ -29,7 +29,7 @@ Thread safety: any number of threads may call one `Engine`; each forward pass ho
 ``engine.lock``, so concurrent generations interleave pass by pass (prompt-lookup holds it for
 its whole ``generate`` call).
 
-Greedy equivalence and ties: speculative verification computes the logits of up to 65
+Greedy equivalence and ties: speculative verification computes the logits of up to 33
 positions in one pass; plain greedy computes one at a time. Matrix products over different
 shapes round differently (~1e-6 relative in float32), so on an exact near-tie between the two
 best tokens the argmax could in principle differ. The engine runs float32 on CPU to keep such

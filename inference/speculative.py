@@ -5,16 +5,20 @@ an excellent guess for the output's next tokens. `DraftSource` keeps a pointer i
 tokens that is "aligned" with the output: the output's last token was ``source[pointer - 1]``.
 It proposes ``source[pointer : pointer + k]``; the engine verifies them in one forward pass and
 reports the tokens actually emitted with `advance`. After a divergence (the model inserted,
-deleted or moved something) the pointer is re-aligned by finding the output's last 3, then 2,
-then 1 tokens in the source, preferring the nearest occurrence at or after the old pointer
-(edits usually move forward through a file), else the nearest one before it (moved lines).
-
-If the output's tail is nowhere in the source, an earlier occurrence of it in the output itself
-is used (prompt-lookup style), which catches lines the model repeats on its own.
+deleted or moved something) the pointer is re-aligned: candidates are the places where the
+output's last 3 (else 2, else 1) tokens occur in the source or earlier in the output, and the
+one whose preceding tokens match the output's tail longest wins; ties go to the source,
+nearest at or after the old pointer (edits usually move forward through a file), then nearest
+before it (moved lines), then to the latest earlier place in the output (prompt-lookup style:
+lines and loops the model repeats on its own). The longest match beats the nearest because
+short n-grams (an indent, ``self.``) recur all over a file.
 
 `BlockSizer` adapts the number of draft tokens per pass to the acceptance: a fully accepted
-draft doubles it (long drafts cost little more than short ones: NOTES.md measures a 64-token
-pass at ~3.2x a 1-token pass), a mostly rejected one halves it.
+draft doubles it, a mostly rejected one halves it. Its range follows the cost of a pass on
+this CPU (NOTES.md, relative to 1 token: 2 tokens 1.6x, 16 tokens 1.7x, 32 tokens 2.2x,
+64 tokens 3.2x): under 8 tokens saves nothing, and past 32 a rejection costs more than the
+rare longer acceptance gains (replaying the decoding benchmark's answers through that cost
+model: 8..32 beat 4..64).
 
 Neither class touches the model, so correctness of the output never depends on them: the
 engine only ever emits the model's own greedy choices.
@@ -22,13 +26,14 @@ engine only ever emits the model's own greedy choices.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
 __all__ = ["BlockSizer", "DraftSource", "accepted_prefix_length"]
 
-#: Longest output suffix used to re-align the pointer (tried longest first).
+#: Longest output suffix looked up in the index to find re-alignment candidates.
 MAX_ALIGN_NGRAM = 3
+#: Longest match of the output's tail counted when ranking the candidates.
+MAX_MATCH = 32
 
 
 def accepted_prefix_length(draft: Sequence[int], predictions: Sequence[int]) -> int:
@@ -45,98 +50,115 @@ def accepted_prefix_length(draft: Sequence[int], predictions: Sequence[int]) -> 
     return n
 
 
-def _ngram_index(tokens: Sequence[int]) -> dict[tuple[int, ...], list[int]]:
-    """n-gram (n = 1..MAX_ALIGN_NGRAM) -> sorted positions just after each occurrence."""
-    index: dict[tuple[int, ...], list[int]] = {}
-    for n in range(1, MAX_ALIGN_NGRAM + 1):
-        for end in range(n, len(tokens) + 1):
-            index.setdefault(tuple(tokens[end - n : end]), []).append(end)
-    return index
-
-
 class DraftSource:
     """Proposes the tokens that follow the output's aligned position in the source.
 
-    When the output's recent tokens are not in the source at all, it falls back to an earlier
-    occurrence of its last 3 or 2 tokens in the output itself (as prompt lookup does), which
-    catches repeated lines and loops the model writes on its own; such a draft repeats the
-    loop's period, so it can run past the output's current end.
+    The source and the output so far form one context (source first). After a divergence the
+    pointer moves to the place in that context whose tokens before it match the output's
+    tail longest (up to `MAX_MATCH` tokens); among equally long matches it prefers the
+    source, nearest at or after the last aligned position (edits move forward through a file),
+    then nearest before it (moved lines), then the latest earlier place in the output itself
+    (as prompt lookup does: lines and loops the model repeats on its own). A draft taken from
+    the output repeats the loop's period, so it can run past the output's current end.
 
-    A pointer found from a single token is a guess (newlines and brackets are everywhere).
-    Once such a guess has been rejected, further single-token guesses propose nothing (a
-    rejected draft costs ~1.6x a plain step, NOTES.md) until the output matches 2+ tokens of
-    the source again or a guess is confirmed.
+    A pointer found from a single token is a guess (newlines and brackets are everywhere), and
+    only the source is searched for one. Once such a guess has been rejected, further
+    single-token guesses propose nothing (a rejected draft costs ~1.6x a plain step,
+    NOTES.md) until the output matches 2+ tokens of the context again or a guess is confirmed.
     """
 
     def __init__(self, source: Sequence[int], *, start: int | None = 0) -> None:
-        self.source: list[int] = list(source)
-        self.output: list[int] = []
-        #: the list drafts come from (`source` or `output`) and the index of its next token
-        self.buffer: list[int] = self.source
-        self.pointer: int | None = start if self.source else None
+        #: the source's tokens followed by the output's
+        self.context: list[int] = list(source)
+        self.source_length = len(self.context)
+        self.pointer: int | None = start if self.context else None
         self._anchor = start or 0  # last aligned source position: re-alignment searches near it
-        self._index = _ngram_index(self.source)
-        self._output_index: dict[tuple[int, ...], list[int]] = {}
+        self._index: dict[tuple[int, ...], list[int]] = {}
+        for end in range(1, self.source_length + 1):
+            self._index_end(end)
         self._weak = False  # the pointer came from a 1-token match
         self._weak_failed = False  # a 1-token guess was rejected since the last strong match
 
+    @property
+    def output(self) -> list[int]:
+        """The tokens emitted so far."""
+        return self.context[self.source_length :]
+
     def propose(self, k: int) -> list[int]:
         """Up to ``k`` tokens predicted to come next (empty when not aligned)."""
-        if self.pointer is None or k <= 0 or (self._weak and self._weak_failed):
+        p = self.pointer
+        if p is None or k <= 0 or (self._weak and self._weak_failed):
             return []
-        if self.buffer is self.output:  # a loop: continue it with its period
-            period = len(self.output) - self.pointer
-            return [self.output[self.pointer + i % period] for i in range(k)]
-        return self.buffer[self.pointer : self.pointer + k]
+        if p < self.source_length:
+            return self.context[p : min(p + k, self.source_length)]
+        period = len(self.context) - p  # a loop in the output: continue it with its period
+        return [self.context[p + i % period] for i in range(k)]
 
     def advance(self, emitted: Sequence[int]) -> None:
         """Record tokens the output actually emitted and keep the pointer aligned."""
         for token in emitted:
             p = self.pointer
-            if p is not None and p < len(self.buffer) and self.buffer[p] == token:
+            if p is not None and p != self.source_length and self.context[p] == token:
                 self.pointer = p + 1
                 self._weak_failed = self._weak = False  # the guess held
-                if self.buffer is self.source:
+                if p < self.source_length:
                     self._anchor = p + 1
             else:
                 if p is not None and self._weak:
                     self._weak_failed = True
                 self.pointer = None
-            self.output.append(token)
-            end = len(self.output)
-            for n in range(1, min(MAX_ALIGN_NGRAM, end) + 1):
-                self._output_index.setdefault(tuple(self.output[end - n :]), []).append(end)
-        if self.pointer is None or self.pointer >= len(self.buffer):
+            self.context.append(token)
+            self._index_end(len(self.context))
+        if self.pointer is None or self.pointer == self.source_length:
             self._realign()
 
+    def _index_end(self, end: int) -> None:
+        for n in range(1, min(MAX_ALIGN_NGRAM, end) + 1):
+            self._index.setdefault(tuple(self.context[end - n : end]), []).append(end)
+
+    def _match_length(self, end: int) -> int:
+        """How many tokens before ``end`` equal the output's last tokens (at most MAX_MATCH)."""
+        context, tail = self.context, len(self.context)
+        n = 0
+        while n < MAX_MATCH and n < end and context[end - 1 - n] == context[tail - 1 - n]:
+            n += 1
+        return n
+
     def _realign(self) -> None:
-        """Point after the longest output suffix found in the source (nearest the anchor),
-        else after its latest earlier occurrence in the output."""
+        """Point after the place whose preceding tokens match the output's tail longest."""
         self.pointer = None
-        tail = self.output[-MAX_ALIGN_NGRAM:]
-        for n in range(len(tail), 0, -1):
-            gram = tuple(tail[-n:])
-            positions = self._index.get(gram)
-            # A position equal to len(source) has nothing left to propose.
-            usable = bisect.bisect_left(positions, len(self.source)) if positions else 0
-            if usable:
-                i = bisect.bisect_left(positions, self._anchor, 0, usable)
-                self.buffer = self.source
-                self.pointer = self._anchor = positions[i] if i < usable else positions[usable - 1]
-                self._weak = n == 1
-                self._weak_failed = self._weak_failed and self._weak
-                return
-            earlier = self._output_index.get(gram, [])[:-1]  # the last one is the tail itself
-            if n >= 2 and earlier:
-                self.buffer, self.pointer = self.output, earlier[-1]
-                self._weak = self._weak_failed = False
-                return
+        tail = len(self.context)
+        for n in range(min(MAX_ALIGN_NGRAM, tail - self.source_length), 0, -1):
+            ends = [end for end in self._index.get(tuple(self.context[tail - n :]), ())
+                    if end != self.source_length and end < tail
+                    and (n > 1 or end < self.source_length)]
+            if ends:
+                break
+        else:
+            return
+        anchor, source_length = self._anchor, self.source_length
+
+        def preference(end: int) -> tuple[int, int, int]:
+            if end >= source_length:
+                place = (2, tail - end)  # the output: latest first
+            elif end >= anchor:
+                place = (0, end - anchor)
+            else:
+                place = (1, anchor - end)
+            return (-self._match_length(end), *place)
+
+        best = min(ends, key=preference)
+        self.pointer = best
+        if best < source_length:
+            self._anchor = best
+        self._weak = self._match_length(best) == 1
+        self._weak_failed = self._weak_failed and self._weak
 
 
 class BlockSizer:
     """Number of draft tokens to verify per forward pass, adapted to the acceptance."""
 
-    def __init__(self, initial: int = 16, minimum: int = 4, maximum: int = 64) -> None:
+    def __init__(self, initial: int = 16, minimum: int = 8, maximum: int = 32) -> None:
         if not 1 <= minimum <= initial <= maximum:
             raise ValueError("need 1 <= minimum <= initial <= maximum")
         self.size = initial

@@ -71,6 +71,23 @@ def test_draft_uses_longest_suffix_first():
     assert draft.propose(1) == [9]
 
 
+def test_draft_realigns_where_the_output_tail_matches_longest():
+    """Of two places that share the output's last 3 tokens, the one whose earlier tokens
+    match the output too wins over the nearer one."""
+    source = [9, 8, 3, 4, 5, 6, 1, 2, 3, 4, 5, 7]
+    draft = DraftSource(source)
+    draft.advance([50, 1, 2, 3, 4, 5])  # `3 4 5` is at both ends; `1 2 3 4 5` only at the second
+    assert draft.propose(1) == [7]
+
+
+def test_draft_prefers_the_source_to_an_equal_match_in_the_output():
+    """When the output repeats its own tokens that also follow in the source, the source
+    (the file being rewritten) is drafted from."""
+    draft = DraftSource([1, 2, 3, 4])
+    draft.advance([1, 2, 60, 1, 2])
+    assert draft.propose(2) == [3, 4]
+
+
 def test_draft_falls_back_to_repeats_in_the_output():
     """Tokens never in the source but repeated in the output are proposed from the output."""
     draft = DraftSource([1, 2, 3])
