@@ -1,9 +1,12 @@
 """Hunk importance on the labelled evaluation set: combined vs mechanical-only vs LM-only.
 
-    python benchmarks/importance.py [--lm-cache var/importance_lm.json] [--quick]
+    python benchmarks/importance.py [--lm-cache var/importance_lm.json] [--threads 1]
 
 One run builds the set (benchmarks/importance_data.py), scores every hunk mechanically and with
-the language model, tunes the thresholds on the dev half and reports on the test half: AUROC of
+the language model, fits the LM model (a logistic regression of the LM statistics,
+benchmarks/importance_fit.py) and tunes the thresholds on the dev half, and reports on the test
+half, with the mechanical-only and LM-only baselines (the latter with its own model fitted on
+every dev hunk) scored on the same hunks: AUROC of
 `importance` (meaningful vs mechanical), precision and recall of the gray tier, per detector and
 per transformation, and speed (hunks/s, seconds for a 1,000-changed-line diff). Writes
 benchmarks/results/importance.json.
@@ -15,16 +18,16 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from importance_data import DOCS, MEANINGFUL, MECHANICAL, Case, build_cases  # noqa: E402
+from importance_fit import select_and_fit  # noqa: E402
 
 from reviewapp.importance import (  # noqa: E402
     DEFAULT_SETTINGS,
@@ -35,7 +38,7 @@ from reviewapp.importance import (  # noqa: E402
     refine_with_lm,
     score_hunks_mechanical,
 )
-from reviewapp.importance.combine import combine, lm_importance  # noqa: E402
+from reviewapp.importance.combine import LM_FEATURES, combine, lm_importance  # noqa: E402
 from reviewapp.importance.detectors import run_detectors  # noqa: E402
 from reviewapp.importance.lm_signal import HunkSignal, lm_signals  # noqa: E402
 from reviewapp.importance.views import build_views  # noqa: E402
@@ -84,10 +87,14 @@ class Row:
     def __init__(self, case: Case, label: str, mech: HunkScore, detections: list[Detection]):
         self.kind = case.kind.split(":")[0]
         self.split = case.split
+        self.source = case.source
         self.label = label
         self.mech = mech
         self.detections = detections
         self.signal: HunkSignal | None = None
+
+
+SIGNAL_FIELDS = {f.name for f in fields(HunkSignal)}
 
 
 def lm_for_cases(cases: list[Case], engine, settings: ImportanceSettings, cache: Path | None):
@@ -101,11 +108,12 @@ def lm_for_cases(cases: list[Case], engine, settings: ImportanceSettings, cache:
     t0 = time.perf_counter()
     for n, case in enumerate(cases):
         key = f"{n}:{case.kind}:{case.source}"
-        if key not in stored:
+        if key not in stored or any(s is not None and set(s) != SIGNAL_FIELDS
+                                    for s in stored[key]):  # from an older HunkSignal
             fresh += 1
             views = [v for row in build_views(case.diff) for v in row]
             signals = lm_signals(views, [True] * len(views), engine, settings.lm_context_tokens,
-                                 settings.lm_span_tokens)
+                                 settings.lm_span_tokens, settings.lm_total_tokens)
             stored[key] = [asdict(s) if s else None for s in signals]
             if cache and n % 20 == 0:
                 cache.parent.mkdir(parents=True, exist_ok=True)
@@ -117,30 +125,34 @@ def lm_for_cases(cases: list[Case], engine, settings: ImportanceSettings, cache:
     return out, fresh
 
 
-def tune(rows: list[Row], statistic: str) -> ImportanceSettings:
-    """Thresholds from dev rows: LM normalisation, LM-only gray threshold, key threshold."""
-    values = [getattr(r.signal, statistic) for r in rows if r.signal is not None]
-    center = statistics.median(values)
-    scale = max(statistics.pstdev(values), 1e-3) / 2
-    settings = replace(DEFAULT_SETTINGS, lm_center=round(center, 4), lm_scale=round(scale, 4),
-                       lm_statistic=statistic)
-    # LM-only graying of hunks no detector explained: the highest threshold with dev precision
-    # >= TUNE_PRECISION among those hunks (0 = never).
-    free = [r for r in rows if not (r.mech.tier == GRAY) and r.signal is not None
-            and not r.mech.details.get("detections")]
-    scored = sorted((lm_importance(getattr(r.signal, statistic), settings), r.label)
-                    for r in free)
-    best, right = 0.0, 0
-    for k, (imp, label) in enumerate(scored, 1):
-        right += label == MECHANICAL
-        if right / k >= TUNE_PRECISION and (k == len(scored) or scored[k][0] > imp):
-            best = imp + 1e-6
+def fit_lm(rows: list[Row], base: ImportanceSettings) -> tuple[ImportanceSettings, dict]:
+    """`base` with the LM model fitted on the labelled rows (features chosen by CV on them)."""
+    labelled = [r for r in rows if r.label in (MECHANICAL, MEANINGFUL) and r.signal is not None]
+    table = {name: [getattr(r.signal, name) for r in labelled] for name in LM_FEATURES}
+    chosen, bias, weights, tried = select_and_fit(
+        table, [r.label == MEANINGFUL for r in labelled], [r.source for r in labelled], auroc)
+    fitted = replace(base, lm_bias=round(bias, 4),
+                     **{f"lm_{name}": round(weights.get(name, 0.0), 4) for name in LM_FEATURES})
+    return fitted, {"features": list(chosen), "cv_auroc": tried, "hunks": len(labelled)}
+
+
+def tune(rows: list[Row]) -> tuple[ImportanceSettings, dict]:
+    """Settings from dev rows: the LM model, the LM-only gray threshold, the key threshold.
+
+    The LM model is fitted on the hunks no detector said anything about: those are the hunks
+    whose importance it decides (a hint caps or fixes the others').
+    """
+    free = [r for r in rows if r.signal is not None and not r.detections]
+    settings, fit = fit_lm(free, DEFAULT_SETTINGS)
+    # LM-only graying of those hunks: the highest threshold with dev precision
+    # >= TUNE_PRECISION among them (0 = never).
+    best = gray_threshold([(lm_importance(r.signal, settings), r.label) for r in free])
     settings = replace(settings, gray_below=round(best, 6))
-    meaningful = sorted(lm_importance(getattr(r.signal, statistic), settings) for r in rows
-                        if r.signal is not None and r.label == MEANINGFUL)
+    meaningful = sorted(imp for imp, _ in combined_scores(
+        [r for r in rows if r.label == MEANINGFUL], settings))
     if meaningful:
         settings = replace(settings, key_from=round(meaningful[len(meaningful) // 2], 4))
-    return settings
+    return settings, fit
 
 
 def combined_scores(rows: list[Row], settings: ImportanceSettings) -> list[tuple[float, bool]]:
@@ -148,23 +160,22 @@ def combined_scores(rows: list[Row], settings: ImportanceSettings) -> list[tuple
     out = []
     for r in rows:
         # Rebuild the combination from the row's detections; the description only affects text.
-        dets = r.detections
-        surprisal = getattr(r.signal, settings.lm_statistic) if r.signal else None
-        score = combine(dets, "", surprisal, False, settings)
+        score = combine(r.detections, "", r.signal, False, settings)
         out.append((score.importance, score.tier == GRAY))
     return out
 
 
-def evaluate(rows: list[Row], settings: ImportanceSettings) -> dict:
+def evaluate(rows: list[Row], settings: ImportanceSettings, lm_settings: ImportanceSettings,
+             lm_gray_at: float) -> dict:
+    """Combined (`settings`) vs mechanical-only vs LM-only (`lm_settings`, gray below
+    `lm_gray_at`) on `rows`."""
     labelled = [r for r in rows if r.label in (MECHANICAL, MEANINGFUL)]
     positive = [r.label == MEANINGFUL for r in labelled]
     labels = [r.label for r in rows]
     comb = combined_scores(rows, settings)
     comb_by_row = dict(zip(map(id, rows), comb, strict=True))
-    lm_only = [lm_importance(getattr(r.signal, settings.lm_statistic), settings)
-               if r.signal else 0.5 for r in rows]
+    lm_only = [lm_importance(r.signal, lm_settings) if r.signal else 0.5 for r in rows]
     lm_by_row = dict(zip(map(id, rows), lm_only, strict=True))
-    lm_gray_at = tune_lm_only_gray(rows, settings)
     result = {
         "hunks": len(rows),
         "labels": dict(Counter(labels)),
@@ -198,16 +209,22 @@ def evaluate(rows: list[Row], settings: ImportanceSettings) -> dict:
     return result
 
 
-def tune_lm_only_gray(rows: list[Row], settings: ImportanceSettings) -> float:
-    """The LM-only baseline's own gray threshold, tuned like the combined one (dev rows)."""
-    dev = sorted((lm_importance(getattr(r.signal, settings.lm_statistic), settings), r.label)
-                 for r in rows if r.signal is not None and r.split == "dev")
+def gray_threshold(scored: list[tuple[float, str]]) -> float:
+    """The highest importance threshold below which the (importance, label) pairs are gray
+    with precision >= TUNE_PRECISION (0 = never gray); ties are never split."""
+    scored = sorted(scored)
     best, right = 0.0, 0
-    for k, (imp, label) in enumerate(dev, 1):
+    for k, (imp, label) in enumerate(scored, 1):
         right += label == MECHANICAL
-        if right / k >= TUNE_PRECISION:
+        if right / k >= TUNE_PRECISION and (k == len(scored) or scored[k][0] > imp):
             best = imp + 1e-6
     return best
+
+
+def tune_lm_only_gray(rows: list[Row], settings: ImportanceSettings) -> float:
+    """The LM-only baseline's own gray threshold, tuned like the combined one (dev rows)."""
+    return gray_threshold([(lm_importance(r.signal, settings), r.label)
+                           for r in rows if r.signal is not None])
 
 
 def thousand_line_diff(cases: list[Case]) -> ParsedDiff:
@@ -233,7 +250,7 @@ def speed(cases: list[Case], engine, settings: ImportanceSettings) -> dict:
     t1, c1 = time.perf_counter(), time.process_time()
     refine_with_lm(diff, mech, engine, settings=settings)
     t2, c2 = time.perf_counter(), time.process_time()
-    sent = sum(1 for row in mech for s in row if not (s.tier == GRAY and s.details.get("exact")))
+    sent = sum(1 for row in mech for s in row if not s.details.get("detections"))
     return {
         "changed_lines": changed, "hunks": hunks, "hunks_sent_to_lm": sent,
         "mechanical_s": round(t1 - t0, 3), "lm_s": round(t2 - t1, 3),
@@ -285,16 +302,19 @@ def main(argv: list[str] | None = None, engine=None) -> dict:
             row.signal = s
     dev = [r for r in rows if r.split == "dev"]
     test = [r for r in rows if r.split == "test"]
-    candidates = {stat: tune(dev, stat) for stat in ("mean", "peak", "novel")}
-    dev_auroc = {stat: evaluate(dev, s)["combined"]["auroc"] for stat, s in candidates.items()}
-    best = max(dev_auroc, key=lambda k: dev_auroc[k])
-    settings = candidates[best]
+    settings, fit = tune(dev)
+    # The LM-only baseline gets its own model, fitted the same way on every dev hunk.
+    lm_settings, lm_fit = fit_lm(dev, DEFAULT_SETTINGS)
+    lm_gray_at = tune_lm_only_gray(dev, lm_settings)
     report = {
         "set": {"cases": len(cases), "hunks": len(rows), "dev": len(dev), "test": len(test)},
         "tuned": {k: v for k, v in asdict(settings).items()},
-        "dev_auroc_by_statistic": dev_auroc,
-        "test": evaluate(test, settings),
-        "dev": evaluate(dev, settings),
+        "lm_model": fit,
+        "lm_only_model": dict(lm_fit, weights={k: v for k, v in asdict(lm_settings).items()
+                                                if k.startswith("lm_") and v and "tokens" not in k},
+                              gray_below=lm_gray_at),
+        "test": evaluate(test, settings, lm_settings, lm_gray_at),
+        "dev": evaluate(dev, settings, lm_settings, lm_gray_at),
         # Wall seconds per hunk of the set's LM scoring (only meaningful when nothing came from
         # the --lm-cache: see lm_cases_scored_now).
         "lm_scoring_s_per_hunk": round(lm_seconds / max(len(rows), 1), 3),

@@ -3,7 +3,9 @@
 Tier rules, in order:
 1. a hunk with a finding (a likely bug) is `key`, whatever else is true;
 2. an exact mechanical detection makes it `gray` (the detector proved it mechanical);
-3. with the LM signal, importance below `gray_below` is `gray` ("predictable from context");
+3. a hint (a detection that is not exact: comments only, the first copy of a repeated edit,
+   a changed name) sets the importance; the LM only scores hunks no detector said anything
+   about, and of those, importance below `gray_below` is `gray` ("predictable from context");
 4. importance at or above `key_from` is `key`; everything else is `normal`.
 Comment/docstring-only hunks are never grayed by rule 2 (docs matter), only shown as such.
 """
@@ -15,32 +17,41 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from reviewapp.importance.lm_signal import HunkSignal
 from reviewapp.importance.score import GRAY, KEY, NORMAL, Detection, HunkScore
+
+# The HunkSignal statistics the LM importance weighs (nats/token; see lm_signal).
+LM_FEATURES = ("novel", "mean", "peak")
 
 
 @dataclass(frozen=True)
 class ImportanceSettings:
-    """Thresholds and LM normalisation; defaults chosen on the dev half of the evaluation set.
+    """Thresholds and the LM model; defaults fitted on the dev half of the evaluation set.
 
     From `python benchmarks/importance.py` (benchmarks/results/importance.json, "tuned"): the
-    LM statistic with the best dev AUROC; `lm_center`/`lm_scale` the median and half the
-    spread of that statistic on dev; `gray_below` the highest LM-only gray threshold whose dev
-    gray precision stays >= 0.99; `key_from` the median importance of meaningful dev hunks.
+    LM importance of a hunk no detector said anything about is a logistic regression of
+    meaningful-vs-mechanical on the LM statistics (`lm_bias` + sum of `lm_<feature>` x
+    feature), the features chosen by cross-validation on dev (only `novel` carried
+    information there) and the weights fitted on dev; `gray_below` is the highest LM-only gray
+    threshold whose dev gray precision stays >= 0.99 (none did: the LM grays nothing);
+    `key_from` the median importance of meaningful dev hunks.
     """
 
-    lm_center: float = 2.566  # nats/token (novel tokens) where LM importance is halfway
-    lm_scale: float = 1.2121  # nats/token per unit of the logistic's argument
-    gray_below: float = 0.225167  # LM-only graying of hunks no detector explained
-    key_from: float = 0.6014
+    lm_bias: float = 0.639
+    lm_novel: float = 0.4458  # log-odds per nat/token of the new tokens' surprisal
+    lm_mean: float = 0.0
+    lm_peak: float = 0.0
+    gray_below: float = 0.0  # LM-only graying of hunks no detector spoke about (0: never)
+    key_from: float = 0.8315
     undetected_importance: float = 0.5  # before (or without) the LM signal
     # The 135M model forwards ~500 tokens/s on 2 CPU cores at best, so prompts stay short and
     # a big diff shares a total budget (a 1,000-line diff must be scored within a minute).
-    lm_context_tokens: int = 160  # prompt budget per change, span included
-    lm_span_tokens: int = 64  # longest added text scored per change (the rest is not scored)
-    # Per diff; per-change budgets shrink to fit it. 6,000 tokens scored a 1,000-changed-line
-    # diff in about 45 s on one busy core (benchmarks/results/importance.json).
-    lm_total_tokens: int = 6_000
-    lm_statistic: str = "novel"  # HunkSignal field used: "mean", "peak" or "novel"
+    lm_context_tokens: int = 160  # prompt budget per change, removed and added lines included
+    lm_span_tokens: int = 64  # longest removed or added text scored per change
+    # Per diff; per-change budgets shrink to fit it (the evaluation set's diffs, at most 10
+    # changes, never reach it). The benchmark's 1,000-changed-line diff took 68 s (49 CPU s)
+    # with 6,000 and 63 s (44 CPU s) with 4,000 while 3-6 jobs shared the 2 cores.
+    lm_total_tokens: int = 4_000
 
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, Any]) -> ImportanceSettings:
@@ -61,8 +72,6 @@ class ImportanceSettings:
             elif not isinstance(value, type(default)):
                 raise ValueError(f"importance setting {name!r} must be a {type(default).__name__}")
             values[name] = value
-        if values.get("lm_statistic", "mean") not in ("mean", "peak", "novel"):
-            raise ValueError("importance setting 'lm_statistic' must be mean, peak or novel")
         return replace(DEFAULT_SETTINGS, **values)
 
 
@@ -74,10 +83,16 @@ DEFAULT_SETTINGS = ImportanceSettings()
 LM_FLOOR = 0.1
 
 
-def lm_importance(surprisal: float, settings: ImportanceSettings) -> float:
-    """Map a length-normalised surprisal (nats per token) to [LM_FLOOR, 1]."""
-    z = (surprisal - settings.lm_center) / max(settings.lm_scale, 1e-6)
-    return LM_FLOOR + (1.0 - LM_FLOOR) / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+def lm_logit(signal: HunkSignal, settings: ImportanceSettings) -> float:
+    """The LM model's log-odds that the hunk is meaningful."""
+    return settings.lm_bias + sum(getattr(settings, f"lm_{name}") * getattr(signal, name)
+                                  for name in LM_FEATURES)
+
+
+def lm_importance(signal: HunkSignal, settings: ImportanceSettings) -> float:
+    """The LM's importance of a hunk, in [LM_FLOOR, 1]."""
+    z = max(min(lm_logit(signal, settings), 50.0), -50.0)
+    return LM_FLOOR + (1.0 - LM_FLOOR) / (1.0 + math.exp(-z))
 
 
 def _with_lm_note(description: str, lm: float | None, settings: ImportanceSettings) -> str:
@@ -93,15 +108,15 @@ def _with_lm_note(description: str, lm: float | None, settings: ImportanceSettin
 def combine(
     detections: list[Detection],
     description: str,
-    surprisal: float | None,
+    signal: HunkSignal | None,
     has_finding: bool,
     settings: ImportanceSettings = DEFAULT_SETTINGS,
 ) -> HunkScore:
     """One hunk's score from its detections (best first), its description and the LM signal."""
-    lm = lm_importance(surprisal, settings) if surprisal is not None else None
+    lm = lm_importance(signal, settings) if signal is not None else None
     details: dict = {"detections": [d.detector for d in detections]}
-    if surprisal is not None:
-        details["surprisal"] = round(surprisal, 4)
+    if signal is not None:
+        details["surprisal"] = round(signal.novel, 4)
     exact = next((d for d in detections if d.exact), None)
     if exact is not None:
         details.update(exact.details)
@@ -109,17 +124,18 @@ def combine(
         score = HunkScore(exact.importance, GRAY, exact.reason, exact.detector, details)
     else:
         hint = detections[0] if detections else None
-        importance = lm if lm is not None else settings.undetected_importance
-        if hint is not None and hint.detector in ("docs", "repeated"):
-            # A hint caps importance: comment edits and the first copy of a repeated edit are
-            # worth a look, not a highlight.
-            importance = min(importance, hint.importance)
-        elif hint is not None:  # e.g. a name swapped for one that already existed
-            importance = max(importance, hint.importance)
-        reason = hint.reason if hint is not None else _with_lm_note(description, lm, settings)
-        detector = hint.detector if hint is not None else ("lm" if lm is not None else "")
         if hint is not None:
+            # A hint decides: comment edits and the first copy of a repeated edit are worth a
+            # look, not a highlight; a name swapped for one that already existed is worth a look
+            # whatever the LM says, as it cannot tell a rename from a swapped variable (the new
+            # name surprises it either way: on the dev half its surprisal ranked these hunks
+            # worse than chance). So hinted hunks are not sent to the model at all.
+            importance, reason, detector = hint.importance, hint.reason, hint.detector
             details.update(hint.details)
+        else:
+            importance = lm if lm is not None else settings.undetected_importance
+            reason = _with_lm_note(description, lm, settings)
+            detector = "lm" if lm is not None else ""
         tier = NORMAL
         if lm is not None and importance < settings.gray_below and hint is None:
             tier, reason = GRAY, f"{description}, predictable from context"

@@ -1,7 +1,7 @@
 """Entry points: score a diff's hunks mechanically (instant), then refine with the LM (later).
 
     scores = score_hunks_mechanical(diff)            # list per file of HunkScore per hunk
-    scores = refine_with_lm(diff, scores, engine)    # same shape; gray hunks are not re-scored
+    scores = refine_with_lm(diff, scores, engine)    # same shape; detected hunks not re-scored
     scores = promote_flagged(diff, scores, {"a.py": {12}})   # after bug detection
 """
 
@@ -14,7 +14,7 @@ from reviewapp.importance.combine import DEFAULT_SETTINGS, ImportanceSettings, c
 from reviewapp.importance.describe import describe
 from reviewapp.importance.detectors import run_detectors
 from reviewapp.importance.lm_signal import SpanScorer, lm_signals
-from reviewapp.importance.score import GRAY, HunkScore
+from reviewapp.importance.score import HunkScore
 from reviewapp.importance.views import HunkView, build_views
 from reviewapp.ingest.parsed import ParsedDiff
 
@@ -47,8 +47,7 @@ def _score(
         row = []
         for view, found in zip(file_views, file_detections, strict=True):
             signal = signals[h] if signals is not None else None
-            surprisal = getattr(signal, settings.lm_statistic) if signal is not None else None
-            row.append(combine(found, describe(view), surprisal, _has_finding(view, flagged),
+            row.append(combine(found, describe(view), signal, _has_finding(view, flagged),
                                settings))
             h += 1
         out.append(row)
@@ -74,7 +73,8 @@ def refine_with_lm(
     settings: ImportanceSettings = DEFAULT_SETTINGS,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[list[HunkScore]]:
-    """Scores with the LM's surprisal; hunks already proven mechanical are not sent to the model.
+    """Scores with the LM's surprisal of the hunks no detector said anything about (only those
+    are sent to the model: a detection decides the others).
 
     `scores` is what `score_hunks_mechanical` returned for the same diff (its shape is checked).
     `on_progress(done, total)` is called after each batch of model requests.
@@ -82,7 +82,7 @@ def refine_with_lm(
     _check(diff)
     if [len(f.hunks) for f in diff.files] != [len(row) for row in scores]:
         raise ValueError("scores do not match the diff's files and hunks")
-    wanted = [not (s.tier == GRAY and s.details.get("exact")) for row in scores for s in row]
+    wanted = [not s.details.get("detections") for row in scores for s in row]
     views = build_views(diff)
     signals = lm_signals([v for row in views for v in row], wanted, engine,
                          settings.lm_context_tokens, settings.lm_span_tokens,

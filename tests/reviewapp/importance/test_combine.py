@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +18,22 @@ from reviewapp.importance import (
     promote_flagged,
     score_hunks_mechanical,
 )
-from reviewapp.importance.combine import combine, lm_importance
+from reviewapp.importance.combine import LM_FEATURES, combine, lm_importance
+from reviewapp.importance.lm_signal import HunkSignal
 
 EXACT = Detection("formatting", "formatting only (same tokens)", True, 0.03)
 DOCS = Detection("docs", "comments/docstrings only", False, 0.3)
+
+
+def signal(novel: float, mean: float | None = None) -> HunkSignal:
+    """An LM signal with the given surprisal of new tokens (and of all tokens)."""
+    return HunkSignal(novel if mean is None else mean, novel, novel, 10, 10)
+
+
+def model(bias: float = 0.0, **weights: float) -> ImportanceSettings:
+    """Default thresholds with an LM model of the given weights (others zero)."""
+    zero = {f"lm_{name}": 0.0 for name in LM_FEATURES}
+    return replace(DEFAULT_SETTINGS, lm_bias=bias, **(zero | weights))
 
 
 def test_exact_detection_is_gray_with_its_reason():
@@ -38,16 +52,16 @@ def test_a_finding_is_never_gray():
 def test_docs_only_hunk_stays_visible_even_when_predictable():
     """Comment changes are shown (normal) whatever the LM says; importance is capped."""
     settings = replace(DEFAULT_SETTINGS, gray_below=0.4)
-    score = combine([DOCS], "changed code", 0.0, False, settings)
+    score = combine([DOCS], "changed code", signal(0.0), False, settings)
     assert score.tier == NORMAL and score.importance <= DOCS.importance
 
 
 def test_lm_thresholds_decide_key_normal_and_gray():
     """Without detections the LM importance picks the tier against the settings' thresholds."""
-    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, gray_below=0.2, key_from=0.8)
-    high = combine([], "new condition", 3.0, False, settings)
-    middle = combine([], "new condition", 1.0, False, settings)
-    low = combine([], "new condition", -1.0, False, settings)
+    settings = replace(model(-2.0, lm_novel=2.0), gray_below=0.2, key_from=0.8)
+    high = combine([], "new condition", signal(3.0), False, settings)
+    middle = combine([], "new condition", signal(1.0), False, settings)
+    low = combine([], "new condition", signal(-1.0), False, settings)
     assert [high.tier, middle.tier, low.tier] == [KEY, NORMAL, GRAY]
     assert high.reason == "new condition, unusual for this file"
     assert low.reason == "new condition, predictable from context"
@@ -56,8 +70,19 @@ def test_lm_thresholds_decide_key_normal_and_gray():
 
 def test_lm_importance_is_monotone_and_bounded():
     """More surprisal never means less importance; extreme values stay within [0, 1]."""
-    values = [lm_importance(x, DEFAULT_SETTINGS) for x in (-1e9, 0.0, 1.0, 2.0, 1e9)]
+    values = [lm_importance(signal(x), model(lm_novel=1.0)) for x in (-1e9, 0.0, 1.0, 2.0, 1e9)]
     assert values == sorted(values) and values[0] >= 0.0 and values[-1] <= 1.0
+    assert values[0] < values[-1]
+
+
+def test_lm_importance_weighs_each_statistic_by_its_setting():
+    """The LM model is the logistic of the weighted statistics: with weight on `mean` only, the
+    surprisal of the new tokens alone changes nothing."""
+    settings = model(lm_mean=3.0)
+    low, high = signal(1.0, mean=0.0), signal(5.0, mean=0.0)
+    assert lm_importance(low, settings) == lm_importance(high, settings)
+    assert lm_importance(low, settings) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert lm_importance(signal(1.0, mean=1.0), settings) > lm_importance(low, settings)
 
 
 def test_without_lm_undetected_hunks_are_normal():
@@ -87,3 +112,10 @@ def test_settings_from_mapping_validates_names_and_types():
         ImportanceSettings.from_mapping({"keyfrom": 0.9})
     with pytest.raises(ValueError, match="must be a number"):
         ImportanceSettings.from_mapping({"key_from": "high"})
+
+
+def test_default_settings_are_the_ones_the_benchmark_tuned():
+    """The defaults are the dev-tuned values recorded in benchmarks/results/importance.json."""
+    results = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "importance.json"
+    tuned = json.loads(results.read_text())["tuned"]
+    assert {name: getattr(DEFAULT_SETTINGS, name) for name in tuned} == tuned

@@ -132,7 +132,8 @@ def test_refine_skips_exact_gray_hunks_and_reports_progress(diff_of):
     mechanical = score_hunks_mechanical(diff)
     engine = FakeEngine()
     progress = []
-    settings = replace(DEFAULT_SETTINGS, lm_center=1.0, lm_scale=0.5, key_from=0.8)
+    settings = replace(DEFAULT_SETTINGS, lm_bias=-2.0, lm_novel=2.0, lm_mean=0.0, lm_peak=0.0,
+                       key_from=0.8)
     refined = refine_with_lm(diff, mechanical, engine, settings=settings,
                              on_progress=lambda done, total: progress.append((done, total)))
     assert len(engine.requests) == 1 and "b <= 3" in engine.requests[0].span
@@ -146,3 +147,18 @@ def test_refine_rejects_scores_of_another_diff(diff_of):
     diff = diff_of({"f.py": ("a = 1\n", "a = 2\n")})
     with pytest.raises(ValueError, match="do not match"):
         refine_with_lm(diff, [], FakeEngine())
+
+
+def test_refine_sends_only_hunks_no_detector_spoke_about(diff_of):
+    """A comment-only hunk keeps its hint's importance and is not sent to the model."""
+    tail = "\n" * 8 + "def h(b):\n    return b {} 3\n"
+    old = "def f(a):\n    # add one\n    return a + 1\n" + tail.format("<")
+    new = "def f(a):\n    # add one to a\n    return a + 1\n" + tail.format("<=")
+    diff = diff_of({"f.py": (old, new)})
+    mechanical = score_hunks_mechanical(diff)
+    assert mechanical[0][0].detector == "docs"
+    engine = FakeEngine()
+    refined = refine_with_lm(diff, mechanical, engine)
+    assert [r.span for r in engine.requests] == ["+    return b <= 3\n"]
+    assert refined[0][0].importance == mechanical[0][0].importance
+    assert refined[0][0].tier != GRAY and refined[0][1].detector == "lm"
