@@ -3,9 +3,12 @@
     nice -n 10 python benchmarks/inference_decoding.py [--cases 20] [--max-new-tokens 160]
 
 1. Apply-style rewrites of real functions (this repository and installed packages, picked
-   deterministically): the prompt shows the function and a lazy edit sketch (a renamed
-   variable, an inserted, deleted or changed line) and asks for the merged code; the model's
-   greedy answer is decoded three ways on the same prompt, each from a cold prefix cache.
+   deterministically): a lazy edit sketch of the function (a renamed variable, an inserted,
+   deleted or changed line) goes through the product's own model prompt
+   (`inference.apply.generation_prompt`, the one Apply uses when the model writes the file;
+   the original is the draft) and the model's greedy answer is decoded three ways on the same
+   prompt, each from a cold prefix cache. A change of that prompt changes the cases' answers
+   for all three decodings alike.
    Per case: tokens/s after the first token (the decoding speed; the prompt is the same work
    for all three and shows as time to first token) and end to end, forward passes,
    acceptance rate, whether the tokens equal greedy's, and how much of the original the
@@ -35,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.apply import generation_prompt  # noqa: E402
 from inference.engine import Engine, get_engine  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "inference_decoding.json"
@@ -120,15 +124,6 @@ def lazy_sketch(original: str, edited: str) -> str:
     return "".join(out)
 
 
-def apply_prompt(engine: Engine, original: str, sketch: str) -> str:
-    """An Apply-style chat prompt; the answer starts inside a code fence."""
-    user = (f"Merge the edit into the code.\nCode:\n```python\n{original}```\n"
-            f"Edit:\n```python\n{sketch}```\nWrite the complete merged code.")
-    chat = [{"role": "user", "content": user}]
-    head = engine.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
-    return head + "```python\n"
-
-
 def build_cases(engine: Engine, count: int) -> list[dict]:
     """``count`` rewrite cases spread over SOURCES (one function per file), edit kinds in turn."""
     kinds = ["rename", "insert", "delete", "change"]
@@ -144,11 +139,14 @@ def build_cases(engine: Engine, count: int) -> list[dict]:
                 kind = kinds[len(cases) % len(kinds)]
                 edited = edit_function(code, kind)
                 if edited and edited != code and engine.count_tokens(code) <= 220:
+                    prompt, draft = generation_prompt(engine, code, lazy_sketch(code, edited),
+                                                      path.name)
                     cases.append({
                         "source": "/".join(path.parts[-2:]),
                         "kind": kind,
                         "original": code,
-                        "prompt": apply_prompt(engine, code, lazy_sketch(code, edited)),
+                        "prompt": prompt,
+                        "draft": draft,
                     })
                     taken += 1
                     break
@@ -162,7 +160,7 @@ def run_case(engine: Engine, case: dict, max_new_tokens: int) -> dict:
     for decoding in DECODINGS:
         engine.prefix_cache.clear()
         result = engine.generate_text(case["prompt"], max_new_tokens=max_new_tokens,
-                                      decoding=decoding, draft=case["original"], stop=["```"])
+                                      decoding=decoding, draft=case["draft"], stop=["```"])
         t = result.timings
         if decoding == "greedy":
             greedy_ids = result.token_ids
