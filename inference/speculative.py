@@ -6,7 +6,7 @@ tokens that is "aligned" with the output: the output's last token was ``source[p
 It proposes ``source[pointer : pointer + k]``; the engine verifies them in one forward pass and
 reports the tokens actually emitted with `advance`. After a divergence (the model inserted,
 deleted or moved something) the pointer is re-aligned: candidates are the places where the
-output's last 3 (else 2, else 1) tokens occur in the source or earlier in the output, and the
+output's last 3 (else 2) tokens occur in the source or earlier in the output, and the
 one whose preceding tokens match the output's tail longest wins; ties go to the source,
 nearest at or after the old pointer (edits usually move forward through a file), then nearest
 before it (moved lines), then to the latest earlier place in the output (prompt-lookup style:
@@ -30,7 +30,8 @@ from collections.abc import Sequence
 
 __all__ = ["BlockSizer", "DraftSource", "accepted_prefix_length"]
 
-#: Longest output suffix looked up in the index to find re-alignment candidates.
+#: Shortest and longest output suffix looked up in the index to find re-alignment candidates.
+MIN_ALIGN_NGRAM = 2
 MAX_ALIGN_NGRAM = 3
 #: Longest match of the output's tail counted when ranking the candidates.
 MAX_MATCH = 32
@@ -61,10 +62,9 @@ class DraftSource:
     (as prompt lookup does: lines and loops the model repeats on its own). A draft taken from
     the output repeats the loop's period, so it can run past the output's current end.
 
-    A pointer found from a single token is a guess (newlines and brackets are everywhere), and
-    only the source is searched for one. Once such a guess has been rejected, further
-    single-token guesses propose nothing (a rejected draft costs ~1.6x a plain step,
-    NOTES.md) until the output matches 2+ tokens of the context again or a guess is confirmed.
+    A place is only taken when at least `MIN_ALIGN_NGRAM` tokens match: a single token
+    (a newline, a bracket) occurs everywhere, and a rejected draft costs 1.6x to 2.4x a plain
+    step (NOTES.md; the larger figure on a busy machine), more than such guesses win back.
     """
 
     def __init__(self, source: Sequence[int], *, start: int | None = 0) -> None:
@@ -76,8 +76,6 @@ class DraftSource:
         self._index: dict[tuple[int, ...], list[int]] = {}
         for end in range(1, self.source_length + 1):
             self._index_end(end)
-        self._weak = False  # the pointer came from a 1-token match
-        self._weak_failed = False  # a 1-token guess was rejected since the last strong match
 
     @property
     def output(self) -> list[int]:
@@ -87,7 +85,7 @@ class DraftSource:
     def propose(self, k: int) -> list[int]:
         """Up to ``k`` tokens predicted to come next (empty when not aligned)."""
         p = self.pointer
-        if p is None or k <= 0 or (self._weak and self._weak_failed):
+        if p is None or k <= 0:
             return []
         if p < self.source_length:
             return self.context[p : min(p + k, self.source_length)]
@@ -100,12 +98,9 @@ class DraftSource:
             p = self.pointer
             if p is not None and p != self.source_length and self.context[p] == token:
                 self.pointer = p + 1
-                self._weak_failed = self._weak = False  # the guess held
                 if p < self.source_length:
                     self._anchor = p + 1
             else:
-                if p is not None and self._weak:
-                    self._weak_failed = True
                 self.pointer = None
             self.context.append(token)
             self._index_end(len(self.context))
@@ -113,7 +108,7 @@ class DraftSource:
             self._realign()
 
     def _index_end(self, end: int) -> None:
-        for n in range(1, min(MAX_ALIGN_NGRAM, end) + 1):
+        for n in range(MIN_ALIGN_NGRAM, min(MAX_ALIGN_NGRAM, end) + 1):
             self._index.setdefault(tuple(self.context[end - n : end]), []).append(end)
 
     def _match_length(self, end: int) -> int:
@@ -128,10 +123,10 @@ class DraftSource:
         """Point after the place whose preceding tokens match the output's tail longest."""
         self.pointer = None
         tail = len(self.context)
-        for n in range(min(MAX_ALIGN_NGRAM, tail - self.source_length), 0, -1):
+        longest = min(MAX_ALIGN_NGRAM, tail - self.source_length)
+        for n in range(longest, MIN_ALIGN_NGRAM - 1, -1):
             ends = [end for end in self._index.get(tuple(self.context[tail - n :]), ())
-                    if end != self.source_length and end < tail
-                    and (n > 1 or end < self.source_length)]
+                    if end != self.source_length and end < tail]
             if ends:
                 break
         else:
@@ -147,12 +142,9 @@ class DraftSource:
                 place = (1, anchor - end)
             return (-self._match_length(end), *place)
 
-        best = min(ends, key=preference)
-        self.pointer = best
-        if best < source_length:
-            self._anchor = best
-        self._weak = self._match_length(best) == 1
-        self._weak_failed = self._weak_failed and self._weak
+        self.pointer = min(ends, key=preference)
+        if self.pointer < source_length:
+            self._anchor = self.pointer
 
 
 class BlockSizer:

@@ -32,7 +32,9 @@ def test_model_ranks_a_signature_change_as_a_replacement(engine) -> None:
 def test_generated_merge_is_the_same_text_for_every_decoding(engine) -> None:
     """When the model writes the file, speculative and greedy decoding give the same outcome
     (only speed differs): the contract of `apply --decoding` (prompt lookup's equality to
-    greedy is tested on the engine, tests/inference/test_engine.py)."""
+    greedy is tested on the engine, tests/inference/test_engine.py). A merge abandoned
+    early may have streamed a few more tokens of the same text with speculative decoding,
+    which accepts several per pass."""
     original = "x = 1\ny = 2\n"
     sketch = "# ... existing code ...\nQQQ = [[[]]]\n# ... existing code ...\n"
     outcomes = []
@@ -45,4 +47,6 @@ def test_generated_merge_is_the_same_text_for_every_decoding(engine) -> None:
         except StopIteration as finished:
             text, why, _stats = finished.value
         outcomes.append((text, why, "".join(pieces)))
-    assert outcomes[0] == outcomes[1]
+    (spec_text, spec_why, spec_streamed), (text, why, streamed) = outcomes
+    assert (spec_text, spec_why) == (text, why)
+    assert spec_streamed.startswith(streamed) if text is None else spec_streamed == streamed
