@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ class Encoded:
     """One model input: token ids and, per candidate, its token span, kind and replacement.
 
     `target` is 0 for NO_BUG and 1 + i for candidate i (-1 when unknown, e.g. at inference).
-    `candidate_index` maps rows back to the caller's candidate list.
+    `candidate_index` maps rows back to the caller's candidate list. `pointer` is the token
+    index of another occurrence of the replacement in the text (-1 when there is none), so the
+    model can compare the variable it would swap in *in context*, not just by name.
     """
 
     ids: np.ndarray  # (T,) int32
@@ -31,6 +34,20 @@ class Encoded:
     replacement: np.ndarray  # (C, R) int32
     candidate_index: np.ndarray  # (C,) int32
     target: int
+    pointer: np.ndarray  # (C,) int32
+
+
+def occurrences(text: str, word: str) -> list[int]:
+    """Character offsets where identifier-like `word` occurs as a whole word in `text`."""
+    if not word.isidentifier():
+        return []
+    return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text)]
+
+
+def nearest_occurrence(positions: list[int], start: int, end: int) -> int | None:
+    """The occurrence closest to [start, end) that does not overlap it."""
+    outside = [p for p in positions if p < start or p >= end]
+    return min(outside, key=lambda p: abs(p - start)) if outside else None
 
 
 def span_to_tokens(tokens: Sequence[Token], starts: list[int], ends: list[int],
@@ -70,8 +87,9 @@ def encode(vocab: Vocabulary, text: str, candidates: Sequence[Candidate], contex
         must = [target] if target is not None and target >= 0 else []
         others = [i for i in keep if i not in must]
         keep = sorted(rng.sample(others, max_candidates - len(must)) + must)
-    rows, firsts, lasts, kinds, repls = [], [], [], [], []
+    rows, firsts, lasts, kinds, repls, pointers = [], [], [], [], [], []
     replacement_ids: dict[str, list[int]] = {}  # many candidates share a replacement text
+    replacement_positions: dict[str, list[int]] = {}
     for i in keep:
         cand = candidates[i]
         first, last = span_to_tokens(tokens, starts, ends, cand.start, cand.end)
@@ -87,6 +105,15 @@ def encode(vocab: Vocabulary, text: str, candidates: Sequence[Candidate], contex
             repl = replacement_ids[cand.replacement] = repl + [PAD] * (
                 MAX_REPLACEMENT_TOKENS - len(repl))
         repls.append(repl)
+        positions = replacement_positions.get(cand.replacement)
+        if positions is None:
+            positions = replacement_positions[cand.replacement] = occurrences(
+                text, cand.replacement)
+        near = nearest_occurrence(positions, cand.start, cand.end)
+        pointer = -1
+        if near is not None:
+            pointer = span_to_tokens(tokens, starts, ends, near, near + 1)[0] + offset
+        pointers.append(pointer if pointer < len(ids) else -1)
     label = -1
     if target is not None:
         label = 0 if target < 0 else (rows.index(target) + 1 if target in rows else None)
@@ -100,6 +127,7 @@ def encode(vocab: Vocabulary, text: str, candidates: Sequence[Candidate], contex
         np.asarray(repls, dtype=np.int32).reshape(len(rows), MAX_REPLACEMENT_TOKENS),
         np.asarray(rows, dtype=np.int32),
         label,
+        np.asarray(pointers, dtype=np.int32),
     )
 
 
@@ -114,10 +142,12 @@ class Batch:
     replacement: torch.Tensor  # (B, C, R)
     mask: torch.Tensor  # (B, C) bool, True for real candidates
     target: torch.Tensor  # (B,)
+    pointer: torch.Tensor  # (B, C), -1 where the replacement does not occur in the text
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device, non_blocking=True) for t in (
-            self.ids, self.first, self.last, self.kind, self.replacement, self.mask, self.target)))
+            self.ids, self.first, self.last, self.kind, self.replacement, self.mask, self.target,
+            self.pointer)))
 
 
 def collate(samples: Sequence[Encoded]) -> Batch:
@@ -131,6 +161,7 @@ def collate(samples: Sequence[Encoded]) -> Batch:
     kind = torch.zeros((b, c), dtype=torch.long)
     repl = torch.full((b, c, MAX_REPLACEMENT_TOKENS), PAD, dtype=torch.long)
     mask = torch.zeros((b, c), dtype=torch.bool)
+    pointer = torch.full((b, c), -1, dtype=torch.long)
     for i, s in enumerate(samples):
         n = len(s.first)
         ids[i, : len(s.ids)] = torch.from_numpy(s.ids)
@@ -140,8 +171,9 @@ def collate(samples: Sequence[Encoded]) -> Batch:
             kind[i, :n] = torch.from_numpy(s.kind)
             repl[i, :n] = torch.from_numpy(s.replacement)
             mask[i, :n] = True
+            pointer[i, :n] = torch.from_numpy(s.pointer)
     target = torch.tensor([s.target for s in samples], dtype=torch.long)
-    return Batch(ids, first, last, kind, repl, mask, target)
+    return Batch(ids, first, last, kind, repl, mask, target, pointer)
 
 
 def length_bucketed_batches(samples: Sequence[Encoded], batch_size: int, rng: random.Random,

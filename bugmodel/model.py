@@ -70,9 +70,9 @@ CONFIGS: dict[str, TrainConfig] = {
     "tiny": TrainConfig("tiny", d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=128,
                         batch_size=8, lr=2e-3, max_steps=30, max_minutes=2, warmup_steps=5,
                         eval_every=10, checkpoint_every=10, val_samples=16, max_candidates=64),
-    # The committed model: sized for 2 CPU cores shared with other jobs, 45 minutes wall time.
+    # The committed model: sized for 2 CPU cores shared with other jobs, 55 minutes wall time.
     "cpu": TrainConfig("cpu", d_model=128, n_layers=3, n_heads=4, d_ff=512, max_len=256,
-                       batch_size=16, lr=1.5e-3, max_steps=40000, max_minutes=45,
+                       batch_size=16, lr=1.5e-3, max_steps=40000, max_minutes=55,
                        warmup_steps=100, eval_every=200, checkpoint_every=200, val_samples=400,
                        max_candidates=128),
     # Same code on one CUDA GPU with bfloat16 autocast; not trained in this repository yet.
@@ -97,7 +97,7 @@ class BugDetector(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d)
         self.kind = nn.Embedding(config.n_kinds, d)
-        self.candidate_head = nn.Sequential(nn.Linear(5 * d, d), nn.GELU(), nn.Linear(d, 1))
+        self.candidate_head = nn.Sequential(nn.Linear(7 * d, d), nn.GELU(), nn.Linear(d, 1))
         self.no_bug_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
 
     def forward(self, batch: Batch) -> torch.Tensor:
@@ -113,7 +113,12 @@ class BugDetector(nn.Module):
         repl_mask = (batch.replacement != PAD).to(h.dtype)[..., None]  # (B, C, R, 1)
         repl = (self.token(batch.replacement) * repl_mask).sum(2) / repl_mask.sum(2).clamp(min=1)
         kind = self.kind(batch.kind)  # (B, C, d)
-        features = torch.cat([first, last, repl, kind, first * repl], dim=-1)  # (B, C, 5d)
+        # The replacement's own occurrence in context (zero when it does not occur): a misused
+        # variable is found by comparing what the location needs with what the other name holds.
+        found = (batch.pointer >= 0).to(h.dtype)[..., None]
+        pointed = h.gather(1, batch.pointer.clamp(min=0)[..., None].expand(b, c, d)) * found
+        features = torch.cat([first, last, repl, kind, first * repl, pointed, first * pointed],
+                             dim=-1)  # (B, C, 7d)
         scores = self.candidate_head(features).squeeze(-1)  # (B, C)
         scores = scores.float().masked_fill(~batch.mask, float("-inf"))
         no_bug = self.no_bug_head(h[:, 0]).float()  # (B, 1)

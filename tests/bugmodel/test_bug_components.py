@@ -62,3 +62,20 @@ def test_importing_bugmodel_does_not_load_torch_or_django():
                          check=True)
     assert out.stdout.strip() == str(sorted(
         ["DetectResult", "Finding", "SkippedFile", "detect", "detect_files"]))
+
+
+def test_candidates_point_at_the_nearest_other_occurrence_of_their_replacement():
+    from bugmodel.data import encode
+    from synthdata.rewrites import Candidate
+
+    text = "def f(a, b):\n    c = a\n    return b + c\n"
+    vocab = Vocabulary.build([text], min_count=1)
+    use_of_b = text.rindex("b + c")
+    misuse = Candidate("variable_misuse", use_of_b, use_of_b + 1, "c")
+    operator = Candidate("arithmetic", text.index("+"), text.index("+") + 1, "-")
+    sample = encode(vocab, text, [misuse, operator])
+    ids, tokens = vocab.encode(text)
+    offset = 2  # [CLS] [SEP] before the text
+    pointed = [t.start for t in tokens][sample.pointer[0] - offset]
+    assert pointed == text.rindex("c")  # the nearest `c` outside the candidate's own span
+    assert sample.pointer[1] == -1  # an operator has no occurrence to point at
