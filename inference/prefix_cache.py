@@ -113,12 +113,7 @@ class PrefixCache:
         limit = len(tokens) if limit is None else min(limit, len(tokens))
         with self._lock:
             self.stats.lookups += 1
-            best_key, best_len = None, 0
-            for key in self._entries:
-                n = common_prefix_length(key, tokens[: len(key)]) if key else 0
-                n = min(n, limit)
-                if n > best_len:
-                    best_key, best_len = key, n
+            best_key, best_len = self._longest(tokens, limit)
             if best_key is None:
                 return 0, None
             self._entries.move_to_end(best_key)
@@ -126,6 +121,19 @@ class PrefixCache:
             self.stats.hits += 1
             self.stats.reused_tokens += best_len
         return best_len, clone_cache(cache, best_len)
+
+    def cached_length(self, tokens: Sequence[int]) -> int:
+        """How many leading ``tokens`` a lookup would reuse (no copy, no statistics)."""
+        with self._lock:
+            return self._longest(tokens, len(tokens))[1]
+
+    def _longest(self, tokens: Sequence[int], limit: int) -> tuple[tuple[int, ...] | None, int]:
+        best_key, best_len = None, 0
+        for key in self._entries:
+            n = min(common_prefix_length(key, tokens[: len(key)]) if key else 0, limit)
+            if n > best_len:
+                best_key, best_len = key, n
+        return best_key, best_len
 
     def store(self, tokens: Sequence[int], cache: DynamicCache) -> bool:
         """Keep ``cache`` (holding exactly ``tokens``) for later lookups; False if not kept."""

@@ -7,7 +7,9 @@ model would really see it; a token straddling the boundary counts as part of the
 
 Requests with the same context are scored together: the shared token prefix is computed once
 (through the prefix cache, so a `warm` on the file or an earlier call makes it free) and the
-remainders run as one right-padded batch on top of it. Contexts longer than
+remainders run as one right-padded batch on top of it. Requests whose context is their own
+and not cached (hunk importance sends many short prompts, each different) run whole, several
+to a right-padded batch, instead of one prefill and one forward pass each. Contexts longer than
 ``max_context_tokens`` keep their last tokens; spans longer than ``max_span_tokens`` are
 scored on their first tokens and flagged ``truncated``.
 """
@@ -30,6 +32,8 @@ __all__ = ["ScoreRequest", "SpanScore", "score_spans"]
 #: Cap on batch rows x (prefix + row length), bounding attention and KV memory.
 BATCH_TOKEN_BUDGET = 16384
 MAX_BATCH_ROWS = 16
+#: Prefixes shorter than this are not worth caching or reusing.
+MIN_REUSED_PREFIX = 16
 #: Positions whose vocabulary logits are materialised at once (49k floats each).
 LM_HEAD_CHUNK = 256
 
@@ -108,12 +112,17 @@ def score_spans(
     groups: dict[str, list[_Prepared]] = {}
     for item, request in zip(prepared, requests, strict=True):
         groups.setdefault(request.context, []).append(item)
+    alone: list[_Prepared] = []
+    scored: list[tuple[_Prepared, list[float]]] = []
     for group in groups.values():
-        for item, surprisals in _score_group(engine, group):
-            span_ids = item.ids[item.span_start :]
-            results[item.index] = SpanScore(
-                item.pieces, span_ids, surprisals, truncated=item.truncated
-            )
+        if len(group) == 1 and engine.prefix_cache.cached_length(group[0].ids) < MIN_REUSED_PREFIX:
+            alone.append(group[0])
+        else:
+            scored.extend(_score_group(engine, group))
+    scored.extend(_score_rows(engine, alone, None, 0))
+    for item, surprisals in scored:
+        span_ids = item.ids[item.span_start :]
+        results[item.index] = SpanScore(item.pieces, span_ids, surprisals, truncated=item.truncated)
     return [r for r in results if r is not None]
 
 
@@ -123,17 +132,23 @@ def _score_group(engine: Engine, group: list[_Prepared]) -> list[tuple[_Prepared
     for item in group[1:]:
         shared = min(shared, common_prefix_length(group[0].ids[:shared], item.ids[:shared]))
     shared = max(shared, 0)
-    scored: list[tuple[_Prepared, list[float]]] = []
     if shared:
         cache, _ = engine.prefill(group[0].ids[:shared], keep_last=0)
-        if shared >= 16:
+        if shared >= MIN_REUSED_PREFIX:
             engine.prefix_cache.store(group[0].ids[:shared], cache)
     else:
         cache = None
+    return _score_rows(engine, group, cache, shared)
+
+
+def _score_rows(
+    engine: Engine, items: list[_Prepared], cache: DynamicCache | None, shared: int
+) -> list[tuple[_Prepared, list[float]]]:
+    """Score items that all start with the ``shared`` tokens in ``cache``, in padded batches."""
+    scored = [(item, []) for item in items if item.span_start >= len(item.ids)]
     todo = sorted(
-        (item for item in group if item.span_start < len(item.ids)), key=lambda i: len(i.ids)
+        (item for item in items if item.span_start < len(item.ids)), key=lambda i: len(i.ids)
     )
-    scored.extend((item, []) for item in group if item.span_start >= len(item.ids))
     while todo:
         rows = [todo.pop(0)]
         while (

@@ -49,8 +49,8 @@ class ImportanceSettings:
     lm_context_tokens: int = 160  # prompt budget per change, removed and added lines included
     lm_span_tokens: int = 64  # longest removed or added text scored per change
     # Per diff; per-change budgets shrink to fit it (the evaluation set's diffs, at most 10
-    # changes, never reach it). The benchmark's 1,000-changed-line diff took 68 s (49 CPU s)
-    # with 6,000 and 63 s (44 CPU s) with 4,000 while 3-6 jobs shared the 2 cores.
+    # changes, never reach it). The benchmark's 1,000-changed-line diff: 25 s on one thread
+    # (load ~2) since the engine batches prompts that do not share a context; 63 s before.
     lm_total_tokens: int = 4_000
 
     @classmethod

@@ -39,6 +39,16 @@ def test_lookup_returns_the_longest_shared_prefix(tiny):
     assert cache.lookup([1, 2, 3]) == (0, None)
 
 
+def test_cached_length_reports_what_a_lookup_would_reuse_without_counting_it(tiny):
+    """The peek agrees with lookup's length and leaves the hit statistics alone."""
+    tokens = list(range(10, 30))
+    cache = PrefixCache()
+    cache.store(tokens, computed(tiny, tokens))
+    assert cache.cached_length(tokens[:12] + [5, 5]) == 12
+    assert cache.cached_length([1, 2]) == 0
+    assert cache.stats.lookups == 0
+
+
 def test_lookup_honours_the_limit(tiny):
     """A limit caps the reused length (the engine keeps the last prompt token to compute)."""
     tokens = list(range(40, 60))

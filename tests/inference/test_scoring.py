@@ -52,6 +52,17 @@ def test_results_keep_request_order_across_contexts(tiny):
     assert alone.surprisals == pytest.approx(scores[2].surprisals, abs=1e-3)
 
 
+def test_requests_with_different_contexts_batched_together_match_scoring_each_alone(tiny):
+    """Many short prompts, each with its own context, run as padded batches (hunk importance
+    sends those) and get the surprisals of an unbatched forward pass."""
+    requests = [ScoreRequest(f"def f{i}(x):\n" + "    y = x\n" * i, f"    return y + {i}\n")
+                for i in range(1, 6)]
+    scores = tiny.score(requests)
+    for score, request in zip(scores, requests, strict=True):
+        expected = naive(tiny, request.context, request.span)
+        assert score.surprisals == pytest.approx(expected, abs=1e-3)
+
+
 def test_empty_span_has_no_tokens(tiny):
     """An empty span scores no tokens and a mean of 0."""
     score = tiny.score([ScoreRequest(CONTEXT, "")])[0]
