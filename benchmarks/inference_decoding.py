@@ -139,14 +139,13 @@ def build_cases(engine: Engine, count: int) -> list[dict]:
                 kind = kinds[len(cases) % len(kinds)]
                 edited = edit_function(code, kind)
                 if edited and edited != code and engine.count_tokens(code) <= 220:
-                    prompt, draft = generation_prompt(engine, code, lazy_sketch(code, edited),
-                                                      path.name)
+                    prompt = generation_prompt(engine, code, lazy_sketch(code, edited),
+                                               path.name)
                     cases.append({
                         "source": "/".join(path.parts[-2:]),
                         "kind": kind,
                         "original": code,
                         "prompt": prompt,
-                        "draft": draft,
                     })
                     taken += 1
                     break
@@ -160,7 +159,7 @@ def run_case(engine: Engine, case: dict, max_new_tokens: int) -> dict:
     for decoding in DECODINGS:
         engine.prefix_cache.clear()
         result = engine.generate_text(case["prompt"], max_new_tokens=max_new_tokens,
-                                      decoding=decoding, draft=case["draft"], stop=["```"])
+                                      decoding=decoding, draft=case["original"], stop=["```"])
         t = result.timings
         if decoding == "greedy":
             greedy_ids = result.token_ids

@@ -241,11 +241,12 @@ def stream_generated_merge(
     """
     from inference.engine import InvalidRequest
 
-    prompt, draft = generation_prompt(engine, original, sketch, path)
-    max_new = engine.count_tokens(draft) + engine.count_tokens(sketch) + 64
+    prompt = generation_prompt(engine, original, sketch, path)
+    max_new = engine.count_tokens(original) + engine.count_tokens(sketch) + 64
     try:
+        # The answer mostly repeats the original: it is the draft for speculative decoding.
         generation = engine.generate(prompt, max_new_tokens=max_new, decoding=decoding,
-                                     draft=draft, stop=["```"])
+                                     draft=original, stop=["```"])
     except InvalidRequest as error:
         return None, str(error), None
     known = {line.strip() for line in original.splitlines()}
@@ -331,11 +332,8 @@ def chat_prompt(engine: Engine, user: str, answer_start: str,
     return head + answer_start
 
 
-def generation_prompt(
-    engine: Engine, original: str, sketch: str, path: str | None
-) -> tuple[str, str]:
-    """(prompt, draft for speculative decoding): the draft is the original, which the answer
-    mostly repeats.
+def generation_prompt(engine: Engine, original: str, sketch: str, path: str | None) -> str:
+    """The prompt for the model writing the merged file.
 
     The wording is the one the 135M model answers by copying most (measured on the rewrites
     of ``benchmarks/inference_decoding.py``): a short instruction, the code, the edit, the
@@ -346,7 +344,7 @@ def generation_prompt(
     lang = _fence(path)
     user = (f"Merge the edit into the code.\nCode:\n```{lang}\n{original}```\n"
             f"Edit:\n```{lang}\n{sketch}```\nWrite the complete merged code.")
-    return chat_prompt(engine, user, f"```{lang}\n", system=None), original
+    return chat_prompt(engine, user, f"```{lang}\n", system=None)
 
 
 def rank_candidates(engine: Engine, candidates: list[str], sketch: str, path: str | None) -> str:
