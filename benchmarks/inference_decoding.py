@@ -1,14 +1,16 @@
 """Decoding benchmark: greedy vs Hugging Face prompt lookup vs speculative edits; KV warming.
 
     nice -n 10 python benchmarks/inference_decoding.py [--cases 20] [--max-new-tokens 160]
+        [--base-model] [--out FILE]
 
 1. Apply-style rewrites of real functions (this repository and installed packages, picked
    deterministically): a lazy edit sketch of the function (a renamed variable, an inserted,
    deleted or changed line) goes through the product's own model prompt
    (`inference.apply.generation_prompt`, the one Apply uses when the model writes the file;
    the original is the draft) and the model's greedy answer is decoded three ways on the same
-   prompt, each from a cold prefix cache. A change of that prompt changes the cases' answers
-   for all three decodings alike.
+   prompt, each from a cold prefix cache. The model is Apply's: the base model with Apply's
+   fine-tune (`inference/adapters/apply`) when the engine has it; ``--base-model`` without.
+   A change of that prompt changes the cases' answers for all three decodings alike.
    Per case: tokens/s after the first token (the decoding speed; the prompt is the same work
    for all three and shows as time to first token) and end to end, forward passes,
    acceptance rate, whether the tokens equal greedy's, and how much of the original the
@@ -24,9 +26,7 @@ Writes ``benchmarks/results/inference_decoding.json`` (``benchmarks/inference.py
 from __future__ import annotations
 
 import argparse
-import ast
 import difflib
-import importlib.util
 import json
 import platform
 import re
@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inference.apply import generation_prompt  # noqa: E402
-from inference.engine import Engine, get_engine  # noqa: E402
+from inference.engine import APPLY_ADAPTER, Engine, get_engine  # noqa: E402
+from inference.finetune.data import functions, lazy_sketch, package_root  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "inference_decoding.json"
 DECODINGS = ("greedy", "prompt-lookup", "speculative")
-MARKER = "# ... existing code ..."
 #: Real code the cases come from: this repository, then installed packages.
 SOURCES = ["inference", "reviewapp", "synthdata", "unidiff", "pygments", "httpx", "starlette"]
 
@@ -54,36 +54,9 @@ def log(message: str) -> None:
 
 def source_files() -> list[list[Path]]:
     """Python files of each of SOURCES, sorted (stable across machines with the same code)."""
-    groups: list[list[Path]] = []
-    for name in SOURCES:
-        local = ROOT / name
-        if local.is_dir():
-            root = local
-        else:
-            spec = importlib.util.find_spec(name)
-            if spec is None or not spec.submodule_search_locations:
-                continue
-            root = Path(list(spec.submodule_search_locations)[0])
-        groups.append(sorted(p for p in root.rglob("*.py") if "test" not in p.name))
-    return groups
-
-
-def functions(path: Path, min_lines: int = 8, max_lines: int = 22) -> list[str]:
-    """Top-level or method functions of ``path`` with a body of a readable size."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text)
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return []
-    lines = text.splitlines(keepends=True)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.decorator_list:
-            body = lines[node.lineno - 1 : node.end_lineno]
-            if min_lines <= len(body) <= max_lines:
-                indent = len(body[0]) - len(body[0].lstrip())
-                found.append("".join(line[indent:] if line.strip() else "\n" for line in body))
-    return found
+    roots = [package_root(name) for name in SOURCES]
+    return [sorted(p for p in root.rglob("*.py") if "test" not in p.name)
+            for root in roots if root is not None]
 
 
 def edit_function(code: str, kind: str) -> str | None:
@@ -108,20 +81,6 @@ def edit_function(code: str, kind: str) -> str | None:
     if changed == lines[middle]:
         changed = lines[middle].rstrip("\n") + "  # reviewed\n"
     return "".join(lines[:middle] + [changed] + lines[middle + 1 :])
-
-
-def lazy_sketch(original: str, edited: str) -> str:
-    """The edited lines with one line of context, the rest elided by markers."""
-    a, b = original.splitlines(keepends=True), edited.splitlines(keepends=True)
-    out: list[str] = []
-    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(1):
-        if group[0][1] > 0:
-            out.append(MARKER + "\n")
-        for tag, _, _, j1, j2 in group:
-            out.extend(b[j1:j2] if tag != "delete" else [])
-        if group[-1][2] < len(a):
-            out.append(MARKER + "\n")
-    return "".join(out)
 
 
 def build_cases(engine: Engine, count: int) -> list[dict]:
@@ -152,14 +111,15 @@ def build_cases(engine: Engine, count: int) -> list[dict]:
     return cases
 
 
-def run_case(engine: Engine, case: dict, max_new_tokens: int) -> dict:
+def run_case(engine: Engine, case: dict, max_new_tokens: int, adapter: str | None) -> dict:
     """Decode one case three ways from a cold prefix cache; compare tokens with greedy."""
     row: dict = {"source": case["source"], "kind": case["kind"]}
     greedy_ids = None
     for decoding in DECODINGS:
         engine.prefix_cache.clear()
         result = engine.generate_text(case["prompt"], max_new_tokens=max_new_tokens,
-                                      decoding=decoding, draft=case["original"], stop=["```"])
+                                      decoding=decoding, draft=case["original"], stop=["```"],
+                                      adapter=adapter)
         t = result.timings
         if decoding == "greedy":
             greedy_ids = result.token_ids
@@ -253,14 +213,16 @@ def warm_latency(engine: Engine, repeats: int = 5, file_tokens: int = 2048) -> d
 
 
 def run(cases: int = 20, max_new_tokens: int = 160, repeats: int = 5,
-        engine: Engine | None = None) -> dict:
+        engine: Engine | None = None, base_model: bool = False) -> dict:
     """Both parts of the benchmark; returns the results dict (also what is written)."""
     import torch
 
     engine = engine or get_engine()
+    # Apply's own model: its fine-tune when the engine has it (``base_model``: never).
+    adapter = APPLY_ADAPTER if APPLY_ADAPTER in engine.adapters and not base_model else None
     rows = []
     for i, case in enumerate(build_cases(engine, cases)):
-        rows.append(run_case(engine, case, max_new_tokens))
+        rows.append(run_case(engine, case, max_new_tokens, adapter))
         r = rows[-1]
         log(f"[{i + 1}/{cases}] {r['source']} ({r['kind']}, copied {r['copied_fraction']}): "
             + ", ".join(f"{d} {r[d]['decode_tokens_per_s']}" for d in DECODINGS)
@@ -268,6 +230,7 @@ def run(cases: int = 20, max_new_tokens: int = 160, repeats: int = 5,
     return {
         "machine": {"platform": platform.platform(), "device": str(engine.device),
                     "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
+        "adapter": adapter,
         "max_new_tokens": max_new_tokens,
         "rewrites": summarise(rows),
         "cases": rows,
@@ -280,14 +243,18 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--base-model", action="store_true",
+                        help="decode with the base model, not Apply's fine-tune")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run(args.cases, args.max_new_tokens, args.repeats)
+    results = run(args.cases, args.max_new_tokens, args.repeats, base_model=args.base_model)
     results["wall_s"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
     s, w = results["rewrites"], results["warm_vs_cold"]
-    print(f"{s['cases']} Apply-style rewrites; speed vs greedy, median of per-case ratios:")
+    print(f"{s['cases']} Apply-style rewrites with {results['adapter'] or 'the base model'}; "
+          "speed vs greedy, median of per-case ratios:")
     for decoding in ("prompt-lookup", "speculative"):
         d = s[decoding]
         print(f"  {decoding:13s} tokens/s after the first token "
@@ -303,7 +270,7 @@ def main() -> None:
     print(f"first token on a {w['file_tokens']}-token file: cold {w['cold_ttft_s']} s, warm "
           f"{w['warm_ttft_s']} s (warm/cold {w['warm_over_cold']}, {w['cached_tokens']} of "
           f"{w['prompt_tokens']} prompt tokens cached)")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

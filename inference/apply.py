@@ -239,14 +239,16 @@ def stream_generated_merge(
     caught at the first such line, so it costs little), its file lacks a line of the sketch
     (e.g. it copied the original unchanged), or it was cancelled.
     """
-    from inference.engine import InvalidRequest
+    from inference.engine import APPLY_ADAPTER, InvalidRequest
 
     prompt = generation_prompt(engine, original, sketch, path)
     max_new = engine.count_tokens(original) + engine.count_tokens(sketch) + 64
+    # Apply's fine-tune copies the unchanged code far more faithfully than the base model.
+    adapter = APPLY_ADAPTER if APPLY_ADAPTER in getattr(engine, "adapters", ()) else None
     try:
         # The answer mostly repeats the original: it is the draft for speculative decoding.
         generation = engine.generate(prompt, max_new_tokens=max_new, decoding=decoding,
-                                     draft=original, stop=["```"])
+                                     draft=original, stop=["```"], adapter=adapter)
     except InvalidRequest as error:
         return None, str(error), None
     known = {line.strip() for line in original.splitlines()}
@@ -264,11 +266,11 @@ def stream_generated_merge(
                 for line in text[checked:done].splitlines():
                     if is_marker(line) and line.strip() not in known:
                         return None, f"the model copied the elision marker {line.strip()!r}", \
-                            _generation_stats(generation.result, decoding)
+                            _generation_stats(generation.result, decoding, adapter)
                 checked = done
     finally:
         generation.close()
-    stats = _generation_stats(generation.result, decoding)
+    stats = _generation_stats(generation.result, decoding, adapter)
     text = _like_original("".join(pieces), original)
     missing = _first_missing_sketch_line(text, sketch)
     if missing is not None:
@@ -302,11 +304,11 @@ def _like_original(text: str, original: str) -> str:
     return text + "\n" if original.endswith("\n") or not original else text
 
 
-def _generation_stats(result, decoding: str) -> dict | None:
+def _generation_stats(result, decoding: str, adapter: str | None) -> dict | None:
     if result is None:
         return None
     timings = result.timings
-    return {"decoding": decoding, "tokens": len(result.token_ids),
+    return {"decoding": decoding, "adapter": adapter, "tokens": len(result.token_ids),
             "finish_reason": result.finish_reason,
             "time_to_first_token_s": round(timings.time_to_first_token_s, 4),
             "total_s": round(timings.total_s, 4), "forward_passes": timings.forward_passes,

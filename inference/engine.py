@@ -10,8 +10,9 @@ API (stable; Apply, Tab, the HTTP service and hunk importance code against it)::
     engine.score([ScoreRequest(context=file_text, span=added_lines)])  # -> list[SpanScore]
     engine.warm(file_prefix)                   # pre-fill the prefix cache, -> cached tokens
     engine.count_tokens(text)
+    engine.load_adapter("apply", directory)    # a LoRA fine-tune, used by requests naming it
 
-``generate(prompt, *, max_new_tokens, decoding="speculative", draft=None, stop=None)``
+``generate(prompt, *, max_new_tokens, decoding="speculative", draft=None, stop=None, adapter=None)``
     ``prompt`` is text (tokenized with `Engine.encode`) or token ids. ``decoding`` is
     ``"speculative"`` (draft tokens copied from ``draft`` then the prompt, verified in
     blocks; see `inference.speculative`), ``"greedy"`` (one token per forward pass) or
@@ -19,6 +20,8 @@ API (stable; Apply, Tab, the HTTP service and hunk importance code against it)::
     emit the model's greedy tokens, so their text is the same; only speed differs. Generation
     ends at an end-of-sequence token (not included), at ``max_new_tokens``, or just before the
     first ``stop`` string.
+    ``adapter`` names a loaded LoRA adapter (`inference.lora`) to decode with (``None``: the
+    base model; an unknown name is an `InvalidRequest`). Its prefix-cache entries are its own.
     Returns a `Generation`: iterate it for text pieces; ``.result`` is set once it is exhausted;
     ``.close()`` cancels it (the service calls it when a client disconnects).
 
@@ -40,10 +43,12 @@ logit gap among the emitted tokens) lets a caller see how close a run came to a 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -52,12 +57,16 @@ from inference.speculative import BlockSizer, DraftSource, accepted_prefix_lengt
 from inference.textstream import TextStream, emit_tokens
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import torch
     from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
+    from inference.lora import AdapterSwitch
     from inference.scoring import ScoreRequest, SpanScore
 
 __all__ = [
+    "APPLY_ADAPTER",
     "DECODINGS",
     "Engine",
     "Generation",
@@ -168,6 +177,7 @@ class Engine:
         if prefix_cache_bytes is None:
             prefix_cache_bytes = int(os.environ.get("SQUIGGLE_KV_CACHE_MB", "1024")) << 20
         self.prefix_cache = PrefixCache(prefix_cache_bytes)
+        self.adapters: dict[str, AdapterSwitch] = {}
         self.max_context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
         eos: set[int] = set()
         configured = getattr(model.generation_config, "eos_token_id", None)
@@ -196,16 +206,50 @@ class Engine:
         """Text of ``token_ids`` (special tokens dropped)."""
         return self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
 
+    # -- adapters -----------------------------------------------------------------------------
+
+    def load_adapter(self, name: str, directory: Path) -> None:
+        """Add the LoRA adapter in ``directory`` under ``name`` (off unless a request names it).
+
+        Raises `inference.lora.AdapterMismatch` when it was trained on another base model.
+        """
+        from inference.lora import load_adapter
+
+        if self.adapters:
+            raise ValueError(f"this engine already has the adapter {next(iter(self.adapters))!r}")
+        self.adapters[name] = load_adapter(self.model, directory)
+
+    @contextmanager
+    def using(self, adapter: str | None) -> Iterator[PreTrainedModel]:
+        """Hold the lock with ``adapter`` switched on (``None``: the base model)."""
+        switch = self._adapter(adapter)
+        with self.lock:
+            if switch is not None:
+                switch.active = True
+            try:
+                yield self.model
+            finally:
+                if switch is not None:
+                    switch.active = False
+
+    def _adapter(self, adapter: str | None) -> AdapterSwitch | None:
+        if adapter is None:
+            return None
+        if adapter not in self.adapters:
+            raise InvalidRequest(f"no adapter named {adapter!r} is loaded "
+                                 f"(loaded: {', '.join(self.adapters) or 'none'})")
+        return self.adapters[adapter]
+
     # -- model calls --------------------------------------------------------------------------
 
-    def forward(self, token_ids: Sequence[int], cache: DynamicCache, keep: int) -> torch.Tensor:
+    def forward(self, token_ids: Sequence[int], cache: DynamicCache, keep: int,
+                adapter: str | None = None) -> torch.Tensor:
         """Run ``token_ids`` after ``cache`` (which grows); logits of the last ``keep`` tokens."""
         import torch
 
         ids = torch.tensor([list(token_ids)], dtype=torch.long, device=self.device)
-        with self.lock, torch.inference_mode():
-            out = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
-                             logits_to_keep=keep)
+        with self.using(adapter) as model, torch.inference_mode():
+            out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=keep)
         return out.logits[0].float()  # (keep, vocab)
 
     def new_cache(self) -> DynamicCache:
@@ -214,24 +258,26 @@ class Engine:
 
         return DynamicCache(config=self.model.config)
 
-    def prefill(self, tokens: Sequence[int], *, keep_last: int = 1) -> tuple[DynamicCache, int]:
+    def prefill(self, tokens: Sequence[int], *, keep_last: int = 1,
+                adapter: str | None = None) -> tuple[DynamicCache, int]:
         """``(cache, reused)``: a cache of ``tokens[:-keep_last]``, reusing the prefix cache."""
         limit = len(tokens) - keep_last
-        reused, cache = self.prefix_cache.lookup(tokens, limit=limit)
+        reused, cache = self.prefix_cache.lookup(tokens, limit=limit, namespace=adapter or "")
         if cache is None:
             cache = self.new_cache()
         if reused < limit:
-            self.forward(tokens[reused:limit], cache, keep=1)
+            self.forward(tokens[reused:limit], cache, keep=1, adapter=adapter)
         return cache, reused
 
-    def warm(self, prefix: str | Sequence[int]) -> int:
+    def warm(self, prefix: str | Sequence[int], adapter: str | None = None) -> int:
         """Compute and cache the KV states of ``prefix``; returns the number of tokens cached."""
         tokens = self.encode(prefix) if isinstance(prefix, str) else list(prefix)
         self._check_length(tokens, 0)
+        self._adapter(adapter)
         if not tokens:
             return 0
-        cache, _ = self.prefill(tokens, keep_last=0)
-        self.prefix_cache.store(tokens, cache)
+        cache, _ = self.prefill(tokens, keep_last=0, adapter=adapter)
+        self.prefix_cache.store(tokens, cache, namespace=adapter or "")
         return len(tokens)
 
     def score(self, requests: Sequence[ScoreRequest], **options: int) -> list[SpanScore]:
@@ -250,10 +296,12 @@ class Engine:
         decoding: Decoding = "speculative",
         draft: str | Sequence[int] | None = None,
         stop: Sequence[str] | None = None,
+        adapter: str | None = None,
     ) -> Generation:
         """Stream the greedy continuation of ``prompt`` as text pieces (see the module docs)."""
         started = time.perf_counter()
         _check_options(max_new_tokens, decoding, stop)
+        self._adapter(adapter)
         tokens = self.encode(prompt) if isinstance(prompt, str) else self._token_list(prompt)
         if not tokens:
             raise InvalidRequest("the prompt is empty")
@@ -271,9 +319,11 @@ class Engine:
         if decoding == "prompt-lookup":
             from inference.prompt_lookup import hf_prompt_lookup
 
-            pieces = hf_prompt_lookup(self, generation, tokens, max_new_tokens, stop or (), started)
+            pieces = hf_prompt_lookup(self, generation, tokens, max_new_tokens, stop or (), started,
+                                      adapter=adapter)
         else:
-            pieces = self._decode(generation, tokens, max_new_tokens, source, stop or (), started)
+            pieces = self._decode(generation, tokens, max_new_tokens, source, stop or (), started,
+                                  adapter)
         generation._pieces = pieces
         return generation
 
@@ -285,11 +335,11 @@ class Engine:
         decoding: Decoding = "speculative",
         draft: str | Sequence[int] | None = None,
         stop: Sequence[str] | None = None,
+        adapter: str | None = None,
     ) -> GenerationResult:
         """Run `generate` to the end and return its `GenerationResult`."""
-        generation = self.generate(
-            prompt, max_new_tokens=max_new_tokens, decoding=decoding, draft=draft, stop=stop
-        )
+        generation = self.generate(prompt, max_new_tokens=max_new_tokens, decoding=decoding,
+                                   draft=draft, stop=stop, adapter=adapter)
         for _ in generation:
             pass
         assert generation.result is not None
@@ -303,6 +353,7 @@ class Engine:
         source: list[int] | None,
         stop: Sequence[str],
         started: float,
+        adapter: str | None,
     ) -> Iterator[str]:
         """Greedy decoding, verifying draft tokens from ``source`` in blocks when given."""
         import torch
@@ -315,21 +366,24 @@ class Engine:
         finish = "cancelled"
         min_margin = float("inf")
         try:
-            timings.cached_tokens, cache = self.prefix_cache.lookup(tokens, limit=len(tokens) - 1)
+            timings.cached_tokens, cache = self.prefix_cache.lookup(
+                tokens, limit=len(tokens) - 1, namespace=adapter or "")
             if cache is None:
                 cache = self.new_cache()
             pending = tokens[timings.cached_tokens :]  # tokens not yet in the cache (>= 1)
             while True:
                 budget = max_new_tokens - len(out)
                 proposal = drafts.propose(min(sizer.size, budget - 1)) if drafts else []
-                logits = self.forward(pending + proposal, cache, keep=len(proposal) + 1)
+                logits = self.forward(pending + proposal, cache, keep=len(proposal) + 1,
+                                      adapter=adapter)
                 timings.forward_passes += 1
                 top2 = torch.topk(logits, 2, dim=-1)  # (keep, 2)
                 predictions = top2.indices[:, 0].tolist()
                 if timings.forward_passes == 1:
                     timings.time_to_first_token_s = time.perf_counter() - started
                     if len(tokens) >= MIN_CACHED_PROMPT:
-                        self.prefix_cache.store(tokens, clone_cache(cache, len(tokens)))
+                        self.prefix_cache.store(tokens, clone_cache(cache, len(tokens)),
+                                                namespace=adapter or "")
                 accepted = accepted_prefix_length(proposal, predictions)
                 timings.drafted_tokens += len(proposal)
                 timings.accepted_tokens += accepted
@@ -390,12 +444,39 @@ def _check_options(max_new_tokens: object, decoding: object, stop: object) -> No
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+#: The adapter Apply decodes with when the engine has it (`inference.finetune` trains it).
+APPLY_ADAPTER = "apply"
+#: Apply's committed fine-tune of the default model; ``SQUIGGLE_APPLY_ADAPTER`` names another
+#: adapter directory, or ``none`` for the base model.
+DEFAULT_APPLY_ADAPTER = os.path.join(os.path.dirname(__file__), "adapters", "apply")
 
 
 def get_engine() -> Engine:
-    """The process-wide engine on the default (or ``SQUIGGLE_MODEL_DIR``) model."""
+    """The process-wide engine on the default (or ``SQUIGGLE_MODEL_DIR``) model, with Apply's
+    adapter when it fits that model."""
     global _engine
     with _engine_lock:
         if _engine is None:
             _engine = Engine()
+            _load_apply_adapter(_engine)
         return _engine
+
+
+def _load_apply_adapter(engine: Engine) -> None:
+    from pathlib import Path
+
+    from inference.lora import CONFIG_FILE, AdapterMismatch
+
+    setting = os.environ.get("SQUIGGLE_APPLY_ADAPTER", "").strip()
+    if setting.lower() == "none":
+        return
+    directory = Path(setting or DEFAULT_APPLY_ADAPTER)
+    if not (directory / CONFIG_FILE).is_file():
+        log.warning("no Apply adapter at %s: Apply uses the base model", directory)
+        return
+    try:
+        engine.load_adapter(APPLY_ADAPTER, directory)
+    except AdapterMismatch as error:  # e.g. SQUIGGLE_MODEL_DIR points at another model
+        log.warning("Apply uses the base model: %s", error)

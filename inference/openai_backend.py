@@ -84,9 +84,11 @@ class OpenAIEngine:
         return response
 
     def generate(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
-                 draft: str | None = None, stop: Sequence[str] | None = None) -> Generation:
-        """Stream the server's greedy completion of ``prompt`` (``decoding``/``draft`` unused)."""
-        del decoding, draft
+                 draft: str | None = None, stop: Sequence[str] | None = None,
+                 adapter: str | None = None) -> Generation:
+        """Stream the server's greedy completion of ``prompt`` (``decoding``, ``draft`` and
+        ``adapter`` unused: the server decodes its own way with the model it serves)."""
+        del decoding, draft, adapter
         started = time.perf_counter()
         payload: dict[str, Any] = {"prompt": prompt, "max_tokens": max_new_tokens,
                                    "stream": True}
@@ -126,11 +128,11 @@ class OpenAIEngine:
             generation.result = GenerationResult(text, list(range(len(texts))), finish, timings)
 
     def generate_text(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
-                      draft: str | None = None,
-                      stop: Sequence[str] | None = None) -> GenerationResult:
+                      draft: str | None = None, stop: Sequence[str] | None = None,
+                      adapter: str | None = None) -> GenerationResult:
         """Run `generate` to the end."""
         generation = self.generate(prompt, max_new_tokens=max_new_tokens, decoding=decoding,
-                                   draft=draft, stop=stop)
+                                   draft=draft, stop=stop, adapter=adapter)
         for _ in generation:
             pass
         assert generation.result is not None

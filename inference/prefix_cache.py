@@ -10,7 +10,9 @@ attention layers drop states and cannot be cropped back).
 
 Memory is bounded by the total bytes of stored key/value tensors; the least recently used
 entries go first. An entry whose tokens are a prefix of a newer one is dropped, because the
-newer one serves every request the older one could.
+newer one serves every request the older one could. Entries live in a ``namespace`` (the
+engine uses one per adapter: the same tokens give different states under a fine-tune); lookups
+only see their own namespace, while the byte bound and LRU order are shared.
 """
 
 from __future__ import annotations
@@ -85,12 +87,15 @@ class PrefixCacheStats:
     evicted: int = 0
 
 
+Key = tuple[str, tuple[int, ...]]  #: (namespace, tokens)
+
+
 class PrefixCache:
     """Thread-safe LRU of KV caches keyed by token prefix, bounded by total bytes."""
 
     def __init__(self, max_bytes: int = 1 << 30) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[int, ...], tuple[DynamicCache, int]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[DynamicCache, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.stats = PrefixCacheStats()
@@ -104,7 +109,7 @@ class PrefixCache:
         return self._bytes
 
     def lookup(
-        self, tokens: Sequence[int], limit: int | None = None
+        self, tokens: Sequence[int], limit: int | None = None, namespace: str = ""
     ) -> tuple[int, DynamicCache | None]:
         """Longest cached prefix of ``tokens`` (at most ``limit``): ``(length, private copy)``.
 
@@ -113,7 +118,7 @@ class PrefixCache:
         limit = len(tokens) if limit is None else min(limit, len(tokens))
         with self._lock:
             self.stats.lookups += 1
-            best_key, best_len = self._longest(tokens, limit)
+            best_key, best_len = self._longest(tokens, limit, namespace)
             if best_key is None:
                 return 0, None
             self._entries.move_to_end(best_key)
@@ -122,23 +127,28 @@ class PrefixCache:
             self.stats.reused_tokens += best_len
         return best_len, clone_cache(cache, best_len)
 
-    def cached_length(self, tokens: Sequence[int]) -> int:
+    def cached_length(self, tokens: Sequence[int], namespace: str = "") -> int:
         """How many leading ``tokens`` a lookup would reuse (no copy, no statistics)."""
         with self._lock:
-            return self._longest(tokens, len(tokens))[1]
+            return self._longest(tokens, len(tokens), namespace)[1]
 
-    def _longest(self, tokens: Sequence[int], limit: int) -> tuple[tuple[int, ...] | None, int]:
+    def _longest(self, tokens: Sequence[int], limit: int,
+                 namespace: str) -> tuple[Key | None, int]:
         best_key, best_len = None, 0
         for key in self._entries:
-            n = min(common_prefix_length(key, tokens[: len(key)]) if key else 0, limit)
+            space, stored = key
+            if space != namespace:
+                continue
+            n = min(common_prefix_length(stored, tokens[: len(stored)]), limit)
             if n > best_len:
                 best_key, best_len = key, n
         return best_key, best_len
 
-    def store(self, tokens: Sequence[int], cache: DynamicCache) -> bool:
+    def store(self, tokens: Sequence[int], cache: DynamicCache, namespace: str = "") -> bool:
         """Keep ``cache`` (holding exactly ``tokens``) for later lookups; False if not kept."""
-        key = tuple(tokens)
-        if not key or cache.get_seq_length() != len(key) or not is_reusable(cache):
+        new = tuple(tokens)
+        key = (namespace, new)
+        if not new or cache.get_seq_length() != len(new) or not is_reusable(cache):
             return False
         size = cache_nbytes(cache)
         if size > self.max_bytes:
@@ -146,9 +156,12 @@ class PrefixCache:
         entry = clone_cache(cache)  # the caller keeps extending its own object
         with self._lock:
             for other in list(self._entries):
-                if len(other) <= len(key) and key[: len(other)] == other:
+                space, old = other
+                if space != namespace:
+                    continue
+                if len(old) <= len(new) and new[: len(old)] == old:
                     self._drop(other)  # subsumed by the new entry
-                elif len(other) > len(key) and other[: len(key)] == key:
+                elif len(old) > len(new) and old[: len(new)] == new:
                     self._entries.move_to_end(other)
                     return False  # already covered by a longer entry
             self._entries[key] = (entry, size)
@@ -165,6 +178,6 @@ class PrefixCache:
             self._entries.clear()
             self._bytes = 0
 
-    def _drop(self, key: tuple[int, ...]) -> None:
+    def _drop(self, key: Key) -> None:
         _, size = self._entries.pop(key)
         self._bytes -= size

@@ -35,6 +35,7 @@ def hf_prompt_lookup(
     stop: Sequence[str],
     started: float,
     num_tokens: int | None = None,
+    adapter: str | None = None,
 ) -> Iterator[str]:
     """Yield text pieces of HF prompt-lookup decoding; sets ``generation.result`` at the end."""
     import torch
@@ -71,11 +72,11 @@ def hf_prompt_lookup(
 
     def run() -> None:
         try:
-            with engine.lock, torch.inference_mode():
+            with engine.using(adapter) as model, torch.inference_mode():
                 ids = torch.tensor([tokens], dtype=torch.long, device=engine.device)
-                hook = engine.model.register_forward_hook(count_pass)
+                hook = model.register_forward_hook(count_pass)
                 try:
-                    engine.model.generate(
+                    model.generate(
                         input_ids=ids,
                         attention_mask=torch.ones_like(ids),
                         max_new_tokens=max_new_tokens,

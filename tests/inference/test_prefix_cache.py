@@ -128,3 +128,20 @@ def test_clone_can_crop_but_not_grow(tiny):
     assert full.get_seq_length() == 20
     with pytest.raises(ValueError):
         clone_cache(full, 21)
+
+
+def test_namespaces_keep_entries_apart_but_share_the_byte_bound(tiny):
+    """An adapter's entries (its own namespace) never serve the base model, nor subsume its
+    entries; the least recently used entry goes first whatever its namespace."""
+    tokens = list(range(10, 30))
+    one = cache_nbytes(computed(tiny, tokens))
+    cache = PrefixCache(max_bytes=2 * one)
+    cache.store(tokens, computed(tiny, tokens))
+    cache.store(tokens, computed(tiny, tokens), namespace="apply")
+    assert len(cache) == 2
+    assert cache.lookup(tokens, namespace="tab") == (0, None)
+    assert cache.lookup(tokens, namespace="apply")[0] == len(tokens)
+    other = list(range(50, 70))
+    cache.store(other, computed(tiny, other), namespace="apply")
+    assert cache.lookup(tokens)[0] == 0  # the base entry was the least recently used
+    assert cache.lookup(tokens, namespace="apply")[0] == len(tokens)

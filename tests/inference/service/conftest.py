@@ -31,7 +31,7 @@ class ScriptedEngine:
         return len(text.split()) + 1
 
     def generate(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
-                 draft: str | None = None, stop=None) -> Generation:
+                 draft: str | None = None, stop=None, adapter=None) -> Generation:
         lines = (draft or "").splitlines(keepends=True) + self.extra.splitlines(keepends=True)
         with self.lock:
             number = len(self.steps)

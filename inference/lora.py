@@ -1,0 +1,151 @@
+"""Low-rank adapters (LoRA) on a causal LM's linear layers, switchable per forward pass.
+
+A task-specific fine-tune (Apply's, `inference.finetune`) is a few MB of low-rank updates
+``W + (alpha / rank) * B @ A`` on the attention and MLP projections. The base weights are never
+changed, so one loaded model serves both: `AdapterSwitch.active` turns the updates on for the
+requests that want them (the engine sets it under its lock for each forward pass) and off for
+everything else (hunk scoring keeps the model its features were fitted on).
+
+Files: ``adapter.safetensors`` (the ``A``/``B`` matrices, keyed by module path) and
+``adapter.json`` (`LoraConfig` plus the base model it was trained on).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+__all__ = [
+    "AdapterMismatch",
+    "AdapterSwitch",
+    "LoraConfig",
+    "LoraLinear",
+    "adapter_tensors",
+    "add_lora",
+    "base_model_signature",
+    "load_adapter",
+    "save_adapter",
+]
+
+WEIGHTS_FILE = "adapter.safetensors"
+CONFIG_FILE = "adapter.json"
+
+
+class AdapterMismatch(ValueError):
+    """The adapter was trained on a different base model."""
+
+
+@dataclass(frozen=True)
+class LoraConfig:
+    """Where the adapters go and how big they are."""
+
+    rank: int = 16
+    alpha: float = 32.0
+    targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj",
+                                "gate_proj", "up_proj", "down_proj")
+    dropout: float = 0.0
+
+
+@dataclass
+class AdapterSwitch:
+    """Shared by every `LoraLinear` of a model: whether the updates apply right now."""
+
+    active: bool = False
+    layers: list[LoraLinear] = field(default_factory=list)
+
+
+class LoraLinear(nn.Module):
+    """``base(x) + scale * B(A(x))`` while the switch is on; exactly ``base(x)`` otherwise."""
+
+    def __init__(self, base: nn.Linear, config: LoraConfig, switch: AdapterSwitch) -> None:
+        super().__init__()
+        self.base = base
+        self.switch = switch
+        self.scale = config.alpha / config.rank
+        self.lora_a = nn.Linear(base.in_features, config.rank, bias=False,
+                                device=base.weight.device, dtype=base.weight.dtype)
+        self.lora_b = nn.Linear(config.rank, base.out_features, bias=False,
+                                device=base.weight.device, dtype=base.weight.dtype)
+        nn.init.kaiming_uniform_(self.lora_a.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.lora_b.weight)  # starts as the base model exactly
+        self.dropout = nn.Dropout(config.dropout) if config.dropout else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.base(x)
+        if self.switch.active:
+            out = out + self.lora_b(self.lora_a(self.dropout(x))) * self.scale
+        return out
+
+
+def base_model_signature(model: PreTrainedModel) -> dict:
+    """What an adapter must match: architecture and shapes of the base model."""
+    config = model.config
+    return {"model_type": config.model_type,
+            "hidden_size": config.hidden_size,
+            "num_hidden_layers": config.num_hidden_layers,
+            "vocab_size": config.vocab_size,
+            "parameters": sum(p.numel() for n, p in model.named_parameters()
+                              if "lora_" not in n)}
+
+
+def add_lora(model: PreTrainedModel, config: LoraConfig) -> AdapterSwitch:
+    """Wrap every targeted ``nn.Linear`` of ``model`` in a `LoraLinear` (in place)."""
+    switch = AdapterSwitch()
+    for module in list(model.modules()):
+        for child_name, child in list(module.named_children()):
+            if child_name in config.targets and type(child) is nn.Linear:
+                wrapped = LoraLinear(child, config, switch)
+                setattr(module, child_name, wrapped)
+                switch.layers.append(wrapped)
+    if not switch.layers:
+        raise ValueError(f"no linear layer named {config.targets} in {type(model).__name__}")
+    return switch
+
+
+def adapter_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The trainable LoRA matrices of ``model`` by parameter name."""
+    return {name: p.detach().contiguous() for name, p in model.named_parameters()
+            if ".lora_a." in name or ".lora_b." in name}
+
+
+def save_adapter(model: PreTrainedModel, config: LoraConfig, directory: Path,
+                 extra: dict | None = None) -> None:
+    """Write the adapter (float16 tensors, a few MB) and its config to ``directory``."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {name: t.to(torch.float16).cpu() for name, t in adapter_tensors(model).items()}
+    save_file(tensors, str(directory / WEIGHTS_FILE))
+    meta = {"lora": asdict(config), "base_model": base_model_signature(model), **(extra or {})}
+    (directory / CONFIG_FILE).write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def load_adapter(model: PreTrainedModel, directory: Path) -> AdapterSwitch:
+    """Add the adapter stored in ``directory`` to ``model`` (switched off); checks the base."""
+    from safetensors.torch import load_file
+
+    meta = json.loads((directory / CONFIG_FILE).read_text())
+    expected, actual = meta["base_model"], base_model_signature(model)
+    if expected != actual:
+        raise AdapterMismatch(f"adapter {directory} was trained on {expected}, not {actual}")
+    lora = meta["lora"]
+    config = LoraConfig(rank=lora["rank"], alpha=lora["alpha"], targets=tuple(lora["targets"]))
+    switch = add_lora(model, config)
+    tensors = load_file(str(directory / WEIGHTS_FILE))
+    params = dict(model.named_parameters())
+    missing = set(adapter_tensors(model)) - set(tensors)
+    if missing or set(tensors) - set(params):
+        raise AdapterMismatch(f"adapter {directory} does not fit the model's layers")
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            params[name].copy_(tensor.to(params[name].dtype))
+    return switch
