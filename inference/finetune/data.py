@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.apply import parses
+
 __all__ = [
     "EVALUATION_SOURCES",
     "TRAIN_PACKAGES",
@@ -224,20 +226,12 @@ def edit_function(code: str, rng: random.Random, donors: list[str]) -> tuple[str
     for kind in kinds:
         for _ in range(4):  # some edits do not apply to this function: try another spot
             attempt = _one_edit(edited, kind, rng, donors)
-            if attempt and attempt != edited and _parses(attempt):
+            if attempt and attempt != edited and parses(attempt):
                 edited = attempt
                 break
         else:
             return None
     return "+".join(kinds), edited
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def _package_functions(name: str, per_package: int, excluded: set[str],

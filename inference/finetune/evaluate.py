@@ -9,12 +9,11 @@ tokens/s after the first token.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import statistics
 from pathlib import Path
 
-from inference.apply import generation_prompt
+from inference.apply import generation_prompt, parses
 from inference.engine import APPLY_ADAPTER, Engine
 from inference.finetune.data import VALIDATION_PACKAGES, build_examples, evaluation_fingerprints
 
@@ -22,14 +21,6 @@ __all__ = ["evaluate"]
 
 #: Not the seeds training used for its own validation loss: a fresh draw of held-out edits.
 EVALUATION_SEED = 1234
-
-
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def evaluate(adapter_dir: Path, examples: int = 40, engine: Engine | None = None) -> dict:
@@ -50,7 +41,7 @@ def evaluate(adapter_dir: Path, examples: int = 40, engine: Engine | None = None
             text = result.text.rstrip("\n") + "\n"
             rows[label].append({
                 "exact": text == case.edited.rstrip("\n") + "\n",
-                "parses": _parses(text),
+                "parses": parses(text),
                 "copied": difflib.SequenceMatcher(None, case.original, text).ratio(),
                 "tokens": len(result.token_ids),
                 "passes": result.timings.forward_passes,
