@@ -50,3 +50,25 @@ def test_generated_merge_is_the_same_text_for_every_decoding(engine) -> None:
     (spec_text, spec_why, spec_streamed), (text, why, streamed) = outcomes
     assert (spec_text, spec_why) == (text, why)
     assert spec_streamed.startswith(streamed) if text is None else spec_streamed == streamed
+
+
+def test_the_model_writes_the_merge_with_apply_s_fine_tune(engine) -> None:
+    """The default engine carries Apply's adapter and the model path decodes with it: on an
+    edit of a function no training data contains, the written file is the intended merge."""
+    from inference.engine import APPLY_ADAPTER
+
+    assert APPLY_ADAPTER in engine.adapters
+    original = ("def mean(values):\n    total = 0\n    count = 0\n    for value in values:\n"
+                "        total += value\n        count += 1\n    if count == 0:\n"
+                "        return 0.0\n    return total / count\n")
+    sketch = ("# ... existing code ...\n    if count == 0:\n"
+              "        raise ValueError('no values')\n    return total / count\n")
+    merge = stream_generated_merge(engine, original, sketch, path="stats.py")
+    try:
+        while True:
+            next(merge)
+    except StopIteration as finished:
+        text, why, stats = finished.value
+    assert why == ""
+    assert text == original.replace("return 0.0", "raise ValueError('no values')")
+    assert stats["adapter"] == APPLY_ADAPTER and stats["acceptance_rate"] > 0.5
