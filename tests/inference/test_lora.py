@@ -52,7 +52,7 @@ def test_every_targeted_projection_is_wrapped_once() -> None:
         add_lora(model, LoraConfig(rank=2, alpha=2))  # already wrapped: nothing left to wrap
 
 
-def test_a_saved_adapter_loads_back_to_the_same_outputs(tmp_path) -> None:
+def test_a_saved_adapter_loads_back_to_the_same_outputs_merged(tmp_path) -> None:
     trained = tiny_engine().model
     switch = add_lora(trained, LoraConfig(rank=4, alpha=8))
     _perturb(switch)
@@ -65,6 +65,8 @@ def test_a_saved_adapter_loads_back_to_the_same_outputs(tmp_path) -> None:
     assert not loaded.active
     loaded.active = True
     assert torch.allclose(_logits(fresh), expected, atol=1e-5)
+    # A loaded adapter is frozen and served merged: one product per layer, as fast as the base.
+    assert all(layer._merged is not None for layer in loaded.layers)
 
 
 def test_an_adapter_for_another_base_model_is_refused(tmp_path) -> None:
