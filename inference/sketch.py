@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Segment", "Sketch", "is_marker", "marker_line", "parse_sketch"]
+__all__ = ["Segment", "Sketch", "indentation", "is_marker", "marker_line", "parse_sketch"]
 
 # A marker line is a comment and nothing else. Each pattern captures the comment's body.
 _COMMENT_FORMS = (
@@ -41,6 +41,11 @@ def is_marker(line: str) -> bool:
         if match and _ELISION_BODY.search(match.group("body")):
             return True
     return False
+
+
+def indentation(line: str) -> str:
+    """The leading whitespace of ``line``."""
+    return line[: len(line) - len(line.lstrip())]
 
 
 def marker_line(path: str | None, indent: str = "") -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from inference.edit_history import HunkEdit, LineEdit
+from inference.sketch import indentation
 
 __all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "rules_from_edit", "tokenize"]
 
@@ -165,8 +166,8 @@ class LineRule(Rule):
         line = lines[number]
         if not line.strip() or _shape(line) != _shape(self.anchor):
             return None
-        shift = _indent(line)[len(_indent(self.anchor)):] if line.startswith(
-            _indent(self.anchor)) else ""
+        shift = indentation(line)[len(indentation(self.anchor)):] if line.startswith(
+            indentation(self.anchor)) else ""
         block = [shift + a if a.strip() else a for a in self.added]
         if tuple(lines[number + 1:number + 1 + len(block)]) == tuple(block):
             return None  # already inserted here
@@ -180,10 +181,6 @@ def _shape(line: str) -> str:
     """The stripped line, with the name a ``def``/``class`` defines made generic: inserting
     after one definition's header generalises to the other definitions like it."""
     return _DEFINED_NAME.sub(r"\1<name>", line.strip())
-
-
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
 
 
 @dataclass(frozen=True)

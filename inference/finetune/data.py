@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inference.apply import parses
+from inference.sketch import indentation
 
 __all__ = [
     "EVALUATION_SOURCES",
@@ -152,10 +153,6 @@ def _body_lines(lines: list[str]) -> list[int]:
             and not line.strip().startswith(("#", ")", "]", "}"))]
 
 
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
-
-
 def _changed_line(line: str, rng: random.Random) -> str | None:
     """A plausible one-line change: a number, a comparison, a boolean, a string or an argument."""
     changes = [
@@ -196,9 +193,9 @@ def _one_edit(code: str, kind: str, rng: random.Random, donors: list[str]) -> st
     if kind == "insert" and donor_body:
         start = rng.randrange(len(donor_body))
         chosen = donor_body[start : start + rng.choice((1, 1, 2, 3))]
-        base = _indent(chosen[0])
-        new = [_indent(lines[at]) + line[len(base):] if line.startswith(base)
-               else _indent(lines[at]) + line.lstrip() for line in chosen]
+        base = indentation(chosen[0])
+        new = [indentation(lines[at]) + line[len(base):] if line.startswith(base)
+               else indentation(lines[at]) + line.lstrip() for line in chosen]
         return "".join(lines[:at] + new + lines[at:])
     if kind == "delete":
         count = rng.choice((1, 1, 2))
@@ -207,7 +204,7 @@ def _one_edit(code: str, kind: str, rng: random.Random, donors: list[str]) -> st
         changed = _changed_line(lines[at], rng)
         return None if changed is None else "".join(lines[:at] + [changed] + lines[at + 1 :])
     if kind == "replace" and donor_body:
-        line = _indent(lines[at]) + rng.choice(donor_body).lstrip()
+        line = indentation(lines[at]) + rng.choice(donor_body).lstrip()
         return "".join(lines[:at] + [line] + lines[at + 1 :])
     return None
 
