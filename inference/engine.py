@@ -262,7 +262,7 @@ class Engine:
                 adapter: str | None = None) -> tuple[DynamicCache, int]:
         """``(cache, reused)``: a cache of ``tokens[:-keep_last]``, reusing the prefix cache."""
         limit = len(tokens) - keep_last
-        reused, cache = self.prefix_cache.lookup(tokens, limit=limit, namespace=adapter or "")
+        reused, cache = self.prefix_cache.lookup(tokens, limit=limit, namespace=adapter)
         if cache is None:
             cache = self.new_cache()
         if reused < limit:
@@ -277,7 +277,7 @@ class Engine:
         if not tokens:
             return 0
         cache, _ = self.prefill(tokens, keep_last=0, adapter=adapter)
-        self.prefix_cache.store(tokens, cache, namespace=adapter or "")
+        self.prefix_cache.store(tokens, cache, namespace=adapter)
         return len(tokens)
 
     def score(self, requests: Sequence[ScoreRequest], **options: int) -> list[SpanScore]:
@@ -367,7 +367,7 @@ class Engine:
         min_margin = float("inf")
         try:
             timings.cached_tokens, cache = self.prefix_cache.lookup(
-                tokens, limit=len(tokens) - 1, namespace=adapter or "")
+                tokens, limit=len(tokens) - 1, namespace=adapter)
             if cache is None:
                 cache = self.new_cache()
             pending = tokens[timings.cached_tokens :]  # tokens not yet in the cache (>= 1)
@@ -383,7 +383,7 @@ class Engine:
                     timings.time_to_first_token_s = time.perf_counter() - started
                     if len(tokens) >= MIN_CACHED_PROMPT:
                         self.prefix_cache.store(tokens, clone_cache(cache, len(tokens)),
-                                                namespace=adapter or "")
+                                                namespace=adapter)
                 accepted = accepted_prefix_length(proposal, predictions)
                 timings.drafted_tokens += len(proposal)
                 timings.accepted_tokens += accepted

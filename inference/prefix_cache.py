@@ -87,7 +87,7 @@ class PrefixCacheStats:
     evicted: int = 0
 
 
-Key = tuple[str, tuple[int, ...]]  #: (namespace, tokens)
+Key = tuple[str | None, tuple[int, ...]]  #: (namespace, tokens); None: the base model
 
 
 class PrefixCache:
@@ -109,7 +109,7 @@ class PrefixCache:
         return self._bytes
 
     def lookup(
-        self, tokens: Sequence[int], limit: int | None = None, namespace: str = ""
+        self, tokens: Sequence[int], limit: int | None = None, namespace: str | None = None
     ) -> tuple[int, DynamicCache | None]:
         """Longest cached prefix of ``tokens`` (at most ``limit``): ``(length, private copy)``.
 
@@ -127,13 +127,13 @@ class PrefixCache:
             self.stats.reused_tokens += best_len
         return best_len, clone_cache(cache, best_len)
 
-    def cached_length(self, tokens: Sequence[int], namespace: str = "") -> int:
+    def cached_length(self, tokens: Sequence[int], namespace: str | None = None) -> int:
         """How many leading ``tokens`` a lookup would reuse (no copy, no statistics)."""
         with self._lock:
             return self._longest(tokens, len(tokens), namespace)[1]
 
     def _longest(self, tokens: Sequence[int], limit: int,
-                 namespace: str) -> tuple[Key | None, int]:
+                 namespace: str | None) -> tuple[Key | None, int]:
         best_key, best_len = None, 0
         for key in self._entries:
             space, stored = key
@@ -144,7 +144,8 @@ class PrefixCache:
                 best_key, best_len = key, n
         return best_key, best_len
 
-    def store(self, tokens: Sequence[int], cache: DynamicCache, namespace: str = "") -> bool:
+    def store(self, tokens: Sequence[int], cache: DynamicCache,
+              namespace: str | None = None) -> bool:
         """Keep ``cache`` (holding exactly ``tokens``) for later lookups; False if not kept."""
         new = tuple(tokens)
         key = (namespace, new)
