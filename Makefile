@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test browser-deps run test lint
+.PHONY: install install-test browser-deps run dev test lint
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ browser-deps:
 	fi
 
 run: install
+	$(PY) manage.py migrate --noinput
+	SQUIGGLE_PUBLIC_URL="$${SQUIGGLE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py bootstrap_demo
+	$(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)
+
+# `make run` with Django debug pages (tracebacks, URL lists): for developing Squiggle only.
+dev: install
 	$(PY) manage.py migrate --noinput
 	SQUIGGLE_PUBLIC_URL="$${SQUIGGLE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py bootstrap_demo
 	SQUIGGLE_DEBUG=1 $(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)

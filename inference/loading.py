@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,7 +171,13 @@ def load_lm(
         if key in _loaded:
             return _loaded[key]
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        # Loading is a fraction of a second: progress bars are noise on every CLI's stderr.
+        hf_logging.disable_progress_bar()
+        # Transformers 5.x renames the KV cache argument; the old name is what 4.x accepts.
+        warnings.filterwarnings("ignore", message=r".*`past_key_values` is deprecated",
+                                category=FutureWarning)
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(

@@ -13,6 +13,8 @@
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
+- SQUIGGLE_JOB_HEARTBEAT_S / _STALE_S / _MAX_ATTEMPTS (5 / 60 / 3): a job whose worker is silent
+  for _STALE_S seconds is requeued, at most _MAX_ATTEMPTS workers in all
 """
 
 from __future__ import annotations
@@ -56,8 +58,15 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path or ":memory:",
-            # A web process and a worker share the file: wait for locks instead of failing.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # A web process and a worker share the file. WAL lets readers run beside the writer;
+            # IMMEDIATE takes the write lock when a transaction starts, so a busy database makes
+            # it wait (up to `timeout` s) instead of failing at once, as a deferred transaction
+            # does when it must upgrade a read to a write while another connection writes.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (postgres or sqlite)")
 
@@ -99,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "reviewapp.reviews.middleware.RejectOversizedBodies",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,6 +184,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# `celery -A reviewapp beat` in production; the embedded `runsquiggle` sweeps by itself.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-jobs": {
+        "task": "reviewapp.reviews.tasks.requeue_stale_jobs",
+        "schedule": float(_env("SQUIGGLE_JOB_STALE_S", "60")) / 2,
+    },
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
@@ -201,6 +218,11 @@ SQUIGGLE = {
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
     # Overrides of reviewapp.importance.ImportanceSettings (tier thresholds), as JSON.
     "IMPORTANCE": json.loads(_env("SQUIGGLE_IMPORTANCE", "{}")),
+    # A running job beats every JOB_HEARTBEAT_S; silent for JOB_STALE_S, it is requeued, up to
+    # JOB_MAX_ATTEMPTS workers in all.
+    "JOB_HEARTBEAT_S": float(_env("SQUIGGLE_JOB_HEARTBEAT_S", "5")),
+    "JOB_STALE_S": float(_env("SQUIGGLE_JOB_STALE_S", "60")),
+    "JOB_MAX_ATTEMPTS": int(_env("SQUIGGLE_JOB_MAX_ATTEMPTS", "3")),
 }
 
 LOGGING = {

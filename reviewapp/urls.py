@@ -13,3 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reviewapp.reviews.urls")),
 ]
+
+handler400 = "reviewapp.reviews.views.bad_request"
+handler403 = "reviewapp.reviews.views.permission_denied"
+handler404 = "reviewapp.reviews.views.page_not_found"
+handler500 = "reviewapp.reviews.views.server_error"

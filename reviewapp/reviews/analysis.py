@@ -1,7 +1,8 @@
 """The analysis stages the Celery task runs on a stored revision, in order.
 
-Each stage reads the revision's rows, computes with `reviewapp.pipeline`, and overwrites its own
-outputs, so a retried or redelivered task never duplicates anything. The mechanical tiers come
+Each stage reads the revision's rows, computes with `reviewapp.pipeline` outside any transaction,
+and overwrites its own outputs in one short transaction, so a retried or redelivered task never
+duplicates anything and the web app's writes never wait behind a model. The mechanical tiers come
 first (seconds, no model); the models refine them.
 """
 
@@ -11,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 
 from reviewapp import pipeline
 from reviewapp.importance import (
@@ -61,7 +63,10 @@ def parsed_from_revision(revision: Revision) -> tuple[ParsedDiff, list[FileChang
 
 
 def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
-    """Importance, tier and reason onto the Hunk rows (files as `parsed_from_revision` lists)."""
+    """Importance, tier and reason onto the Hunk rows (files as `parsed_from_revision` lists).
+
+    Call inside a transaction.
+    """
     hunks = []
     for row, file_scores in zip(rows, scores, strict=True):
         for hunk, score in zip(row.hunks.all(), file_scores, strict=True):
@@ -85,7 +90,9 @@ def _mechanical(parsed: ParsedDiff, flagged: pipeline.Flagged) -> list[list[Hunk
 def score_mechanically(revision: Revision) -> None:
     """Tiers from the mechanical detectors alone (formatting, renames, moves, lockfiles...)."""
     parsed, rows = parsed_from_revision(revision)
-    _save_scores(rows, _mechanical(parsed, {}))
+    scores = _mechanical(parsed, {})
+    with transaction.atomic():
+        _save_scores(rows, scores)
 
 
 def _findings(revision: Revision) -> list[Finding]:
@@ -105,15 +112,17 @@ def detect_bugs(revision: Revision) -> None:
         log.warning("bug detection skipped for %s: %s", revision, exc)
         return
     by_path = {row.path: row for row in rows}
-    Finding.objects.filter(revision=revision, origin="bugmodel").delete()
-    Finding.objects.bulk_create([
-        Finding(revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
-                column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
-                probability=f.probability, severity=f.severity, replacement=f.replacement,
-                origin="bugmodel")
-        for f in found
-    ])
-    _save_scores(rows, _mechanical(parsed, _flagged(revision)))
+    scores = _mechanical(parsed, pipeline.flagged_lines(found))
+    with transaction.atomic():
+        Finding.objects.filter(revision=revision, origin="bugmodel").delete()
+        Finding.objects.bulk_create([
+            Finding(revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
+                    column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
+                    probability=f.probability, severity=f.severity, replacement=f.replacement,
+                    origin="bugmodel")
+            for f in found
+        ])
+        _save_scores(rows, scores)
 
 
 def refine_importance(revision: Revision) -> None:
@@ -128,7 +137,8 @@ def refine_importance(revision: Revision) -> None:
 
     scores = pipeline.lm_refine(parsed, _mechanical(parsed, flagged), flagged,
                                 importance_settings(), on_progress=report)
-    _save_scores(rows, scores)
+    with transaction.atomic():
+        _save_scores(rows, scores)
 
 
 def reorder_by_findings(revision: Revision) -> None:
@@ -140,7 +150,8 @@ def reorder_by_findings(revision: Revision) -> None:
     for item in order_files(parsed.files, extra_risk=risk):
         row = rows[item.index]
         row.order, row.order_reason, row.group = item.order, item.reason, item.group
-    FileChange.objects.bulk_update(rows, ["order", "order_reason", "group"])
+    with transaction.atomic():
+        FileChange.objects.bulk_update(rows, ["order", "order_reason", "group"])
 
 
 def stages() -> list[tuple[str, Stage]]:

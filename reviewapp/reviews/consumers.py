@@ -10,10 +10,16 @@ from .progress import group_name
 
 
 class ReviewProgressConsumer(AsyncJsonWebsocketConsumer):
-    """Joins the change set's group (members only) and relays `job.progress` events."""
+    """Joins the change set's group (members only) and relays `job.progress` events.
+
+    Events name their revision; a page follows only its own. The first message is the state of
+    the page's revision (or, without one in the URL, of the newest revision).
+    """
 
     async def connect(self) -> None:
-        self.change_set_id = int(self.scope["url_route"]["kwargs"]["change_set_id"])
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.change_set_id = int(kwargs["change_set_id"])
+        self.revision_number = kwargs.get("number")
         state = await self._current_state()
         if state is None:
             await self.close(code=4404)
@@ -38,7 +44,11 @@ class ReviewProgressConsumer(AsyncJsonWebsocketConsumer):
         change_set = ChangeSet.objects.visible_to(user).filter(pk=self.change_set_id).first()
         if change_set is None:
             return None
-        job = AnalysisJob.objects.filter(revision__change_set=change_set).first()
-        if job is None:
-            return {"job": None, "revision": None}
-        return {"job": job.as_json(), "revision": job.revision.number}
+        revisions = change_set.revisions.order_by("-number")
+        if self.revision_number is not None:
+            revisions = revisions.filter(number=self.revision_number)
+        revision = revisions.first()
+        if revision is None:
+            return None
+        job = AnalysisJob.objects.filter(revision=revision).first()
+        return {"job": job.as_json() if job else None, "revision": revision.number}

@@ -1,4 +1,4 @@
-"""Login required on every page except health, login and webhooks."""
+"""Request guards: oversized bodies refused early, login required on every page but a few."""
 
 from __future__ import annotations
 
@@ -6,6 +6,28 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+
+
+class RejectOversizedBodies:
+    """A body past the diff limit gets the clear 413 before anything reads it.
+
+    Without this, a pasted 60 MB diff fails inside Django's form parsing with a generic 400.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .views import too_large
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return too_large(request, length)
+        return self.get_response(request)
+
 
 OPEN_PREFIXES = ("/healthz", "/accounts/login", "/github/webhook", "/static/")
 

@@ -249,20 +249,31 @@ class AnalysisJob(models.Model):
     stage = models.CharField(max_length=60, blank=True)
     progress = models.FloatField(default=0.0)
     timings = models.JSONField(default=dict, blank=True)
+    # What went wrong, in plain words (the failed stage is in `stage`); or why it was requeued.
     error = models.TextField(blank=True)
+    # How many times a worker took the job; a job that keeps losing its worker stops retrying.
+    attempts = models.PositiveIntegerField(default=0)
+    # The last sign of life: when it was queued, or the running worker's latest heartbeat.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return f"job {self.pk} for {self.revision}: {self.state}"
 
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.DONE, self.FAILED)
+
     def as_json(self) -> dict:
-        return {"state": self.state, "stage": self.stage, "progress": round(self.progress, 3),
-                "error": self.error, "timings": self.timings}
+        return {"id": self.pk, "state": self.state, "stage": self.stage,
+                "progress": round(self.progress, 3), "error": self.error,
+                "timings": self.timings, "attempts": self.attempts}
 
 
 class FileView(models.Model):

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.utils.html import escape
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
-_FORMATTER = HtmlFormatter(nowrap=True)
-# Past this many characters a line is shown plain: highlighting minified code is slow and useless.
-MAX_HIGHLIGHT_LINE = 2000
+from .highlighting import Mark, line_html, token_lines
+from .word_diff import changed_spans, paired_lines
 
 
 @dataclass
@@ -78,28 +71,6 @@ class RenderedHunk:
         return out
 
 
-@lru_cache(maxsize=128)
-def lexer_for(language: str) -> Lexer | None:
-    if not language:
-        return None
-    try:
-        return get_lexer_by_name(language, stripnl=False, stripall=False, ensurenl=False)
-    except ClassNotFound:
-        return None
-
-
-def highlight_lines(lines: list[str], language: str) -> list[str]:
-    """HTML for each line, highlighted together so multi-line tokens keep their colour."""
-    lexer = lexer_for(language)
-    if lexer is None or not lines or any(len(line) > MAX_HIGHLIGHT_LINE for line in lines):
-        return [escape(line) for line in lines]
-    html = highlight("\n".join(lines) + "\n", lexer, _FORMATTER)
-    out = html.split("\n")
-    if len(out) < len(lines):  # a lexer that ate newlines: fall back to plain text
-        return [escape(line) for line in lines]
-    return out[: len(lines)]
-
-
 def parse_hunk_text(text: str, old_start: int, new_start: int) -> list[tuple[str, int | None,
                                                                              int | None, str]]:
     """(kind, old line, new line, text) for each body line of a stored hunk."""
@@ -124,52 +95,86 @@ def parse_hunk_text(text: str, old_start: int, new_start: int) -> list[tuple[str
     return out
 
 
-def _underline(text: str, line_no: int, findings: list, language: str) -> str:
-    """Highlight a line with the findings' column spans wrapped in squiggles."""
+def _finding_marks(text: str, line_no: int, findings: list) -> list[Mark]:
+    """Squiggles under the findings' column spans (overlapping findings: the first only)."""
+    marks, cursor = [], 0
     spans = []
     for finding in findings:
         start = finding.column if finding.line == line_no else 0
         end = finding.end_column if finding.end_line == line_no else len(text)
         start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
         spans.append((start, max(end, start + 1) if text else start, finding))
-    spans.sort(key=lambda item: item[0])
-    html, cursor = [], 0
-    for start, end, finding in spans:
-        if start < cursor:  # overlapping findings: underline the first only
+    for start, end, finding in sorted(spans, key=lambda item: item[0]):
+        if start < cursor:
             continue
-        html.append(highlight_lines([text[cursor:start]], language)[0])
-        html.append(
-            f'<span class="squiggle sev-{escape(finding.severity)}" tabindex="0" '
-            f'data-finding="{finding.pk}">{highlight_lines([text[start:end]], language)[0]}</span>'
-        )
+        marks.append(Mark(start, end, f'class="squiggle sev-{escape(finding.severity)}" '
+                                      f'tabindex="0" data-finding="{finding.pk}"', order=1))
         cursor = end
-    html.append(highlight_lines([text[cursor:]], language)[0])
-    return "".join(html)
+    return marks
+
+
+def _word_marks(parsed: list[tuple[str, int | None, int | None, str]]) -> dict[int, list[Mark]]:
+    """Changed words of each edited line (a removed line paired with its added line)."""
+    marks: dict[int, list[Mark]] = {}
+    for old_i, new_i in paired_lines([item[0] for item in parsed]):
+        spans = changed_spans(parsed[old_i][3], parsed[new_i][3])
+        if spans is None:
+            continue
+        for index, side, css in ((old_i, spans[0], "word-del"), (new_i, spans[1], "word-add")):
+            marks[index] = [Mark(a, b, f'class="{css}"') for a, b in side]
+    return marks
 
 
 def render_rows(parsed: list[tuple[str, int | None, int | None, str]], language: str,
                 findings_by_line: dict[int, list] | None = None) -> list[Row]:
-    """Rows with old and new sides highlighted separately, findings underlined."""
+    """Rows with old and new sides highlighted separately, changed words and findings marked."""
     findings_by_line = findings_by_line or {}
-    old_idx = [i for i, item in enumerate(parsed) if item[0] in ("ctx", "del")]
-    new_idx = [i for i, item in enumerate(parsed) if item[0] in ("ctx", "add")]
-    html: dict[int, str] = {}
-    for i, line_html in zip(old_idx, highlight_lines([parsed[i][3] for i in old_idx], language),
-                            strict=True):
-        html[i] = line_html
-    for i, line_html in zip(new_idx, highlight_lines([parsed[i][3] for i in new_idx], language),
-                            strict=True):
-        html[i] = line_html
+    tokens: dict[int, list] = {}
+    for side in (("ctx", "del"), ("ctx", "add")):
+        indices = [i for i, item in enumerate(parsed) if item[0] in side]
+        lexed = token_lines([parsed[i][3] for i in indices], language)
+        tokens.update(zip(indices, lexed, strict=True))
+    word_marks = _word_marks(parsed)
     rows = []
     for i, (kind, old_no, new_no, text) in enumerate(parsed):
-        line_findings = findings_by_line.get(new_no, []) if new_no is not None else []
         if kind == "note":
             rows.append(Row(kind, None, None, escape(text)))
             continue
-        if line_findings:
-            html[i] = _underline(text, new_no, line_findings, language)
-        rows.append(Row(kind, old_no, new_no, html[i], line_findings))
+        line_findings = findings_by_line.get(new_no, []) if new_no is not None else []
+        marks = word_marks.get(i, []) + _finding_marks(text, new_no, line_findings)
+        rows.append(Row(kind, old_no, new_no, line_html(tokens[i], marks), line_findings))
     return rows
+
+
+@dataclass
+class FixPreview:
+    """A finding's suggested fix as the line before and after it."""
+
+    before: str
+    after: str
+
+
+def fix_preview(finding, line_text: str | None) -> FixPreview | None:
+    """The one-line before/after of a finding's replacement; None when there is nothing to show."""
+    if line_text is None or finding.end_line != finding.line:
+        return None
+    start, end = finding.column, finding.end_column
+    if not 0 <= start <= end <= len(line_text):
+        return None
+    after = line_text[:start] + finding.replacement + line_text[end:]
+    return FixPreview(line_text, after) if after != line_text else None
+
+
+def finding_cards(file, hunks, findings) -> list[tuple[object, FixPreview | None]]:
+    """Each finding with the before/after of its suggested fix, from the new side's lines."""
+    if file.new_content is not None:
+        lines = dict(enumerate(file.new_content.splitlines(), start=1))
+    else:
+        lines = {new_no: text for hunk in hunks
+                 for kind, _, new_no, text in parse_hunk_text(hunk.text, hunk.old_start,
+                                                              hunk.new_start)
+                 if kind in ("ctx", "add")}
+    return [(finding, fix_preview(finding, lines.get(finding.line))) for finding in findings]
 
 
 def findings_index(findings) -> dict[int, list]:

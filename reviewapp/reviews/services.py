@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.ordering import GENERATED, VENDORED, order_files
+from reviewapp.ordering import GENERATED, VENDORED, OrderedFile, order_files
 
+from . import jobs
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
 
 
@@ -46,34 +48,47 @@ class DiffInput:
         return parse_diff(self.diff, limits=ingest_limits()), self.source
 
 
-@transaction.atomic
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
                       ) -> Revision:
     """A new change set with its first revision, ordered and queued for analysis."""
     parsed, source = diff_input.parse()
-    change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
-    return store_revision(change_set, parsed, source)
+    ordered = review_order(parsed)
+    # Parse and order before the transaction: on SQLite a transaction holds the write lock.
+    with transaction.atomic():
+        change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
+        return store_revision(change_set, parsed, source, ordered)
 
 
-@transaction.atomic
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
     parsed, source = diff_input.parse()
-    # Lock the change set so two concurrent submissions cannot take the same revision number.
-    ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
-    change_set.save(update_fields=["updated_at"])
-    return store_revision(change_set, parsed, source)
+    ordered = review_order(parsed)
+    with transaction.atomic():
+        # Lock the change set so two concurrent submissions cannot take the same number.
+        ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
+        change_set.save(update_fields=["updated_at"])
+        return store_revision(change_set, parsed, source, ordered)
 
 
-def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str) -> Revision:
-    """Write Revision, FileChange and Hunk rows in review order and queue the analysis job."""
+def review_order(parsed: ParsedDiff) -> list[OrderedFile]:
+    """The diff's files in review order."""
+    return sorted(order_files(parsed.files), key=lambda item: item.order)
+
+
+def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str,
+                   ordered: list[OrderedFile] | None = None) -> Revision:
+    """Write Revision, FileChange and Hunk rows in review order and queue the analysis job.
+
+    Call inside a transaction; `ordered` (from `review_order`) is computed here when not given.
+    """
+    if ordered is None:
+        ordered = review_order(parsed)
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
         change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,
         base_sha=parsed.base_sha or "", head_sha=parsed.head_sha or "",
         warnings=list(parsed.warnings),
     )
-    ordered = sorted(order_files(parsed.files), key=lambda item: item.order)
     file_rows = []
     for item in ordered:
         pf = parsed.files[item.index]
@@ -98,15 +113,8 @@ def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str) -> Re
         for item, row in zip(ordered, file_rows, strict=True)
         for index, ph in enumerate(parsed.files[item.index].hunks)
     ], batch_size=2000)
-    job = AnalysisJob.objects.create(revision=revision)
-    transaction.on_commit(lambda: _enqueue_analysis(job.pk))
+    jobs.enqueue(AnalysisJob.objects.create(revision=revision, heartbeat_at=timezone.now()))
     return revision
-
-
-def _enqueue_analysis(job_id: int) -> None:
-    from .tasks import analyze_revision
-
-    analyze_revision.delay(job_id)
 
 
 def viewed_paths(user, revision: Revision) -> set[str]:

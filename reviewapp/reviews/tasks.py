@@ -6,41 +6,88 @@ import logging
 import time
 
 from celery import shared_task
-from django.db import transaction
+from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
-from . import analysis
+from . import analysis, jobs
 from .models import AnalysisJob
 from .progress import publish
 
 log = logging.getLogger(__name__)
 
+# Worth another try: a busy or restarting database, a dropped connection.
+TRANSIENT = (OperationalError, InterfaceError)
+MAX_RETRIES = 4
 
-@shared_task(bind=True, max_retries=2, default_retry_delay=5)
+
+def retry_delay(retries: int) -> int:
+    """Exponential backoff in seconds: 2, 4, 8, 16 ... capped at a minute."""
+    return min(60, 2 ** (retries + 1))
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
 def analyze_revision(self, job_id: int) -> None:
     """Run every analysis stage for the job's revision; a rerun replaces, never duplicates."""
-    job = AnalysisJob.objects.select_related("revision").filter(pk=job_id).first()
-    if job is None or job.state == AnalysisJob.DONE:
+    job = jobs.claim(job_id)
+    if job is None:  # finished, or a live worker holds it
         return
     revision = job.revision
-    change_set_id = revision.change_set_id
-    job.state, job.started_at, job.error = AnalysisJob.RUNNING, timezone.now(), ""
-    job.save(update_fields=["state", "started_at", "error"])
-    stages = analysis.stages()
     try:
-        for number, (name, stage) in enumerate(stages):
-            job.stage, job.progress = name, number / max(len(stages), 1)
-            job.save(update_fields=["stage", "progress"])
-            publish(change_set_id, {"job": job.as_json(), "revision": revision.number})
-            started = time.perf_counter()
-            with transaction.atomic():
-                stage(revision)
-            job.timings[name] = round(time.perf_counter() - started, 3)
+        with jobs.heartbeat(job):
+            _run_stages(job)
+    except TRANSIENT as exc:
+        close_old_connections()
+        if self.request.retries < MAX_RETRIES:
+            delay = retry_delay(self.request.retries)
+            log.warning("job %s: %s in %s; retrying in %s s", job.pk, exc, job.stage, delay)
+            AnalysisJob.objects.filter(pk=job.pk).update(
+                state=AnalysisJob.QUEUED, heartbeat_at=timezone.now(),
+                error=f"retrying in {delay} s after a temporary error: {exc}")
+            raise self.retry(countdown=delay) from exc
+        _fail(job, exc)
     except Exception as exc:
         log.exception("analysis of %s failed in stage %s", revision, job.stage)
-        job.state, job.error = AnalysisJob.FAILED, f"{job.stage}: {exc}"
+        _fail(job, exc)
     else:
-        job.state, job.progress, job.stage = AnalysisJob.DONE, 1.0, ""
+        job.state, job.progress, job.stage, job.error = AnalysisJob.DONE, 1.0, "", ""
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "progress", "stage", "error", "finished_at", "timings"])
+    jobs.touch_change_set(revision)
+    publish(revision.change_set_id, {"job": job.as_json(), "revision": revision.number})
+
+
+def _run_stages(job: AnalysisJob) -> None:
+    """Each stage computes outside any transaction and writes its rows in a short one."""
+    revision = job.revision
+    stages = analysis.stages()
+    for number, (name, stage) in enumerate(stages):
+        job.stage, job.progress = name, number / max(len(stages), 1)
+        job.save(update_fields=["stage", "progress"])
+        publish(revision.change_set_id, {"job": job.as_json(), "revision": revision.number})
+        started = time.perf_counter()
+        stage(revision)
+        job.timings[name] = round(time.perf_counter() - started, 3)
+        job.save(update_fields=["timings"])
+
+
+def _fail(job: AnalysisJob, exc: Exception) -> None:
+    """Failed, with the reason in plain words; the stage is kept beside it, not inside it."""
+    job.state, job.error = AnalysisJob.FAILED, str(exc) or type(exc).__name__
     job.finished_at = timezone.now()
-    job.save()
-    publish(change_set_id, {"job": job.as_json(), "revision": revision.number, "reload": True})
+    job.save(update_fields=["state", "error", "finished_at", "timings"])
+
+
+@shared_task
+def requeue_stale_jobs() -> int:
+    """The periodic sweep (Celery beat in production; `runsquiggle` runs it itself)."""
+    return jobs.requeue_stale_jobs()
+
+
+@worker_ready.connect
+def _sweep_on_start(**_: object) -> None:
+    """A worker that starts picks up what a dead one left behind."""
+    try:
+        jobs.requeue_stale_jobs()
+    except Exception:  # a sweep must never keep a worker from starting
+        log.warning("stale-job sweep at worker start failed", exc_info=True)

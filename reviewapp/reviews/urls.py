@@ -13,6 +13,8 @@ urlpatterns = [
     path("reviews/<int:change_set_id>/r/<int:number>/", views.revision_detail, name="revision"),
     path("reviews/<int:change_set_id>/r/<int:number>/status", views.revision_status,
          name="status"),
+    path("reviews/<int:change_set_id>/r/<int:number>/reanalyze", views.reanalyze,
+         name="reanalyze"),
     path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/", views.file_fragment,
          name="file"),
     path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/context",

@@ -5,19 +5,64 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.ingest.errors import DiffTooLarge, IngestError
 
-from . import services
+from . import jobs, services
 from .forms import DiffSourceForm, NewReviewForm
 from .interdiff import interdiff
 from .models import AnalysisJob, ChangeSet, FileChange, Finding, Hunk, ReviewVisit, Revision
-from .rendering import context_rows, render_file, trailing_gap
+from .rendering import context_rows, finding_cards, render_file, trailing_gap
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """A plain-words error page (or JSON for API clients), never a traceback."""
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "error.html", {"status": status, "title": title, "message": message},
+                  status=status)
+
+
+def too_large(request: HttpRequest, received: int | None = None) -> HttpResponse:
+    """413: the body is over the configured diff limit."""
+    limit = settings.SQUIGGLE["MAX_DIFF_BYTES"]
+    size = f"This request is {received / 1e6:.1f} MB; " if received else ""
+    return _error_page(request, 413, "Too large",
+                       f"{size}Squiggle takes diffs up to {limit / 1e6:.0f} MB "
+                       "(SQUIGGLE_MAX_DIFF_BYTES). Split the change, or review it from a "
+                       "repository range.")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(request)
+    return _error_page(request, 400, "Bad request",
+                       "Squiggle could not understand this request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None
+                      ) -> HttpResponse:
+    return _error_page(request, 403, "Not allowed",
+                       "You do not have access to this page, or the form expired: reload the "
+                       "page and try again.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "Not found",
+                       "There is nothing here, or it belongs to a repository you are not a "
+                       "member of.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Rendered without the request's context: the database may be what failed."""
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 @require_GET
@@ -59,12 +104,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ChangeSet.objects.visible_to(request.user)
         .select_related("repository")
         .annotate(revision_count=Count("revisions"))
+        .order_by("-updated_at", "-pk")  # an aggregate drops Meta.ordering
     )
     rows = []
     for change_set in change_sets[:200]:
         revision = change_set.latest_revision()
         job = revision.jobs.first() if revision else None
-        rows.append({"change_set": change_set, "revision": revision,
+        rows.append({"change_set": change_set, "revision": revision, "job": job,
                      "state": job.state if job else AnalysisJob.DONE,
                      "files": revision.files.count() if revision else 0,
                      "findings": revision.findings.count() if revision else 0})
@@ -122,7 +168,8 @@ def _view_mode(request: HttpRequest) -> str:
 def _file_context(file: FileChange, findings: list[Finding]) -> dict:
     hunks = list(file.hunks.all())
     return {"file": file, "hunks": render_file(file, hunks, findings),
-            "trailing_gap": trailing_gap(file, hunks), "findings": findings}
+            "trailing_gap": trailing_gap(file, hunks),
+            "finding_cards": finding_cards(file, hunks, findings)}
 
 
 @require_GET
@@ -212,6 +259,14 @@ def toggle_viewed(request: HttpRequest, change_set_id: int, number: int, file_id
         return JsonResponse({"error": "body must be JSON like {\"viewed\": true}"}, status=400)
     services.set_viewed(request.user, file, viewed)
     return JsonResponse({"path": file.path, "viewed": viewed})
+
+
+@require_POST
+def reanalyze(request: HttpRequest, change_set_id: int, number: int) -> HttpResponse:
+    """Run the analysis again (the retry button of a failed job)."""
+    revision = _revision(request, change_set_id, number)
+    jobs.reanalyze(revision)
+    return redirect(revision.get_absolute_url())
 
 
 @require_GET

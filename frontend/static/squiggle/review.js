@@ -17,15 +17,25 @@
       document.querySelectorAll("section.file.viewed").length;
   }
 
+  let savingMarks = 0;  // viewed marks in flight; the live refresh waits for them
+
   async function setViewed(section, viewed) {
     const box = section.querySelector(".viewed-toggle");
-    const response = await fetch(section.dataset.viewedUrl, {
-      method: "POST",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-      body: JSON.stringify({viewed: viewed}),
-      credentials: "same-origin",
-    });
-    if (!response.ok) { box.checked = !viewed; return; }
+    savingMarks += 1;
+    let response;
+    try {
+      response = await fetch(section.dataset.viewedUrl, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+        body: JSON.stringify({viewed: viewed}),
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      response = null;
+    } finally {
+      savingMarks -= 1;
+    }
+    if (!response || !response.ok) { box.checked = !viewed; return; }
     box.checked = viewed;
     section.classList.toggle("viewed", viewed);
     const item = document.querySelector(`.file-list li[data-file="${section.dataset.file}"]`);
@@ -51,17 +61,17 @@
     applyShowAll();
   }
 
-  const lazy = Array.from(document.querySelectorAll("section.file[data-src]"));
-  if ("IntersectionObserver" in window) {
+  function observeLazyFiles() {
+    const lazy = Array.from(document.querySelectorAll("section.file[data-src]"));
+    if (!("IntersectionObserver" in window)) { lazy.forEach(loadFile); return; }
     const observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         if (entry.isIntersecting) { observer.unobserve(entry.target); loadFile(entry.target); }
       }
     }, {rootMargin: "1500px 0px"});
     lazy.forEach((section) => observer.observe(section));
-  } else {
-    lazy.forEach(loadFile);
   }
+  observeLazyFiles();
 
   // ---- context expansion --------------------------------------------------------------------
   root.addEventListener("click", async (event) => {
@@ -163,33 +173,79 @@
     (event) => { window.location = event.target.value; });
 
   // ---- live analysis progress ---------------------------------------------------------------
+  // Progress arrives over the socket (Redis set-ups) and by polling (always: the embedded default
+  // has no channel layer shared with its worker). Each finished stage swaps the new tiers,
+  // findings and order into the page in place; no reload.
   const status = document.getElementById("job-status");
+  const retryForm = document.getElementById("retry-form");
+  const revision = Number(root.dataset.revision);
   let finished = ["done", "failed"].includes(root.dataset.jobState);
+  let stagesShown = Number(root.dataset.stagesDone || 0);
+  let refreshing = false;
+
+  async function refreshResults() {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      while (savingMarks > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const response = await fetch(location.pathname + location.search, {credentials: "same-origin"});
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("#review .layout");
+      if (!fresh) return;
+      const currentId = current ? current.id : null;
+      const scroll = window.scrollY;
+      root.querySelector(".layout").replaceWith(document.importNode(fresh, true));
+      window.scrollTo(0, scroll);
+      current = currentId ? document.getElementById(currentId) : null;
+      if (current) current.classList.add("current");
+      observeLazyFiles();
+      applyShowAll();
+      updateViewedCount();
+      root.dispatchEvent(new CustomEvent("squiggle:refreshed"));
+    } finally {
+      refreshing = false;
+    }
+  }
+
   function showJob(data) {
     const job = data.job;
-    if (!job) return;
+    if (!job || data.revision !== revision) return;  // another revision's analysis
     status.className = `state state-${job.state}`;
+    retryForm.hidden = job.state !== "failed";
     if (job.state === "done") {
-      status.innerHTML = finished ? "" : 'analysis done — <a href="">reload</a> to see it';
+      status.textContent = finished ? "" : "analysis done";
     } else if (job.state === "failed") {
-      status.textContent = `analysis failed: ${job.error}`;
+      status.textContent = `analysis failed${job.stage ? " in " + job.stage : ""}: ${job.error}`;
     } else {
       const percent = typeof job.progress === "number" ? ` (${Math.round(job.progress * 100)}%)` : "";
       status.textContent = `analysis ${job.state}${job.stage ? ": " + job.stage : ""}${percent}`;
     }
-    finished = finished || ["done", "failed"].includes(job.state);
+    const stagesDone = Object.keys(job.timings || {}).length;
+    const justFinished = !finished && ["done", "failed"].includes(job.state);
+    if (stagesDone > stagesShown || justFinished) {
+      stagesShown = stagesDone;
+      refreshResults();
+    }
+    if (justFinished) {
+      finished = true;
+      root.dataset.jobState = job.state;
+    }
   }
+
   if (!finished) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     try {
-      const socket = new WebSocket(`${scheme}://${location.host}/ws/reviews/${root.dataset.changeSet}/`);
+      const socket = new WebSocket(
+        `${scheme}://${location.host}/ws/reviews/${root.dataset.changeSet}/r/${revision}/`);
       socket.onmessage = (event) => showJob(JSON.parse(event.data));
     } catch (error) { /* polling below still reports progress */ }
-    // Polling covers set-ups whose worker cannot reach this process's channel layer.
     const poll = setInterval(async () => {
       if (finished) { clearInterval(poll); return; }
-      const response = await fetch(root.dataset.statusUrl, {credentials: "same-origin"});
-      if (response.ok) showJob(await response.json());
-    }, 3000);
+      try {
+        const response = await fetch(root.dataset.statusUrl, {credentials: "same-origin"});
+        if (response.ok) showJob(await response.json());
+      } catch (error) { /* the server restarting: try again next time */ }
+    }, 2000);
   }
 })();
