@@ -21,9 +21,15 @@ def _celery_eager(request):
 
     from reviewapp.celery import app
 
+    overrides = {}
     if request.node.get_closest_marker("ml") is None:
-        request.getfixturevalue("settings").SQUIGGLE = {**settings.SQUIGGLE,
-                                                         "ANALYSIS_ML": False}
+        overrides["ANALYSIS_ML"] = False
+    if request.node.get_closest_marker("django_db") is not None:
+        # An eager task inside a test's transaction: a heartbeat from another connection would
+        # wait on the rows that transaction holds.
+        overrides["JOB_HEARTBEAT_S"] = 3600
+    if overrides:
+        request.getfixturevalue("settings").SQUIGGLE = {**settings.SQUIGGLE, **overrides}
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

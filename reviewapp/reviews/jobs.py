@@ -26,6 +26,15 @@ from .models import AnalysisJob, ChangeSet, Revision
 log = logging.getLogger(__name__)
 
 
+def refresh_connection() -> None:
+    """Drop a broken or expired database connection (long-lived loops, after an error).
+
+    Never inside a transaction: closing there would end it.
+    """
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def _stale_s() -> float:
     return float(settings.SQUIGGLE["JOB_STALE_S"])
 
@@ -89,7 +98,7 @@ def requeue_stale_jobs(stale_s: float | None = None) -> int:
     jobs were requeued or failed. Safe to run anywhere, any number of times: `claim` makes a
     duplicate message harmless.
     """
-    close_old_connections()
+    refresh_connection()
     now = timezone.now()
     stale = now - timedelta(seconds=_stale_s() if stale_s is None else stale_s)
     max_attempts = int(settings.SQUIGGLE["JOB_MAX_ATTEMPTS"])

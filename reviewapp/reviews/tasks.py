@@ -7,7 +7,7 @@ import time
 
 from celery import shared_task
 from celery.signals import worker_ready
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import analysis, jobs
@@ -37,7 +37,7 @@ def analyze_revision(self, job_id: int) -> None:
         with jobs.heartbeat(job):
             _run_stages(job)
     except TRANSIENT as exc:
-        close_old_connections()
+        jobs.refresh_connection()
         if self.request.retries < MAX_RETRIES:
             delay = retry_delay(self.request.retries)
             log.warning("job %s: %s in %s; retrying in %s s", job.pk, exc, job.stage, delay)

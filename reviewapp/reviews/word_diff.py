@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-_WORDS = re.compile(r"\w+|\s+|[^\w\s]")
+# Words, runs of spaces, runs of punctuation (so `>` -> `>=` is one changed operator).
+_WORDS = re.compile(r"\w+|\s+|[^\w\s]+")
 # Below this similarity the lines are a rewrite, not an edit: highlighting words would be noise.
 MIN_SIMILARITY = 0.5
 

@@ -1,0 +1,90 @@
+"""What the diff shows inside a line: changed words, findings' squiggles, suggested fixes."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from reviewapp.reviews.highlighting import Mark, line_html, token_lines
+from reviewapp.reviews.rendering import fix_preview, render_rows
+from reviewapp.reviews.word_diff import changed_spans, paired_lines
+
+
+def test_changed_spans_cover_only_the_edited_operator():
+    old, new = changed_spans("    if index > len(items):", "    if index >= len(items):")
+    assert [("    if index > len(items):"[a:b]) for a, b in old] == [">"]
+    assert [("    if index >= len(items):"[a:b]) for a, b in new] == [">="]
+
+
+def test_a_rewritten_line_gets_no_word_highlight():
+    assert changed_spans("return total", "raise ValueError('negative quantity')") is None
+
+
+def test_removed_and_added_runs_pair_first_with_first():
+    assert paired_lines(["ctx", "del", "del", "add", "ctx", "add", "del", "add"]) == [
+        (1, 3), (6, 7)]
+
+
+def test_edited_line_marks_changed_words_and_keeps_highlighting():
+    parsed = [("del", 3, None, "    if n > limit:"), ("add", None, 3, "    if n >= limit:")]
+    rows = render_rows(parsed, "python")
+    assert '<span class="word-del"><span class="o">&gt;</span></span>' in rows[0].html
+    assert ('<span class="word-add"><span class="o">&gt;</span><span class="o">=</span></span>'
+            in rows[1].html)
+    assert '<span class="k">if</span>' in rows[1].html
+
+
+def test_a_mark_cutting_through_a_string_keeps_its_colour():
+    tokens = token_lines(['name = "alpha beta"'], "python")[0]
+    html = line_html(tokens, [Mark(14, 18, 'class="squiggle"')])
+    # Both halves of the cut string are still coloured as a string.
+    assert '<span class="s2">alpha </span><span class="squiggle"><span class="s2">beta</span>' \
+        in html
+
+
+def test_plain_text_for_unknown_languages_is_escaped():
+    assert line_html(token_lines(["a < b"], "")[0]) == "a &lt; b"
+
+
+def _finding(**fields):
+    defaults = dict(line=4, end_line=4, column=11, end_column=13, replacement="None")
+    return SimpleNamespace(**{**defaults, **fields})
+
+
+def test_fix_preview_shows_the_line_before_and_after():
+    fix = fix_preview(_finding(), "    return []")
+    assert (fix.before, fix.after) == ("    return []", "    return None")
+
+
+@pytest.mark.parametrize("fields", [dict(replacement="[]"), dict(end_line=5),
+                                    dict(column=40, end_column=42)])
+def test_no_fix_preview_when_nothing_would_change_or_the_span_is_off(fields):
+    assert fix_preview(_finding(**fields), "    return []") is None
+
+
+@pytest.mark.django_db
+def test_finding_card_shows_the_fix_as_a_small_diff(client, member, review):
+    from reviewapp.reviews.models import Finding
+
+    file = review.files.get(path="pkg/models.py")
+    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
+                           end_column=29, kind="wrong_attribute", probability=0.8,
+                           severity="high", message="`price` may be `cost`", replacement="cost")
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert '<span class="fix-del">-         return sum(item.price for item in self.items)' in page
+    assert '<span class="fix-add">+         return sum(cost for item in self.items)' in page
+    assert "Suggested: " not in page
+
+
+@pytest.mark.django_db
+def test_finding_card_says_when_there_is_no_suggestion(client, member, review):
+    from reviewapp.reviews.models import Finding
+
+    file = review.files.get(path="pkg/models.py")
+    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
+                           end_column=29, kind="other", probability=0.8, severity="low",
+                           message="suspicious", replacement="item.price")
+    client.force_login(member)
+    assert "No suggestion." in client.get(review.get_absolute_url()).content.decode()
