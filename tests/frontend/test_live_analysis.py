@@ -1,0 +1,131 @@
+"""`make run` in Chromium: a reviewer pastes a real diff and clicks around while the worker
+analyses it; results arrive in place, viewed marks survive, rows are readable."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.live_squiggle import LiveSquiggle
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
+
+REAL_DIFF = (Path(__file__).parents[1] / "data" / "real" / "click-7d05a59b.diff").read_text()
+FAST_JOBS = {"SQUIGGLE_JOB_HEARTBEAT_S": "1", "SQUIGGLE_JOB_STALE_S": "4"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The embedded default with every stage on, shared by this module's tests."""
+    app = LiveSquiggle(tmp_path_factory.mktemp("live") / "data",
+                       env={"SQUIGGLE_ANALYSIS_ML": "1", **FAST_JOBS})
+    app.prepare()
+    app.start()
+    yield app
+    app.stop()
+
+
+def wait(browser, condition, timeout: float = 10):
+    return WebDriverWait(browser, timeout).until(condition)
+
+
+def log_in(browser, app) -> None:
+    browser.get(f"{app.url}/accounts/login/")
+    browser.find_element(By.NAME, "username").send_keys(app.username)
+    browser.find_element(By.NAME, "password").send_keys(app.password)
+    browser.find_element(By.ID, "login-submit").click()
+    wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "nav .user")))
+
+
+def paste_review(browser, app, title: str) -> None:
+    browser.get(f"{app.url}/reviews/new")
+    browser.find_element(By.NAME, "title").send_keys(title)
+    browser.find_element(By.NAME, "new_repository").send_keys(f"live/{title.replace(' ', '-')}")
+    textarea = browser.find_element(By.NAME, "diff")
+    browser.execute_script("arguments[0].value = arguments[1];", textarea, REAL_DIFF)
+    browser.find_element(By.ID, "submit-review").click()
+    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+    # Any navigation from here on would drop this marker.
+    browser.execute_script("window.squiggleNoReload = true; window.squiggleRefreshes = 0;"
+                           "document.getElementById('review').addEventListener("
+                           "'squiggle:refreshed', () => { window.squiggleRefreshes += 1; });")
+
+
+def job_state(browser) -> str:
+    return browser.execute_script("return document.getElementById('review').dataset.jobState")
+
+
+def test_results_appear_without_a_reload_while_the_reviewer_ticks_viewed(browser, app):
+    log_in(browser, app)
+    paste_review(browser, app, "live results")
+    assert job_state(browser) not in ("done", "failed")
+    # Tick every file "Viewed" while the analysis runs (the mark is a write the worker races).
+    states_while_ticking = []
+    for box in browser.find_elements(By.CSS_SELECTOR, ".viewed-toggle"):
+        box.click()
+        states_while_ticking.append(job_state(browser))
+        time.sleep(0.3)
+    assert set(states_while_ticking) - {"done", "failed"}, states_while_ticking
+    wait(browser, lambda b: job_state(b) == "done", timeout=400)
+    assert browser.execute_script("return window.squiggleNoReload === true")
+    wait(browser, lambda b: b.execute_script("return window.squiggleRefreshes") >= 1)
+    status = browser.find_element(By.ID, "job-status").text
+    assert "failed" not in status
+    # The analysed tiers are on the page: every hunk has its reason badge now.
+    badges = browser.find_elements(By.CSS_SELECTOR, "tr.hunk-header .tier-badge")
+    assert badges and all(b.get_attribute("textContent").strip() for b in badges)
+    # The marks made during the analysis were kept, on the page and on the server.
+    assert browser.find_element(By.ID, "viewed-count").text == "4"
+    browser.refresh()
+    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+    assert browser.find_element(By.ID, "viewed-count").text == "4"
+
+
+def _pixel(browser, png: Image.Image, element) -> tuple[int, int, int]:
+    """The colour at the right end of an element (past any text), in CSS pixels."""
+    rect = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return [r.right - 4, r.top + r.height / 2, window.devicePixelRatio];", element)
+    scale = rect[2]
+    return png.getpixel((int(rect[0] * scale), int(rect[1] * scale)))[:3]
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_added_and_removed_rows_are_clearly_tinted(browser, app, scheme):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    log_in(browser, app)
+    paste_review(browser, app, f"colours {scheme}")
+    colours = {}
+    for kind in ("add", "del", "ctx"):
+        cell = browser.find_element(By.CSS_SELECTOR, f"tr.{kind} td.code")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+        png = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("RGB")
+        colours[kind] = _pixel(browser, png, cell)
+    add_rgb, del_rgb, ctx_rgb = colours["add"], colours["del"], colours["ctx"]
+    assert contrast(add_rgb, ctx_rgb) >= 1.15, (add_rgb, ctx_rgb)
+    assert contrast(del_rgb, ctx_rgb) >= 1.15, (del_rgb, ctx_rgb)
+    assert add_rgb[1] > add_rgb[0] and del_rgb[0] > del_rgb[1]  # green and red, not gray
+    # The words that changed inside an edited line stand out from the rest of the row.
+    words = browser.find_elements(By.CSS_SELECTOR, "tr.add .word-add")
+    assert words
