@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -58,6 +59,19 @@ def paste_review(browser, app, title: str) -> None:
                            "'squiggle:refreshed', () => { window.squiggleRefreshes += 1; });")
 
 
+def tick_viewed(browser, index: int) -> None:
+    """Tick a file's "Viewed" box; the live refresh may replace it under the cursor: retry."""
+    for _ in range(5):
+        try:
+            box = browser.find_elements(By.CSS_SELECTOR, ".viewed-toggle")[index]
+            if not box.is_selected():
+                box.click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    raise AssertionError("the Viewed box kept being replaced")
+
+
 def job_state(browser) -> str:
     return browser.execute_script("return document.getElementById('review').dataset.jobState")
 
@@ -68,16 +82,19 @@ def test_results_appear_without_a_reload_while_the_reviewer_ticks_viewed(browser
     assert job_state(browser) not in ("done", "failed")
     # Tick every file "Viewed" while the analysis runs (the mark is a write the worker races).
     states_while_ticking = []
-    for box in browser.find_elements(By.CSS_SELECTOR, ".viewed-toggle"):
-        box.click()
+    for index in range(4):
+        tick_viewed(browser, index)
         states_while_ticking.append(job_state(browser))
         time.sleep(0.3)
     assert set(states_while_ticking) - {"done", "failed"}, states_while_ticking
     wait(browser, lambda b: job_state(b) == "done", timeout=400)
+    wait(browser, lambda b: b.execute_script(
+        "return document.getElementById('review').dataset.results") == "final")
     assert browser.execute_script("return window.squiggleNoReload === true")
-    wait(browser, lambda b: b.execute_script("return window.squiggleRefreshes") >= 1)
+    assert browser.execute_script("return window.squiggleRefreshes") >= 1
     status = browser.find_element(By.ID, "job-status").text
     assert "failed" not in status
+    assert not browser.find_element(By.ID, "retry-analysis").is_displayed()
     # The analysed tiers are on the page: every hunk has its reason badge now.
     badges = browser.find_elements(By.CSS_SELECTOR, "tr.hunk-header .tier-badge")
     assert badges and all(b.get_attribute("textContent").strip() for b in badges)

@@ -182,10 +182,14 @@
   let finished = ["done", "failed"].includes(root.dataset.jobState);
   let stagesShown = Number(root.dataset.stagesDone || 0);
   let refreshing = false;
+  let refreshAgain = false;
 
+  // Swap in the server's current results. A request while one is in flight runs after it, so
+  // the last stage's results are never dropped; `data-results="final"` marks the page complete.
   async function refreshResults() {
-    if (refreshing) return;
+    if (refreshing) { refreshAgain = true; return; }
     refreshing = true;
+    const final = finished;
     try {
       while (savingMarks > 0) await new Promise((resolve) => setTimeout(resolve, 100));
       const response = await fetch(location.pathname + location.search, {credentials: "same-origin"});
@@ -202,9 +206,11 @@
       observeLazyFiles();
       applyShowAll();
       updateViewedCount();
+      if (final) root.dataset.results = "final";
       root.dispatchEvent(new CustomEvent("squiggle:refreshed"));
     } finally {
       refreshing = false;
+      if (refreshAgain) { refreshAgain = false; refreshResults(); }
     }
   }
 
@@ -223,13 +229,13 @@
     }
     const stagesDone = Object.keys(job.timings || {}).length;
     const justFinished = !finished && ["done", "failed"].includes(job.state);
-    if (stagesDone > stagesShown || justFinished) {
-      stagesShown = stagesDone;
-      refreshResults();
-    }
     if (justFinished) {
       finished = true;
       root.dataset.jobState = job.state;
+    }
+    if (stagesDone > stagesShown || justFinished) {
+      stagesShown = stagesDone;
+      refreshResults();
     }
   }
 
