@@ -84,6 +84,7 @@ class LiveSquiggle:
         """Ctrl-C (or, with `kill`, SIGKILL to every process of the app, as a crash would)."""
         if self.process is None:
             return
+        children = psutil.Process(self.process.pid).children(recursive=True)
         if kill:
             os.killpg(self.process.pid, signal.SIGKILL)
         else:
@@ -94,6 +95,10 @@ class LiveSquiggle:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.process = None
+        _, alive = psutil.wait_procs(children, timeout=15)
+        for child in alive:
+            child.kill()
+        assert not alive, f"runsquiggle left processes running: {[c.pid for c in alive]}"
 
     def log(self, tail: int | None = 6000) -> str:
         """What runsquiggle and its children printed (the last `tail` characters)."""

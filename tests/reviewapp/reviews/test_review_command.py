@@ -72,3 +72,16 @@ def test_bad_input_exits_non_zero_with_one_clear_line(args, stdin, expected):
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1 and err.startswith("CommandError:")
     assert expected in err
+
+
+@pytest.mark.slow
+def test_a_successful_review_with_the_models_prints_nothing_on_stderr(tmp_path, sample_diff):
+    """No model-loading progress bars, no library deprecation warnings: stderr is for problems."""
+    diff = tmp_path / "change.diff"
+    diff.write_text(sample_diff)
+    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="1")
+    result = subprocess.run([sys.executable, "manage.py", "review", "--diff", str(diff), "--json"],
+                            cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr.decode() == ""
+    assert json.loads(result.stdout)["files"]

@@ -40,25 +40,26 @@ class Command(BaseCommand):
             # it started and has missed a few heartbeats was left by a dead worker.
             heartbeat = settings.SQUIGGLE["JOB_HEARTBEAT_S"]
             jobs.requeue_stale_jobs(stale_s=3 * heartbeat)
-        web = subprocess.Popen(
+        self.web = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
              "reviewapp.asgi:application"], env=env)
-        worker = None if no_worker else _start_worker(env)
+        # The current worker (a restart replaces it): what Ctrl-C must stop.
+        self.worker = None if no_worker else _start_worker(env)
         self.stdout.write(f"Squiggle is serving http://{host}:{port}/ (Ctrl-C stops it)")
         try:
-            self._supervise(web, worker, env)
+            self._supervise(env)
         except KeyboardInterrupt:
             pass
         finally:
-            _stop(web, worker)
+            _stop(self.web, self.worker)
 
-    def _supervise(self, web: subprocess.Popen, worker: subprocess.Popen | None,
-                   env: dict) -> None:
+    def _supervise(self, env: dict) -> None:
         sweep_every = max(1.0, settings.SQUIGGLE["JOB_STALE_S"] / 4)
         next_sweep = time.monotonic() + sweep_every
         deaths: list[float] = []
         while True:
             time.sleep(0.5)
+            web, worker = self.web, self.worker
             if web.poll() is not None:
                 raise CommandError(f"the web server exited with code {web.returncode}")
             if worker is not None and worker.poll() is not None:
@@ -71,7 +72,7 @@ class Command(BaseCommand):
                         "stopping. Its log is above.")
                 self.stderr.write(f"the analysis worker exited with code {worker.returncode}; "
                                   f"restarting it ({len(deaths)} of {MAX_RESTARTS})")
-                worker = _start_worker(env)
+                self.worker = _start_worker(env)
             if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + sweep_every
                 try:
