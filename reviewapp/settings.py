@@ -13,6 +13,11 @@
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
+- SQUIGGLE_TASK_VISIBILITY_S (3600): a task a killed worker held is redelivered after this
+- SQUIGGLE_GITHUB_API_URL (https://api.github.com; GitHub Enterprise: https://HOST/api/v3),
+  SQUIGGLE_GITHUB_APP_ID, SQUIGGLE_GITHUB_PRIVATE_KEY_PATH, SQUIGGLE_GITHUB_WEBHOOK_SECRET
+  (the GitHub App's), SQUIGGLE_GITHUB_TOKEN (personal-token mode: no check runs),
+  SQUIGGLE_GITHUB_CONCLUSION (neutral): the completed check run's conclusion when bugs are found
 """
 
 from __future__ import annotations
@@ -95,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "reviewapp.reviews",
+    "reviewapp.github",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +182,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # acks_late: a message a killed worker held comes back after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(_env("SQUIGGLE_TASK_VISIBILITY_S", "3600")),
+    }
 else:
     _broker_dir = DATA_DIR / "broker"
     for _sub in ("queue", "control"):
@@ -201,6 +211,22 @@ SQUIGGLE = {
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
     # Overrides of reviewapp.importance.ImportanceSettings (tier thresholds), as JSON.
     "IMPORTANCE": json.loads(_env("SQUIGGLE_IMPORTANCE", "{}")),
+}
+
+# The GitHub integration (reviewapp.github); per-repository values live on GitHubConnection.
+SQUIGGLE_GITHUB = {
+    "API_URL": _env("SQUIGGLE_GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+    "APP_ID": _env("SQUIGGLE_GITHUB_APP_ID"),
+    "PRIVATE_KEY_PATH": _env("SQUIGGLE_GITHUB_PRIVATE_KEY_PATH"),
+    "WEBHOOK_SECRET": _env("SQUIGGLE_GITHUB_WEBHOOK_SECRET"),
+    "TOKEN": _env("SQUIGGLE_GITHUB_TOKEN"),
+    "CONCLUSION": _env("SQUIGGLE_GITHUB_CONCLUSION", "neutral"),
+    # Past these a PR is read through the paginated files list, and files are left out (named).
+    "MAX_DIFF_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_DIFF_BYTES", "3000000")),
+    "MAX_FILES": int(_env("SQUIGGLE_GITHUB_MAX_FILES", "300")),
+    "MAX_CONTENT_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_CONTENT_BYTES", "1000000")),
+    # Waits on rate limits and server errors: longer ones become a delayed task retry.
+    "MAX_WAIT_S": float(_env("SQUIGGLE_GITHUB_MAX_WAIT_S", "60")),
 }
 
 LOGGING = {

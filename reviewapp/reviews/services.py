@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +14,7 @@ from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.ordering import GENERATED, VENDORED, order_files
+from reviewapp.repo_config import CONFIG_FILE, RepoConfig, load_config
 
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
 
@@ -45,6 +47,19 @@ class DiffInput:
             raise IngestError("the diff is empty: paste a unified diff or upload a .diff file")
         return parse_diff(self.diff, limits=ingest_limits()), self.source
 
+    def repo_config(self) -> RepoConfig | None:
+        """`.squiggle.toml` and `.gitattributes` of a local repository; None for a pasted diff."""
+        if not self.repo_dir:
+            return None
+        root = Path(self.repo_dir)
+        texts = []
+        for name in (CONFIG_FILE, ".gitattributes"):
+            try:
+                texts.append((root / name).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                texts.append(None)
+        return load_config(*texts)
+
 
 @transaction.atomic
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
@@ -52,7 +67,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
     """A new change set with its first revision, ordered and queued for analysis."""
     parsed, source = diff_input.parse()
     change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
-    return store_revision(change_set, parsed, source)
+    return store_revision(change_set, parsed, source, diff_input.repo_config())
 
 
 @transaction.atomic
@@ -62,16 +77,31 @@ def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     # Lock the change set so two concurrent submissions cannot take the same revision number.
     ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
     change_set.save(update_fields=["updated_at"])
-    return store_revision(change_set, parsed, source)
+    return store_revision(change_set, parsed, source, diff_input.repo_config())
 
 
-def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str) -> Revision:
-    """Write Revision, FileChange and Hunk rows in review order and queue the analysis job."""
+def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str,
+                   config: RepoConfig | None = None) -> Revision:
+    """Write Revision, FileChange and Hunk rows in review order and queue the analysis job.
+
+    Files the repository configuration ignores are left out, each named in the warnings.
+    """
+    config = config or RepoConfig()
+    warnings = list(parsed.warnings) + config.errors
+    kept = []
+    for pf in parsed.files:
+        reason = config.ignored_reason(pf.path)
+        if reason:
+            warnings.append(f"{pf.path} left out: {reason}")
+        else:
+            kept.append(pf)
+    parsed = ParsedDiff(files=kept, warnings=parsed.warnings, raw_text=parsed.raw_text,
+                        base_sha=parsed.base_sha, head_sha=parsed.head_sha)
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
         change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,
         base_sha=parsed.base_sha or "", head_sha=parsed.head_sha or "",
-        warnings=list(parsed.warnings),
+        warnings=warnings, config=config.to_json(),
     )
     ordered = sorted(order_files(parsed.files), key=lambda item: item.order)
     file_rows = []

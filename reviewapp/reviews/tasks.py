@@ -12,6 +12,7 @@ from django.utils import timezone
 from . import analysis
 from .models import AnalysisJob
 from .progress import publish
+from .signals import analysis_finished
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def analyze_revision(self, job_id: int) -> None:
     change_set_id = revision.change_set_id
     job.state, job.started_at, job.error = AnalysisJob.RUNNING, timezone.now(), ""
     job.save(update_fields=["state", "started_at", "error"])
-    stages = analysis.stages()
+    stages = analysis.stages(revision)
     try:
         for number, (name, stage) in enumerate(stages):
             job.stage, job.progress = name, number / max(len(stages), 1)
@@ -44,3 +45,4 @@ def analyze_revision(self, job_id: int) -> None:
     job.finished_at = timezone.now()
     job.save()
     publish(change_set_id, {"job": job.as_json(), "revision": revision.number, "reload": True})
+    analysis_finished.send(sender=AnalysisJob, job=job)
