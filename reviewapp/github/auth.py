@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
@@ -97,6 +97,7 @@ class Credentials:
     private_key_pem: str = ""
     installation_id: int | None = None
     token: str = ""
+    tokens: InstallationTokens = field(default=TOKENS, repr=False)  # the cache to use
 
     def __post_init__(self) -> None:
         if not self.token and not (self.app_id and self.private_key_pem and
@@ -109,17 +110,17 @@ class Credentials:
     def is_app(self) -> bool:
         return not self.token
 
-    def authorization(self, tokens: InstallationTokens = TOKENS) -> str:
+    def authorization(self) -> str:
         if self.token:
             return f"token {self.token}"
-        return "token " + tokens.get(self.api_url, self.app_id, self.private_key_pem,
-                                     self.installation_id)
+        return "token " + self.tokens.get(self.api_url, self.app_id, self.private_key_pem,
+                                          self.installation_id)
 
-    def refused(self, tokens: InstallationTokens = TOKENS) -> bool:
+    def refused(self) -> bool:
         """Forget a refused installation token; True when a retry may succeed."""
         if self.token:
             return False
-        tokens.forget(self.api_url, self.app_id, self.installation_id)
+        self.tokens.forget(self.api_url, self.app_id, self.installation_id)
         return True
 
     def __repr__(self) -> str:  # never show a secret in logs or tracebacks

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('reviews', '0002_github_revision_config'),
+        ('reviews', '0001_initial'),
     ]
 
     operations = [
