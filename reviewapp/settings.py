@@ -185,6 +185,8 @@ if REDIS_URL:
     # acks_late: a message a killed worker held comes back after this many seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(_env("SQUIGGLE_TASK_VISIBILITY_S", "3600")),
+        # Look for such messages every ~10 s (kombu's default scans every ~100 s).
+        "unacked_restore_throttle": 1,
     }
 else:
     _broker_dir = DATA_DIR / "broker"

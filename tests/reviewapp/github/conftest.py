@@ -102,7 +102,7 @@ class Worker:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
-             "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+             "--concurrency=1", "--loglevel=" + os.environ.get("SQUIGGLE_TEST_WORKER_LOG", "WARNING"), "--without-gossip", "--without-mingle",
              "--without-heartbeat"], cwd=ROOT, env=self.env)
 
     def kill(self) -> None:
