@@ -63,6 +63,13 @@ def start_analysis(self, analysis_id: int) -> None:
         publishing.start_check_run(client, analysis)
         repo = analysis.repository.full_name
         pull = client.pull_request(repo, analysis.number)
+        if pull["head"]["sha"] != analysis.head_sha:
+            # GitHub diffs the current head only; that push's own delivery reviews it.
+            PullRequestAnalysis.objects.filter(pk=analysis.pk).update(
+                state=PullRequestAnalysis.SUPERSEDED)
+            analysis.refresh_from_db()
+            _close_superseded(analysis)
+            return
         base_sha = pull["base"]["sha"]
         config = load_repo_config(client, repo, base_sha)
         if pull.get("draft") and not config.drafts:
@@ -193,7 +200,7 @@ def answer_command(self, delivery_id: int, number: int, body: str) -> None:
         if command == "review":
             pull = client.pull_request(repo, number)
             analysis = queue_analysis(delivery.repository, number, pull["head"]["sha"], pull,
-                                      rerun=True)
+                                      rerun=PullRequestAnalysis.FINISHED)
             head = pull["head"]["sha"]
             reply = (f"Review queued for `{head[:7]}`." if analysis
                      else "A review of this head is already running.")

@@ -87,21 +87,22 @@ def on_pull_request(delivery: WebhookDelivery, payload: dict,
             return 202, f"{delivery.action}: {superseded} unfinished analyses superseded"
     if delivery.action not in ANALYSE_ACTIONS:
         return 202, f"ignored: pull_request action `{delivery.action}`"
-    analysis = queue_analysis(repository, number, head, pull,
-                              rerun=delivery.action == "ready_for_review")
+    # ready_for_review: a draft skipped before is reviewed now.
+    rerun = (PullRequestAnalysis.SKIPPED,) if delivery.action == "ready_for_review" else ()
+    analysis = queue_analysis(repository, number, head, pull, rerun=rerun)
     if analysis is None:
         return 202, f"head {head[:7]} of #{number} is already analysed"
     return 202, f"analysis {analysis.pk} of #{number} at {head[:7]} queued"
 
 
 def queue_analysis(repository: Repository, number: int, head: str, pull: dict, *,
-                   rerun: bool = False) -> PullRequestAnalysis | None:
-    """The analysis of this head, created and enqueued once; `rerun` adds a run when the head
-    was already skipped or analysed (ready_for_review, `/squiggle review`)."""
+                   rerun: tuple[str, ...] = ()) -> PullRequestAnalysis | None:
+    """The analysis of this head, created and enqueued once; a new run only when the head's
+    latest analysis finished in one of the `rerun` states (`/squiggle review`: any)."""
     existing = PullRequestAnalysis.objects.filter(repository=repository, number=number,
                                                   head_sha=head).order_by("-run").first()
     if existing is not None:
-        if not rerun or existing.state not in PullRequestAnalysis.FINISHED:
+        if existing.state not in rerun:
             return None
         run = existing.run + 1
     else:

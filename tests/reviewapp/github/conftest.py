@@ -3,6 +3,7 @@ repository, signed deliveries, and a real Celery worker pointed at the fake."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ APP_ID = 4242
 INSTALLATION_ID = 777
 REPO = "acme/widgets"
 SECRET = "webhook-secret-for-tests"
+LOG_LEVEL = os.environ.get("SQUIGGLE_TEST_WORKER_LOG", "WARNING")  # INFO to see the worker
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +69,7 @@ def connected(db, fake_github, app_key):
     os.environ["SQUIGGLE_TEST_WEBHOOK_SECRET"] = SECRET
     call_command("connect_github", REPO, "--app-id", str(APP_ID), "--installation-id",
                  str(INSTALLATION_ID), "--private-key-file", app_key["path"],
-                 "--webhook-secret-env", "SQUIGGLE_TEST_WEBHOOK_SECRET", stdout=open(os.devnull, "w"))
+                 "--webhook-secret-env", "SQUIGGLE_TEST_WEBHOOK_SECRET", stdout=io.StringIO())
     return Repository.objects.get(full_name=REPO)
 
 
@@ -102,8 +104,8 @@ class Worker:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
-             "--concurrency=1", "--loglevel=" + os.environ.get("SQUIGGLE_TEST_WORKER_LOG", "WARNING"), "--without-gossip", "--without-mingle",
-             "--without-heartbeat"], cwd=ROOT, env=self.env)
+             "--concurrency=1", f"--loglevel={LOG_LEVEL}", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=self.env)
 
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, the message it held stays unacknowledged."""
