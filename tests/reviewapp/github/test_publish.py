@@ -117,7 +117,7 @@ def test_one_repositorys_configuration_does_not_leak_into_another(live_server, c
 
     connect_repository("acme/other", app_id=4242, installation_id=777,
                        private_key_path=app_key["path"], webhook_secret="s2")
-    fake_github.open_pull_request("acme/other", 5, BASE, HEAD)
+    fake_github.open_pull_request("acme/other", 5, {".squiggle.toml": NO_LM, **BASE}, HEAD)
     review_pull_request(live_server, fake_github,
                         base={**BASE, ".squiggle.toml": NO_LM + '[review]\nignore = ["**"]\n'})
     other = {**pull_request_payload(fake_github, 1, "opened"), "number": 5,
