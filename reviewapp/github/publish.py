@@ -20,8 +20,14 @@ from django.utils import timezone
 from reviewapp.reviews.models import AnalysisJob, Hunk
 
 from .client import GitHubClient
-from .comments import Plan, PlannedFinding, body_line, inline_comment, plan_findings
-from .comments import dismissed_fingerprints as dismissed_in
+from .comments import (
+    Plan,
+    PlannedFinding,
+    body_line,
+    dismissed_fingerprints,
+    inline_comment,
+    plan_findings,
+)
 from .errors import Unprocessable
 from .models import PostedFinding, PullRequestAnalysis
 
@@ -49,7 +55,8 @@ def _save(analysis: PullRequestAnalysis, **fields) -> None:
 def start_check_run(client: GitHubClient, analysis: PullRequestAnalysis) -> None:
     """The check run `in_progress` for this head, created once."""
     repo = analysis.repository.full_name
-    if not analysis.repository.github.posts_check_runs:
+    connection = getattr(analysis.repository, "github", None)  # None: registered by hand
+    if connection is None or not connection.posts_check_runs:
         if analysis.check_state != PullRequestAnalysis.NOTHING:
             log.info("%s: personal-token mode, so no check run (a GitHub App posts them)",
                      analysis)
@@ -210,7 +217,8 @@ def publish(client: GitHubClient, analysis: PullRequestAnalysis) -> None:
     earlier = list(PostedFinding.objects.filter(
         analysis__repository=analysis.repository, analysis__number=analysis.number,
     ).exclude(analysis=analysis))
-    plan = plan_findings(revision, config, earlier, dismissed_in(revision.change_set_id))
+    plan = plan_findings(revision, config, earlier,
+                         dismissed_fingerprints(revision.change_set_id))
     post_review(client, analysis, plan)
     found = len(plan.current)
     conclusion = settings.SQUIGGLE_GITHUB["CONCLUSION"] if found else "success"
