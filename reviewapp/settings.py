@@ -13,7 +13,8 @@
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
-- SQUIGGLE_TASK_VISIBILITY_S (3600): a task a killed worker held is redelivered after this
+- SQUIGGLE_TASK_VISIBILITY_S (900): a task a killed worker held is redelivered after this
+  (keep it above the longest analysis: a running task past it is delivered twice)
 - SQUIGGLE_GITHUB_API_URL (https://api.github.com; GitHub Enterprise: https://HOST/api/v3),
   SQUIGGLE_GITHUB_APP_ID, SQUIGGLE_GITHUB_PRIVATE_KEY_PATH, SQUIGGLE_GITHUB_WEBHOOK_SECRET
   (the GitHub App's), SQUIGGLE_GITHUB_TOKEN (personal-token mode: no check runs),
@@ -184,7 +185,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # acks_late: a message a killed worker held comes back after this many seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": int(_env("SQUIGGLE_TASK_VISIBILITY_S", "3600")),
+        "visibility_timeout": int(_env("SQUIGGLE_TASK_VISIBILITY_S", "900")),
         # Look for such messages every ~10 s (kombu's default scans every ~100 s).
         "unacked_restore_throttle": 1,
     }
