@@ -181,3 +181,19 @@ def test_a_dismissed_finding_is_not_posted_again(live_server, connected, fake_gi
     posted = {(p.path, p.line) for p in second.posted.all()}
     assert (findings[0].file.path, findings[0].line) not in posted
     assert len(posted) == len(findings) - 1
+
+
+def test_findings_gone_from_the_new_head_are_listed_as_resolved(live_server, connected,
+                                                                fake_github):
+    first = review_pull_request(live_server, fake_github)
+    old = list(first.revision.findings.all())
+    assert old
+    without_stack = {k: v for k, v in HEAD.items() if k != "widgets/stack.py"}
+    head = fake_github.push(REPO, 1, {".squiggle.toml": NO_LM, **without_stack})
+    deliver(live_server.url, "pull_request", pull_request_payload(fake_github, 1, "synchronize"))
+    second = PullRequestAnalysis.objects.get(head_sha=head)
+    summary = fake_github.check_runs[second.check_run_id]["output"]["summary"]
+    assert f"{len(old)} resolved since the previous push" in summary
+    assert "**Resolved since the previous push:**" in summary
+    assert all(f"`widgets/stack.py` line {f.line}: {f.kind}" in summary for f in old)
+    assert len(fake_github.submitted_reviews(REPO, 1)) == 1  # nothing new: no second review
