@@ -106,7 +106,9 @@ def main() -> None:
         wait_until(lambda: _up(httpx, base_url), 60, "daphne")
         base, head, changed = pull_request_files()
         runs = []
-        for number, label in ((1, "cold (worker loads its models)"), (2, "warm")):
+        # Fresh numbers each run: analyses are keyed on (repository, PR, head) in the database.
+        first = int(time.time()) % 1_000_000 * 10
+        for number, label in ((first, "cold (worker loads its models)"), (first + 1, "warm")):
             pull = fake.open_pull_request(REPO, number, base, head, title=f"bench {number}")
             payload = {"action": "opened", "number": number, "repository": {"full_name": REPO},
                        "pull_request": {"number": number, "title": pull.title, "draft": False,
