@@ -18,7 +18,7 @@ from reviewapp.reviews.services import ingest_limits, store_revision
 from . import publish as publishing
 from .client import GitHubClient
 from .connect import credentials_for
-from .errors import GitHubError, RateLimited
+from .errors import GitHubError, GitHubNotConfigured, RateLimited
 from .models import PullRequestAnalysis, WebhookDelivery
 from .pull_requests import FetchLimits, fetch_pull_request, load_repo_config
 from .webhooks import queue_analysis
@@ -58,7 +58,11 @@ def start_analysis(self, analysis_id: int) -> None:
         if job is not None and job.state in (AnalysisJob.DONE, AnalysisJob.FAILED):
             publish_analysis.delay(analysis.pk)
         return
-    client = client_for(analysis.repository)
+    try:
+        client = client_for(analysis.repository)
+    except GitHubNotConfigured as exc:
+        _mark_failed(analysis, str(exc))
+        return
     try:
         publishing.start_check_run(client, analysis)
         repo = analysis.repository.full_name
@@ -126,15 +130,17 @@ def publish_analysis(self, analysis_id: int) -> None:
     if analysis.state == PullRequestAnalysis.SUPERSEDED:
         _close_superseded(analysis)
         return
-    client = client_for(analysis.repository)
+    try:
+        client = client_for(analysis.repository)
+    except GitHubNotConfigured as exc:
+        _mark_failed(analysis, str(exc))
+        return
     try:
         publishing.publish(client, analysis)
     except RateLimited as exc:
         raise self.retry(exc=exc, countdown=exc.wait_s) from exc
     except GitHubError as exc:
-        log.exception("publishing %s failed", analysis)
-        PullRequestAnalysis.objects.filter(pk=analysis.pk).update(
-            state=PullRequestAnalysis.FAILED, error=str(exc)[:2000])
+        _fail(client, analysis, f"could not post the review: {exc}")
         return
     PullRequestAnalysis.objects.filter(pk=analysis.pk).exclude(
         state=PullRequestAnalysis.SUPERSEDED).update(state=PullRequestAnalysis.DONE)
@@ -147,10 +153,15 @@ def _skip(client: GitHubClient, analysis: PullRequestAnalysis, why: str) -> None
                                                               error=why)
 
 
-def _fail(client: GitHubClient, analysis: PullRequestAnalysis, why: str) -> None:
+def _mark_failed(analysis: PullRequestAnalysis, why: str) -> None:
     log.error("%s: %s", analysis, why)
     PullRequestAnalysis.objects.filter(pk=analysis.pk).update(state=PullRequestAnalysis.FAILED,
                                                               error=why[:2000])
+
+
+def _fail(client: GitHubClient, analysis: PullRequestAnalysis, why: str) -> None:
+    """Failed, and the check run says why (when it still can)."""
+    _mark_failed(analysis, why)
     try:
         publishing.finish_check_run(client, analysis, conclusion="neutral",
                                     title="Squiggle could not review this push", summary=why)

@@ -86,3 +86,29 @@ def test_synchronize_supersedes_the_old_heads_unfinished_analysis(live_server, p
             PullRequestAnalysis.SUPERSEDED}
     finally:
         app.control.purge()
+
+
+def test_a_pull_request_github_refuses_to_serve_fails_with_the_reason(live_server, pull,
+                                                                      fake_github):
+    fake_github.fail_next("GET", r"/pulls/4$", 404, times=5)
+    deliver(live_server.url, "pull_request", pull_request_payload(fake_github, 4, "opened"))
+    analysis = PullRequestAnalysis.objects.get()
+    assert analysis.state == PullRequestAnalysis.FAILED and "404" in analysis.error
+    run = next(iter(fake_github.check_runs.values()))
+    assert run["status"] == "completed" and "could not read" in run["output"]["summary"]
+
+
+def test_a_repository_without_credentials_fails_clearly(live_server, pull, fake_github,
+                                                       app_key):
+    from reviewapp.github.models import GitHubConnection
+
+    GitHubConnection.objects.filter(repository=pull_repository()).update(private_key_path="")
+    deliver(live_server.url, "pull_request", pull_request_payload(fake_github, 4, "opened"))
+    analysis = PullRequestAnalysis.objects.get()
+    assert analysis.state == PullRequestAnalysis.FAILED
+    assert "no GitHub credentials" in analysis.error
+    assert fake_github.calls == []
+
+
+def pull_repository() -> Repository:
+    return Repository.objects.get(full_name=REPO)
