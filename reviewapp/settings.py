@@ -14,7 +14,14 @@
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 - SQUIGGLE_JOB_HEARTBEAT_S / _STALE_S / _MAX_ATTEMPTS (5 / 60 / 3): a job whose worker is silent
-  for _STALE_S seconds is requeued, at most _MAX_ATTEMPTS workers in all
+  for _STALE_S seconds is requeued, at most _MAX_ATTEMPTS workers in all (keep _STALE_S below
+  SQUIGGLE_TASK_VISIBILITY_S: a redelivered message takes over a job only once it is stale)
+- SQUIGGLE_TASK_VISIBILITY_S (900): a task a killed worker held is redelivered after this
+  (keep it above the longest analysis: a running task past it is delivered twice)
+- SQUIGGLE_GITHUB_API_URL (https://api.github.com; GitHub Enterprise: https://HOST/api/v3),
+  SQUIGGLE_GITHUB_APP_ID, SQUIGGLE_GITHUB_PRIVATE_KEY_PATH, SQUIGGLE_GITHUB_WEBHOOK_SECRET
+  (the GitHub App's), SQUIGGLE_GITHUB_TOKEN (personal-token mode: no check runs),
+  SQUIGGLE_GITHUB_CONCLUSION (neutral): the completed check run's conclusion when bugs are found
 """
 
 from __future__ import annotations
@@ -104,6 +111,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "reviewapp.reviews",
+    "reviewapp.github",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # acks_late: a message a killed worker held comes back after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(_env("SQUIGGLE_TASK_VISIBILITY_S", "900")),
+        # Look for such messages every ~10 s (kombu's default scans every ~100 s).
+        "unacked_restore_throttle": 1,
+    }
 else:
     _broker_dir = DATA_DIR / "broker"
     for _sub in ("queue", "control"):
@@ -223,6 +237,22 @@ SQUIGGLE = {
     "JOB_HEARTBEAT_S": float(_env("SQUIGGLE_JOB_HEARTBEAT_S", "5")),
     "JOB_STALE_S": float(_env("SQUIGGLE_JOB_STALE_S", "60")),
     "JOB_MAX_ATTEMPTS": int(_env("SQUIGGLE_JOB_MAX_ATTEMPTS", "3")),
+}
+
+# The GitHub integration (reviewapp.github); per-repository values live on GitHubConnection.
+SQUIGGLE_GITHUB = {
+    "API_URL": _env("SQUIGGLE_GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+    "APP_ID": _env("SQUIGGLE_GITHUB_APP_ID"),
+    "PRIVATE_KEY_PATH": _env("SQUIGGLE_GITHUB_PRIVATE_KEY_PATH"),
+    "WEBHOOK_SECRET": _env("SQUIGGLE_GITHUB_WEBHOOK_SECRET"),
+    "TOKEN": _env("SQUIGGLE_GITHUB_TOKEN"),
+    "CONCLUSION": _env("SQUIGGLE_GITHUB_CONCLUSION", "neutral"),
+    # Past these a PR is read through the paginated files list, and files are left out (named).
+    "MAX_DIFF_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_DIFF_BYTES", "3000000")),
+    "MAX_FILES": int(_env("SQUIGGLE_GITHUB_MAX_FILES", "300")),
+    "MAX_CONTENT_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_CONTENT_BYTES", "1000000")),
+    # Waits on rate limits and server errors: longer ones become a delayed task retry.
+    "MAX_WAIT_S": float(_env("SQUIGGLE_GITHUB_MAX_WAIT_S", "60")),
 }
 
 LOGGING = {

@@ -154,11 +154,18 @@ def reorder_by_findings(revision: Revision) -> None:
         FileChange.objects.bulk_update(rows, ["order", "order_reason", "group"])
 
 
-def stages() -> list[tuple[str, Stage]]:
-    """The stages to run, in order, by name (the model stages only when enabled)."""
+def stages(revision: Revision | None = None) -> list[tuple[str, Stage]]:
+    """The stages to run, in order, by name (the model stages only when enabled, globally and
+    by the revision's repository configuration)."""
     mechanical = [("importance (mechanical)", score_mechanically)]
     if not settings.SQUIGGLE["ANALYSIS_ML"]:
         return mechanical
-    return mechanical + [("bug detection", detect_bugs),
-                         ("importance (language model)", refine_importance),
-                         ("order by findings", reorder_by_findings)]
+    enabled = revision.repo_config.stages if revision is not None else {}
+    chosen = mechanical
+    if enabled.get("bug_detection", True):
+        chosen = chosen + [("bug detection", detect_bugs)]
+    if enabled.get("importance_lm", True):
+        chosen = chosen + [("importance (language model)", refine_importance)]
+    if enabled.get("bug_detection", True):
+        chosen = chosen + [("order by findings", reorder_by_findings)]
+    return chosen

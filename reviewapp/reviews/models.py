@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from reviewapp.repo_config import RepoConfig
+
 
 class RepositoryQuerySet(models.QuerySet):
     def visible_to(self, user) -> RepositoryQuerySet:
@@ -101,6 +103,8 @@ class Revision(models.Model):
     source = models.CharField(max_length=20, choices=SOURCES, default=PASTE)
     raw_diff = models.TextField()
     warnings = models.JSONField(default=list, blank=True)
+    # The repository configuration that applied (reviewapp.repo_config.RepoConfig.to_json()).
+    config = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,6 +118,10 @@ class Revision(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:revision", args=[self.change_set_id, self.number])
+
+    @property
+    def repo_config(self) -> RepoConfig:
+        return RepoConfig.from_json(self.config)
 
     @property
     def state(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,8 @@ from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.ordering import GENERATED, VENDORED, OrderedFile, order_files
+from reviewapp.ordering import GENERATED, VENDORED, order_files
+from reviewapp.repo_config import CONFIG_FILE, RepoConfig, load_config
 
 from . import jobs
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
@@ -47,48 +49,67 @@ class DiffInput:
             raise IngestError("the diff is empty: paste a unified diff or upload a .diff file")
         return parse_diff(self.diff, limits=ingest_limits()), self.source
 
+    def repo_config(self) -> RepoConfig | None:
+        """`.squiggle.toml` and `.gitattributes` of a local repository; None for a pasted diff."""
+        if not self.repo_dir:
+            return None
+        root = Path(self.repo_dir)
+        texts = []
+        for name in (CONFIG_FILE, ".gitattributes"):
+            try:
+                texts.append((root / name).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                texts.append(None)
+        return load_config(*texts)
+
 
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
                       ) -> Revision:
     """A new change set with its first revision, ordered and queued for analysis."""
+    # Read everything before the transaction: on SQLite a transaction holds the write lock.
     parsed, source = diff_input.parse()
-    ordered = review_order(parsed)
-    # Parse and order before the transaction: on SQLite a transaction holds the write lock.
+    config = diff_input.repo_config()
     with transaction.atomic():
         change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
-        return store_revision(change_set, parsed, source, ordered)
+        return store_revision(change_set, parsed, source, config)
 
 
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
     parsed, source = diff_input.parse()
-    ordered = review_order(parsed)
+    config = diff_input.repo_config()
     with transaction.atomic():
         # Lock the change set so two concurrent submissions cannot take the same number.
         ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
         change_set.save(update_fields=["updated_at"])
-        return store_revision(change_set, parsed, source, ordered)
-
-
-def review_order(parsed: ParsedDiff) -> list[OrderedFile]:
-    """The diff's files in review order."""
-    return sorted(order_files(parsed.files), key=lambda item: item.order)
+        return store_revision(change_set, parsed, source, config)
 
 
 def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str,
-                   ordered: list[OrderedFile] | None = None) -> Revision:
+                   config: RepoConfig | None = None) -> Revision:
     """Write Revision, FileChange and Hunk rows in review order and queue the analysis job.
 
-    Call inside a transaction; `ordered` (from `review_order`) is computed here when not given.
+    Call inside a transaction. Files the repository configuration ignores are left out, each
+    named in the warnings.
     """
-    if ordered is None:
-        ordered = review_order(parsed)
+    config = config or RepoConfig()
+    warnings = list(parsed.warnings) + config.errors
+    kept = []
+    for pf in parsed.files:
+        reason = config.ignored_reason(pf.path)
+        if reason:
+            warnings.append(f"{pf.path} left out: {reason}")
+        else:
+            kept.append(pf)
+    parsed = ParsedDiff(files=kept, warnings=parsed.warnings, raw_text=parsed.raw_text,
+                        base_sha=parsed.base_sha, head_sha=parsed.head_sha)
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
         change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,
         base_sha=parsed.base_sha or "", head_sha=parsed.head_sha or "",
-        warnings=list(parsed.warnings),
+        warnings=warnings, config=config.to_json(),
     )
+    ordered = sorted(order_files(parsed.files), key=lambda item: item.order)
     file_rows = []
     for item in ordered:
         pf = parsed.files[item.index]

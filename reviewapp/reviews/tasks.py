@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import analysis, jobs
 from .models import AnalysisJob
 from .progress import publish
+from .signals import analysis_finished
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,13 @@ def analyze_revision(self, job_id: int) -> None:
         job.save(update_fields=["state", "progress", "stage", "error", "finished_at", "timings"])
     jobs.touch_change_set(revision)
     publish(revision.change_set_id, {"job": job.as_json(), "revision": revision.number})
+    analysis_finished.send(sender=AnalysisJob, job=job)
 
 
 def _run_stages(job: AnalysisJob) -> None:
     """Each stage computes outside any transaction and writes its rows in a short one."""
     revision = job.revision
-    stages = analysis.stages()
+    stages = analysis.stages(revision)
     for number, (name, stage) in enumerate(stages):
         job.stage, job.progress = name, number / max(len(stages), 1)
         job.save(update_fields=["stage", "progress"])

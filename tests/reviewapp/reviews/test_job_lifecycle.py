@@ -70,7 +70,7 @@ def test_transient_database_errors_retry_with_backoff(review, monkeypatch):
         if len(calls) == 1:
             raise OperationalError("database is locked")
 
-    monkeypatch.setattr(analysis, "stages", lambda: [("flaky", flaky)])
+    monkeypatch.setattr(analysis, "stages", lambda revision: [("flaky", flaky)])
     monkeypatch.setattr("reviewapp.reviews.tasks.retry_delay", lambda retries: 0)
     job = _set(review.jobs.get(), state=AnalysisJob.QUEUED)
     analyze_revision.apply(args=[job.pk], throw=False)  # eager: the retry runs inline
@@ -87,7 +87,7 @@ def test_a_failure_keeps_its_stage_beside_the_reason_not_inside_it(review, monke
     def broken(revision):
         raise ValueError("the model file is truncated")
 
-    monkeypatch.setattr(analysis, "stages", lambda: [("bug detection", broken)])
+    monkeypatch.setattr(analysis, "stages", lambda revision: [("bug detection", broken)])
     job = _set(review.jobs.get(), state=AnalysisJob.QUEUED)
     analyze_revision.apply(args=[job.pk])
     job.refresh_from_db()

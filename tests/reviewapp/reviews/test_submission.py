@@ -74,3 +74,32 @@ def test_taken_repository_name_is_refused(client, review, outsider, sample_diff)
     })
     assert response.status_code == 400
     assert not ChangeSet.objects.filter(title="Sneaky").exists()
+
+
+@pytest.mark.django_db
+def test_a_local_repositorys_squiggle_toml_leaves_files_out(repository, member, tmp_path):
+    """The same loader as pull requests: ignore globs apply to a local git review."""
+    import subprocess
+
+    from reviewapp.reviews.services import DiffInput, create_change_set
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "T")
+    (tmp_path / ".squiggle.toml").write_text('[review]\nignore = ["docs/**"]\n')
+    (tmp_path / "app.py").write_text("A = 1\n")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (tmp_path / "app.py").write_text("A = 2\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("# Guide\n")
+    git("add", ".")
+    git("commit", "-qm", "head")
+    revision = create_change_set(repository, "Local", member,
+                                 DiffInput(repo_dir=str(tmp_path), range_spec="HEAD~1..HEAD"))
+    assert list(revision.files.values_list("path", flat=True)) == ["app.py"]
+    assert any("docs/guide.md left out" in w for w in revision.warnings)
+    assert revision.repo_config.ignore == ["docs/**"]
