@@ -33,6 +33,15 @@ def client_for(repository: Repository) -> GitHubClient:
                         max_wait_s=settings.SQUIGGLE_GITHUB["MAX_WAIT_S"])
 
 
+def _client_or_fail(analysis: PullRequestAnalysis) -> GitHubClient | None:
+    """The repository's client, or None with the analysis failed for want of credentials."""
+    try:
+        return client_for(analysis.repository)
+    except GitHubNotConfigured as exc:
+        _mark_failed(analysis, str(exc))
+        return None
+
+
 def _fetch_limits() -> FetchLimits:
     conf = settings.SQUIGGLE_GITHUB
     return FetchLimits(max_diff_bytes=conf["MAX_DIFF_BYTES"], max_files=conf["MAX_FILES"],
@@ -58,10 +67,8 @@ def start_analysis(self, analysis_id: int) -> None:
         if job is not None and job.state in (AnalysisJob.DONE, AnalysisJob.FAILED):
             publish_analysis.delay(analysis.pk)
         return
-    try:
-        client = client_for(analysis.repository)
-    except GitHubNotConfigured as exc:
-        _mark_failed(analysis, str(exc))
+    client = _client_or_fail(analysis)
+    if client is None:
         return
     try:
         publishing.start_check_run(client, analysis)
@@ -130,10 +137,8 @@ def publish_analysis(self, analysis_id: int) -> None:
     if analysis.state == PullRequestAnalysis.SUPERSEDED:
         _close_superseded(analysis)
         return
-    try:
-        client = client_for(analysis.repository)
-    except GitHubNotConfigured as exc:
-        _mark_failed(analysis, str(exc))
+    client = _client_or_fail(analysis)
+    if client is None:
         return
     try:
         publishing.publish(client, analysis)

@@ -60,13 +60,13 @@ def fake_github(fake_server, settings):
 
 
 @pytest.fixture
-def connected(db, fake_github, app_key):
+def connected(db, fake_github, app_key, monkeypatch):
     """`acme/widgets` connected as an App installation through the management command."""
     from django.core.management import call_command
 
     from reviewapp.reviews.models import Repository
 
-    os.environ["SQUIGGLE_TEST_WEBHOOK_SECRET"] = SECRET
+    monkeypatch.setenv("SQUIGGLE_TEST_WEBHOOK_SECRET", SECRET)
     call_command("connect_github", REPO, "--app-id", str(APP_ID), "--installation-id",
                  str(INSTALLATION_ID), "--private-key-file", app_key["path"],
                  "--webhook-secret-env", "SQUIGGLE_TEST_WEBHOOK_SECRET", stdout=io.StringIO())
