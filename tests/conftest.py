@@ -62,3 +62,15 @@ def review(repository, member, sample_diff):
 
     return create_change_set(repository, "Order totals", member,
                              DiffInput(diff=sample_diff.encode()))
+
+
+@pytest.fixture
+def price_finding(review):
+    """A finding on the review's `item.price` (pkg/models.py line 6) that suggests `cost`."""
+    from reviewapp.reviews.models import Finding
+
+    file = review.files.get(path="pkg/models.py")
+    return Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
+                                  end_column=29, kind="wrong_attribute", probability=0.8,
+                                  severity="high", message="`price` may be `cost`",
+                                  replacement="cost")

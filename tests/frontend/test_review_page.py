@@ -81,13 +81,8 @@ def test_malformed_diff_shows_the_reason(logged_in, live_server):
     assert "no file changes" in errors.text
 
 
-def test_finding_squiggle_sits_under_its_exact_span(logged_in, live_server, review):
-    from reviewapp.reviews.models import Finding
-
-    file = review.files.get(path="pkg/models.py")
-    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
-                           end_column=29, kind="wrong_attribute", probability=0.8,
-                           severity="high", message="`price` may be `cost`", replacement="cost")
+def test_finding_squiggle_sits_under_its_exact_span(logged_in, live_server, review,
+                                                   price_finding):
     logged_in.get(f"{live_server.url}{review.get_absolute_url()}")
     squiggle = wait(logged_in, ec.presence_of_element_located((By.CSS_SELECTOR, ".squiggle")))
     assert squiggle.text == "item.price"

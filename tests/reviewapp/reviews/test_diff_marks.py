@@ -64,13 +64,7 @@ def test_no_fix_preview_when_nothing_would_change_or_the_span_is_off(fields):
 
 
 @pytest.mark.django_db
-def test_finding_card_shows_the_fix_as_a_small_diff(client, member, review):
-    from reviewapp.reviews.models import Finding
-
-    file = review.files.get(path="pkg/models.py")
-    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
-                           end_column=29, kind="wrong_attribute", probability=0.8,
-                           severity="high", message="`price` may be `cost`", replacement="cost")
+def test_finding_card_shows_the_fix_as_a_small_diff(client, member, review, price_finding):
     client.force_login(member)
     page = client.get(review.get_absolute_url()).content.decode()
     assert '<span class="fix-del">-         return sum(item.price for item in self.items)' in page
@@ -79,12 +73,8 @@ def test_finding_card_shows_the_fix_as_a_small_diff(client, member, review):
 
 
 @pytest.mark.django_db
-def test_finding_card_says_when_there_is_no_suggestion(client, member, review):
-    from reviewapp.reviews.models import Finding
-
-    file = review.files.get(path="pkg/models.py")
-    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
-                           end_column=29, kind="other", probability=0.8, severity="low",
-                           message="suspicious", replacement="item.price")
+def test_finding_card_says_when_there_is_no_suggestion(client, member, review, price_finding):
+    price_finding.replacement = "item.price"  # the same code: nothing to suggest
+    price_finding.save()
     client.force_login(member)
     assert "No suggestion." in client.get(review.get_absolute_url()).content.decode()

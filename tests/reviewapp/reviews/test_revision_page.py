@@ -42,11 +42,7 @@ def test_files_past_the_inline_budget_load_lazily(client, review, member, settin
     assert "hunk-header" in client.get(url).content.decode()
 
 
-def test_finding_is_underlined_with_a_card(client, review, member):
-    file = review.files.get(path="pkg/models.py")
-    Finding.objects.create(revision=review, file=file, line=6, end_line=6, column=19,
-                           end_column=29, kind="wrong_attribute", probability=0.8,
-                           severity="high", message="`price` may be `cost`", replacement="cost")
+def test_finding_is_underlined_with_a_card(client, review, member, price_finding):
     client.force_login(member)
     page = client.get(review.get_absolute_url()).content.decode()
     assert 'class="squiggle sev-high"' in page
