@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -20,6 +21,8 @@ from .forms import DiffSourceForm, NewReviewForm
 from .interdiff import interdiff
 from .models import AnalysisJob, ChangeSet, FileChange, Finding, Hunk, ReviewVisit, Revision
 from .rendering import context_rows, finding_cards, render_file, trailing_gap
+
+log = logging.getLogger(__name__)
 
 
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -70,8 +73,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    except Exception:  # the reason goes to the log, never to an unauthenticated caller
+        log.exception("health check: the database is unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
 
 

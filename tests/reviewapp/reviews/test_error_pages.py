@@ -69,3 +69,15 @@ def test_an_oversized_body_without_length_is_still_a_413(rf, settings):
     request.user = None
     response = bad_request(request, RequestDataTooBig("too big"))
     assert response.status_code == 413
+
+
+def test_health_check_does_not_reveal_database_errors(client, monkeypatch):
+    from django.db import connection
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError('connection to server at "10.0.0.5", port 5432 failed: password')
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
