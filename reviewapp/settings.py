@@ -175,6 +175,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 REDIS_URL = _env("REDIS_URL")
 
+# Shared counters (sign-in throttling): Redis when configured, else this process's memory.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

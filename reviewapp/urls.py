@@ -5,10 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from reviewapp.reviews import views as review_views
+from reviewapp.reviews.login_throttle import ThrottledLoginView
 
 urlpatterns = [
     path("healthz", review_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("github/", include("reviewapp.github.urls")),
