@@ -208,6 +208,7 @@ def _build_file(pf: PatchedFile, lines: list[str], start: int, end: int) -> Pars
     git = lines[start].startswith("diff --git ")
     header = parse_git_header(lines[start:first_hunk if first_hunk is not None else end])
     parsed = _git_file(pf, header) if git else _plain_file(pf)
+    _check_inside_repository(parsed, start + 1)
     parsed.hunks = hunks
     parsed.is_binary = pf.is_binary_file
     parsed.old_mode, parsed.new_mode = pf.source_mode, pf.target_mode
@@ -305,6 +306,18 @@ def _plain_file(pf: PatchedFile) -> ParsedFile:
         return ParsedFile(old, old, DELETED)
     # Plain diffs often compare "x.orig" with "x": a modification of the new name.
     return ParsedFile(new, old, MODIFIED)
+
+
+def _check_inside_repository(parsed: ParsedFile, line_no: int) -> None:
+    """Paths are relative to a repository's root: an absolute path or a `..` step is refused
+    (a patch applied from such a diff would write outside the repository)."""
+    for path in {parsed.path, parsed.old_path}:
+        parts = path.replace("\\", "/").split("/")
+        if path.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
+            raise DiffParseError(
+                f"the file entry at line {line_no} names {path!r}, a path outside the "
+                "repository (absolute, a drive, or with '..'); diff paths must be relative to "
+                "the repository's root", line=line_no)
 
 
 def _check_hunkless(parsed: ParsedFile, header: GitHeader, git: bool, line_no: int) -> None:

@@ -159,3 +159,13 @@ def test_combined_merge_diff_is_refused_with_advice():
     assert error.line == 8
     assert str(error) == ("line 8 starts a combined diff of a merge commit, which is not "
                           "supported; diff against one parent instead (git diff MERGE^1 MERGE)")
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "pkg/../../x.py",
+                                  "C:/Windows/x.py"])
+def test_a_path_outside_the_repository_is_refused(path):
+    diff = f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
+    if path.startswith(("/", "C:")):
+        diff = f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n-a\n+b\n"
+    with pytest.raises(DiffParseError, match="outside the repository"):
+        parse_diff(diff)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -57,8 +58,11 @@ class Command(BaseCommand):
             user = user or user_model(username=username, is_staff=True, is_superuser=True)
             user.set_password(password)
             user.save()
-            credentials.write_text(f"{username}\n{password}\n")
-            credentials.chmod(0o600)
+            credentials.unlink(missing_ok=True)
+            # Owner-only from the start: the password is never readable by others.
+            descriptor = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(f"{username}\n{password}\n")
         username, password = credentials.read_text().split()[:2]
 
         repository, _ = Repository.objects.get_or_create(
