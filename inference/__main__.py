@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 DECODINGS = ("speculative", "greedy", "prompt-lookup")
+# Without a token the service may only listen on this machine.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class UsageError(Exception):
@@ -84,10 +87,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from inference.client import ClientSettings, get_client
-    from inference.service import ServiceLimits, create_app
+    from inference.service import TOKEN_ENV, ServiceLimits, create_app
 
     # The service runs the model itself (or forwards to an OpenAI-compatible server when one
     # is configured); SQUIGGLE_INFERENCE_URL would point it at itself.
+    if args.host not in LOOPBACK and not os.environ.get(TOKEN_ENV):
+        print(f"error: serving on {args.host} needs a bearer token: set {TOKEN_ENV} "
+              "(clients send the same variable)", file=sys.stderr)
+        return 2
     client = get_client(replace(ClientSettings.from_env(), inference_url=None))
     limits = ServiceLimits(workers=args.workers, max_body_bytes=args.max_body_bytes)
     uvicorn.run(create_app(client, limits), host=args.host, port=args.port, log_level="info")

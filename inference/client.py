@@ -187,11 +187,15 @@ class LocalClient(InferenceClient):
 class HTTPClient(InferenceClient):
     """Talks to ``python -m inference serve`` at ``base_url``."""
 
-    def __init__(self, base_url: str, *, timeout_s: float = 300.0, transport: Any = None) -> None:
+    def __init__(self, base_url: str, *, timeout_s: float = 300.0, transport: Any = None,
+                 token: str | None = None) -> None:
         import httpx
 
+        # The service's bearer token (SQUIGGLE_INFERENCE_TOKEN), when it asks for one.
+        token = token if token is not None else os.environ.get("SQUIGGLE_INFERENCE_TOKEN", "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
-                                  transport=transport)
+                                  transport=transport, headers=headers)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -20,7 +20,9 @@ stops waiting, and a streamed Apply stops generating. Bodies over ``max_body_byt
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
+import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -113,10 +115,18 @@ class FairQueue:
         self.free += 1
 
 
+TOKEN_ENV = "SQUIGGLE_INFERENCE_TOKEN"
+
+
 def create_app(client: InferenceClient | None = None,
-               limits: ServiceLimits | None = None) -> Starlette:
-    """The ASGI app; ``client`` defaults to an in-process `LocalClient`."""
+               limits: ServiceLimits | None = None, token: str | None = None) -> Starlette:
+    """The ASGI app; ``client`` defaults to an in-process `LocalClient`.
+
+    With a ``token`` (default: $SQUIGGLE_INFERENCE_TOKEN) every /v1/ route wants
+    ``Authorization: Bearer <token>``; /healthz stays open.
+    """
     client = client if client is not None else LocalClient()
+    token = token if token is not None else os.environ.get(TOKEN_ENV, "")
     limits = limits or ServiceLimits()
     queue = FairQueue(limits.workers, limits.max_waiting)
 
@@ -221,11 +231,26 @@ def create_app(client: InferenceClient | None = None,
         return JSONResponse({"status": "ok", "model_loaded": loaded,
                              "running": queue.running, "waiting": queue.waiting})
 
+    def protected(endpoint: Callable[[Request], Awaitable[Response]]):
+        guarded = _guarded(endpoint)
+        if not token:
+            return guarded
+        expected = f"Bearer {token}".encode()
+
+        async def handle(request: Request) -> Response:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
+                                    headers={"WWW-Authenticate": "Bearer"})
+            return await guarded(request)
+
+        return handle
+
     routes = [
-        Route("/v1/apply", _guarded(apply), methods=["POST"]),
-        Route("/v1/tab", _guarded(tab), methods=["POST"]),
-        Route("/v1/score", _guarded(score), methods=["POST"]),
-        Route("/v1/warm", _guarded(warm), methods=["POST"]),
+        Route("/v1/apply", protected(apply), methods=["POST"]),
+        Route("/v1/tab", protected(tab), methods=["POST"]),
+        Route("/v1/score", protected(score), methods=["POST"]),
+        Route("/v1/warm", protected(warm), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
 
