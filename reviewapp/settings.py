@@ -8,6 +8,8 @@
 - SQUIGGLE_DATA_DIR (./var): SQLite file, broker folders, secret key, login file
 - SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
 - SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
+- SQUIGGLE_REPO_ROOTS (the data dir): comma-separated folders registered local repositories
+  (Repository.local_path, set by an administrator) must lie under
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
 - SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
@@ -230,6 +232,8 @@ else:
 # Squiggle's own settings, one namespace.
 SQUIGGLE = {
     "PUBLIC_URL": _env("SQUIGGLE_PUBLIC_URL", "http://127.0.0.1:8000"),
+    # Registered local repositories must lie under one of these (the demo lives in DATA_DIR).
+    "REPO_ROOTS": _env_list("SQUIGGLE_REPO_ROOTS", str(DATA_DIR)),
     "INFERENCE_URL": _env("SQUIGGLE_INFERENCE_URL"),
     "MODEL_DIR": _env("SQUIGGLE_MODEL_DIR"),
     "MAX_DIFF_BYTES": int(_env("SQUIGGLE_MAX_DIFF_BYTES", "50000000")),

@@ -4,44 +4,60 @@ from __future__ import annotations
 
 from django import forms
 
+from reviewapp.ingest.errors import GitSourceError
+
 from .models import Repository, Revision
 from .services import DiffInput
 
 
 class DiffSourceForm(forms.Form):
-    """One of: pasted text, an uploaded file, or a local git repository and range."""
+    """One of: pasted text, an uploaded file, or the repository's registered checkout and a
+    range. A checkout is never a free path: an administrator registers it (Repository.local_path
+    under SQUIGGLE_REPO_ROOTS) and membership decides who may read it."""
 
     diff = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
                            required=False, strip=False, label="Paste a unified diff")
     diff_file = forms.FileField(required=False, label="or upload a .diff / .patch file")
-    repo_dir = forms.CharField(required=False, label="or a local git repository",
-                               widget=forms.TextInput(attrs={"placeholder": "/path/to/repo"}))
+    from_checkout = forms.BooleanField(
+        required=False, label="or read it from the repository's registered checkout")
     range_spec = forms.CharField(required=False, label="range",
                                  widget=forms.TextInput(
                                      attrs={"placeholder": "A..B (empty: working tree vs HEAD)"}))
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, user=None, repository: Repository | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.repository = repository
 
     def clean(self) -> dict:
         data = super().clean()
         given = [bool(data.get("diff", "").strip()), bool(data.get("diff_file")),
-                 bool(data.get("repo_dir", "").strip())]
+                 bool(data.get("from_checkout"))]
         if sum(given) == 0:
             raise forms.ValidationError(
-                "Give a diff: paste it, upload a file, or name a local git repository.")
+                "Give a diff: paste it, upload a file, or read the repository's checkout.")
         if sum(given) > 1:
             raise forms.ValidationError(
-                "Give only one of: pasted diff, uploaded file, git repository.")
-        if data.get("repo_dir") and not (self.user and self.user.is_staff):
-            raise forms.ValidationError("Only staff may read local git repositories on the server.")
+                "Give only one of: pasted diff, uploaded file, the repository's checkout.")
+        if data.get("from_checkout"):
+            repository = self.source_repository(data)
+            if repository is None:
+                raise forms.ValidationError(
+                    "Choose a registered repository to read its checkout.")
+            try:
+                self.checkout = repository.checkout_path()
+            except GitSourceError as exc:
+                raise forms.ValidationError(str(exc)) from None
         return data
+
+    def source_repository(self, data: dict) -> Repository | None:
+        """The repository whose checkout would be read."""
+        return self.repository
 
     def diff_input(self) -> DiffInput:
         data = self.cleaned_data
-        if data.get("repo_dir"):
-            return DiffInput(repo_dir=data["repo_dir"].strip(),
+        if data.get("from_checkout"):
+            return DiffInput(repo_dir=str(self.checkout),
                              range_spec=data.get("range_spec", "").strip() or None)
         if data.get("diff_file"):
             return DiffInput(diff=data["diff_file"].read(), source=Revision.UPLOAD)
@@ -56,8 +72,8 @@ class NewReviewForm(DiffSourceForm):
     new_repository = forms.CharField(max_length=200, required=False,
                                      label="new repository name")
 
-    field_order = ["title", "repository", "new_repository", "diff", "diff_file", "repo_dir",
-                   "range_spec"]
+    field_order = ["title", "repository", "new_repository", "diff", "diff_file",
+                   "from_checkout", "range_spec"]
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -74,6 +90,9 @@ class NewReviewForm(DiffSourceForm):
         if name and not data.get("repository") and taken.exists():
             raise forms.ValidationError("That repository name is taken.")
         return data
+
+    def source_repository(self, data: dict) -> Repository | None:
+        return data.get("repository")
 
     def target_repository(self) -> Repository:
         """The chosen repository, or a new local one with the submitter as member."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from reviewapp.ingest.errors import GitSourceError
 from reviewapp.repo_config import RepoConfig
 
 
@@ -49,6 +52,31 @@ class Repository(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        if self.local_path:
+            try:
+                self.checkout_path()
+            except GitSourceError as exc:
+                raise ValidationError({"local_path": str(exc)}) from None
+
+    def checkout_path(self) -> Path:
+        """The registered local checkout, if it lies under an allowed root (SQUIGGLE_REPO_ROOTS).
+
+        Resolved with symlinks followed, so a link cannot lead outside the roots. Raises
+        GitSourceError with the reason otherwise.
+        """
+        if not self.local_path:
+            raise GitSourceError(f"{self.full_name} has no registered local checkout; an "
+                                 "administrator registers one (its local path) in the admin")
+        path = Path(self.local_path).resolve()
+        roots = [Path(root).resolve() for root in settings.SQUIGGLE["REPO_ROOTS"]]
+        if not any(path == root or root in path.parents for root in roots):
+            raise GitSourceError(f"{path} is not under an allowed repository root "
+                                 "(SQUIGGLE_REPO_ROOTS)")
+        if not path.is_dir():
+            raise GitSourceError(f"the registered checkout {path} is not a directory")
+        return path
 
 
 class ChangeSetQuerySet(models.QuerySet):

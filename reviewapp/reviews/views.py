@@ -142,7 +142,8 @@ def new_review(request: HttpRequest) -> HttpResponse:
 @require_POST
 def add_revision(request: HttpRequest, change_set_id: int) -> HttpResponse:
     change_set = _change_set(request, change_set_id)
-    form = DiffSourceForm(request.POST, request.FILES, user=request.user)
+    form = DiffSourceForm(request.POST, request.FILES, user=request.user,
+                          repository=change_set.repository)
     if form.is_valid():
         try:
             revision = services.add_revision(change_set, form.diff_input())
@@ -221,7 +222,8 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         "change_set": change_set, "revision": revision, "entries": entries,
         "revisions": list(change_set.revisions.only("number", "created_at", "change_set_id")),
         "view_mode": _view_mode(request), "viewed_count": len(viewed),
-        "job": job, "last_seen": last_seen, "add_form": DiffSourceForm(user=request.user),
+        "job": job, "last_seen": last_seen,
+        "add_form": DiffSourceForm(user=request.user, repository=change_set.repository),
     })
 
 

@@ -57,13 +57,60 @@ def test_diff_over_the_size_limit_answers_413(client, member, sample_diff, setti
     assert "limit" in response.content.decode()
 
 
-def test_local_git_path_is_refused_to_non_staff(client, member, tmp_path):
+def test_a_free_server_path_is_never_read(client, member, tmp_path):
+    """The form has no path field: a posted `repo_dir` is ignored, nothing is read."""
     client.force_login(member)
     response = client.post(reverse("reviews:new"), {
-        "title": "Git", "new_repository": "acme/git", "repo_dir": str(tmp_path),
+        "title": "Git", "new_repository": "acme/git", "repo_dir": "/etc",
     })
     assert response.status_code == 400
-    assert "Only staff" in response.content.decode()
+    assert not ChangeSet.objects.filter(title="Git").exists()
+
+
+def test_a_checkout_needs_a_registered_repository(client, member, repository):
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Git", "repository": repository.pk, "from_checkout": "on"})
+    assert response.status_code == 400
+    assert "no registered local checkout" in response.content.decode()
+
+
+def test_a_checkout_outside_the_allowed_roots_is_refused(client, member, repository, tmp_path,
+                                                         settings):
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path / "allowed")]}
+    repository.local_path = str(tmp_path / "elsewhere")
+    repository.save()
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Git", "repository": repository.pk, "from_checkout": "on"})
+    assert response.status_code == 400
+    assert "not under an allowed repository root" in response.content.decode()
+
+
+def test_a_symlink_cannot_lead_a_checkout_out_of_the_roots(repository, tmp_path, settings):
+    from reviewapp.ingest.errors import GitSourceError
+
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "link").symlink_to("/etc")
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path / "allowed")]}
+    repository.local_path = str(tmp_path / "allowed" / "link")
+    with pytest.raises(GitSourceError, match="not under an allowed repository root"):
+        repository.checkout_path()
+
+
+def test_a_member_reviews_a_registered_checkout(client, member, repository, tmp_path, settings):
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path)]}
+    range_spec = build_demo_repository(tmp_path / "shop")
+    repository.local_path = str(tmp_path / "shop")
+    repository.save()
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Checkout", "repository": repository.pk, "from_checkout": "on",
+        "range_spec": range_spec})
+    assert response.status_code == 302
+    assert ChangeSet.objects.get(title="Checkout").latest_revision().source == "git"
 
 
 def test_taken_repository_name_is_refused(client, review, outsider, sample_diff):
