@@ -16,6 +16,7 @@ files are added intent-to-add in a throwaway copy of the index; the real index i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import stat
@@ -37,6 +38,12 @@ _SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "core.quotePath=true",
                 "-c", "color.ui=false", "-c", "core.pager=cat"]
 _DIFF_OPTIONS = ["--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M", "-C",
                  "--src-prefix=a/", "--dst-prefix=b/", "--no-relative"]
+# Configuration keys whose value is a command git may run (matched case-insensitively).
+_COMMAND_KEY = re.compile(
+    r"^(filter\..+\.(clean|smudge|process)|diff\..+\.(command|textconv)|merge\..+\.driver"
+    r"|diff\.external|core\.(fsmonitor|sshcommand|askpass|editor|pager|hookspath)"
+    r"|credential\..*helper|gpg\..*program|sequence\.editor|uploadpack\.packobjectshook)$",
+    re.IGNORECASE)
 # Variables that would point git somewhere else than repo_dir (set inside a git hook, say).
 _GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
                       "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX")
@@ -82,21 +89,41 @@ class _Repository:
         self.env.update(LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
                         GIT_LITERAL_PATHSPECS="1")
         self.cwd = os.path.abspath(repo_dir)
+        self.overrides: list[str] = []  # rev-parse and config run no configured command
         inside = self.run(["rev-parse", "--is-inside-work-tree"], check=False)
         if inside.returncode != 0:
             reason = _first_line(inside)
             detail = "" if reason.startswith("not a git repository") else f" ({reason})"
             raise GitSourceError(f"{repo_dir!r} is not a git repository{detail}")
+        self.overrides = self._disarm_configured_commands()
         self.bare = inside.stdout.strip() != b"true"
         if not self.bare:
             self.cwd = self.run(["rev-parse", "--show-toplevel"]).stdout.decode().strip()
         empty_tree = self.run(["hash-object", "-t", "tree", os.devnull])
         self.empty_tree = empty_tree.stdout.decode().strip()
 
+    def _disarm_configured_commands(self) -> list[str]:
+        """`-c` overrides that blank every command the repository's configuration names.
+
+        A reviewed repository is hostile input: its `.git/config` (and anything it includes)
+        may name filter drivers that `git diff` would run on the working tree, diff drivers,
+        an fsmonitor hook... Reading the configuration runs nothing; an empty command is
+        git's "no command", so each one found is overridden on every git call.
+        """
+        names = self.run(["config", "--list", "--name-only", "-z"], check=False).stdout
+        overrides = []
+        for name in names.decode("utf-8", "surrogateescape").split("\0"):
+            if _COMMAND_KEY.match(name):
+                overrides += ["-c", f"{name}="]
+            if name.lower().startswith("filter.") and name.lower().endswith(".required"):
+                overrides += ["-c", f"{name}=false"]
+        return overrides
+
     def run(self, args: list[str], *, check: bool = True, input: bytes | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
         try:
-            result = subprocess.run(["git", *_SAFE_CONFIG, *args], cwd=self.cwd, input=input,
+            result = subprocess.run(["git", *_SAFE_CONFIG, *self.overrides, *args],
+                                    cwd=self.cwd, input=input,
                                     env=env or self.env, capture_output=True,
                                     timeout=GIT_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
@@ -111,7 +138,7 @@ class _Repository:
                env: dict[str, str] | None = None) -> bytes:
         """Stdout of a git command, refused with DiffTooLarge once past limits.max_bytes."""
         with tempfile.TemporaryFile() as err, subprocess.Popen(
-            ["git", *_SAFE_CONFIG, *args], cwd=self.cwd, env=env or self.env,
+            ["git", *_SAFE_CONFIG, *self.overrides, *args], cwd=self.cwd, env=env or self.env,
             stdout=subprocess.PIPE, stderr=err, start_new_session=True,
         ) as proc:
             # Reads block, so a timer enforces the time limit by killing git's process group.
