@@ -47,6 +47,7 @@ class MineConfig:
     max_fixes_per_repo: int = 150
     clean_per_repo: int = 400
     repos_file: Path | None = None  # a previous repos.json: keep its splits
+    corpus_cache: Path = Path("var/mining/corpus_hashes.json")
 
 
 def repo_name(mirror: Path) -> str:
@@ -180,7 +181,7 @@ def mine(config: MineConfig) -> dict:
             print(f"{result['repo']}: {len(result['fixes'])} fixes, {result['commits']} commits",
                   file=sys.stderr)
             results.append(result)
-    corpus, installed = corpus_hashes(config.site_dir, Path("var/mining/corpus_hashes.json"))
+    corpus, installed = corpus_hashes(config.site_dir, config.corpus_cache)
     # Forks and copies of one project share their first commit: keep the one with most fixes.
     by_root: dict[str, str] = {}
     dropped_repos: dict[str, str] = {}

@@ -61,7 +61,8 @@ class GitRepository:
     """A git directory read with `git` subprocesses; blobs through one `cat-file --batch`."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.git_dir = Path(git_dir)
+        git_dir = Path(git_dir)
+        self.git_dir = git_dir / ".git" if (git_dir / ".git").is_dir() else git_dir
         self._batch: subprocess.Popen | None = None
         self._licenses: dict[str, str | None] = {}
 

@@ -360,6 +360,8 @@ def classify(change: _Change, function_names: set[str]) -> str:
         kind = _call_kind(a, b)
         if kind:
             return kind
+    if any(isinstance(n, ast.Call) and n.func is a for n in ast.walk(change.statement)):
+        return "wrong_call"  # the called function (or method) is the differing node
     if isinstance(a, ast.Name) and isinstance(b, (ast.Name, ast.Attribute)):
         return "wrong_variable" if _names(b) & function_names else "other"
     if isinstance(a, ast.Attribute) and isinstance(b, ast.Attribute):
