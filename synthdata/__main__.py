@@ -10,6 +10,7 @@ from pathlib import Path
 
 from synthdata.dataset import BuildConfig, build
 from synthdata.mining.build import MineConfig, mine
+from synthdata.mining.card import render
 
 DEFAULT_OUT = Path("var/synthdata")
 
@@ -38,10 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seed", type=int, default=14)
     m.add_argument("--workers", type=int, default=2)
     m.add_argument("--max-fixes-per-repo", type=int, default=150)
-    m.add_argument("--clean-per-repo", type=int, default=400)
+    m.add_argument("--clean-per-repo", type=int, default=500)
+    c = sub.add_parser("card", help="render SOURCES.md of a mined directory")
+    c.add_argument("--out", type=Path, default=Path("synthdata/real"))
     args = parser.parse_args(argv)
     if args.command == "mine":
         return _mine(args)
+    if args.command == "card":
+        return _card(args.out)
     site = None if args.no_site_packages else (
         args.site_packages or Path(sysconfig.get_paths()["purelib"]))
     if site is not None and not site.is_dir():
@@ -72,6 +77,15 @@ def _mine(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(stats["splits"], indent=1))
+    return _card(args.out)
+
+
+def _card(out: Path) -> int:
+    if not (out / "stats.json").exists():
+        print(f"error: {out}/stats.json missing: run `python -m synthdata mine` first",
+              file=sys.stderr)
+        return 2
+    (out / "SOURCES.md").write_text(render(out))
     return 0
 
 

@@ -45,7 +45,7 @@ class MineConfig:
     seed: int = 14
     workers: int = 2
     max_fixes_per_repo: int = 150
-    clean_per_repo: int = 400
+    clean_per_repo: int = 500
     repos_file: Path | None = None  # a previous repos.json: keep its splits
     corpus_cache: Path = Path("var/mining/corpus_hashes.json")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING)(\.(txt|rst|md))?$", re.IGNORECASE)
-# (SPDX id, phrases that must all occur), most specific first.
+# (SPDX id, phrases that must all occur), most specific first among equal starts.
 _LICENSE_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Apache-2.0", ("apache license", "version 2.0")),
     ("MPL-2.0", ("mozilla public license", "2.0")),
@@ -23,6 +23,8 @@ _LICENSE_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("BSD-2-Clause", ("redistribution and use",)),
     ("MIT", ("permission is hereby granted, free of charge",)),
     ("ISC", ("permission to use, copy, modify, and/or distribute",)),
+    ("MIT-CMU", ("permission to use, copy, modify and distribute this software and its "
+                 "documentation for any purpose and without fee is hereby granted",)),
     ("Unlicense", ("this is free and unencumbered software",)),
 )
 # Licenses whose code we may mine and publish derived records of.
@@ -30,12 +32,13 @@ OPEN_LICENSES = frozenset(spdx for spdx, _ in _LICENSE_TEXTS) - {"GPL-2.0", "GPL
 
 
 def spdx_of(text: str) -> str | None:
-    """The SPDX id of a license text (None when not recognised)."""
+    """The SPDX id of a license text (None when not recognised). A file that quotes several
+    licenses (a main one, then those of bundled parts) is the one whose text starts first."""
     lowered = " ".join(text.lower().split())
-    for spdx, phrases in _LICENSE_TEXTS:
-        if all(p in lowered for p in phrases):
-            return spdx
-    return None
+    found = [(lowered.index(phrases[0]), order, spdx)
+             for order, (spdx, phrases) in enumerate(_LICENSE_TEXTS)
+             if all(p in lowered for p in phrases)]
+    return min(found)[2] if found else None
 
 
 @dataclass(frozen=True)
