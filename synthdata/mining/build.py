@@ -4,6 +4,7 @@ synthdata/real (fixes.jsonl.gz, clean.jsonl.gz, repos.json, stats.json)."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.metadata
 import json
 import random
@@ -25,6 +26,7 @@ from synthdata.mining.clean import clean_functions
 from synthdata.mining.fixes import MiningStats, is_source_path, mine_repository
 from synthdata.mining.history import OPEN_LICENSES, GitRepository
 from synthdata.mining.statements import whitespace_free
+from synthdata.source import SourceText
 
 SPLITS = ("train", "dev", "test")
 SPLIT_SHARES = {"train": 0.6, "dev": 0.2, "test": 0.2}
@@ -48,6 +50,7 @@ class MineConfig:
     clean_per_repo: int = 500
     repos_file: Path | None = None  # a previous repos.json: keep its splits
     corpus_cache: Path = Path("var/mining/corpus_hashes.json")
+    cache_dir: Path = Path("var/mining/repos")  # per-repository mining results
 
 
 def repo_name(mirror: Path) -> str:
@@ -73,10 +76,32 @@ def top_level_packages(paths: Iterable[str]) -> set[str]:
     return names - _GENERIC_PACKAGES - {"setup", "conftest", "noxfile", "fabfile", "tasks"}
 
 
-def _mine_one(job: tuple[str, Path, int, int, int]) -> dict:
-    """Worker: fixes, clean-function candidates and facts of one repository."""
-    name, git_dir, max_fixes, clean_limit, seed = job
+def _miner_version() -> str:
+    """Hash of the mining code: cached results of another version are not reused."""
+    digest = hashlib.sha256()
+    for module in ("history.py", "statements.py", "fixes.py", "clean.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _mine_one(job: tuple[str, Path, int, int, Path]) -> dict:
+    """Worker: fixes, clean-function candidates and facts of one repository (cached per
+    repository HEAD and miner version in `cache_dir`)."""
+    name, git_dir, clean_limit, seed, cache_dir = job
     repo = GitRepository(git_dir)
+    cache = cache_dir / f"{name.replace('/', '+')}-{repo.head()[:12]}-{clean_limit}-{seed}-" \
+        f"{_miner_version()}.json.gz"
+    if cache.exists():
+        with gzip.open(cache, "rt", encoding="utf-8") as handle:
+            return json.load(handle)
+    result = _mine_uncached(repo, name, clean_limit, seed)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with gzip.open(cache, "wt", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    return result
+
+
+def _mine_uncached(repo: GitRepository, name: str, clean_limit: int, seed: int) -> dict:
     try:
         stats = MiningStats()
         fixes = list(mine_repository(repo, name, stats))
@@ -122,15 +147,34 @@ def corpus_hashes(site_dir: Path | None, cache: Path) -> tuple[set[str], set[str
     return hashes, packages
 
 
+def span_reproduces_fix(fix: dict) -> bool:
+    """Replacing the record's (line, column) span of `file_before` with `fixed_code` yields
+    `file_after_func` as the fixed function (the record's contract, checked on the JSON)."""
+    text = fix["file_before"]
+    src = SourceText(text)
+    start = src.line_start(fix["bug_line"]) + fix["bug_col"]
+    end = src.line_start(fix["bug_end_line"]) + fix["bug_end_col"]
+    if text[start:end] != fix["buggy_code"]:
+        return False
+    fixed = text[:start] + fix["fixed_code"] + text[end:]
+    delta = fixed.count("\n") - text.count("\n")
+    lines = fixed.split("\n")
+    return "\n".join(lines[fix["func_start"] - 1: fix["func_end"] + delta]) == \
+        fix["file_after_func"]
+
+
 def dedupe_fixes(fixes: list[dict], corpus: set[str]) -> tuple[list[dict], Counter]:
-    """Drop fixes whose buggy function duplicates an earlier one's or a corpus function."""
+    """Drop fixes whose buggy function duplicates an earlier one's or a corpus function, and
+    any whose span does not reproduce the fix."""
     seen: set[str] = set()
     kept, dropped = [], Counter()
     for fix in sorted(fixes, key=lambda f: (f["date"], f["repo"], f["commit"])):
         lines = fix["file_before"].split("\n")
         func = "\n".join(lines[fix["func_start"] - 1: fix["func_end"]])
         key = whitespace_free(func)
-        if key in seen:
+        if not span_reproduces_fix(fix):
+            dropped["span does not reproduce the fix"] += 1
+        elif key in seen:
             dropped["duplicate function"] += 1
         elif normalised_hash(func) in corpus:
             dropped["in synthetic corpus"] += 1
@@ -173,7 +217,7 @@ def mine(config: MineConfig) -> dict:
     reserved = sorted(n for n in names if n.lower() in RESERVED)
     if reserved:
         raise ValueError(f"reserved repositories may not be mined: {', '.join(reserved)}")
-    jobs = [(n, m, config.max_fixes_per_repo, config.clean_per_repo, config.seed)
+    jobs = [(n, m, config.clean_per_repo, config.seed, config.cache_dir)
             for n, m in sorted(names.items())]
     results = []
     with ProcessPoolExecutor(config.workers) as pool:

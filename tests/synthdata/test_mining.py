@@ -255,7 +255,8 @@ def test_mine_dedupes_and_splits_by_repository(tmp_path: Path):
                                        "hashes": [normalised_hash(in_corpus)]}))
     out = tmp_path / "real"
     stats = mine(MineConfig(mirrors=tuple(sorted(mirrors.iterdir())), out_dir=out,
-                            site_dir=None, workers=1, corpus_cache=corpus_file))
+                            site_dir=None, workers=1, corpus_cache=corpus_file,
+                            cache_dir=tmp_path / "cache"))
     fixes = _read(out / "fixes.jsonl.gz")
     assert {f["repo"] for f in fixes} == {"a/one", "c/three", "e/five"}  # b/two: same function
     assert stats["dropped_repos"] == {"d/fork": "same project as a/one"}
@@ -270,9 +271,13 @@ def test_mine_dedupes_and_splits_by_repository(tmp_path: Path):
 
 def test_fixes_of_corpus_functions_are_dropped():
     fix = {"date": "2020-01-01", "repo": "o/r", "commit": "0" * 40, "func_start": 1,
-           "func_end": 2, "file_before": "def f(x):\n    return x <= 1\n"}
+           "func_end": 2, "file_before": "def f(x):\n    return x <= 1\n", "bug_line": 2,
+           "bug_col": 13, "bug_end_line": 2, "bug_end_col": 15, "buggy_code": "<=",
+           "fixed_code": "<", "file_after_func": "def f(x):\n    return x < 1"}
     twin = dict(fix, repo="o/s")
     kept, dropped = dedupe_fixes([fix, twin], corpus=set())
     assert kept == [fix] and dropped == {"duplicate function": 1}
     corpus = {normalised_hash("def f(x):\n    return x <= 1")}
     assert dedupe_fixes([fix], corpus) == ([], {"in synthetic corpus": 1})
+    wrong_span = dict(fix, bug_col=12)
+    assert dedupe_fixes([wrong_span], set()) == ([], {"span does not reproduce the fix": 1})
