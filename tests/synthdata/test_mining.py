@@ -12,6 +12,7 @@ import pytest
 
 from synthdata.corpus import normalised_hash
 from synthdata.mining.build import MineConfig, assign_splits, dedupe_fixes, mine
+from synthdata.mining.card import render
 from synthdata.mining.fixes import is_fix_message, mine_repository
 from synthdata.mining.history import GitRepository, spdx_of
 from synthdata.mining.statements import single_statement_fix
@@ -267,6 +268,8 @@ def test_mine_dedupes_and_splits_by_repository(tmp_path: Path):
     assert clean and all(c["split"] == split_of[c["repo"]] for c in clean)
     assert {c["func_name"] for c in clean} == {"page", "more"}  # `pages*` were fixed
     assert stats["dropped_clean"]["in synthetic corpus"] == 1  # c/three's `other`
+    card = render(out, coverage_file=tmp_path / "absent.json")
+    assert "[a/one](https://github.com/a/one) | MIT" in card and "d/fork" in card
 
 
 def test_fixes_of_corpus_functions_are_dropped():
