@@ -15,12 +15,12 @@ from synthdata.source import SourceText
 _FIX_WORDS = re.compile(
     r"\b(fix(e[sd])?|fixing|bug(s|fix)?|buggy|hotfix|incorrect(ly)?|wrong(ly)?|mistake|broken|"
     r"crash(es|ed)?|regression|off[- ]by[- ]one|erroneous|typo|faulty|invalid)\b", re.IGNORECASE)
-# ... and is not one of the housekeeping changes that also "fix" things.
+# ... and is not one of the housekeeping changes that also "fix" things. (Docs, comment and
+# test-only changes need no word here: they leave no one-statement AST change in source files.)
 _NOT_FIX_WORDS = re.compile(
     r"\b(refactor\w*|clean ?up|cleanups?|style|lint\w*|pep ?8|flake8|pylint|mypy|pyright|"
-    r"typing|type hints?|annotations?|docs?|documentation|docstrings?|comments?|spelling|"
-    r"grammar|rename[sd]?|renaming|format\w*|whitespace|black|isort|ruff|bump|release|version|"
-    r"revert\w*|merge|deprecat\w*|changelog|readme|tests?|testing|coverage|ci|typos? in)\b",
+    r"typing|type hints?|annotations?|rename[sd]?|renaming|reformat\w*|formatting|"
+    r"whitespace|isort|bump|release|revert\w*|merge|deprecat\w*|changelog|readme)\b",
     re.IGNORECASE)
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|test_\w+|\w+_tests?|conftest|benchmarks?|docs?|examples?|scripts?|"

@@ -298,6 +298,11 @@ def rejected(change: _Change) -> str | None:
     if isinstance(stmt, ast.AnnAssign) and isinstance(change.after_statement, ast.AnnAssign) \
             and _dump(stmt.annotation) != _dump(change.after_statement.annotation):
         return "annotation"
+    if (isinstance(stmt, ast.Assign) and isinstance(change.after_statement, ast.AnnAssign)
+            and len(stmt.targets) == 1 and change.after_statement.value is not None
+            and _dump(stmt.targets[0]) == _dump(change.after_statement.target)
+            and _dump(stmt.value) == _dump(change.after_statement.value)):
+        return "annotation"
     if isinstance(stmt, ast.Pass) or isinstance(change.after_statement, ast.Pass):
         return "pass"
     if change.how == "wrap" and "TYPE_CHECKING" in _dump(change.after.test):
@@ -371,6 +376,10 @@ def classify(change: _Change, function_names: set[str]) -> str:
         return "wrong_variable"
     if isinstance(b, ast.BoolOp) and any(_dump(v) == _dump(a) for v in b.values):
         return "missing_guard"  # a condition added to a test
+    if isinstance(a, ast.BoolOp) and any(_dump(v) == _dump(b) for v in a.values):
+        return "extra_condition"
+    if isinstance(b, ast.Call) and any(_dump(x) == _dump(a) for x in b.args):
+        return "missing_call"  # `x` -> `str(x)`: a conversion or wrapper was missing
     if isinstance(change.statement, ast.Return) or isinstance(change.after_statement, ast.Return):
         return "wrong_return"
     return "other"

@@ -161,6 +161,8 @@ def test_refactor_rename_docs_multi_statement_test_only_and_logging_are_not_fixe
     ("return max(x, y)", "return max(x, y, 0)", "argument_added", "max(x, y)", "max(x, y, 0)"),
     ("return 'a'", "return 'b'", "wrong_literal", "'a'", "'b'"),
     ("return x", "return [x]", "wrong_return", "x", "[x]"),
+    ("return x", "return str(x)", "missing_call", "x", "str(x)"),
+    ("return x or y", "return y", "extra_condition", "x or y", "y"),
     ("return x.real", "if x:\n        return x.real", "missing_guard", "return x.real",
      "if x:\n        return x.real"),
 ])
@@ -187,6 +189,7 @@ def test_inserted_guard_is_a_missing_guard():
     ("def f(x):\n    return x\n", "def f(y):\n    return y\n"),  # rename
     ("def f(x):\n    '''A.'''\n    return x\n", "def f(x):\n    '''B.'''\n    return x\n"),
     ("def f(x):\n    raise ValueError('a')\n", "def f(x):\n    raise ValueError('b')\n"),
+    ("def f(x):\n    y = x\n    return y\n", "def f(x):\n    y: int = x\n    return y\n"),
     ("def f(x):\n    return x\n", "def f(x):\n    return x +\n"),  # does not parse
 ])
 def test_non_fixes_are_rejected(before, after):
@@ -197,8 +200,10 @@ def test_non_fixes_are_rejected(before, after):
 def test_fix_messages():
     assert is_fix_message("Fix off-by-one in pager")
     assert is_fix_message("Handle empty input\n\nFixes a crash when the list is empty")
+    assert is_fix_message("Fix boundary check in __call__ and update tests")
     assert not is_fix_message("Refactor: fix naming")
-    assert not is_fix_message("Fix typo in docs")
+    assert not is_fix_message("Fix flake8 warnings")
+    assert not is_fix_message('Revert "Fix pager"')
     assert not is_fix_message("Add a pager")
 
 
