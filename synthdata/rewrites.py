@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from synthdata.scope import FileNames, bound_in, file_names
 from synthdata.source import SourceText
 
 KINDS: tuple[str, ...] = (
@@ -112,7 +113,7 @@ def enumerate_candidates(
     if tree is None:
         tree = ast.parse(text)
     enumerator = _Enumerator(source or SourceText(text), max_names)
-    return enumerator.run(list(scope) if scope is not None else [tree])
+    return enumerator.run(list(scope) if scope is not None else [tree], tree)
 
 
 def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, bool]]:
@@ -167,7 +168,7 @@ class _Enumerator:
             key = (start, end, replacement)
             self.found.setdefault(key, Candidate(kind, start, end, replacement))
 
-    def run(self, roots: list[ast.AST]) -> list[Candidate]:
+    def run(self, roots: list[ast.AST], tree: ast.AST) -> list[Candidate]:
         local_names = _local_names(roots)
         if self.max_names is not None and len(local_names) > self.max_names + 1:
             self.occurrences = self._name_occurrences(roots, local_names)
@@ -178,13 +179,22 @@ class _Enumerator:
                 attributes[self.src.segment(node.value)].add(node.attr)
         for node, in_function in nodes:
             self._visit(node, in_function, local_names)
+        names = file_names(tree) if isinstance(tree, ast.Module) else None
+        self_attributes = set(attributes.get("self", set()))
+        if names is not None and len(roots) == 1:
+            self_attributes |= names.class_attributes.get(id(roots[0]), frozenset())
+        bound = bound_in(roots)
         for node, _ in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self._variable_misuse("variable_misuse", node, local_names)
-                self._instance_variable(node, local_names, attributes.get("self", set()))
+                self._instance_variable(node, local_names, self_attributes)
+                if names is not None:
+                    self._undefined_name(node, bound, names)
             elif isinstance(node, ast.Attribute):
                 self._attribute(node, attributes)
-                self._instance_variable(node, local_names, attributes.get("self", set()))
+                self._instance_variable(node, local_names, self_attributes)
+                if names is not None:
+                    self._misspelt_attribute(node, names)
         return list(self.found.values())
 
     def _visit(self, node: ast.AST, in_function: bool, local_names: set[str]) -> None:
@@ -256,6 +266,8 @@ class _Enumerator:
                 self._off_by_one(operand)
 
     def _binop(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            self._off_by_one(node)  # `x + 1` / `x - 1` -> `x` wherever it is computed
         symbol = _BIN_SYMBOL[type(node.op)]
         m = self._operator(node.left, node.right, _BIN_RE)
         if m is None or m.group() != symbol:
@@ -350,8 +362,10 @@ class _Enumerator:
             elif value is None:
                 for empty in _EMPTY_FOR_NONE:
                     self.add("literal", start, end, empty)
-            elif type(value) is int and text in ("0", "1"):
-                self.add("literal", start, end, "1" if text == "0" else "0")
+            elif type(value) is int:
+                if text in ("0", "1"):
+                    self.add("literal", start, end, "1" if text == "0" else "0")
+                self._off_by_one(node)  # any int literal may be one off, not only bounds
             elif text in ('""', "''"):
                 self.add("literal", start, end, "None")
         elif text in ("[]", "{}"):
@@ -363,6 +377,8 @@ class _Enumerator:
         if isinstance(node.func, ast.Name) and node.func.id == "range":
             for arg in node.args[:2]:
                 self._off_by_one(arg)
+        elif isinstance(node.func, ast.Name) and node.func.id == "len":
+            self._off_by_one(node)  # `len(x)` vs `len(x) - 1` wherever a length is used
         args = node.args[:_MAX_SWAPPED_ARGS]
         text = self.src.text
         for i, a in enumerate(args):
@@ -426,6 +442,22 @@ class _Enumerator:
         elif (isinstance(node.value, ast.Name) and node.value.id == "self"
               and isinstance(node.ctx, ast.Load) and node.attr in local_names):
             self.add("variable_misuse", start, end, node.attr)
+
+    def _undefined_name(self, node: ast.Name, bound: set[str], names: FileNames) -> None:
+        """A name bound nowhere (a typo or a stale name) -> similar names that are bound."""
+        if names.star_import or node.id in bound or node.id in names.defined:
+            return
+        start, end = self.src.span(node)
+        for name in names.similar_defined(node.id, bound):
+            self.add("variable_misuse", start, end, name)
+
+    def _misspelt_attribute(self, node: ast.Attribute, names: FileNames) -> None:
+        """An attribute name -> attribute names of the file spelt almost the same (typos,
+        `x` vs `_x`)."""
+        span = self._attribute_name_span(node)
+        if span is not None:
+            for attr in names.similar_attributes(node.attr):
+                self.add("attribute", *span, attr)
 
     def _attribute(self, node: ast.Attribute, attributes: dict[str, set[str]]) -> None:
         siblings = attributes.get(self.src.segment(node.value), set()) - {node.attr}

@@ -121,8 +121,45 @@ def _repairs(buggy: str) -> set[str]:
     # the called function or method swapped for its counterpart
     ("def f(a, b):\n    return min(a, b)\n", "def f(a, b):\n    return max(a, b)\n"),
     ("def f(s):\n    return s.startswith('x')\n", "def f(s):\n    return s.endswith('x')\n"),
+    # any int literal or `len()` may be one off, and `x - 1` may be `x`, wherever they are
+    ("def f(s):\n    s.round(1)\n", "def f(s):\n    s.round(2)\n"),
+    ("def f(n):\n    m = len(n)\n    return m\n", "def f(n):\n    m = len(n) - 1\n    return m\n"),
 ])
 def test_enumeration_expresses_real_fix_patterns(buggy, fixed):
     """Patterns seen in mined real fixes are among the repairs of the buggy code."""
     assert fixed in _repairs(buggy)
     assert buggy in _repairs(fixed)  # and the rewrite is symmetric, so it can be injected
+
+
+@pytest.mark.parametrize(("buggy", "fixed"), [
+    # a name bound nowhere is a typo of a bound one
+    ("def f(self):\n    sself.close()\n", "def f(self):\n    self.close()\n"),
+    ("DEFAULT = 1\n\n\ndef f(x):\n    return x or DEFAUALT\n",
+     "DEFAULT = 1\n\n\ndef f(x):\n    return x or DEFAULT\n"),
+    # an attribute spelt like another attribute of the file (`_x` vs `x`, typos)
+    ("class C:\n    def f(self):\n        return self.app\n\n    def g(self):\n"
+     "        self._app = 1\n",
+     "class C:\n    def f(self):\n        return self._app\n\n    def g(self):\n"
+     "        self._app = 1\n"),
+    # a local where the class's attribute of that name was meant (used in another method)
+    ("class C:\n    def f(self, environ):\n        return parse(environ)\n\n"
+     "    def g(self):\n        return self.environ\n",
+     "class C:\n    def f(self, environ):\n        return parse(self.environ)\n\n"
+     "    def g(self):\n        return self.environ\n"),
+])
+def test_enumeration_repairs_names_from_the_whole_file(buggy, fixed):
+    """Typos and instance attributes are found among the names the file defines."""
+    tree = ast.parse(buggy)
+    function = tree.body[-1] if isinstance(tree.body[-1], ast.FunctionDef) else \
+        tree.body[-1].body[0]
+    repairs = {c.apply(buggy) for c in enumerate_candidates(buggy, tree, [function])}
+    assert fixed in repairs
+
+
+def test_defined_names_get_no_typo_candidates():
+    """Bound names (locals, module names, builtins, imports) are not treated as typos."""
+    text = "import os\nLIMIT = 3\n\n\ndef f(items):\n    return len(items) < LIMIT or os\n"
+    tree = ast.parse(text)
+    names = {c.replacement for c in enumerate_candidates(text, tree, [tree.body[-1]])
+             if c.kind == "variable_misuse"}
+    assert "LIMIT" not in names and "os" not in names
