@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from synthdata.scope import FileNames, bound_in, file_names
+from synthdata.scope import FileNames, assigned_names, bound_names, file_names
 from synthdata.source import SourceText
 
 KINDS: tuple[str, ...] = (
@@ -129,18 +129,6 @@ def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, b
         yield from _walk(child, inner)
 
 
-def _local_names(roots: Sequence[ast.AST]) -> set[str]:
-    """Parameters and assigned names within the scope: the variables a misuse may swap."""
-    names: set[str] = set()
-    for root in roots:
-        for node in ast.walk(root):
-            if isinstance(node, ast.arg):
-                names.add(node.arg)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-    return names
-
-
 def _docstring_skipped(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements of a block after its docstring, if any."""
     first = body[0] if body else None
@@ -169,7 +157,7 @@ class _Enumerator:
             self.found.setdefault(key, Candidate(kind, start, end, replacement))
 
     def run(self, roots: list[ast.AST], tree: ast.AST) -> list[Candidate]:
-        local_names = _local_names(roots)
+        local_names = assigned_names(roots)
         if self.max_names is not None and len(local_names) > self.max_names + 1:
             self.occurrences = self._name_occurrences(roots, local_names)
         attributes: dict[str, set[str]] = defaultdict(set)
@@ -183,7 +171,7 @@ class _Enumerator:
         self_attributes = set(attributes.get("self", set()))
         if names is not None and len(roots) == 1:
             self_attributes |= names.class_attributes.get(id(roots[0]), frozenset())
-        bound = bound_in(roots)
+        bound = bound_names(roots)
         for node, _ in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self._variable_misuse("variable_misuse", node, local_names)

@@ -96,14 +96,26 @@ def file_names(tree: ast.Module) -> FileNames:
                      tuple(sorted(attributes)), class_attributes, star)
 
 
-def bound_in(roots: Iterable[ast.AST]) -> set[str]:
-    """Every name a function binds: parameters, assignments, imports, `except ... as`."""
+def assigned_names(roots: Iterable[ast.AST]) -> set[str]:
+    """Parameters and assigned names within the scope: the variables a misuse may swap."""
     names: set[str] = set()
     for root in roots:
         for node in ast.walk(root):
             if isinstance(node, ast.arg):
                 names.add(node.arg)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def bound_names(roots: Iterable[ast.AST]) -> set[str]:
+    """Every name the scope binds: assigned names, imports, `except ... as`, inner defs,
+    `global`/`nonlocal` declarations."""
+    roots = list(roots)
+    names = assigned_names(roots)
+    for root in roots:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
                 names.add(node.id)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 names |= {(a.asname or a.name).split(".")[0] for a in node.names}

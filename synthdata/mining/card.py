@@ -59,8 +59,10 @@ Results depend on the mirrors' HEADs (listed in repos.json); a later snapshot ad
 
 1. Commits: no merges; the message matches fix/bug/incorrect/wrong/mistake/broken/crash/
    regression/off-by-one/typo/invalid/erroneous/faulty (whole message), and the subject
-   does not say refactor/cleanup/style/lint/typing/docs/comment/rename/format/bump/release/
-   version/revert/merge/deprecat*/changelog/test(s)/coverage/ci.
+   does not say refactor/cleanup/style/lint/pep8/flake8/pylint/mypy/typing/annotation/
+   rename/reformat/formatting/whitespace/isort/bump/release/revert/merge/deprecat*/
+   changelog/readme. (Docs-, comment- and test-only changes need no word: rules 2 to 4
+   leave nothing of them.)
 2. Exactly one modified Python file outside tests, docs, examples, scripts, benchmarks,
    vendored code and setup files; other non-Python files (changelogs) and test files may
    change too.
@@ -71,7 +73,8 @@ Results depend on the mirrors' HEADs (listed in repos.json); a later snapshot ad
    (at most 6 lines) is inserted before a statement or wrapped around it. ASTs compare
    without positions, so whitespace- and comment-only changes do not count.
 4. Rejected: docstring changes, changes to logging/print/warn calls, to exception messages
-   (`raise E(...)` arguments), to assert messages, to annotations, `pass` statements,
+   (`raise E(...)` arguments), to assert messages, to annotations (also `x = v` to
+   `x: T = v`), `pass` statements,
    `TYPE_CHECKING` guards; functions over 300 lines, statements over 12 lines, test
    functions; files over 600 kB; line diffs over 16 lines.
 5. The smallest differing span: descend the two statements' ASTs while exactly one
@@ -85,7 +88,9 @@ Results depend on the mirrors' HEADs (listed in repos.json); a later snapshot ad
    function or method changed, arguments equal, or the differing node is the callee);
    `swapped_args`; `argument_added`/`argument_removed`; `wrong_variable` (a name replaced by
    a name bound in the function or module); `wrong_attribute` (same object, other
-   attribute); `wrong_return` (any other change inside a `return`); `other`.
+   attribute); `extra_condition` (an `and`/`or` operand removed); `missing_call` (`x` became
+   `f(x)`, e.g. a missing conversion); `wrong_return` (any other change inside a
+   `return`); `other`.
 7. Dedupe: a fix whose buggy function (whitespace and comment lines removed) equals an
    earlier fix's is dropped (cherry-picks, backports, copies); so is a fix whose buggy
    function's normalised hash occurs among the functions of the synthetic corpus (stdlib +

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthdata.source import decode_source
+
 _LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING)(\.(txt|rst|md))?$", re.IGNORECASE)
 # (SPDX id, phrases that must all occur), most specific first among equal starts.
 _LICENSE_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -114,13 +116,7 @@ class GitRepository:
     def text(self, sha: str) -> str | None:
         """A blob as UTF-8 text with LF newlines (None when missing or not UTF-8)."""
         data = self.blob(sha)
-        if data is None:
-            return None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        return None if data is None else decode_source(data)
 
     def tree(self, rev: str, recursive: bool = False) -> list[tuple[str, str]]:
         """(path, blob id) of the files of a commit's tree (top level unless recursive)."""
