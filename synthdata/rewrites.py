@@ -83,6 +83,9 @@ _EMPTY_FOR_NONE = ("[]", '""', "{}")
 # Expressions that a None check or truthiness test applies to without parentheses.
 _OPERANDS = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
 _MAX_SWAPPED_ARGS = 4
+_MAX_GUARD_SUBJECTS = 3
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_LEADING_GUARD = re.compile(r"[A-Za-z_][\w.]*( is not None)? and\s+")
 # Callees real fixes swap for a counterpart with the same arguments (symmetric pairs).
 _CALLEE_SWAPS = {"min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
                  "isinstance": ("issubclass",), "issubclass": ("isinstance",)}
@@ -127,6 +130,24 @@ def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, b
         inner = in_function
     for child in ast.iter_child_nodes(node):
         yield from _walk(child, inner)
+
+
+def _guard_subjects(test: ast.AST, src: SourceText) -> list[str]:
+    """Dotted names (`x`, `self.x.y`) a test reads, first occurrence first; callees excluded."""
+    callees = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call)}
+    found: dict[str, None] = {}
+    for node in ast.walk(test):
+        if id(node) in callees or not isinstance(node, (ast.Name, ast.Attribute)):
+            continue
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        # `self` alone is never None; `self.x` may be
+        if isinstance(root, ast.Name) and (node is not root or root.id not in ("self", "cls")):
+            text = src.segment(node)
+            if _DOTTED.fullmatch(text):
+                found.setdefault(text, None)
+    return sorted(found, key=lambda t: src.text.find(t, src.span(test)[0]))
 
 
 def _docstring_skipped(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -216,6 +237,8 @@ class _Enumerator:
             self._expr_statement(node)
         if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
             self._condition(node.test)
+            if not isinstance(node, ast.Assert):
+                self._guard_condition(node.test)
         elif isinstance(node, ast.BoolOp):
             for value in node.values:
                 self._condition(value)
@@ -282,6 +305,23 @@ class _Enumerator:
         """A test: its `not` toggled, and its None check switched with truthiness."""
         self._negation(node)
         self._none_check(node)
+
+    def _guard_condition(self, test: ast.AST) -> None:
+        """`T` -> `x and T` / `x is not None and T` for a name `x` that T uses (the guard real
+        fixes add most), and such a leading guard dropped."""
+        text = self.src.text
+        start, _ = self.src.span(test)
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            first, second = self.src.span(test.values[0])[0], self.src.span(test.values[1])[0]
+            if _LEADING_GUARD.fullmatch(text[first:second]):
+                self.add("dropped_guard", first, second, "")
+        elif isinstance(test, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
+            return  # `x and a or b` would not guard the whole test
+        whole = self.src.segment(test)
+        for subject in _guard_subjects(test, self.src)[:_MAX_GUARD_SUBJECTS]:
+            if subject != whole:
+                self.add("dropped_guard", start, start, f"{subject} and ")
+                self.add("dropped_guard", start, start, f"{subject} is not None and ")
 
     def _none_check(self, node: ast.AST) -> None:
         """`x is None` <-> `not x` and `x is not None` <-> `x` (real fixes go both ways)."""

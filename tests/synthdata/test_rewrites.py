@@ -121,6 +121,12 @@ def _repairs(buggy: str) -> set[str]:
     # the called function or method swapped for its counterpart
     ("def f(a, b):\n    return min(a, b)\n", "def f(a, b):\n    return max(a, b)\n"),
     ("def f(s):\n    return s.startswith('x')\n", "def f(s):\n    return s.endswith('x')\n"),
+    # a guard on a name the test reads, added and dropped
+    ("def f(h):\n    if '://' in h.name:\n        return 1\n",
+     "def f(h):\n    if h.name and '://' in h.name:\n        return 1\n"),
+    ("class C:\n    def f(self):\n        while self.page.focus():\n            pass\n",
+     "class C:\n    def f(self):\n        while self.page is not None and self.page.focus():\n"
+     "            pass\n"),
     # any int literal or `len()` may be one off, and `x - 1` may be `x`, wherever they are
     ("def f(s):\n    s.round(1)\n", "def f(s):\n    s.round(2)\n"),
     ("def f(n):\n    m = len(n)\n    return m\n", "def f(n):\n    m = len(n) - 1\n    return m\n"),
