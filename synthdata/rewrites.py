@@ -132,6 +132,12 @@ def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, b
         yield from _walk(child, inner)
 
 
+def _balanced(text: str) -> bool:
+    """No comment and as many closing as opening brackets of each kind."""
+    return "#" not in text and all(text.count(a) == text.count(b)
+                                   for a, b in ("()", "[]", "{}"))
+
+
 def _guard_subjects(test: ast.AST, src: SourceText) -> list[str]:
     """Dotted names (`x`, `self.x.y`) a test reads, first occurrence first; callees excluded."""
     callees = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call)}
@@ -300,6 +306,13 @@ class _Enumerator:
             m = self._operator(left, right, _BOOL_RE)
             if m is not None and m.group() == symbol:
                 self.add("boolean", m.start(), m.end(), "or" if symbol == "and" else "and")
+        # one operand too many: drop it with its operator (`x is None or x > 0` -> `x > 0`)
+        spans = [self.src.span(v) for v in node.values]
+        cuts = [(spans[0][0], spans[1][0])] + [(spans[i - 1][1], spans[i][1])
+                                                for i in range(1, len(spans))]
+        for start, end in cuts:
+            if _balanced(self.src.text[start:end]):
+                self.add("boolean", start, end, "")
 
     def _condition(self, node: ast.AST) -> None:
         """A test: its `not` toggled, and its None check switched with truthiness."""

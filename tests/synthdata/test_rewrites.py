@@ -169,3 +169,10 @@ def test_defined_names_get_no_typo_candidates():
     names = {c.replacement for c in enumerate_candidates(text, tree, [tree.body[-1]])
              if c.kind == "variable_misuse"}
     assert "LIMIT" not in names and "os" not in names
+
+
+def test_an_operand_too_many_can_be_dropped():
+    """`x is None or x > 0` -> `x > 0` (a one-way repair: nothing says which operand to add)."""
+    assert "def f(r):\n    return r > 0\n" in _repairs("def f(r):\n    return r is None or r > 0\n")
+    for text in _repairs("def f(r, q, s):\n    return (r and q) or s\n"):
+        ast.parse(text)  # cuts through the parentheses are skipped
