@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(fixes)} real fixes: repair among candidates {total['base']:.1%} (base "
           f"{args.base}) -> {total['new']:.1%} (new); candidates per function "
           f"{total['candidates_base']} -> {total['candidates_new']}")
+    print(f"  enumeration time: {seconds['base']:.1f} s -> {seconds['new']:.1f} s "
+          f"({seconds['new'] / max(seconds['base'], 1e-9):.2f}x base)")
     for split in ("train", "dev", "test"):
         if split in result["coverage"]:
             row = result["coverage"][split]["all"]
