@@ -198,7 +198,7 @@ class _Enumerator:
         self_attributes = set(attributes.get("self", set()))
         if names is not None and len(roots) == 1:
             self_attributes |= names.class_attributes.get(id(roots[0]), frozenset())
-        bound = bound_names(roots)
+        bound = bound_names(roots, local_names)
         for node, _ in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self._variable_misuse("variable_misuse", node, local_names)

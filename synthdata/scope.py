@@ -37,7 +37,7 @@ class FileNames:
 
     def similar_defined(self, name: str, local: Iterable[str]) -> tuple[str, ...]:
         """Bound names (module level, builtins or `local`) that look like a typo of `name`."""
-        local = sorted(set(local))
+        local = sorted(n for n in set(local) if _initial(n) == _initial(name))
         matches = difflib.get_close_matches(name, local, _MAX_SIMILAR, TYPO_CUTOFF)
         return tuple(matches) + tuple(m for m in self._close(("name", name), name,
                                                               sorted(self.defined))
@@ -45,9 +45,15 @@ class FileNames:
 
     def _close(self, key: tuple[str, str], word: str, pool: Iterable[str]) -> tuple[str, ...]:
         if key not in self._similar:
+            # Typos keep their first letter (past leading underscores): compare within it
+            pool = [name for name in pool if _initial(name) == _initial(word)]
             matches = difflib.get_close_matches(word, pool, _MAX_SIMILAR + 1, TYPO_CUTOFF)
             self._similar[key] = tuple(m for m in matches if m != word)[:_MAX_SIMILAR]
         return self._similar[key]
+
+
+def _initial(name: str) -> str:
+    return name.lstrip("_")[:1].lower()
 
 
 def _module_bindings(body: list[ast.stmt]) -> tuple[set[str], bool]:
@@ -108,11 +114,11 @@ def assigned_names(roots: Iterable[ast.AST]) -> set[str]:
     return names
 
 
-def bound_names(roots: Iterable[ast.AST]) -> set[str]:
-    """Every name the scope binds: assigned names, imports, `except ... as`, inner defs,
-    `global`/`nonlocal` declarations."""
+def bound_names(roots: Iterable[ast.AST], assigned: set[str] | None = None) -> set[str]:
+    """Every name the scope binds: assigned names (`assigned` when already known), imports,
+    `except ... as`, inner defs, `global`/`nonlocal` declarations."""
     roots = list(roots)
-    names = assigned_names(roots)
+    names = set(assigned_names(roots) if assigned is None else assigned)
     for root in roots:
         for node in ast.walk(root):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
