@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthdata.source import decode_source
+
 SPLITS = ("train", "val", "test")
 # Directories that hold tests, vendored copies of other packages or generated code.
 _SKIP_DIRS = {
@@ -110,11 +112,7 @@ def read_source(path: Path) -> str | None:
         return None
     if len(data) > _MAX_FILE_BYTES:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode_source(data)
 
 
 def iter_functions(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef,

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from synthdata.scope import FileNames, assigned_names, bound_names, file_names
 from synthdata.source import SourceText
 
 KINDS: tuple[str, ...] = (
@@ -79,6 +80,23 @@ _RETURN_RE = re.compile(r"return\b[ \t]*")
 _NOT_RE = re.compile(r"not\b[ \t]*")
 
 _EMPTY_FOR_NONE = ("[]", '""', "{}")
+# Expressions that a None check or truthiness test applies to without parentheses.
+_OPERANDS = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
+_MAX_SWAPPED_ARGS = 4
+_MAX_GUARD_SUBJECTS = 3
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_LEADING_GUARD = re.compile(r"[A-Za-z_][\w.]*( is not None)? and\s+")
+# Callees real fixes swap for a counterpart with the same arguments (symmetric pairs).
+_CALLEE_SWAPS = {"min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
+                 "isinstance": ("issubclass",), "issubclass": ("isinstance",)}
+_METHOD_SWAPS = {
+    "startswith": ("endswith",), "endswith": ("startswith",), "lstrip": ("rstrip",),
+    "rstrip": ("lstrip",), "append": ("extend",), "extend": ("append",),
+    "find": ("rfind",), "rfind": ("find",), "index": ("rindex",), "rindex": ("index",),
+    "split": ("rsplit",), "rsplit": ("split",), "remove": ("discard",), "discard": ("remove",),
+    "lower": ("upper",), "upper": ("lower",), "keys": ("values",), "values": ("keys",),
+    "get": ("pop",), "pop": ("get",),
+}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -98,7 +116,7 @@ def enumerate_candidates(
     if tree is None:
         tree = ast.parse(text)
     enumerator = _Enumerator(source or SourceText(text), max_names)
-    return enumerator.run(list(scope) if scope is not None else [tree])
+    return enumerator.run(list(scope) if scope is not None else [tree], tree)
 
 
 def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, bool]]:
@@ -114,16 +132,28 @@ def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, b
         yield from _walk(child, inner)
 
 
-def _local_names(roots: Sequence[ast.AST]) -> set[str]:
-    """Parameters and assigned names within the scope: the variables a misuse may swap."""
-    names: set[str] = set()
-    for root in roots:
-        for node in ast.walk(root):
-            if isinstance(node, ast.arg):
-                names.add(node.arg)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-    return names
+def _balanced(text: str) -> bool:
+    """No comment and as many closing as opening brackets of each kind."""
+    return "#" not in text and all(text.count(a) == text.count(b)
+                                   for a, b in ("()", "[]", "{}"))
+
+
+def _guard_subjects(test: ast.AST, src: SourceText) -> list[str]:
+    """Dotted names (`x`, `self.x.y`) a test reads, first occurrence first; callees excluded."""
+    callees = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call)}
+    found: dict[str, None] = {}
+    for node in ast.walk(test):
+        if id(node) in callees or not isinstance(node, (ast.Name, ast.Attribute)):
+            continue
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        # `self` alone is never None; `self.x` may be
+        if isinstance(root, ast.Name) and (node is not root or root.id not in ("self", "cls")):
+            text = src.segment(node)
+            if _DOTTED.fullmatch(text):
+                found.setdefault(text, None)
+    return sorted(found, key=lambda t: src.text.find(t, src.span(test)[0]))
 
 
 def _docstring_skipped(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -153,8 +183,8 @@ class _Enumerator:
             key = (start, end, replacement)
             self.found.setdefault(key, Candidate(kind, start, end, replacement))
 
-    def run(self, roots: list[ast.AST]) -> list[Candidate]:
-        local_names = _local_names(roots)
+    def run(self, roots: list[ast.AST], tree: ast.AST) -> list[Candidate]:
+        local_names = assigned_names(roots)
         if self.max_names is not None and len(local_names) > self.max_names + 1:
             self.occurrences = self._name_occurrences(roots, local_names)
         attributes: dict[str, set[str]] = defaultdict(set)
@@ -164,11 +194,22 @@ class _Enumerator:
                 attributes[self.src.segment(node.value)].add(node.attr)
         for node, in_function in nodes:
             self._visit(node, in_function, local_names)
+        names = file_names(tree) if isinstance(tree, ast.Module) else None
+        self_attributes = set(attributes.get("self", set()))
+        if names is not None and len(roots) == 1:
+            self_attributes |= names.class_attributes.get(id(roots[0]), frozenset())
+        bound = bound_names(roots, local_names)
         for node, _ in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self._variable_misuse("variable_misuse", node, local_names)
+                self._instance_variable(node, local_names, self_attributes)
+                if names is not None:
+                    self._undefined_name(node, bound, names)
             elif isinstance(node, ast.Attribute):
                 self._attribute(node, attributes)
+                self._instance_variable(node, local_names, self_attributes)
+                if names is not None:
+                    self._misspelt_attribute(node, names)
         return list(self.found.values())
 
     def _visit(self, node: ast.AST, in_function: bool, local_names: set[str]) -> None:
@@ -201,15 +242,17 @@ class _Enumerator:
         elif isinstance(node, ast.Expr) and in_function:
             self._expr_statement(node)
         if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-            self._negation(node.test)
+            self._condition(node.test)
+            if not isinstance(node, ast.Assert):
+                self._guard_condition(node.test)
         elif isinstance(node, ast.BoolOp):
             for value in node.values:
-                self._negation(value)
+                self._condition(value)
         elif isinstance(node, ast.Return) and node.value is not None:
             self._negation(node.value)
         elif isinstance(node, ast.comprehension):
             for cond in node.ifs:
-                self._negation(cond)
+                self._condition(cond)
         if isinstance(node, _FUNCTIONS):
             params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
             self._guards(node.body, [p for p in params if p not in ("self", "cls")], loop=False)
@@ -240,6 +283,8 @@ class _Enumerator:
                 self._off_by_one(operand)
 
     def _binop(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            self._off_by_one(node)  # `x + 1` / `x - 1` -> `x` wherever it is computed
         symbol = _BIN_SYMBOL[type(node.op)]
         m = self._operator(node.left, node.right, _BIN_RE)
         if m is None or m.group() != symbol:
@@ -261,6 +306,51 @@ class _Enumerator:
             m = self._operator(left, right, _BOOL_RE)
             if m is not None and m.group() == symbol:
                 self.add("boolean", m.start(), m.end(), "or" if symbol == "and" else "and")
+        # one operand too many: drop it with its operator (`x is None or x > 0` -> `x > 0`)
+        spans = [self.src.span(v) for v in node.values]
+        cuts = [(spans[0][0], spans[1][0])] + [(spans[i - 1][1], spans[i][1])
+                                                for i in range(1, len(spans))]
+        for start, end in cuts:
+            if _balanced(self.src.text[start:end]):
+                self.add("boolean", start, end, "")
+
+    def _condition(self, node: ast.AST) -> None:
+        """A test: its `not` toggled, and its None check switched with truthiness."""
+        self._negation(node)
+        self._none_check(node)
+
+    def _guard_condition(self, test: ast.AST) -> None:
+        """`T` -> `x and T` / `x is not None and T` for a name `x` that T uses (the guard real
+        fixes add most), and such a leading guard dropped."""
+        text = self.src.text
+        start, _ = self.src.span(test)
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            first, second = self.src.span(test.values[0])[0], self.src.span(test.values[1])[0]
+            if _LEADING_GUARD.fullmatch(text[first:second]):
+                self.add("dropped_guard", first, second, "")
+        elif isinstance(test, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)):
+            return  # `x and a or b` would not guard the whole test
+        whole = self.src.segment(test)
+        for subject in _guard_subjects(test, self.src)[:_MAX_GUARD_SUBJECTS]:
+            if subject != whole:
+                self.add("dropped_guard", start, start, f"{subject} and ")
+                self.add("dropped_guard", start, start, f"{subject} is not None and ")
+
+    def _none_check(self, node: ast.AST) -> None:
+        """`x is None` <-> `not x` and `x is not None` <-> `x` (real fixes go both ways)."""
+        start, end = self.src.span(node)
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.Is, ast.IsNot))
+                and isinstance(node.comparators[0], ast.Constant)
+                and node.comparators[0].value is None and isinstance(node.left, _OPERANDS)):
+            operand = self.src.segment(node.left)
+            negated = isinstance(node.ops[0], ast.Is)
+            self.add("comparison", start, end, f"not {operand}" if negated else operand)
+        elif (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+              and isinstance(node.operand, _OPERANDS)):
+            self.add("comparison", start, end, f"{self.src.segment(node.operand)} is None")
+        elif isinstance(node, _OPERANDS):
+            self.add("comparison", start, end, f"{self.src.segment(node)} is not None")
 
     def _negation(self, node: ast.AST) -> None:
         start, _ = self.src.span(node)
@@ -313,8 +403,10 @@ class _Enumerator:
             elif value is None:
                 for empty in _EMPTY_FOR_NONE:
                     self.add("literal", start, end, empty)
-            elif type(value) is int and text in ("0", "1"):
-                self.add("literal", start, end, "1" if text == "0" else "0")
+            elif type(value) is int:
+                if text in ("0", "1"):
+                    self.add("literal", start, end, "1" if text == "0" else "0")
+                self._off_by_one(node)  # any int literal may be one off, not only bounds
             elif text in ('""', "''"):
                 self.add("literal", start, end, "None")
         elif text in ("[]", "{}"):
@@ -326,14 +418,31 @@ class _Enumerator:
         if isinstance(node.func, ast.Name) and node.func.id == "range":
             for arg in node.args[:2]:
                 self._off_by_one(arg)
-        args = node.args
-        for a, b in zip(args, args[1:], strict=False):
-            if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
-                continue
-            (a0, a1), (b0, b1) = self.src.span(a), self.src.span(b)
-            text = self.src.text
-            if text[a0:a1] != text[b0:b1]:
-                self.add("swapped_arguments", a0, b1, text[b0:b1] + text[a1:b0] + text[a0:a1])
+        elif isinstance(node.func, ast.Name) and node.func.id == "len":
+            self._off_by_one(node)  # `len(x)` vs `len(x) - 1` wherever a length is used
+        args = node.args[:_MAX_SWAPPED_ARGS]
+        text = self.src.text
+        for i, a in enumerate(args):
+            for b in args[i + 1:]:
+                if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
+                    continue
+                (a0, a1), (b0, b1) = self.src.span(a), self.src.span(b)
+                if text[a0:a1] != text[b0:b1]:
+                    self.add("swapped_arguments", a0, b1,
+                             text[b0:b1] + text[a1:b0] + text[a0:a1])
+        self._callee(node.func)
+
+    def _callee(self, func: ast.AST) -> None:
+        """A called function swapped for its usual counterpart (`min` <-> `max`, ...)."""
+        if isinstance(func, ast.Name) and func.id in _CALLEE_SWAPS:
+            start, end = self.src.span(func)
+            for other in _CALLEE_SWAPS[func.id]:
+                self.add("variable_misuse", start, end, other)
+        elif isinstance(func, ast.Attribute) and func.attr in _METHOD_SWAPS:
+            span = self._attribute_name_span(func)
+            if span is not None:
+                for other in _METHOD_SWAPS[func.attr]:
+                    self.add("attribute", *span, other)
 
     def _variable_misuse(self, kind: str, node: ast.Name, local_names: set[str]) -> None:
         if node.id not in local_names:
@@ -364,14 +473,46 @@ class _Enumerator:
         near = offsets[max(0, i - 1) : i + 1]
         return min(abs(o - offset) for o in near)
 
+    def _instance_variable(self, node: ast.Name | ast.Attribute, local_names: set[str],
+                           self_attributes: set[str]) -> None:
+        """`self.x` <-> `x` where both a local `x` and an attribute `self.x` are in scope."""
+        start, end = self.src.span(node)
+        if isinstance(node, ast.Name):
+            if node.id in self_attributes and node.id in local_names:
+                self.add("variable_misuse", start, end, f"self.{node.id}")
+        elif (isinstance(node.value, ast.Name) and node.value.id == "self"
+              and isinstance(node.ctx, ast.Load) and node.attr in local_names):
+            self.add("variable_misuse", start, end, node.attr)
+
+    def _undefined_name(self, node: ast.Name, bound: set[str], names: FileNames) -> None:
+        """A name bound nowhere (a typo or a stale name) -> similar names that are bound."""
+        if names.star_import or node.id in bound or node.id in names.defined:
+            return
+        start, end = self.src.span(node)
+        for name in names.similar_defined(node.id, bound):
+            self.add("variable_misuse", start, end, name)
+
+    def _misspelt_attribute(self, node: ast.Attribute, names: FileNames) -> None:
+        """An attribute name -> attribute names of the file spelt almost the same (typos,
+        `x` vs `_x`)."""
+        span = self._attribute_name_span(node)
+        if span is not None:
+            for attr in names.similar_attributes(node.attr):
+                self.add("attribute", *span, attr)
+
     def _attribute(self, node: ast.Attribute, attributes: dict[str, set[str]]) -> None:
         siblings = attributes.get(self.src.segment(node.value), set()) - {node.attr}
-        _, end = self.src.span(node)
-        start = end - len(node.attr)
-        if self.src.text[start:end] != node.attr:
+        span = self._attribute_name_span(node)
+        if span is None:
             return
         for attr in sorted(siblings):
-            self.add("attribute", start, end, attr)
+            self.add("attribute", *span, attr)
+
+    def _attribute_name_span(self, node: ast.Attribute) -> tuple[int, int] | None:
+        """Span of the name after the dot (None when a comment or line break hides it)."""
+        _, end = self.src.span(node)
+        start = end - len(node.attr)
+        return (start, end) if self.src.text[start:end] == node.attr else None
 
     # -- statements ------------------------------------------------------------------------------
 

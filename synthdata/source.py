@@ -14,6 +14,14 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def decode_source(data: bytes) -> str | None:
+    """UTF-8 source bytes as text with LF newlines (None when not UTF-8)."""
+    try:
+        return normalise_newlines(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
 class SourceText:
     """A text and its line table, mapping (line, byte column) pairs to character offsets."""
 
