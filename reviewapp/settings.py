@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "reviewapp.reviews",
+    "reviewapp.hunts",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Bug hunts run the user's tests for minutes: their own queue, so reviews never wait behind them.
+CELERY_TASK_ROUTES = {"reviewapp.hunts.tasks.*": {"queue": "hunts"}}
 # `celery -A reviewapp beat` in production; the embedded `runsquiggle` sweeps by itself.
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {
