@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("hunts/", include("reviewapp.hunts.urls")),
     path("", include("reviewapp.reviews.urls")),
 ]
 

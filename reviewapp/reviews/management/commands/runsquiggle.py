@@ -83,7 +83,8 @@ class Command(BaseCommand):
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--loglevel=INFO",
-         "--concurrency=1", "--pool=solo", "--without-gossip", "--without-mingle"], env=env)
+         "--concurrency=1", "--pool=solo", "--without-gossip", "--without-mingle",
+         "-Q", "celery,hunts"], env=env)
 
 
 def _stop(*processes: subprocess.Popen | None) -> None:
