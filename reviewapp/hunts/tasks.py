@@ -6,6 +6,7 @@ import logging
 import time
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import services
@@ -53,7 +54,8 @@ def run_bug_hunt(hunt_id: int) -> None:
             last["cancelled"] = services.cancel_requested(hunt.pk)
         return last["cancelled"]
 
-    config = HuntConfig(budget_s=hunt.budget_s, parallel=hunt.parallel)
+    config = HuntConfig(budget_s=hunt.budget_s, parallel=hunt.parallel,
+                        use_bugmodel=settings.SQUIGGLE["ANALYSIS_ML"])
     try:
         result = run_hunt(repo, hunt.test_command, hunt.issue_text, config,
                           on_progress=on_progress, should_cancel=should_cancel,
