@@ -24,6 +24,8 @@ class TestCommandError(ValueError):
 class TestCommand:
     """The user's test command, and how to narrow it to some pytest node ids."""
 
+    __test__ = False  # not a pytest test class
+
     argv: tuple[str, ...]
 
     @classmethod
@@ -65,6 +67,8 @@ class TestCommand:
 @dataclass
 class TestOutcome:
     """Which tests passed and failed in one run."""
+
+    __test__ = False
 
     run: RunResult
     passed: list[str] = field(default_factory=list)
