@@ -2,7 +2,8 @@
 
 Stages, in the order they are tried:
 1. `inverse` — the single-token rewrites of `synthdata.rewrites` (the inverses of the
-   injected bug kinds), and `bugmodel` — the bug model's suggested replacements;
+   injected bug kinds) plus swapped call names (`min`/`max`, `append`/`extend`, ...), and
+   `bugmodel` — the bug model's suggested replacements;
 2. `multi_token` — edits beyond one token: swapped branches, a dropped or added `return`,
    guard or increment (from `synthdata.rewrites`), plus those built here: deleting an extra
    statement, keeping one side of an `and`/`or`, loop starts, returning a local at the end of
@@ -33,7 +34,8 @@ LM = "lm"
 STAGES = (BUGMODEL, INVERSE, MULTI_TOKEN, LM)
 
 SINGLE_TOKEN_KINDS = {
-    "comparison", "off_by_one", "arithmetic", "boolean", "negation", "swapped_arguments",
+    "call_name", "comparison", "off_by_one", "arithmetic", "boolean", "negation",
+    "swapped_arguments",
     "return_variable", "variable_misuse", "literal", "attribute",
 }
 # How often each kind is the real fix, roughly: the likelihood half of the ordering.
@@ -42,10 +44,21 @@ KIND_PRIOR = {
     "swapped_arguments": 0.6, "return_variable": 0.6, "variable_misuse": 0.35, "literal": 0.6,
     "attribute": 0.4, "swapped_branches": 0.6, "dropped_return": 0.6, "dropped_increment": 0.6,
     "dropped_guard": 0.4, "delete_statement": 0.5, "boolean_operand": 0.5, "loop_start": 0.5,
-    "return_at_end": 0.6, "pair": 0.25, "bugmodel": 1.2, "lm": 0.3,
+    "return_at_end": 0.6, "pair": 0.25, "call_name": 0.6, "bugmodel": 1.2, "lm": 0.3,
 }
 # Cheaper sources first: a stage's weight scales its candidates' scores in the ordering.
 STAGE_WEIGHT = {BUGMODEL: 1.5, INVERSE: 1.0, MULTI_TOKEN: 0.6, LM: 0.3}
+# Functions and methods often called in place of each other (`min` for `max`, `append` for
+# `extend`): a wrong call name is one token, but not one of synthdata's rewrite families.
+CALL_NAME_SWAPS = {
+    "min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
+    "append": ("extend",), "extend": ("append",), "startswith": ("endswith",),
+    "endswith": ("startswith",), "lower": ("upper",), "upper": ("lower",),
+    "floor": ("ceil",), "ceil": ("floor",), "keys": ("values", "items"),
+    "values": ("keys", "items"), "items": ("keys", "values"), "remove": ("discard",),
+    "lstrip": ("rstrip", "strip"), "rstrip": ("lstrip", "strip"), "sorted": ("reversed",),
+    "find": ("rfind", "index"), "rfind": ("find",), "pop": ("popleft",), "popleft": ("pop",),
+}
 PAIR_LINES = 4  # pairs of single-token edits are tried on this many top lines
 PAIR_PER_LINE = 12  # ... among the best this many single-token edits of each line
 
@@ -95,6 +108,8 @@ def _extra_rewrites(src: SourceText, scope: list[ast.AST]) -> Iterator[Rewrite]:
     text = src.text
     for root in scope:
         for node in ast.walk(root):
+            if isinstance(node, ast.Call):
+                yield from _call_name_swaps(src, node)
             if isinstance(node, ast.BoolOp):
                 for value in node.values:
                     start, end = src.span(value)
@@ -118,6 +133,20 @@ def _extra_rewrites(src: SourceText, scope: list[ast.AST]) -> Iterator[Rewrite]:
                             start = src.line_start(stmt.lineno)
                             yield Rewrite("delete_statement", start,
                                           src.line_start(stmt.lineno + 1), "")
+
+
+def _call_name_swaps(src: SourceText, node: ast.Call) -> Iterator[Rewrite]:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+    if name not in CALL_NAME_SWAPS:
+        return
+    end = src.span(func)[1]
+    start = end - len(name)
+    if src.text[start:end] != name:
+        return
+    for other in CALL_NAME_SWAPS[name]:
+        yield Rewrite("call_name", start, end, other)
 
 
 def _return_at_end(src: SourceText, node: ast.AST) -> Iterator[Rewrite]:
