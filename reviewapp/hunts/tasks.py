@@ -55,7 +55,8 @@ def run_bug_hunt(hunt_id: int) -> None:
         return last["cancelled"]
 
     config = HuntConfig(budget_s=hunt.budget_s, parallel=hunt.parallel,
-                        use_bugmodel=settings.SQUIGGLE["ANALYSIS_ML"])
+                        use_bugmodel=settings.SQUIGGLE["ANALYSIS_ML"],
+                        use_lm=settings.SQUIGGLE["ANALYSIS_ML"])
     try:
         result = run_hunt(repo, hunt.test_command, hunt.issue_text, config,
                           on_progress=on_progress, should_cancel=should_cancel,

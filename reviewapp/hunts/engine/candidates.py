@@ -168,6 +168,28 @@ def _apply_pair(text: str, a: Rewrite, b: Rewrite) -> str | None:
     return second.apply(first.apply(text))
 
 
+def ast_key(path: str, text: str) -> str | None:
+    """What two candidates share when they are the same program (None: does not parse)."""
+    try:
+        return path + "\0" + ast.dump(ast.parse(text))
+    except SyntaxError:
+        return None
+
+
+def new_candidates(candidates: list[RepairCandidate], files: dict[str, str],
+                   earlier: list[RepairCandidate]) -> list[RepairCandidate]:
+    """`candidates` that parse and differ from the files and from `earlier` ones."""
+    seen = {ast_key(c.path, c.new_text) for c in earlier}
+    seen |= {ast_key(path, text) for path, text in files.items()}
+    out = []
+    for candidate in candidates:
+        key = ast_key(candidate.path, candidate.new_text)
+        if key is not None and key not in seen:
+            seen.add(key)
+            out.append(candidate)
+    return out
+
+
 def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findings: list[dict],
              top_lines: int = 12) -> list[RepairCandidate]:
     """Candidates over the `top_lines` most suspicious lines, in stage then score order."""
@@ -176,26 +198,19 @@ def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findin
     by_path: dict[str, set[int]] = {}
     for item in chosen:
         by_path.setdefault(item.path, set()).add(item.line)
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     out: list[RepairCandidate] = []
 
     def keep(path: str, new_text: str, stage: str, kind: str, line: int, description: str,
              weight: float = 1.0) -> None:
-        try:
-            key = path + "\0" + ast.dump(ast.parse(new_text))
-        except SyntaxError:
-            return
-        if key in seen:
+        key = ast_key(path, new_text)
+        if key is None or key in seen:
             return
         seen.add(key)
         score = KIND_PRIOR.get(kind, 0.3) * weight * line_score.get((path, line), 0.01)
         out.append(RepairCandidate(path, new_text, stage, kind, line, score, description))
 
-    for path, text in files.items():
-        try:
-            seen.add(path + "\0" + ast.dump(ast.parse(text)))
-        except SyntaxError:
-            continue
+    seen |= {ast_key(path, text) for path, text in files.items()}
     for finding in bug_findings:
         path = finding["path"]
         if (path, finding["line"]) not in line_score or path not in files:

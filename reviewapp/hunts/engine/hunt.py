@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import candidates as candidate_sources
+from .lm_candidates import lm_candidates
 from .localize import Localization, localize, source_files
 from .reproduce import TestCommand, TestCommandError, reproduce
 from .sandbox import ISOLATION_WORDS, Sandbox, SandboxLimits
@@ -40,6 +41,7 @@ class HuntConfig:
     top_lines: int = 12  # suspicious lines that get candidates
     max_patches: int = 3  # stop once this many patches keep every test green
     use_bugmodel: bool = True
+    use_lm: bool = True  # stage 3, when stages 1-2 found nothing and budget is left
     limits: SandboxLimits = field(default_factory=SandboxLimits)
 
     @property
@@ -198,6 +200,14 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
         slots = [box] + [box.clone() for _ in range(max(config.parallel, 1) - 1)]
         stopped = _validate_all(pool, files, slots, command, reproduction.failing, config,
                                 budget, progress, result, cancelled, report, on_validation)
+        if stopped is None and progress.passing == 0 and config.use_lm and not budget.over():
+            report("asking the language model")
+            more = candidate_sources.new_candidates(
+                lm_candidates(files, localization.lines, reproduction.outcome.run.output),
+                files, pool)
+            result.candidates_total = progress.candidates_total = len(pool) + len(more)
+            stopped = _validate_all(more, files, slots, command, reproduction.failing, config,
+                                    budget, progress, result, cancelled, report, on_validation)
         result.patches = sorted((v for v in result.tried if v.status == VALIDATED), key=rank_key)
         if result.patches:
             result.status = FIXED

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import ast
 
-from reviewapp.hunts.engine.candidates import BUGMODEL, INVERSE, MULTI_TOKEN, generate
+from reviewapp.hunts.engine.candidates import (
+    BUGMODEL,
+    INVERSE,
+    LM,
+    MULTI_TOKEN,
+    generate,
+    new_candidates,
+)
+from reviewapp.hunts.engine.lm_candidates import lm_candidates
 from reviewapp.hunts.engine.localize import SuspiciousLine, ochiai
 
 SOURCE = '''\
@@ -55,3 +63,24 @@ def test_ochiai_prefers_lines_only_failing_tests_run():
     assert ochiai(failed=1, passed=0, total_failed=1) == 1.0
     assert ochiai(failed=1, passed=3, total_failed=1) == 0.5
     assert ochiai(failed=0, passed=2, total_failed=1) == 0.0
+
+
+def test_language_model_answers_replace_exactly_the_suspicious_line():
+    prompts = []
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return "return max(reduced, 0)\n```"
+
+    candidates = lm_candidates({"pricing.py": SOURCE}, [line(3)], "assert -20 == 180",
+                               generate=answer)
+    assert len(prompts) == 2 and "assert -20 == 180" in prompts[1]
+    assert "return min(reduced, 0)" in prompts[0] and prompts[0].endswith("```python\n    ")
+    assert candidates[0].stage == LM
+    assert candidates[0].new_text == SOURCE.replace("min(reduced", "max(reduced")
+
+
+def test_language_model_copies_are_dropped_as_duplicates():
+    copy = lm_candidates({"pricing.py": SOURCE}, [line(3)], "",
+                         generate=lambda prompt: "return min(reduced, 0)")
+    assert new_candidates(copy, {"pricing.py": SOURCE}, []) == []

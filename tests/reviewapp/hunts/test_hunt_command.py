@@ -20,7 +20,7 @@ def manage(*args: str) -> subprocess.CompletedProcess:
 def test_the_cli_prints_validated_patches_as_json(buggy_project):
     done = manage("--repo", str(buggy_project), "--test", "python -m pytest",
                   "--issue", "the last element is never returned", "--budget-s", "120",
-                  "--no-bugmodel", "--json")
+                  "--no-bugmodel", "--no-lm", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["status"] == "fixed" and result["reproduced"] is True

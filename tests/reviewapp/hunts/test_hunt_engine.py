@@ -14,7 +14,7 @@ from reviewapp.hunts.engine.hunt import (
 from reviewapp.hunts.engine.reproduce import TestCommand, reproduce
 from reviewapp.hunts.engine.sandbox import Sandbox
 
-FAST = dict(use_bugmodel=False, parallel=2)
+FAST = dict(use_bugmodel=False, use_lm=False, parallel=2)
 
 
 def test_reproduce_names_the_failing_and_passing_tests(buggy_project):

@@ -28,11 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--parallel", type=int, default=2, help="sandboxes at once")
         parser.add_argument("--no-bugmodel", action="store_true",
                             help="localize and repair without the bug model")
+        parser.add_argument("--no-lm", action="store_true",
+                            help="skip the language-model rewrites (stage 3)")
         parser.add_argument("--json", dest="as_json", action="store_true",
                             help="print the hunt result as JSON")
 
     def handle(self, *args, repo: str, test: str, issue: str, budget_s: float,
-               cpu_budget_s: float | None, parallel: int, no_bugmodel: bool, as_json: bool,
+               cpu_budget_s: float | None, parallel: int, no_bugmodel: bool, no_lm: bool,
+               as_json: bool,
                **options) -> None:
         if not Path(repo).is_dir():
             raise CommandError(f"--repo {repo}: not a directory")
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         except TestCommandError as exc:
             raise CommandError(f"--test: {exc}") from None
         config = HuntConfig(budget_s=budget_s, cpu_budget_s=cpu_budget_s, parallel=parallel,
-                            use_bugmodel=not no_bugmodel)
+                            use_bugmodel=not no_bugmodel, use_lm=not no_lm)
         result = run_hunt(repo, test, issue, config, on_progress=self._progress)
         if as_json:
             self.stdout.write(json.dumps(result.to_json(), indent=2))
