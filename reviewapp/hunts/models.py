@@ -8,19 +8,17 @@ from django.urls import reverse
 
 from reviewapp.reviews.models import Repository
 
+from .engine import hunt as engine
+
 
 class BugHunt(models.Model):
     """One hunt: a repository, what is wrong, the test command, and what it spends."""
 
     QUEUED = "queued"
     RUNNING = "running"
-    # The finished states are the statuses of DESIGN.md's hunt contract.
-    FIXED = "fixed"
-    NO_FIX = "no_fix"
-    NOT_REPRODUCED = "not_reproduced"
-    BUDGET_EXHAUSTED = "budget_exhausted"
-    CANCELLED = "cancelled"
-    ERROR = "error"
+    # The finished states are the statuses of DESIGN.md's hunt contract, from the engine.
+    FIXED, NO_FIX, NOT_REPRODUCED = engine.FIXED, engine.NO_FIX, engine.NOT_REPRODUCED
+    BUDGET_EXHAUSTED, CANCELLED, ERROR = engine.BUDGET_EXHAUSTED, engine.CANCELLED, engine.ERROR
     STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (FIXED, "Fixed"), (NO_FIX, "No fix"),
               (NOT_REPRODUCED, "Not reproduced"), (BUDGET_EXHAUSTED, "Budget exhausted"),
               (CANCELLED, "Cancelled"), (ERROR, "Error")]
