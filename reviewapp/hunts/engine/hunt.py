@@ -111,7 +111,7 @@ class HuntResult:
 def estimate(config: HuntConfig, seconds_per_run: float = 2.0) -> dict:
     """What a budget buys, shown before a hunt starts (a run = one test-command execution)."""
     runs = int(config.budget_s * config.parallel / max(seconds_per_run, 0.1))
-    return {"wall_s": config.budget_s, "cpu_s": config.cpu_budget,
+    return {"wall_s": config.budget_s, "cpu_s": config.cpu_budget, "parallel": config.parallel,
             "candidates": max(runs // 2, 0), "seconds_per_run": seconds_per_run}
 
 

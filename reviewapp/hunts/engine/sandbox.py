@@ -60,7 +60,8 @@ class SandboxLimits:
     cpu_s: int = 60
     memory_bytes: int = 2 * 1024**3
     file_bytes: int = 64 * 1024**2
-    processes: int = 64
+    # RLIMIT_NPROC counts all of the user's processes (root is exempt: the pids cgroup caps it)
+    processes: int = 128
 
 
 @dataclass
