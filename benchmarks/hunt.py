@@ -10,6 +10,8 @@ true fix as a diff). For each bug it runs `run_hunt(project, "python -m pytest")
 text and stops at the first patch that keeps every test green, then reports:
 - fixed with a validated patch (all / single-token / harder), wall and CPU seconds and
   candidates tried until the first fix;
+- how many first patches are exactly the true fix (the others are equivalent rewrites or
+  pass the tests without being right: read them in the results);
 - the localization rank of the true line, against an Ochiai-only ranking of the same lines
   (the baseline, measured in the same run: ratio of mean ranks);
 - candidates that pass the failing tests but break others (overfitting);
@@ -48,6 +50,18 @@ def true_rank(lines, bug: dict, key=None) -> int | None:
     return min(ranks) if ranks else None
 
 
+def changed_lines(diff: str) -> tuple[list[str], list[str]]:
+    """(removed, added) lines of a unified diff."""
+    lines = diff.splitlines()
+    return ([line[1:] for line in lines if line.startswith("-") and not line.startswith("---")],
+            [line[1:] for line in lines if line.startswith("+") and not line.startswith("+++")])
+
+
+def is_true_fix(patch: str | None, bug: dict) -> bool:
+    """The patch makes exactly the true fix's edit (equivalent rewrites do not count)."""
+    return patch is not None and changed_lines(patch) == changed_lines(bug["fix_diff"])
+
+
 def run_one(bug_dir: Path, config: HuntConfig) -> dict:
     bug = json.loads((bug_dir / "bug.json").read_text())
     started = time.monotonic()
@@ -65,6 +79,7 @@ def run_one(bug_dir: Path, config: HuntConfig) -> dict:
         "fix_stage": first.candidate.stage if first else None,
         "fix_kind": first.candidate.kind if first else None,
         "patch": first.diff if first else None,
+        "true_fix": is_true_fix(first.diff if first else None, bug),
         "rank": true_rank(lines, bug),
         "rank_ochiai_only": true_rank(lines, bug, key=lambda s: (-s.ochiai, s.path, s.line)),
         "overfitting": sum(v.status == OVERFITS for v in result.tried),
@@ -96,6 +111,8 @@ def summarize(rows: list[dict], budget_s: float) -> dict:
         "all": share(rows),
         "single_token": share([r for r in rows if r["kind"] == "single_token"]),
         "harder": share([r for r in rows if r["kind"] == "harder"]),
+        # A validated patch that is not the true fix is equivalent or overfits the tests.
+        "identical_to_true_fix": sum(r.get("true_fix", False) for r in rows),
         "median_s_to_fix": _median([r["first_fix_s"] for r in fixed]),
         "max_s_to_fix": max((r["first_fix_s"] for r in fixed), default=None),
         "median_cpu_s_per_hunt": _median([r["cpu_s"] for r in rows]),
@@ -157,7 +174,8 @@ def main() -> None:
           f"and {s['median_candidates_to_fix']} candidates to a fix; mean rank of the true line "
           f"{s['mean_rank']} vs {s['mean_rank_ochiai_only']} Ochiai only "
           f"(ratio {s['rank_ratio_vs_ochiai_only']}); overfitting candidates "
-          f"{s['overfitting_candidates']}")
+          f"{s['overfitting_candidates']}; first patch identical to the true fix: "
+          f"{s['identical_to_true_fix']}/{s['all']['bugs']}")
     for stage, row in s["per_stage"].items():
         print(f"  {stage:12} tried {row['tried']:5}  overfitting {row['overfitting']:4}  "
               f"first fixes {row['first_fixes']:3}")
