@@ -11,29 +11,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.reviewapp.hunts.buggy_project import write_buggy_project
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-BUGGY = '''\
-def last_items(items, n):
-    out = []
-    for i in range(len(items) - n, len(items) - 1):
-        out.append(items[i])
-    return out
-'''
-TESTS = '''\
-from stats import last_items
-
-
-def test_last_two():
-    assert last_items([1, 2, 3, 4], 2) == [3, 4]
-
-
-def test_none():
-    assert last_items([1, 2], 0) == []
-'''
-
-
 @pytest.fixture
 def hunt_worker():
     """A `celery worker` consuming only the hunt queue, on this test's database."""
@@ -61,10 +43,7 @@ def test_hunting_a_bug_from_the_page(hunt_worker, logged_in, live_server, reposi
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "stats.py").write_text(BUGGY)
-    (project / "test_stats.py").write_text(TESTS)
+    project = write_buggy_project(tmp_path / "project")
     repository.local_path = str(project)
     repository.save()
     browser = logged_in
