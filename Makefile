@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test browser-deps run dev test lint
+.PHONY: install install-test browser-deps sandbox-deps run dev test lint
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,13 +32,22 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
 
-run: install
+# Bug hunts run tests under bubblewrap (no network, read-only host); without it they fall back to
+# `unshare -rn` and say so on the hunt page.
+sandbox-deps:
+	@if ! command -v bwrap >/dev/null; then \
+		echo "installing bubblewrap"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap) \
+			|| echo "could not install bubblewrap: bug hunts will use a weaker sandbox"; \
+	fi
+
+run: install sandbox-deps
 	$(PY) manage.py migrate --noinput
 	SQUIGGLE_PUBLIC_URL="$${SQUIGGLE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py bootstrap_demo
 	$(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)
 
 # `make run` with Django debug pages (tracebacks, URL lists): for developing Squiggle only.
-dev: install
+dev: install sandbox-deps
 	$(PY) manage.py migrate --noinput
 	SQUIGGLE_PUBLIC_URL="$${SQUIGGLE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py bootstrap_demo
 	SQUIGGLE_DEBUG=1 $(PY) manage.py runsquiggle --host $(HOST) --port $(PORT)
@@ -47,7 +56,7 @@ dev: install
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-test: install-test browser-deps
+test: install-test browser-deps sandbox-deps
 	$(PY) -m ruff check .
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		SQUIGGLE_DATA_DIR="$${SQUIGGLE_DATA_DIR:-$(CURDIR)/var/test}" $(PY) -m pytest -q

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "channels",
     "reviewapp.reviews",
     "reviewapp.github",
+    "reviewapp.hunts",
 ]
 
 MIDDLEWARE = [
@@ -203,12 +204,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Bug hunts run the user's tests for minutes: their own queue, so reviews never wait behind them.
+CELERY_TASK_ROUTES = {"reviewapp.hunts.tasks.*": {"queue": "hunts"}}
 # `celery -A reviewapp beat` in production; the embedded `runsquiggle` sweeps by itself.
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {
         "task": "reviewapp.reviews.tasks.requeue_stale_jobs",
         "schedule": float(_env("SQUIGGLE_JOB_STALE_S", "60")) / 2,
     },
+    "sweep-abandoned-hunts": {"task": "reviewapp.hunts.tasks.sweep_abandoned_hunts",
+                              "schedule": 60.0},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("github/", include("reviewapp.github.urls")),
+    path("hunts/", include("reviewapp.hunts.urls")),
     path("", include("reviewapp.reviews.urls")),
 ]
 

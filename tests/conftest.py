@@ -74,3 +74,12 @@ def price_finding(review):
                                   end_column=29, kind="wrong_attribute", probability=0.8,
                                   severity="high", message="`price` may be `cost`",
                                   replacement="cost")
+
+
+@pytest.fixture
+def temp_repo_roots(settings, tmp_path_factory):
+    """Registered checkouts may live in pytest's temporary folders (SQUIGGLE_REPO_ROOTS)."""
+    root = str(tmp_path_factory.getbasetemp())
+    settings.SQUIGGLE = {**settings.SQUIGGLE,
+                         "REPO_ROOTS": [*settings.SQUIGGLE["REPO_ROOTS"], root]}
+    return root

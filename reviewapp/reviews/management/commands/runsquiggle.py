@@ -16,6 +16,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from reviewapp.hunts.services import fail_abandoned_hunts
 from reviewapp.reviews import jobs
 
 # More worker deaths than this within RESTART_WINDOW_S means something is broken for good.
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 next_sweep = time.monotonic() + sweep_every
                 try:
                     jobs.requeue_stale_jobs()
+                    fail_abandoned_hunts()
                 except Exception as exc:  # the database may be briefly busy: try next time
                     self.stderr.write(f"stale-job sweep failed: {exc}")
 
@@ -84,7 +86,8 @@ class Command(BaseCommand):
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--loglevel=INFO",
-         "--concurrency=1", "--pool=solo", "--without-gossip", "--without-mingle"], env=env)
+         "--concurrency=1", "--pool=solo", "--without-gossip", "--without-mingle",
+         "-Q", "celery,hunts"], env=env)
 
 
 def _stop(*processes: subprocess.Popen | None) -> None:

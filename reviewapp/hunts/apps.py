@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HuntsConfig(AppConfig):
+    name = "reviewapp.hunts"
+    label = "hunts"
+    verbose_name = "Bug hunts"

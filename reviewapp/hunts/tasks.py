@@ -1,0 +1,75 @@
+"""Celery tasks of the hunt queue (`hunts`, separate from review analysis)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .engine.hunt import HuntConfig, HuntProgress, run_hunt
+from .models import BugHunt
+from .progress import publish
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY_S = 0.5  # database writes of the counters, at most this often
+
+
+@shared_task
+def run_bug_hunt(hunt_id: int) -> None:
+    """Run a queued hunt to its end; a hunt already started elsewhere is left alone."""
+    claimed = BugHunt.objects.filter(pk=hunt_id, state=BugHunt.QUEUED).update(
+        state=BugHunt.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return
+    hunt = BugHunt.objects.select_related("repository").get(pk=hunt_id)
+    if hunt.cancel_requested:
+        services.record_result(hunt, {"status": BugHunt.CANCELLED, "message": "cancelled "
+                                      "before it started", "wall_s": 0.0, "cpu_s": 0.0}, [])
+        publish(hunt.pk, hunt.as_json())
+        return
+    try:
+        repo = services.hunt_directory(hunt.repository)
+    except services.HuntRefused as exc:
+        services.record_result(hunt, {"status": BugHunt.ERROR, "message": str(exc),
+                                      "wall_s": 0.0, "cpu_s": 0.0}, [])
+        publish(hunt.pk, hunt.as_json())
+        return
+    last = {"progress": 0.0, "cancel": 0.0, "cancelled": False}
+
+    def on_progress(progress: HuntProgress) -> None:
+        now = time.monotonic()
+        if now - last["progress"] >= PROGRESS_EVERY_S or progress.phase == "finished":
+            last["progress"] = now
+            services.record_progress(hunt, progress)
+            publish(hunt.pk, hunt.as_json())
+
+    def should_cancel() -> bool:
+        now = time.monotonic()
+        if now - last["cancel"] >= 1.0:
+            last["cancel"] = now
+            last["cancelled"] = services.cancel_requested(hunt.pk)
+        return last["cancelled"]
+
+    config = HuntConfig(budget_s=hunt.budget_s, parallel=hunt.parallel,
+                        use_bugmodel=settings.SQUIGGLE["ANALYSIS_ML"],
+                        use_lm=settings.SQUIGGLE["ANALYSIS_ML"])
+    try:
+        result = run_hunt(repo, hunt.test_command, hunt.issue_text, config,
+                          on_progress=on_progress, should_cancel=should_cancel,
+                          on_validation=lambda v: services.record_candidate(hunt, v))
+        services.record_result(hunt, result.to_json(), result.patches)
+    except Exception as exc:  # the page must show a reason, never stay "running"
+        log.exception("hunt %s failed", hunt.pk)
+        services.record_result(hunt, {"status": BugHunt.ERROR, "message": str(exc),
+                                      "wall_s": hunt.wall_s, "cpu_s": hunt.cpu_s}, [])
+    publish(hunt.pk, hunt.as_json())
+
+
+@shared_task
+def sweep_abandoned_hunts() -> int:
+    """Celery beat's periodic sweep (the embedded `runsquiggle` runs it itself)."""
+    return services.fail_abandoned_hunts()

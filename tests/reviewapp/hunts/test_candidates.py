@@ -1,0 +1,92 @@
+"""Candidates: at the suspicious lines only, deduplicated by AST, cheapest sources first."""
+
+from __future__ import annotations
+
+import ast
+
+from reviewapp.hunts.engine.candidates import (
+    BUGMODEL,
+    INVERSE,
+    LM,
+    MULTI_TOKEN,
+    generate,
+    new_candidates,
+)
+from reviewapp.hunts.engine.lm_candidates import lm_candidates
+from reviewapp.hunts.engine.localize import SuspiciousLine, ochiai
+
+SOURCE = '''\
+def price(value, percent):
+    reduced = value - value * percent / 100
+    return min(reduced, 0)
+
+
+def unrelated(a, b):
+    return a < b
+'''
+
+
+def line(number: int, score: float = 1.0) -> SuspiciousLine:
+    return SuspiciousLine("pricing.py", number, score)
+
+
+def test_candidates_touch_only_the_suspicious_lines():
+    candidates = generate({"pricing.py": SOURCE}, [line(3)], [])
+    assert candidates and {c.line for c in candidates} == {3}
+    assert all("return a < b" in c.new_text for c in candidates)  # line 7 left alone
+
+
+def test_a_swapped_call_name_is_a_single_token_candidate():
+    candidates = generate({"pricing.py": SOURCE}, [line(3)], [])
+    swap = [c for c in candidates if "return max(reduced, 0)" in c.new_text]
+    assert len(swap) == 1 and swap[0].stage == INVERSE
+
+
+def test_call_names_beyond_the_rewrites_are_swapped_too():
+    source = "import math\n\ndef pages(n, size):\n    return math.floor(n / size)\n"
+    candidates = generate({"pricing.py": source}, [line(4)], [])
+    assert [c.description for c in candidates if c.kind == "call_name"] == [
+        "call_name: floor → ceil"]
+
+
+def test_candidates_are_unique_by_normalised_ast():
+    candidates = generate({"pricing.py": SOURCE}, [line(2), line(3, 0.9)], [])
+    dumps = [ast.dump(ast.parse(c.new_text)) for c in candidates]
+    assert len(dumps) == len(set(dumps))
+    assert ast.dump(ast.parse(SOURCE)) not in dumps
+
+
+def test_bug_model_repairs_come_first_and_multi_token_edits_after_single_tokens():
+    finding = {"path": "pricing.py", "line": 3, "end_line": 3, "column": 11, "end_column": 14,
+               "kind": "call_name", "replacement": "max", "probability": 0.9}
+    candidates = generate({"pricing.py": SOURCE}, [line(3)], [finding])
+    assert candidates[0].stage == BUGMODEL and "max(reduced, 0)" in candidates[0].new_text
+    stages = [c.stage for c in candidates]
+    assert stages.index(MULTI_TOKEN) > stages.index(INVERSE)
+
+
+def test_ochiai_prefers_lines_only_failing_tests_run():
+    assert ochiai(failed=1, passed=0, total_failed=1) == 1.0
+    assert ochiai(failed=1, passed=3, total_failed=1) == 0.5
+    assert ochiai(failed=0, passed=2, total_failed=1) == 0.0
+
+
+def test_language_model_answers_replace_exactly_the_suspicious_line():
+    prompts = []
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return "return max(reduced, 0)\n```"
+
+    candidates = lm_candidates({"pricing.py": SOURCE}, [line(3)], "assert -20 == 180",
+                               generate=answer)
+    assert len(prompts) == 2 and "assert -20 == 180" in prompts[1]
+    assert "return min(reduced, 0)" in prompts[0] and prompts[0].endswith("```python\n    ")
+    assert candidates[0].stage == LM
+    assert candidates[0].new_text == SOURCE.replace("min(reduced", "max(reduced")
+
+
+def test_language_model_copies_are_dropped_as_duplicates():
+    copy = lm_candidates({"pricing.py": SOURCE}, [line(3)], "",
+                         generate=lambda prompt: "return min(reduced, 0)")
+    assert new_candidates(copy, {"pricing.py": SOURCE}, []) == []
