@@ -45,8 +45,6 @@ class Proposals:
     """The proposed candidates of one unit and their features."""
 
     indices: list[int]  # into the unit's candidate list
-    from_small: np.ndarray  # (P,) bool: proposed by the small model
-    from_lm: np.ndarray  # (P,) bool: proposed by LM surprisal
     features: np.ndarray  # (P, len(FEATURES)) float32
     unit: np.ndarray  # (len(UNIT_FEATURES),) float32
     seconds: dict[str, float] = field(default_factory=dict)  # lm_pass, lm_ratio (total)
@@ -127,5 +125,5 @@ def propose(engine: Engine, text: str, context: str, candidates: Sequence[Candid
     tokens = lm.surprisal[1:] if len(lm.surprisal) > 1 else np.zeros(1)
     unit = np.array([small[0], np.log1p(n), tokens.mean() / 10, tokens.max() / 10],
                     dtype=np.float32)
-    return Proposals(chosen, np.isin(chosen, by_small), np.isin(chosen, by_lm), features, unit,
+    return Proposals(chosen, features, unit,
                      {"lm_pass": lm_pass, "lm_ratio": lm_ratio, "ratios": len(chosen)})

@@ -6,7 +6,8 @@ Sources:
 - real single-statement bug fixes mined from public repositories
   (`synthdata/real/fixes.jsonl.gz`, see `synthdata/real/SOURCES.md`): the function before the
   fix, the buggy span and the code that replaced it;
-- clean real functions from the same repositories (`synthdata/real/clean.jsonl.gz`).
+- clean real functions from the same repositories (`synthdata/real/clean.jsonl.gz`); a
+  method comes without its class, so its context is empty.
 
 A real fix is *expressible* when one enumerated candidate, applied, gives the fixed code (up to
 whitespace); every real fix is *locatable*: the candidates on its lines are where it is.
@@ -173,8 +174,9 @@ def real_fix_cases(path: Path, split: str | None = None) -> list[Case]:
         unit_text, context, candidates, first_line = unit
         src = SourceText(text)
         bug_line, bug_end = row["bug_line"] - shift, row["bug_end_line"] - shift
-        s = src.offset(bug_line, row["bug_col"])
-        e = src.offset(bug_end, row["bug_end_col"])
+        # The miner's columns are character offsets (`SourceText.position`), not ast's bytes.
+        s = src.line_start(bug_line) + row["bug_col"]
+        e = src.line_start(bug_end) + row["bug_end_col"]
         fixed = text[:s] + row["fixed_code"] + text[e:]
         unit_start = src.line_start(first_line)
         fixed_unit = fixed[unit_start : unit_start + len(unit_text) - 1
@@ -195,18 +197,17 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
         rows = random.Random(seed).sample(rows, limit)
     cases = []
     for row in rows:
-        source = normalise_newlines(row["source"])
-        if source.count("\n") + 1 > MAX_FUNCTION_LINES:
+        source = normalise_newlines(row["source"]).rstrip("\n") + "\n"
+        if source.count("\n") > MAX_FUNCTION_LINES:
             continue
-        context = normalise_newlines(row.get("file_context") or "")
-        glue = "" if not context or context.endswith("\n") else "\n"
-        text = context + glue + source
-        start_line = text[: len(text) - len(source)].count("\n") + 1
-        unit = _function_unit(text, start_line, start_line + source.count("\n"))
+        # A method arrives indented and without its class: an `if` block makes it parse as is.
+        wrapper = "if True:\n" if source[:1] in " \t" else ""
+        unit = _function_unit(wrapper + source, 1 + wrapper.count("\n"),
+                              wrapper.count("\n") + source.count("\n"))
         if unit is None:
             continue
-        unit_text, header, candidates, _ = unit
+        unit_text, _, candidates, _ = unit
         cases.append(Case("real", row["split"], "clean",
-                          f"{row['repo']}/{row['path']}:{row.get('func_name')}", unit_text,
-                          header, candidates))
+                          f"{row['repo']}/{row['path']}:{row.get('func_name')}", unit_text, "",
+                          candidates))
     return cases

@@ -17,7 +17,7 @@ import torch
 from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
-from bugmodel.messages import describe, severity
+from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.rescorer import head_logits, visible
 from bugmodel.scoring import predict_logits, softmax
 from bugmodel.tokenizer import lex
@@ -187,10 +187,12 @@ def _finding(window: _Window, candidate: Candidate, probability: float) -> Findi
     line, column = src.position(candidate.start)
     end_line, end_column = src.position(candidate.end)
     original = src.text[candidate.start : candidate.end]
-    return Finding(window.path, line, end_line, column, end_column, candidate.kind,
-                   describe(candidate.kind, original, candidate.replacement),
-                   round(probability, 4), severity(candidate.kind, probability),
-                   candidate.replacement)
+    does = effect(candidate.kind, original, candidate.replacement,
+                  src.text[src.line_start(line) : src.line_end(line)])
+    message = (f"{describe(candidate.kind, original, candidate.replacement)}; if so, "
+               f"{consequence(does)}")
+    return Finding(window.path, line, end_line, column, end_column, candidate.kind, message,
+                   round(probability, 4), severity(does, probability), candidate.replacement)
 
 
 def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,

@@ -38,7 +38,7 @@ from bugmodel.calibration import (
 from bugmodel.cascade import Proposals, small_model_rows
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
-from bugmodel.rescorer import head_logits, load_rescorer, save_rescorer, visible
+from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
 from bugmodel.rescorer_train import featurise
 from bugmodel.scoring import softmax
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 PLOTS_DIR = Path(__file__).parent / "plots"
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
+#: The zero-shot LM looks at the same LM-proposed candidates as the LM-only head.
+ZERO_SHOT = CONFIGS["lm_head"]
 SYSTEMS = ("scratch", "lm_zero_shot", "lm_head", "cascade")
 HEADS = ("lm_head", "cascade")
 #: Findings per 1,000 clean lines the default threshold may allow on dev.
@@ -78,7 +80,7 @@ def judge(system: str, small_row: np.ndarray, proposals: Proposals, heads: dict)
         columns = [int(i) for i in np.nonzero(np.isfinite(small_row[1:]))[0]]
         return Judged(columns, np.concatenate([[small_row[0]], small_row[1:][columns]]))
     if system == "lm_zero_shot":
-        rows = [r for r in np.nonzero(proposals.from_lm)[0] if proposals.features[r, 3] == 0]
+        rows = [r for r in visible(proposals, ZERO_SHOT) if proposals.features[r, 3] == 0]
         return Judged([proposals.indices[r] for r in rows],
                       np.concatenate([[0.0], proposals.features[rows, 2]]))
     model = heads[system]

@@ -23,6 +23,7 @@ from bugmodel.cascade import (
     SMALL_MODEL_COLUMNS,
     SMALL_MODEL_UNIT_COLUMNS,
     UNIT_FEATURES,
+    UNSEEN_LOGPROB,
     Proposals,
 )
 
@@ -35,8 +36,8 @@ class RescorerConfig:
     """Which proposals a head sees, its size, and its two training phases."""
 
     name: str = "cascade"
-    top_small: int = 6  # proposals from the from-scratch model (0: none)
-    top_lm: int = 6  # proposals from LM surprisal
+    top_small: int = 4  # proposals from the from-scratch model (0: none)
+    top_lm: int = 4  # proposals from LM surprisal
     use_small_model: bool = True  # False: the LM-only head (small-model features zeroed)
     hidden: int = 32
     lr: float = 3e-3
@@ -49,7 +50,7 @@ class RescorerConfig:
 
 CONFIGS = {
     "cascade": RescorerConfig(),
-    "lm_head": RescorerConfig(name="lm_head", top_small=0, top_lm=6, use_small_model=False),
+    "lm_head": RescorerConfig(name="lm_head", top_small=0, top_lm=4, use_small_model=False),
     "tiny": RescorerConfig(name="tiny", top_small=2, top_lm=2, hidden=8, synthetic_epochs=3,
                            real_epochs=3),
 }
@@ -57,13 +58,14 @@ CONFIGS = {
 
 def visible(proposals: Proposals, config: RescorerConfig, extra: Sequence[int] = ()
             ) -> np.ndarray:
-    """Rows of `proposals` this head looks at (its own proposal sources, plus `extra`
-    candidate indices, which training uses for its targets)."""
-    keep = np.zeros(len(proposals.indices), dtype=bool)
-    if config.top_small:
-        keep |= proposals.from_small
-    if config.top_lm:
-        keep |= proposals.from_lm
+    """Rows of `proposals` this head looks at: the best `top_small` by the small model and the
+    best `top_lm` by LM surprisal (by rank, so a head may look at fewer than were computed),
+    plus `extra` candidate indices, which training uses for its targets."""
+    features = proposals.features
+    small_rank = np.expm1(features[:, FEATURES.index("small_rank")])
+    lm_rank = np.expm1(features[:, FEATURES.index("surprisal_rank")])
+    seen = features[:, FEATURES.index("small_logprob")] > UNSEEN_LOGPROB
+    keep = ((small_rank < config.top_small - 0.5) & seen) | (lm_rank < config.top_lm - 0.5)
     keep |= np.isin(proposals.indices, list(extra))
     return np.nonzero(keep)[0]
 

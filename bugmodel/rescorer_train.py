@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from inference.engine import Engine
 
 #: Union of the proposal sets every head and evaluation reads (each takes its own subset).
-TOP_SMALL, TOP_LM = 6, 6
+TOP_SMALL, TOP_LM = 4, 4
 
 _engine = None
 
