@@ -9,6 +9,8 @@ import sysconfig
 from pathlib import Path
 
 from synthdata.dataset import BuildConfig, build
+from synthdata.mining.build import MineConfig, mine
+from synthdata.mining.card import render
 
 DEFAULT_OUT = Path("var/synthdata")
 
@@ -26,7 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--max-files-per-package", type=int, default=120)
     b.add_argument("--max-functions-per-package", type=int, default=1500)
     b.add_argument("--limit-files", type=int, default=None, help="cap on files (smoke runs)")
+    m = sub.add_parser("mine", help="mine real single-statement bug fixes from git mirrors")
+    m.add_argument("--mirrors", type=Path, nargs="+", required=True,
+                   help="git directories named owner+name (or owner+name/repo)")
+    m.add_argument("--out", type=Path, default=Path("synthdata/real"))
+    m.add_argument("--repos", type=Path, default=None,
+                   help="a previous repos.json whose split assignment is kept")
+    m.add_argument("--site-packages", type=Path, default=None,
+                   help="the synthetic corpus' site-packages (default: this interpreter's)")
+    m.add_argument("--seed", type=int, default=14)
+    m.add_argument("--workers", type=int, default=2)
+    m.add_argument("--max-fixes-per-repo", type=int, default=150)
+    m.add_argument("--clean-per-repo", type=int, default=500)
+    c = sub.add_parser("card", help="render SOURCES.md of a mined directory")
+    c.add_argument("--out", type=Path, default=Path("synthdata/real"))
     args = parser.parse_args(argv)
+    if args.command == "mine":
+        return _mine(args)
+    if args.command == "card":
+        return _card(args.out)
     site = None if args.no_site_packages else (
         args.site_packages or Path(sysconfig.get_paths()["purelib"]))
     if site is not None and not site.is_dir():
@@ -39,6 +59,33 @@ def main(argv: list[str] | None = None) -> int:
     summary = {split: {"records": s["records"], "packages": len(s["packages"]), "kinds": s["kinds"]}
                for split, s in manifest["splits"].items()}
     print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _mine(args: argparse.Namespace) -> int:
+    missing = [str(m) for m in args.mirrors if not m.is_dir()]
+    if missing:
+        print(f"error: not a directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        stats = mine(MineConfig(
+            mirrors=tuple(args.mirrors), out_dir=args.out,
+            site_dir=args.site_packages or Path(sysconfig.get_paths()["purelib"]),
+            seed=args.seed, workers=args.workers, max_fixes_per_repo=args.max_fixes_per_repo,
+            clean_per_repo=args.clean_per_repo, repos_file=args.repos))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(stats["splits"], indent=1))
+    return _card(args.out)
+
+
+def _card(out: Path) -> int:
+    if not (out / "stats.json").exists():
+        print(f"error: {out}/stats.json missing: run `python -m synthdata mine` first",
+              file=sys.stderr)
+        return 2
+    (out / "SOURCES.md").write_text(render(out))
     return 0
 
 

@@ -79,6 +79,20 @@ _RETURN_RE = re.compile(r"return\b[ \t]*")
 _NOT_RE = re.compile(r"not\b[ \t]*")
 
 _EMPTY_FOR_NONE = ("[]", '""', "{}")
+# Expressions that a None check or truthiness test applies to without parentheses.
+_OPERANDS = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
+_MAX_SWAPPED_ARGS = 4
+# Callees real fixes swap for a counterpart with the same arguments (symmetric pairs).
+_CALLEE_SWAPS = {"min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
+                 "isinstance": ("issubclass",), "issubclass": ("isinstance",)}
+_METHOD_SWAPS = {
+    "startswith": ("endswith",), "endswith": ("startswith",), "lstrip": ("rstrip",),
+    "rstrip": ("lstrip",), "append": ("extend",), "extend": ("append",),
+    "find": ("rfind",), "rfind": ("find",), "index": ("rindex",), "rindex": ("index",),
+    "split": ("rsplit",), "rsplit": ("split",), "remove": ("discard",), "discard": ("remove",),
+    "lower": ("upper",), "upper": ("lower",), "keys": ("values",), "values": ("keys",),
+    "get": ("pop",), "pop": ("get",),
+}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -167,8 +181,10 @@ class _Enumerator:
         for node, _ in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self._variable_misuse("variable_misuse", node, local_names)
+                self._instance_variable(node, local_names, attributes.get("self", set()))
             elif isinstance(node, ast.Attribute):
                 self._attribute(node, attributes)
+                self._instance_variable(node, local_names, attributes.get("self", set()))
         return list(self.found.values())
 
     def _visit(self, node: ast.AST, in_function: bool, local_names: set[str]) -> None:
@@ -201,15 +217,15 @@ class _Enumerator:
         elif isinstance(node, ast.Expr) and in_function:
             self._expr_statement(node)
         if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-            self._negation(node.test)
+            self._condition(node.test)
         elif isinstance(node, ast.BoolOp):
             for value in node.values:
-                self._negation(value)
+                self._condition(value)
         elif isinstance(node, ast.Return) and node.value is not None:
             self._negation(node.value)
         elif isinstance(node, ast.comprehension):
             for cond in node.ifs:
-                self._negation(cond)
+                self._condition(cond)
         if isinstance(node, _FUNCTIONS):
             params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
             self._guards(node.body, [p for p in params if p not in ("self", "cls")], loop=False)
@@ -261,6 +277,27 @@ class _Enumerator:
             m = self._operator(left, right, _BOOL_RE)
             if m is not None and m.group() == symbol:
                 self.add("boolean", m.start(), m.end(), "or" if symbol == "and" else "and")
+
+    def _condition(self, node: ast.AST) -> None:
+        """A test: its `not` toggled, and its None check switched with truthiness."""
+        self._negation(node)
+        self._none_check(node)
+
+    def _none_check(self, node: ast.AST) -> None:
+        """`x is None` <-> `not x` and `x is not None` <-> `x` (real fixes go both ways)."""
+        start, end = self.src.span(node)
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.Is, ast.IsNot))
+                and isinstance(node.comparators[0], ast.Constant)
+                and node.comparators[0].value is None and isinstance(node.left, _OPERANDS)):
+            operand = self.src.segment(node.left)
+            negated = isinstance(node.ops[0], ast.Is)
+            self.add("comparison", start, end, f"not {operand}" if negated else operand)
+        elif (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+              and isinstance(node.operand, _OPERANDS)):
+            self.add("comparison", start, end, f"{self.src.segment(node.operand)} is None")
+        elif isinstance(node, _OPERANDS):
+            self.add("comparison", start, end, f"{self.src.segment(node)} is not None")
 
     def _negation(self, node: ast.AST) -> None:
         start, _ = self.src.span(node)
@@ -326,14 +363,29 @@ class _Enumerator:
         if isinstance(node.func, ast.Name) and node.func.id == "range":
             for arg in node.args[:2]:
                 self._off_by_one(arg)
-        args = node.args
-        for a, b in zip(args, args[1:], strict=False):
-            if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
-                continue
-            (a0, a1), (b0, b1) = self.src.span(a), self.src.span(b)
-            text = self.src.text
-            if text[a0:a1] != text[b0:b1]:
-                self.add("swapped_arguments", a0, b1, text[b0:b1] + text[a1:b0] + text[a0:a1])
+        args = node.args[:_MAX_SWAPPED_ARGS]
+        text = self.src.text
+        for i, a in enumerate(args):
+            for b in args[i + 1:]:
+                if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
+                    continue
+                (a0, a1), (b0, b1) = self.src.span(a), self.src.span(b)
+                if text[a0:a1] != text[b0:b1]:
+                    self.add("swapped_arguments", a0, b1,
+                             text[b0:b1] + text[a1:b0] + text[a0:a1])
+        self._callee(node.func)
+
+    def _callee(self, func: ast.AST) -> None:
+        """A called function swapped for its usual counterpart (`min` <-> `max`, ...)."""
+        if isinstance(func, ast.Name) and func.id in _CALLEE_SWAPS:
+            start, end = self.src.span(func)
+            for other in _CALLEE_SWAPS[func.id]:
+                self.add("variable_misuse", start, end, other)
+        elif isinstance(func, ast.Attribute) and func.attr in _METHOD_SWAPS:
+            span = self._attribute_name_span(func)
+            if span is not None:
+                for other in _METHOD_SWAPS[func.attr]:
+                    self.add("attribute", *span, other)
 
     def _variable_misuse(self, kind: str, node: ast.Name, local_names: set[str]) -> None:
         if node.id not in local_names:
@@ -364,14 +416,30 @@ class _Enumerator:
         near = offsets[max(0, i - 1) : i + 1]
         return min(abs(o - offset) for o in near)
 
+    def _instance_variable(self, node: ast.Name | ast.Attribute, local_names: set[str],
+                           self_attributes: set[str]) -> None:
+        """`self.x` <-> `x` where both a local `x` and an attribute `self.x` are in scope."""
+        start, end = self.src.span(node)
+        if isinstance(node, ast.Name):
+            if node.id in self_attributes and node.id in local_names:
+                self.add("variable_misuse", start, end, f"self.{node.id}")
+        elif (isinstance(node.value, ast.Name) and node.value.id == "self"
+              and isinstance(node.ctx, ast.Load) and node.attr in local_names):
+            self.add("variable_misuse", start, end, node.attr)
+
     def _attribute(self, node: ast.Attribute, attributes: dict[str, set[str]]) -> None:
         siblings = attributes.get(self.src.segment(node.value), set()) - {node.attr}
-        _, end = self.src.span(node)
-        start = end - len(node.attr)
-        if self.src.text[start:end] != node.attr:
+        span = self._attribute_name_span(node)
+        if span is None:
             return
         for attr in sorted(siblings):
-            self.add("attribute", start, end, attr)
+            self.add("attribute", *span, attr)
+
+    def _attribute_name_span(self, node: ast.Attribute) -> tuple[int, int] | None:
+        """Span of the name after the dot (None when a comment or line break hides it)."""
+        _, end = self.src.span(node)
+        start = end - len(node.attr)
+        return (start, end) if self.src.text[start:end] == node.attr else None
 
     # -- statements ------------------------------------------------------------------------------
 

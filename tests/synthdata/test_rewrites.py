@@ -94,3 +94,35 @@ def test_enumeration_is_restricted_to_the_given_scope():
     start = text.index("def b")
     cands = enumerate_candidates(text, tree, [tree.body[1]])
     assert cands and all(c.start >= start for c in cands)
+
+
+def _repairs(buggy: str) -> set[str]:
+    """Every text one candidate of `buggy` turns it into."""
+    return {cand.apply(buggy) for cand in enumerate_candidates(buggy)}
+
+
+@pytest.mark.parametrize(("buggy", "fixed"), [
+    # None checks and truthiness, both ways (real fixes switch `x is None` and `not x`)
+    ("def f(q):\n    if q is None:\n        return 1\n",
+     "def f(q):\n    if not q:\n        return 1\n"),
+    ("def f(q):\n    if not q:\n        return 1\n",
+     "def f(q):\n    if q is None:\n        return 1\n"),
+    ("def f(q):\n    while q.next:\n        q = q.next\n",
+     "def f(q):\n    while q.next is not None:\n        q = q.next\n"),
+    ("def f(q, r):\n    return [x for x in q if x is not None and r]\n",
+     "def f(q, r):\n    return [x for x in q if x and r]\n"),
+    # an instance attribute where the local of the same name was meant, and back
+    ("class C:\n    def f(self, prefix):\n        self.prefix = self.prefix.upper()\n",
+     "class C:\n    def f(self, prefix):\n        self.prefix = prefix.upper()\n"),
+    ("class C:\n    def f(self, size):\n        self.size = 2\n        return size + 1\n",
+     "class C:\n    def f(self, size):\n        self.size = 2\n        return self.size + 1\n"),
+    # arguments swapped that are not neighbours
+    ("def f(a, b, c):\n    return g(c, b, a)\n", "def f(a, b, c):\n    return g(a, b, c)\n"),
+    # the called function or method swapped for its counterpart
+    ("def f(a, b):\n    return min(a, b)\n", "def f(a, b):\n    return max(a, b)\n"),
+    ("def f(s):\n    return s.startswith('x')\n", "def f(s):\n    return s.endswith('x')\n"),
+])
+def test_enumeration_expresses_real_fix_patterns(buggy, fixed):
+    """Patterns seen in mined real fixes are among the repairs of the buggy code."""
+    assert fixed in _repairs(buggy)
+    assert buggy in _repairs(fixed)  # and the rewrite is symmetric, so it can be injected
