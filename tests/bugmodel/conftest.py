@@ -110,7 +110,7 @@ REAL_FIXES = [
     ("dev", "negation", "def f(path):\n    if not path.exists():\n        return path.read()\n"
      "    return None\n", "not ", ""),
     ("dev", "other", "def f(self):\n    name = self.name.lower()\n    return name\n",
-     "lower", "upper"),
+     "lower", "casefold"),
     ("test", "comparison", "def f(xs, k):\n    total = 0\n    for x in xs:\n        if x < k:\n"
      "            total += x\n    return total\n", "<", "<="),
     ("test", "variable_misuse", "def f(total, count, items):\n    count = len(items)\n"

@@ -48,7 +48,7 @@ def test_real_fix_cases_know_the_repair_when_the_enumeration_expresses_it(tiny_r
     assert off_by_one.bug_lines == (3, 3) and off_by_one.exact
     fixed = off_by_one.candidates[off_by_one.exact[0]].apply(off_by_one.text)
     assert "range(n, len(items)):" in fixed
-    # `lower` -> `upper` is no enumerated rewrite: located on its line, not expressible.
+    # `lower` -> `casefold` is no enumerated rewrite: located on its line, not expressible.
     other = cases["other"]
     assert not other.exact and other.located and other.bug_lines == (2, 2)
     clean = real_clean_cases(tiny_real / "clean.jsonl.gz", "dev")
