@@ -112,7 +112,7 @@ def propose(engine: Engine, text: str, context: str, candidates: Sequence[Candid
     by_lm = list(np.argsort(lm_rank)[:top_lm])
     chosen = list(dict.fromkeys([*map(int, by_small), *map(int, by_lm), *extra]))
     ratio_started = time.perf_counter()
-    ratios = [lm.ratio(shifted[i]) for i in chosen]
+    ratios = lm.ratios([shifted[i] for i in chosen])
     lm_ratio = time.perf_counter() - ratio_started
     features = np.zeros((len(chosen), len(FEATURES)), dtype=np.float32)
     for row, (i, ratio) in enumerate(zip(chosen, ratios, strict=True)):

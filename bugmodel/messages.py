@@ -27,7 +27,7 @@ def effect(kind: str, original: str, replacement: str, line: str) -> str:
         return "trivia"  # only what an error or a log message says changes
     if kind == "off_by_one" and f"[{original}]" in line.replace(" ", ""):
         return "exception"  # an index one past the end raises IndexError
-    if kind == "literal" and "None" in (original, replacement):
+    if kind == "literal" and original == "None":
         return "exception"  # None where a container is used raises TypeError/AttributeError
     return _EFFECTS.get(kind, "wrong result")
 

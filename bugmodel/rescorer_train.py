@@ -168,6 +168,11 @@ def fit(model: Rescorer, data: list, epochs: int, config: RescorerConfig, seed: 
     return history
 
 
+def _phase(data: list, losses: list[float]) -> dict:
+    return {"cases": len(data), "loss_first_epoch": losses[0] if losses else None,
+            "loss_last_epoch": losses[-1] if losses else None}
+
+
 def train_head(config: RescorerConfig, synthetic: tuple[list[Case], list[Proposals]],
                real: tuple[list[Case], list[Proposals]]) -> tuple[Rescorer, dict]:
     """Phase 1 on synthetic bugs, phase 2 (same weights, continued) on real train data."""
@@ -178,10 +183,7 @@ def train_head(config: RescorerConfig, synthetic: tuple[list[Case], list[Proposa
     loss1 = fit(model, phase1, config.synthetic_epochs, config, config.seed)
     loss2 = fit(model, phase2, config.real_epochs, config, config.seed + 1)
     summary = {"config": asdict(config),
-               "phase1_synthetic": {"cases": len(phase1), "loss": loss1[-1:] and loss1[-1],
-                                    "loss_first_epoch": loss1[:1] and loss1[0]},
-               "phase2_real": {"cases": len(phase2), "loss": loss2[-1:] and loss2[-1],
-                               "loss_first_epoch": loss2[:1] and loss2[0]}}
+               "phase1_synthetic": _phase(phase1, loss1), "phase2_real": _phase(phase2, loss2)}
     return model, summary
 
 

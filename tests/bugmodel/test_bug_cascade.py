@@ -38,7 +38,10 @@ def test_ratio_counts_both_sides_of_the_change_up_to_the_next_line(tiny_lm):
     original = _log_likelihoods(tiny_lm, text)
     repaired = _log_likelihoods(tiny_lm, candidate.apply(text))
     expected = sum(repaired[at - 1 : window_end - 1]) - sum(original[at - 1 : window_end - 1])
-    assert unit.ratio(candidate) == pytest.approx(np.clip(expected, -20, 20), abs=1e-3)
+    far = Candidate("comparison", text.index("return b"), text.index("return b") + 6, "yield")
+    ratio, _ = unit.ratios([candidate, far])  # batched with another candidate: same number
+    assert ratio == pytest.approx(np.clip(expected, -20, 20), abs=1e-3)
+    assert unit.ratios([candidate]) == pytest.approx([ratio], abs=1e-3)
     assert unit.surprisals(candidate).span_surprisal_max > 0
 
 
