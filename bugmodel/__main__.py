@@ -91,8 +91,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     _threads(args.threads)
     try:
         results = evaluate(Path(model_dir), args.data, args.out or Path(model_dir) / "eval.json",
-                           args.plots or PLOTS_DIR, args.synthetic_test, args.clean_limit,
-                           args.real_dir, args.features_dir, args.workers, args.seed)
+                           args.plots or PLOTS_DIR, args.synthetic_test, args.real_fixes,
+                           args.clean_limit, args.real_dir, args.features_dir, args.workers,
+                           args.seed)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -111,8 +112,8 @@ def cmd_train_head(args: argparse.Namespace) -> int:
     names = [n for n in names if n != "tiny" or args.head == "tiny"]
     try:
         summary = train_heads([CONFIGS[n] for n in names], Path(args.model_dir or WEIGHTS_DIR),
-                              args.data, args.real_dir, args.synthetic_train, args.clean_limit,
-                              args.features_dir, args.workers, args.seed)
+                              args.data, args.real_dir, args.synthetic_train, args.real_fixes,
+                              args.clean_limit, args.features_dir, args.workers, args.seed)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -134,7 +135,9 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="synthetic dataset")
     p.add_argument("--real-dir", type=Path, default=REAL_DIR,
                    help="mined fixes.jsonl.gz and clean.jsonl.gz")
-    p.add_argument("--clean-limit", type=int, default=300,
+    p.add_argument("--real-fixes", type=int, default=200,
+                   help="mined fixes sampled per split")
+    p.add_argument("--clean-limit", type=int, default=200,
                    help="clean real functions sampled per split")
     p.add_argument("--features-dir", type=Path, default=DEFAULT_FEATURES,
                    help="cache of LM features per split")

@@ -157,12 +157,15 @@ def _file_offset(row: dict) -> int:
     return int(row.get("file_offset") or 0)
 
 
-def real_fix_cases(path: Path, split: str | None = None) -> list[Case]:
-    """Buggy cases from mined fixes (all splits when `split` is None)."""
+def real_fix_cases(path: Path, split: str | None = None, limit: int | None = None,
+                   seed: int = 0) -> list[Case]:
+    """Buggy cases from mined fixes (all splits when `split` is None; a seeded sample of
+    `limit` fixes)."""
+    rows = [r for r in _read_jsonl(path) if split is None or r["split"] == split]
+    if limit is not None and len(rows) > limit:
+        rows = random.Random(seed).sample(rows, limit)
     cases = []
-    for row in _read_jsonl(path):
-        if split is not None and row["split"] != split:
-            continue
+    for row in rows:
         text = normalise_newlines(row["file_before"])
         shift = _file_offset(row)
         func_start, func_end = row["func_start"] - shift, row["func_end"] - shift

@@ -177,13 +177,13 @@ def _seconds_per_case(system: str, proposals: Sequence[Proposals], judged: Seque
     return total / max(1, len(proposals))
 
 
-def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, clean_limit: int,
-                 seed: int) -> dict[str, list[Case]]:
+def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes: int | None,
+                 clean_limit: int | None, seed: int) -> dict[str, list[Case]]:
     splits: dict[str, list[Case]] = {}
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
     if fixes.exists() and clean.exists():
         for split in ("dev", "test"):
-            splits[f"real_{split}"] = (real_fix_cases(fixes, split)
+            splits[f"real_{split}"] = (real_fix_cases(fixes, split, real_fixes, seed)
                                        + real_clean_cases(clean, split, clean_limit, seed))
     splits["synthetic_test"] = synthetic_cases(data_dir, "test", synthetic_test, seed)
     if "real_dev" not in splits:  # no mined data: calibrate on synthetic validation records
@@ -192,7 +192,8 @@ def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, clean_limi
 
 
 def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = PLOTS_DIR,
-             synthetic_test: int = 120, clean_limit: int = 300, real_dir: Path = REAL_DIR,
+             synthetic_test: int = 120, real_fixes: int | None = 200,
+             clean_limit: int | None = 200, real_dir: Path = REAL_DIR,
              features_dir: Path | None = None, workers: int = 1, seed: int = 0,
              results_copy: Path | None = RESULTS, engine: Engine | None = None) -> dict:
     """Run every system on every split; write the calibration of each head and the results."""
@@ -204,7 +205,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         if loaded is not None:
             heads[name] = loaded[0]
     systems = [s for s in SYSTEMS if s not in HEADS or s in heads]
-    splits = _split_cases(data_dir, real_dir, synthetic_test, clean_limit, seed)
+    splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
     started = time.monotonic()
     judged: dict[str, dict[str, list[Judged]]] = {}

@@ -188,7 +188,8 @@ def train_head(config: RescorerConfig, synthetic: tuple[list[Case], list[Proposa
 
 
 def train_heads(configs: Sequence[RescorerConfig], model_dir: Path, data_dir: Path,
-                real_dir: Path, synthetic_train: int, clean_limit: int,
+                real_dir: Path, synthetic_train: int, real_fixes: int | None,
+                clean_limit: int | None,
                 features_dir: Path | None, workers: int = 1, seed: int = 0,
                 engine: Engine | None = None) -> dict:
     """Features of the training cases (synthetic train split; real train split when mined data
@@ -205,7 +206,8 @@ def train_heads(configs: Sequence[RescorerConfig], model_dir: Path, data_dir: Pa
     real: list[Case] = []
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
     if fixes.exists() and clean.exists():
-        real = real_fix_cases(fixes, "train") + real_clean_cases(clean, "train", clean_limit, seed)
+        real = (real_fix_cases(fixes, "train", real_fixes, seed)
+                + real_clean_cases(clean, "train", clean_limit, seed))
     real_props = featurise(real, detector, cache("real-train"), workers, True, engine)
     data = {"synthetic_train_cases": len(synthetic), "real_train_fixes": sum(c.buggy for c in real),
             "real_train_clean": sum(not c.buggy for c in real),

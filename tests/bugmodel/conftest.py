@@ -159,9 +159,10 @@ def tiny_cascade(tiny_model, tiny_data, tiny_real, tiny_lm, tmp_path_factory) ->
     heads = [dataclasses.replace(HEAD_CONFIGS["tiny"], name=name, use_small_model=small)
              for name, small in (("cascade", True), ("lm_head", False))]
     summary = train_heads(heads, weights, tiny_data, tiny_real, synthetic_train=8,
-                          clean_limit=None, features_dir=root / "features", engine=tiny_lm)
+                          real_fixes=None, clean_limit=None, features_dir=root / "features",
+                          engine=tiny_lm)
     (root / "train.json").write_text(__import__("json").dumps(summary))
     evaluate(weights, tiny_data, root / "eval.json", root / "plots", synthetic_test=6,
-             clean_limit=None, real_dir=tiny_real, features_dir=root / "features",
+             real_fixes=None, clean_limit=None, real_dir=tiny_real, features_dir=root / "features",
              results_copy=None, engine=tiny_lm)
     return weights
