@@ -135,10 +135,8 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="synthetic dataset")
     p.add_argument("--real-dir", type=Path, default=REAL_DIR,
                    help="mined fixes.jsonl.gz and clean.jsonl.gz")
-    p.add_argument("--real-fixes", type=int, default=200,
-                   help="mined fixes sampled per split")
-    p.add_argument("--clean-limit", type=int, default=200,
-                   help="clean real functions sampled per split")
+    p.add_argument("--real-fixes", type=int, help="mined fixes sampled per split")
+    p.add_argument("--clean-limit", type=int, help="clean real functions sampled per split")
     p.add_argument("--features-dir", type=Path, default=DEFAULT_FEATURES,
                    help="cache of LM features per split")
     p.add_argument("--workers", type=int, default=1, help="processes computing LM features")
@@ -179,14 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--plots", type=Path, default=None)
     e.add_argument("--synthetic-test", type=int, default=120,
                    help="synthetic test records (each gives a buggy and a clean case)")
-    e.set_defaults(func=cmd_eval)
+    e.set_defaults(func=cmd_eval, real_fixes=120, clean_limit=150)
 
     h = sub.add_parser("train-head", help="train the rescorer heads (synthetic, then real)")
     _data_options(h)
     h.add_argument("--head", default="all", choices=["all", "cascade", "lm_head", "tiny"])
     h.add_argument("--synthetic-train", type=int, default=200,
                    help="synthetic training records for phase 1")
-    h.set_defaults(func=cmd_train_head)
+    h.set_defaults(func=cmd_train_head, real_fixes=200, clean_limit=80)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -31,8 +31,8 @@ from synthdata.source import SourceText, normalise_newlines
 REAL_DIR = Path(__file__).resolve().parents[1] / "synthdata" / "real"
 #: Variables offered per misuse site, as in detection.
 MAX_MISUSE_NAMES = 24
-#: Longer real functions are left out of the real cases (the small model sees 256 tokens).
-MAX_FUNCTION_LINES = 80
+#: Longer real functions are left out (detection scores long functions in ~40-line windows).
+MAX_FUNCTION_LINES = 50
 
 
 @dataclass

@@ -192,8 +192,8 @@ def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes
 
 
 def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = PLOTS_DIR,
-             synthetic_test: int = 120, real_fixes: int | None = 200,
-             clean_limit: int | None = 200, real_dir: Path = REAL_DIR,
+             synthetic_test: int = 120, real_fixes: int | None = 120,
+             clean_limit: int | None = 150, real_dir: Path = REAL_DIR,
              features_dir: Path | None = None, workers: int = 1, seed: int = 0,
              results_copy: Path | None = RESULTS, engine: Engine | None = None) -> dict:
     """Run every system on every split; write the calibration of each head and the results."""
