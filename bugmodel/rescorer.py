@@ -2,9 +2,10 @@
 softmax over NO_BUG and the proposals.
 
 Each proposal's score is an MLP of its features (`bugmodel.cascade.FEATURES`: what the
-from-scratch model and the language model said, and its kind); NO_BUG's score is linear in
-the unit's features. The head is trained in two phases (`bugmodel.rescorer_train`): synthetic
-bugs, then real bug fixes; its temperature and default threshold are fitted on real code.
+from-scratch model and the language model said, and its kind) and of how far a few of them
+are from the unit's best proposal; NO_BUG's score is linear in the unit's features. The head
+is trained in two phases (`bugmodel.rescorer_train`): synthetic bugs, then real bug fixes;
+its temperature and default threshold are fitted on real code.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from bugmodel.cascade import (
     Proposals,
 )
 
+#: Columns also given relative to the unit's best proposal (the MLP sees candidates one by one).
+RELATIVE = tuple(FEATURES.index(name) for name in (
+    "small_logprob", "lm_ratio", "span_surprisal_max", "line_surprisal_max"))
 WEIGHTS_FILE = "rescorer.safetensors"
 CONFIG_FILE = "rescorer.json"
 
@@ -76,7 +80,8 @@ class Rescorer(nn.Module):
     def __init__(self, config: RescorerConfig) -> None:
         super().__init__()
         self.config = config
-        self.candidate = nn.Sequential(nn.Linear(len(FEATURES), config.hidden), nn.GELU(),
+        width = len(FEATURES) + len(RELATIVE)
+        self.candidate = nn.Sequential(nn.Linear(width, config.hidden), nn.GELU(),
                                        nn.Linear(config.hidden, 1))
         self.no_bug = nn.Linear(len(UNIT_FEATURES), 1)
         column_mask = torch.ones(len(FEATURES))
@@ -89,7 +94,12 @@ class Rescorer(nn.Module):
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor, unit: torch.Tensor,
                 ) -> torch.Tensor:
-        scores = self.candidate(features * self.column_mask).squeeze(-1)
+        features = features * self.column_mask
+        # How far each proposal is from the unit's best on the columns that localise.
+        columns = features[..., list(RELATIVE)]
+        best = columns.masked_fill(~mask[..., None], -1e4).amax(dim=1, keepdim=True)
+        features = torch.cat([features, (columns - best) * mask[..., None]], dim=-1)
+        scores = self.candidate(features).squeeze(-1)
         scores = scores.masked_fill(~mask, float("-inf"))
         return torch.cat([self.no_bug(unit * self.unit_mask), scores], dim=1)
 

@@ -48,8 +48,10 @@ def _propose_job(job: tuple) -> Proposals:
 
 
 def _case_hash(case: Case, extra: Sequence[int]) -> str:
-    digest = hashlib.sha1(f"{TOP_SMALL}:{TOP_LM}:{sorted(extra)}:{case.context}\n{case.text}"
-                          .encode()).hexdigest()
+    """Cache key: the case, its text and its candidates (another enumeration is another key)."""
+    candidates = "|".join(f"{c.kind},{c.start},{c.end},{c.replacement}" for c in case.candidates)
+    digest = hashlib.sha1(f"{TOP_SMALL}:{TOP_LM}:{sorted(extra)}:{case.context}\n{case.text}\n"
+                          f"{candidates}".encode()).hexdigest()
     return f"{case.key}:{digest[:16]}"
 
 
