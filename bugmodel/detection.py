@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import logging
 import tokenize
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,7 @@ import torch
 
 from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
-from bugmodel.detector import LoadedDetector, load_detector
+from bugmodel.detector import LoadedDetector, load_detector, read_calibration
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.rescorer import head_logits, visible
 from bugmodel.scoring import predict_logits, softmax
@@ -28,6 +29,7 @@ from synthdata.source import SourceText, normalise_newlines
 if TYPE_CHECKING:
     from inference.engine import Engine
 
+log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
 # Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
 MAX_MISUSE_NAMES = 24
@@ -195,20 +197,28 @@ def _finding(window: _Window, candidate: Candidate, probability: float) -> Findi
                    round(probability, 4), severity(does, probability), candidate.replacement)
 
 
+def _language_model() -> Engine | None:
+    """The process-wide LM engine, or None (logged) when it cannot be loaded here."""
+    from inference.engine import get_engine
+    from inference.loading import ModelUnavailable
+
+    try:
+        return get_engine()
+    except ModelUnavailable as exc:
+        log.warning("bug detection without the language model stage: %s", exc)
+        return None
+
+
 def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
             engine: Engine | None) -> tuple[list[int], np.ndarray]:
     """(candidate index per column, logits over NO_BUG + columns) for one window: the
     from-scratch model's own verdict, or the cascade head's on the proposals."""
-    if detector.head is None:
+    if detector.head is None or engine is None:
         return [int(i) for i in sample.candidate_index], row
     full = np.full(1 + len(window.candidates), -np.inf, dtype=np.float32)
     full[0] = row[0]
     full[1 + sample.candidate_index] = row[1:]
     config = detector.head.config
-    if engine is None:
-        from inference.engine import get_engine
-
-        engine = get_engine()
     proposals = propose(engine, window.text, window.context, _relative(window), full,
                         config.top_small, config.top_lm)
     rows = visible(proposals, config)
@@ -224,8 +234,6 @@ def detect_files(files: Iterable[tuple[str, str]],
                  ) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...)."""
     detector = detector or load_detector(model_dir, device)
-    threshold = detector.threshold if threshold is None else threshold
-    temperature = detector.temperature
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -251,6 +259,12 @@ def detect_files(files: Iterable[tuple[str, str]],
                 samples.append(sample)
     if not samples:
         return result
+    temperature, default = detector.temperature, detector.threshold
+    if detector.head is not None and engine is None:
+        engine = _language_model()
+        if engine is None:  # the from-scratch model alone, with its own calibration
+            temperature, default = read_calibration(detector.model_dir)
+    threshold = default if threshold is None else threshold
     with torch.inference_mode():
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}

@@ -120,3 +120,19 @@ def test_detection_through_the_head_on_edge_cases(tiny_cascade, tiny_lm):
     assert big.count("\n") >= 10_000
     assert result.findings and all(f.line <= changed_line <= f.end_line for f in result.findings)
     assert_findings_are_exact_edits(big, result.findings)
+
+
+def test_without_the_language_model_detection_falls_back_to_the_first_stage(tiny_cascade,
+                                                                             monkeypatch):
+    """An LM that cannot load (package missing) costs the cascade's second stage, not the
+    review: the from-scratch model decides alone, with its own calibration."""
+    import inference.engine
+    from inference.loading import ModelUnavailable
+
+    def unavailable():
+        raise ModelUnavailable("default model not installed")
+
+    monkeypatch.setattr(inference.engine, "get_engine", unavailable)
+    result = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_cascade)
+    assert result.findings and result.skipped == []
+    assert_findings_are_exact_edits(CODE, result.findings)
