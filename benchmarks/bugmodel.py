@@ -1,19 +1,25 @@
-"""Bug-detector throughput: functions per second through `detect`, batched vs one at a time.
+"""Bug-detector throughput: functions per second through `detect`, batched vs one at a time,
+and the seconds the product's cascade needs for a 1,000-changed-line diff.
 
     python -m benchmarks.bugmodel [--functions 200] [--repeats 3] [--model-dir DIR] [--threads N]
 
 (run as a module: as a script, this file would shadow the `bugmodel` package).
 
-The baseline, measured in the same run, is the same model scoring one function per forward
-pass (batch size 1); the ratio is what batching buys. Also reports the share of time spent
-enumerating candidates (pure Python) versus running the model. Writes
-benchmarks/results/bugmodel.json.
+Part 1 (the from-scratch model alone): the baseline, measured in the same run, is the same model
+scoring one function per forward pass (batch size 1); the ratio is what batching buys. Also
+reports the share of time spent enumerating candidates (pure Python).
+
+Part 2 (the cascade, what a review runs): real stdlib files whose functions are marked changed,
+whole, until at least 1,000 lines changed (a diff of new code: every changed function goes
+through the LM stage, the worst case); seconds for the cascade against the from-scratch model
+alone on the same changed lines, and the ratio. Writes benchmarks/results/bugmodel.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import platform
 import statistics
@@ -51,6 +57,25 @@ def sample_functions(n: int) -> list[tuple[str, str]]:
     return out
 
 
+def changed_diff(target_lines: int = 1000) -> tuple[list[tuple[str, str]], dict[str, set[int]]]:
+    """Whole stdlib files, with whole functions marked changed until `target_lines` changed."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files, changed, total = [], {}, 0
+    for module in MODULES:
+        text = (stdlib / f"{module}.py").read_text()
+        files.append((f"{module}.py", text))
+        lines: set[int] = set()
+        for func, _ in iter_functions(ast.parse(text)):
+            lines.update(range(func.lineno, func.end_lineno + 1))
+            if total + len(lines) >= target_lines:
+                break
+        changed[f"{module}.py"] = lines
+        total += len(lines)
+        if total >= target_lines:
+            break
+    return files, changed
+
+
 def timed(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -73,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     files = sample_functions(args.functions)
     lines = sum(text.count("\n") for _, text in files)
 
+    scratch_only = dataclasses.replace(detector, head=None)
+
     def run(batch_size: int) -> None:
-        detect_files(files, threshold=1.1, batch_size=batch_size, detector=detector)
+        detect_files(files, threshold=1.1, batch_size=batch_size, detector=scratch_only)
 
     run(32)  # warm-up
     enumerate_s = timed(lambda: [enumerate_candidates(text) for _, text in files], args.repeats)
@@ -96,6 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_batched_vs_one_at_a_time": round(single_s / batched_s, 2),
         "candidate_enumeration_share_of_batched": round(enumerate_s / batched_s, 2),
     }
+    diff_files, changed = changed_diff()
+    units = len(detect_files(diff_files, changed, threshold=0.0, detector=scratch_only).findings)
+    cascade_s = timed(lambda: detect_files(diff_files, changed, detector=detector), 1)
+    scratch_s = timed(lambda: detect_files(diff_files, changed, detector=scratch_only), 1)
+    result["diff_1000_changed_lines"] = {
+        "changed_lines": sum(len(v) for v in changed.values()), "units_scored": units,
+        "cascade": detector.head is not None, "cascade_seconds": round(cascade_s, 2),
+        "scratch_only_seconds": round(scratch_s, 2),
+        "cascade_vs_scratch": round(cascade_s / scratch_s, 1)}
+    print(f"1,000-changed-line diff: cascade {cascade_s:.1f} s, from-scratch model alone "
+          f"{scratch_s:.2f} s ({units} units)", file=sys.stderr)
     print(f"batched: {result['batched_32']['functions_per_s']} functions/s, one at a time: "
           f"{result['one_at_a_time']['functions_per_s']} functions/s, ratio "
           f"{result['speedup_batched_vs_one_at_a_time']}x; enumeration is "

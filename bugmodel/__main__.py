@@ -1,4 +1,4 @@
-"""`python -m bugmodel train|eval|detect`."""
+"""`python -m bugmodel train|train-head|eval|detect`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_DATA = Path("var/synthdata")
 DEFAULT_RUNS = Path("var/bugmodel/runs")
+DEFAULT_FEATURES = Path("var/bugmodel/features")
 
 
 def _python_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -87,20 +88,61 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bugmodel.evaluate import PLOTS_DIR, evaluate, markdown_table
 
     model_dir = args.model_dir or WEIGHTS_DIR
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    _threads(args.threads)
     try:
         results = evaluate(Path(model_dir), args.data, args.out or Path(model_dir) / "eval.json",
-                           args.plots or PLOTS_DIR, args.test_records, args.val_records,
-                           args.real_files, args.baseline_samples, args.seed)
+                           args.plots or PLOTS_DIR, args.synthetic_test, args.real_fixes,
+                           args.clean_limit, args.real_dir, args.features_dir, args.workers,
+                           args.seed)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(markdown_table(results), file=sys.stderr)
     print(json.dumps(results, indent=1))
     return 0
+
+
+def cmd_train_head(args: argparse.Namespace) -> int:
+    from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
+    from bugmodel.rescorer import CONFIGS
+    from bugmodel.rescorer_train import train_heads
+
+    _threads(args.threads)
+    names = list(CONFIGS) if args.head == "all" else [args.head]
+    names = [n for n in names if n != "tiny" or args.head == "tiny"]
+    try:
+        summary = train_heads([CONFIGS[n] for n in names], Path(args.model_dir or WEIGHTS_DIR),
+                              args.data, args.real_dir, args.synthetic_train, args.real_fixes,
+                              args.clean_limit, args.features_dir, args.workers, args.seed)
+    except (FileNotFoundError, WeightsMissing, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    from bugmodel.cases import REAL_DIR
+
+    p.add_argument("--model-dir", type=Path, default=None)
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="synthetic dataset")
+    p.add_argument("--real-dir", type=Path, default=REAL_DIR,
+                   help="mined fixes.jsonl.gz and clean.jsonl.gz")
+    p.add_argument("--real-fixes", type=int, help="mined fixes sampled per split")
+    p.add_argument("--clean-limit", type=int, help="clean real functions sampled per split")
+    p.add_argument("--features-dir", type=Path, default=DEFAULT_FEATURES,
+                   help="cache of LM features per split")
+    p.add_argument("--workers", type=int, default=1, help="processes computing LM features")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (1 is fastest on a CPU shared with other jobs)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,20 +171,20 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--device", default=None)
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("eval", help="evaluate weights; writes calibration.json and plots")
-    e.add_argument("--model-dir", type=Path, default=None)
-    e.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    e = sub.add_parser("eval", help="compare the detectors on real and synthetic test splits")
+    _data_options(e)
     e.add_argument("--out", type=Path, default=None, help="results JSON")
     e.add_argument("--plots", type=Path, default=None)
-    e.add_argument("--test-records", type=int, default=2000)
-    e.add_argument("--val-records", type=int, default=1000)
-    e.add_argument("--real-files", type=int, default=120)
-    e.add_argument("--baseline-samples", type=int, default=60,
-                   help="test functions for the LM baseline (0: skip)")
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--threads", type=int, default=None,
-                   help="torch threads (1 is fastest on a CPU shared with other jobs)")
-    e.set_defaults(func=cmd_eval)
+    e.add_argument("--synthetic-test", type=int, default=120,
+                   help="synthetic test records (each gives a buggy and a clean case)")
+    e.set_defaults(func=cmd_eval, real_fixes=120, clean_limit=150)
+
+    h = sub.add_parser("train-head", help="train the rescorer heads (synthetic, then real)")
+    _data_options(h)
+    h.add_argument("--head", default="all", choices=["all", "cascade", "lm_head", "tiny"])
+    h.add_argument("--synthetic-train", type=int, default=200,
+                   help="synthetic training records for phase 1")
+    h.set_defaults(func=cmd_train_head, real_fixes=200, clean_limit=80)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -9,26 +9,38 @@ import numpy as np
 
 from bugmodel.scoring import softmax
 
+Target = int | Sequence[int]  # the right column, or every column that counts as right
 
-def top_label(logits: Sequence[np.ndarray], targets: Sequence[int], temperature: float = 1.0,
+
+def _columns(target: Target) -> list[int]:
+    return [target] if isinstance(target, (int, np.integer)) else list(target)
+
+
+def top_label(logits: Sequence[np.ndarray], targets: Sequence[Target], temperature: float = 1.0,
               ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence of each prediction (max probability) and whether it was right."""
     confidence = np.array([softmax(row, temperature).max() for row in logits])
-    correct = np.array([int(np.argmax(row)) == t for row, t in zip(logits, targets, strict=True)])
+    correct = np.array([int(np.argmax(row)) in _columns(t)
+                        for row, t in zip(logits, targets, strict=True)])
     return confidence, correct
 
 
-def nll(logits: Sequence[np.ndarray], targets: Sequence[int], temperature: float) -> float:
-    """Mean negative log-likelihood of the targets at a temperature."""
-    total = 0.0
+def nll(logits: Sequence[np.ndarray], targets: Sequence[Target], temperature: float) -> float:
+    """Mean negative log-likelihood of the targets (of any right column) at a temperature."""
+    total, counted = 0.0, 0
     for row, target in zip(logits, targets, strict=True):
+        columns = _columns(target)
+        if not columns:
+            continue  # nothing it could say would be right: no information about T
         z = row / temperature
         m = z.max()
-        total += float(m + np.log(np.exp(z - m).sum()) - z[target])
-    return total / max(1, len(targets))
+        right = z[columns]
+        total += float(m + np.log(np.exp(z - m).sum()) - (m + np.log(np.exp(right - m).sum())))
+        counted += 1
+    return total / max(1, counted)
 
 
-def fit_temperature(logits: Sequence[np.ndarray], targets: Sequence[int]) -> float:
+def fit_temperature(logits: Sequence[np.ndarray], targets: Sequence[Target]) -> float:
     """Temperature minimising validation NLL: a log-spaced grid, then a finer one around it."""
     grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 120))
     best = min(grid, key=lambda t: nll(logits, targets, t))

@@ -5,22 +5,31 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import logging
 import tokenize
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
+from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
-from bugmodel.detector import LoadedDetector, load_detector
-from bugmodel.messages import describe, severity
+from bugmodel.detector import LoadedDetector, load_detector, read_calibration
+from bugmodel.messages import consequence, describe, effect, severity
+from bugmodel.rescorer import head_logits, visible
 from bugmodel.scoring import predict_logits, softmax
 from bugmodel.tokenizer import lex
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
 
+if TYPE_CHECKING:
+    from inference.engine import Engine
+
+log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
 # Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
 MAX_MISUSE_NAMES = 24
@@ -156,6 +165,8 @@ def _windows(path: str, text: str, budget: int, changed: Collection[int] | None,
         for s0, s1 in _slices(unit_text, budget):
             lo, hi = unit_start + s0, unit_start + s1
             inside = [c for c in candidates if lo <= c.start and c.end <= hi]
+            if changed is not None and not any(_touches(c, src, changed) for c in inside):
+                continue  # a slice of a long unit with no changed code: nothing to report
             if inside:
                 windows.append(_Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
                                        inside))
@@ -178,20 +189,51 @@ def _finding(window: _Window, candidate: Candidate, probability: float) -> Findi
     line, column = src.position(candidate.start)
     end_line, end_column = src.position(candidate.end)
     original = src.text[candidate.start : candidate.end]
-    return Finding(window.path, line, end_line, column, end_column, candidate.kind,
-                   describe(candidate.kind, original, candidate.replacement),
-                   round(probability, 4), severity(candidate.kind, probability),
-                   candidate.replacement)
+    does = effect(candidate.kind, original, candidate.replacement,
+                  src.text[src.line_start(line) : src.line_end(line)])
+    message = (f"{describe(candidate.kind, original, candidate.replacement)}; if so, "
+               f"{consequence(does)}")
+    return Finding(window.path, line, end_line, column, end_column, candidate.kind, message,
+                   round(probability, 4), severity(does, probability), candidate.replacement)
+
+
+def _language_model() -> Engine | None:
+    """The process-wide LM engine, or None (logged) when it cannot be loaded here."""
+    from inference.engine import get_engine
+    from inference.loading import ModelUnavailable
+
+    try:
+        return get_engine()
+    except ModelUnavailable as exc:
+        log.warning("bug detection without the language model stage: %s", exc)
+        return None
+
+
+def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
+            engine: Engine | None) -> tuple[list[int], np.ndarray]:
+    """(candidate index per column, logits over NO_BUG + columns) for one window: the
+    from-scratch model's own verdict, or the cascade head's on the proposals."""
+    if detector.head is None or engine is None:
+        return [int(i) for i in sample.candidate_index], row
+    full = np.full(1 + len(window.candidates), -np.inf, dtype=np.float32)
+    full[0] = row[0]
+    full[1 + sample.candidate_index] = row[1:]
+    config = detector.head.config
+    proposals = propose(engine, window.text, window.context, _relative(window), full,
+                        config.top_small, config.top_lm)
+    rows = visible(proposals, config)
+    scores = head_logits(detector.head, [(proposals.features[rows], proposals.unit)])[0]
+    return [proposals.indices[r] for r in rows], scores
 
 
 def detect_files(files: Iterable[tuple[str, str]],
                  changed_lines: Mapping[str, Collection[int]] | None = None, *,
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
-                 detector: LoadedDetector | None = None) -> DetectResult:
+                 detector: LoadedDetector | None = None, engine: Engine | None = None,
+                 ) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...)."""
     detector = detector or load_detector(model_dir, device)
-    threshold = detector.threshold if threshold is None else threshold
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -217,23 +259,30 @@ def detect_files(files: Iterable[tuple[str, str]],
                 samples.append(sample)
     if not samples:
         return result
+    temperature, default = detector.temperature, detector.threshold
+    if detector.head is not None and engine is None:
+        engine = _language_model()
+        if engine is None:  # the from-scratch model alone, with its own calibration
+            temperature, default = read_calibration(detector.model_dir)
+    threshold = default if threshold is None else threshold
     with torch.inference_mode():
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
     for window, sample, row in zip(windows, samples, logits, strict=True):
-        probs = softmax(row, detector.temperature)
+        columns, scores = _decide(detector, window, sample, row, engine)
+        probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
             if probs[column] < threshold:
                 break
-            candidate = window.candidates[int(sample.candidate_index[column - 1])]
+            candidate = window.candidates[columns[column - 1]]
             if changed is not None and not _touches(candidate, window.src, changed):
                 continue
             finding = _finding(window, candidate, float(probs[column]))
             key = (window.path, candidate.start, candidate.end, candidate.replacement)
             if key not in best or best[key].probability < finding.probability:
                 best[key] = finding
-            break  # one finding per window: the model is trained on one bug per sample
+            break  # one finding per window: the models are trained on one bug per unit
     result.findings = sorted(best.values(), key=lambda f: (f.path, f.line, f.column))
     return result
 

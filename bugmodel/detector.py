@@ -1,4 +1,5 @@
-"""Loading trained weights once per process: model, vocabulary, calibration, device."""
+"""Loading trained weights once per process: model, vocabulary, calibration, device, and the
+cascade's head (`heads/cascade/`, when trained) with its own calibration."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import torch
 from safetensors.torch import load_file
 
 from bugmodel.model import BugDetector, ModelConfig
+from bugmodel.rescorer import Rescorer, load_rescorer
 from bugmodel.tokenizer import Vocabulary
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_THRESHOLD = 0.5
+#: The head the product decides with (the evaluation's winner on real code).
+PRODUCT_HEAD = "cascade"
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], LoadedDetector] = {}
@@ -26,7 +30,10 @@ class WeightsMissing(FileNotFoundError):
 
 @dataclass
 class LoadedDetector:
-    """A ready-to-run model with the temperature and threshold its probabilities use."""
+    """A ready-to-run model with the temperature and threshold its probabilities use.
+
+    With a `head`, the from-scratch model only proposes candidates and the head (on both
+    models' features) decides; `temperature`/`threshold` are then the head's."""
 
     model: BugDetector
     vocab: Vocabulary
@@ -34,6 +41,7 @@ class LoadedDetector:
     temperature: float
     threshold: float
     model_dir: Path
+    head: Rescorer | None = None
 
 
 def read_calibration(model_dir: Path) -> tuple[float, float]:
@@ -63,8 +71,13 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
         model.load_state_dict(load_file(str(weights)))
         model.to(device).eval()
         temperature, threshold = read_calibration(directory)
+        head = load_rescorer(directory / "heads" / PRODUCT_HEAD)
+        if head is not None:
+            temperature = float(head[1].get("temperature", 1.0))
+            threshold = float(head[1].get("threshold", DEFAULT_THRESHOLD))
         loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
-                                torch.device(device), temperature, threshold, directory)
+                                torch.device(device), temperature, threshold, directory,
+                                head[0] if head is not None else None)
         _cache[key] = loaded
         return loaded
 

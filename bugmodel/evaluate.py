@@ -1,14 +1,31 @@
-"""`python -m bugmodel eval`: synthetic test metrics per kind, calibration, false alarms on
-held-out real code, and the language-model baseline, all in one run."""
+"""`python -m bugmodel eval`: four detectors compared in one run, on real bug fixes and on
+synthetic bugs side by side.
+
+Systems (all judge the same cases, one unit of code each):
+- `scratch`: the from-scratch model alone (softmax over NO_BUG and every candidate);
+- `lm_zero_shot`: the pretrained LM alone: its most surprising spans' candidates, ranked by
+  the likelihood ratio of repaired vs original code (NO_BUG = a ratio of 0);
+- `lm_head`: a learned head on the LM's features of those same proposals;
+- `cascade`: the from-scratch model and the LM both propose, a learned head on both models'
+  features decides (the product's detector).
+
+Each system's temperature and default threshold are fitted on the real dev split (clean
+functions set the threshold: findings on clean code must be rare); the test splits are scored
+with them. A finding is right when it sits on the bug's line(s) (localisation); `joint` also
+needs its replacement to be the fix. Results go to `weights/eval.json` and
+`benchmarks/results/bugmodel_eval.json`, the reliability diagram to `plots/reliability.png`.
+"""
 
 from __future__ import annotations
 
 import json
-import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,186 +35,253 @@ from bugmodel.calibration import (
     reliability_diagram,
     top_label,
 )
-from bugmodel.data import Encoded, encode
-from bugmodel.detection import detect_files, read_python_file
-from bugmodel.detector import DEFAULT_THRESHOLD, forget_loaded, load_detector
-from bugmodel.scoring import predict_logits, same_location, softmax, summarise
-from synthdata.dataset import Record, iter_records, load_manifest
-from synthdata.rewrites import KINDS
+from bugmodel.cascade import Proposals, small_model_rows
+from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
+from bugmodel.detector import forget_loaded, load_detector
+from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
+from bugmodel.rescorer_train import featurise
+from bugmodel.scoring import softmax
+
+if TYPE_CHECKING:
+    from inference.engine import Engine
 
 PLOTS_DIR = Path(__file__).parent / "plots"
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
+#: The zero-shot LM looks at the same LM-proposed candidates as the LM-only head.
+ZERO_SHOT = CONFIGS["lm_head"]
+SYSTEMS = ("scratch", "lm_zero_shot", "lm_head", "cascade")
+HEADS = ("lm_head", "cascade")
+#: Findings per 1,000 clean lines the default threshold may allow on dev.
+MAX_CLEAN_FINDINGS_PER_1000 = 0.5
+THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
 
 
-def _sample_records(data_dir: Path, split: str, limit: int | None, seed: int) -> list[Record]:
-    records = list(iter_records(data_dir, split))
-    if limit is not None and len(records) > limit:
-        records = random.Random(seed).sample(records, limit)
-    return records
+@dataclass
+class Judged:
+    """One system's verdict on one case: logits over NO_BUG and its candidate columns."""
+
+    columns: list[int]  # candidate index of logit column 1, 2, ...
+    logits: np.ndarray
+
+    def right(self, case: Case) -> list[int]:
+        """Columns counted as right: NO_BUG for clean code, the bug's lines for a bug."""
+        if not case.buggy:
+            return [0]
+        located = set(case.located)
+        return [1 + j for j, i in enumerate(self.columns) if i in located]
+
+    def ranked(self) -> list[int]:
+        """Candidate columns (1-based), best first."""
+        return [int(c) + 1 for c in np.argsort(-self.logits[1:], kind="stable")]
 
 
-def encode_pairs(records: list[Record], detector, max_len: int,
-                 ) -> list[tuple[Record, Encoded, Encoded]]:
-    """(record, clean sample, buggy sample) for records where both fit the model."""
-    out = []
-    for record in records:
-        clean = encode(detector.vocab, record.clean, record.clean_candidates, record.context, -1,
-                       max_len)
-        buggy = encode(detector.vocab, record.buggy, record.buggy_candidates, record.context,
-                       record.target, max_len)
-        if clean is not None and buggy is not None:
-            out.append((record, clean, buggy))
-    return out
+def judge(system: str, small_row: np.ndarray, proposals: Proposals, heads: dict) -> Judged:
+    if system == "scratch":
+        columns = [int(i) for i in np.nonzero(np.isfinite(small_row[1:]))[0]]
+        return Judged(columns, np.concatenate([[small_row[0]], small_row[1:][columns]]))
+    if system == "lm_zero_shot":
+        rows = [r for r in visible(proposals, ZERO_SHOT) if proposals.features[r, 3] == 0]
+        return Judged([proposals.indices[r] for r in rows],
+                      np.concatenate([[0.0], proposals.features[rows, 2]]))
+    model = heads[system]
+    rows = visible(proposals, model.config)
+    logits = head_logits(model, [(proposals.features[rows], proposals.unit)])[0]
+    return Judged([proposals.indices[r] for r in rows], logits)
 
 
-def per_kind(pairs, buggy_logits) -> dict[str, dict[str, float]]:
-    """Localization and joint accuracy per injected kind."""
-    table: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-    for (record, _, buggy), row in zip(pairs, buggy_logits, strict=True):
-        pred = int(np.argmax(row))
-        table[record.kind].append((same_location(buggy, pred, buggy.target), pred == buggy.target))
-    return {kind: {"n": len(rows), "localization_accuracy": float(np.mean([r[0] for r in rows])),
-                   "joint_accuracy": float(np.mean([r[1] for r in rows]))}
-            for kind, rows in sorted(table.items(), key=lambda kv: KINDS.index(kv[0]))}
+def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: float) -> float:
+    """Lowest threshold at which clean code gets at most the allowed findings per 1,000 lines."""
+    clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
+    lines = sum(c.lines for c, _ in clean)
+    tops = [_top(j, temperature)[1] for _, j in clean]
+    for threshold in THRESHOLDS:
+        flagged = sum(p >= threshold for p in tops)
+        if 1000 * flagged / max(1, lines) <= MAX_CLEAN_FINDINGS_PER_1000:
+            return float(threshold)
+    return float(THRESHOLDS[-1])
 
 
-def threshold_metrics(clean_logits, buggy_logits, buggy_samples, temperature: float,
-                      threshold: float) -> dict[str, float]:
-    """At the reporting threshold: share of clean functions flagged, and of bugs found+fixed."""
-    def top(row):
-        probs = softmax(row, temperature)
-        column = int(np.argmax(probs[1:])) + 1 if len(probs) > 1 else 0
-        return column, probs[column] if column else 0.0
-
-    flagged = [top(row)[1] >= threshold for row in clean_logits]
-    found = []
-    for row, sample in zip(buggy_logits, buggy_samples, strict=True):
-        column, p = top(row)
-        found.append(p >= threshold and column == sample.target)
-    return {"threshold": threshold, "clean_flagged_rate": float(np.mean(flagged)),
-            "buggy_found_and_fixed_rate": float(np.mean(found))}
+def _top(judged: Judged, temperature: float) -> tuple[int, float]:
+    """Best candidate column and its calibrated probability (0, 0.0 without candidates)."""
+    if len(judged.logits) < 2:
+        return 0, 0.0
+    probs = softmax(judged.logits, temperature)
+    column = int(np.argmax(probs[1:])) + 1
+    return column, float(probs[column])
 
 
-def real_code_false_alarms(data_dir: Path, detector, max_files: int, seed: int) -> dict:
-    """Findings per 1,000 lines on files of test-split packages (never trained on)."""
-    files = load_manifest(data_dir)["splits"]["test"]["files"]
-    files = random.Random(seed).sample(files, min(max_files, len(files)))
-    pairs, lines = [], 0
-    for entry in files:
-        try:
-            text = read_python_file(entry["location"])
-        except (OSError, ValueError):
+def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
+            threshold: float) -> dict:
+    """Localisation, repair, threshold and calibration metrics of one system on one split."""
+    rows: dict[str, list[dict]] = defaultdict(list)
+    clean_lines = clean_findings = 0
+    for case, j in zip(cases, judged, strict=True):
+        column, p = _top(j, temperature)
+        flagged = p >= threshold
+        if not case.buggy:
+            clean_lines += case.lines
+            clean_findings += flagged
+            rows["clean"].append({"no_bug": int(np.argmax(j.logits)) == 0, "flagged": flagged})
             continue
-        pairs.append((entry["path"], text))
-        lines += text.count("\n") + 1
-    started = time.monotonic()
-    result = detect_files(pairs, detector=detector)
-    by_kind: dict[str, int] = defaultdict(int)
-    for finding in result.findings:
-        by_kind[finding.kind] += 1
+        right = set(j.right(case))
+        exact = {1 + k for k, i in enumerate(j.columns) if i in set(case.exact)}
+        ranked = j.ranked()
+        rows[case.kind].append({
+            "top1": bool(ranked[:1]) and ranked[0] in right,
+            "top3": any(c in right for c in ranked[:3]),
+            "joint": bool(ranked[:1]) and ranked[0] in exact,
+            "found": flagged and column in right,
+            "flagged": flagged,
+            "expressible": bool(case.exact),
+        })
+    bugs = [r for kind, rs in rows.items() if kind != "clean" for r in rs]
+    findings = sum(r["flagged"] for r in bugs) + clean_findings
+    found = sum(r["found"] for r in bugs)
+    targets = [j.right(c) for c, j in zip(cases, judged, strict=True)]
+    logits = [j.logits for j in judged]
+    before, after = top_label(logits, targets), top_label(logits, targets, temperature)
+
+    def mean(key: str, rs: list[dict]) -> float | None:
+        return round(float(np.mean([r[key] for r in rs])), 4) if rs else None
+
     return {
-        "files": len(pairs), "lines": lines, "skipped": len(result.skipped),
-        "findings": len(result.findings),
-        "findings_per_1000_lines": 1000 * len(result.findings) / max(1, lines),
-        "by_kind": dict(sorted(by_kind.items())),
-        "packages": sorted({e["package"] for e in files}),
-        "seconds": round(time.monotonic() - started, 1),
-        "examples": [f.to_dict() for f in sorted(result.findings,
-                                                 key=lambda f: -f.probability)[:8]],
+        "bugs": len(bugs), "clean_functions": len(rows["clean"]), "clean_lines": clean_lines,
+        "expressible_share": mean("expressible", bugs),
+        "top1_localisation": mean("top1", bugs), "top3_localisation": mean("top3", bugs),
+        "joint": mean("joint", bugs),
+        "no_bug_accuracy_clean": mean("no_bug", rows["clean"]),
+        "threshold": threshold, "findings": findings,
+        "precision": round(found / findings, 4) if findings else None,
+        "recall": round(found / len(bugs), 4) if bugs else None,
+        "clean_findings_per_1000_lines": round(1000 * clean_findings / clean_lines, 3)
+        if clean_lines else None,
+        "ece_before": round(expected_calibration_error(*before), 4),
+        "ece_after": round(expected_calibration_error(*after), 4),
+        "per_kind": {kind: {"n": len(rs), "top1_localisation": mean("top1", rs),
+                            "joint": mean("joint", rs), "recall": mean("found", rs)}
+                     for kind, rs in sorted(rows.items()) if kind != "clean"},
+        "_curves": (before, after),
     }
+
+
+def _seconds_per_case(system: str, proposals: Sequence[Proposals], judged: Sequence[Judged]
+                      ) -> float:
+    """What a system costs per unit: the small model, the LM pass, and its share of ratios."""
+    total = 0.0
+    for p, j in zip(proposals, judged, strict=True):
+        per_ratio = p.seconds["lm_ratio"] / max(1, p.seconds["ratios"])
+        if system in ("scratch", "cascade"):
+            total += p.seconds["small"]
+        if system != "scratch":
+            total += p.seconds["lm_pass"] + per_ratio * len(j.columns)
+    return total / max(1, len(proposals))
+
+
+def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes: int | None,
+                 clean_limit: int | None, seed: int) -> dict[str, list[Case]]:
+    splits: dict[str, list[Case]] = {}
+    fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
+    if fixes.exists() and clean.exists():
+        for split in ("dev", "test"):
+            splits[f"real_{split}"] = (real_fix_cases(fixes, split, real_fixes, seed)
+                                       + real_clean_cases(clean, split, clean_limit, seed))
+    splits["synthetic_test"] = synthetic_cases(data_dir, "test", synthetic_test, seed)
+    if "real_dev" not in splits:  # no mined data: calibrate on synthetic validation records
+        splits["synthetic_val"] = synthetic_cases(data_dir, "val", synthetic_test, seed)
+    return splits
 
 
 def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = PLOTS_DIR,
-             test_records: int | None = 2000, val_records: int | None = 1000,
-             real_files: int = 120, baseline_samples: int = 60, seed: int = 0) -> dict:
-    """Run the whole evaluation and write `calibration.json` next to the weights."""
+             synthetic_test: int = 120, real_fixes: int | None = 120,
+             clean_limit: int | None = 150, real_dir: Path = REAL_DIR,
+             features_dir: Path | None = None, workers: int = 1, seed: int = 0,
+             results_copy: Path | None = RESULTS, engine: Engine | None = None) -> dict:
+    """Run every system on every split; write the calibration of each head and the results."""
     forget_loaded()
     detector = load_detector(model_dir)
-    detector.temperature = 1.0
-    max_len = detector.model.config.max_len
+    heads = {}
+    for name in HEADS:
+        loaded = load_rescorer(Path(model_dir) / "heads" / name)
+        if loaded is not None:
+            heads[name] = loaded[0]
+    systems = [s for s in SYSTEMS if s not in HEADS or s in heads]
+    splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
+    dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
     started = time.monotonic()
-    print("encoding validation and test sets ...", file=sys.stderr)
-    val = encode_pairs(_sample_records(data_dir, "val", val_records, seed), detector, max_len)
-    test = encode_pairs(_sample_records(data_dir, "test", test_records, seed), detector, max_len)
-    val_samples = [s for _, c, b in val for s in (c, b)]
-    val_logits = predict_logits(detector.model, val_samples, detector.device)
-    val_targets = [s.target for s in val_samples]
-    temperature = fit_temperature(val_logits, val_targets)
-    clean = [c for _, c, _ in test]
-    buggy = [b for _, _, b in test]
-    print(f"scoring {len(test)} test functions ...", file=sys.stderr)
-    clean_logits = predict_logits(detector.model, clean, detector.device)
-    buggy_logits = predict_logits(detector.model, buggy, detector.device)
-    all_logits, all_targets = clean_logits + buggy_logits, [s.target for s in clean + buggy]
-    before = top_label(all_logits, all_targets)
-    after = top_label(all_logits, all_targets, temperature)
-    reliability_diagram({"before (T=1)": before, f"after (T={temperature:.2f})": after},
+    judged: dict[str, dict[str, list[Judged]]] = {}
+    speed: dict[str, dict[str, float]] = {}
+    for split, cases in splits.items():
+        print(f"{split}: {len(cases)} cases ...", file=sys.stderr)
+        cache = features_dir / f"{split.replace('_', '-', 1)}.pkl" if features_dir else None
+        proposals = featurise(cases, detector, cache, workers, engine=engine)
+        rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
+        judged[split] = {s: [judge(s, r, p, heads) for r, p in zip(rows, proposals, strict=True)]
+                         for s in systems}
+        speed[split] = {s: round(1 / max(1e-9, _seconds_per_case(s, proposals,
+                                                                   judged[split][s])), 2)
+                        for s in systems}
+    results: dict = {"model_dir": str(model_dir), "dev_split": dev_name, "systems": {}}
+    curves = {}
+    for system in systems:
+        dev_cases, dev_judged = splits[dev_name], judged[dev_name][system]
+        temperature = fit_temperature([j.logits for j in dev_judged],
+                                      [j.right(c) for c, j in zip(dev_cases, dev_judged,
+                                                                   strict=True)])
+        threshold = fit_threshold(dev_cases, dev_judged, temperature)
+        entry = {"temperature": round(temperature, 4), "threshold": threshold}
+        for split, cases in splits.items():
+            m = metrics(cases, judged[split][system], temperature, threshold)
+            m["functions_per_s"] = speed[split][system]
+            curves[(system, split)] = m.pop("_curves")
+            entry[split] = m
+        results["systems"][system] = entry
+        if system in heads:
+            _, meta = load_rescorer(Path(model_dir) / "heads" / system)
+            meta.update({"temperature": temperature, "threshold": threshold,
+                         "calibrated_on": dev_name})
+            save_rescorer(heads[system], Path(model_dir) / "heads" / system,
+                          {k: v for k, v in meta.items()
+                           if k not in ("config", "features", "unit_features")})
+        elif system == "scratch":
+            (Path(model_dir) / "calibration.json").write_text(json.dumps(
+                {"temperature": temperature, "threshold": threshold, "fit_on": dev_name},
+                indent=1))
+    report = "real_test" if "real_test" in splits else "synthetic_test"
+    product = "cascade" if "cascade" in systems else "scratch"
+    before, _ = curves[(product, report)]
+    reliability_diagram({f"{product}, uncalibrated": before,
+                         **{f"{s}, calibrated": curves[(s, report)][1] for s in systems}},
                         plots_dir / "reliability.png")
-    summary = summarise(all_logits, clean + buggy)
-    summary.pop("loss")
-    val_before = top_label(val_logits, val_targets)
-    val_after = top_label(val_logits, val_targets, temperature)
-    calibration = {
-        "temperature": temperature,
-        "threshold": DEFAULT_THRESHOLD,
-        "ece_test_before": expected_calibration_error(*before),
-        "ece_test_after": expected_calibration_error(*after),
-        "ece_val_before": expected_calibration_error(*val_before),
-        "ece_val_after": expected_calibration_error(*val_after),
-    }
-    (Path(model_dir) / "calibration.json").write_text(json.dumps(
-        {"temperature": temperature, "threshold": DEFAULT_THRESHOLD,
-         "fit_on": f"validation split, {len(val_samples)} samples"}, indent=1))
-    detector.temperature = temperature
-    results = {
-        "model_dir": str(model_dir),
-        "test": {"functions": len(test), "samples": len(clean) + len(buggy), **summary},
-        "per_kind": per_kind(test, buggy_logits),
-        "calibration": calibration,
-        "at_threshold": threshold_metrics(clean_logits, buggy_logits, buggy, temperature,
-                                          DEFAULT_THRESHOLD),
-    }
-    print("held-out real code ...", file=sys.stderr)
-    results["real_code"] = real_code_false_alarms(data_dir, detector, real_files, seed)
-    if baseline_samples > 0:
-        from bugmodel.lm_baseline import evaluate_baseline
-
-        print("language-model baseline ...", file=sys.stderr)
-        subset = random.Random(seed).sample(test, min(baseline_samples, len(test)))
-        results["lm_baseline"] = evaluate_baseline(subset)
-        index = {id(p): i for i, p in enumerate(test)}
-        rows = [index[id(p)] for p in subset]
-        results["model_on_baseline_subset"] = {
-            k: v for k, v in summarise([clean_logits[i] for i in rows] +
-                                       [buggy_logits[i] for i in rows],
-                                       [clean[i] for i in rows] + [buggy[i] for i in rows]).items()
-            if k != "loss"}
     results["seconds"] = round(time.monotonic() - started, 1)
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(results, indent=1))
+    if results_copy is not None:
+        results_copy.parent.mkdir(parents=True, exist_ok=True)
+        results_copy.write_text(json.dumps(results, indent=1))
+    forget_loaded()
     return results
 
 
 def markdown_table(results: dict) -> str:
-    """The headline table of the model card."""
-    t, c = results["test"], results["calibration"]
-    rows = [
-        ("NO_BUG accuracy on clean functions", t["no_bug_accuracy"]),
-        ("localization accuracy (buggy)", t["localization_accuracy"]),
-        ("joint localization+repair accuracy (buggy)", t["joint_accuracy"]),
-    ]
-    base = results.get("lm_baseline")
-    same = results.get("model_on_baseline_subset")
-    lines = ["| metric | model (full test) | model (baseline subset) | LM baseline (subset) |",
-             "|---|---|---|---|"]
-    keys = ["no_bug_accuracy", "localization_accuracy", "joint_accuracy"]
-    for (label, value), key in zip(rows, keys, strict=True):
-        lines.append(f"| {label} | {value:.3f} | "
-                     f"{same[key]:.3f} | {base[key]:.3f} |" if base else
-                     f"| {label} | {value:.3f} | – | – |")
-    lines.append(f"| ECE before / after temperature scaling (test) | "
-                 f"{c['ece_test_before']:.3f} / {c['ece_test_after']:.3f} | | |")
-    r = results["real_code"]
-    lines.append(f"| findings per 1,000 lines, held-out real code (p ≥ "
-                 f"{results['at_threshold']['threshold']}) | {r['findings_per_1000_lines']:.2f} "
-                 f"({r['findings']} in {r['lines']} lines) | | |")
+    """The headline comparison of the model card: every system, real and synthetic test."""
+    splits = [s for s in ("real_test", "synthetic_test") if any(
+        s in v for v in results["systems"].values())]
+    keys = [("top1_localisation", "top-1 localisation"), ("top3_localisation", "top-3"),
+            ("joint", "joint"), ("precision", "precision@thr"), ("recall", "recall@thr"),
+            ("clean_findings_per_1000_lines", "clean findings/1k lines"),
+            ("ece_before", "ECE before"), ("ece_after", "ECE after"),
+            ("functions_per_s", "functions/s")]
+    lines = ["| system | split | thr | " + " | ".join(label for _, label in keys) + " |",
+             "|---|---|---|" + "---|" * len(keys)]
+
+    def show(value) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    for system, entry in results["systems"].items():
+        for split in splits:
+            m = entry[split]
+            lines.append(f"| {system} | {split} | {entry['threshold']:.2f} | "
+                         + " | ".join(show(m.get(k)) for k, _ in keys) + " |")
     return "\n".join(lines)

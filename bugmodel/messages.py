@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-# Kinds whose bugs usually change control flow or results silently.
-_SERIOUS = frozenset({
-    "comparison", "off_by_one", "boolean", "negation", "variable_misuse", "return_variable",
-    "swapped_branches", "dropped_return", "dropped_increment", "dropped_guard",
-})
+#: What a bug of each kind usually does when the code runs (refined by `effect`).
+_EFFECTS = {
+    "comparison": "wrong result", "off_by_one": "wrong result", "arithmetic": "wrong result",
+    "boolean": "wrong result", "negation": "wrong result", "swapped_arguments": "wrong result",
+    "return_variable": "wrong result", "variable_misuse": "wrong result",
+    "literal": "wrong result", "attribute": "exception", "swapped_branches": "wrong result",
+    "dropped_return": "wrong result", "dropped_increment": "hang", "dropped_guard": "exception",
+}
+_CONSEQUENCE = {
+    "exception": "it would raise at run time",
+    "hang": "the loop would never end",
+    "wrong result": "it would silently compute a wrong result",
+    "trivia": "it only affects a message or log line",
+}
+_LOGGING = ("log.", "logger.", "logging.", "print(", "warnings.warn(", ".debug(", ".info(",
+            ".warning(")
+
+
+def effect(kind: str, original: str, replacement: str, line: str) -> str:
+    """What the bug would do: `exception`, `hang`, `wrong result` or `trivia` (ruled)."""
+    stripped = line.strip()
+    if stripped.startswith(("raise ", "assert ")) or any(m in stripped for m in _LOGGING):
+        return "trivia"  # only what an error or a log message says changes
+    if kind == "off_by_one" and f"[{original}]" in line.replace(" ", ""):
+        return "exception"  # an index one past the end raises IndexError
+    if kind == "literal" and original == "None":
+        return "exception"  # None where a container is used raises TypeError/AttributeError
+    return _EFFECTS.get(kind, "wrong result")
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -57,10 +80,15 @@ def describe(kind: str, original: str, replacement: str) -> str:
     return f"`{o}` may be `{r}`"
 
 
-def severity(kind: str, probability: float) -> str:
-    """`high`, `medium` or `low`: how confident and how consequential the finding is."""
-    if probability >= 0.8 and kind in _SERIOUS:
+def consequence(effect_name: str) -> str:
+    """The effect in plain words, to end a finding's message."""
+    return _CONSEQUENCE[effect_name]
+
+
+def severity(effect_name: str, probability: float) -> str:
+    """`high`, `medium` or `low`: how consequential the bug would be, and how likely it is."""
+    if effect_name == "trivia":
+        return "low"
+    if effect_name in ("exception", "hang") or probability >= 0.8:
         return "high"
-    if probability >= 0.65 or kind in _SERIOUS:
-        return "medium"
-    return "low"
+    return "medium"

@@ -65,7 +65,15 @@ def tiny_data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tiny_data, tmp_path_factory) -> Path:
+def tiny_lm():
+    """A tiny random Llama engine: the LM stages' mechanics in milliseconds (not its quality)."""
+    from inference.tiny import tiny_engine
+
+    return tiny_engine()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_data, tiny_lm, tmp_path_factory) -> Path:
     """Weights of the tiny configuration, trained for a few steps and calibrated by eval."""
     from bugmodel.evaluate import evaluate
     from bugmodel.train import train
@@ -73,6 +81,88 @@ def tiny_model(tiny_data, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("bugrun")
     weights = root / "weights"
     train(CONFIGS["tiny"], tiny_data, root / "run", weights)
-    evaluate(weights, tiny_data, root / "eval.json", root / "plots", test_records=40,
-             val_records=40, real_files=3, baseline_samples=0)
+    evaluate(weights, tiny_data, root / "eval.json", root / "plots", synthetic_test=10,
+             real_dir=root / "no-real-data", results_copy=None, engine=tiny_lm)
+    return weights
+
+
+def _fix_row(repo: str, split: str, kind: str, before: str, buggy: str, fixed: str) -> dict:
+    """A mined-fix record (the miner's contract) replacing the first `buggy` in `before`."""
+    start = before.index(buggy)
+    line = before[:start].count("\n") + 1
+    col = start - (before.rfind("\n", 0, start) + 1)
+    end = start + len(buggy)
+    end_line = before[:end].count("\n") + 1
+    end_col = end - (before.rfind("\n", 0, end) + 1)
+    return {"id": f"{repo}-{line}", "repo": repo, "commit": "0" * 40, "date": "2024-01-01",
+            "license": "MIT", "split": split, "path": "pkg/mod.py", "message": "fix bug",
+            "kind": kind, "file_before": before, "func_name": "f", "func_start": 1,
+            "func_end": before.rstrip("\n").count("\n") + 1, "bug_line": line,
+            "bug_end_line": end_line, "bug_col": col, "bug_end_col": end_col,
+            "buggy_code": buggy, "fixed_code": fixed, "file_after_func": ""}
+
+
+REAL_FIXES = [
+    ("train", "off_by_one", "def f(items, n):\n    out = []\n    for i in range(n, len(items) - 1):"
+     "\n        out.append(items[i])\n    return out\n", "len(items) - 1", "len(items)"),
+    ("train", "comparison", "def f(count, limit):\n    if count > limit:\n        return True\n"
+     "    return False\n", ">", ">="),
+    ("dev", "negation", "def f(path):\n    if not path.exists():\n        return path.read()\n"
+     "    return None\n", "not ", ""),
+    ("dev", "other", "def f(self):\n    name = self.name.lower()\n    return name\n",
+     "lower", "casefold"),
+    ("test", "comparison", "def f(xs, k):\n    total = 0\n    for x in xs:\n        if x < k:\n"
+     "            total += x\n    return total\n", "<", "<="),
+    ("test", "variable_misuse", "def f(total, count, items):\n    count = len(items)\n"
+     "    return total / items\n", "/ items", "/ count"),
+]
+CLEAN = "def g(a, b):\n    if a is None:\n        return b\n    return a + b\n"
+
+
+def write_real_data(directory: Path) -> Path:
+    """Hand-made fixes and clean functions in the miner's format, two repositories a split."""
+    import gzip
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with gzip.open(directory / "fixes.jsonl.gz", "wt") as out:
+        for i, (split, kind, before, buggy, fixed) in enumerate(REAL_FIXES):
+            out.write(json.dumps(_fix_row(f"org/repo{i}", split, kind, before, buggy, fixed))
+                      + "\n")
+    with gzip.open(directory / "clean.jsonl.gz", "wt") as out:
+        for i, split in enumerate(["train", "train", "dev", "dev", "test", "test"]):
+            out.write(json.dumps({"repo": f"org/repo{i}", "commit": "1" * 40, "license": "MIT",
+                                  "split": split, "path": "pkg/other.py", "func_name": "g",
+                                  "func_start": 1, "func_end": 4, "source": CLEAN,
+                                  "file_context": ""}) + "\n")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_real(tmp_path_factory) -> Path:
+    return write_real_data(tmp_path_factory.mktemp("real"))
+
+
+@pytest.fixture(scope="session")
+def tiny_cascade(tiny_model, tiny_data, tiny_real, tiny_lm, tmp_path_factory) -> Path:
+    """A copy of the tiny model with both heads trained (two phases) and evaluated."""
+    import dataclasses
+    import shutil
+
+    from bugmodel.evaluate import evaluate
+    from bugmodel.rescorer import CONFIGS as HEAD_CONFIGS
+    from bugmodel.rescorer_train import train_heads
+
+    root = tmp_path_factory.mktemp("cascade")
+    weights = root / "weights"
+    shutil.copytree(tiny_model, weights)
+    heads = [dataclasses.replace(HEAD_CONFIGS["tiny"], name=name, use_small_model=small)
+             for name, small in (("cascade", True), ("lm_head", False))]
+    summary = train_heads(heads, weights, tiny_data, tiny_real, synthetic_train=8,
+                          real_fixes=None, clean_limit=None, features_dir=root / "features",
+                          engine=tiny_lm)
+    (root / "train.json").write_text(__import__("json").dumps(summary))
+    evaluate(weights, tiny_data, root / "eval.json", root / "plots", synthetic_test=6,
+             real_fixes=None, clean_limit=None, real_dir=tiny_real, features_dir=root / "features",
+             results_copy=None, engine=tiny_lm)
     return weights

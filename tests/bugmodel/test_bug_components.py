@@ -79,3 +79,18 @@ def test_candidates_point_at_the_nearest_other_occurrence_of_their_replacement()
     pointed = [t.start for t in tokens][sample.pointer[0] - offset]
     assert pointed == text.rindex("c")  # the nearest `c` outside the candidate's own span
     assert sample.pointer[1] == -1  # an operator has no occurrence to point at
+
+
+def test_severity_follows_what_the_bug_would_do():
+    """An index one past the end raises, a boundary comparison computes a wrong result, a
+    change inside a log call is trivia; the message says so in plain words."""
+    from bugmodel.messages import consequence, effect, severity
+
+    assert effect("off_by_one", "n", "n - 1", "    return items[n]") == "exception"
+    assert effect("comparison", ">", ">=", "    if quantity > threshold:") == "wrong result"
+    assert effect("literal", "1", "0", '    log.debug("retry %d", 1)') == "trivia"
+    assert effect("dropped_increment", "", "    i += 1\n", "    total += x") == "hang"
+    assert severity("exception", 0.55) == "high"
+    assert severity("wrong result", 0.55) == "medium" and severity("wrong result", 0.9) == "high"
+    assert severity("trivia", 0.99) == "low"
+    assert "wrong result" in consequence("wrong result")

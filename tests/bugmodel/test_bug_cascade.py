@@ -1,0 +1,138 @@
+"""The cascade: LM likelihood ratios, real-fix cases, the head's two training phases,
+calibration on real code, the four-way evaluation, and detection through the head."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from bugmodel.calibration import fit_temperature
+from bugmodel.cases import real_clean_cases, real_fix_cases
+from bugmodel.detection import detect_files
+from bugmodel.evaluate import Judged, fit_threshold
+from bugmodel.lm_features import UnitScores
+from synthdata.rewrites import Candidate
+
+from .test_bug_detect import CODE, assert_findings_are_exact_edits
+
+
+def _log_likelihoods(engine, text: str) -> list[float]:
+    """log p(token k | tokens before it) for k >= 1, from one plain forward pass."""
+    ids = engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+    logits = engine.forward(ids, engine.new_cache(), keep=len(ids))
+    logprobs = torch.log_softmax(logits, -1)
+    return [float(logprobs[k - 1, ids[k]]) for k in range(1, len(ids))]
+
+
+def test_ratio_counts_both_sides_of_the_change_up_to_the_next_line(tiny_lm):
+    """The ratio is log p(repaired) - log p(original) over the tokens from the first
+    difference to the end of the line after the change (byte tokens: one per character)."""
+    text = "def f(a, b):\n    if a > b:\n        return a\n    return b\n"
+    at = text.index(">")
+    candidate = Candidate("comparison", at, at + 1, "<")
+    unit = UnitScores(tiny_lm, text)
+    window_end = text.index("\n", text.index("\n", at) + 1)  # end of `return a`
+    original = _log_likelihoods(tiny_lm, text)
+    repaired = _log_likelihoods(tiny_lm, candidate.apply(text))
+    expected = sum(repaired[at - 1 : window_end - 1]) - sum(original[at - 1 : window_end - 1])
+    far = Candidate("comparison", text.index("return b"), text.index("return b") + 6, "yield")
+    ratio, _ = unit.ratios([candidate, far])  # batched with another candidate: same number
+    assert ratio == pytest.approx(np.clip(expected, -20, 20), abs=1e-3)
+    assert unit.ratios([candidate]) == pytest.approx([ratio], abs=1e-3)
+    assert unit.surprisals(candidate).span_surprisal_max > 0
+
+
+def test_real_fix_cases_know_the_repair_when_the_enumeration_expresses_it(tiny_real):
+    cases = {c.kind: c for c in real_fix_cases(tiny_real / "fixes.jsonl.gz")}
+    off_by_one = cases["off_by_one"]
+    assert off_by_one.bug_lines == (3, 3) and off_by_one.exact
+    fixed = off_by_one.candidates[off_by_one.exact[0]].apply(off_by_one.text)
+    assert "range(n, len(items)):" in fixed
+    # `lower` -> `casefold` is no enumerated rewrite: located on its line, not expressible.
+    other = cases["other"]
+    assert not other.exact and other.located and other.bug_lines == (2, 2)
+    clean = real_clean_cases(tiny_real / "clean.jsonl.gz", "dev")
+    assert len(clean) == 2 and not any(c.buggy for c in clean)
+
+
+def test_temperature_fit_accepts_sets_of_right_columns():
+    """A case is right when any of its located columns wins; the fit recovers T from labels
+    drawn at that temperature."""
+    rng = np.random.default_rng(0)
+    logits, targets = [], []
+    for _ in range(3000):
+        row = rng.normal(0, 3, size=4)
+        p = np.exp(row / 2.0) / np.exp(row / 2.0).sum()
+        drawn = int(rng.choice(4, p=p))
+        logits.append(row)
+        targets.append([drawn, 3] if drawn == 3 else [drawn])
+    assert fit_temperature(logits, targets) == pytest.approx(2.0, rel=0.15)
+
+
+def test_threshold_keeps_findings_on_clean_code_rare():
+    """The default threshold is the lowest at which clean code gets <= 0.5 findings per 1,000
+    lines: with 2,000 clean lines, one finding at p=0.9 is allowed and two are not."""
+    class Clean:
+        buggy = False
+        lines = 1000
+
+    cases = [Clean(), Clean()]
+    judged = [Judged([0], np.log(np.array([0.1, 0.9]))), Judged([0], np.log(np.array([0.2, 0.8])))]
+    assert fit_threshold(cases, judged, 1.0) == pytest.approx(0.81)
+
+
+def test_two_training_phases_and_heads_written(tiny_cascade):
+    summary = json.loads((tiny_cascade.parent / "train.json").read_text())
+    for name in ("cascade", "lm_head"):
+        phases = summary[name]
+        assert phases["phase1_synthetic"]["cases"] > 0 and phases["phase2_real"]["cases"] > 0
+        meta = json.loads((tiny_cascade / "heads" / name / "rescorer.json").read_text())
+        assert meta["temperature"] > 0 and 0.3 <= meta["threshold"] < 1.0
+    assert summary["cascade"]["data"]["real_train_fixes"] == 2
+
+
+def test_evaluation_compares_four_systems_on_real_and_synthetic_splits(tiny_cascade):
+    results = json.loads((tiny_cascade.parent / "eval.json").read_text())
+    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "lm_head", "cascade"}
+    assert results["dev_split"] == "real_dev"
+    for entry in results["systems"].values():
+        for split in ("real_test", "synthetic_test"):
+            m = entry[split]
+            assert m["bugs"] > 0 and 0 <= m["top1_localisation"] <= m["top3_localisation"] <= 1
+            assert 0 <= m["ece_after"] <= 1 and m["functions_per_s"] > 0
+        assert entry["real_test"]["clean_lines"] > 0
+    assert (tiny_cascade.parent / "plots" / "reliability.png").is_file()
+
+
+def test_detection_through_the_head_on_edge_cases(tiny_cascade, tiny_lm):
+    """Empty file, syntax error and a 10k-line file with one changed function all complete;
+    findings are exact edits on changed lines only."""
+    body = "".join(f"def f{i}(a, b):\n    return a + b\n\n\n" for i in range(2500))
+    big = body + CODE
+    changed_line = big[: big.index("if items[i] < limit")].count("\n") + 1
+    result = detect_files([("empty.py", ""), ("bad.py", "def f(:\n"), ("big.py", big)],
+                          {"empty.py": {1}, "bad.py": {1}, "big.py": {changed_line}},
+                          threshold=0.0, model_dir=tiny_cascade, engine=tiny_lm)
+    assert [s.path for s in result.skipped] == ["bad.py"]
+    assert big.count("\n") >= 10_000
+    assert result.findings and all(f.line <= changed_line <= f.end_line for f in result.findings)
+    assert_findings_are_exact_edits(big, result.findings)
+
+
+def test_without_the_language_model_detection_falls_back_to_the_first_stage(tiny_cascade,
+                                                                             monkeypatch):
+    """An LM that cannot load (package missing) costs the cascade's second stage, not the
+    review: the from-scratch model decides alone, with its own calibration."""
+    import inference.engine
+    from inference.loading import ModelUnavailable
+
+    def unavailable():
+        raise ModelUnavailable("default model not installed")
+
+    monkeypatch.setattr(inference.engine, "get_engine", unavailable)
+    result = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_cascade)
+    assert result.findings and result.skipped == []
+    assert_findings_are_exact_edits(CODE, result.findings)

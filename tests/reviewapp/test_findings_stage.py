@@ -1,0 +1,91 @@
+"""The review's findings stage with the committed detector (the cascade on SmolLM2-135M):
+changed code gets findings, a function's unchanged code and harmless edits stay silent."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from bugmodel import detect
+from reviewapp.ingest.parser import parse_diff
+from reviewapp.pipeline import find_bugs
+from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+from .importance.conftest import make_diff
+
+pytestmark = [pytest.mark.ml, pytest.mark.slow]
+
+TOTAL = '''def total(prices):
+    """Sum of every price."""
+    result = 0
+    for i in range(len(prices)):
+        result += prices[i]
+    return result
+
+
+def describe(prices):
+    """How many prices there are."""
+    return f"{len(prices)} prices"
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="measured: the committed cascade gives this off-by-one "
+                   "0.31, below its real-code threshold (bugmodel/MODEL_CARD.md)")
+def test_a_diff_introducing_an_off_by_one_gets_a_finding_on_that_line():
+    new = TOTAL.replace("range(len(prices))", "range(len(prices) - 1)")
+    findings = find_bugs(make_diff({"shop/total.py": (TOTAL, new)}))
+    assert [f.line for f in findings] == [4]
+
+
+def test_changed_code_alone_gets_findings_and_replacements_fit_their_span():
+    """Below the threshold too (threshold 0: each changed unit's best proposal), findings sit on
+    changed lines only and each replacement, applied to its span, gives valid code; here the
+    best proposal undoes the off-by-one exactly."""
+    old = TOTAL + '\n\ndef last(items):\n    """The last item."""\n    if not items:\n' \
+        '        return None\n    return items[len(items) - 1]\n'
+    new = old.replace("items[len(items) - 1]", "items[len(items)]")
+    line = new.split("\n").index("    return items[len(items)]") + 1
+    findings = detect([("shop/total.py", new)], {"shop/total.py": {line}}, threshold=0.0)
+    assert [f.line for f in findings] == [line]
+    text, f = new.split("\n")[line - 1], findings[0]
+    fixed = text[: f.column] + f.replacement + text[f.end_column :]
+    assert fixed == "    return items[len(items) - 1]"
+
+
+def test_a_harmless_diff_gets_no_finding():
+    new = TOTAL.replace('"""How many prices there are."""', '"""The number of prices."""')
+    assert find_bugs(make_diff({"shop/total.py": (TOTAL, new)})) == []
+
+
+@pytest.fixture(scope="module")
+def demo_findings(tmp_path_factory) -> tuple[list, list[str]]:
+    """Findings of the review's findings stage on the demo change, and the new prices.py."""
+    repo = tmp_path_factory.mktemp("demo") / "repo"
+    range_spec = build_demo_repository(repo)
+    text = subprocess.run(["git", "-C", str(repo), "diff", "-M", range_spec], check=True,
+                          capture_output=True, text=True).stdout
+    diff = parse_diff(text)
+    for pfile in diff.files:
+        if pfile.path.endswith(".py"):
+            pfile.new_content = (repo / pfile.path).read_text()
+    return find_bugs(diff), (repo / "shop" / "prices.py").read_text().split("\n")
+
+
+def _is_the_demo_bug(finding, prices: list[str]) -> bool:
+    return (finding.path == "shop/prices.py" and finding.replacement == ">="
+            and "if quantity > threshold:" in prices[finding.line - 1])
+
+
+def test_the_demo_review_raises_no_false_alarm(demo_findings):
+    findings, prices = demo_findings
+    assert all(_is_the_demo_bug(f, prices) for f in findings)
+
+
+@pytest.mark.xfail(strict=True, reason="measured: the committed cascade ranks the demo's `>` "
+                   "below its threshold (bugmodel/MODEL_CARD.md)")
+def test_the_demo_review_shows_its_boundary_bug(demo_findings):
+    """The demo's bulk discount starts at `threshold` items ("from threshold items on") but the
+    code says `>`: the finding should be that comparison, repaired to `>=`."""
+    findings, prices = demo_findings
+    assert any(_is_the_demo_bug(f, prices) for f in findings)
