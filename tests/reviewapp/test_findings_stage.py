@@ -1,4 +1,5 @@
-"""The review's findings stage with the committed detector (the cascade on SmolLM2-135M):
+"""The review's findings stage with the committed detector (the from-scratch model by default,
+the cascade on SmolLM2-135M when chosen):
 changed code gets findings, a function's unchanged code and harmless edits stay silent."""
 
 from __future__ import annotations
@@ -30,27 +31,32 @@ def describe(prices):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="measured: the committed cascade gives this off-by-one "
-                   "0.31, below its real-code threshold (bugmodel/MODEL_CARD.md)")
+@pytest.mark.xfail(strict=True, reason="measured: the committed detectors give this off-by-one "
+                   "less than their real-code thresholds (bugmodel/MODEL_CARD.md)")
 def test_a_diff_introducing_an_off_by_one_gets_a_finding_on_that_line():
     new = TOTAL.replace("range(len(prices))", "range(len(prices) - 1)")
     findings = find_bugs(make_diff({"shop/total.py": (TOTAL, new)}))
     assert [f.line for f in findings] == [4]
 
 
-def test_changed_code_alone_gets_findings_and_replacements_fit_their_span():
+@pytest.mark.parametrize("detector", ["scratch", "cascade"])
+def test_changed_code_alone_gets_findings_and_replacements_fit_their_span(detector,
+                                                                          monkeypatch):
     """Below the threshold too (threshold 0: each changed unit's best proposal), findings sit on
-    changed lines only and each replacement, applied to its span, gives valid code; here the
-    best proposal undoes the off-by-one exactly."""
+    changed lines only and each replacement, applied to its span, gives valid code; the
+    cascade's best proposal here undoes the off-by-one exactly."""
+    monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", detector)
     old = TOTAL + '\n\ndef last(items):\n    """The last item."""\n    if not items:\n' \
         '        return None\n    return items[len(items) - 1]\n'
     new = old.replace("items[len(items) - 1]", "items[len(items)]")
     line = new.split("\n").index("    return items[len(items)]") + 1
     findings = detect([("shop/total.py", new)], {"shop/total.py": {line}}, threshold=0.0)
     assert [f.line for f in findings] == [line]
-    text, f = new.split("\n")[line - 1], findings[0]
-    fixed = text[: f.column] + f.replacement + text[f.end_column :]
-    assert fixed == "    return items[len(items) - 1]"
+    lines, f = new.split("\n"), findings[0]
+    lines[line - 1] = lines[line - 1][: f.column] + f.replacement + lines[line - 1][f.end_column :]
+    compile("\n".join(lines), "total.py", "exec")
+    if detector == "cascade":
+        assert lines[line - 1] == "    return items[len(items) - 1]"
 
 
 def test_a_harmless_diff_gets_no_finding():
