@@ -6,6 +6,7 @@ import ast
 import bisect
 import io
 import logging
+import os
 import tokenize
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
 # Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
 MAX_MISUSE_NAMES = 24
+
+#: Overrides the calibrated default threshold of `detect` (a probability in [0, 1]).
+THRESHOLD_ENV = "SQUIGGLE_BUG_THRESHOLD"
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,9 @@ def detect_files(files: Iterable[tuple[str, str]],
         engine = _language_model()
         if engine is None:  # the from-scratch model alone, with its own calibration
             temperature, default = read_calibration(detector.model_dir)
-    threshold = default if threshold is None else threshold
+    if threshold is None:
+        # An operator's choice of recall over quiet, e.g. 0.5; else the threshold fitted on dev.
+        threshold = float(os.environ.get(THRESHOLD_ENV) or default)
     with torch.inference_mode():
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}

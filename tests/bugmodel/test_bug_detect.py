@@ -125,3 +125,10 @@ def test_missing_weights_is_a_clear_error(tmp_path):
 
     with pytest.raises(WeightsMissing, match="python -m bugmodel train"):
         detect([("a.py", CODE)], model_dir=tmp_path)
+
+
+def test_an_operator_threshold_overrides_the_calibrated_one(monkeypatch):
+    source = "def last(items):\n    return items[len(items)]\n"
+    assert detect([("last.py", source)], {"last.py": {2}}) == []  # quiet at the real-code default
+    monkeypatch.setenv("SQUIGGLE_BUG_THRESHOLD", "0")
+    assert [f.line for f in detect([("last.py", source)], {"last.py": {2}})] == [2]
