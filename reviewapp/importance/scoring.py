@@ -90,6 +90,14 @@ def refine_with_lm(
     return _score(diff, signals, gitattributes, flagged, settings, views)
 
 
+def score_with_signals(
+    diff: ParsedDiff, signals: list, *, settings: ImportanceSettings = DEFAULT_SETTINGS,
+) -> list[list[HunkScore]]:
+    """Scores from LM signals computed earlier (one per hunk, in diff order; None: unscored)."""
+    _check(diff)
+    return _score(diff, signals, None, None, settings)
+
+
 def promote_flagged(
     diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
     settings: ImportanceSettings = DEFAULT_SETTINGS,
