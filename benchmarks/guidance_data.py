@@ -106,13 +106,9 @@ def record(repo: str, repo_dir: Path, kind: str, base: str, head: str, message: 
             f.old_content = f.new_content = None
             continue
         contents[f.path] = [old, new]
-    labels = hunk_labels(diff.files)
-    return {
-        "repo": repo, "kind": kind, "base": base, "head": head, "message": message,
-        "diff": diff.raw_text, "contents": contents,
-        "constraints": read_before(diff.files), "labels": labels,
-        "heart": heart_labels(diff.files, labels) if kind == "commit" else None,
-    }
+    row = {"repo": repo, "kind": kind, "base": base, "head": head, "message": message,
+           "diff": diff.raw_text, "contents": contents}
+    return labelled(row, diff)
 
 
 def build(mirrors: Path, seed: int = 0) -> list[dict]:
@@ -150,6 +146,19 @@ def build(mirrors: Path, seed: int = 0) -> list[dict]:
     return rows
 
 
+def labelled(row: dict, diff: ParsedDiff) -> dict:
+    """The row with its labels computed from `diff` (the row's diff, contents attached)."""
+    labels = hunk_labels(diff.files)
+    return dict(row, constraints=read_before(diff.files), labels=labels,
+                heart=heart_labels(diff.files, labels) if row["kind"] == "commit" else None)
+
+
+def relabel() -> list[dict]:
+    with gzip.open(DATA, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return [labelled(row, to_case(row).git) for row in rows]
+
+
 def to_case(row: dict) -> Case:
     """A stored row as two parsed diffs (git range and pasted) plus its labels."""
     git_diff = parse_diff(row["diff"])
@@ -184,11 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--show", type=int, default=0, help="print N labelled hunks and stop")
+    parser.add_argument("--relabel", action="store_true",
+                        help="recompute the labels of the stored set (no mirrors needed)")
     args = parser.parse_args(argv)
     if args.show:
         show(load_cases(), args.show)
         return
-    rows = build(args.mirrors)
+    rows = relabel() if args.relabel else build(args.mirrors)
     DATA.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(DATA, "wt", encoding="utf-8") as handle:
         for row in rows:
