@@ -113,7 +113,10 @@ def finding_risk(findings) -> dict[str, float]:
 def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
               importance: ImportanceSettings = DEFAULT_SETTINGS,
               on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
-    """Refine the mechanical scores with the in-process language model's surprisal."""
+    """Refine the mechanical scores with the in-process language model's surprisal; the
+    scores unchanged (no model loaded) unless the `use_lm` importance setting is on."""
+    if not importance.use_lm:
+        return scores
     from inference.engine import get_engine
 
     return refine_with_lm(diff, scores, get_engine(), flagged=flagged, settings=importance,
