@@ -10,7 +10,6 @@ import pytest
 from reviewapp.importance import (
     DEFAULT_SETTINGS,
     GRAY,
-    KEY,
     NORMAL,
     refine_with_lm,
     score_hunks_mechanical,
