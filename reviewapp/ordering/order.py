@@ -168,7 +168,7 @@ def _order_group(
     def heap_key(c: int, affinity: int) -> tuple:
         tests_only = all(roles[m].name == TEST for m in components[c])
         own = max(risks[m] for m in components[c])
-        return (-affinity, tests_only, -reach_risk[c], -own, keys[components[c][0]], c)
+        return (tests_only, -affinity, -reach_risk[c], -own, keys[components[c][0]], c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]
     heapq.heapify(ready)
