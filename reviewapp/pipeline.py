@@ -3,8 +3,8 @@
 Stages in data-flow order; the CLI (`manage.py review`) runs them all in one go and the Celery
 task runs the same functions on a stored revision (`reviews/analysis.py`):
 
-    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (the LM arrives
-    last and never grays a hunk that holds a finding)
+    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (only with the
+    `use_lm` importance setting: the LM arrives last and never grays a hunk with a finding)
 """
 
 from __future__ import annotations
