@@ -37,7 +37,8 @@ def _drop_postgres_database(name: str) -> None:
 def live_app(request, tmp_path):
     """runsquiggle with every analysis stage, on the embedded SQLite default or on
     PostgreSQL + Redis; stopped (and its database dropped) afterwards."""
-    env = {"SQUIGGLE_ANALYSIS_ML": "1", **FAST_JOBS}
+    # The LM stage is off by default (benchmarks/README.md); on here so every stage runs.
+    env = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **FAST_JOBS}
     database_url = redis_url = None
     name = f"squiggle_live_{uuid.uuid4().hex[:10]}"
     if request.param == "postgres":
