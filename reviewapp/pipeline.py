@@ -3,8 +3,8 @@
 Stages in data-flow order; the CLI (`manage.py review`) runs them all in one go and the Celery
 task runs the same functions on a stored revision (`reviews/analysis.py`):
 
-    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (the LM arrives
-    last and never grays a hunk that holds a finding)
+    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (only with the
+    `use_lm` importance setting: the LM arrives last and never grays a hunk with a finding)
 """
 
 from __future__ import annotations
@@ -113,7 +113,10 @@ def finding_risk(findings) -> dict[str, float]:
 def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
               importance: ImportanceSettings = DEFAULT_SETTINGS,
               on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
-    """Refine the mechanical scores with the in-process language model's surprisal."""
+    """Refine the mechanical scores with the in-process language model's surprisal; the
+    scores unchanged (no model loaded) unless the `use_lm` importance setting is on."""
+    if not importance.use_lm:
+        return scores
     from inference.engine import get_engine
 
     return refine_with_lm(diff, scores, get_engine(), flagged=flagged, settings=importance,

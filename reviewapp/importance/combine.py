@@ -6,7 +6,8 @@ Tier rules, in order:
 3. a hint (a detection that is not exact: comments only, the first copy of a repeated edit,
    a changed name) sets the importance; the LM only scores hunks no detector said anything
    about, and of those, importance below `gray_below` is `gray` ("predictable from context");
-4. importance at or above `key_from` is `key`; everything else is `normal`.
+4. everything else is `normal`; `scoring` then makes `key` the few undetected hunks that change
+   behaviour most (behaviour.py: at most `key_share` of the diff's hunks).
 Comment/docstring-only hunks are never grayed by rule 2 (docs matter), only shown as such.
 """
 
@@ -42,7 +43,11 @@ class ImportanceSettings:
     lm_mean: float = 0.0
     lm_peak: float = 0.0
     gray_below: float = 0.0  # LM-only graying of hunks no detector spoke about (0: never)
-    key_from: float = 0.8315
+    key_from: float = 0.8315  # importance given to key hunks (and hunks with findings)
+    key_share: float = 0.2  # at most this share of a diff's hunks is key (findings aside)
+    # The LM stage: off by default, as on real changes it added nothing the detectors and the
+    # behaviour rules did not already give (benchmarks/results/guidance.json, "lm").
+    use_lm: bool = False
     undetected_importance: float = 0.5  # before (or without) the LM signal
     # The 135M model forwards ~500 tokens/s on 2 CPU cores at best, so prompts stay short and
     # a big diff shares a total budget (a 1,000-line diff must be scored within a minute).
@@ -98,8 +103,6 @@ def lm_importance(signal: HunkSignal, settings: ImportanceSettings) -> float:
 def _with_lm_note(description: str, lm: float | None, settings: ImportanceSettings) -> str:
     if lm is None:
         return description
-    if lm >= settings.key_from:
-        return f"{description}, unusual for this file"
     if lm < 0.3:
         return f"{description}, predictable from context"
     return description
@@ -139,8 +142,6 @@ def combine(
         tier = NORMAL
         if lm is not None and importance < settings.gray_below and hint is None:
             tier, reason = GRAY, f"{description}, predictable from context"
-        elif importance >= settings.key_from:
-            tier = KEY
         score = HunkScore(importance, tier, reason, detector, details)
     if has_finding:
         return promote(score, settings)

@@ -1,7 +1,7 @@
 """Plain-words descriptions of what a hunk changes ("new error branch", "removed check").
 
 Read from the changed lines only (keywords and line shapes common to C-like languages and
-Python), so it works for any language; the language model adds "unusual for this file" or
+Python), so it works for any language; the language model may add
 "predictable from context" beside it.
 """
 

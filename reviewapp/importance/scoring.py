@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
+from reviewapp.importance.behaviour import behaviour_change, choose_key
 from reviewapp.importance.combine import DEFAULT_SETTINGS, ImportanceSettings, combine, promote
 from reviewapp.importance.describe import describe
 from reviewapp.importance.detectors import run_detectors
 from reviewapp.importance.lm_signal import SpanScorer, lm_signals
-from reviewapp.importance.score import HunkScore
+from reviewapp.importance.score import KEY, NORMAL, HunkScore
 from reviewapp.importance.views import HunkView, build_views
 from reviewapp.ingest.parsed import ParsedDiff
 
@@ -42,15 +43,25 @@ def _score(
     views = views if views is not None else build_views(diff)
     detections = run_detectors(diff, gitattributes, views)
     out = []
+    candidates = []
     h = 0
     for file_views, file_detections in zip(views, detections, strict=True):
         row = []
         for view, found in zip(file_views, file_detections, strict=True):
             signal = signals[h] if signals is not None else None
-            row.append(combine(found, describe(view), signal, _has_finding(view, flagged),
-                               settings))
+            score = combine(found, describe(view), signal, _has_finding(view, flagged), settings)
+            if score.tier == NORMAL and not found and (change := behaviour_change(view)):
+                candidates.append(((view.file_index, view.hunk_index), change,
+                                   len(view.added_lines) + len(view.removed_lines)))
+            row.append(score)
             h += 1
         out.append(row)
+    changes = {position: change for position, change, _ in candidates}
+    for fi, hi in choose_key(candidates, h, settings.key_share):
+        score = out[fi][hi]
+        out[fi][hi] = HunkScore(max(score.importance, settings.key_from), KEY,
+                                changes[(fi, hi)].reason, score.detector or "behaviour",
+                                dict(score.details, behaviour=changes[(fi, hi)].strength))
     return out
 
 
@@ -88,6 +99,14 @@ def refine_with_lm(
                          settings.lm_context_tokens, settings.lm_span_tokens,
                          settings.lm_total_tokens, on_progress=on_progress)
     return _score(diff, signals, gitattributes, flagged, settings, views)
+
+
+def score_with_signals(
+    diff: ParsedDiff, signals: list, *, settings: ImportanceSettings = DEFAULT_SETTINGS,
+) -> list[list[HunkScore]]:
+    """Scores from LM signals computed earlier (one per hunk, in diff order; None: unscored)."""
+    _check(diff)
+    return _score(diff, signals, None, None, settings)
 
 
 def promote_flagged(

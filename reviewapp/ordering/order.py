@@ -4,10 +4,12 @@
 2. Summarise each (python_symbols.py, other_languages.py) and link them (graph.py), guessing
    links from names where a pasted diff hides the imports (guesses.py), and adding
    code → test links by file name where no import says so (tested_code.py).
-3. Groups = weakly connected components; they do not depend on each other, so the riskiest
-   group goes first (risk.py). Test-only groups follow the code groups.
-4. Within a group: strongly connected components in topological order; the next one is the
-   user of the file shown most recently (so a definition's users follow it), then the riskiest.
+3. Groups = weakly connected components; they do not depend on each other as far as the diff
+   shows, so groups holding a foundation module (`_compat.py`, `errors.py`: is_foundation) go
+   first, then the riskiest (risk.py). Test-only groups follow the code groups.
+4. Within a group: strongly connected components in topological order; tests after the group's
+   code, foundation modules first, then the user of the file shown most recently (so a
+   definition's users follow it), then the riskiest.
    Within a component, the file that takes least from the others not yet shown goes first.
 5. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
 """
@@ -128,13 +130,30 @@ def analyze_file(file: ParsedFile) -> FileSymbols:
     return analyze_other(file)
 
 
+# Path convention: modules by these names hold what the rest of a package builds on (errors,
+# shared types, compatibility shims). Among groups the diff shows no link between (a pasted
+# diff rarely shows import lines), they come first: on real commits their users followed them.
+FOUNDATION_STEMS = frozenset({
+    "compat", "exceptions", "errors", "common", "base", "types", "typing", "utils", "util",
+    "datastructures", "structures", "constants", "const", "internal", "abc", "core",
+})
+
+
+def is_foundation(path: str) -> bool:
+    """Whether the file's name marks a module others build on (`_compat.py`, `errors.py`)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip("_")
+    return stem in FOUNDATION_STEMS
+
+
 def _group_key(
     members: list[int], roles: Sequence[Role], risks: Sequence[float], keys: Sequence[tuple]
 ) -> tuple:
-    """Code groups before test-only groups; then riskiest first; then by first path."""
+    """Code groups before test-only groups; foundation modules first; then riskiest first;
+    then by first path."""
     only_tests = all(roles[m].name == TEST for m in members)
-    return (only_tests, -max(risks[m] for m in members), -sum(risks[m] for m in members),
-            min(keys[m] for m in members))
+    foundation = any(is_foundation(keys[m][0]) for m in members)
+    return (only_tests, not foundation, -max(risks[m] for m in members),
+            -sum(risks[m] for m in members), min(keys[m] for m in members))
 
 
 def _order_group(
@@ -168,7 +187,9 @@ def _order_group(
     def heap_key(c: int, affinity: int) -> tuple:
         tests_only = all(roles[m].name == TEST for m in components[c])
         own = max(risks[m] for m in components[c])
-        return (-affinity, tests_only, -reach_risk[c], -own, keys[components[c][0]], c)
+        foundation = any(is_foundation(keys[m][0]) for m in components[c])
+        return (tests_only, not foundation, -affinity, -reach_risk[c], -own, keys[components[c][0]],
+                c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]
     heapq.heapify(ready)

@@ -142,7 +142,9 @@ def classify(file: ParsedFile, attributes: GitAttributes | None = None) -> Role:
     if _is_test_path(posixpath.basename(path), dirs):
         return Role(TEST)
     stem = posixpath.splitext(name)[0]
-    if stem in DOC_NAMES or any(part in DOC_DIRS for part in dirs):
+    # SECURITY.md is documentation; werkzeug/security.py is code.
+    named_doc = stem in DOC_NAMES and (not ext or ext in DOC_EXTENSIONS)
+    if named_doc or any(part in DOC_DIRS for part in dirs):
         return Role(DOCS)
     if name in CONFIG_NAMES or name.startswith("requirements") and ext in (".txt", ".in"):
         return Role(CONFIG)

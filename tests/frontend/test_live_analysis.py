@@ -26,7 +26,8 @@ FAST_JOBS = {"SQUIGGLE_JOB_HEARTBEAT_S": "1", "SQUIGGLE_JOB_STALE_S": "4"}
 def app(tmp_path_factory):
     """The embedded default with every stage on, shared by this module's tests."""
     app = LiveSquiggle(tmp_path_factory.mktemp("live") / "data",
-                       env={"SQUIGGLE_ANALYSIS_ML": "1", **FAST_JOBS})
+                       env={"SQUIGGLE_ANALYSIS_ML": "1",
+                            "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **FAST_JOBS})
     app.prepare()
     app.start()
     yield app

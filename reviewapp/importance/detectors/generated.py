@@ -31,8 +31,7 @@ GENERATED_DIRS = ("dist", "__generated__", "generated", "gen-src")
 MARKERS = re.compile(
     r"@generated|do not edit"
     r"|^[\W_]*(?:this (?:file|code) (?:is|was|has been) (?:automatically |auto-?)?generated"
-    r"|(?:code )?(?:auto-?|automatically )?generated (?:by|from|using)\b"
-    r"|auto-?generated\b|automatically generated\b)",
+    r"|(?:code )?(?:auto-?|automatically )?generated (?:by|from|using)\b)",
     re.I,
 )
 MARKER_LINES = 12

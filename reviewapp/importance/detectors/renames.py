@@ -10,6 +10,7 @@ twice in the diff (a single changed name is a changed call, not a rename).
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections import Counter, defaultdict
 
@@ -70,13 +71,23 @@ def hunk_renames(view: HunkView) -> Counter[tuple[str, str]] | None:
     return counts
 
 
-def _existed_before(name: str, views: list[HunkView]) -> bool:
-    """Whether `name` was already an identifier in the old version of these hunks' file."""
+def _present(name: str, views: list[HunkView], side: str) -> bool:
+    """Whether `name` is an identifier in one version ("old" or "new") of these hunks' file."""
     pattern = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
-    content = views[0].file.old_content
+    content = views[0].file.old_content if side == "old" else views[0].file.new_content
     if content is not None:
         return bool(pattern.search(content))
-    return any(pattern.search(line) for v in views for line in v.old_side)
+    return any(pattern.search(line) for v in views
+               for line in (v.old_side if side == "old" else v.new_side))
+
+
+# A builtin or a dunder swapped for another name changes behaviour (`float` → `Decimal`,
+# `__call__` → `handle`): never a mechanical rename.
+NOT_RENAMEABLE = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+
+
+def _renameable(name: str) -> bool:
+    return name not in NOT_RENAMEABLE and not (name.startswith("__") and name.endswith("__"))
 
 
 def detect_renames(views: list[HunkView]) -> dict[int, Detection]:
@@ -95,7 +106,11 @@ def detect_renames(views: list[HunkView]) -> dict[int, Detection]:
     for h, counts in per_hunk.items():
         view = views[h]
         pairs = sorted(counts)
-        fresh = all(not _existed_before(b, by_file[view.file_index]) for _, b in pairs)
+        siblings = by_file[view.file_index]
+        # A rename replaces a name everywhere: the new one is fresh and the old one is gone
+        # (on real commits, `string → tzinfo_string` with `string` still used was a real edit).
+        fresh = all(not _present(b, siblings, "old") and not _present(a, siblings, "new")
+                    and _renameable(a) and _renameable(b) for a, b in pairs)
         enough = all(total[p] >= MIN_OCCURRENCES for p in pairs)
         shown = ", ".join(f"`{a} → {b}`" for a, b in pairs)
         others = min(hunks_with[p] for p in pairs) - 1

@@ -10,7 +10,7 @@ import pytest
 from reviewapp.importance import (
     DEFAULT_SETTINGS,
     GRAY,
-    KEY,
+    NORMAL,
     refine_with_lm,
     score_hunks_mechanical,
 )
@@ -138,7 +138,8 @@ def test_refine_skips_exact_gray_hunks_and_reports_progress(diff_of):
                              on_progress=lambda done, total: progress.append((done, total)))
     assert len(engine.requests) == 1 and "b <= 3" in engine.requests[0].span
     assert refined[0][0].tier == GRAY
-    assert refined[0][1].tier == KEY and refined[0][1].detector == "lm"
+    assert refined[0][1].tier == NORMAL and refined[0][1].detector == "lm"
+    assert refined[0][1].importance > mechanical[0][1].importance
     assert progress[-1] == (1, 1)
 
 

@@ -51,3 +51,15 @@ def test_partial_rename_within_a_line_is_not_grayed(diff_of):
     old = "def f(cfg):\n    return cfg.a + cfg.b\n"
     new = "def f(config):\n    return config.a + cfg.b\n"
     assert score_hunks_mechanical(diff_of({"f.py": (old, new)}))[0][0].tier != GRAY
+
+
+def test_swapping_a_builtin_or_keeping_the_old_name_is_not_a_rename(diff_of):
+    """`float → Decimal` changes behaviour, and a name still used after the edit was not
+    renamed: neither is grayed (both were real edits grayed on real commits)."""
+    old = "def f(v):\n    return float(v)\n\n\ndef g(v):\n    return float(v) + 1\n"
+    new = old.replace("float(", "Decimal(")
+    assert all(s.tier != GRAY for s in score_hunks_mechanical(diff_of({"m.py": (old, new)}))[0])
+    old = "def f(string):\n    a = parse(string)\n    b = parse(string)\n    return a, string\n"
+    new = old.replace("a = parse(string)\n    b = parse(string)",
+                      "a = parse(text)\n    b = parse(text)")
+    assert all(s.tier != GRAY for s in score_hunks_mechanical(diff_of({"m.py": (old, new)}))[0])

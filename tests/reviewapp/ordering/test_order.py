@@ -478,3 +478,16 @@ def test_gitattributes_from_the_repository_mark_files_generated():
     assert [item.path for item in result] == ["app/main.py", "README.md", "gen/client.py"]
     assert result[-1].reason == "generated file (per .gitattributes)"
     assert [item.path for item in order_files(files)][0] != "README.md"
+
+
+def test_foundation_modules_come_first_when_the_diff_shows_no_link():
+    """A pasted diff hides the imports: `_compat.py` (small change) precedes a bigger, unlinked
+    `api.py`, as packages build on their compatibility and error modules."""
+    api_old = "".join(f"def call{i}(x):\n    return x + {i}\n\n\n" for i in range(10))
+    api_new = api_old.replace("+ ", "- ")
+    files = [
+        make_file("pkg/api.py", api_old, api_new, with_content=False),
+        make_file("pkg/_compat.py", "PY2 = False\n", "PY2 = True\n", with_content=False),
+    ]
+    assert [o.path for o in sorted(order_files(files), key=lambda o: o.order)] == [
+        "pkg/_compat.py", "pkg/api.py"]

@@ -14,6 +14,9 @@ from .conftest import make_file
     ("path", "role"),
     [
         ("pkg/parser.py", "source"),
+        ("src/werkzeug/security.py", "source"),
+        ("SECURITY.md", "docs"),
+        ("CHANGES", "docs"),
         ("src/app/index.ts", "source"),
         ("scripts/run.sh", "source"),
         ("tests/test_parser.py", "test"),

@@ -33,11 +33,15 @@ def _drop_postgres_database(name: str) -> None:
         db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# The LM stage is off by default (benchmarks/README.md); on here so every stage runs.
+EVERY_STAGE = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_IMPORTANCE": '{"use_lm": true}'}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def live_app(request, tmp_path):
     """runsquiggle with every analysis stage, on the embedded SQLite default or on
     PostgreSQL + Redis; stopped (and its database dropped) afterwards."""
-    env = {"SQUIGGLE_ANALYSIS_ML": "1", **FAST_JOBS}
+    env = {**EVERY_STAGE, **FAST_JOBS}
     database_url = redis_url = None
     name = f"squiggle_live_{uuid.uuid4().hex[:10]}"
     if request.param == "postgres":
@@ -60,7 +64,7 @@ def live_app(request, tmp_path):
 @pytest.fixture
 def embedded_app(tmp_path):
     """runsquiggle on the embedded default (SQLite, filesystem broker), every stage on."""
-    app = LiveSquiggle(tmp_path / "data", env={"SQUIGGLE_ANALYSIS_ML": "1", **FAST_JOBS})
+    app = LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS})
     app.prepare()
     try:
         app.start()
