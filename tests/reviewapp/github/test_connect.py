@@ -73,3 +73,17 @@ def test_the_admin_page_connects_a_repository_without_showing_secrets(admin_clie
         "full_name": "acme/other", "app_id": "12", "installation_id": "",
         "private_key_path": "", "webhook_secret": "", "token": ""})
     assert refused.status_code == 200 and b"--app-id" in refused.content
+
+
+@pytest.mark.django_db
+def test_the_review_page_says_when_token_mode_posts_no_check_runs(client, member, review):
+    from reviewapp.github.models import GitHubConnection
+
+    change_set = review.change_set
+    change_set.kind, change_set.number = change_set.PULL_REQUEST, 7
+    change_set.save()
+    client.force_login(member)
+    assert 'id="token-mode"' not in client.get(review.get_absolute_url()).content.decode()
+    GitHubConnection.objects.create(repository=change_set.repository,
+                                    mode=GitHubConnection.TOKEN, token="t")
+    assert 'id="token-mode"' in client.get(review.get_absolute_url()).content.decode()
