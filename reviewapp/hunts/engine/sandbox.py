@@ -193,6 +193,22 @@ def _limit_child(limits: SandboxLimits, cgroup_procs: str | None):
     return apply
 
 
+
+def _interpreter_binds() -> list[str]:
+    """Read-only binds of this interpreter's folders that the sandbox's fresh /tmp would hide
+    (a virtual environment or checkout under /tmp, as CI machines often have)."""
+    tmp = Path("/tmp")
+    wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+              Path(os.path.realpath(sys.executable)).parent}
+    wanted |= {Path(entry) for entry in sys.path if entry and os.path.isdir(entry)}
+    hidden = sorted({p.resolve() for p in wanted if tmp in p.resolve().parents},
+                    key=lambda path: len(path.parts))
+    kept: list[Path] = []
+    for path in hidden:
+        if not any(parent in path.parents for parent in kept):
+            kept.append(path)
+    return [arg for path in kept for arg in ("--ro-bind", str(path), str(path))]
+
 class Sandbox:
     """A scratch copy of a repository and a way to run commands in it, contained.
 
@@ -255,8 +271,8 @@ class Sandbox:
                 shutil.which("bwrap") or "bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc",
                 "--unshare-uts", "--die-with-parent", "--new-session",
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--tmpfs", "/dev/shm", "--bind", root, root, "--chdir", str(self.work), "--",
-                *argv,
+                "--tmpfs", "/dev/shm", *_interpreter_binds(), "--bind", root, root,
+                "--chdir", str(self.work), "--", *argv,
             ]
         if self.isolation == UNSHARE:
             return [shutil.which("unshare") or "unshare", "-rn", "--", *argv]

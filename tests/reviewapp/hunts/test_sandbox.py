@@ -116,3 +116,19 @@ def _cmdline(proc: Path) -> str:
         return (proc / "cmdline").read_text()
     except OSError:
         return ""
+
+
+def test_an_interpreter_under_tmp_stays_visible_behind_the_fresh_tmp(tmp_path, monkeypatch):
+    """CI checkouts often live in /tmp, which the sandbox replaces with an empty tmpfs."""
+    import sys
+
+    from reviewapp.hunts.engine.sandbox import _interpreter_binds
+
+    venv = tmp_path / "venv"
+    (venv / "lib").mkdir(parents=True)
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "path", [*sys.path, str(venv / "lib")])
+    binds = _interpreter_binds()
+    assert ["--ro-bind", str(venv.resolve()), str(venv.resolve())] == binds[
+        binds.index(str(venv.resolve())) - 1:binds.index(str(venv.resolve())) + 2]
+    assert str((venv / "lib").resolve()) not in binds  # inside a folder already bound
