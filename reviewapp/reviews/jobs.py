@@ -70,10 +70,11 @@ def heartbeat(job: AnalysisJob) -> Iterator[None]:
     def beat() -> None:
         try:
             while not stop.wait(interval):
-                AnalysisJob.objects.filter(pk=job.pk, state=AnalysisJob.RUNNING).update(
-                    heartbeat_at=timezone.now())
-        except Exception:  # a missed beat only risks a requeue; never kill the analysis
-            log.warning("heartbeat of job %s failed", job.pk, exc_info=True)
+                try:
+                    AnalysisJob.objects.filter(pk=job.pk, state=AnalysisJob.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except Exception:  # a missed beat (a busy database) is retried at the next
+                    log.warning("heartbeat of job %s failed", job.pk, exc_info=True)
         finally:
             connection.close()  # this thread's own connection
 
