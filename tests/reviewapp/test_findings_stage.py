@@ -88,7 +88,7 @@ def test_the_demo_review_raises_no_false_alarm(demo_findings):
     assert all(_is_the_demo_bug(f, prices) for f in findings)
 
 
-@pytest.mark.xfail(strict=True, reason="measured: the committed cascade ranks the demo's `>` "
+@pytest.mark.xfail(strict=True, reason="measured: the committed detectors rank the demo's `>` "
                    "below its threshold (bugmodel/MODEL_CARD.md)")
 def test_the_demo_review_shows_its_boundary_bug(demo_findings):
     """The demo's bulk discount starts at `threshold` items ("from threshold items on") but the
