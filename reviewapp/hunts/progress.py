@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-log = logging.getLogger(__name__)
+from reviewapp.reviews.progress import send_progress
 
 
 def group_name(hunt_id: int) -> str:
@@ -15,11 +10,4 @@ def group_name(hunt_id: int) -> str:
 
 
 def publish(hunt_id: int, payload: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group_name(hunt_id),
-                                        {"type": "hunt.progress", "payload": payload})
-    except Exception:  # a down Redis must not fail the hunt
-        log.warning("could not publish progress for hunt %s", hunt_id, exc_info=True)
+    send_progress(group_name(hunt_id), payload)

@@ -1,4 +1,4 @@
-"""Live analysis progress over WebSockets."""
+"""Live progress over WebSockets."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ from .models import AnalysisJob, ChangeSet
 from .progress import group_name
 
 
-class ReviewProgressConsumer(AsyncJsonWebsocketConsumer):
-    """Joins the change set's group (members only) and relays `job.progress` events.
-
-    Events name their revision; a page follows only its own. The first message is the state of
-    the page's revision (or, without one in the URL, of the newest revision).
-    """
+class ProgressConsumer(AsyncJsonWebsocketConsumer):
+    """Joins one progress group, if the user may see it, and relays its `progress` events; the
+    first message is the current state. Subclasses name the group and read the state."""
 
     async def connect(self) -> None:
-        kwargs = self.scope["url_route"]["kwargs"]
-        self.change_set_id = int(kwargs["change_set_id"])
-        self.revision_number = kwargs.get("number")
-        state = await self._current_state()
+        state = await database_sync_to_async(self.current_state)()
         if state is None:
             await self.close(code=4404)
             return
-        self.group = group_name(self.change_set_id)
+        self.group = self.group_name()
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(state)
@@ -33,20 +27,43 @@ class ReviewProgressConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def job_progress(self, event: dict) -> None:
+    async def progress(self, event: dict) -> None:
         await self.send_json(event["payload"])
 
-    @database_sync_to_async
-    def _current_state(self) -> dict | None:
+    @property
+    def user(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        return user if user is not None and user.is_authenticated else None
+
+    def group_name(self) -> str:
+        raise NotImplementedError
+
+    def current_state(self) -> dict | None:
+        """The state to send first; None refuses the connection (not visible to the user)."""
+        raise NotImplementedError
+
+
+class ReviewProgressConsumer(ProgressConsumer):
+    """A change set's analysis progress, members only.
+
+    Events name their revision; a page follows only its own. The first message is the state of
+    the page's revision (or, without one in the URL, of the newest revision).
+    """
+
+    def group_name(self) -> str:
+        return group_name(int(self.scope["url_route"]["kwargs"]["change_set_id"]))
+
+    def current_state(self) -> dict | None:
+        if self.user is None:
             return None
-        change_set = ChangeSet.objects.visible_to(user).filter(pk=self.change_set_id).first()
+        kwargs = self.scope["url_route"]["kwargs"]
+        change_set = ChangeSet.objects.visible_to(self.user).filter(
+            pk=int(kwargs["change_set_id"])).first()
         if change_set is None:
             return None
         revisions = change_set.revisions.order_by("-number")
-        if self.revision_number is not None:
-            revisions = revisions.filter(number=self.revision_number)
+        if kwargs.get("number") is not None:
+            revisions = revisions.filter(number=kwargs["number"])
         revision = revisions.first()
         if revision is None:
             return None

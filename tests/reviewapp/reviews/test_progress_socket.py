@@ -44,3 +44,25 @@ def test_an_older_revision_page_gets_its_own_job_not_the_newest(review, member, 
 
 def test_a_non_member_is_turned_away(review, outsider):
     assert _first_message(outsider, review.change_set_id, 1) is None
+
+
+def test_published_progress_reaches_the_open_socket(review, member):
+    from channels.layers import get_channel_layer
+
+    from reviewapp.reviews.progress import group_name
+
+    async def talk():
+        path = f"/ws/reviews/{review.change_set_id}/r/1/"
+        communicator = WebsocketCommunicator(ReviewProgressConsumer.as_asgi(), path)
+        communicator.scope["user"] = member
+        communicator.scope["url_route"] = {"kwargs": {"change_set_id": review.change_set_id,
+                                                      "number": 1}}
+        await communicator.connect()
+        await communicator.receive_json_from()
+        await get_channel_layer().group_send(group_name(review.change_set_id), {
+            "type": "progress", "payload": {"revision": 1, "job": {"state": "running"}}})
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    assert async_to_sync(talk)() == {"revision": 1, "job": {"state": "running"}}
