@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -160,3 +162,32 @@ class LiveSquiggle:
 
         with psycopg.connect(self.database_url) as db:
             return db.execute(sql).fetchall()
+
+
+@contextmanager
+def celery_worker_on_test_database(queues: str | None = None, **env: str
+                                   ) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` on this pytest session's PostgreSQL test database and Redis,
+    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs."""
+    import pytest
+    from django.conf import settings
+
+    from reviewapp.celery import app
+
+    if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    full_env = dict(os.environ, DATABASE_URL=url, SQUIGGLE_ANALYSIS_ML="0",
+                    DJANGO_SETTINGS_MODULE="reviewapp.settings", **env)
+    app.control.purge()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
+         "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+         *(["-Q", queues] if queues else [])], cwd=ROOT, env=full_env)
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -3,41 +3,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from tests.live_squiggle import celery_worker_on_test_database
 from tests.reviewapp.hunts.buggy_project import write_buggy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def hunt_worker():
     """A `celery worker` consuming only the hunt queue, on this test's database."""
-    if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
-    from reviewapp.celery import app
-
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = dict(os.environ, DATABASE_URL=url, SQUIGGLE_ANALYSIS_ML="0",
-               DJANGO_SETTINGS_MODULE="reviewapp.settings",
-               SQUIGGLE_REPO_ROOTS=tempfile.gettempdir())
-    app.control.purge()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "-Q", "hunts",
-         "--pool=solo", "--concurrency=1", "--loglevel=WARNING", "--without-gossip",
-         "--without-mingle"], cwd=ROOT, env=env)
-    app.conf.task_always_eager = False
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
+    roots = tempfile.gettempdir()
+    with celery_worker_on_test_database("hunts", SQUIGGLE_REPO_ROOTS=roots) as process:
+        yield process
 
 
 def test_hunting_a_bug_from_the_page(hunt_worker, logged_in, live_server, repository, tmp_path,

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from reviewapp.reviews.models import AnalysisJob
 from reviewapp.reviews.services import DiffInput, create_change_set
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.live_squiggle import celery_worker_on_test_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -22,24 +16,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def worker():
     """A `celery worker` process sharing this test's database and the Redis broker."""
-    if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
-    from reviewapp.celery import app
-
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = dict(os.environ, DATABASE_URL=url,
-               SQUIGGLE_ANALYSIS_ML="0", DJANGO_SETTINGS_MODULE="reviewapp.settings")
-    app.control.purge()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
-         "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env,
-    )
-    app.conf.task_always_eager = False
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
+    with celery_worker_on_test_database() as process:
+        yield process
 
 
 def test_worker_finishes_the_analysis_job(worker, repository, member, sample_diff):
