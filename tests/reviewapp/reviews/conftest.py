@@ -48,7 +48,11 @@ def live_app(request, tmp_path):
         redis_url = os.environ.get("REDIS_URL")
         if not redis_url:
             pytest.skip("needs REDIS_URL (make test sets it)")
-        redis_url = urlparse(redis_url)._replace(path="/2").geturl()  # a broker of its own
+        # A broker of its own, 8 databases above the suite's: suites run side by side on
+        # Redis databases 0..7 keep apart.
+        parsed = urlparse(redis_url)
+        own = (int(parsed.path.strip("/") or 0) + 8) % 16
+        redis_url = parsed._replace(path=f"/{own}").geturl()
         database_url = _postgres_database(name)
     app = LiveSquiggle(tmp_path / "data", database_url=database_url, redis_url=redis_url, env=env)
     try:
