@@ -33,6 +33,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum()
 
 
+def seen_columns(row: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """(candidate index per column, logits over NO_BUG and those columns) of a logits row over
+    NO_BUG and every candidate, leaving out the candidates it gives no finite score."""
+    columns = [int(i) for i in np.nonzero(np.isfinite(row[1:]))[0]]
+    return columns, np.concatenate([[row[0]], row[1:][columns]])
+
+
 def same_location(sample: Encoded, a: int, b: int) -> bool:
     """Whether candidates a and b (1-based logits columns) cover the same tokens."""
     if a == 0 or b == 0:
