@@ -10,7 +10,7 @@ import pytest
 
 from bugmodel import detect
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.pipeline import find_bugs
+from reviewapp.findings import find_bugs
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
 from .importance.conftest import make_diff
