@@ -40,6 +40,25 @@ class RepoConfig:
     drafts: bool = False
     stages: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(STAGES, True))
     errors: list[str] = field(default_factory=list)
+    source: str = ""  # CONFIG_FILE when one was read, "" for the defaults
+
+    def describe(self) -> list[str]:
+        """What applied, in words, one item per setting that differs from the defaults."""
+        default = RepoConfig()
+        said = []
+        if self.ignore:
+            said.append("ignore " + ", ".join(self.ignore))
+        if self.skip:
+            said.append("skip (.gitattributes) " + ", ".join(self.skip))
+        if self.threshold != default.threshold:
+            said.append(f"findings from probability {self.threshold:g}")
+        if self.severities != default.severities:
+            said.append("severities " + ", ".join(self.severities) if self.severities
+                        else "no severities (findings hidden)")
+        if self.drafts:
+            said.append("draft pull requests reviewed")
+        said += [f"stage {name} off" for name, on in self.stages.items() if not on]
+        return said
 
     def ignored_reason(self, path: str) -> str | None:
         """Why `path` is left out of the review, or None when it is reviewed."""
@@ -58,13 +77,13 @@ class RepoConfig:
     def to_json(self) -> dict:
         return {"ignore": self.ignore, "skip": self.skip, "threshold": self.threshold,
                 "severities": self.severities, "drafts": self.drafts, "stages": self.stages,
-                "errors": self.errors}
+                "errors": self.errors, "source": self.source}
 
     @classmethod
     def from_json(cls, data: dict | None) -> RepoConfig:
         """The inverse of `to_json`; an empty mapping gives the defaults."""
         config = cls()
-        for name in ("ignore", "skip", "threshold", "severities", "drafts", "errors"):
+        for name in ("ignore", "skip", "threshold", "severities", "drafts", "errors", "source"):
             if data and name in data:
                 setattr(config, name, data[name])
         if data and "stages" in data:
@@ -79,6 +98,7 @@ def load_config(toml_text: str | None, gitattributes_text: str | None = None) ->
         config.skip = skipped_by_gitattributes(gitattributes_text)
     if not toml_text:
         return config
+    config.source = CONFIG_FILE
     try:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError as exc:
