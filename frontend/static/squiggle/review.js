@@ -151,14 +151,14 @@
     if (pinned && !e.target.closest(".finding-card")) unpin();
   });
 
-  function squiggles() {
+  function openSquiggles() {  // findings still waiting for a verdict, in page order
     return Array.from(document.querySelectorAll(".squiggle[data-finding]")).filter((s) => {
       const card = cardOf(s);
-      return card && !card.classList.contains("state-dismissed");
+      return card && card.classList.contains("state-open");
     });
   }
   function stepFinding(delta) {
-    const items = squiggles();
+    const items = openSquiggles();
     if (!items.length) return;
     const index = pinned ? items.indexOf(pinned) : -1;
     const next = items[(index + delta + items.length) % items.length];
