@@ -34,6 +34,7 @@ from reviewapp.importance import (
 )
 from reviewapp.ingest.parsed import ParsedDiff, ParsedFile, ParsedHunk, ParsedLine
 from reviewapp.ordering import order_files
+from reviewapp.repo_config import RepoConfig
 
 from .models import FileChange, Finding, Hunk, Revision
 from .progress import publish
@@ -56,14 +57,18 @@ class StoredRevision:
         return self.revision.pk
 
     @cached_property
+    def importance(self) -> ImportanceSettings:
+        return importance_settings(self.revision.repo_config)
+
+    @cached_property
     def mechanical(self) -> list[list[HunkScore]]:
         """The mechanical detectors' scores, computed once (before findings promote hunks)."""
-        return score_hunks_mechanical(self.parsed, settings=importance_settings())
+        return score_hunks_mechanical(self.parsed, settings=self.importance)
 
     def scores_with_findings(self) -> list[list[HunkScore]]:
         """The mechanical scores with every hunk that holds a finding kept out of gray."""
         return promote_flagged(self.parsed, self.mechanical, flagged_lines(self.findings),
-                               settings=importance_settings())
+                               settings=self.importance)
 
 
 Stage = Callable[[StoredRevision], None]
@@ -116,9 +121,10 @@ def _save_scores(stored: StoredRevision, scores: list[list[HunkScore]]) -> None:
     Hunk.objects.bulk_update(hunks, ["importance", "tier", "reason"], batch_size=1000)
 
 
-def importance_settings() -> ImportanceSettings:
-    """Tier thresholds: the tuned defaults with the SQUIGGLE["IMPORTANCE"] overrides."""
-    return ImportanceSettings.from_mapping(settings.SQUIGGLE.get("IMPORTANCE", {}))
+def importance_settings(config: RepoConfig | None = None) -> ImportanceSettings:
+    """Tier thresholds: the tuned defaults with the SQUIGGLE["IMPORTANCE"] overrides, then
+    the repository's `[importance]` overrides from `.squiggle.toml`."""
+    return (config or RepoConfig()).importance_settings(settings.SQUIGGLE.get("IMPORTANCE", {}))
 
 
 def score_mechanically(stored: StoredRevision) -> None:
@@ -173,7 +179,7 @@ def refine_importance(stored: StoredRevision) -> None:
             "state": "running", "stage": f"{stage}: {done}/{total} hunks", "progress": None}})
 
     scores = pipeline.lm_refine(stored.parsed, stored.scores_with_findings(),
-                                flagged_lines(stored.findings), importance_settings(),
+                                flagged_lines(stored.findings), stored.importance,
                                 on_progress=report)
     with transaction.atomic():
         _save_scores(stored, scores)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +14,7 @@ from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.ordering import GENERATED, VENDORED, order_files
-from reviewapp.repo_config import CONFIG_FILE, RepoConfig, load_config
+from reviewapp.repo_config import RepoConfig, leave_out_ignored, read_config
 
 from . import jobs
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
@@ -53,14 +52,7 @@ class DiffInput:
         """`.squiggle.toml` and `.gitattributes` of a local repository; None for a pasted diff."""
         if not self.repo_dir:
             return None
-        root = Path(self.repo_dir)
-        texts = []
-        for name in (CONFIG_FILE, ".gitattributes"):
-            try:
-                texts.append((root / name).read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                texts.append(None)
-        return load_config(*texts)
+        return read_config(self.repo_dir)
 
 
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
@@ -93,16 +85,9 @@ def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str,
     named in the warnings.
     """
     config = config or RepoConfig()
+    parsed, ignored = leave_out_ignored(parsed, config)
     warnings = list(parsed.warnings) + config.errors
-    kept = []
-    for pf in parsed.files:
-        reason = config.ignored_reason(pf.path)
-        if reason:
-            warnings.append(f"{pf.path} left out: {reason}")
-        else:
-            kept.append(pf)
-    parsed = ParsedDiff(files=kept, warnings=parsed.warnings, raw_text=parsed.raw_text,
-                        base_sha=parsed.base_sha, head_sha=parsed.head_sha)
+    warnings += [f"{item['path']} left out: {item['reason']}" for item in ignored]
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
         change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviewapp.findings import NoFix
 from reviewapp.ingest.errors import DiffTooLarge, IngestError
+from reviewapp.publish import shown_findings
 from reviewapp.repo_config import SEVERITIES
 
 from . import feedback, jobs, services
@@ -181,13 +182,6 @@ def _file_context(file: FileChange, findings: list[Finding]) -> dict:
             "finding_cards": finding_cards(file, hunks, findings)}
 
 
-def _shown_findings(revision: Revision, findings) -> list[Finding]:
-    """Findings not dismissed that the repository's threshold and severities let through."""
-    config = revision.repo_config
-    return [f for f in findings.exclude(state=Finding.DISMISSED)
-            if config.posts(f.probability, f.severity)]
-
-
 def _findings_panel(revision: Revision, shown: list[Finding], job: AnalysisJob | None) -> dict:
     """What the summary above the files says about findings: counts by severity, or plainly
     that none were found (only once bug detection has run), and what is not shown."""
@@ -214,7 +208,7 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
             "id", "file_id", "tier", "new_start", "new_lines", "old_lines")))
     )
     viewed = services.viewed_paths(request.user, revision)
-    findings = _shown_findings(revision, revision.findings.all())
+    findings = shown_findings(revision.findings.all(), revision.repo_config)
     findings_by_file: dict[int, list[Finding]] = {}
     for finding in findings:
         findings_by_file.setdefault(finding.file_id, []).append(finding)
@@ -260,7 +254,7 @@ def file_fragment(request: HttpRequest, change_set_id: int, number: int, file_id
                   ) -> HttpResponse:
     """One file's hunks, rendered when the reviewer scrolls to it."""
     file = _file(request, change_set_id, number, file_id)
-    findings = _shown_findings(file.revision, file.findings.all())
+    findings = shown_findings(file.findings.all(), file.revision.repo_config)
     context = _file_context(file, findings)
     context["view_mode"] = _view_mode(request)
     return render(request, "reviews/_file_body.html", context)

@@ -150,3 +150,30 @@ def test_a_local_repositorys_squiggle_toml_leaves_files_out(repository, member, 
     assert list(revision.files.values_list("path", flat=True)) == ["app.py"]
     assert any("docs/guide.md left out" in w for w in revision.warnings)
     assert revision.repo_config.ignore == ["docs/**"]
+
+
+@pytest.mark.django_db
+def test_the_page_shows_which_configuration_applied(client, repository, member, tmp_path):
+    import subprocess
+
+    from reviewapp.reviews.services import DiffInput, create_change_set
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "T")
+    (tmp_path / ".squiggle.toml").write_text('[review]\nseverities = ["high"]\n'
+                                             '[stages]\nbug_detection = false\n')
+    (tmp_path / "app.py").write_text("A = 1\n")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (tmp_path / "app.py").write_text("A = 2\n")
+    git("commit", "-qam", "head")
+    revision = create_change_set(repository, "Local", member,
+                                 DiffInput(repo_dir=str(tmp_path), range_spec="HEAD~1..HEAD"))
+    client.force_login(member)
+    page = client.get(revision.get_absolute_url()).content.decode()
+    assert ("Configuration: .squiggle.toml — severities high; stage bug_detection off"
+            in page)
