@@ -43,9 +43,10 @@ def test_accept_with_the_mouse_and_dismiss_with_the_keyboard(logged_in, live_ser
     wait(browser, lambda b: patch.is_displayed() and "+        return sum(cost" in patch.text)
     download = card.find_element(By.CSS_SELECTOR, ".download-patch")
     assert download.get_attribute("href").endswith(f"/findings/{price_finding.pk}/fix.patch")
-    browser.save_screenshot(str(live_server_screenshot()))
-    card.find_element(By.CSS_SELECTOR, ".copy-patch").click()
-    wait(browser, lambda b: card.find_element(By.CSS_SELECTOR, ".copy-patch").text != "Copy as patch")
+    browser.save_screenshot(str(screenshot_path()))
+    copy = card.find_element(By.CSS_SELECTOR, ".copy-patch")
+    copy.click()
+    wait(browser, lambda b: copy.text != "Copy as patch")  # copied, or selected for Ctrl+C
 
     # Keyboard: Escape closes the card, f goes to the next finding, 2 dismisses it (won't fix).
     body = browser.find_element(By.TAG_NAME, "body")
@@ -70,7 +71,7 @@ def test_accept_with_the_mouse_and_dismiss_with_the_keyboard(logged_in, live_ser
     assert "state-accepted" in accepted.get_attribute("class")
 
 
-def live_server_screenshot():
+def screenshot_path():
     """Where the card's screenshot goes (var/screenshots/, ignored by git) for a human look."""
     from pathlib import Path
 
