@@ -35,12 +35,12 @@ from bugmodel.calibration import (
     reliability_diagram,
     top_label,
 )
+from bugmodel.candidate_scoring import softmax
 from bugmodel.cascade import Proposals, small_model_rows
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
 from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
 from bugmodel.rescorer_train import featurise
-from bugmodel.scoring import softmax
 
 if TYPE_CHECKING:
     from inference.engine import Engine
