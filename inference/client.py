@@ -36,7 +36,7 @@ from inference.tab import TabPredictor, TabSuggestion
 
 if TYPE_CHECKING:
     from inference.engine import Engine
-    from inference.scoring import ScoreRequest, SpanScore
+    from inference.span_scoring import ScoreRequest, SpanScore
 
 __all__ = [
     "ClientSettings",
@@ -234,7 +234,7 @@ class HTTPClient(InferenceClient):
                              body.get("rule"), _edit(body.get("next")))
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[SpanScore]:
-        from inference.scoring import SpanScore
+        from inference.span_scoring import SpanScore
 
         body = self._post("/v1/score", {"requests": [_plain(r) for r in requests]})
         return [SpanScore(item["tokens"], item["token_ids"], item["surprisals"],

@@ -203,7 +203,7 @@ def create_app(client: InferenceClient | None = None,
         return JSONResponse(suggestion.to_json())
 
     async def score(request: Request) -> Response:
-        from inference.scoring import ScoreRequest
+        from inference.span_scoring import ScoreRequest
 
         data = await read_json(request)
         items = data.get("requests")

@@ -87,7 +87,7 @@ def test_http_client_matches_in_process_client(base_url: str, scripted_engine) -
 
 def test_score_round_trips_through_the_http_client(base_url: str) -> None:
     """POST /v1/score returns one SpanScore per request, in order, via HTTPClient."""
-    from inference.scoring import ScoreRequest
+    from inference.span_scoring import ScoreRequest
 
     scores = HTTPClient(base_url).score([ScoreRequest("x = ", "ab cde"), ScoreRequest("", "f")])
     assert [s.surprisals for s in scores] == [[2.0, 3.0], [1.0]]
