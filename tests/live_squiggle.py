@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import psutil
@@ -162,6 +163,57 @@ class LiveSquiggle:
 
         with psycopg.connect(self.database_url) as db:
             return db.execute(sql).fetchall()
+
+
+def create_postgres_database(name: str) -> str:
+    """A fresh PostgreSQL database next to the test database (DATABASE_URL); its URL."""
+    import psycopg
+    import pytest
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        pytest.skip("needs a PostgreSQL DATABASE_URL (make test sets it)")
+    with psycopg.connect(base, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    return urlparse(base)._replace(path=f"/{name}").geturl()
+
+
+def drop_postgres_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def own_redis_url() -> str:
+    """A Redis database of the app's own, 8 above the suite's (REDIS_URL): suites run side by
+    side on databases 0..7 keep apart."""
+    import pytest
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (make test sets it)")
+    parsed = urlparse(redis_url)
+    own = (int(parsed.path.strip("/") or 0) + 8) % 16
+    return parsed._replace(path=f"/{own}").geturl()
+
+
+@contextmanager
+def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str]
+                                   ) -> Iterator[LiveSquiggle]:
+    """runsquiggle on a fresh PostgreSQL database and Redis (broker and channel layer),
+    started; stopped and its database dropped afterwards."""
+    name = f"squiggle_live_{uuid.uuid4().hex[:10]}"
+    redis_url = own_redis_url()
+    app = LiveSquiggle(data_dir, database_url=create_postgres_database(name),
+                       redis_url=redis_url, env=env)
+    try:
+        app.prepare()
+        app.start()
+        yield app
+    finally:
+        app.stop()
+        drop_postgres_database(name)
 
 
 @contextmanager

@@ -367,6 +367,9 @@
     const job = data.job;
     if (!job || data.revision !== revision) return;  // another revision's analysis
     status.className = `state state-${job.state}`;
+    const bar = document.getElementById("job-progress");
+    if (typeof job.progress === "number") bar.value = job.state === "done" ? 1 : job.progress;
+    bar.hidden = ["done", "failed"].includes(job.state);
     retryForm.hidden = job.state !== "failed";
     if (job.state === "done") {
       status.textContent = finished ? "" : "analysis done";
@@ -393,7 +396,14 @@
     try {
       const socket = new WebSocket(
         `${scheme}://${location.host}/ws/reviews/${root.dataset.changeSet}/r/${revision}/`);
-      socket.onmessage = (event) => showJob(JSON.parse(event.data));
+      socket.onmessage = (event) => {
+        const data = JSON.parse(event.data);
+        // Which job states arrived over the socket (not by polling): for debugging and tests.
+        const seen = new Set((root.dataset.socketStates || "").split(" ").filter(Boolean));
+        if (data.job && data.job.state) seen.add(data.job.state);
+        root.dataset.socketStates = Array.from(seen).join(" ");
+        showJob(data);
+      };
     } catch (error) { /* polling below still reports progress */ }
     const poll = setInterval(async () => {
       if (finished) { clearInterval(poll); return; }
