@@ -54,13 +54,15 @@ class ReviewResult:
 def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
               importance: ImportanceSettings = DEFAULT_SETTINGS,
               on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
-    """Refine the mechanical scores with the in-process language model's surprisal; the
-    scores unchanged (no model loaded) unless the `use_lm` importance setting is on."""
+    """Refine the mechanical scores with the language model's surprisal; the scores unchanged
+    (no model loaded) unless the `use_lm` importance setting is on. The model runs where the
+    inference client says: the service at SQUIGGLE_INFERENCE_URL (one service for many
+    workers), an OpenAI-compatible server, or in this process."""
     if not importance.use_lm:
         return scores
-    from inference.engine import get_engine
+    from inference.client import get_client
 
-    return refine_with_lm(diff, scores, get_engine(), flagged=flagged, settings=importance,
+    return refine_with_lm(diff, scores, get_client(), flagged=flagged, settings=importance,
                           on_progress=on_progress)
 
 

@@ -101,6 +101,17 @@ def test_too_many_score_requests_are_refused(base_url: str) -> None:
     assert response.status_code == 413 and "limit" in response.json()["error"]
 
 
+def test_token_counts_round_trip_and_are_remembered(base_url: str) -> None:
+    """POST /v1/tokens counts with the service's tokenizer; the client asks once per text."""
+    response = httpx.post(f"{base_url}/v1/tokens", json={"texts": ["a b c", "d"]})
+    assert response.json() == {"counts": [4, 2]}
+    client = HTTPClient(base_url)
+    assert client.count_tokens("x = f(1) + 2") == 6
+    client._http.close()  # a second ask needs no connection: it is answered from memory
+    assert client.count_tokens("x = f(1) + 2") == 6
+    assert httpx.post(f"{base_url}/v1/tokens", json={"texts": []}).status_code == 400
+
+
 def test_warm_returns_cached_token_count(base_url: str) -> None:
     """POST /v1/warm answers with the number of tokens the model cached."""
     response = httpx.post(f"{base_url}/v1/warm", json={"text": "def f():\n    pass\n"})
