@@ -217,10 +217,11 @@ def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str]
 
 
 @contextmanager
-def celery_worker_on_test_database(queues: str | None = None, **env: str
-                                   ) -> Iterator[subprocess.Popen]:
+def celery_worker_on_test_database(queues: str | None = None, name: str | None = None,
+                                   **env: str) -> Iterator[subprocess.Popen]:
     """A real `celery worker` on this pytest session's PostgreSQL test database and Redis,
-    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs."""
+    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs.
+    `name` sets its node name (`name@host`), so several can run side by side."""
     import pytest
     from django.conf import settings
 
@@ -230,13 +231,14 @@ def celery_worker_on_test_database(queues: str | None = None, **env: str
         pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    full_env = dict(os.environ, DATABASE_URL=url, SQUIGGLE_ANALYSIS_ML="0",
-                    DJANGO_SETTINGS_MODULE="reviewapp.settings", **env)
+    full_env = {**os.environ, "DATABASE_URL": url, "SQUIGGLE_ANALYSIS_ML": "0",
+                "DJANGO_SETTINGS_MODULE": "reviewapp.settings", **env}
     app.control.purge()
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-         *(["-Q", queues] if queues else [])], cwd=ROOT, env=full_env)
+         *(["-Q", queues] if queues else []), *(["-n", f"{name}@%h"] if name else [])],
+        cwd=ROOT, env=full_env)
     app.conf.task_always_eager = False
     try:
         yield process

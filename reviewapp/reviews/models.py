@@ -344,6 +344,8 @@ class AnalysisJob(models.Model):
     error = models.TextField(blank=True)
     # How many times a worker took the job; a job that keeps losing its worker stops retrying.
     attempts = models.PositiveIntegerField(default=0)
+    # The Celery worker (hostname) that last took the job.
+    worker = models.CharField(max_length=200, blank=True)
     # The last sign of life: when it was queued, or the running worker's latest heartbeat.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -364,7 +366,7 @@ class AnalysisJob(models.Model):
     def as_json(self) -> dict:
         return {"id": self.pk, "state": self.state, "stage": self.stage,
                 "progress": round(self.progress, 3), "error": self.error,
-                "timings": self.timings, "attempts": self.attempts}
+                "timings": self.timings, "attempts": self.attempts, "worker": self.worker}
 
 
 class FileView(models.Model):

@@ -30,7 +30,7 @@ def retry_delay(retries: int) -> int:
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def analyze_revision(self, job_id: int) -> None:
     """Run every analysis stage for the job's revision; a rerun replaces, never duplicates."""
-    job = jobs.claim(job_id)
+    job = jobs.claim(job_id, worker=self.request.hostname or "")
     if job is None:  # finished, or a live worker holds it
         return
     revision = job.revision
