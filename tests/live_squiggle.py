@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -29,6 +29,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Callable[[], str],
+                       timeout: float = 60) -> None:
+    """Until `url`/healthz answers 200; fails with the process's log if it dies or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log()
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout:.0f} s\n{log()}")
 
 
 class LiveSquiggle:
@@ -72,16 +87,17 @@ class LiveSquiggle:
             [sys.executable, "manage.py", "runsquiggle", "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.process.poll() is None, self.log()
-            time.sleep(0.3)
-        raise AssertionError(f"runsquiggle did not answer within 60 s\n{self.log()}")
+        wait_until_healthy(self.url, self.process, self.log)
+
+    @contextmanager
+    def running(self) -> Iterator[LiveSquiggle]:
+        """Prepared and started; stopped afterwards."""
+        self.prepare()
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
 
     def stop(self, *, kill: bool = False) -> None:
         """Ctrl-C (or, with `kill`, SIGKILL to every process of the app, as a crash would)."""
@@ -208,11 +224,9 @@ def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str]
     app = LiveSquiggle(data_dir, database_url=create_postgres_database(name),
                        redis_url=redis_url, env=env)
     try:
-        app.prepare()
-        app.start()
-        yield app
+        with app.running():
+            yield app
     finally:
-        app.stop()
         drop_postgres_database(name)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from reviewapp.reviews.models import Finding, FindingFeedback
+from tests.frontend.pages import wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,10 +21,6 @@ def total_finding(review):
                                   end_column=23, kind="wrong_call", probability=0.6,
                                   severity="medium", message="`total()` may be `subtotal()`",
                                   replacement="order.subtotal()")
-
-
-def wait(browser, condition, timeout: float = 10):
-    return WebDriverWait(browser, timeout).until(condition)
 
 
 def test_accept_with_the_mouse_and_dismiss_with_the_keyboard(logged_in, live_server, review,

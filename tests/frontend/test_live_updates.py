@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.frontend.pages import log_in, paste_diff, wait
 from tests.live_squiggle import live_app_on_postgres_and_redis
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.ml,
@@ -35,23 +35,9 @@ def app(tmp_path):
         yield app
 
 
-def wait(browser, condition, timeout: float = 10):
-    return WebDriverWait(browser, timeout).until(condition)
-
-
 def test_progress_and_a_finding_arrive_over_the_socket_without_a_reload(browser, app):
-    browser.get(f"{app.url}/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(app.username)
-    browser.find_element(By.NAME, "password").send_keys(app.password)
-    browser.find_element(By.ID, "login-submit").click()
-    wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "nav .user")))
-    browser.get(f"{app.url}/reviews/new")
-    browser.find_element(By.NAME, "title").send_keys("Last item")
-    browser.find_element(By.NAME, "new_repository").send_keys("live/items")
-    textarea = browser.find_element(By.NAME, "diff")
-    browser.execute_script("arguments[0].value = arguments[1];", textarea, DIFF)
-    browser.find_element(By.ID, "submit-review").click()
-    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+    log_in(browser, app.url, app.username, app.password)
+    paste_diff(browser, app.url, "Last item", "live/items", DIFF)
     browser.execute_script("window.squiggleNoReload = true;")  # a reload would drop it
     assert not browser.find_elements(By.CSS_SELECTOR, ".squiggle[data-finding]")
 

@@ -23,22 +23,12 @@ def live_app(request, tmp_path):
         with live_app_on_postgres_and_redis(tmp_path / "data", env) as app:
             yield app
         return
-    app = LiveSquiggle(tmp_path / "data", env=env)
-    try:
-        app.prepare()
-        app.start()
+    with LiveSquiggle(tmp_path / "data", env=env).running() as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture
 def embedded_app(tmp_path):
     """runsquiggle on the embedded default (SQLite, filesystem broker), every stage on."""
-    app = LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS})
-    app.prepare()
-    try:
-        app.start()
+    with LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS}).running() as app:
         yield app
-    finally:
-        app.stop()

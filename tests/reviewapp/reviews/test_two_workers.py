@@ -9,12 +9,16 @@ import sys
 import time
 from contextlib import ExitStack
 
-import httpx
 import pytest
 
 from reviewapp.reviews.models import AnalysisJob, Hunk
 from reviewapp.reviews.services import DiffInput, create_change_set
-from tests.live_squiggle import ROOT, celery_worker_on_test_database, free_port
+from tests.live_squiggle import (
+    ROOT,
+    celery_worker_on_test_database,
+    free_port,
+    wait_until_healthy,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.ml, pytest.mark.timeout(600),
               pytest.mark.django_db(transaction=True)]
@@ -30,15 +34,8 @@ def inference_service(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "inference", "serve", "--port", str(port)],
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            assert process.poll() is None, (tmp_path / "inference.log").read_text()
-            time.sleep(0.3)
     try:
+        wait_until_healthy(url, process, (tmp_path / "inference.log").read_text)
         yield url, tmp_path / "inference.log"
     finally:
         process.terminate()
