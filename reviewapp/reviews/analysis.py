@@ -136,7 +136,8 @@ def score_mechanically(stored: StoredRevision) -> None:
 
 def detect_bugs(stored: StoredRevision) -> None:
     """Bug-model findings on changed lines; replaces this origin's earlier findings. A finding
-    a reviewer dismissed in any revision of the change (same fingerprint) stays dismissed."""
+    a reviewer dismissed in any revision of the change (same fingerprint) stays dismissed; one
+    accepted in this revision stays accepted when the analysis runs again."""
     from bugmodel.detector import model_version
 
     revision = stored.revision
@@ -150,17 +151,21 @@ def detect_bugs(stored: StoredRevision) -> None:
     dismissed = dict(Finding.objects.filter(
         revision__change_set_id=revision.change_set_id, state=Finding.DISMISSED,
     ).exclude(fingerprint="").values_list("fingerprint", "dismiss_reason"))
+    # A rerun of this revision keeps what was accepted here, with its fix.
+    accepted = dict(Finding.objects.filter(revision=revision, state=Finding.ACCEPTED)
+                    .exclude(fingerprint="").values_list("fingerprint", "fix_patch"))
     version = model_version()
     rows = []
     for f in found:
         key = fingerprint(f.path, lines[f.path].get(f.line, ""), f.kind)
+        state = (Finding.DISMISSED if key in dismissed
+                 else Finding.ACCEPTED if key in accepted else Finding.OPEN)
         rows.append(Finding(
             revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
             column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
             probability=f.probability, severity=f.severity, replacement=f.replacement,
-            origin="bugmodel", model_version=version, fingerprint=key,
-            state=Finding.DISMISSED if key in dismissed else Finding.OPEN,
-            dismiss_reason=dismissed.get(key, ""),
+            origin="bugmodel", model_version=version, fingerprint=key, state=state,
+            dismiss_reason=dismissed.get(key, ""), fix_patch=accepted.get(key, ""),
         ))
     others = [f for f in stored.findings if f.origin != "bugmodel"]
     with transaction.atomic():

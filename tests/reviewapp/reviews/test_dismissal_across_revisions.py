@@ -56,3 +56,22 @@ def test_a_dismissed_finding_stays_dismissed_where_its_lines_moved(repository, m
     others = second.findings.exclude(fingerprint=chosen.fingerprint)
     assert all(f.state == Finding.OPEN for f in others)
     assert FindingFeedback.objects.count() == 1
+
+
+def test_a_rerun_keeps_what_was_dismissed_and_accepted(repository, member, monkeypatch,
+                                                     django_capture_on_commit_callbacks):
+    from reviewapp.reviews import jobs
+
+    monkeypatch.setenv("SQUIGGLE_BUG_THRESHOLD", "0")
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = create_change_set(repository, "Items", member,
+                                     DiffInput(diff=added_file_diff(CODE)))
+    first, second = list(revision.findings.order_by("line"))[:2]
+    feedback.dismiss(first, member, "false_positive")
+    patch = feedback.accept(second, member).patch
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.reanalyze(revision)
+    states = {f.fingerprint: (f.state, f.fix_patch) for f in revision.findings.all()}
+    assert states[first.fingerprint] == (Finding.DISMISSED, "")
+    assert states[second.fingerprint] == (Finding.ACCEPTED, patch)
+    assert FindingFeedback.objects.count() == 2
