@@ -43,6 +43,7 @@ class ReviewResult:
     notes: list[str] = field(default_factory=list)  # stages that could not run, and why
     ignored: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
     config: RepoConfig = field(default_factory=RepoConfig)  # the configuration that applied
+    detection_ran: bool = False  # the bug model looked (so no findings means none found)
 
     def to_json(self) -> dict:
         """The review JSON of DESIGN.md (`reviewapp.publish.review_json`)."""
@@ -76,11 +77,11 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
     importance = importance or config.importance_settings()
     diff, ignored = leave_out_ignored(diff, config)
     scores = score_hunks_mechanical(diff, settings=importance)
-    findings, notes = [], list(config.errors)
+    findings, notes, detection_ran = [], list(config.errors), False
     if use_models:
         if config.stages.get("bug_detection", True):
             try:
-                findings = find_bugs(diff)
+                findings, detection_ran = find_bugs(diff), True
             except FileNotFoundError as exc:  # bugmodel.WeightsMissing
                 notes.append(f"bug detection skipped: {exc}")
         flagged = flagged_lines(findings)
@@ -93,4 +94,5 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
     ordered = sorted(order_files(diff.files, extra_risk=finding_risk(findings)),
                      key=lambda o: o.order)
     return ReviewResult(diff=diff, ordered=ordered, scores=scores, findings=findings,
-                        notes=notes, ignored=ignored, config=config)
+                        notes=notes, ignored=ignored, config=config,
+                        detection_ran=detection_ran)

@@ -110,3 +110,16 @@ def test_a_config_file_applies_to_a_pasted_diff(tmp_path, sample_diff):
     data = json.loads(result.stdout)
     assert [item["path"] for item in data["ignored"]] == ["README.md"]
     assert data["config"]["applied"] == ["ignore *.md"]
+
+
+@pytest.mark.ml
+def test_the_summary_says_once_when_the_bug_model_found_nothing():
+    """A new module holding only a docstring and a version string: nothing to find."""
+    diff = ('diff --git a/pkg/version.py b/pkg/version.py\nnew file mode 100644\n'
+            '--- /dev/null\n+++ b/pkg/version.py\n@@ -0,0 +1,2 @@\n'
+            '+"""The package version."""\n+__version__ = "1.0"\n')
+    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="1")
+    result = subprocess.run([sys.executable, "manage.py", "review", "--diff", "-"], cwd=ROOT,
+                            env=env, input=diff.encode(), capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().count("No likely bugs found in the changed code.") == 1

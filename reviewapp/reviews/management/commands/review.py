@@ -93,7 +93,10 @@ def summary(result: ReviewResult) -> str:
         lines.append(f"     {item.reason}")
     for item in result.ignored:
         lines.append(f"  - {item['path']}  left out: {item['reason']}")
-    for finding in shown_findings(result.findings, result.config):
+    shown = shown_findings(result.findings, result.config)
+    if result.detection_ran and not shown:
+        lines.append("  No likely bugs found in the changed code.")
+    for finding in shown:
         lines.append(f"  ! {finding.path}:{finding.line}  {finding.kind} "
                      f"({finding.probability:.0%}, {finding.severity}): {finding.message}")
     return "\n".join(lines)
