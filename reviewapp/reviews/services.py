@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reviewapp.ingest.errors import IngestError
+from reviewapp.ingest.errors import GitSourceError, IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
@@ -55,12 +55,21 @@ class DiffInput:
         return read_config(self.repo_dir)
 
 
+def checkout_config(repository: Repository) -> RepoConfig | None:
+    """A pasted or uploaded diff of a repository with a registered checkout is reviewed with
+    that checkout's `.squiggle.toml`; None (the defaults) without one."""
+    try:
+        return read_config(repository.checkout_path())
+    except GitSourceError:
+        return None
+
+
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
                       ) -> Revision:
     """A new change set with its first revision, ordered and queued for analysis."""
     # Read everything before the transaction: on SQLite a transaction holds the write lock.
     parsed, source = diff_input.parse()
-    config = diff_input.repo_config()
+    config = diff_input.repo_config() or checkout_config(repository)
     with transaction.atomic():
         change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
         return store_revision(change_set, parsed, source, config)
@@ -69,7 +78,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
     parsed, source = diff_input.parse()
-    config = diff_input.repo_config()
+    config = diff_input.repo_config() or checkout_config(change_set.repository)
     with transaction.atomic():
         # Lock the change set so two concurrent submissions cannot take the same number.
         ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()

@@ -177,3 +177,20 @@ def test_the_page_shows_which_configuration_applied(client, repository, member, 
     page = client.get(revision.get_absolute_url()).content.decode()
     assert ("Configuration: .squiggle.toml — severities high; stage bug_detection off"
             in page)
+
+
+@pytest.mark.django_db
+def test_a_pasted_diff_of_a_registered_checkout_follows_its_squiggle_toml(
+        repository, member, tmp_path, settings, sample_diff):
+    from reviewapp.reviews.services import DiffInput, create_change_set
+
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path)]}
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / ".squiggle.toml").write_text('[review]\nignore = ["*.md"]\n'
+                                                      "threshold = 0.7\n")
+    repository.local_path = str(tmp_path / "shop")
+    repository.save()
+    revision = create_change_set(repository, "Pasted", member,
+                                 DiffInput(diff=sample_diff.encode()))
+    assert "README.md" not in revision.files.values_list("path", flat=True)
+    assert revision.repo_config.threshold == 0.7
