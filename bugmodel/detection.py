@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector, read_calibration
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.rescorer import head_logits, visible
-from bugmodel.scoring import predict_logits, seen_columns, softmax
 from bugmodel.tokenizer import lex
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates

@@ -4,6 +4,7 @@ own calibration."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -37,6 +38,7 @@ def chosen_head() -> str | None:
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str, str | None], LoadedDetector] = {}
+_versions: dict[tuple[str, str], str] = {}
 
 
 class WeightsMissing(FileNotFoundError):
@@ -105,7 +107,24 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
         return loaded
 
 
+def model_version(model_dir: str | Path | None = None) -> str:
+    """Which model decides, for feedback records: the detector's name and the first 12 hex
+    digits of its weights' sha256 (e.g. "scratch-3f2a9c01b7de"); "unknown" without weights."""
+    directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
+    name = chosen_head() or "scratch"
+    key = (str(directory.resolve()), name)
+    with _lock:
+        if key not in _versions:
+            weights = directory / "model.safetensors"
+            if not weights.exists():
+                return "unknown"
+            digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+            _versions[key] = f"{name}-{digest}"
+        return _versions[key]
+
+
 def forget_loaded() -> None:
     """Drop cached models (after new weights or calibration were written)."""
     with _lock:
         _cache.clear()
+        _versions.clear()

@@ -38,6 +38,7 @@ from bugmodel.calibration import (
     reliability_diagram,
     top_label,
 )
+from bugmodel.candidate_scoring import seen_columns, softmax
 from bugmodel.cascade import Proposals, small_model_rows
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
@@ -50,7 +51,6 @@ from bugmodel.line_ranker import (
 )
 from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
 from bugmodel.rescorer_train import featurise
-from bugmodel.scoring import seen_columns, softmax
 
 if TYPE_CHECKING:
     from inference.engine import Engine

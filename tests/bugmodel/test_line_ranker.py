@@ -10,6 +10,7 @@ import random
 import numpy as np
 import torch
 
+from bugmodel.candidate_scoring import softmax
 from bugmodel.cases import real_fix_cases
 from bugmodel.line_ranker import (
     LINE_FEATURES,
@@ -18,7 +19,6 @@ from bugmodel.line_ranker import (
     candidate_logits,
     unit_lines,
 )
-from bugmodel.scoring import softmax
 from bugmodel.train_real import train_line_ranker
 
 from .conftest import _fix_row

@@ -1,4 +1,5 @@
-"""Running the model over encoded samples, and the accuracy metrics computed from its logits."""
+"""Scoring candidate repairs: the model over encoded samples (one logit per candidate location
+and repair, plus NO_BUG), and the accuracy metrics computed from those logits."""
 
 from __future__ import annotations
 
