@@ -14,8 +14,12 @@ Paths, tried in order (the result says which one produced the text):
    the merged file itself (``method="generated"``), decoding speculatively from the original so
    the copied stretches cost a fraction of a forward pass per token.
 
-For Python files the result must parse; a merge that does not parse falls through to the next
-path, and when nothing parses `ApplyFailed` says what was tried.
+Every result is proved against its inputs before it is returned (`inference.merge_check`):
+the sketch's lines are all there in order, everything else is original text in order, the
+elided stretches are copied unchanged and nothing beyond a segment's reach changed. For Python
+files the result must parse too. A merge that fails either check falls through to the next
+candidate and path; when none passes, `ApplyFailed` says what was tried and which sketch line
+could not be placed. A wrong file is never returned as a success.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from inference.merge import (
     split_lines,
     unexplained_changes,
 )
+from inference.merge_check import check_merge
 from inference.sketch import is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -61,11 +66,13 @@ SYSTEM_PROMPT = "You are a careful programmer. You apply edits to files exactly.
 
 
 class ApplyFailed(ValueError):
-    """No path produced an acceptable merge; ``attempts`` says what each one found."""
+    """No path produced an acceptable merge; ``attempts`` says what each one found and
+    ``line`` names the sketch line that could not be placed, when one is to blame."""
 
-    def __init__(self, message: str, attempts: list[str]) -> None:
+    def __init__(self, message: str, attempts: list[str], line: str | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.line = line
 
 
 @dataclass
@@ -155,12 +162,27 @@ def apply_stream(
     python = is_python(path, original)
     attempts: list[str] = []
     parsed = parse_sketch(sketch)
+    blame: list[str] = []  # sketch lines that a refused merge could not place, first first
 
     def accept(text: str, how: str) -> bool:
+        """Whether a merge is proved and (for Python) parses; records why not."""
+        proof = check_merge(original, parsed, text)
+        if not proof:
+            attempts.append(f"{how}: the merge fails the check: {proof.reason}")
+            if proof.line is not None:
+                blame.append(proof.line)
+            return False
         if python and not parses(text):
             attempts.append(f"{how}: the merged file does not parse as Python")
             return False
         return True
+
+    def refuse() -> ApplyEvent:
+        line = blame[0] if blame else None
+        message = _summary(attempts)
+        if line is not None:
+            message = f"could not place the sketch's line {line.strip()!r}: " + "; ".join(attempts)
+        return ApplyEvent("error", error=ApplyFailed(message, attempts, line))
 
     outcome = deterministic_merge(original, parsed)
     if outcome.text is not None and accept(outcome.text, "deterministic"):
@@ -169,11 +191,16 @@ def apply_stream(
         return
     if outcome.text is None:
         attempts.append(f"deterministic: {outcome.reason}")
+        if outcome.line is not None:
+            blame.append(outcome.line)
 
     candidates = [c for c in candidate_merges(original, parsed) if c != outcome.text]
-    good = [c for c in candidates if not python or parses(c)]
-    if candidates and not good:
-        attempts.append(f"fuzzy: none of {len(candidates)} plausible merges parses as Python")
+    proved = [c for c in candidates if check_merge(original, parsed, c)]
+    if candidates and not proved:
+        attempts.append(f"fuzzy: none of {len(candidates)} plausible merges passes the check")
+    good = [c for c in proved if not python or parses(c)]
+    if proved and not good:
+        attempts.append(f"fuzzy: none of {len(proved)} proved merges parses as Python")
     lines = split_lines(original)
     # Drop merges that keep a moved line twice, then those that change clearly more than the
     # sketch accounts for; near ties are left to the model.
@@ -189,7 +216,7 @@ def apply_stream(
     if engine is None:
         why = f"{len(good)} plausible merges" if good else "no plausible merge"
         attempts.append(f"model: not available to choose ({why})")
-        yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+        yield refuse()
         return
     if good:
         from inference.engine import InvalidRequest
@@ -198,7 +225,7 @@ def apply_stream(
             best = rank_candidates(engine, good, sketch, path)
         except InvalidRequest as error:  # e.g. the sketch does not fit the model's context
             attempts.append(f"model: could not rank {len(good)} plausible merges: {error}")
-            yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+            yield refuse()
             return
         yield from _finish(ApplyResult(best, "model", "ranked", python or None, attempts,
                                        candidates=len(good)))
@@ -220,7 +247,7 @@ def apply_stream(
     if text is None and why:
         attempts.append(f"model: {why}")
     yield ApplyEvent("reset")
-    yield ApplyEvent("error", error=ApplyFailed(_summary(attempts), attempts))
+    yield refuse()
 
 
 def stream_generated_merge(

@@ -23,6 +23,7 @@ from inference.sketch import Segment, Sketch
 
 __all__ = [
     "MergeOutcome",
+    "as_snippet",
     "candidate_merges",
     "deterministic_merge",
     "duplicated_lines",
@@ -48,6 +49,7 @@ class MergeOutcome:
 
     text: str | None
     reason: str
+    line: str | None = None  #: the sketch line that has no place in the original, if any
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def _render(original: Sequence[str], segments: Sequence[Segment],
     return out
 
 
-def _as_snippet(sketch: Sketch, original_len: int) -> Sketch:
+def as_snippet(sketch: Sketch, original_len: int) -> Sketch:
     """A sketch without markers: the whole file, or a snippet with elisions on both sides."""
     if sketch.markers or len(sketch.segments) != 1:
         return sketch
@@ -225,7 +227,7 @@ def _as_snippet(sketch: Sketch, original_len: int) -> Sketch:
 def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge when every segment's first and last lines anchor it at exactly one place."""
     lines = split_lines(original)
-    sketch = _as_snippet(sketch, len(lines))
+    sketch = as_snippet(sketch, len(lines))
     if not sketch.segments:
         return MergeOutcome(None, "the sketch has no code, only elision markers")
     index = _Index(lines)
@@ -233,8 +235,10 @@ def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     for number, segment in enumerate(sketch.segments, 1):
         places = _segment_placements(index, segment, len(lines), slack=False)
         if not places:
+            missing = _first_unknown_edge(index, segment)
             return MergeOutcome(
-                None, f"segment {number}: its first or last line is not in the original")
+                None, f"segment {number}: its line {missing.strip()!r} is not in the original",
+                missing)
         options.append(places)
     found = list(_assignments(options, limit=2))
     if len(found) != 1:
@@ -245,6 +249,16 @@ def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     if doubled:
         return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
     return MergeOutcome(join_lines(merged, original), "every anchor matched once")
+
+
+def _first_unknown_edge(index: _Index, segment: Segment) -> str:
+    """The segment's first (else last) line when it is not an original line."""
+    first, last = segment.lines[0], segment.lines[-1]
+    if segment.after_marker and first.rstrip() not in index.where:
+        return first
+    if segment.before_marker and last.rstrip() not in index.where:
+        return last
+    return first
 
 
 def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:
@@ -264,7 +278,7 @@ def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
     """Plausible merges when the deterministic one fails, most conservative first."""
     lines = split_lines(original)
-    sketch = _as_snippet(sketch, len(lines))
+    sketch = as_snippet(sketch, len(lines))
     if not sketch.segments:
         return []
     index = _Index(lines)
