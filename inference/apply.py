@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from inference.merge import (
+    boundary_merge,
     candidate_merges,
     deterministic_merge,
     duplicated_lines,
@@ -194,7 +195,16 @@ def apply_stream(
         if outcome.line is not None:
             blame.append(outcome.line)
 
-    candidates = [c for c in candidate_merges(original, parsed) if c != outcome.text]
+    edges = boundary_merge(original, parsed)
+    if edges.text is not None and edges.text != outcome.text and accept(edges.text, "boundary"):
+        yield from _finish(ApplyResult(edges.text, "fuzzy", "boundary", python or None,
+                                       attempts))
+        return
+    if edges.text is None:
+        attempts.append(f"boundary: {edges.reason}")
+
+    candidates = [c for c in candidate_merges(original, parsed)
+                  if c not in (outcome.text, edges.text)]
     proved = [c for c in candidates if check_merge(original, parsed, c)]
     if candidates and not proved:
         attempts.append(f"fuzzy: none of {len(candidates)} plausible merges passes the check")

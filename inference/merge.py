@@ -6,7 +6,13 @@ lines of the original; an anchor line that occurs several times is extended with
 to it until one occurrence agrees longest. The merge is *deterministic* when every segment's own
 first and last lines are anchors and exactly one placement of all segments is in order.
 
-When that fails (an edited first or last line, an ambiguous anchor), :func:`candidate_merges`
+When that fails, :func:`boundary_merge` tries the way an edit is read by a person: the
+segment's exact lines anchor it, and walking outwards from them each edited edge line either
+rewrites the original line beside it (when similar to it, or the same definition) or is new
+and inserted; a segment with no original line at all rewrites the original line most like it.
+It returns a merge only when that reading places every segment at exactly one place.
+
+When both fail (an edge rewritten beyond recognition, an ambiguous anchor), :func:`candidate_merges`
 lists the plausible merges: the nearest unchanged lines serve as anchors and the edited lines
 beside them either replace original lines or are inserted. A language model ranks them.
 """
@@ -24,6 +30,7 @@ from inference.sketch import Segment, Sketch
 __all__ = [
     "MergeOutcome",
     "as_snippet",
+    "boundary_merge",
     "candidate_merges",
     "deterministic_merge",
     "duplicated_lines",
@@ -259,6 +266,87 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
     if segment.before_marker and last.rstrip() not in index.where:
         return last
     return first
+
+
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
+
+
+def _rewrites(new: str, old: str) -> bool:
+    """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
+    similar words, or the same function/class header with a new signature."""
+    if not new.strip() or not old.strip():
+        return not new.strip() and not old.strip()  # blank for blank
+    if similarity(new, old) >= FUZZY_RATIO:
+        return True
+    a, b = _DEFINITION.match(new), _DEFINITION.match(old)
+    return bool(a and b and a.groups() == b.groups())
+
+
+def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step: int) -> int:
+    """From the anchor (``seg[at]`` is ``lines[pos]``) walk the segment's edited edge lines
+    outwards: each rewrites the next original line when it reads as a rewrite of it, else it
+    is inserted. Returns the last original line consumed (``pos`` when none)."""
+    k, q = at + step, pos + step
+    while 0 <= k < len(seg):
+        if 0 <= q < len(lines) and _rewrites(seg[k], lines[q]):
+            q += step
+        k += step
+    return q - step
+
+
+def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+    seg = [line.rstrip() for line in segment.lines]
+    known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
+    if not known:
+        filled = [line for line in seg if line.strip()]
+        if not filled:
+            return []
+        starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
+        ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
+                if segment.before_marker else [total])
+        return [_Placement(s, e) for s in starts for e in ends if s < e]
+    h, t = known[0], known[-1]
+    starts = sorted({_walk_out(index.lines, seg, h, p, -1) for p in index.heads(seg, h)}
+                    ) if segment.after_marker else [0]
+    ends = sorted({_walk_out(index.lines, seg, t, q, +1) + 1 for q in index.tails(seg, t)}
+                  ) if segment.before_marker else [total]
+    return [_Placement(s, e) for s in starts for e in ends if s <= e]
+
+
+def _most_similar(lines: Sequence[str], target: str) -> list[int]:
+    """The original lines most like ``target`` (all of them on a tie), if similar at all."""
+    scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
+    best = max((ratio for ratio, _ in scored), default=0.0)
+    if best < FUZZY_RATIO:
+        return []
+    return [number for ratio, number in scored if ratio == best]
+
+
+def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
+    """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
+    text only when exactly one in-order placement remains."""
+    lines = split_lines(original)
+    sketch = as_snippet(sketch, len(lines))
+    if not sketch.segments:
+        return MergeOutcome(None, "the sketch has no code, only elision markers")
+    index = _Index(lines)
+    options = []
+    for number, segment in enumerate(sketch.segments, 1):
+        places = _boundary_placements(index, segment, len(lines))
+        if not places:
+            first = next((line for line in segment.lines if line.strip()), "")
+            return MergeOutcome(None, f"segment {number} has no line like an original one",
+                                first)
+        options.append(places)
+    found = list(_assignments(options, limit=2))
+    if len(found) != 1:
+        why = "no in-order placement" if not found else "more than one placement"
+        return MergeOutcome(None, f"edited edges: {why}")
+    merged = _render(lines, sketch.segments, found[0])
+    doubled = duplicated_lines(lines, merged)
+    if doubled:
+        return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
+    return MergeOutcome(join_lines(merged, original), "edges read as rewrites or insertions")
 
 
 def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:

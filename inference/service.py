@@ -4,7 +4,8 @@ Endpoints (JSON in, JSON out; errors are ``{"error": "..."}`` with a 4xx/5xx sta
 
     POST /v1/apply  {"original", "sketch", "path"?, "decoding"?}
                     → NDJSON stream: {"event": "delta", "text"} … then {"event": "done", "text",
-                      "path", "method", "parses", …} or {"event": "error", "error", "attempts", "line"};
+                      "path", "method", "parses", …} or {"event": "error", "error", "attempts",
+                      "line"};
                       {"event": "reset"} means "discard the text streamed so far".
     POST /v1/tab    {"file", "cursor_line", "diff"} → {"edit", "source", "rule", "next"}
     POST /v1/score  {"requests": [{"context", "span"}, …]} → {"scores": [...]}

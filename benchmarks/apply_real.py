@@ -1,0 +1,190 @@
+"""Apply on real edits: exact / refused / wrong-but-returned, this code against a baseline.
+
+    nice -n 10 python benchmarks/apply_real.py [--split heldout] [--baseline-ref 54ec0ac]
+        [--model-cases 0]
+
+Cases: ``shared/apply_real/apply_real.jsonl.gz`` (built by ``benchmarks/apply_real_data.py``
+from the git history of 12 public repositories, split by repository). Every case is scored as
+
+* ``exact`` — the returned file is the commit's file;
+* ``refused`` — `ApplyFailed` (a clear error; the user is told);
+* ``wrong`` — a different file returned as a success: the costly error.
+
+Rows, each over the same cases in the same run:
+
+* ``deterministic`` — the anchor merge alone (`inference.merge.deterministic_merge`), unchecked;
+* ``no_model`` — `apply_sketch` without a model (deterministic, fuzzy placements, checks);
+* ``model`` / ``combined`` — with the default model (`--model-cases` cases: those the no-model
+  pipeline refuses, smallest first, since each costs minutes on a shared CPU): the model alone
+  writing the file, and the whole pipeline;
+* each of these for the *baseline*: the ``inference`` package as of ``--baseline-ref`` (default:
+  the commit before issue 18's work), run from a copy in a temporary directory.
+
+Writes ``benchmarks/results/apply_real.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "apply_real.json"
+#: Written by ``benchmarks/apply_real_data.py``.
+CASES = ROOT / "shared" / "apply_real" / "apply_real.jsonl.gz"
+DEFAULT_BASELINE = "54ec0ac"  # main before issue 18 (merge check, more placements)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_real_cases(split: str | None = None) -> list[dict]:
+    """The cases of one split (``dev``/``heldout``), or all."""
+    with gzip.open(CASES, "rt") as handle:
+        cases = [json.loads(line) for line in handle]
+    return [c for c in cases if split is None or c["split"] == split]
+
+
+def outcome(text: str | None, expected: str) -> str:
+    if text is None:
+        return "refused"
+    return "exact" if text == expected else "wrong"
+
+
+def evaluate(split: str, model_cases: int) -> list[dict]:
+    """Score every case with the ``inference`` package first on ``sys.path``."""
+    from inference.apply import ApplyFailed, apply_sketch, stream_generated_merge
+    from inference.merge import deterministic_merge
+    from inference.sketch import parse_sketch
+
+    cases = load_real_cases(split)
+    rows = []
+    for case in cases:
+        args = (case["original"], case["sketch"])
+        row = {"id": case["id"], "repo": case["repo"], "style": case["style"]}
+        row["deterministic"] = outcome(
+            deterministic_merge(case["original"], parse_sketch(case["sketch"])).text,
+            case["expected"])
+        try:
+            text = apply_sketch(*args, path=case["path"]).text
+        except ApplyFailed:
+            text = None
+        row["no_model"] = outcome(text, case["expected"])
+        rows.append(row)
+    if model_cases:
+        from inference.engine import get_engine
+
+        engine = get_engine()
+        refused = sorted((c for c, r in zip(cases, rows, strict=True)
+                          if r["no_model"] == "refused"), key=lambda c: len(c["original"]))
+        by_id = {r["id"]: r for r in rows}
+        for case in refused[:model_cases]:
+            row = by_id[case["id"]]
+            started = time.perf_counter()
+            merge = stream_generated_merge(engine, case["original"], case["sketch"],
+                                           path=case["path"])
+            try:
+                while True:
+                    next(merge)
+            except StopIteration as finished:
+                text = finished.value[0]
+            row["model"] = outcome(text, case["expected"])
+            try:
+                text = apply_sketch(case["original"], case["sketch"], path=case["path"],
+                                    engine=engine).text
+            except ApplyFailed:
+                text = None
+            row["combined"] = outcome(text, case["expected"])
+            row["model_s"] = round(time.perf_counter() - started, 1)
+            log(f"{case['id']}: model={row['model']} combined={row['combined']}")
+    return rows
+
+
+def run_worker(code_root: Path, split: str, model_cases: int) -> list[dict]:
+    """`evaluate` in a subprocess whose ``inference`` package is the one under ``code_root``."""
+    program = (f"import sys; sys.path.insert(0, {str(code_root)!r}); "
+               f"sys.path.insert(1, {str(ROOT)!r}); "
+               "import json, apply_real, inference; "
+               "print(inference.__file__, file=sys.stderr); "
+               f"print(json.dumps(apply_real.evaluate({split!r}, {model_cases})))")
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT / "benchmarks",
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"worker for {code_root} failed:\n{done.stderr[-3000:]}")
+    log(f"evaluated {done.stderr.splitlines()[0]}")
+    return json.loads(done.stdout)
+
+
+def baseline_tree(ref: str, into: Path) -> str:
+    """Extract ``inference/`` as of ``ref`` into ``into``; return the full commit id."""
+    commit = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", commit, "inference"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return commit
+
+
+def summarise(rows: list[dict], column: str) -> dict:
+    scored = [r[column] for r in rows if column in r]
+    if not scored:
+        return {}
+    counts = {kind: scored.count(kind) for kind in ("exact", "refused", "wrong")}
+    return {"cases": len(scored), **counts,
+            **{f"{kind}_rate": round(n / len(scored), 4) for kind, n in counts.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="heldout", choices=("dev", "heldout"))
+    parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
+    parser.add_argument("--model-cases", type=int, default=0)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    current = run_worker(ROOT, args.split, args.model_cases)
+    with tempfile.TemporaryDirectory() as tmp:
+        commit = baseline_tree(args.baseline_ref, Path(tmp))
+        baseline = run_worker(Path(tmp), args.split, args.model_cases)
+    columns = ("deterministic", "no_model", "model", "combined")
+    summary = {"current": {c: summarise(current, c) for c in columns},
+               "baseline": {c: summarise(baseline, c) for c in columns}}
+    by_style: dict[str, dict] = {}
+    for style in sorted({r["style"] for r in current}):
+        by_style[style] = {
+            name: summarise([r for r in rows if r["style"] == style], "no_model")
+            for name, rows in (("current", current), ("baseline", baseline))}
+    report = {
+        "benchmark": "apply_real", "split": args.split, "baseline_commit": commit,
+        "repos": sorted({r["repo"] for r in current}), "summary": summary,
+        "no_model_by_style": by_style, "seconds": round(time.perf_counter() - started, 1),
+        "machine": platform.platform(), "python": platform.python_version(),
+        "cases": [{"current": c, "baseline": b} for c, b in zip(current, baseline, strict=True)],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"Apply on real edits ({args.split}, {len(current)} cases from "
+          f"{len(report['repos'])} repositories); baseline = {commit[:10]}")
+    print(f"{'row':<24}{'exact':>8}{'refused':>9}{'wrong':>8}   wrong vs baseline")
+    for column in columns:
+        now, before = summary["current"][column], summary["baseline"][column]
+        if not now:
+            continue
+        ratio = (f"{now['wrong']}/{before['wrong']}" if before else "-")
+        for name, data in (("current", now), ("baseline", before)):
+            print(f"{column + ' ' + name:<24}{data['exact_rate']:>8.1%}"
+                  f"{data['refused_rate']:>9.1%}{data['wrong_rate']:>8.1%}"
+                  + (f"   {ratio}" if name == "current" else ""))
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
