@@ -42,6 +42,9 @@ __all__ = [
 MAX_CANDIDATES = 12
 #: Least `similarity` for a new line to stand in for an original one.
 FUZZY_RATIO = 0.6
+#: From this `similarity` up to FUZZY_RATIO a new edge line may as well be a rewrite of the
+#: original line beside it as a new line: the boundary merge does not guess.
+UNSURE_RATIO = 0.4
 _DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )|.{30,}")
 #: Kept original lines this close to an inserted line count as its unreplaced old version.
 NEARBY_LINES = 20
@@ -124,6 +127,8 @@ def _segment_placements(
     known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
     if not known and slack:
         return _fuzzy_placements(index, seg, segment, total)
+    if not slack:
+        return _anchored_placements(index, seg, segment, total, known)
     if segment.after_marker:
         if not known or (not slack and known[0] != 0):
             return []
@@ -142,6 +147,62 @@ def _segment_placements(
     else:
         ends = [total]
     return [_Placement(s, e) for s in starts for e in ends if s <= e]
+
+
+def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total: int,
+                         known: list[int]) -> list[_Placement]:
+    """Placements whose first and last lines are the segment's own (at a marker), best first
+    kept only: those that drop the fewest original lines the segment does not contain, then
+    those whose anchors agree longest with their neighbours. An assistant elides what it
+    keeps and shows what it deletes, so a reading that silently deletes more (the segment
+    anchored at an earlier repetition of its first line, reaching to the end of the file) is
+    not the intended one, however well its anchor agrees."""
+    if segment.after_marker and (not known or known[0] != 0):
+        return []
+    if segment.before_marker and (not known or known[-1] != len(seg) - 1):
+        return []
+    starts = index.where[seg[0]] if segment.after_marker else [0]
+    ends = [q + 1 for q in index.where[seg[-1]]] if segment.before_marker else [total]
+    places = [_Placement(s, e) for s in starts for e in ends if s <= e]
+    return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
+                           [(len(seg) - 1, 0)] if segment.before_marker else [])
+
+
+def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
+                    heads: list[tuple[int, int]], tails: list[tuple[int, int]]
+                    ) -> list[_Placement]:
+    """The placements that drop the fewest original lines the segment does not contain,
+    then (on a tie) whose anchors agree longest with their neighbours. ``heads``/``tails``:
+    ``(segment line, offset from the placement's start/end)`` of the anchors to score."""
+    if len(places) <= 1:
+        return places
+    own = set(seg)
+
+    def rank(place: _Placement) -> tuple[int, int]:
+        dropped = sum(1 for line in index.lines[place.start:place.end]
+                      if line.strip() and line not in own)
+        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
+        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
+                         for at, off in tails)
+        return dropped, -agreement
+
+    ranks = [rank(place) for place in places]
+    best = min(ranks)
+    chosen = [place for place, r in zip(places, ranks, strict=True) if r == best]
+    return _keep_ambiguity(index, seg, places, chosen)
+
+
+def _keep_ambiguity(index: _Index, seg: list[str], places: list[_Placement],
+                    chosen: list[_Placement]) -> list[_Placement]:
+    """A segment already in the original word for word may mean "this stays" there, or be
+    the new version of a copy elsewhere (the same code in two functions). When both readings
+    exist, the best of each stays possible, so that the ambiguity is refused, not guessed."""
+    same = [p for p in places if index.lines[p.start:p.end] == seg]
+    if not same or len(same) == len(places):
+        return chosen
+    changing = [p for p in chosen if p not in same] or [p for p in places if p not in same]
+    return sorted(set(changing[:1]) | set(same[:1]) | set(chosen),
+                  key=lambda p: (p.start, p.end))
 
 
 def _fuzzy_placements(
@@ -169,16 +230,22 @@ def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
-def similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str, floor: float = FUZZY_RATIO) -> float:
     """difflib's ratio over the lines' words and symbols: `a = 1` and `b = 3` share only `=`
-    (0.33), `import json` and `import ujson as json` share two of three words (0.67)."""
+    (0.33), `import json` and `import ujson as json` share two of three words (0.67).
+    Below ``floor`` it may answer 0.0 (cheap upper bounds already rule the pair out)."""
     x, y = _WORD.findall(a), _WORD.findall(b)
     if not x and not y:
         return 1.0
     matcher = SequenceMatcher(None, x, y, autojunk=False)
-    if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
-        return 0.0  # cheap upper bounds already rule it out
+    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+        return 0.0
     return matcher.ratio()
+
+
+def similarity_unbounded(a: str, b: str) -> float:
+    """`similarity` down to UNSURE_RATIO."""
+    return similarity(a, b, floor=UNSURE_RATIO)
 
 
 def _assignments(
@@ -268,30 +335,51 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
     return first
 
 
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
 _DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
 
 
-def _rewrites(new: str, old: str) -> bool:
+def _rewrites(new: str, old: str) -> bool | None:
     """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
-    similar words, or the same function/class header with a new signature."""
+    similar words, or the same function/class header with a new signature. None when it
+    cannot be told (somewhat similar: ``import sys`` where ``import sysconfig`` stood)."""
     if not new.strip() or not old.strip():
         return not new.strip() and not old.strip()  # blank for blank
-    if similarity(new, old) >= FUZZY_RATIO:
-        return True
     a, b = _DEFINITION.match(new), _DEFINITION.match(old)
-    return bool(a and b and a.groups() == b.groups())
+    if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
+        return True if a.groups() == b.groups() else None
+    ratio = similarity_unbounded(new, old)
+    if ratio >= FUZZY_RATIO:
+        return True
+    # A comment added or reworded at the end of the same code: the code decides.
+    code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
+    if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
+        return _rewrites(code_new, code_old)
+    return None if ratio >= UNSURE_RATIO else False
+
+
+class _Unsure(Exception):
+    """An edge line that may rewrite its neighbour or be new: no reading is clearly right."""
 
 
 def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step: int) -> int:
     """From the anchor (``seg[at]`` is ``lines[pos]``) walk the segment's edited edge lines
     outwards: each rewrites the next original line when it reads as a rewrite of it, else it
-    is inserted. Returns the last original line consumed (``pos`` when none)."""
+    is inserted. Returns the outermost original line rewritten (``pos`` when none). Blank
+    lines matched beyond it stay original: the sketch's blank lines next to a marker belong
+    to the elision (`parse_sketch`), so a new line written after a blank one is inserted."""
     k, q = at + step, pos + step
+    outermost = pos
     while 0 <= k < len(seg):
-        if 0 <= q < len(lines) and _rewrites(seg[k], lines[q]):
+        verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
+        if verdict is None:
+            raise _Unsure(seg[k])
+        if verdict:
+            if seg[k].strip():
+                outermost = q
             q += step
         k += step
-    return q - step
+    return outermost
 
 
 def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
@@ -306,11 +394,21 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
                 if segment.before_marker else [total])
         return [_Placement(s, e) for s in starts for e in ends if s < e]
     h, t = known[0], known[-1]
-    starts = sorted({_walk_out(index.lines, seg, h, p, -1) for p in index.heads(seg, h)}
-                    ) if segment.after_marker else [0]
-    ends = sorted({_walk_out(index.lines, seg, t, q, +1) + 1 for q in index.tails(seg, t)}
-                  ) if segment.before_marker else [total]
-    return [_Placement(s, e) for s in starts for e in ends if s <= e]
+    # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
+    starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
+              } if segment.after_marker else {0: h}
+    ends = {_walk_out(index.lines, seg, t, q, +1) + 1: q for q in index.where[seg[t]]
+            } if segment.before_marker else {total: total - len(seg) + t}
+    places = [_Placement(s, e) for s in sorted(starts) for e in sorted(ends) if s <= e]
+    if len(places) <= 1:
+        return places
+    # Score each anchor's agreement at its own position (the edges around it are edited).
+    best = []
+    for place in _least_dropping(index, seg, places, [], []):
+        best.append((place, _agree(index.lines, starts.get(place.start, 0), seg, h, +1)
+                     + _agree(index.lines, ends.get(place.end, 0), seg, t, -1)))
+    top = max(score for _, score in best)
+    return _keep_ambiguity(index, seg, places, [place for place, score in best if score == top])
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:
@@ -332,7 +430,12 @@ def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     index = _Index(lines)
     options = []
     for number, segment in enumerate(sketch.segments, 1):
-        places = _boundary_placements(index, segment, len(lines))
+        try:
+            places = _boundary_placements(index, segment, len(lines))
+        except _Unsure as unsure:
+            line = unsure.args[0]
+            return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
+                                "the original line beside it or be new", line)
         if not places:
             first = next((line for line in segment.lines if line.strip()), "")
             return MergeOutcome(None, f"segment {number} has no line like an original one",
@@ -346,7 +449,31 @@ def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     doubled = duplicated_lines(lines, merged)
     if doubled:
         return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
+    for segment, place in zip(sketch.segments, found[0], strict=True):
+        behind = _left_behind(lines, segment, place)
+        if behind is not None:
+            return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
+                                "kept beside it too: moved, or placed at the wrong spot?",
+                                behind)
     return MergeOutcome(join_lines(merged, original), "edges read as rewrites or insertions")
+
+
+#: Original lines this close to a segment (either side) that it writes anew are left behind.
+BESIDE_LINES = 3
+
+
+def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
+    """A line the segment writes that was not in the stretch it replaces but stands in the
+    original just beside it: the sketch moved it (the old copy would stay) or the segment
+    belongs a little further on. Trivial lines (``pass``, ``)``) do not count."""
+    replaced = {line.rstrip() for line in lines[place.start:place.end]}
+    near = {line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]}
+    near |= {line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]}
+    for line in segment.lines:
+        code = line.rstrip()
+        if code in near and code not in replaced and len(re.findall(r"\w+", code)) >= 2:
+            return line
+    return None
 
 
 def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:

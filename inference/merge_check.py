@@ -35,6 +35,10 @@ __all__ = ["MergeCheck", "check_merge"]
 
 #: Decompositions tried before giving up (a file of repeated lines has very many).
 MAX_STATES = 20_000
+#: A segment that writes new lines may drop up to this many times as many original lines,
+#: plus the slack (a rewrite may shorten code); more is a placement that swallowed code the
+#: sketch never showed.
+SWALLOW_FACTOR, SWALLOW_SLACK = 2, 10
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,28 @@ class _Prover:
                     f"segment {i + 1} would replace the original line {unexplained.strip()!r}, "
                     "which the sketch neither keeps nor rewrites")
                 return False
+        swallowed = self._swallowed_block(i, stretch, opcodes)
+        if swallowed is not None:
+            self.reach_failure = (
+                f"segment {i + 1} would drop the original lines from {swallowed.strip()!r} on "
+                "while writing new ones in their place that do not resemble them")
+            return False
         return True
+
+    def _swallowed_block(self, i: int, stretch: list[str],
+                         opcodes: Sequence[tuple[str, int, int, int, int]]) -> str | None:
+        """The first original line of a stretch whose segment drops far more lines than it
+        writes. A deletion the sketch shows has the lines around it and nothing new between
+        them; a rewrite writes about as much as it drops; but an anchor matched at the wrong
+        repetition of a line (a test's ``assertEqual``) drops whole functions and puts the
+        new code where they were."""
+        dropped = [line for tag, i1, i2, _j1, _j2 in opcodes if tag in ("replace", "delete")
+                   for line in stretch[i1:i2] if line]
+        written = [line for tag, _i1, _i2, j1, j2 in opcodes if tag in ("replace", "insert")
+                   for line in self.segments[i].lines[j1:j2] if line.strip()]
+        if written and len(dropped) > SWALLOW_FACTOR * len(written) + SWALLOW_SLACK:
+            return dropped[0]
+        return None
 
     def _unexplained_at_edge(self, i: int, stretch: list[str],
                              opcodes: Sequence[tuple[str, int, int, int, int]]) -> str | None:
