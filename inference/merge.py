@@ -163,7 +163,9 @@ def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total:
         return []
     starts = index.where[seg[0]] if segment.after_marker else [0]
     ends = [q + 1 for q in index.where[seg[-1]]] if segment.before_marker else [total]
-    places = [_Placement(s, e) for s in starts for e in ends if s <= e]
+    # The stretch holds both anchors: the first line's occurrence is not after the last's.
+    places = [_Placement(s, e) for s in starts for e in ends
+              if s < e or not (segment.after_marker and segment.before_marker)]
     return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
                            [(len(seg) - 1, 0)] if segment.before_marker else [])
 
@@ -396,10 +398,11 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
     h, t = known[0], known[-1]
     # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
     starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
-              } if segment.after_marker else {0: h}
+              } if segment.after_marker else {0: -1}  # -1, total: no anchor at a file edge
     ends = {_walk_out(index.lines, seg, t, q, +1) + 1: q for q in index.where[seg[t]]
-            } if segment.before_marker else {total: total - len(seg) + t}
-    places = [_Placement(s, e) for s in sorted(starts) for e in sorted(ends) if s <= e]
+            } if segment.before_marker else {total: total}
+    places = [_Placement(s, e) for s in sorted(starts) for e in sorted(ends)
+              if s <= e and starts[s] <= ends[e]]
     if len(places) <= 1:
         return places
     # Score each anchor's agreement at its own position (the edges around it are edited).
