@@ -53,8 +53,12 @@ class MergeCheck:
         return self.ok
 
 
-def check_merge(original: str, sketch: Sketch, merged: str) -> MergeCheck:
-    """Prove ``merged`` is ``sketch`` applied to ``original`` (see the module docs)."""
+def check_merge(original: str, sketch: Sketch, merged: str, *, reach: bool = True
+                ) -> MergeCheck:
+    """Prove ``merged`` is ``sketch`` applied to ``original`` (see the module docs).
+
+    ``reach=False`` checks the decomposition only, not that each segment stays within its
+    reach (the data builder uses it, so that its data do not depend on these heuristics)."""
     old = split_lines(original)
     new = split_lines(merged)
     sketch = as_snippet(sketch, len(old))
@@ -67,7 +71,7 @@ def check_merge(original: str, sketch: Sketch, merged: str) -> MergeCheck:
     if missing is not None:
         return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",
                           missing)
-    prover = _Prover(old, new, sketch)
+    prover = _Prover(old, new, sketch, reach)
     if prover.proved():
         return MergeCheck(True)
     at_fault = prover.deepest_segment_line()
@@ -93,7 +97,8 @@ class _Prover:
     it must be an original run starting at the end ``e`` of the previous replaced stretch.
     """
 
-    def __init__(self, old: list[str], new: list[str], sketch: Sketch) -> None:
+    def __init__(self, old: list[str], new: list[str], sketch: Sketch, reach: bool) -> None:
+        self.reach = reach
         self.old = old
         self.new = new
         self.segments = sketch.segments
