@@ -16,8 +16,9 @@ unchanged``, ``# ... other methods ...``) indented like the code they stand for,
 all; a change near the top or bottom sometimes has no marker there (the sketch starts or
 ends the file). The target of every case is the commit's file; a case is kept only when its
 sketch determines that file (`inference.merge_check.check_merge` proves the after-file against
-the before-file and the sketch: segments in order, elided stretches copied; not its reach
-heuristics, so the data do not depend on them), so a miss is the merge's fault.
+the before-file and the sketch: segments in order, elided stretches copied, no deletion
+hidden at a marker; not its one heuristic rule, so the data do not depend on it), so a miss
+is the merge's fault.
 
 Splits are by repository: the ``dev`` repositories may be looked at while improving the merge
 rules, the ``heldout`` ones only by the benchmark (``benchmarks/apply_real.py``). No repository
@@ -188,7 +189,13 @@ def shown_ranges(style: str, opcodes, new: list[str], rng: random.Random
             context = rng.choice((0, 1, 1, 2, 3))
             if last < first:  # a pure deletion needs a line on each side to be seen
                 context = max(context, 1)
-            ranges.append((first - context, last + context))
+            a, b = first - context, last + context
+            if context:  # a blank context line next to a marker is elided with it
+                while a > 0 and not new[a].strip():
+                    a -= 1
+                while b < len(new) - 1 and not new[b].strip():
+                    b += 1
+            ranges.append((a, b))
     elif style == "functions":
         definitions = _definitions(tree)
         for first, last in changed:
@@ -265,7 +272,7 @@ def make_case(change: FileChange, opcodes, rng: random.Random) -> dict | None:
         # Proved with the canonical wording, so that the data do not depend on which
         # wordings today's marker parser knows.
         canonical = parse_sketch(template.replace(PLACEHOLDER, "... existing code ..."))
-        if not check_merge(change.before, canonical, change.after, reach=False):
+        if not check_merge(change.before, canonical, change.after, swallow=False):
             continue  # the sketch does not determine the after-file
         sketch = template.replace(PLACEHOLDER, rng.choice(MARKER_WORDS))
         changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")

@@ -179,10 +179,13 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
     if len(places) <= 1:
         return places
     own = set(seg)
+    written = [line for line in seg if line.strip() and line not in index.where]
 
     def rank(place: _Placement) -> tuple[int, int]:
+        # Dropped: neither kept by the segment nor rewritten by one of its new lines.
         dropped = sum(1 for line in index.lines[place.start:place.end]
-                      if line.strip() and line not in own)
+                      if line.strip() and line not in own
+                      and not any(_rewrites(new, line) for new in written))
         agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
         agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
                          for at, off in tails)
@@ -357,7 +360,19 @@ def _rewrites(new: str, old: str) -> bool | None:
     code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
     if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
         return _rewrites(code_new, code_old)
-    return None if ratio >= UNSURE_RATIO else False
+    if ratio >= UNSURE_RATIO or _same_statement_kind(new, old):
+        return None
+    return False
+
+
+_FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+
+
+def _same_statement_kind(a: str, b: str) -> bool:
+    """Same indentation and first word (``return x`` / ``return y``, two imports): a line
+    that may as well replace the other as stand beside it."""
+    x, y = _FIRST_WORD.match(a), _FIRST_WORD.match(b)
+    return bool(x and y and x.groups() == y.groups())
 
 
 class _Unsure(Exception):
@@ -415,7 +430,12 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:
-    """The original lines most like ``target`` (all of them on a tie), if similar at all."""
+    """The original lines most like ``target`` (all of them on a tie), if similar at all; a
+    function or class header is like the headers of that name only."""
+    header = _DEFINITION.match(target)
+    if header:
+        return [number for number, line in enumerate(lines)
+                if (match := _DEFINITION.match(line)) and match.groups() == header.groups()]
     scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
     best = max((ratio for ratio, _ in scored), default=0.0)
     if best < FUZZY_RATIO:
@@ -467,14 +487,19 @@ BESIDE_LINES = 3
 
 def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
     """A line the segment writes that was not in the stretch it replaces but stands in the
-    original just beside it: the sketch moved it (the old copy would stay) or the segment
-    belongs a little further on. Trivial lines (``pass``, ``)``) do not count."""
+    original just beside it, word for word or similar (its old version): the sketch moved or
+    rewrote it and the old copy would stay, or the segment belongs a little further on.
+    Trivial lines (``pass``, ``)``) do not count."""
     replaced = {line.rstrip() for line in lines[place.start:place.end]}
-    near = {line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]}
-    near |= {line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]}
+    near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
+    near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
+    near = [line for line in near if len(re.findall(r"\w+", line)) >= 2]
     for line in segment.lines:
         code = line.rstrip()
-        if code in near and code not in replaced and len(re.findall(r"\w+", code)) >= 2:
+        if code in replaced or len(re.findall(r"\w+", code)) < 2:
+            continue
+        if code in near or (code not in near and any(
+                similarity(code, other) >= FUZZY_RATIO for other in near if other != code)):
             return line
     return None
 

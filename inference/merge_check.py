@@ -53,12 +53,12 @@ class MergeCheck:
         return self.ok
 
 
-def check_merge(original: str, sketch: Sketch, merged: str, *, reach: bool = True
+def check_merge(original: str, sketch: Sketch, merged: str, *, swallow: bool = True
                 ) -> MergeCheck:
     """Prove ``merged`` is ``sketch`` applied to ``original`` (see the module docs).
 
-    ``reach=False`` checks the decomposition only, not that each segment stays within its
-    reach (the data builder uses it, so that its data do not depend on these heuristics)."""
+    ``swallow=False`` leaves out the one heuristic rule (a segment that drops far more than it
+    writes, `SWALLOW_FACTOR`): the data builder uses it, so that its data do not depend on it."""
     old = split_lines(original)
     new = split_lines(merged)
     sketch = as_snippet(sketch, len(old))
@@ -71,7 +71,7 @@ def check_merge(original: str, sketch: Sketch, merged: str, *, reach: bool = Tru
     if missing is not None:
         return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",
                           missing)
-    prover = _Prover(old, new, sketch, reach)
+    prover = _Prover(old, new, sketch, swallow)
     if prover.proved():
         return MergeCheck(True)
     at_fault = prover.deepest_segment_line()
@@ -97,8 +97,8 @@ class _Prover:
     it must be an original run starting at the end ``e`` of the previous replaced stretch.
     """
 
-    def __init__(self, old: list[str], new: list[str], sketch: Sketch, reach: bool) -> None:
-        self.reach = reach
+    def __init__(self, old: list[str], new: list[str], sketch: Sketch, swallow: bool) -> None:
+        self.swallow = swallow
         self.old = old
         self.new = new
         self.segments = sketch.segments
@@ -204,7 +204,7 @@ class _Prover:
                     f"segment {i + 1} would replace the original line {unexplained.strip()!r}, "
                     "which the sketch neither keeps nor rewrites")
                 return False
-        swallowed = self._swallowed_block(i, stretch, opcodes)
+        swallowed = self._swallowed_block(i, stretch, opcodes) if self.swallow else None
         if swallowed is not None:
             self.reach_failure = (
                 f"segment {i + 1} would drop the original lines from {swallowed.strip()!r} on "
