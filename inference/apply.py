@@ -214,7 +214,7 @@ def apply_stream(
     lines = split_lines(original)
     # Drop merges that keep a moved line twice, then those that change clearly more than the
     # sketch accounts for; near ties are left to the model.
-    good = [c for c in good if not duplicated_lines(lines, split_lines(c))]
+    good = [c for c in good if not duplicated_lines(lines, split_lines(c), long_lines=True)]
     if len(good) > 1:
         costs = [unexplained_changes(original, c) for c in good]
         good = [c for c, cost in zip(good, costs, strict=True) if cost <= min(costs) + 1]

@@ -45,7 +45,11 @@ FUZZY_RATIO = 0.6
 #: From this `similarity` up to FUZZY_RATIO a new edge line may as well be a rewrite of the
 #: original line beside it as a new line: the boundary merge does not guess.
 UNSURE_RATIO = 0.4
-_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )|.{30,}")
+#: Lines that occur once in a file: a second copy means a moved line kept at its old place.
+_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )")
+#: For guessed placements, long lines too (real edits do copy a long test line now and then,
+#: so a merge anchored on the sketch's own lines does not count these).
+_DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
 #: Kept original lines this close to an inserted line count as its unreplaced old version.
 NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
@@ -504,10 +508,13 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
     return None
 
 
-def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:
-    """Distinctive lines (imports, definitions, long lines) that occur once in the original but
-    more than once in the merge: a line the sketch moved, kept at its old place too. Short
-    statements (``pass``, ``return x``) legitimately repeat, so they do not count."""
+def duplicated_lines(original: Sequence[str], merged: Sequence[str],
+                     long_lines: bool = False) -> list[str]:
+    """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
+    or more) that occur once in the original but more than once in the merge: a line the
+    sketch moved, kept at its old place too. Statements (``pass``, ``return x``) legitimately
+    repeat, so they do not count."""
+    distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
     counts: dict[str, int] = defaultdict(int)
     for line in original:
         counts[line.strip()] += 1
@@ -515,7 +522,7 @@ def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str
     for line in merged:
         seen[line.strip()] += 1
     return [line for line, n in seen.items()
-            if n > 1 and counts.get(line) == 1 and _DISTINCTIVE.match(line)]
+            if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
