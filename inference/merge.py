@@ -491,19 +491,22 @@ BESIDE_LINES = 3
 
 def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
     """A line the segment writes that was not in the stretch it replaces but stands in the
-    original just beside it, word for word or similar (its old version): the sketch moved or
-    rewrote it and the old copy would stay, or the segment belongs a little further on.
-    Trivial lines (``pass``, ``)``) do not count."""
+    original beside it: word for word within `BESIDE_LINES`, or similar (its old version)
+    right next to the stretch. The sketch moved or rewrote it and the old copy would stay, or
+    the segment belongs a little further on. Trivial lines (``pass``, ``)``) do not count;
+    similar lines a few lines off do not either (rows of a table, a list's items)."""
     replaced = {line.rstrip() for line in lines[place.start:place.end]}
     near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
     near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
     near = [line for line in near if len(re.findall(r"\w+", line)) >= 2]
+    # The lines right outside the stretch, where an old version left standing would be.
+    adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
+                + lines[place.end:place.end + 1] if line.strip()]
     for line in segment.lines:
         code = line.rstrip()
         if code in replaced or len(re.findall(r"\w+", code)) < 2:
             continue
-        if code in near or (code not in near and any(
-                similarity(code, other) >= FUZZY_RATIO for other in near if other != code)):
+        if code in near or any(similarity(code, other) >= FUZZY_RATIO for other in adjacent):
             return line
     return None
 
