@@ -177,9 +177,10 @@ def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total:
 def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
                     heads: list[tuple[int, int]], tails: list[tuple[int, int]]
                     ) -> list[_Placement]:
-    """The placements that drop the fewest original lines the segment does not contain,
-    then (on a tie) whose anchors agree longest with their neighbours. ``heads``/``tails``:
-    ``(segment line, offset from the placement's start/end)`` of the anchors to score."""
+    """The placements that drop the fewest original lines the segment does not contain (or
+    keep the fewest of its lines twice, `_doubled_run`), then (on a tie) whose anchors agree
+    longest with their neighbours. ``heads``/``tails``: ``(segment line, offset from the
+    placement's start/end)`` of the anchors to score."""
     if len(places) <= 1:
         return places
     own = set(seg)
@@ -193,12 +194,34 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
         agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
         agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
                          for at, off in tails)
-        return dropped, -agreement
+        return dropped + _doubled_run(index.lines, seg, place), -agreement
 
     ranks = [rank(place) for place in places]
     best = min(ranks)
     chosen = [place for place, r in zip(places, ranks, strict=True) if r == best]
     return _keep_ambiguity(index, seg, places, chosen)
+
+
+#: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
+#: short and the old copy of what the segment rewrites would stay.
+DOUBLED_RUN = 3
+DOUBLED_GAP = 2
+
+
+def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
+    """The longest run (of at least `DOUBLED_RUN` lines, not all blank) of segment lines that
+    the original repeats just after or just before the stretch (within `DOUBLED_GAP` lines:
+    the rewritten line itself differs); 0 when none."""
+    best = 0
+    for j in range(len(seg)):
+        for gap in range(DOUBLED_GAP + 1):
+            after = _agree(lines, place.end + gap, seg, j, +1)
+            start = place.start - 1 - gap
+            before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
+            for run, low in ((after, j), (before, j - before + 1)):
+                if run >= DOUBLED_RUN and any(line.strip() for line in seg[low:low + run]):
+                    best = max(best, run)
+    return best
 
 
 def _keep_ambiguity(index: _Index, seg: list[str], places: list[_Placement],

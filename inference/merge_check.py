@@ -106,7 +106,6 @@ class _Prover:
         self.deepest = 0  # the furthest segment index any decomposition reached
         self.reach_failure: str | None = None
         self.memo: dict[tuple[int, int, int], bool] = {}
-        self.explained: dict[tuple[int, str], bool] = {}
 
     def proved(self) -> bool:
         first = self.segments[0]
@@ -230,27 +229,22 @@ class _Prover:
     def _unexplained_at_edge(self, i: int, stretch: list[str],
                              opcodes: Sequence[tuple[str, int, int, int, int]]) -> str | None:
         """The first original line at this edge that the segment does not account for: the
-        edge's deleted lines must be similar to a segment line, or be rewritten by as many
-        new lines written at the same edge."""
-        inserted = 0
+        edge's deleted lines must be similar to a line the segment writes at that edge, or be
+        rewritten by as many new lines there. (A line like one written deep inside the
+        segment does not count: the sketch hid a deletion at its marker.)"""
+        written: list[str] = []
+        lines = self.segments[i].lines
         for tag, i1, i2, j1, j2 in opcodes:
             if tag == "equal":
                 return None
-            inserted += j2 - j1
+            written += [line.rstrip() for line in lines[j1:j2]]
             if i1 == i2:
                 continue  # lines only inserted: look further for the stretch's edge
-            lost = [line for line in stretch[i1:i2] if line and not self._explains(i, line)]
-            return lost[0] if len(lost) > inserted else None
+            lost = [line for line in stretch[i1:i2]
+                    if line and line not in written
+                    and not any(similarity(line, new) >= FUZZY_RATIO for new in written)]
+            return lost[0] if len(lost) > len(written) else None
         return None
-
-    def _explains(self, i: int, line: str) -> bool:
-        """Whether segment ``i`` keeps ``line`` or has a line similar to it."""
-        key = (i, line)
-        if key not in self.explained:
-            lines = [own.rstrip() for own in self.segments[i].lines]
-            self.explained[key] = line in lines or any(
-                similarity(line, own) >= FUZZY_RATIO for own in lines)
-        return self.explained[key]
 
     def deepest_segment_line(self) -> str | None:
         lines = self.segments[min(self.deepest, len(self.segments) - 1)].lines
