@@ -183,23 +183,39 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
     placement's start/end)`` of the anchors to score."""
     if len(places) <= 1:
         return places
-    own = set(seg)
-    written = [line for line in seg if line.strip() and line not in index.where]
 
     def rank(place: _Placement) -> tuple[int, int]:
-        # Dropped: neither kept by the segment nor rewritten by one of its new lines.
-        dropped = sum(1 for line in index.lines[place.start:place.end]
-                      if line.strip() and line not in own
-                      and not any(_rewrites(new, line) for new in written))
         agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
         agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
                          for at, off in tails)
-        return dropped + _doubled_run(index.lines, seg, place), -agreement
+        return _dropped(index, seg, place), -agreement
 
     ranks = [rank(place) for place in places]
-    best = min(ranks)
-    chosen = [place for place, r in zip(places, ranks, strict=True) if r == best]
-    return _keep_ambiguity(index, seg, places, chosen)
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+
+
+def _consensus(places: list[_Placement], ranks: list[tuple[int, int]]) -> list[_Placement]:
+    """The best placements by (dropped lines, then anchor agreement) when agreement-first
+    picks the same ones; otherwise the evidence conflicts and both picks stay possible (the
+    merge is then ambiguous and refused rather than guessed)."""
+    by_drop = min(ranks)
+    by_agreement = min((r[1], r[0]) for r in ranks)
+    first = [p for p, r in zip(places, ranks, strict=True) if r == by_drop]
+    second = [p for p, r in zip(places, ranks, strict=True) if (r[1], r[0]) == by_agreement]
+    if first == second:
+        return first
+    return sorted(set(first) | set(second), key=lambda p: (p.start, p.end))
+
+
+def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
+    """Original lines the placement loses: neither kept by the segment nor rewritten by one of
+    its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
+    own = set(seg)
+    written = [line for line in seg if line.strip() and line not in index.where]
+    dropped = sum(1 for line in index.lines[place.start:place.end]
+                  if line.strip() and line not in own
+                  and not any(_rewrites(new, line) for new in written))
+    return dropped + _doubled_run(index.lines, seg, place)
 
 
 #: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
@@ -448,12 +464,10 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
     if len(places) <= 1:
         return places
     # Score each anchor's agreement at its own position (the edges around it are edited).
-    best = []
-    for place in _least_dropping(index, seg, places, [], []):
-        best.append((place, _agree(index.lines, starts.get(place.start, 0), seg, h, +1)
-                     + _agree(index.lines, ends.get(place.end, 0), seg, t, -1)))
-    top = max(score for _, score in best)
-    return _keep_ambiguity(index, seg, places, [place for place, score in best if score == top])
+    ranks = [(_dropped(index, seg, place), -(
+        _agree(index.lines, starts[place.start], seg, h, +1)
+        + _agree(index.lines, ends[place.end], seg, t, -1))) for place in places]
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:
