@@ -14,9 +14,12 @@ Rows, each over the same cases in the same run:
 
 * ``deterministic`` — the anchor merge alone (`inference.merge.deterministic_merge`), unchecked;
 * ``no_model`` — `apply_sketch` without a model (deterministic, fuzzy placements, checks);
-* ``model`` / ``combined`` — with the default model (`--model-cases` cases: those the no-model
-  pipeline refuses, smallest first, since each costs minutes on a shared CPU): the model alone
-  writing the file, and the whole pipeline;
+* ``model`` — `apply_sketch` with the default model (SmolLM2-135M and Apply's adapter: it
+  ranks plausible merges or writes the file) on the ``--model-cases`` smallest cases the
+  no-model pipeline refused (the model is asked only there; each costs up to minutes on a
+  shared CPU);
+* ``combined`` — every case: the no-model outcome, or the model's where it ran (refused
+  cases beyond ``--model-cases`` stay refused, so this is a lower bound on the pipeline);
 * each of these for the *baseline*: the ``inference`` package as of ``--baseline-ref`` (default:
   the commit before issue 18's work), run from a copy in a temporary directory.
 
@@ -61,7 +64,7 @@ def outcome(text: str | None, expected: str) -> str:
 
 def evaluate(split: str, model_cases: int) -> list[dict]:
     """Score every case with the ``inference`` package first on ``sys.path``."""
-    from inference.apply import ApplyFailed, apply_sketch, stream_generated_merge
+    from inference.apply import ApplyFailed, apply_sketch
     from inference.merge import deterministic_merge
     from inference.sketch import parse_sketch
 
@@ -80,8 +83,11 @@ def evaluate(split: str, model_cases: int) -> list[dict]:
         row["no_model"] = outcome(text, case["expected"])
         rows.append(row)
     if model_cases:
+        import torch
+
         from inference.engine import get_engine
 
+        torch.set_num_threads(1)  # a shared CPU
         engine = get_engine()
         refused = sorted((c for c, r in zip(cases, rows, strict=True)
                           if r["no_model"] == "refused"), key=lambda c: len(c["original"]))
@@ -89,22 +95,15 @@ def evaluate(split: str, model_cases: int) -> list[dict]:
         for case in refused[:model_cases]:
             row = by_id[case["id"]]
             started = time.perf_counter()
-            merge = stream_generated_merge(engine, case["original"], case["sketch"],
-                                           path=case["path"])
             try:
-                while True:
-                    next(merge)
-            except StopIteration as finished:
-                text = finished.value[0]
-            row["model"] = outcome(text, case["expected"])
-            try:
-                text = apply_sketch(case["original"], case["sketch"], path=case["path"],
-                                    engine=engine).text
+                result = apply_sketch(case["original"], case["sketch"], path=case["path"],
+                                      engine=engine)
+                text, how = result.text, f"{result.path}/{result.method}"
             except ApplyFailed:
-                text = None
-            row["combined"] = outcome(text, case["expected"])
-            row["model_s"] = round(time.perf_counter() - started, 1)
-            log(f"{case['id']}: model={row['model']} combined={row['combined']}")
+                text, how = None, "refused"
+            row.update(model=outcome(text, case["expected"]), model_path=how,
+                       model_s=round(time.perf_counter() - started, 1))
+            log(f"{case['id']}: with the model: {row['model']} via {how} ({row['model_s']} s)")
     return rows
 
 
@@ -113,14 +112,15 @@ def run_worker(code_root: Path, split: str, model_cases: int) -> list[dict]:
     program = (f"import sys; sys.path.insert(0, {str(code_root)!r}); "
                f"sys.path.insert(1, {str(ROOT)!r}); "
                "import json, apply_real, inference; "
-               "print(inference.__file__, file=sys.stderr); "
-               f"print(json.dumps(apply_real.evaluate({split!r}, {model_cases})))")
+               f"rows = apply_real.evaluate({split!r}, {model_cases}); "
+               "print(json.dumps({'package': inference.__file__, 'rows': rows}))")
     done = subprocess.run([sys.executable, "-c", program], cwd=ROOT / "benchmarks",
-                          capture_output=True, text=True, check=False)
+                          stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"worker for {code_root} failed:\n{done.stderr[-3000:]}")
-    log(f"evaluated {done.stderr.splitlines()[0]}")
-    return json.loads(done.stdout)
+        raise SystemExit(f"worker for {code_root} failed (exit {done.returncode})")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"evaluated {answer['package']}")
+    return answer["rows"]
 
 
 def baseline_tree(ref: str, into: Path) -> str:
@@ -154,6 +154,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         commit = baseline_tree(args.baseline_ref, Path(tmp))
         baseline = run_worker(Path(tmp), args.split, args.model_cases)
+    for rows in (current, baseline):
+        for row in rows:  # the whole pipeline: the model is asked only where no rule placed
+            row["combined"] = row.get("model", row["no_model"])
     columns = ("deterministic", "no_model", "model", "combined")
     summary = {"current": {c: summarise(current, c) for c in columns},
                "baseline": {c: summarise(baseline, c) for c in columns}}
@@ -173,14 +176,15 @@ def main() -> None:
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
     print(f"Apply on real edits ({args.split}, {len(current)} cases from "
           f"{len(report['repos'])} repositories); baseline = {commit[:10]}")
-    print(f"{'row':<24}{'exact':>8}{'refused':>9}{'wrong':>8}   wrong vs baseline")
+    print(f"{'row (cases)':<30}{'exact':>8}{'refused':>9}{'wrong':>8}   wrong vs baseline")
     for column in columns:
         now, before = summary["current"][column], summary["baseline"][column]
         if not now:
             continue
         ratio = (f"{now['wrong']}/{before['wrong']}" if before else "-")
         for name, data in (("current", now), ("baseline", before)):
-            print(f"{column + ' ' + name:<24}{data['exact_rate']:>8.1%}"
+            label = f"{column} {name} ({data['cases']})"
+            print(f"{label:<30}{data['exact_rate']:>8.1%}"
                   f"{data['refused_rate']:>9.1%}{data['wrong_rate']:>8.1%}"
                   + (f"   {ratio}" if name == "current" else ""))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
