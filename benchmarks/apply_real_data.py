@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.apply import parses  # noqa: E402
 from inference.merge_check import check_merge  # noqa: E402
 from inference.sketch import parse_sketch  # noqa: E402
 
@@ -133,14 +134,6 @@ def file_changes(repo: str, git_dir: Path) -> Iterator[FileChange]:
             yield FileChange(repo, commit, path, before, after)
 
 
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def usable(change: FileChange) -> list[tuple[str, int, int, int, int]] | None:
     """The diff's opcodes when the change is a small, real code edit of a mid-sized file."""
     old, new = change.before.splitlines(), change.after.splitlines()
@@ -154,7 +147,7 @@ def usable(change: FileChange) -> list[tuple[str, int, int, int, int]] | None:
     if all(not line.strip() for _, i1, i2, j1, j2 in changes
            for line in old[i1:i2] + new[j1:j2]):
         return None  # blank lines only
-    if not (_parses(change.before) and _parses(change.after)):
+    if not (parses(change.before) and parses(change.after)):
         return None
     return opcodes
 

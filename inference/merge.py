@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -348,6 +348,32 @@ def as_snippet(sketch: Sketch, original_len: int) -> Sketch:
 
 def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge when every segment's first and last lines anchor it at exactly one place."""
+
+    def anchored(index: _Index, segment: Segment, number: int,
+                 total: int) -> list[_Placement] | MergeOutcome:
+        places = _segment_placements(index, segment, total, slack=False)
+        if places:
+            return places
+        missing = _first_unknown_edge(index, segment)
+        return MergeOutcome(
+            None, f"segment {number}: its line {missing.strip()!r} is not in the original",
+            missing)
+
+    placed = _place_all(original, sketch, anchored, "anchors are ambiguous")
+    if isinstance(placed, MergeOutcome):
+        return placed
+    lines, sketch, placements = placed
+    return MergeOutcome(join_lines(_render(lines, sketch.segments, placements), original),
+                        "every anchor matched once")
+
+
+Placer = Callable[[_Index, Segment, int, int], "list[_Placement] | MergeOutcome"]
+
+
+def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
+               ) -> tuple[list[str], Sketch, list[_Placement]] | MergeOutcome:
+    """Place every segment with ``placer(index, segment, number, total)`` (its options, or why
+    it has none) and choose the one in-order placement; or say why there is none."""
     lines = split_lines(original)
     sketch = as_snippet(sketch, len(lines))
     if not sketch.segments:
@@ -355,22 +381,28 @@ def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     index = _Index(lines)
     options = []
     for number, segment in enumerate(sketch.segments, 1):
-        places = _segment_placements(index, segment, len(lines), slack=False)
-        if not places:
-            missing = _first_unknown_edge(index, segment)
-            return MergeOutcome(
-                None, f"segment {number}: its line {missing.strip()!r} is not in the original",
-                missing)
+        places = placer(index, segment, number, len(lines))
+        if isinstance(places, MergeOutcome):
+            return places
         options.append(places)
+    placed = _only_placement(lines, sketch, options, ambiguous)
+    if isinstance(placed, MergeOutcome):
+        return placed
+    return lines, sketch, placed
+
+
+def _only_placement(lines: list[str], sketch: Sketch, options: list[list[_Placement]],
+                    ambiguous: str) -> list[_Placement] | MergeOutcome:
+    """The one in-order choice of placements, or why there is none: several or no choices,
+    or a merge that keeps a moved line twice (`duplicated_lines`)."""
     found = list(_assignments(options, limit=2))
     if len(found) != 1:
         why = "no in-order placement" if not found else "more than one placement"
-        return MergeOutcome(None, f"anchors are ambiguous: {why}")
-    merged = _render(lines, sketch.segments, found[0])
-    doubled = duplicated_lines(lines, merged)
+        return MergeOutcome(None, f"{ambiguous}: {why}")
+    doubled = duplicated_lines(lines, _render(lines, sketch.segments, found[0]))
     if doubled:
         return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
-    return MergeOutcome(join_lines(merged, original), "every anchor matched once")
+    return found[0]
 
 
 def _first_unknown_edge(index: _Index, segment: Segment) -> str:
@@ -487,33 +519,26 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
     text only when exactly one in-order placement remains."""
-    lines = split_lines(original)
-    sketch = as_snippet(sketch, len(lines))
-    if not sketch.segments:
-        return MergeOutcome(None, "the sketch has no code, only elision markers")
-    index = _Index(lines)
-    options = []
-    for number, segment in enumerate(sketch.segments, 1):
+
+    def walked(index: _Index, segment: Segment, number: int,
+               total: int) -> list[_Placement] | MergeOutcome:
         try:
-            places = _boundary_placements(index, segment, len(lines))
+            places = _boundary_placements(index, segment, total)
         except _Unsure as unsure:
             line = unsure.args[0]
             return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
                                 "the original line beside it or be new", line)
-        if not places:
-            first = next((line for line in segment.lines if line.strip()), "")
-            return MergeOutcome(None, f"segment {number} has no line like an original one",
-                                first)
-        options.append(places)
-    found = list(_assignments(options, limit=2))
-    if len(found) != 1:
-        why = "no in-order placement" if not found else "more than one placement"
-        return MergeOutcome(None, f"edited edges: {why}")
-    merged = _render(lines, sketch.segments, found[0])
-    doubled = duplicated_lines(lines, merged)
-    if doubled:
-        return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
-    for segment, place in zip(sketch.segments, found[0], strict=True):
+        if places:
+            return places
+        first = next((line for line in segment.lines if line.strip()), "")
+        return MergeOutcome(None, f"segment {number} has no line like an original one", first)
+
+    outcome = _place_all(original, sketch, walked, "edited edges")
+    if isinstance(outcome, MergeOutcome):
+        return outcome
+    lines, sketch, placed = outcome
+    merged = _render(lines, sketch.segments, placed)
+    for segment, place in zip(sketch.segments, placed, strict=True):
         behind = _left_behind(lines, segment, place)
         if behind is not None:
             return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "

@@ -6,30 +6,31 @@ from __future__ import annotations
 from inference.merge_check import check_merge
 from inference.sketch import parse_sketch
 
-ORIGINAL = """import os
+ORIGINAL = """import shutil
+
+BUFFER = 4096
 
 
-def load(path):
-    with open(path) as f:
-        return f.read()
+class Store:
+    def read(self, name):
+        with open(name) as handle:
+            return handle.read()
 
+    def save(self, path, text):
+        with open(path, "w") as f:
+            f.write(text)
 
-def save(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def remove(path):
-    os.remove(path)
+    def copy(self, source, target):
+        shutil.copy(source, target)
 """
 
 SKETCH = """# ... existing code ...
 
-def save(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    def save(self, path, text):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
 
-# ... existing code ...
+    # ... existing code ...
 """
 
 RIGHT = ORIGINAL.replace('open(path, "w")', 'open(path, "w", encoding="utf-8")')
@@ -48,21 +49,21 @@ def test_a_merge_without_a_sketch_line_is_refused_naming_the_line() -> None:
     """A merge that leaves the original's line where the sketch rewrote it names the new line."""
     result = check(ORIGINAL)
     assert not result.ok
-    assert result.line == '    with open(path, "w", encoding="utf-8") as f:'
+    assert result.line == '        with open(path, "w", encoding="utf-8") as f:'
     assert "not in the merge" in result.reason
 
 
 def test_a_merge_that_copies_the_marker_is_refused() -> None:
     """The model's typical failure, the marker written instead of the code, is no merge."""
-    merged = ('# ... existing code ...\n\ndef save(path, text):\n'
-              '    with open(path, "w", encoding="utf-8") as f:\n        f.write(text)\n\n'
-              '# ... existing code ...\n')
+    merged = ('# ... existing code ...\n\n    def save(self, path, text):\n'
+              '        with open(path, "w", encoding="utf-8") as f:\n'
+              '            f.write(text)\n\n    # ... existing code ...\n')
     assert not check(merged).ok
 
 
 def test_an_edit_inside_an_elided_stretch_is_refused() -> None:
     """Elided code is copied byte for byte: a changed line there fails the check."""
-    merged = RIGHT.replace("os.remove(path)", "os.unlink(path)")
+    merged = RIGHT.replace("shutil.copy(source", "shutil.copy2(source")
     result = check(merged)
     assert not result.ok
     assert result.line is not None
@@ -70,20 +71,22 @@ def test_an_edit_inside_an_elided_stretch_is_refused() -> None:
 
 def test_lines_in_a_different_order_are_refused() -> None:
     """Original lines outside the segment must keep their order."""
-    merged = RIGHT.replace("import os\n", "").replace("def remove", "import os\n\n\ndef remove")
+    merged = RIGHT.replace("import shutil\n", "")
+    merged = merged.replace("BUFFER = 4096", "BUFFER = 4096\nimport shutil")
     assert not check(merged).ok
 
 
 def test_a_segment_reaching_over_its_neighbour_is_refused() -> None:
     """A placement that also swallows the next function (not shown by the sketch, not
     rewritten by it) changed something outside the sketch's reach."""
-    sketch = "# ... existing code ...\ndef load(path):\n    return open(path).read()\n" \
-             "# ... existing code ...\n"
-    right = ORIGINAL.replace("    with open(path) as f:\n        return f.read()\n",
-                             "    return open(path).read()\n")
+    sketch = "# ... existing code ...\n    def read(self, name):\n" \
+             "        return open(name).read()\n    # ... existing code ...\n"
+    body = "        with open(name) as handle:\n            return handle.read()\n"
+    right = ORIGINAL.replace(body, "        return open(name).read()\n")
     assert check(right, sketch).ok
-    overreach = right.replace('\n\ndef save(path, text):\n    with open(path, "w") as f:\n'
-                              '        f.write(text)\n', "")
+    save = ('\n    def save(self, path, text):\n        with open(path, "w") as f:\n'
+            '            f.write(text)\n')
+    overreach = right.replace(save, "")
     result = check(overreach, sketch)
     assert not result.ok
     assert "would replace the original line" in result.reason
@@ -93,7 +96,7 @@ def test_a_rewritten_line_at_a_segment_edge_is_within_reach() -> None:
     """An edge line rewritten in place (one new line for one old, however different) is
     the sketch's to change."""
     sketch = "# ...\nimport pathlib\n# ...\n"
-    assert check(ORIGINAL.replace("import os", "import pathlib"), sketch).ok
+    assert check(ORIGINAL.replace("import shutil", "import pathlib"), sketch).ok
 
 
 def test_a_sketch_without_a_leading_marker_replaces_the_head() -> None:
