@@ -23,7 +23,7 @@ Rows, each over the same cases in the same run:
 * each of these for the *baseline*: the ``inference`` package as of ``--baseline-ref`` (default:
   the commit before issue 18's work), run from a copy in a temporary directory.
 
-Writes ``benchmarks/results/apply_real.json``.
+Writes ``benchmarks/results/apply_real_<split>.json``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "apply_real.json"
+RESULTS_DIR = ROOT / "benchmarks" / "results"
 #: Written by ``benchmarks/apply_real_data.py``.
 CASES = ROOT / "shared" / "apply_real" / "apply_real.jsonl.gz"
 DEFAULT_BASELINE = "54ec0ac"  # main before issue 18 (merge check, more placements)
@@ -172,8 +172,9 @@ def main() -> None:
         "machine": platform.platform(), "python": platform.python_version(),
         "cases": [{"current": c, "baseline": b} for c, b in zip(current, baseline, strict=True)],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
+    results = RESULTS_DIR / f"apply_real_{args.split}.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=1) + "\n")
     print(f"Apply on real edits ({args.split}, {len(current)} cases from "
           f"{len(report['repos'])} repositories); baseline = {commit[:10]}")
     print(f"{'row (cases)':<30}{'exact':>8}{'refused':>9}{'wrong':>8}   wrong vs baseline")
@@ -187,7 +188,7 @@ def main() -> None:
             print(f"{label:<30}{data['exact_rate']:>8.1%}"
                   f"{data['refused_rate']:>9.1%}{data['wrong_rate']:>8.1%}"
                   + (f"   {ratio}" if name == "current" else ""))
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {results.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
