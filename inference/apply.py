@@ -19,7 +19,8 @@ the sketch's lines are all there in order, everything else is original text in o
 elided stretches are copied unchanged and nothing beyond a segment's reach changed. For Python
 files the result must parse too. A merge that fails either check falls through to the next
 candidate and path; when none passes, `ApplyFailed` says what was tried and which sketch line
-could not be placed. A wrong file is never returned as a success.
+could not be placed. (Two proved merges can still differ, a segment that fits two places
+equally: the paths refuse such ambiguity or leave it to the model's ranking.)
 """
 
 from __future__ import annotations
@@ -225,9 +226,10 @@ def apply_stream(
         yield from _finish(ApplyResult(good[0], "fuzzy", method, python or None, attempts,
                                        candidates=len(candidates)))
         return
-    if len(good) == 1:
+    if len(good) == 1:  # not returned, and not "ranked" alone: the model writes the file
         attempts.append("fuzzy: the one plausible merge changes lines the sketch does not "
                         "account for")
+        good = []
     if engine is None:
         why = f"{len(good)} plausible merges" if good else "no plausible merge"
         attempts.append(f"model: not available to choose ({why})")
