@@ -147,13 +147,17 @@ def main() -> None:
     parser.add_argument("--split", default="heldout", choices=("dev", "heldout"))
     parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
     parser.add_argument("--model-cases", type=int, default=0)
+    parser.add_argument("--baseline-model-cases", type=int, default=None,
+                        help="model cases for the baseline (default: --model-cases)")
     args = parser.parse_args()
 
     started = time.perf_counter()
     current = run_worker(ROOT, args.split, args.model_cases)
     with tempfile.TemporaryDirectory() as tmp:
         commit = baseline_tree(args.baseline_ref, Path(tmp))
-        baseline = run_worker(Path(tmp), args.split, args.model_cases)
+        baseline_cases = (args.model_cases if args.baseline_model_cases is None
+                          else args.baseline_model_cases)
+        baseline = run_worker(Path(tmp), args.split, baseline_cases)
     for rows in (current, baseline):
         for row in rows:  # the whole pipeline: the model is asked only where no rule placed
             row["combined"] = row.get("model", row["no_model"])
