@@ -188,6 +188,8 @@ def main() -> None:
             continue
         ratio = (f"{now['wrong']}/{before['wrong']}" if before else "-")
         for name, data in (("current", now), ("baseline", before)):
+            if not data:  # e.g. the baseline was not run with the model
+                continue
             label = f"{column} {name} ({data['cases']})"
             print(f"{label:<30}{data['exact_rate']:>8.1%}"
                   f"{data['refused_rate']:>9.1%}{data['wrong_rate']:>8.1%}"
