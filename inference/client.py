@@ -293,7 +293,8 @@ def event_to_json(event: ApplyEvent) -> dict:
     if event.kind == "done" and event.result is not None:
         return {"event": "done", "text": event.result.text, **event.result.to_json()}
     if event.kind == "error" and event.error is not None:
-        return {"event": "error", "error": str(event.error), "attempts": event.error.attempts}
+        return {"event": "error", "error": str(event.error), "attempts": event.error.attempts,
+                "line": event.error.line}
     return {"event": event.kind, "text": event.text}
 
 
@@ -306,7 +307,8 @@ def event_from_json(data: dict) -> ApplyEvent:
                              data.get("generation"))
         return ApplyEvent("done", result=result)
     if kind == "error":
-        return ApplyEvent("error", error=ApplyFailed(data["error"], data.get("attempts", [])))
+        return ApplyEvent("error", error=ApplyFailed(data["error"], data.get("attempts", []),
+                                                     data.get("line")))
     if kind in ("delta", "reset"):
         return ApplyEvent(kind, data.get("text", ""))
     raise InferenceError(f"unexpected event in the Apply stream: {data!r}")

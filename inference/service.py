@@ -4,7 +4,8 @@ Endpoints (JSON in, JSON out; errors are ``{"error": "..."}`` with a 4xx/5xx sta
 
     POST /v1/apply  {"original", "sketch", "path"?, "decoding"?}
                     → NDJSON stream: {"event": "delta", "text"} … then {"event": "done", "text",
-                      "path", "method", "parses", …} or {"event": "error", "error", "attempts"};
+                      "path", "method", "parses", …} or {"event": "error", "error", "attempts",
+                      "line"};
                       {"event": "reset"} means "discard the text streamed so far".
     POST /v1/tab    {"file", "cursor_line", "diff"} → {"edit", "source", "rule", "next"}
     POST /v1/score  {"requests": [{"context", "span"}, …]} → {"scores": [...]}
@@ -306,7 +307,8 @@ def _guarded(endpoint: Callable[[Request], Awaitable[Response]]):
         except HistoryError as error:
             return JSONResponse({"error": f"field 'diff': {error}"}, status_code=400)
         except ApplyFailed as error:
-            return JSONResponse({"error": str(error), "attempts": error.attempts}, 422)
+            return JSONResponse({"error": str(error), "attempts": error.attempts,
+                                 "line": error.line}, 422)
         except _Disconnected:
             return Response(status_code=499)
         except ValueError as error:  # InvalidRequest, PromptTooLong and other bad input

@@ -232,9 +232,12 @@ def test_model_file_missing_the_sketch_is_a_clear_failure(scripted_engine) -> No
     """A written file that lacks the sketch's lines (a model that copied the original) is
     refused: the stream resets and ends with an error naming the missing line."""
     from inference.apply import ApplyFailed, apply_stream
+    from inference.client import event_to_json
 
     silent = type(scripted_engine)(delay=0.0)  # writes the original back, nothing else
     events = list(apply_stream("a = 1\nb = 2\n", MODEL_SKETCH, engine=silent, path="m.py"))
     assert [e.kind for e in events[-2:]] == ["reset", "error"]
     assert isinstance(events[-1].error, ApplyFailed)
     assert "QQQ_ZZZ" in str(events[-1].error)
+    assert events[-1].error.line == "QQQ_ZZZ = [[[]]]"
+    assert event_to_json(events[-1])["line"] == "QQQ_ZZZ = [[[]]]"  # the service's error event
