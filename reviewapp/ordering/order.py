@@ -2,14 +2,16 @@
 
 1. Classify each file (roles.py); only source and test files enter the dependency graph.
 2. Summarise each (python_symbols.py, other_languages.py) and link them (graph.py), guessing
-   links from names where a pasted diff hides the imports (guesses.py), and adding
-   code → test links by file name where no import says so (tested_code.py).
+   links from names where a pasted diff hides the imports (guesses.py), then from path
+   conventions (conventions.py), and adding code → test links by file name where no import
+   says so (tested_code.py).
 3. Groups = weakly connected components; they do not depend on each other as far as the diff
    shows, so groups holding a foundation module (`_compat.py`, `errors.py`: is_foundation) go
-   first, then the riskiest (risk.py). Test-only groups follow the code groups.
+   first and groups of entry points (`cli.py`, `app.py`: conventions.py) last, else the
+   riskiest first (risk.py). Test-only groups follow the code groups.
 4. Within a group: strongly connected components in topological order; tests after the group's
-   code, foundation modules first, then the user of the file shown most recently (so a
-   definition's users follow it), then the riskiest.
+   code, foundation modules first and entry points last, then the user of the file shown most
+   recently (so a definition's users follow it), then the riskiest.
    Within a component, the file that takes least from the others not yet shown goes first.
 5. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from reviewapp.ingest.gc_pause import cyclic_gc_paused
 from reviewapp.ingest.parsed import ParsedFile
 
+from .conventions import add_convention_edges, is_entry_point, is_foundation
 from .graph import (
     Edges,
     PathIndex,
@@ -81,7 +84,9 @@ def order_files(
         symbols = {i: analyze_file(files[i]) for i in code}
     index = PathIndex({i: (files[i].path, files[i].old_path) for i in code})
     edges = build_edges(code, index, symbols)
-    add_name_guesses(code, {i: files[i].path for i in code}, symbols, edges, dict(enumerate(keys)))
+    paths = {i: files[i].path for i in code}
+    guessed = add_name_guesses(code, paths, symbols, edges, dict(enumerate(keys)))
+    guessed |= add_convention_edges(code, paths, roles, symbols, edges)
     tested = link_tests(files, roles, code, edges)
     preds = predecessors(edges)
     components = strongly_connected_components(code, edges)
@@ -130,29 +135,15 @@ def analyze_file(file: ParsedFile) -> FileSymbols:
     return analyze_other(file)
 
 
-# Path convention: modules by these names hold what the rest of a package builds on (errors,
-# shared types, compatibility shims). Among groups the diff shows no link between (a pasted
-# diff rarely shows import lines), they come first: on real commits their users followed them.
-FOUNDATION_STEMS = frozenset({
-    "compat", "exceptions", "errors", "common", "base", "types", "typing", "utils", "util",
-    "datastructures", "structures", "constants", "const", "internal", "abc", "core",
-})
-
-
-def is_foundation(path: str) -> bool:
-    """Whether the file's name marks a module others build on (`_compat.py`, `errors.py`)."""
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip("_")
-    return stem in FOUNDATION_STEMS
-
-
 def _group_key(
     members: list[int], roles: Sequence[Role], risks: Sequence[float], keys: Sequence[tuple]
 ) -> tuple:
-    """Code groups before test-only groups; foundation modules first; then riskiest first;
-    then by first path."""
+    """Code groups before test-only groups; foundation modules first, entry points (`cli.py`,
+    `app.py`) last among code; then riskiest first; then by first path."""
     only_tests = all(roles[m].name == TEST for m in members)
     foundation = any(is_foundation(keys[m][0]) for m in members)
-    return (only_tests, not foundation, -max(risks[m] for m in members),
+    entry_points = all(is_entry_point(keys[m][0]) or roles[m].name == TEST for m in members)
+    return (only_tests, not foundation, entry_points, -max(risks[m] for m in members),
             -sum(risks[m] for m in members), min(keys[m] for m in members))
 
 
@@ -188,8 +179,10 @@ def _order_group(
         tests_only = all(roles[m].name == TEST for m in components[c])
         own = max(risks[m] for m in components[c])
         foundation = any(is_foundation(keys[m][0]) for m in components[c])
-        return (tests_only, not foundation, -affinity, -reach_risk[c], -own, keys[components[c][0]],
-                c)
+        # An entry point builds on the rest of its group: it waits while anything else is ready.
+        entry_point = all(is_entry_point(keys[m][0]) for m in components[c])
+        return (tests_only, not foundation, entry_point, -affinity, -reach_risk[c], -own,
+                keys[components[c][0]], c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]
     heapq.heapify(ready)

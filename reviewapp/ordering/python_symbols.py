@@ -343,9 +343,17 @@ def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[Impor
     return refs
 
 
-def _bound_names(imports: tuple[RawImport, ...]) -> frozenset[str]:
-    """Names that from-imports bind (`from x import a as b` binds b)."""
-    return frozenset(bound for raw in imports for name, bound in raw.names if name != "*")
+def _reexported_names(imports: tuple[RawImport, ...], path: str) -> frozenset[str]:
+    """Names a package's __init__ binds from its own package (`from .order import order_files`,
+    `from pkg.order import order_files`); `from typing import Any` hands on nothing of ours."""
+    package = path.split("/")[:-1]
+    return frozenset(
+        bound
+        for raw in imports
+        if raw.level or raw.module.split(".")[0] in package
+        for name, bound in raw.names
+        if name != "*"
+    )
 
 
 def conftest_refs(path: str) -> list[ImportRef]:
@@ -400,12 +408,14 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
+    reexports: frozenset[str] = frozenset()
     if posixpath.basename(file.path) == "__init__.py":
         # A package's __init__ re-exports what it imports: `from .order import order_files`
         # makes `pkg.order_files` a name the package defines for its users.
-        defines |= _bound_names(new_imports)
+        reexports = _reexported_names(new_imports, file.path)
+        defines |= reexports
         edited = regex_imports("\n".join(side_lines(file, "+")) + "\n" + removed_text)
-        changes |= _bound_names(new_imports if file.status == ADDED else edited)
+        changes |= _reexported_names(new_imports if file.status == ADDED else edited, file.path)
     return FileSymbols(
         defines=defines,
         changes=changes,
@@ -413,4 +423,5 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         uses=found.names,
         chains=found.chains,
         whole_file=whole_file_seen(file),
+        reexports=reexports,
     )

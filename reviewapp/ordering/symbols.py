@@ -43,6 +43,9 @@ class FileSymbols:
     imports: tuple[ImportRef, ...] = ()
     uses: frozenset[str] = frozenset()  # identifiers the file references
     chains: frozenset[str] = frozenset()  # dotted chains it mentions (`store.Open`)
+    # Names a package's __init__ takes from its own modules and hands on: `defines` holds them
+    # (users import them from the package), but the module that made them is their definer.
+    reexports: frozenset[str] = frozenset()
     whole_file: bool = False  # the whole text was seen, so `imports` is complete
 
 
