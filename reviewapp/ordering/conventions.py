@@ -34,6 +34,7 @@ FOUNDATION_STEMS = frozenset({
     "datastructures", "structures", "constants", "const", "internal", "abc", "core",
     "version", "about",
 })
+VERSION_STEMS = frozenset({"version", "about"})
 # Modules by these names (or in these folders) assemble the rest into a program: they import
 # much and are imported by little, so among unlinked files they come last.
 ENTRY_POINT_STEMS = frozenset({
@@ -54,6 +55,13 @@ def is_entry_point(path: str) -> bool:
     return _stem(path) in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS
 
 
+def is_private(path: str) -> bool:
+    """Whether the file is a private module (`_termui_impl.py`): an implementation detail the
+    public modules of its package build on."""
+    name = posixpath.basename(path)
+    return name.startswith("_") and not name.startswith("__")
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip("_")
 
@@ -70,11 +78,10 @@ def add_convention_edges(
     for user in nodes:
         if symbols[user].whole_file or not paths[user].endswith(PYTHON):
             continue
-        if posixpath.basename(paths[user]) == "__init__.py" and not _gathers(symbols[user]):
-            continue
+        gathers = posixpath.basename(paths[user]) != "__init__.py" or _gathers(symbols[user])
         for source in nodes:
             if source != user and _convention_links(paths[source], roles[source],
-                                                    paths[user], roles[user]):
+                                                    paths[user], roles[user], gathers):
                 candidates.append((source, user))
     added: set[tuple[int, int]] = set()
     for source, user in candidates:  # `nodes` is sorted by path, so this order is stable
@@ -91,16 +98,21 @@ def _gathers(init: FileSymbols) -> bool:
     return bool(init.reexports) or not (init.changes - {"__all__"})
 
 
-def _convention_links(source: str, source_role: Role, user: str, user_role: Role) -> bool:
-    """Whether convention says `user` builds on `source` (both Python paths)."""
+def _convention_links(
+    source: str, source_role: Role, user: str, user_role: Role, gathers: bool
+) -> bool:
+    """Whether convention says `user` builds on `source` (both Python paths); `gathers`: the
+    user, if a package's __init__, looks like it gathers its modules' names."""
     if not source.endswith(PYTHON):
         return False
     directory = posixpath.dirname(source)
     if posixpath.basename(user) == "__init__.py":
-        # The modules beside a package's __init__ are what it imports and hands on.
+        # The modules beside a package's __init__ are what it imports and hands on; the
+        # version module (`_version.py`, `__about__.py`) it reads even when it defines more.
         return (source_role.name == SOURCE and user_role.name == SOURCE
                 and posixpath.dirname(user) == directory
-                and posixpath.basename(source) != "__init__.py")
+                and posixpath.basename(source) != "__init__.py"
+                and (gathers or _stem(source) in VERSION_STEMS))
     if source_role.name == TEST and user_role.name == TEST and _is_test_helper(source):
         # A tests folder's helper module serves the tests in and below that folder.
         return _is_test_file(user) and (user.startswith(directory + "/") or not directory)

@@ -66,6 +66,11 @@ def add_name_guesses(
         if len(module) >= MIN_MODULE_LENGTH and module not in GENERIC_NAMES:
             if not is_test_path(paths[node]):
                 modules[module].append(node)
+    # (a package's __init__.py, the module name of a changed file in that package)
+    submodules = {
+        (posixpath.join(posixpath.dirname(paths[node]), "__init__.py"), module_name(paths[node]))
+        for node in nodes
+    }
     guesses: list[tuple[int, int, frozenset[str]]] = []
     for user in nodes:
         summary = symbols[user]
@@ -84,7 +89,7 @@ def add_name_guesses(
             sources = modules.get(head, ())
             if len(sources) <= MAX_DEFINERS and head not in summary.defines:
                 for source in sources:
-                    if attribute != own_module:  # `requests.sessions` in sessions.py
+                    if _names_definition(paths[source], attribute, own_module, submodules):
                         found[source].add(attribute)
         for source, names in found.items():
             if source != user and family[source] == family[user]:
@@ -97,3 +102,15 @@ def add_name_guesses(
             added.add((source, user))
     return added
 
+
+def _names_definition(
+    source_path: str, attribute: str, own_module: str, submodules: set[tuple[str, str]]
+) -> bool:
+    """Whether `module.attribute` in the user's text likely names a definition of `source`.
+
+    Not when the user names itself (`requests.sessions` in sessions.py) or a changed module of
+    the package (`requests.models`), not something the package's __init__ defines.
+    """
+    if attribute == own_module or (source_path, attribute) in submodules:
+        return False
+    return True

@@ -13,7 +13,9 @@
    code, foundation modules first and entry points last, then the user of the file shown most
    recently (so a definition's users follow it), then the riskiest.
    Within a component, the file that takes least from the others not yet shown goes first.
-5. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
+5. All tests follow all the code (groups keep their order within each part): a test may use
+   any changed module, and a pasted diff rarely shows which.
+6. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from reviewapp.ingest.gc_pause import cyclic_gc_paused
 from reviewapp.ingest.parsed import ParsedFile
 
-from .conventions import add_convention_edges, is_entry_point, is_foundation
+from .conventions import add_convention_edges, is_entry_point, is_foundation, is_private
 from .graph import (
     Edges,
     PathIndex,
@@ -102,7 +104,11 @@ def order_files(
         if members:
             groups.append(sorted(members, key=lambda i: (-risks[i], keys[i])))
 
-    sequence = [(node, g) for g, members in enumerate(groups) for node in members]
+    # Every test after all the code: a test may use any changed module, and a pasted diff
+    # rarely shows which, so a test read before code in a later group would be read too early.
+    # Groups keep their order among the code and among the tests.
+    grouped = [(node, g) for g, members in enumerate(groups) for node in members]
+    sequence = sorted(grouped, key=lambda item: _part(roles[item[0]].name))
     position = {node: rank for rank, (node, _) in enumerate(sequence)}
     view = GraphView(
         files=files,
@@ -135,6 +141,11 @@ def analyze_file(file: ParsedFile) -> FileSymbols:
     return analyze_other(file)
 
 
+def _part(role: str) -> int:
+    """Which part of the review a role belongs to: code, then tests, then everything else."""
+    return 0 if role == SOURCE else 1 if role == TEST else 2
+
+
 def _group_key(
     members: list[int], roles: Sequence[Role], risks: Sequence[float], keys: Sequence[tuple]
 ) -> tuple:
@@ -143,7 +154,8 @@ def _group_key(
     only_tests = all(roles[m].name == TEST for m in members)
     foundation = any(is_foundation(keys[m][0]) for m in members)
     entry_points = all(is_entry_point(keys[m][0]) or roles[m].name == TEST for m in members)
-    return (only_tests, not foundation, entry_points, -max(risks[m] for m in members),
+    private = any(is_private(keys[m][0]) for m in members)
+    return (only_tests, not foundation, entry_points, not private, -max(risks[m] for m in members),
             -sum(risks[m] for m in members), min(keys[m] for m in members))
 
 
@@ -181,8 +193,9 @@ def _order_group(
         foundation = any(is_foundation(keys[m][0]) for m in components[c])
         # An entry point builds on the rest of its group: it waits while anything else is ready.
         entry_point = all(is_entry_point(keys[m][0]) for m in components[c])
-        return (tests_only, not foundation, entry_point, -affinity, -reach_risk[c], -own,
-                keys[components[c][0]], c)
+        private = any(is_private(keys[m][0]) for m in components[c])
+        return (tests_only, not foundation, entry_point, not private, -affinity, -reach_risk[c],
+                -own, keys[components[c][0]], c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]
     heapq.heapify(ready)

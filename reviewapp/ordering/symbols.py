@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 
 # An identifier or a dotted chain of them (`name`, `pkg.mod.func`). Possessive quantifiers:
-# findall never restarts inside a word, so one pass over the text is linear.
-NAME_OR_CHAIN = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
+# findall never restarts inside a word, so one pass over the text is linear. A host name after
+# `//` or `@` (`https://requests.readthedocs.io`, `me@example.com`) is no chain of modules.
+NAME_OR_CHAIN = re.compile(r"(?<![\w$])(?<!//)(?<!@)[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
 
 
 @dataclass(frozen=True)
