@@ -119,6 +119,7 @@ def order_files(
         cycle_of={node: components[component_of[node]] for node in code},
         changes={node: symbols[node].changes for node in code},
         tested=tested,
+        guessed=frozenset(guessed),
     )
     result = []
     for rank, (node, group) in enumerate(sequence):
