@@ -421,7 +421,9 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         changes=changes,
         imports=refs,
         uses=found.names,
-        chains=found.chains,
+        # An import line's module path (`from marshmallow.warnings import X`) is no attribute
+        # access: the import itself says where it points.
+        chains=found.chains - {raw.module for raw in imports if not raw.level},
         whole_file=whole_file_seen(file),
         reexports=reexports,
     )
