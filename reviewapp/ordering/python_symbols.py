@@ -412,10 +412,13 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     if posixpath.basename(file.path) == "__init__.py":
         # A package's __init__ re-exports what it imports: `from .order import order_files`
         # makes `pkg.order_files` a name the package defines for its users.
-        reexports = _reexported_names(new_imports, file.path)
-        defines |= reexports
         edited = regex_imports("\n".join(side_lines(file, "+")) + "\n" + removed_text)
-        changes |= _reexported_names(new_imports if file.status == ADDED else edited, file.path)
+        edited_reexports = _reexported_names(
+            new_imports if file.status == ADDED else edited, file.path)
+        defines |= _reexported_names(new_imports, file.path)
+        changes |= edited_reexports
+        # A removed `from .x import name` hands on nothing any more: still no definition.
+        reexports = _reexported_names(new_imports, file.path) | edited_reexports
     return FileSymbols(
         defines=defines,
         changes=changes,
