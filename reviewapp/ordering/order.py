@@ -12,7 +12,8 @@
 4. Within a group: strongly connected components in topological order; tests after the group's
    code, foundation modules first and entry points last, then the user of the file shown most
    recently (so a definition's users follow it), then the riskiest.
-   Within a component, the file that takes least from the others not yet shown goes first.
+   Within a component, the file that takes least from the others not yet shown goes first,
+   names the diff changes weighing most.
 5. All tests follow all the code (groups keep their order within each part): a test may use
    any changed module, and a pasted diff rarely shows which.
 6. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
@@ -46,6 +47,7 @@ from .symbols import FileSymbols
 from .tested_code import link_tests
 
 CODE_ROLES = (SOURCE, TEST)
+CHANGED_NAME_WEIGHT = 10  # inside a cycle: a changed name taken counts as much as ten others
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ def order_files(
     components = strongly_connected_components(code, edges)
     component_of = {node: c for c, members in enumerate(components) for node in members}
 
+    changes = {node: symbols[node].changes for node in code}
     groups = [
-        _order_group(members, edges, preds, components, component_of, roles, risks, keys)
+        _order_group(members, edges, preds, components, component_of, roles, risks, keys,
+                     changes)
         for members in weak_components(code, edges)
     ]
     groups.sort(key=lambda g: _group_key(g, roles, risks, keys))
@@ -151,7 +155,8 @@ def _group_key(
     members: list[int], roles: Sequence[Role], risks: Sequence[float], keys: Sequence[tuple]
 ) -> tuple:
     """Code groups before test-only groups; foundation modules first, entry points (`cli.py`,
-    `app.py`) last among code; then riskiest first; then by first path."""
+    `app.py`) last among code, private modules (`_impl.py`) before public ones; then riskiest
+    first; then by first path."""
     only_tests = all(roles[m].name == TEST for m in members)
     foundation = any(is_foundation(keys[m][0]) for m in members)
     entry_points = all(is_entry_point(keys[m][0]) or roles[m].name == TEST for m in members)
@@ -169,6 +174,7 @@ def _order_group(
     roles: Sequence[Role],
     risks: Sequence[float],
     keys: Sequence[tuple],
+    changes: Mapping[int, frozenset[str]],
 ) -> list[int]:
     """Topological order of one group's components, each expanded definitions-first."""
     comp_ids = sorted({component_of[m] for m in members}, key=lambda c: keys[components[c][0]])
@@ -204,7 +210,7 @@ def _order_group(
     position: dict[int, int] = {}
     while ready:
         c = heapq.heappop(ready)[-1]
-        for node in _order_component(components[c], edges, roles, risks, keys):
+        for node in _order_component(components[c], edges, roles, risks, keys, changes):
             position[node] = len(ordered)
             ordered.append(node)
         for target in sorted(comp_succ[c], key=lambda t: keys[components[t][0]]):
@@ -242,13 +248,21 @@ def _order_component(
     roles: Sequence[Role],
     risks: Sequence[float],
     keys: Sequence[tuple],
+    changes: Mapping[int, frozenset[str]],
 ) -> list[int]:
-    """Inside a cycle: repeatedly show the file that takes least from those not yet shown."""
+    """Inside a cycle: repeatedly show the file that takes least from those not yet shown.
+
+    A name the source changes weighs ten unchanged ones: when two files import each other, the
+    one whose edits the other relies on is the one to read first.
+    """
     if len(members) == 1:
         return list(members)
     remaining = set(members)
-    inside = {node: {t: max(1, len(n)) for t, n in edges.get(node, {}).items() if t in remaining}
-              for node in members}
+    inside = {
+        node: {t: max(1, len(n)) + CHANGED_NAME_WEIGHT * len(n & changes[node])
+               for t, n in edges.get(node, {}).items() if t in remaining}
+        for node in members
+    }
     # taken: weight of names a file takes from files not yet shown; given: what it gives them.
     taken = dict.fromkeys(members, 0)
     given = {node: sum(inside[node].values()) for node in members}
