@@ -99,8 +99,8 @@ def code_reason(node: int, view: GraphView) -> str:
         probably = "probably " if all((node, s) in view.guessed for s in below) else ""
         if shown:
             parts.append(f"{verb} {_names(shown)}, {probably}used by {users} below")
-        elif all(view.roles[s].name == TEST for s in below):
-            parts.append(f"tested by {users} below")
+        elif role != TEST and all(view.roles[s].name == TEST for s in below):
+            parts.append(f"tested by {users} below")  # a helper is used by tests, not tested
         else:
             parts.append(f"{probably}imported by {users} below")
     elif above and role == SOURCE:

@@ -493,3 +493,16 @@ def test_foundation_modules_come_first_when_the_diff_shows_no_link():
     ]
     assert [o.path for o in sorted(order_files(files), key=lambda o: o.order)] == [
         "pkg/_compat.py", "pkg/api.py"]
+
+
+def test_inside_a_cycle_the_file_whose_changed_names_are_used_comes_first():
+    """z.py changes `compute`, which a.py uses; z.py only takes a.py's unchanged `helper`: in
+    their import cycle z.py is read first, whatever the paths say."""
+    a_old = ("from pkg.z import compute\n\n\ndef helper():\n    return 1\n\n\n"
+             "def report():\n    return compute(1)\n")
+    a_new = a_old.replace("compute(1)", "compute(2)")
+    z_old = ("from pkg.a import helper\n\n\ndef compute(x):\n    return x + helper()\n")
+    z_new = z_old.replace("x + helper()", "x * helper()")
+    result = order_files([make_file("pkg/a.py", a_old, a_new), make_file("pkg/z.py", z_old, z_new)])
+    assert paths(result) == ["pkg/z.py", "pkg/a.py"]
+    assert result[0].reason.startswith("in a cycle with `pkg/a.py`")
