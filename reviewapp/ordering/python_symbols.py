@@ -404,7 +404,8 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     removed_text = "\n".join(removed)
     # Imports the diff removed still tie the file to their target: the change is about them.
     imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
-    found = scan(new_text + "\n" + removed_text)
+    whole_file = whole_file_seen(file)
+    found = scan(new_text + "\n" + removed_text, without_urls=not whole_file)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
@@ -427,6 +428,6 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         # An import line's module path (`from marshmallow.warnings import X`) is no attribute
         # access: the import itself says where it points.
         chains=found.chains - {raw.module for raw in imports if not raw.level},
-        whole_file=whole_file_seen(file),
+        whole_file=whole_file,
         reexports=reexports,
     )

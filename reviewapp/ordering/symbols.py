@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 
 # An identifier or a dotted chain of them (`name`, `pkg.mod.func`). Possessive quantifiers:
-# findall never restarts inside a word, so one pass over the text is linear. A host name after
-# `//` or `@` (`https://requests.readthedocs.io`, `me@example.com`) is no chain of modules.
-NAME_OR_CHAIN = re.compile(r"(?<![\w$])(?<!//)(?<!@)[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
+# findall never restarts inside a word, so one pass over the text is linear.
+NAME_OR_CHAIN = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
+# What follows `://` in a URL: its host (`requests.readthedocs.io`) is no chain of modules.
+URL_TAIL = re.compile(r"://[^\s\"'<>)\]]*")
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,14 @@ class Scan:
     chains: frozenset[str]  # `a.b.c` chains: attribute access on modules and objects
 
 
-def scan(text: str) -> Scan:
-    """Cheap and good enough to tell which names a file uses (comments and strings count too)."""
+def scan(text: str, without_urls: bool = False) -> Scan:
+    """Cheap and good enough to tell which names a file uses (comments and strings count too).
+
+    `without_urls`: skip URL hosts and paths, for hunks whose chains feed name guesses (a
+    second pass: whole files, whose imports are known, do without it).
+    """
+    if without_urls and "://" in text:
+        text = URL_TAIL.sub(" ", text)
     tokens = set(NAME_OR_CHAIN.findall(text))
     chains = frozenset(token for token in tokens if "." in token)
     names = {token for token in tokens if "." not in token}
