@@ -140,10 +140,15 @@ def tier_report(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dict:
     }
 
 
-def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dict:
-    """The tiers and reasons of the biggest 30-commit range: does it read as guidance?"""
-    index = max((i for i, c in enumerate(cases) if c.kind == "range"),
-                key=lambda i: cases[i].changed_lines)
+def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]],
+                  near_lines: int | None = None) -> dict:
+    """The tiers and reasons of the biggest 30-commit range (or the one nearest `near_lines`
+    changed lines, the issue's ~900-line example): does it read as guidance?"""
+    ranges = [i for i, c in enumerate(cases) if c.kind == "range"]
+    if near_lines is None:
+        index = max(ranges, key=lambda i: cases[i].changed_lines)
+    else:
+        index = min(ranges, key=lambda i: abs(cases[i].changed_lines - near_lines))
     case = cases[index]
     flat = [s for row in scores[index] for s in row]
     key_reasons = [s.reason for s in flat if s.tier == KEY]
@@ -153,6 +158,7 @@ def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dic
         "tiers": dict(Counter(s.tier for s in flat)),
         "distinct_key_reasons": len(set(key_reasons)),
         "key_reasons": key_reasons[:12],
+        "distinct_reasons_all_tiers": len({s.reason for s in flat}),
     }
 
 
@@ -251,6 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
         "ordering": ordering(cases),
         "tiers_mechanical": tier_report(cases, mech),
         "largest_range": largest_range(cases, mech),
+        "range_near_900_lines": largest_range(cases, mech, near_lines=900),
         "seconds_per_1000_changed_lines": {
             "mechanical_scoring": round((t1 - t0) * 1000 / lines, 3),
             "ordering": round((t2 - t1) * 1000 / lines, 3),
