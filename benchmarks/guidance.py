@@ -45,8 +45,8 @@ from reviewapp.importance import (  # noqa: E402
     score_hunks_mechanical,
 )
 from reviewapp.importance.combine import lm_importance  # noqa: E402
+from reviewapp.importance.hunk_scoring import score_with_signals  # noqa: E402
 from reviewapp.importance.lm_signal import HunkSignal, lm_signals  # noqa: E402
-from reviewapp.importance.scoring import score_with_signals  # noqa: E402
 from reviewapp.importance.views import build_views  # noqa: E402
 from reviewapp.ordering import order_files  # noqa: E402
 

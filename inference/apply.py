@@ -351,7 +351,7 @@ def generation_prompt(engine: Engine, original: str, sketch: str, path: str | No
 
 def rank_candidates(engine: Engine, candidates: list[str], sketch: str, path: str | None) -> str:
     """The candidate whose differing lines the model finds least surprising after the sketch."""
-    from inference.scoring import ScoreRequest
+    from inference.span_scoring import ScoreRequest
 
     split = [c.splitlines(keepends=True) for c in candidates]
     head = 0

@@ -203,7 +203,7 @@ def create_app(client: InferenceClient | None = None,
         return JSONResponse(suggestion.to_json())
 
     async def score(request: Request) -> Response:
-        from inference.scoring import ScoreRequest
+        from inference.span_scoring import ScoreRequest
 
         data = await read_json(request)
         items = data.get("requests")
@@ -225,6 +225,17 @@ def create_app(client: InferenceClient | None = None,
         text = text_field(data, "text")
         cached = await run(request, lambda: client.warm(text))
         return JSONResponse({"cached_tokens": cached})
+
+    async def tokens(request: Request) -> Response:
+        data = await read_json(request)
+        texts = data.get("texts")
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise BadRequest("field 'texts' must be a non-empty list of strings")
+        if len(texts) > limits.max_score_requests:
+            raise BadRequest(f"{len(texts)} texts; the limit is {limits.max_score_requests}",
+                             413)
+        counts = await run(request, lambda: [client.count_tokens(t) for t in texts])
+        return JSONResponse({"counts": counts})
 
     async def healthz(request: Request) -> Response:
         loaded = getattr(client, "model_loaded", None)
@@ -251,6 +262,7 @@ def create_app(client: InferenceClient | None = None,
         Route("/v1/tab", protected(tab), methods=["POST"]),
         Route("/v1/score", protected(score), methods=["POST"]),
         Route("/v1/warm", protected(warm), methods=["POST"]),
+        Route("/v1/tokens", protected(tokens), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
 

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from bugmodel import detect
+from reviewapp.findings import find_bugs
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.pipeline import find_bugs
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
 from .importance.conftest import make_diff

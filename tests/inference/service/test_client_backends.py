@@ -97,7 +97,7 @@ def test_openai_backend_writes_the_merge_when_the_model_is_needed(fake_openai) -
 
 def test_openai_backend_scores_spans_from_echoed_logprobs(fake_openai) -> None:
     """Surprisal covers exactly the span's tokens (negated log-probabilities)."""
-    from inference.scoring import ScoreRequest
+    from inference.span_scoring import ScoreRequest
 
     _, url = fake_openai
     scores = openai_client(url).score([ScoreRequest(context="abc", span="de")])
