@@ -54,3 +54,15 @@ def test_language_model_stage_is_listed_only_when_use_lm_is_on(settings, importa
     assert (LM_STAGE in names) is listed
     assert names[0] == "importance (mechanical)" and "bug detection" in names
 
+
+
+def test_a_repository_turning_use_lm_on_gets_the_language_model_stage(settings):
+    """`[importance] use_lm = true` in the reviewed repository's .squiggle.toml lists the stage
+    though the global default is off."""
+    from types import SimpleNamespace
+
+    from reviewapp.repo_config import load_config
+
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "ANALYSIS_ML": True, "IMPORTANCE": {}}
+    revision = SimpleNamespace(repo_config=load_config("[importance]\nuse_lm = true\n"))
+    assert LM_STAGE in [name for name, _ in stages(revision)]
