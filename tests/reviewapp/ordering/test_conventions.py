@@ -26,6 +26,12 @@ def module(body_old: str, body_new: str) -> tuple[str, str]:
     return head + body_old, head + body_new
 
 
+def edited(path: str, function: str, body: str = "return 2"):
+    """A pasted modified module whose `function` changes from `return 1` to `body`."""
+    return pasted(path, *module(f"def {function}():\n    return 1\n",
+                                f"def {function}():\n    {body}\n"))
+
+
 def test_a_gathering_init_comes_after_the_modules_beside_it():
     """`pkg/__init__.py` re-exporting from `.core` is read after zeta.py beside it, though no
     import line and no shared name in the hunks ties them."""
@@ -33,8 +39,7 @@ def test_a_gathering_init_comes_after_the_modules_beside_it():
     init_new = FILLER + "from .core import Engine, Motor\n__all__ = ['Engine', 'Motor']\n"
     files = [
         pasted("pkg/__init__.py", init_old, init_new),
-        pasted("pkg/zeta.py", *module("def spin():\n    return 1\n",
-                                      "def spin():\n    return 2\n")),
+        edited("pkg/zeta.py", "spin"),
     ]
     result = order_files(files)
     assert paths(result) == ["pkg/zeta.py", "pkg/__init__.py"]
@@ -68,12 +73,9 @@ def test_a_version_module_comes_before_its_package_init():
 def test_a_test_helper_module_comes_before_the_tests_in_its_folder():
     """tests/strategies.py serves tests/test_a.py and tests/unit/test_b.py."""
     files = [
-        pasted("tests/test_a.py", *module("def test_a():\n    assert 1\n",
-                                          "def test_a():\n    assert 2\n")),
-        pasted("tests/unit/test_b.py", *module("def test_b():\n    assert 1\n",
-                                               "def test_b():\n    assert 2\n")),
-        pasted("tests/strategies.py", *module("def simple():\n    return 1\n",
-                                              "def simple():\n    return 2\n")),
+        edited("tests/test_a.py", "test_a"),
+        edited("tests/unit/test_b.py", "test_b"),
+        edited("tests/strategies.py", "simple"),
     ]
     result = order_files(files)
     assert paths(result)[0] == "tests/strategies.py"
@@ -96,12 +98,9 @@ def test_conventions_do_not_apply_when_the_whole_text_is_known():
 def test_every_test_comes_after_all_the_code():
     """A test tied to one group's code still follows the code of every other group."""
     files = [
-        pasted("alpha/parse.py", *module("def parse_line():\n    return 1\n",
-                                         "def parse_line():\n    return 2\n")),
-        pasted("tests/test_parse.py", *module("def test_parse_line():\n    assert 1\n",
-                                              "def test_parse_line():\n    assert 2\n")),
-        pasted("beta/render.py", *module("def render_page():\n    return 1\n",
-                                         "def render_page():\n    return 22\n")),
+        edited("alpha/parse.py", "parse_line"),
+        edited("tests/test_parse.py", "test_parse_line"),
+        edited("beta/render.py", "render_page", "return 22"),
     ]
     order = paths(order_files(files))
     assert order[-1] == "tests/test_parse.py"
@@ -111,10 +110,8 @@ def test_entry_points_come_after_unlinked_library_modules():
     """cli.py assembles the rest: among files with no visible link it is read last, even when
     its change is the biggest."""
     files = [
-        pasted("tool/cli.py", *module("def main():\n    return 1\n",
-                                      "def main():\n    x = 1\n    y = 2\n    return x + y\n")),
-        pasted("tool/store.py", *module("def save():\n    return 1\n",
-                                        "def save():\n    return 2\n")),
+        edited("tool/cli.py", "main", "x = 1\n    y = 2\n    return x + y"),
+        edited("tool/store.py", "save"),
     ]
     assert paths(order_files(files)) == ["tool/store.py", "tool/cli.py"]
 
