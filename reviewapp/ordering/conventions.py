@@ -9,9 +9,13 @@ still says which one a reader needs first:
 These are the weakest evidence there is: added after the imports and name guesses, only into
 files whose whole text we have not seen, and never where they would close a cycle.
 
+- a package's version module (`_version.py`, `__about__.py`) comes before its __init__, which
+  reads it even when it defines more of its own.
+
 Names say something too where nothing links two files: a foundation module (`_compat.py`,
-`errors.py`, `_version.py`) is what others build on, an entry point (`cli.py`, `app.py`,
-`__main__.py`, `scripts/`) builds on the others (order.py reads them as tie-breakers).
+`errors.py`, `_version.py`) and a private one (`_termui_impl.py`) are what others build on, an
+entry point (`cli.py`, `app.py`, `__main__.py`, `scripts/`) builds on the others (order.py
+reads these as tie-breakers, for git ranges too).
 """
 
 from __future__ import annotations
@@ -74,21 +78,43 @@ def add_convention_edges(
     edges: Edges,
 ) -> set[tuple[int, int]]:
     """Add the path-convention edges (in place); return the (source, user) pairs added."""
+    # Python files by folder: a convention only ever links a folder's files to the __init__
+    # beside them or to the tests in and below it, so users look at a few folders, not all.
+    by_dir: dict[str, list[int]] = {}
+    for node in nodes:  # sorted by path, so every list (and the candidates) is in a stable order
+        if paths[node].endswith(PYTHON):
+            by_dir.setdefault(posixpath.dirname(paths[node]), []).append(node)
     candidates = []
     for user in nodes:
         if symbols[user].whole_file or not paths[user].endswith(PYTHON):
             continue
         gathers = posixpath.basename(paths[user]) != "__init__.py" or _gathers(symbols[user])
-        for source in nodes:
-            if source != user and _convention_links(paths[source], roles[source],
-                                                    paths[user], roles[user], gathers):
-                candidates.append((source, user))
+        for directory in _folders_to_look_in(paths[user]):
+            for source in by_dir.get(directory, ()):
+                if source != user and _convention_links(paths[source], roles[source],
+                                                        paths[user], roles[user], gathers):
+                    candidates.append((source, user))
     added: set[tuple[int, int]] = set()
     for source, user in candidates:  # `nodes` is sorted by path, so this order is stable
         if user not in edges.get(source, {}) and not reaches(edges, user, source):
             edges.setdefault(source, {})[user] = frozenset()
             added.add((source, user))
     return added
+
+
+def _folders_to_look_in(user: str) -> list[str]:
+    """Where a user's convention sources live: beside an __init__; a test's folder and every
+    folder above it (the helpers of `tests/` serve `tests/unit/test_x.py`)."""
+    directory = posixpath.dirname(user)
+    if posixpath.basename(user) == "__init__.py":
+        return [directory]
+    if not _is_test_file(user):
+        return []
+    folders = [directory]
+    while directory:
+        directory = posixpath.dirname(directory)
+        folders.append(directory)
+    return folders
 
 
 def _gathers(init: FileSymbols) -> bool:
