@@ -119,9 +119,11 @@ def _folders_to_look_in(user: str) -> list[str]:
 
 def _gathers(init: FileSymbols) -> bool:
     """Whether an `__init__.py` looks like it gathers its modules' names: it shows imports
-    from its package, or changes nothing of its own (a `__version__ = ...` bump says it is a
-    definer, which its modules may import from)."""
-    return bool(init.reexports) or not (init.changes - {"__all__"})
+    from its package, or changes no package metadata of its own (a `__version__ = ...` bump
+    says it is a definer, which its modules may import from)."""
+    metadata = {name for name in init.changes - {"__all__"}
+                if name.startswith("__") and name.endswith("__")}
+    return bool(init.reexports) or not metadata
 
 
 def _convention_links(

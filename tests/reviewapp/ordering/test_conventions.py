@@ -46,7 +46,7 @@ def test_a_gathering_init_comes_after_the_modules_beside_it():
     assert result[1].reason == "probably imports `pkg/zeta.py` above"
 
 
-def test_an_init_that_changes_its_own_definitions_is_not_placed_after_its_modules():
+def test_an_init_that_bumps_its_version_is_not_placed_after_its_modules():
     """A `__version__` bump in __init__ makes it a definer its modules may import from."""
     init_old = '"""Package."""\n\n__version__ = "1.0"\n'
     init_new = '"""Package."""\n\n__version__ = "1.1"\n'
@@ -123,3 +123,13 @@ def test_path_conventions_by_name():
     assert is_entry_point("pkg/__main__.py") and is_entry_point("piptools/scripts/compile.py")
     assert not is_entry_point("pkg/routing.py")
     assert is_private("click/_termui_impl.py") and not is_private("pkg/__init__.py")
+
+
+def test_an_init_that_changes_a_function_still_comes_after_the_modules_beside_it():
+    """Only package metadata (`__version__`) makes an __init__ a definer its modules import
+    from; an edited `check_compatibility` does not."""
+    files = [
+        edited("pkg/__init__.py", "check_compatibility"),
+        edited("pkg/sessions.py", "session_factory"),
+    ]
+    assert paths(order_files(files)) == ["pkg/sessions.py", "pkg/__init__.py"]
