@@ -52,6 +52,13 @@ def is_foundation(path: str) -> bool:
     return _stem(path) in FOUNDATION_STEMS
 
 
+def foundation_rank(path: str) -> int:
+    """How basic a module its name says it is: 2 for the version module (it imports nothing
+    and anything that reports the version imports it), 1 for other foundations, else 0."""
+    stem = _stem(path)
+    return 2 if stem in VERSION_STEMS else 1 if stem in FOUNDATION_STEMS else 0
+
+
 def is_entry_point(path: str) -> bool:
     """Whether the file's name marks a module that builds on others (`cli.py`, `__main__.py`,
     `scripts/compile.py`)."""

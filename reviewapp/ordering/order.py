@@ -6,9 +6,9 @@
    conventions (conventions.py), and adding code → test links by file name where no import
    says so (tested_code.py).
 3. Groups = weakly connected components; they do not depend on each other as far as the diff
-   shows, so groups holding a foundation module (`_compat.py`, `errors.py`: is_foundation) go
-   first and groups of entry points (`cli.py`, `app.py`: conventions.py) last, else the
-   riskiest first (risk.py). Test-only groups follow the code groups.
+   shows, so groups holding a foundation module go first (`_version.py`, then `_compat.py`,
+   `errors.py`: conventions.foundation_rank) and groups of entry points (`cli.py`, `app.py`)
+   last, else the riskiest first (risk.py). Test-only groups follow the code groups.
 4. Within a group: strongly connected components in topological order; tests after the group's
    code, foundation modules first and entry points last, then the user of the file shown most
    recently (so a definition's users follow it), then the riskiest.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from reviewapp.ingest.gc_pause import cyclic_gc_paused
 from reviewapp.ingest.parsed import ParsedFile
 
-from .conventions import add_convention_edges, is_entry_point, is_foundation, is_private
+from .conventions import add_convention_edges, foundation_rank, is_entry_point, is_private
 from .graph import (
     Edges,
     PathIndex,
@@ -158,10 +158,10 @@ def _group_key(
     `app.py`) last among code, private modules (`_impl.py`) before public ones; then riskiest
     first; then by first path."""
     only_tests = all(roles[m].name == TEST for m in members)
-    foundation = any(is_foundation(keys[m][0]) for m in members)
+    foundation = max(foundation_rank(keys[m][0]) for m in members)
     entry_points = all(is_entry_point(keys[m][0]) or roles[m].name == TEST for m in members)
     private = any(is_private(keys[m][0]) for m in members)
-    return (only_tests, not foundation, entry_points, not private, -max(risks[m] for m in members),
+    return (only_tests, -foundation, entry_points, not private, -max(risks[m] for m in members),
             -sum(risks[m] for m in members), min(keys[m] for m in members))
 
 
@@ -197,11 +197,11 @@ def _order_group(
     def heap_key(c: int, affinity: int) -> tuple:
         tests_only = all(roles[m].name == TEST for m in components[c])
         own = max(risks[m] for m in components[c])
-        foundation = any(is_foundation(keys[m][0]) for m in components[c])
+        foundation = max(foundation_rank(keys[m][0]) for m in components[c])
         # An entry point builds on the rest of its group: it waits while anything else is ready.
         entry_point = all(is_entry_point(keys[m][0]) for m in components[c])
         private = any(is_private(keys[m][0]) for m in components[c])
-        return (tests_only, not foundation, entry_point, not private, -affinity, -reach_risk[c],
+        return (tests_only, -foundation, entry_point, not private, -affinity, -reach_risk[c],
                 -own, keys[components[c][0]], c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from reviewapp.ordering import order_files
-from reviewapp.ordering.conventions import is_entry_point, is_foundation, is_private
+from reviewapp.ordering.conventions import (
+    foundation_rank,
+    is_entry_point,
+    is_foundation,
+    is_private,
+)
 
 from .conftest import make_file
 
@@ -120,6 +125,8 @@ def test_path_conventions_by_name():
     """Foundation, entry-point and private modules as their names and folders mark them."""
     assert is_foundation("pkg/_compat.py") and is_foundation("pkg/__version__.py")
     assert not is_foundation("pkg/models.py")
+    assert [foundation_rank(p) for p in ("a/__version__.py", "a/utils.py", "a/models.py")] == [
+        2, 1, 0]
     assert is_entry_point("pkg/__main__.py") and is_entry_point("piptools/scripts/compile.py")
     assert not is_entry_point("pkg/routing.py")
     assert is_private("click/_termui_impl.py") and not is_private("pkg/__init__.py")
@@ -133,3 +140,13 @@ def test_an_init_that_changes_a_function_still_comes_after_the_modules_beside_it
         edited("pkg/sessions.py", "session_factory"),
     ]
     assert paths(order_files(files)) == ["pkg/sessions.py", "pkg/__init__.py"]
+
+
+def test_the_version_module_comes_before_other_foundations():
+    """`__version__.py` imports nothing and `utils.py` may report the version: version first,
+    though the utils change is bigger."""
+    files = [
+        edited("pkg/utils.py", "user_agent", "x = 1\n    y = 2\n    return x + y"),
+        pasted("pkg/__version__.py", '__version__ = "1.0"\n', '__version__ = "1.1"\n'),
+    ]
+    assert paths(order_files(files)) == ["pkg/__version__.py", "pkg/utils.py"]
