@@ -205,15 +205,17 @@ def reorder_by_findings(stored: StoredRevision) -> None:
 
 def stages(revision: Revision | None = None) -> list[tuple[str, Stage]]:
     """The stages to run, in order, by name (the model stages only when enabled, globally and
-    by the revision's repository configuration)."""
+    by the revision's repository configuration; the language-model stage only when the
+    `use_lm` importance setting is on, so a review never lists a stage that does nothing)."""
     mechanical = [("importance (mechanical)", score_mechanically)]
     if not settings.SQUIGGLE["ANALYSIS_ML"]:
         return mechanical
-    enabled = revision.repo_config.stages if revision is not None else {}
+    config = revision.repo_config if revision is not None else None
+    enabled = config.stages if config is not None else {}
     chosen = mechanical
     if enabled.get("bug_detection", True):
         chosen = chosen + [("bug detection", detect_bugs)]
-    if enabled.get("importance_lm", True):
+    if enabled.get("importance_lm", True) and importance_settings(config).use_lm:
         chosen = chosen + [("importance (language model)", refine_importance)]
     if enabled.get("bug_detection", True):
         chosen = chosen + [("order by findings", reorder_by_findings)]
