@@ -30,14 +30,17 @@ SECRET = "webhook-secret-for-tests"
 LOG_LEVEL = os.environ.get("SQUIGGLE_TEST_WORKER_LOG", "WARNING")  # INFO to see the worker
 
 
-# These tests check posting, not the model: the bug model's real-code threshold (0.93) leaves
-# their small pull requests without findings, so they report from 0.5 up.
+# These tests check posting, not the model: the product detector's real-code threshold leaves
+# their small pull requests without findings, so they run the from-scratch model alone (whose
+# probabilities these pull requests were written against) and report from 0.5 up.
 POSTING_THRESHOLD = "0.5"
+POSTING_DETECTOR = "scratch"
 
 
 @pytest.fixture(autouse=True)
 def _findings_to_post(monkeypatch):
     monkeypatch.setenv("SQUIGGLE_BUG_THRESHOLD", POSTING_THRESHOLD)
+    monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", POSTING_DETECTOR)
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +151,7 @@ def worker(fake_server, live_server, django_db_setup, django_db_blocker):
                # A redelivered job is taken over once its dead worker's heartbeat is stale.
                SQUIGGLE_JOB_HEARTBEAT_S="1", SQUIGGLE_JOB_STALE_S="4",
                SQUIGGLE_BUG_THRESHOLD=POSTING_THRESHOLD,
+               SQUIGGLE_BUG_DETECTOR=POSTING_DETECTOR,
                SQUIGGLE_GITHUB_MAX_WAIT_S="5")
     app.control.purge()
     process = Worker(env)
