@@ -65,10 +65,14 @@ class Command(BaseCommand):
                 handle.write(f"{username}\n{password}\n")
         username, password = credentials.read_text().split()[:2]
 
-        repository, _ = Repository.objects.get_or_create(
-            provider=Repository.LOCAL, full_name="demo/shop",
-        )
-        repository.members.add(user)
+        # Local names may repeat (another user may have a "demo/shop"): the demo is the one
+        # its user belongs to.
+        repository = Repository.objects.filter(provider=Repository.LOCAL, full_name="demo/shop",
+                                               members=user).first()
+        if repository is None:
+            repository = Repository.objects.create(provider=Repository.LOCAL,
+                                                   full_name="demo/shop")
+            repository.members.add(user)
         if not ChangeSet.objects.filter(repository=repository, title=DEMO_TITLE).exists():
             repo_dir = Path(settings.DATA_DIR) / "demo-repo"
             range_spec = build_demo_repository(repo_dir)
