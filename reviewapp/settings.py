@@ -34,6 +34,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from reviewapp.secret_files import write_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -91,10 +93,7 @@ def _secret_key() -> str:
         return configured
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        # Created owner-only from the start: never readable by others, not even for a moment.
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        write_secret(key_file, secrets.token_urlsafe(50), replace=False)
     return key_file.read_text().strip()
 
 
