@@ -5,6 +5,9 @@
 - REDIS_URL: Celery broker and channel layer; unset: a filesystem broker, in-memory layer
 - SQUIGGLE_SECRET_KEY (default: generated once into the data dir),
   SQUIGGLE_ALLOWED_HOSTS (127.0.0.1,localhost), SQUIGGLE_DEBUG (0)
+- SQUIGGLE_HTTPS (0): served over HTTPS: secure cookies, HTTP redirected, HSTS for
+  SQUIGGLE_HSTS_SECONDS (1 year; subdomains: SQUIGGLE_HSTS_SUBDOMAINS=1, preload:
+  SQUIGGLE_HSTS_PRELOAD=0); SQUIGGLE_TRUST_X_FORWARDED_PROTO (0): behind a proxy that sets it
 - SQUIGGLE_DATA_DIR (./var): SQLite file, broker folders, secret key, login file
 - SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
 - SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
@@ -103,6 +106,22 @@ ALLOWED_HOSTS = _env_list("SQUIGGLE_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in _env_list("SQUIGGLE_CSRF_TRUSTED_ORIGINS", "") if "://" in origin
 ]
+
+# Served over HTTPS (SQUIGGLE_HTTPS=1): cookies only over TLS, plain HTTP redirected, HSTS.
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own),
+# SQUIGGLE_TRUST_X_FORWARDED_PROTO=1 lets Django see those requests as secure.
+HTTPS = _env_flag("SQUIGGLE_HTTPS")
+if _env_flag("SQUIGGLE_TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health checks may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(_env("SQUIGGLE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SQUIGGLE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_flag("SQUIGGLE_HSTS_PRELOAD")
+if not SECURE_HSTS_PRELOAD:
+    # Joining browsers' preload list is hard to undo: the operator's explicit choice, not ours.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "daphne",
