@@ -314,7 +314,8 @@ class Tally:
 
     def summary(self) -> dict:
         median = statistics.median(self.seconds) if self.seconds else 0.0
-        return {"inputs": self.inputs, "accepted": self.accepted, "crashes": len(self.crashes), "hangs": len(self.hangs),
+        return {"inputs": self.inputs, "accepted": self.accepted,
+                "crashes": len(self.crashes), "hangs": len(self.hangs),
                 "memory_spikes": self.spikes, "median_ms": round(median * 1000, 3),
                 "max_ms": round(max(self.seconds, default=0.0) * 1000, 1),
                 "slowest_over_median": round(max(self.seconds, default=0.0) / median, 1)
@@ -409,8 +410,8 @@ def main() -> None:
         for name, (strategy, target, count) in shares.items():
             tally = run_target(name, strategy, target, count, args.seed)
             results[name] = tally.summary()
-            print(f"{name:15s} {tally.inputs:7,} inputs ({tally.accepted:,} accepted)  crashes {len(tally.crashes)}  hangs "
-                  f"{len(tally.hangs)}  memory spikes {tally.spikes}  median "
+            print(f"{name:15s} {tally.inputs:7,} inputs ({tally.accepted:,} accepted)  crashes "
+                  f"{len(tally.crashes)}  hangs {len(tally.hangs)}  memory spikes {tally.spikes}  median "
                   f"{results[name]['median_ms']} ms  slowest {results[name]['max_ms']} ms "
                   f"({results[name]['slowest_over_median']}x median)", flush=True)
             for crash in tally.crashes[:3]:
