@@ -411,8 +411,8 @@ def main() -> None:
             tally = run_target(name, strategy, target, count, args.seed)
             results[name] = tally.summary()
             print(f"{name:15s} {tally.inputs:7,} inputs ({tally.accepted:,} accepted)  crashes "
-                  f"{len(tally.crashes)}  hangs {len(tally.hangs)}  memory spikes {tally.spikes}  median "
-                  f"{results[name]['median_ms']} ms  slowest {results[name]['max_ms']} ms "
+                  f"{len(tally.crashes)}  hangs {len(tally.hangs)}  memory spikes {tally.spikes}"
+                  f"  median "                  f"{results[name]['median_ms']} ms  slowest {results[name]['max_ms']} ms "
                   f"({results[name]['slowest_over_median']}x median)", flush=True)
             for crash in tally.crashes[:3]:
                 print("   ", crash.replace("\n", "\n    "))
