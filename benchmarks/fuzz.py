@@ -410,10 +410,11 @@ def main() -> None:
         for name, (strategy, target, count) in shares.items():
             tally = run_target(name, strategy, target, count, args.seed)
             results[name] = tally.summary()
+            summary = results[name]
             print(f"{name:15s} {tally.inputs:7,} inputs ({tally.accepted:,} accepted)  crashes "
                   f"{len(tally.crashes)}  hangs {len(tally.hangs)}  memory spikes {tally.spikes}"
-                  f"  median "                  f"{results[name]['median_ms']} ms  slowest {results[name]['max_ms']} ms "
-                  f"({results[name]['slowest_over_median']}x median)", flush=True)
+                  f"  median {summary['median_ms']} ms  slowest {summary['max_ms']} ms "
+                  f"({summary['slowest_over_median']}x median)", flush=True)
             for crash in tally.crashes[:3]:
                 print("   ", crash.replace("\n", "\n    "))
     total = {key: sum(r[key] for r in results.values())
