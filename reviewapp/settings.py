@@ -66,6 +66,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
+            # A kept connection is checked before reuse: after a database restart a request
+            # reconnects instead of failing on the dead connection.
+            "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path

@@ -316,6 +316,9 @@ def _check_safe_paths(parsed: ParsedFile, line_no: int) -> None:
     with NUL or control characters (a newline forges log lines, an escape sequence rewrites a
     terminal: no real change needs one)."""
     for path in {parsed.path, parsed.old_path}:
+        if not path.strip():
+            raise DiffParseError(f"the file entry at line {line_no} names no file (its path is "
+                                 "empty)", line=line_no)
         parts = path.replace("\\", "/").split("/")
         if path.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
             raise DiffParseError(
