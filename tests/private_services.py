@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,15 +22,18 @@ PG_BIN = Path(os.environ.get("SQUIGGLE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 class PrivatePostgres:
-    """`initdb` + `pg_ctl` in `folder`, listening on 127.0.0.1 on a free port, trust auth."""
+    """`initdb` + `pg_ctl` in a temporary folder of its own (its server user must reach it,
+    so not under a root-only pytest folder), on 127.0.0.1 on a free port, trust auth."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
             pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN} (SQUIGGLE_PG_BIN)")
-        self.folder = folder
-        self.data = folder / "data"
-        self.port = free_port()
         self._as = self._server_user()
+        self.folder = Path(tempfile.mkdtemp(prefix="squiggle-pg-"))
+        if self._as:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data = self.folder / "data"
+        self.port = free_port()
 
     @staticmethod
     def _server_user() -> list[str]:
@@ -48,9 +52,6 @@ class PrivatePostgres:
         assert done.returncode == 0, f"{args[0]} failed: {done.stderr[-2000:]}{self.log()}"
 
     def start(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if self._as:
-            shutil.chown(self.folder, "postgres", "postgres")
         if not self.data.exists():
             self._pg(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
                      "postgres", "--no-sync", "-E", "UTF8")
@@ -68,6 +69,11 @@ class PrivatePostgres:
     def stop(self, mode: str = "immediate") -> None:
         if (self.data / "postmaster.pid").exists():
             self._pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop it and delete its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         import psycopg

@@ -75,3 +75,28 @@ def embedded_app(tmp_path):
         yield app
     finally:
         app.stop()
+
+
+@pytest.fixture
+def app_on_private_services(tmp_path):
+    """runsquiggle (every stage) on a PostgreSQL and a Redis of this test's own, which the test
+    may restart: (app, postgres, redis)."""
+    from tests.private_services import PrivatePostgres, PrivateRedis
+
+    postgres, redis = PrivatePostgres(), PrivateRedis(tmp_path / "redis")
+    app = None
+    try:
+        postgres.start()
+        redis.start()
+        app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
+                           redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS,
+                                                     # every changed unit's best proposal: findings to count
+                                                     "SQUIGGLE_BUG_THRESHOLD": "0"})
+        app.prepare()
+        app.start()
+        yield app, postgres, redis
+    finally:
+        if app is not None:
+            app.stop()
+        redis.stop()
+        postgres.remove()
