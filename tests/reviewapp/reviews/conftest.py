@@ -90,7 +90,7 @@ def app_on_private_services(tmp_path):
         redis.start()
         app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
                            redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS,
-                                                     # every changed unit's best proposal: findings to count
+                                                     # findings to count: each unit's best
                                                      "SQUIGGLE_BUG_THRESHOLD": "0"})
         app.prepare()
         app.start()
