@@ -74,15 +74,20 @@ def test_range_review_runs_no_configured_command(hostile_repo):
 MODES = ["working tree", "range"]
 
 
-@pytest.fixture
-def plain_repo(tmp_path) -> Path:
-    repo = tmp_path / "repo"
+def _committed_repo(repo: Path, files: dict[str, str]) -> Path:
+    """A new repository at `repo` with `files` committed."""
     repo.mkdir()
     _git(repo, "init", "-q")
-    (repo / "app.py").write_text("A = 1\n")
+    for name, text in files.items():
+        (repo / name).write_text(text)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "base")
     return repo
+
+
+@pytest.fixture
+def plain_repo(tmp_path) -> Path:
+    return _committed_repo(tmp_path / "repo", {"app.py": "A = 1\n"})
 
 
 def _review(repo: Path, mode: str, arm=lambda: None, **kwargs):
@@ -156,12 +161,7 @@ def test_a_submodule_is_listed_and_never_fetched(plain_repo, tmp_path, mode):
     """A gitlink whose .gitmodules URL is a command, checked out as a repository whose own
     config names commands too: shown as a submodule, its contents not read, nothing run."""
     marker = tmp_path / "pwned"
-    vendor = plain_repo / "vendor"
-    vendor.mkdir()
-    _git(vendor, "init", "-q")
-    (vendor / "lib.py").write_text("L = 1\n")
-    _git(vendor, "add", "-A")
-    _git(vendor, "commit", "-qm", "lib")
+    vendor = _committed_repo(plain_repo / "vendor", {"lib.py": "L = 1\n"})
     (vendor / "lib.py").write_text("L = 2\n")  # dirty, so git looks inside
     head = subprocess.run(["git", "-C", str(vendor), "rev-parse", "HEAD"], check=True,
                           capture_output=True, text=True).stdout.strip()
