@@ -89,9 +89,7 @@ def app_on_private_services(tmp_path):
         postgres.start()
         redis.start()
         app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
-                           redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS,
-                                                     # findings to count: each unit's best
-                                                     "SQUIGGLE_BUG_THRESHOLD": "0"})
+                           redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS})
         app.prepare()
         app.start()
         yield app, postgres, redis
