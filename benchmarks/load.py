@@ -6,12 +6,12 @@
 Starts Squiggle as `make run` does (`runsquiggle`: daphne and a Celery worker; the embedded
 SQLite default, or PostgreSQL and Redis when given), submits a generated 10k-line, 200-file
 review, then drives it with locust's users: each signs in, opens the revision page, lazy-loads
-files as scrolling does, expands context, polls the job status. While they browse, the review is
-analysed again with the model stages on (bug detection and LM importance), so the worker
-competes for the same two cores. The baseline, measured first in the same run, is one reviewer
-alone with no analysis running; the report gives p50/p95 per request kind and overall, errors,
-the ratio of the loaded p50/p95 to the baseline's, and whether the analysis was still running at
-the end of the window. Writes benchmarks/results/load.json.
+files as scrolling does, expands context, polls the job status. While they browse, the review's
+analysis runs with the model stages on (bug detection and LM importance), so the worker competes
+for the same two cores. The baseline, measured first in the same run and under the same running
+analysis, is one reviewer alone; the report gives p50/p95 per request kind and overall, errors,
+the ratio of the loaded p50/p95 to the baseline's, and whether the analysis was running at the
+start and the end of each window. Writes benchmarks/results/load.json.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -100,6 +101,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--redis-url", help="Redis for the broker and channel layer")
     args = parser.parse_args()
+    # A timeout's SIGTERM still stops the app (its processes run in a session of their own).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="squiggle-load-") as data_dir:
         app = LiveSquiggle(Path(data_dir), database_url=args.database_url,
                            redis_url=args.redis_url,
@@ -120,27 +123,32 @@ def _measure(app: LiveSquiggle, args: argparse.Namespace) -> dict:
     client = app.login()
     diff = generate_diff(files=200, lines=10_000, seed=3)
     page = app.submit(client, "load test: 10k lines", diff)
-    first = app.wait_job(client, page, timeout=1800)  # the first analysis, before any load
+    app.wait_stage(client, page, ("",), timeout=300)  # the worker is analysing it
+
+    def analysing() -> bool:
+        return app.job(client, page)["state"] in ("queued", "running")
+
     Reviewer.review_path = page.url.path
     Reviewer.username, Reviewer.password = app.username, app.password
     number, change_set = re.search(r"/reviews/(\d+)/r/(\d+)/", page.url.path).group(2, 1)
     Reviewer.file_ids = [row[0] for row in app.query(
         "SELECT f.id FROM reviews_filechange f JOIN reviews_revision r ON r.id = f.revision_id "
         f"WHERE r.change_set_id = {change_set} AND r.number = {number}")]
-    print(f"review of {diff.count(chr(10)):,} lines, {len(Reviewer.file_ids)} files; first "
-          f"analysis {first['state']}", flush=True)
+    print(f"review of {diff.count(chr(10)):,} lines, {len(Reviewer.file_ids)} files, its "
+          "analysis running", flush=True)
 
-    baseline = run_load(app.url, 1, args.baseline_seconds)
-    print(f"baseline (1 reviewer, idle worker): p50 {baseline['overall']['p50_ms']} ms, p95 "
-          f"{baseline['overall']['p95_ms']} ms", flush=True)
-
-    client.post(page.url.path + "reanalyze", headers=app.csrf(client))
-    app.wait_stage(client, page, ("",), timeout=120)  # the worker has it
-    loaded = run_load(app.url, args.users, args.seconds)
-    still_running = app.job(client, page)["state"] in ("queued", "running")
+    windows = {}
+    for name, users, seconds in (("baseline", 1, args.baseline_seconds),
+                                 ("loaded", args.users, args.seconds)):
+        at_start = analysing()
+        windows[name] = run_load(app.url, users, seconds)
+        windows[name]["analysis_running"] = [at_start, analysing()]
+        print(f"{name}: {users} reviewer(s) for {seconds:.0f} s, analysis running at start/end: "
+              f"{windows[name]['analysis_running']}", flush=True)
+    baseline, loaded = windows["baseline"], windows["loaded"]
     overall, base = loaded["overall"], baseline["overall"]
-    print(f"{args.users} reviewers for {args.seconds:.0f} s, analysis running throughout: "
-          f"{still_running}")
+    print(f"baseline: p50 {base['p50_ms']} ms, p95 {base['p95_ms']} ms, "
+          f"errors {base['failures']}")
     for name, kind in sorted(loaded["by_kind"].items()):
         print(f"  {name:18s} {kind['requests']:6,} requests  p50 {kind['p50_ms']:6.0f} ms  p95 "
               f"{kind['p95_ms']:6.0f} ms  failures {kind['failures']}")
@@ -150,9 +158,8 @@ def _measure(app: LiveSquiggle, args: argparse.Namespace) -> dict:
           f"x{overall['p95_ms'] / max(base['p95_ms'], 1):.1f} the baseline's p50 / p95")
     for error in loaded["errors"]:
         print("  error:", error)
-    return {"baseline": baseline, "loaded": loaded, "analysis_running_at_end": still_running,
-            "review_lines": diff.count("\n"), "files": len(Reviewer.file_ids),
-            "database": "postgres" if args.database_url else "sqlite"}
+    return {"baseline": baseline, "loaded": loaded, "review_lines": diff.count("\n"),
+            "files": len(Reviewer.file_ids), "database": "postgres" if args.database_url else "sqlite"}
 
 
 if __name__ == "__main__":
