@@ -159,7 +159,8 @@ def _measure(app: LiveSquiggle, args: argparse.Namespace) -> dict:
     for error in loaded["errors"]:
         print("  error:", error)
     return {"baseline": baseline, "loaded": loaded, "review_lines": diff.count("\n"),
-            "files": len(Reviewer.file_ids), "database": "postgres" if args.database_url else "sqlite"}
+            "files": len(Reviewer.file_ids),
+            "database": "postgres" if args.database_url else "sqlite"}
 
 
 if __name__ == "__main__":
