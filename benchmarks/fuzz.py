@@ -310,7 +310,7 @@ class Tally:
     inputs: int = 0
     accepted: int = 0  # parsed, loaded cleanly, taken: the rest were refused with a reason
     crashes: list[str] = field(default_factory=list)
-    hangs: list[float] = field(default_factory=list)
+    hangs: list[tuple[float, int]] = field(default_factory=list)  # (seconds, input bytes)
     spikes: int = 0
     seconds: list[float] = field(default_factory=list)
 
@@ -321,7 +321,8 @@ class Tally:
                 "memory_spikes": self.spikes, "median_ms": round(median * 1000, 3),
                 "max_ms": round(max(self.seconds, default=0.0) * 1000, 1),
                 "slowest_over_median": round(max(self.seconds, default=0.0) / median, 1)
-                if median else None, "first_crashes": self.crashes[:5]}
+                if median else None, "first_crashes": self.crashes[:5],
+                "hangs_seconds_and_bytes": self.hangs[:20]}
 
 
 class _Stopped(Exception):
@@ -358,7 +359,8 @@ def run_target(name: str, strategy: st.SearchStrategy, target: Callable, count: 
         elapsed = time.perf_counter() - started
         tally.seconds.append(elapsed)
         if elapsed > HANG_S:
-            tally.hangs.append(round(elapsed, 2))
+            size = sum(len(part) for part in value) if isinstance(value, tuple) else len(value)
+            tally.hangs.append((round(elapsed, 2), size))
         if _peak_rss() - peak > SPIKE_BYTES:
             tally.spikes += 1
         if tally.inputs % 5000 == 0:

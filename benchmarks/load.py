@@ -157,6 +157,12 @@ def _measure(app: LiveSquiggle, args: argparse.Namespace) -> dict:
           f"x{overall['p95_ms'] / max(base['p95_ms'], 1):.1f} the baseline's p50 / p95")
     for error in loaded["errors"]:
         print("  error:", error)
+    # What the server said about its errors (the log goes with the temporary folder).
+    server_errors = [line for line in app.log(tail=None).splitlines()
+                     if re.search(r"Error|Exception|Internal Server", line)][-15:]
+    for line in server_errors:
+        print("  server:", line[:300])
+    loaded["server_errors"] = server_errors
     return {"baseline": baseline, "loaded": loaded, "review_lines": diff.count("\n"),
             "files": len(Reviewer.file_ids),
             "database": "postgres" if args.database_url else "sqlite"}

@@ -45,6 +45,13 @@ def _sha(value) -> str | None:
     return value if isinstance(value, str) and _SHA.fullmatch(value) else None
 
 
+def _text(value, limit: int) -> str:
+    """Text to store: at most `limit` characters, no NUL (PostgreSQL refuses it), no lone
+    surrogate (a JSON `\\ud800` decodes to one, and UTF-8 cannot encode it)."""
+    text = str(value).replace("\x00", "")[:limit]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _full_name(value) -> str | None:
     return value if isinstance(value, str) and _FULL_NAME.fullmatch(value) else None
 
@@ -77,12 +84,12 @@ def receive(delivery_id: str, event: str, payload: dict, secret: str) -> tuple[i
     repository = repository_for(payload)
     if not secret_allowed(secret, repository):
         return 401, "signature does not belong to this repository"
-    action = str(payload.get("action", ""))[:60]
+    action = _text(payload.get("action", ""), 60)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 delivery = WebhookDelivery.objects.create(
-                    delivery_id=delivery_id, event=event[:60], action=action,
+                    delivery_id=_text(delivery_id, 100), event=_text(event, 60), action=action,
                     repository=repository)
         except IntegrityError:
             return 200, "duplicate delivery: already handled"
@@ -91,9 +98,9 @@ def receive(delivery_id: str, event: str, payload: dict, secret: str) -> tuple[i
             status, outcome = 202, f"ignored: Squiggle does not act on `{event}` events"
         else:
             status, outcome = handler(delivery, payload, repository)
-        delivery.outcome = outcome[:300]
+        delivery.outcome = _text(outcome, 300)
         delivery.save(update_fields=["outcome"])
-    log.info("webhook %s %s.%s: %s", delivery_id, event, action, outcome)
+    log.info("webhook %r %r.%r: %s", delivery_id, event, action, outcome)  # repr: no forged lines
     return status, outcome
 
 
@@ -138,7 +145,7 @@ def queue_analysis(repository: Repository, number: int, head: str, pull: dict, *
             analysis = PullRequestAnalysis.objects.create(
                 repository=repository, number=number, head_sha=head, run=run,
                 base_sha=_sha(_object(pull.get("base")).get("sha")) or "",
-                title=str(pull.get("title", ""))[:300], draft=bool(pull.get("draft")))
+                title=_text(pull.get("title", ""), 300), draft=bool(pull.get("draft")))
     except IntegrityError:
         return None  # a concurrent delivery for the same head got there first
     transaction.on_commit(lambda: _enqueue_start(analysis.pk))
