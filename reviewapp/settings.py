@@ -65,9 +65,11 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            # A kept connection is checked before reuse: after a database restart a request
-            # reconnects instead of failing on the dead connection.
+            # 0: a connection per request. Under ASGI each request may run in another thread,
+            # and kept connections piled up per thread until PostgreSQL refused more ("too
+            # many clients", 500s with 50 reviewers: benchmarks/load.py). Kept ones (>0) are
+            # checked before reuse, so a database restart costs no request.
+            "CONN_MAX_AGE": int(os.environ.get("SQUIGGLE_DB_CONN_MAX_AGE", "0")),
             "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme == "sqlite":
