@@ -25,6 +25,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import resource
 import signal
 import statistics
@@ -398,6 +399,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=100_000, help="in all, over the targets")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--targets", default="diff ingest,.squiggle.toml,webhook",
+                        help="comma-separated; a subset gets all --inputs and writes "
+                             "fuzz_<first target>.json")
     parser.add_argument("--database-url", help="an empty PostgreSQL database, so column limits "
                         "are enforced as in production (default: throw-away SQLite)")
     args = parser.parse_args()
@@ -413,6 +417,10 @@ def main() -> None:
                   ".squiggle.toml": (toml_inputs(), load_repo_config, args.inputs // 4),
                   "webhook": (webhook_inputs(), lambda event, body: deliver_webhook(
                       client, event, body), args.inputs - args.inputs // 2 - args.inputs // 4)}
+        targets = args.targets.split(",")
+        if len(targets) < len(shares):
+            shares = {name: (strategy, target, args.inputs // len(targets))
+                      for name, (strategy, target, _) in shares.items() if name in targets}
         started = time.perf_counter()
         results = {}
         for name, (strategy, target, count) in shares.items():
@@ -430,7 +438,8 @@ def main() -> None:
     print(f"total: {total['inputs']:,} inputs, {total['crashes']} crashes, {total['hangs']} "
           f"hangs over {HANG_S} s, {total['memory_spikes']} memory spikes, "
           f"{time.perf_counter() - started:.0f} s")
-    out = ROOT / "benchmarks" / "results" / "fuzz.json"
+    subset = "" if len(results) == 3 else "_" + re.sub(r"\W+", "_", next(iter(results)))
+    out = ROOT / "benchmarks" / "results" / f"fuzz{subset}.json"
     out.write_text(json.dumps({"total": total, "targets": results, "seed": args.seed,
                                "hang_s": HANG_S, "spike_mb": SPIKE_BYTES >> 20}, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
