@@ -5,7 +5,8 @@
 On benchmarks/data/guidance.jsonl.gz (built by guidance_data.py: real commits and 30-commit
 ranges of 20 public repositories, labels by the rules in benchmarks/README.md) it prints, side
 by side with the baselines measured in the same run:
-- ordering: read-before constraints satisfied, pasted diffs and git ranges, vs path order;
+- ordering: read-before constraints satisfied, pasted diffs and git ranges, vs path order, for
+  all cases and per side of the split by repository (dev: tuned on; test: held out);
 - gray tier: precision/recall on real mechanical hunks (docs and meaningful hunks count
   against precision);
 - key tier: share of hunks per PR (mean over cases), precision/recall against the
@@ -30,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guidance_data import Case, load_cases  # noqa: E402
+from guidance_data import SPLITS, Case, load_cases, split_of  # noqa: E402
 from importance import auroc  # noqa: E402
 
 from reviewapp.importance import (  # noqa: E402
@@ -44,8 +45,8 @@ from reviewapp.importance import (  # noqa: E402
     score_hunks_mechanical,
 )
 from reviewapp.importance.combine import lm_importance  # noqa: E402
+from reviewapp.importance.hunk_scoring import score_with_signals  # noqa: E402
 from reviewapp.importance.lm_signal import HunkSignal, lm_signals  # noqa: E402
-from reviewapp.importance.scoring import score_with_signals  # noqa: E402
 from reviewapp.importance.views import build_views  # noqa: E402
 from reviewapp.ordering import order_files  # noqa: E402
 
@@ -59,8 +60,12 @@ def satisfied(order: list[str], constraints: list[tuple[str, str, list[str]]]) -
     return kept, len(constraints)
 
 
+ORDERS = ("pasted", "git", "path_order")
+
+
 def ordering(cases: list[Case]) -> dict:
-    totals: Counter[str] = Counter()
+    """Read-before constraints kept: all cases, then per side of the dev/test split."""
+    totals: Counter[tuple[str, str]] = Counter()
     violations = []
     for case in cases:
         if not case.constraints:
@@ -71,19 +76,29 @@ def ordering(cases: list[Case]) -> dict:
             "git": [o.path for o in sorted(order_files(case.git.files), key=lambda o: o.order)],
             "path_order": sorted(f.path for f in case.git.files),
         }
+        side = split_of(case.repo)
         for name, order in orders.items():
             kept, total = satisfied(order, case.constraints)
-            totals[f"{name}_kept"] += kept
-            totals[f"{name}_total"] += total
-            if name == "pasted":
+            for part in ("all", side):
+                totals[part, f"{name}_kept"] += kept
+                totals[part, f"{name}_total"] += total
+            if name == "pasted" and side == "dev":  # held-out violations stay unread
                 position = {p: r for r, p in enumerate(order)}
                 violations += [f"{case.repo} {case.head[:8]}: {a} -> {b} {why}"
                                for a, b, why in case.constraints if position[a] > position[b]]
-    out = {name: round(totals[f"{name}_kept"] / max(totals[f"{name}_total"], 1), 4)
-           for name in ("pasted", "git", "path_order")}
-    out["constraints"] = totals["git_total"]
+
+    def rates(part: str) -> dict:
+        out = {name: round(totals[part, f"{name}_kept"] / max(totals[part, f"{name}_total"], 1), 4)
+               for name in ORDERS}
+        out["constraints"] = totals[part, "git_total"]
+        return out
+
+    out = rates("all")
     out["cases_with_constraints"] = sum(1 for c in cases if c.constraints)
-    out["pasted_violations"] = violations[:40]
+    out["by_split"] = {part: dict(rates(part), repositories=sorted({c.repo for c in cases
+                                                                   if split_of(c.repo) == part}))
+                       for part in SPLITS}
+    out["dev_pasted_violations"] = violations[:40]
     return out
 
 
@@ -125,10 +140,15 @@ def tier_report(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dict:
     }
 
 
-def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dict:
-    """The tiers and reasons of the biggest 30-commit range: does it read as guidance?"""
-    index = max((i for i, c in enumerate(cases) if c.kind == "range"),
-                key=lambda i: cases[i].changed_lines)
+def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]],
+                  near_lines: int | None = None) -> dict:
+    """The tiers and reasons of the biggest 30-commit range (or the one nearest `near_lines`
+    changed lines, the issue's ~900-line example): does it read as guidance?"""
+    ranges = [i for i, c in enumerate(cases) if c.kind == "range"]
+    if near_lines is None:
+        index = max(ranges, key=lambda i: cases[i].changed_lines)
+    else:
+        index = min(ranges, key=lambda i: abs(cases[i].changed_lines - near_lines))
     case = cases[index]
     flat = [s for row in scores[index] for s in row]
     key_reasons = [s.reason for s in flat if s.tier == KEY]
@@ -138,6 +158,7 @@ def largest_range(cases: list[Case], scores: list[list[list[HunkScore]]]) -> dic
         "tiers": dict(Counter(s.tier for s in flat)),
         "distinct_key_reasons": len(set(key_reasons)),
         "key_reasons": key_reasons[:12],
+        "distinct_reasons_all_tiers": len({s.reason for s in flat}),
     }
 
 
@@ -236,6 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
         "ordering": ordering(cases),
         "tiers_mechanical": tier_report(cases, mech),
         "largest_range": largest_range(cases, mech),
+        "range_near_900_lines": largest_range(cases, mech, near_lines=900),
         "seconds_per_1000_changed_lines": {
             "mechanical_scoring": round((t1 - t0) * 1000 / lines, 3),
             "ordering": round((t2 - t1) * 1000 / lines, 3),

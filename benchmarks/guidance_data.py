@@ -10,12 +10,14 @@ version bumps, renames, moves) and first-parent ranges of 30 commits, diffs each
 `--show N` prints N labelled hunks at random for reading.
 
     cases = load_cases()   # each with .git (contents known) and .pasted (no contents) diffs
+    split_of(case.repo)    # "dev" (tune on it) or "test" (held out), by repository
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import random
 import re
@@ -48,6 +50,16 @@ REPOS = [  # (mirror name, SPDX license as read from the repository's LICENSE fi
     ("jazzband/pip-tools", "BSD-3-Clause"), ("tqdm/tqdm", "MPL-2.0 AND MIT"),
     ("celery/kombu", "BSD-3-Clause"), ("sqlalchemy/alembic", "MIT"),
 ]
+# Held-out split by repository: tune on "dev", report "test" (never read while tuning). A
+# repository's side is fixed by its name's SHA-1 (odd: test), so adding one moves no other.
+SPLITS = ("dev", "test")
+
+
+def split_of(repo: str) -> str:
+    """"dev" or "test": which side of the held-out split a repository's cases are on."""
+    return "test" if int(hashlib.sha1(repo.encode()).hexdigest(), 16) % 2 else "dev"
+
+
 MECHANICAL_MESSAGE = re.compile(
     r"\b(black|reformat|format(ting)?|isort|pyupgrade|ruff|bump|release|version|rename|"
     r"move|moved|typo|lint|flake8|whitespace|sort imports)\b", re.I)

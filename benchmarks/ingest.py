@@ -61,7 +61,7 @@ def run_case(name: str, files: int, lines: int, repeats: int) -> dict:
     from benchmarks.diffgen import generate_diff
     from reviewapp.ingest.parser import parse_diff
     from reviewapp.ordering import order_files
-    from reviewapp.reviews.analysis import score_mechanically
+    from reviewapp.reviews.analysis import load_revision, score_mechanically
     from reviewapp.reviews.models import ChangeSet, Repository
     from reviewapp.reviews.services import store_revision
 
@@ -77,7 +77,7 @@ def run_case(name: str, files: int, lines: int, repeats: int) -> dict:
     store_s, revision = timed(
         lambda: store_revision(change_set, parsed, "paste"), 1)
 
-    mechanical_s, _ = timed(lambda: score_mechanically(revision), 1)
+    mechanical_s, _ = timed(lambda: score_mechanically(load_revision(revision)), 1)
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

@@ -1,4 +1,4 @@
-"""`python -m bugmodel train|train-head|eval|detect`."""
+"""`python -m bugmodel train|train-real|train-head|eval|detect`."""
 
 from __future__ import annotations
 
@@ -83,17 +83,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_real(args: argparse.Namespace) -> int:
+    from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
+    from bugmodel.line_ranker import LineRankerConfig
+    from bugmodel.train_real import RANKER_DIR, train_line_ranker
+
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
+                                   ("hidden", args.hidden)) if v is not None}
+    _threads(args.threads)
+    try:
+        summary = train_line_ranker(Path(args.model_dir or WEIGHTS_DIR), args.real_dir,
+                                    dataclasses.replace(LineRankerConfig(), **overrides),
+                                    Path(args.out or RANKER_DIR))
+    except (FileNotFoundError, WeightsMissing, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=1))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
-    from bugmodel.evaluate import PLOTS_DIR, evaluate, markdown_table
+    from bugmodel.evaluate import PLOTS_DIR, RESULTS, evaluate, markdown_table
 
     model_dir = args.model_dir or WEIGHTS_DIR
     _threads(args.threads)
     try:
         results = evaluate(Path(model_dir), args.data, args.out or Path(model_dir) / "eval.json",
-                           args.plots or PLOTS_DIR, args.synthetic_test, args.real_fixes,
-                           args.clean_limit, args.real_dir, args.features_dir, args.workers,
-                           args.seed)
+                           args.plots or PLOTS_DIR, args.synthetic_test, args.real_fixes or None,
+                           args.clean_limit or None, args.real_dir, args.features_dir, args.workers,
+                           args.seed, results_copy=args.results_copy or RESULTS,
+                           with_lm=not args.without_lm)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -135,8 +155,9 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="synthetic dataset")
     p.add_argument("--real-dir", type=Path, default=REAL_DIR,
                    help="mined fixes.jsonl.gz and clean.jsonl.gz")
-    p.add_argument("--real-fixes", type=int, help="mined fixes sampled per split")
-    p.add_argument("--clean-limit", type=int, help="clean real functions sampled per split")
+    p.add_argument("--real-fixes", type=int, help="mined fixes sampled per split (0: all)")
+    p.add_argument("--clean-limit", type=int,
+                   help="clean real functions sampled per split (0: all)")
     p.add_argument("--features-dir", type=Path, default=DEFAULT_FEATURES,
                    help="cache of LM features per split")
     p.add_argument("--workers", type=int, default=1, help="processes computing LM features")
@@ -171,12 +192,33 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--device", default=None)
     t.set_defaults(func=cmd_train)
 
+    from bugmodel.cases import REAL_DIR
+
+    r = sub.add_parser("train-real", help="phase 2: train the line ranker on real bug fixes "
+                       "(train split; dev picks the epoch)")
+    r.add_argument("--model-dir", default=None, help="phase-1 weights (default: committed)")
+    r.add_argument("--out", default=None, help="ranker directory (default: heads/line_ranker)")
+    r.add_argument("--real-dir", type=Path, default=REAL_DIR,
+                   help="mined fixes.jsonl.gz and clean.jsonl.gz")
+    r.add_argument("--epochs", type=int, default=None)
+    r.add_argument("--lr", type=float, default=None)
+    r.add_argument("--hidden", type=int, default=None, help="0: linear")
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--threads", type=int, default=None)
+    r.set_defaults(func=cmd_train_real)
+
     e = sub.add_parser("eval", help="compare the detectors on real and synthetic test splits")
     _data_options(e)
     e.add_argument("--out", type=Path, default=None, help="results JSON")
     e.add_argument("--plots", type=Path, default=None)
     e.add_argument("--synthetic-test", type=int, default=120,
                    help="synthetic test records (each gives a buggy and a clean case)")
+    e.add_argument("--without-lm", action="store_true",
+                   help="only the systems that need no language model (fast: use with "
+                   "--real-fixes 0 --clean-limit 0 for every real case)")
+    e.add_argument("--results-copy", type=Path, default=None,
+                   help="second copy of the results JSON (default: benchmarks/results/"
+                   "bugmodel_eval.json)")
     e.set_defaults(func=cmd_eval, real_fixes=120, clean_limit=150)
 
     h = sub.add_parser("train-head", help="train the rescorer heads (synthetic, then real)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bugmodel.scoring import softmax
+from bugmodel.candidate_scoring import softmax
 
 Target = int | Sequence[int]  # the right column, or every column that counts as right
 

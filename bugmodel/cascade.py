@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bugmodel.candidate_scoring import predict_logits
 from bugmodel.data import encode
 from bugmodel.lm_features import UnitScores
-from bugmodel.scoring import predict_logits
 from synthdata.rewrites import KINDS, Candidate
 
 if TYPE_CHECKING:

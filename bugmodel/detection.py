@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector, read_calibration
+from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.rescorer import head_logits, visible
-from bugmodel.scoring import predict_logits, softmax
 from bugmodel.tokenizer import lex
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
@@ -216,12 +217,16 @@ def _language_model() -> Engine | None:
 def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
             engine: Engine | None) -> tuple[list[int], np.ndarray]:
     """(candidate index per column, logits over NO_BUG + columns) for one window: the
-    from-scratch model's own verdict, or the cascade head's on the proposals."""
-    if detector.head is None or engine is None:
+    from-scratch model's own verdict, the line ranker's, or the cascade head's on the
+    proposals."""
+    if detector.ranker is None and (detector.head is None or engine is None):
         return [int(i) for i in sample.candidate_index], row
     full = np.full(1 + len(window.candidates), -np.inf, dtype=np.float32)
     full[0] = row[0]
     full[1 + sample.candidate_index] = row[1:]
+    if detector.ranker is not None:
+        return seen_columns(candidate_logits(
+            detector.ranker, unit_lines(window.text, _relative(window), full), full))
     config = detector.head.config
     proposals = propose(engine, window.text, window.context, _relative(window), full,
                         config.top_small, config.top_lm)

@@ -1,8 +1,10 @@
-"""Loading trained weights once per process: model, vocabulary, calibration, device, and, when
-chosen (SQUIGGLE_BUG_DETECTOR=cascade), the cascade's head with its own calibration."""
+"""Loading trained weights once per process: model, vocabulary, calibration, device, and the
+head that decides (SQUIGGLE_BUG_DETECTOR: the line ranker by default, or the cascade) with its
+own calibration."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -12,30 +14,31 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from bugmodel.line_ranker import LineRanker, load_line_ranker
 from bugmodel.model import BugDetector, ModelConfig
 from bugmodel.rescorer import Rescorer, load_rescorer
 from bugmodel.tokenizer import Vocabulary
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_THRESHOLD = 0.5
-#: Which system decides: "scratch" (the from-scratch model, calibrated on real dev) or
-#: "cascade" (the LM-rescored cascade, `heads/cascade/`). Measured on real test the two tie on
-#: top-1 localisation (0.256) while the cascade costs ~100x the time (376 s vs 3.6 s per 1,000
-#: changed lines on this 2-core CPU), so the product default is "scratch"; set
-#: SQUIGGLE_BUG_DETECTOR=cascade where the LM is cheap (a GPU).
+#: Which system decides: "line_ranker" (phase 2 on real fixes: picks the line, the from-scratch
+#: model the repair), "scratch" (the from-scratch model alone) or "cascade" (the LM-rescored
+#: cascade, ~100x slower on a CPU). `python -m bugmodel eval` compares them; the model card
+#: says why the default is the default.
 DETECTOR_ENV = "SQUIGGLE_BUG_DETECTOR"
-DETECTORS = ("scratch", "cascade")
+DETECTORS = ("line_ranker", "scratch", "cascade")
 
 
 def chosen_head() -> str | None:
     """The head directory name the product decides with, or None for the from-scratch model."""
-    chosen = os.environ.get(DETECTOR_ENV, "scratch").strip().lower() or "scratch"
+    chosen = os.environ.get(DETECTOR_ENV, DETECTORS[0]).strip().lower() or DETECTORS[0]
     if chosen not in DETECTORS:
         raise ValueError(f"{DETECTOR_ENV}={chosen!r}: expected one of {', '.join(DETECTORS)}")
     return None if chosen == "scratch" else chosen
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str, str | None], LoadedDetector] = {}
+_versions: dict[tuple[str, str], str] = {}
 
 
 class WeightsMissing(FileNotFoundError):
@@ -46,8 +49,8 @@ class WeightsMissing(FileNotFoundError):
 class LoadedDetector:
     """A ready-to-run model with the temperature and threshold its probabilities use.
 
-    With a `head`, the from-scratch model only proposes candidates and the head (on both
-    models' features) decides; `temperature`/`threshold` are then the head's."""
+    With a `head` (the cascade's) or a `ranker`, the from-scratch model's verdicts are features
+    and the head decides; `temperature`/`threshold` are then the head's."""
 
     model: BugDetector
     vocab: Vocabulary
@@ -56,6 +59,7 @@ class LoadedDetector:
     threshold: float
     model_dir: Path
     head: Rescorer | None = None
+    ranker: LineRanker | None = None
 
 
 def read_calibration(model_dir: Path) -> tuple[float, float]:
@@ -86,18 +90,41 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
         model.load_state_dict(load_file(str(weights)))
         model.to(device).eval()
         temperature, threshold = read_calibration(directory)
-        head = load_rescorer(directory / "heads" / name) if name else None
-        if head is not None:
-            temperature = float(head[1].get("temperature", 1.0))
-            threshold = float(head[1].get("threshold", DEFAULT_THRESHOLD))
+        head = ranker = None
+        if name == "line_ranker":
+            ranker = load_line_ranker(directory / "heads" / name)
+        elif name:
+            head = load_rescorer(directory / "heads" / name)
+        for loaded_head in (head, ranker):
+            if loaded_head is not None:
+                temperature = float(loaded_head[1].get("temperature", 1.0))
+                threshold = float(loaded_head[1].get("threshold", DEFAULT_THRESHOLD))
         loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
                                 torch.device(device), temperature, threshold, directory,
-                                head[0] if head is not None else None)
+                                head[0] if head is not None else None,
+                                ranker[0] if ranker is not None else None)
         _cache[key] = loaded
         return loaded
+
+
+def model_version(model_dir: str | Path | None = None) -> str:
+    """Which model decides, for feedback records: the detector's name and the first 12 hex
+    digits of its weights' sha256 (e.g. "scratch-3f2a9c01b7de"); "unknown" without weights."""
+    directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
+    name = chosen_head() or "scratch"
+    key = (str(directory.resolve()), name)
+    with _lock:
+        if key not in _versions:
+            weights = directory / "model.safetensors"
+            if not weights.exists():
+                return "unknown"
+            digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+            _versions[key] = f"{name}-{digest}"
+        return _versions[key]
 
 
 def forget_loaded() -> None:
     """Drop cached models (after new weights or calibration were written)."""
     with _lock:
         _cache.clear()
+        _versions.clear()

@@ -7,7 +7,10 @@ Systems (all judge the same cases, one unit of code each):
   the likelihood ratio of repaired vs original code (NO_BUG = a ratio of 0);
 - `lm_head`: a learned head on the LM's features of those same proposals;
 - `cascade`: the from-scratch model and the LM both propose, a learned head on both models'
-  features decides (the product's detector).
+  features decides;
+- `line_ranker`: phase 2 on real fixes: a learned ranking of the unit's lines (their syntax
+  and the from-scratch model's verdicts) picks the line, the from-scratch model its repair
+  (the product's detector; `bugmodel/line_ranker.py`).
 
 Each system's temperature and default threshold are fitted on the real dev split (clean
 functions set the threshold: findings on clean code must be rare); the test splits are scored
@@ -35,12 +38,19 @@ from bugmodel.calibration import (
     reliability_diagram,
     top_label,
 )
+from bugmodel.candidate_scoring import seen_columns, softmax
 from bugmodel.cascade import Proposals, small_model_rows
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
+from bugmodel.line_ranker import (
+    LineRanker,
+    candidate_logits,
+    load_line_ranker,
+    save_line_ranker,
+    unit_lines,
+)
 from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
 from bugmodel.rescorer_train import featurise
-from bugmodel.scoring import softmax
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -49,8 +59,12 @@ PLOTS_DIR = Path(__file__).parent / "plots"
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
 #: The zero-shot LM looks at the same LM-proposed candidates as the LM-only head.
 ZERO_SHOT = CONFIGS["lm_head"]
-SYSTEMS = ("scratch", "lm_zero_shot", "lm_head", "cascade")
+SYSTEMS = ("scratch", "lm_zero_shot", "lm_head", "cascade", "line_ranker")
 HEADS = ("lm_head", "cascade")
+#: Systems that need no language model (`--without-lm` evaluates only these, on more cases).
+WITHOUT_LM = ("scratch", "line_ranker")
+#: The system whose reliability is drawn uncalibrated too (the product's).
+PRODUCT = "line_ranker"
 #: Findings per 1,000 clean lines the default threshold may allow on dev.
 MAX_CLEAN_FINDINGS_PER_1000 = 0.5
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
@@ -75,10 +89,13 @@ class Judged:
         return [int(c) + 1 for c in np.argsort(-self.logits[1:], kind="stable")]
 
 
-def judge(system: str, small_row: np.ndarray, proposals: Proposals, heads: dict) -> Judged:
-    if system == "scratch":
-        columns = [int(i) for i in np.nonzero(np.isfinite(small_row[1:]))[0]]
-        return Judged(columns, np.concatenate([[small_row[0]], small_row[1:][columns]]))
+def judge(system: str, case: Case, small_row: np.ndarray, proposals: Proposals, heads: dict,
+          ranker: LineRanker | None) -> Judged:
+    if system in ("scratch", "line_ranker"):
+        if system == "line_ranker" and case.candidates:
+            small_row = candidate_logits(
+                ranker, unit_lines(case.text, case.candidates, small_row), small_row)
+        return Judged(*seen_columns(small_row))
     if system == "lm_zero_shot":
         rows = [r for r in visible(proposals, ZERO_SHOT) if proposals.features[r, 3] == 0]
         return Judged([proposals.indices[r] for r in rows],
@@ -166,15 +183,25 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
 
 def _seconds_per_case(system: str, proposals: Sequence[Proposals], judged: Sequence[Judged]
                       ) -> float:
-    """What a system costs per unit: the small model, the LM pass, and its share of ratios."""
+    """What an LM system costs per unit: the LM pass and its share of ratios, plus the small
+    model for the cascade (timed when the features were computed)."""
     total = 0.0
     for p, j in zip(proposals, judged, strict=True):
         per_ratio = p.seconds["lm_ratio"] / max(1, p.seconds["ratios"])
-        if system in ("scratch", "cascade"):
+        total += p.seconds["lm_pass"] + per_ratio * len(j.columns)
+        if system == "cascade":
             total += p.seconds["small"]
-        if system != "scratch":
-            total += p.seconds["lm_pass"] + per_ratio * len(j.columns)
     return total / max(1, len(proposals))
+
+
+def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
+                 proposals: Sequence[Proposals | None], heads: dict, ranker: LineRanker | None,
+                 ) -> tuple[list[Judged], float]:
+    """Every case's verdict and the seconds per case the verdicts took."""
+    started = time.perf_counter()
+    judged = [judge(system, c, r, p, heads, ranker)
+              for c, r, p in zip(cases, rows, proposals, strict=True)]
+    return judged, (time.perf_counter() - started) / max(1, len(cases))
 
 
 def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes: int | None,
@@ -195,8 +222,10 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
              synthetic_test: int = 120, real_fixes: int | None = 120,
              clean_limit: int | None = 150, real_dir: Path = REAL_DIR,
              features_dir: Path | None = None, workers: int = 1, seed: int = 0,
-             results_copy: Path | None = RESULTS, engine: Engine | None = None) -> dict:
-    """Run every system on every split; write the calibration of each head and the results."""
+             results_copy: Path | None = RESULTS, engine: Engine | None = None,
+             with_lm: bool = True) -> dict:
+    """Run every system on every split (only those without the LM when `with_lm` is False);
+    write the calibration of each head and the results."""
     forget_loaded()
     detector = load_detector(model_dir)
     heads = {}
@@ -204,7 +233,11 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         loaded = load_rescorer(Path(model_dir) / "heads" / name)
         if loaded is not None:
             heads[name] = loaded[0]
-    systems = [s for s in SYSTEMS if s not in HEADS or s in heads]
+    ranked = load_line_ranker(Path(model_dir) / "heads" / "line_ranker")
+    ranker = ranked[0] if ranked is not None else None
+    systems = [s for s in SYSTEMS if (s not in HEADS or s in heads)
+               and (s != "line_ranker" or ranker is not None)
+               and (with_lm or s in WITHOUT_LM)]
     splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
     started = time.monotonic()
@@ -213,13 +246,20 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     for split, cases in splits.items():
         print(f"{split}: {len(cases)} cases ...", file=sys.stderr)
         cache = features_dir / f"{split.replace('_', '-', 1)}.pkl" if features_dir else None
-        proposals = featurise(cases, detector, cache, workers, engine=engine)
+        proposals = (featurise(cases, detector, cache, workers, engine=engine) if with_lm
+                     else [None] * len(cases))
+        small_started = time.perf_counter()
         rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
-        judged[split] = {s: [judge(s, r, p, heads) for r, p in zip(rows, proposals, strict=True)]
-                         for s in systems}
-        speed[split] = {s: round(1 / max(1e-9, _seconds_per_case(s, proposals,
-                                                                   judged[split][s])), 2)
-                        for s in systems}
+        small_seconds = (time.perf_counter() - small_started) / max(1, len(cases))
+        judged[split], speed[split] = {}, {}
+        for system in systems:
+            judged[split][system], seconds = _judge_timed(system, cases, rows, proposals, heads,
+                                                          ranker)
+            if system in WITHOUT_LM:  # timed in this run: the small model, then the verdicts
+                seconds += small_seconds
+            else:
+                seconds = _seconds_per_case(system, proposals, judged[split][system])
+            speed[split][system] = round(1 / max(1e-9, seconds), 2)
     results: dict = {"model_dir": str(model_dir), "dev_split": dev_name, "systems": {}}
     curves = {}
     for system in systems:
@@ -242,12 +282,19 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
             save_rescorer(heads[system], Path(model_dir) / "heads" / system,
                           {k: v for k, v in meta.items()
                            if k not in ("config", "features", "unit_features")})
+        elif system == "line_ranker":
+            _, meta = ranked
+            meta.update({"temperature": temperature, "threshold": threshold,
+                         "calibrated_on": dev_name})
+            save_line_ranker(ranker, Path(model_dir) / "heads" / system,
+                             {k: v for k, v in meta.items()
+                              if k not in ("config", "line_features", "unit_features")})
         elif system == "scratch":
             (Path(model_dir) / "calibration.json").write_text(json.dumps(
                 {"temperature": temperature, "threshold": threshold, "fit_on": dev_name},
                 indent=1))
     report = "real_test" if "real_test" in splits else "synthetic_test"
-    product = "cascade" if "cascade" in systems else "scratch"
+    product = PRODUCT if PRODUCT in systems else "scratch"
     before, _ = curves[(product, report)]
     reliability_diagram({f"{product}, uncalibrated": before,
                          **{f"{s}, calibrated": curves[(s, report)][1] for s in systems}},

@@ -19,9 +19,9 @@ from safetensors.torch import save_file
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from bugmodel.candidate_scoring import predict_logits, summarise
 from bugmodel.data import Encoded, collate, encode, length_bucketed_batches
 from bugmodel.model import BugDetector, TrainConfig, count_parameters
-from bugmodel.scoring import predict_logits, summarise
 from bugmodel.tokenizer import Vocabulary
 from synthdata.dataset import Record, iter_records, load_manifest
 

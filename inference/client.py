@@ -1,4 +1,5 @@
-"""Clients for Apply, Tab, scoring and warming: in-process or over HTTP, one interface.
+"""Clients for Apply, Tab, scoring, token counts and warming: in-process or over HTTP, one
+interface.
 
 `get_client()` picks by environment (read when called, never at import):
 
@@ -36,7 +37,7 @@ from inference.tab import TabPredictor, TabSuggestion
 
 if TYPE_CHECKING:
     from inference.engine import Engine
-    from inference.scoring import ScoreRequest, SpanScore
+    from inference.span_scoring import ScoreRequest, SpanScore
 
 __all__ = [
     "ClientSettings",
@@ -48,6 +49,10 @@ __all__ = [
     "LocalClient",
     "get_client",
 ]
+
+
+#: Texts whose token counts an `HTTPClient` remembers.
+TOKEN_CACHE_SIZE = 10_000
 
 
 class InferenceError(RuntimeError):
@@ -119,6 +124,10 @@ class InferenceClient(ABC):
     def warm(self, text: str) -> int:
         """Pre-fill the model's prefix cache with ``text``; returns the tokens cached."""
 
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` occupies in the model's tokenizer (prompt budgets need it)."""
+
     def apply(self, original: str, sketch: str, *, path: str | None = None,
               decoding: str = "speculative") -> ApplyResult:
         """The merged file; raises `ApplyFailed` when no acceptable merge exists."""
@@ -183,6 +192,9 @@ class LocalClient(InferenceClient):
     def warm(self, text: str) -> int:
         return self.engine.warm(text)
 
+    def count_tokens(self, text: str) -> int:
+        return self.engine.count_tokens(text)
+
 
 class HTTPClient(InferenceClient):
     """Talks to ``python -m inference serve`` at ``base_url``."""
@@ -196,6 +208,7 @@ class HTTPClient(InferenceClient):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
                                   transport=transport, headers=headers)
+        self._token_counts: dict[str, int] = {}
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -234,7 +247,7 @@ class HTTPClient(InferenceClient):
                              body.get("rule"), _edit(body.get("next")))
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[SpanScore]:
-        from inference.scoring import SpanScore
+        from inference.span_scoring import SpanScore
 
         body = self._post("/v1/score", {"requests": [_plain(r) for r in requests]})
         return [SpanScore(item["tokens"], item["token_ids"], item["surprisals"],
@@ -242,6 +255,17 @@ class HTTPClient(InferenceClient):
 
     def warm(self, text: str) -> int:
         return int(self._post("/v1/warm", {"text": text})["cached_tokens"])
+
+    def count_tokens(self, text: str) -> int:
+        """One round trip per text not seen before: prompt fitting asks about the same parts
+        again and again, so answers are kept (up to TOKEN_CACHE_SIZE texts)."""
+        cached = self._token_counts.get(text)
+        if cached is None:
+            cached = int(self._post("/v1/tokens", {"texts": [text]})["counts"][0])
+            if len(self._token_counts) >= TOKEN_CACHE_SIZE:
+                self._token_counts.clear()
+            self._token_counts[text] = cached
+        return cached
 
 
 def _raise_for_status(status: int, content: bytes) -> None:
@@ -269,7 +293,8 @@ def event_to_json(event: ApplyEvent) -> dict:
     if event.kind == "done" and event.result is not None:
         return {"event": "done", "text": event.result.text, **event.result.to_json()}
     if event.kind == "error" and event.error is not None:
-        return {"event": "error", "error": str(event.error), "attempts": event.error.attempts}
+        return {"event": "error", "error": str(event.error), "attempts": event.error.attempts,
+                "line": event.error.line}
     return {"event": event.kind, "text": event.text}
 
 
@@ -282,7 +307,8 @@ def event_from_json(data: dict) -> ApplyEvent:
                              data.get("generation"))
         return ApplyEvent("done", result=result)
     if kind == "error":
-        return ApplyEvent("error", error=ApplyFailed(data["error"], data.get("attempts", [])))
+        return ApplyEvent("error", error=ApplyFailed(data["error"], data.get("attempts", []),
+                                                     data.get("line")))
     if kind in ("delta", "reset"):
         return ApplyEvent(kind, data.get("text", ""))
     raise InferenceError(f"unexpected event in the Apply stream: {data!r}")

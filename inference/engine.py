@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
     from inference.lora import AdapterSwitch
-    from inference.scoring import ScoreRequest, SpanScore
+    from inference.span_scoring import ScoreRequest, SpanScore
 
 __all__ = [
     "APPLY_ADAPTER",
@@ -282,7 +282,7 @@ class Engine:
 
     def score(self, requests: Sequence[ScoreRequest], **options: int) -> list[SpanScore]:
         """Per-token surprisal (nats) of each request's span after its context, batched."""
-        from inference.scoring import score_spans
+        from inference.span_scoring import score_spans
 
         return score_spans(self, requests, **options)
 

@@ -6,7 +6,13 @@ lines of the original; an anchor line that occurs several times is extended with
 to it until one occurrence agrees longest. The merge is *deterministic* when every segment's own
 first and last lines are anchors and exactly one placement of all segments is in order.
 
-When that fails (an edited first or last line, an ambiguous anchor), :func:`candidate_merges`
+When that fails, :func:`boundary_merge` tries the way an edit is read by a person: the
+segment's exact lines anchor it, and walking outwards from them each edited edge line either
+rewrites the original line beside it (when similar to it, or the same definition) or is new
+and inserted; a segment with no original line at all rewrites the original line most like it.
+It returns a merge only when that reading places every segment at exactly one place.
+
+When both fail (an edge rewritten beyond recognition, an ambiguous anchor), :func:`candidate_merges`
 lists the plausible merges: the nearest unchanged lines serve as anchors and the edited lines
 beside them either replace original lines or are inserted. A language model ranks them.
 """
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -23,6 +29,8 @@ from inference.sketch import Segment, Sketch
 
 __all__ = [
     "MergeOutcome",
+    "as_snippet",
+    "boundary_merge",
     "candidate_merges",
     "deterministic_merge",
     "duplicated_lines",
@@ -34,7 +42,14 @@ __all__ = [
 MAX_CANDIDATES = 12
 #: Least `similarity` for a new line to stand in for an original one.
 FUZZY_RATIO = 0.6
-_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )|.{30,}")
+#: From this `similarity` up to FUZZY_RATIO a new edge line may as well be a rewrite of the
+#: original line beside it as a new line: the boundary merge does not guess.
+UNSURE_RATIO = 0.4
+#: Lines that occur once in a file: a second copy means a moved line kept at its old place.
+_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )")
+#: For guessed placements, long lines too (real edits do copy a long test line now and then,
+#: so a merge anchored on the sketch's own lines does not count these).
+_DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
 #: Kept original lines this close to an inserted line count as its unreplaced old version.
 NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
@@ -48,6 +63,7 @@ class MergeOutcome:
 
     text: str | None
     reason: str
+    line: str | None = None  #: the sketch line that has no place in the original, if any
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,8 @@ def _segment_placements(
     known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
     if not known and slack:
         return _fuzzy_placements(index, seg, segment, total)
+    if not slack:
+        return _anchored_placements(index, seg, segment, total, known)
     if segment.after_marker:
         if not known or (not slack and known[0] != 0):
             return []
@@ -133,6 +151,106 @@ def _segment_placements(
     else:
         ends = [total]
     return [_Placement(s, e) for s in starts for e in ends if s <= e]
+
+
+def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total: int,
+                         known: list[int]) -> list[_Placement]:
+    """Placements whose first and last lines are the segment's own (at a marker), best first
+    kept only: those that drop the fewest original lines the segment does not contain, then
+    those whose anchors agree longest with their neighbours. An assistant elides what it
+    keeps and shows what it deletes, so a reading that silently deletes more (the segment
+    anchored at an earlier repetition of its first line, reaching to the end of the file) is
+    not the intended one, however well its anchor agrees."""
+    if segment.after_marker and (not known or known[0] != 0):
+        return []
+    if segment.before_marker and (not known or known[-1] != len(seg) - 1):
+        return []
+    starts = index.where[seg[0]] if segment.after_marker else [0]
+    ends = [q + 1 for q in index.where[seg[-1]]] if segment.before_marker else [total]
+    # The stretch holds both anchors: the first line's occurrence is not after the last's.
+    places = [_Placement(s, e) for s in starts for e in ends
+              if s < e or not (segment.after_marker and segment.before_marker)]
+    return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
+                           [(len(seg) - 1, 0)] if segment.before_marker else [])
+
+
+def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
+                    heads: list[tuple[int, int]], tails: list[tuple[int, int]]
+                    ) -> list[_Placement]:
+    """The placements that drop the fewest original lines the segment does not contain (or
+    keep the fewest of its lines twice, `_doubled_run`), then (on a tie) whose anchors agree
+    longest with their neighbours. ``heads``/``tails``: ``(segment line, offset from the
+    placement's start/end)`` of the anchors to score."""
+    if len(places) <= 1:
+        return places
+
+    def rank(place: _Placement) -> tuple[int, int]:
+        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
+        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
+                         for at, off in tails)
+        return _dropped(index, seg, place), -agreement
+
+    ranks = [rank(place) for place in places]
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+
+
+def _consensus(places: list[_Placement], ranks: list[tuple[int, int]]) -> list[_Placement]:
+    """The best placements by (dropped lines, then anchor agreement) when agreement-first
+    picks the same ones; otherwise the evidence conflicts and both picks stay possible (the
+    merge is then ambiguous and refused rather than guessed)."""
+    by_drop = min(ranks)
+    by_agreement = min((r[1], r[0]) for r in ranks)
+    first = [p for p, r in zip(places, ranks, strict=True) if r == by_drop]
+    second = [p for p, r in zip(places, ranks, strict=True) if (r[1], r[0]) == by_agreement]
+    if first == second:
+        return first
+    return sorted(set(first) | set(second), key=lambda p: (p.start, p.end))
+
+
+def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
+    """Original lines the placement loses: neither kept by the segment nor rewritten by one of
+    its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
+    own = set(seg)
+    written = [line for line in seg if line.strip() and line not in index.where]
+    dropped = sum(1 for line in index.lines[place.start:place.end]
+                  if line.strip() and line not in own
+                  and not any(_rewrites(new, line) for new in written))
+    return dropped + _doubled_run(index.lines, seg, place)
+
+
+#: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
+#: short and the old copy of what the segment rewrites would stay.
+DOUBLED_RUN = 3
+DOUBLED_GAP = 2
+
+
+def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
+    """The longest run (of at least `DOUBLED_RUN` lines, not all blank) of segment lines that
+    the original repeats just after or just before the stretch (within `DOUBLED_GAP` lines:
+    the rewritten line itself differs); 0 when none."""
+    best = 0
+    for j in range(len(seg)):
+        for gap in range(DOUBLED_GAP + 1):
+            after = _agree(lines, place.end + gap, seg, j, +1)
+            start = place.start - 1 - gap
+            before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
+            for run, low in ((after, j), (before, j - before + 1)):
+                if run >= DOUBLED_RUN and any(line.strip() for line in seg[low:low + run]):
+                    best = max(best, run)
+    return best
+
+
+def _keep_ambiguity(index: _Index, seg: list[str], places: list[_Placement],
+                    chosen: list[_Placement]) -> list[_Placement]:
+    """A segment already in the original word for word may mean "this stays" there, or be
+    the new version of a copy elsewhere (the same code in two functions). When both readings
+    exist, the best of each stays possible, so that the ambiguity is refused, not guessed."""
+    same = [p for p in places if index.lines[p.start:p.end] == seg]
+    if not same or len(same) == len(places):
+        return chosen
+    changing = [p for p in chosen if p not in same] or [p for p in places if p not in same]
+    return sorted(set(changing[:1]) | set(same[:1]) | set(chosen),
+                  key=lambda p: (p.start, p.end))
 
 
 def _fuzzy_placements(
@@ -160,16 +278,22 @@ def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
-def similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str, floor: float = FUZZY_RATIO) -> float:
     """difflib's ratio over the lines' words and symbols: `a = 1` and `b = 3` share only `=`
-    (0.33), `import json` and `import ujson as json` share two of three words (0.67)."""
+    (0.33), `import json` and `import ujson as json` share two of three words (0.67).
+    Below ``floor`` it may answer 0.0 (cheap upper bounds already rule the pair out)."""
     x, y = _WORD.findall(a), _WORD.findall(b)
     if not x and not y:
         return 1.0
     matcher = SequenceMatcher(None, x, y, autojunk=False)
-    if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
-        return 0.0  # cheap upper bounds already rule it out
+    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+        return 0.0
     return matcher.ratio()
+
+
+def similarity_unbounded(a: str, b: str) -> float:
+    """`similarity` down to UNSURE_RATIO."""
+    return similarity(a, b, floor=UNSURE_RATIO)
 
 
 def _assignments(
@@ -207,7 +331,7 @@ def _render(original: Sequence[str], segments: Sequence[Segment],
     return out
 
 
-def _as_snippet(sketch: Sketch, original_len: int) -> Sketch:
+def as_snippet(sketch: Sketch, original_len: int) -> Sketch:
     """A sketch without markers: the whole file, or a snippet with elisions on both sides."""
     if sketch.markers or len(sketch.segments) != 1:
         return sketch
@@ -224,33 +348,238 @@ def _as_snippet(sketch: Sketch, original_len: int) -> Sketch:
 
 def deterministic_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge when every segment's first and last lines anchor it at exactly one place."""
+
+    def anchored(index: _Index, segment: Segment, number: int,
+                 total: int) -> list[_Placement] | MergeOutcome:
+        places = _segment_placements(index, segment, total, slack=False)
+        if places:
+            return places
+        missing = _first_unknown_edge(index, segment)
+        return MergeOutcome(
+            None, f"segment {number}: its line {missing.strip()!r} is not in the original",
+            missing)
+
+    placed = _place_all(original, sketch, anchored, "anchors are ambiguous")
+    if isinstance(placed, MergeOutcome):
+        return placed
+    lines, sketch, placements = placed
+    return MergeOutcome(join_lines(_render(lines, sketch.segments, placements), original),
+                        "every anchor matched once")
+
+
+Placer = Callable[[_Index, Segment, int, int], "list[_Placement] | MergeOutcome"]
+
+
+def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
+               ) -> tuple[list[str], Sketch, list[_Placement]] | MergeOutcome:
+    """Place every segment with ``placer(index, segment, number, total)`` (its options, or why
+    it has none) and choose the one in-order placement; or say why there is none."""
     lines = split_lines(original)
-    sketch = _as_snippet(sketch, len(lines))
+    sketch = as_snippet(sketch, len(lines))
     if not sketch.segments:
         return MergeOutcome(None, "the sketch has no code, only elision markers")
     index = _Index(lines)
     options = []
     for number, segment in enumerate(sketch.segments, 1):
-        places = _segment_placements(index, segment, len(lines), slack=False)
-        if not places:
-            return MergeOutcome(
-                None, f"segment {number}: its first or last line is not in the original")
+        places = placer(index, segment, number, len(lines))
+        if isinstance(places, MergeOutcome):
+            return places
         options.append(places)
+    placed = _only_placement(lines, sketch, options, ambiguous)
+    if isinstance(placed, MergeOutcome):
+        return placed
+    return lines, sketch, placed
+
+
+def _only_placement(lines: list[str], sketch: Sketch, options: list[list[_Placement]],
+                    ambiguous: str) -> list[_Placement] | MergeOutcome:
+    """The one in-order choice of placements, or why there is none: several or no choices,
+    or a merge that keeps a moved line twice (`duplicated_lines`)."""
     found = list(_assignments(options, limit=2))
     if len(found) != 1:
         why = "no in-order placement" if not found else "more than one placement"
-        return MergeOutcome(None, f"anchors are ambiguous: {why}")
-    merged = _render(lines, sketch.segments, found[0])
-    doubled = duplicated_lines(lines, merged)
+        return MergeOutcome(None, f"{ambiguous}: {why}")
+    doubled = duplicated_lines(lines, _render(lines, sketch.segments, found[0]))
     if doubled:
         return MergeOutcome(None, f"the line {doubled[0]!r} would appear twice: moved?")
-    return MergeOutcome(join_lines(merged, original), "every anchor matched once")
+    return found[0]
 
 
-def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str]:
-    """Distinctive lines (imports, definitions, long lines) that occur once in the original but
-    more than once in the merge: a line the sketch moved, kept at its old place too. Short
-    statements (``pass``, ``return x``) legitimately repeat, so they do not count."""
+def _first_unknown_edge(index: _Index, segment: Segment) -> str:
+    """The segment's first (else last) line when it is not an original line."""
+    first, last = segment.lines[0], segment.lines[-1]
+    if segment.after_marker and first.rstrip() not in index.where:
+        return first
+    if segment.before_marker and last.rstrip() not in index.where:
+        return last
+    return first
+
+
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
+
+
+def _rewrites(new: str, old: str) -> bool | None:
+    """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
+    similar words, or the same function/class header with a new signature. None when it
+    cannot be told (somewhat similar: ``import sys`` where ``import sysconfig`` stood)."""
+    if not new.strip() or not old.strip():
+        return not new.strip() and not old.strip()  # blank for blank
+    a, b = _DEFINITION.match(new), _DEFINITION.match(old)
+    if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
+        return True if a.groups() == b.groups() else None
+    ratio = similarity_unbounded(new, old)
+    if ratio >= FUZZY_RATIO:
+        return True
+    # A comment added or reworded at the end of the same code: the code decides.
+    code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
+    if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
+        return _rewrites(code_new, code_old)
+    if ratio >= UNSURE_RATIO or _same_statement_kind(new, old):
+        return None
+    return False
+
+
+_FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+
+
+def _same_statement_kind(a: str, b: str) -> bool:
+    """Same indentation and first word (``return x`` / ``return y``, two imports): a line
+    that may as well replace the other as stand beside it."""
+    x, y = _FIRST_WORD.match(a), _FIRST_WORD.match(b)
+    return bool(x and y and x.groups() == y.groups())
+
+
+class _Unsure(Exception):
+    """An edge line that may rewrite its neighbour or be new: no reading is clearly right."""
+
+
+def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step: int) -> int:
+    """From the anchor (``seg[at]`` is ``lines[pos]``) walk the segment's edited edge lines
+    outwards: each rewrites the next original line when it reads as a rewrite of it, else it
+    is inserted. Returns the outermost original line rewritten (``pos`` when none). Blank
+    lines matched beyond it stay original: the sketch's blank lines next to a marker belong
+    to the elision (`parse_sketch`), so a new line written after a blank one is inserted."""
+    k, q = at + step, pos + step
+    outermost = pos
+    while 0 <= k < len(seg):
+        verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
+        if verdict is None:
+            raise _Unsure(seg[k])
+        if verdict:
+            if seg[k].strip():
+                outermost = q
+            q += step
+        k += step
+    return outermost
+
+
+def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+    seg = [line.rstrip() for line in segment.lines]
+    known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
+    if not known:
+        filled = [line for line in seg if line.strip()]
+        if not filled:
+            return []
+        starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
+        ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
+                if segment.before_marker else [total])
+        return [_Placement(s, e) for s in starts for e in ends if s < e]
+    h, t = known[0], known[-1]
+    # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
+    starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
+              } if segment.after_marker else {0: -1}  # -1, total: no anchor at a file edge
+    ends = {_walk_out(index.lines, seg, t, q, +1) + 1: q for q in index.where[seg[t]]
+            } if segment.before_marker else {total: total}
+    places = [_Placement(s, e) for s in sorted(starts) for e in sorted(ends)
+              if s <= e and starts[s] <= ends[e]]
+    if len(places) <= 1:
+        return places
+    # Score each anchor's agreement at its own position (the edges around it are edited).
+    ranks = [(_dropped(index, seg, place), -(
+        _agree(index.lines, starts[place.start], seg, h, +1)
+        + _agree(index.lines, ends[place.end], seg, t, -1))) for place in places]
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+
+
+def _most_similar(lines: Sequence[str], target: str) -> list[int]:
+    """The original lines most like ``target`` (all of them on a tie), if similar at all; a
+    function or class header is like the headers of that name only."""
+    header = _DEFINITION.match(target)
+    if header:
+        return [number for number, line in enumerate(lines)
+                if (match := _DEFINITION.match(line)) and match.groups() == header.groups()]
+    scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
+    best = max((ratio for ratio, _ in scored), default=0.0)
+    if best < FUZZY_RATIO:
+        return []
+    return [number for ratio, number in scored if ratio == best]
+
+
+def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
+    """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
+    text only when exactly one in-order placement remains."""
+
+    def walked(index: _Index, segment: Segment, number: int,
+               total: int) -> list[_Placement] | MergeOutcome:
+        try:
+            places = _boundary_placements(index, segment, total)
+        except _Unsure as unsure:
+            line = unsure.args[0]
+            return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
+                                "the original line beside it or be new", line)
+        if places:
+            return places
+        first = next((line for line in segment.lines if line.strip()), "")
+        return MergeOutcome(None, f"segment {number} has no line like an original one", first)
+
+    outcome = _place_all(original, sketch, walked, "edited edges")
+    if isinstance(outcome, MergeOutcome):
+        return outcome
+    lines, sketch, placed = outcome
+    merged = _render(lines, sketch.segments, placed)
+    for segment, place in zip(sketch.segments, placed, strict=True):
+        behind = _left_behind(lines, segment, place)
+        if behind is not None:
+            return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
+                                "kept beside it too: moved, or placed at the wrong spot?",
+                                behind)
+    return MergeOutcome(join_lines(merged, original), "edges read as rewrites or insertions")
+
+
+#: Original lines this close to a segment (either side) that it writes anew are left behind.
+BESIDE_LINES = 3
+
+
+def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
+    """A line the segment writes that was not in the stretch it replaces but stands in the
+    original beside it: word for word within `BESIDE_LINES`, or similar (its old version)
+    right next to the stretch. The sketch moved or rewrote it and the old copy would stay, or
+    the segment belongs a little further on. Trivial lines (``pass``, ``)``) do not count;
+    similar lines a few lines off do not either (rows of a table, a list's items)."""
+    replaced = {line.rstrip() for line in lines[place.start:place.end]}
+    near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
+    near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
+    near = [line for line in near if len(re.findall(r"\w+", line)) >= 2]
+    # The lines right outside the stretch, where an old version left standing would be.
+    adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
+                + lines[place.end:place.end + 1] if line.strip()]
+    for line in segment.lines:
+        code = line.rstrip()
+        if code in replaced or len(re.findall(r"\w+", code)) < 2:
+            continue
+        if code in near or any(similarity(code, other) >= FUZZY_RATIO for other in adjacent):
+            return line
+    return None
+
+
+def duplicated_lines(original: Sequence[str], merged: Sequence[str],
+                     long_lines: bool = False) -> list[str]:
+    """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
+    or more) that occur once in the original but more than once in the merge: a line the
+    sketch moved, kept at its old place too. Statements (``pass``, ``return x``) legitimately
+    repeat, so they do not count."""
+    distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
     counts: dict[str, int] = defaultdict(int)
     for line in original:
         counts[line.strip()] += 1
@@ -258,13 +587,13 @@ def duplicated_lines(original: Sequence[str], merged: Sequence[str]) -> list[str
     for line in merged:
         seen[line.strip()] += 1
     return [line for line, n in seen.items()
-            if n > 1 and counts.get(line) == 1 and _DISTINCTIVE.match(line)]
+            if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
     """Plausible merges when the deterministic one fails, most conservative first."""
     lines = split_lines(original)
-    sketch = _as_snippet(sketch, len(lines))
+    sketch = as_snippet(sketch, len(lines))
     if not sketch.segments:
         return []
     index = _Index(lines)

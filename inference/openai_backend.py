@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from inference.engine import Generation, GenerationResult, InvalidRequest, Timings
 
 if TYPE_CHECKING:
-    from inference.scoring import ScoreRequest, SpanScore
+    from inference.span_scoring import ScoreRequest, SpanScore
 
 __all__ = ["OpenAIEngine"]
 
@@ -140,7 +140,7 @@ class OpenAIEngine:
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[SpanScore]:
         """Surprisal of each span from the server's echoed prompt log-probabilities."""
-        from inference.scoring import SpanScore
+        from inference.span_scoring import SpanScore
 
         body = self._post({"prompt": [r.context + r.span for r in requests], "max_tokens": 1,
                            "echo": True, "logprobs": 0})

@@ -4,7 +4,8 @@ Endpoints (JSON in, JSON out; errors are ``{"error": "..."}`` with a 4xx/5xx sta
 
     POST /v1/apply  {"original", "sketch", "path"?, "decoding"?}
                     → NDJSON stream: {"event": "delta", "text"} … then {"event": "done", "text",
-                      "path", "method", "parses", …} or {"event": "error", "error", "attempts"};
+                      "path", "method", "parses", …} or {"event": "error", "error", "attempts",
+                      "line"};
                       {"event": "reset"} means "discard the text streamed so far".
     POST /v1/tab    {"file", "cursor_line", "diff"} → {"edit", "source", "rule", "next"}
     POST /v1/score  {"requests": [{"context", "span"}, …]} → {"scores": [...]}
@@ -203,7 +204,7 @@ def create_app(client: InferenceClient | None = None,
         return JSONResponse(suggestion.to_json())
 
     async def score(request: Request) -> Response:
-        from inference.scoring import ScoreRequest
+        from inference.span_scoring import ScoreRequest
 
         data = await read_json(request)
         items = data.get("requests")
@@ -225,6 +226,17 @@ def create_app(client: InferenceClient | None = None,
         text = text_field(data, "text")
         cached = await run(request, lambda: client.warm(text))
         return JSONResponse({"cached_tokens": cached})
+
+    async def tokens(request: Request) -> Response:
+        data = await read_json(request)
+        texts = data.get("texts")
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise BadRequest("field 'texts' must be a non-empty list of strings")
+        if len(texts) > limits.max_score_requests:
+            raise BadRequest(f"{len(texts)} texts; the limit is {limits.max_score_requests}",
+                             413)
+        counts = await run(request, lambda: [client.count_tokens(t) for t in texts])
+        return JSONResponse({"counts": counts})
 
     async def healthz(request: Request) -> Response:
         loaded = getattr(client, "model_loaded", None)
@@ -251,6 +263,7 @@ def create_app(client: InferenceClient | None = None,
         Route("/v1/tab", protected(tab), methods=["POST"]),
         Route("/v1/score", protected(score), methods=["POST"]),
         Route("/v1/warm", protected(warm), methods=["POST"]),
+        Route("/v1/tokens", protected(tokens), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
 
@@ -294,7 +307,8 @@ def _guarded(endpoint: Callable[[Request], Awaitable[Response]]):
         except HistoryError as error:
             return JSONResponse({"error": f"field 'diff': {error}"}, status_code=400)
         except ApplyFailed as error:
-            return JSONResponse({"error": str(error), "attempts": error.attempts}, 422)
+            return JSONResponse({"error": str(error), "attempts": error.attempts,
+                                 "line": error.line}, 422)
         except _Disconnected:
             return Response(status_code=499)
         except ValueError as error:  # InvalidRequest, PromptTooLong and other bad input

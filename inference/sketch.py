@@ -29,6 +29,10 @@ _ELISION_BODY = re.compile(
       | \b(?:unchanged|omitted|elided|same\s+as\s+before)\b\s*(?:\.\.\.|…)?\s*$
       | ^(?:keep|keeps)\s+(?:existing|the\s+rest)
       | \bcode\s+(?:omitted|elided|unchanged)\b
+      | ^[(\[]\s*(?:unchanged|omitted|elided|same\s+as\s+before)\s*[)\]]$
+      | \b(?:everything\s+else|the\s+rest)\b.*\b(?:unchanged|same|as\s+(?:before|is)|stays)\b
+      | ^(?:other|remaining|previous|more)\s+(?:code|methods|functions|tests|imports|lines
+           |fields|definitions|classes)\s*(?:unchanged|here|\.\.\.|…)?\s*$
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -1,10 +1,15 @@
-"""The analysis of a parsed diff, without a database: order, score hunks, find bugs.
+"""The analysis of a parsed diff, without a database, stage by stage in data-flow order:
 
-Stages in data-flow order; the CLI (`manage.py review`) runs them all in one go and the Celery
-task runs the same functions on a stored revision (`reviews/analysis.py`):
+    ingest (`reviewapp.ingest`: diff text or git range → ParsedDiff)
+      → order (`reviewapp.ordering`)
+      → importance (`reviewapp.importance`: mechanical detectors, instant)
+      → findings (`reviewapp.findings`: the bug model; its findings keep hunks out of gray)
+      → importance again with the language model (only with the `use_lm` setting: it arrives
+        last and never grays a hunk with a finding)
+      → publish (`reviewapp.publish`: what the page, the CLI JSON and GitHub receive)
 
-    order_files → score_hunks_mechanical (instant) → find_bugs → refine_with_lm (only with the
-    `use_lm` importance setting: the LM arrives last and never grays a hunk with a finding)
+The CLI (`manage.py review`) runs them all in one go; the Celery task runs the same stage
+functions on a stored revision, writing each stage's rows (`reviews/analysis.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reviewapp.findings import Flagged, find_bugs, finding_risk, flagged_lines
 from reviewapp.importance import (
     DEFAULT_SETTINGS,
     HunkScore,
@@ -21,124 +27,72 @@ from reviewapp.importance import (
     refine_with_lm,
     score_hunks_mechanical,
 )
-from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
+from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ordering import OrderedFile, order_files
+from reviewapp.repo_config import RepoConfig, leave_out_ignored
 
 log = logging.getLogger(__name__)
-
-Flagged = dict[str, set[int]]  # path -> new-side lines with findings
 
 
 @dataclass
 class ReviewResult:
-    diff: ParsedDiff
+    diff: ParsedDiff  # without the files the configuration ignores
     ordered: list[OrderedFile]  # review order
     scores: list[list[HunkScore]]  # per file (diff order), per hunk
     findings: list = field(default_factory=list)  # bugmodel.Finding, path as in the diff
     notes: list[str] = field(default_factory=list)  # stages that could not run, and why
+    ignored: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    config: RepoConfig = field(default_factory=RepoConfig)  # the configuration that applied
+    detection_ran: bool = False  # the bug model looked (so no findings means none found)
 
     def to_json(self) -> dict:
-        """The review JSON of DESIGN.md: files in review order, hunks, findings."""
-        files = []
-        for item in self.ordered:
-            parsed = self.diff.files[item.index]
-            hunks = []
-            for hunk, score in zip(parsed.hunks, self.scores[item.index], strict=True):
-                hunks.append({
-                    "old_start": hunk.old_start, "old_lines": hunk.old_lines,
-                    "new_start": hunk.new_start, "new_lines": hunk.new_lines,
-                    **score.to_json(),
-                })
-            files.append({"path": parsed.path, "old_path": parsed.old_path,
-                          "status": parsed.status, "binary": parsed.is_binary,
-                          "order": item.order, "reason": item.reason, "hunks": hunks})
-        return {"files": files, "findings": [finding_json(f) for f in self.findings],
-                "notes": self.notes}
+        """The review JSON of DESIGN.md (`reviewapp.publish.review_json`)."""
+        from reviewapp.publish import review_json
 
-
-def finding_json(finding) -> dict:
-    return {"path": finding.path, "line": finding.line, "end_line": finding.end_line,
-            "column": finding.column, "end_column": finding.end_column, "kind": finding.kind,
-            "message": finding.message, "probability": round(finding.probability, 4),
-            "severity": finding.severity, "replacement": finding.replacement}
-
-
-def new_source(file: ParsedFile) -> str | None:
-    """The new file's full text: known from git, or a pasted new file's added lines."""
-    if file.is_binary or file.status == "deleted":
-        return None
-    if file.new_content is not None:
-        return file.new_content
-    if file.status == ADDED and len(file.hunks) == 1:
-        return "\n".join(line.text for line in file.hunks[0].added) + "\n"
-    return None
-
-
-def find_bugs(diff: ParsedDiff) -> list:
-    """Bug-model findings on the changed lines of the Python files whose source is known."""
-    from bugmodel import detect
-
-    sources, changed = [], {}
-    for file in diff.files:
-        text = new_source(file)
-        if text is None or not file.path.endswith(".py"):
-            continue
-        sources.append((file.path, text))
-        changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
-    if not sources:
-        return []
-    return detect(sources, changed)
-
-
-def flagged_lines(findings) -> Flagged:
-    flagged: Flagged = {}
-    for finding in findings:
-        flagged.setdefault(finding.path, set()).update(range(finding.line, finding.end_line + 1))
-    return flagged
-
-
-# Ordering risk is log2-scaled (+1 = twice the changed lines): a likely bug weighs like a change
-# several times bigger.
-RISK_PER_FINDING = 4.0
-
-
-def finding_risk(findings) -> dict[str, float]:
-    """Extra ordering risk per path from its findings, weighted by probability."""
-    risk: dict[str, float] = {}
-    for finding in findings:
-        risk[finding.path] = risk.get(finding.path, 0.0) + RISK_PER_FINDING * finding.probability
-    return risk
+        return review_json(self)
 
 
 def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
               importance: ImportanceSettings = DEFAULT_SETTINGS,
               on_progress: Callable[[int, int], None] | None = None) -> list[list[HunkScore]]:
-    """Refine the mechanical scores with the in-process language model's surprisal; the
-    scores unchanged (no model loaded) unless the `use_lm` importance setting is on."""
+    """Refine the mechanical scores with the language model's surprisal; the scores unchanged
+    (no model loaded) unless the `use_lm` importance setting is on. The model runs where the
+    inference client says: the service at SQUIGGLE_INFERENCE_URL (one service for many
+    workers), an OpenAI-compatible server, or in this process."""
     if not importance.use_lm:
         return scores
-    from inference.engine import get_engine
+    from inference.client import get_client
 
-    return refine_with_lm(diff, scores, get_engine(), flagged=flagged, settings=importance,
+    return refine_with_lm(diff, scores, get_client(), flagged=flagged, settings=importance,
                           on_progress=on_progress)
 
 
 def review_diff(diff: ParsedDiff, *, use_models: bool = True,
-                importance: ImportanceSettings = DEFAULT_SETTINGS) -> ReviewResult:
-    """Every stage on a parsed diff; a model that cannot load leaves a note, not a crash."""
+                importance: ImportanceSettings | None = None,
+                config: RepoConfig | None = None) -> ReviewResult:
+    """Every stage on a parsed diff, as the repository's configuration asks (ignored files left
+    out, stages on or off, its `[importance]` overrides unless `importance` is given); a model
+    that cannot load leaves a note, not a crash."""
+    config = config or RepoConfig()
+    importance = importance or config.importance_settings()
+    diff, ignored = leave_out_ignored(diff, config)
     scores = score_hunks_mechanical(diff, settings=importance)
-    findings, notes = [], []
+    findings, notes, detection_ran = [], list(config.errors), False
     if use_models:
-        try:
-            findings = find_bugs(diff)
-        except FileNotFoundError as exc:  # bugmodel.WeightsMissing
-            notes.append(f"bug detection skipped: {exc}")
+        if config.stages.get("bug_detection", True):
+            try:
+                findings, detection_ran = find_bugs(diff), True
+            except FileNotFoundError as exc:  # bugmodel.WeightsMissing
+                notes.append(f"bug detection skipped: {exc}")
         flagged = flagged_lines(findings)
         scores = promote_flagged(diff, scores, flagged, settings=importance)
         try:
-            scores = lm_refine(diff, scores, flagged, importance)
+            if config.stages.get("importance_lm", True):
+                scores = lm_refine(diff, scores, flagged, importance)
         except (OSError, RuntimeError) as exc:
             notes.append(f"language-model scoring skipped: {exc}")
     ordered = sorted(order_files(diff.files, extra_risk=finding_risk(findings)),
                      key=lambda o: o.order)
-    return ReviewResult(diff=diff, ordered=ordered, scores=scores, findings=findings, notes=notes)
+    return ReviewResult(diff=diff, ordered=ordered, scores=scores, findings=findings,
+                        notes=notes, ignored=ignored, config=config,
+                        detection_ran=detection_ran)

@@ -1,7 +1,8 @@
 """Per-repository configuration: `.squiggle.toml` (and `.gitattributes`) read into a RepoConfig.
 
-One loader for local reviews and pull requests (read at the PR's base commit, so a PR cannot
-loosen its own review). Pure Python, no Django. The file's shape (README "Configuration"):
+One loader for local reviews, `manage.py review --repo` and pull requests (read at the PR's
+base commit, so a PR cannot loosen its own review). Pure Python, no Django. The file's shape
+(README "Configuration"):
 
     [review]
     ignore = ["docs/**", "*.lock"]   # files left out of the review
@@ -11,6 +12,8 @@ loosen its own review). Pure Python, no Django. The file's shape (README "Config
     [stages]
     bug_detection = true
     importance_lm = false
+    [importance]                     # overrides of reviewapp.importance.ImportanceSettings
+    key_share = 0.1
 
 Invalid configuration never stops a review: the defaults apply and `errors` says what was wrong
 (a wrong key names itself and its line).
@@ -21,6 +24,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reviewapp.importance import ImportanceSettings
+from reviewapp.ingest.parsed import ParsedDiff
 
 CONFIG_FILE = ".squiggle.toml"
 SEVERITIES = ("high", "medium", "low")
@@ -39,7 +47,33 @@ class RepoConfig:
     severities: list[str] = field(default_factory=lambda: list(SEVERITIES))
     drafts: bool = False
     stages: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(STAGES, True))
+    importance: dict[str, Any] = field(default_factory=dict)  # ImportanceSettings overrides
     errors: list[str] = field(default_factory=list)
+    source: str = ""  # CONFIG_FILE when one was read, "" for the defaults
+
+    def describe(self) -> list[str]:
+        """What applied, in words, one item per setting that differs from the defaults."""
+        default = RepoConfig()
+        said = []
+        if self.ignore:
+            said.append("ignore " + ", ".join(self.ignore))
+        if self.skip:
+            said.append("skip (.gitattributes) " + ", ".join(self.skip))
+        if self.threshold != default.threshold:
+            said.append(f"findings from probability {self.threshold:g}")
+        if self.severities != default.severities:
+            said.append("severities " + ", ".join(self.severities) if self.severities
+                        else "no severities (findings hidden)")
+        if self.drafts:
+            said.append("draft pull requests reviewed")
+        said += [f"stage {name} off" for name, on in self.stages.items() if not on]
+        said += [f"importance {name} = {value}" for name, value in self.importance.items()]
+        return said
+
+    def importance_settings(self, base: dict[str, Any] | None = None) -> ImportanceSettings:
+        """Tier settings: `base` (the server's SQUIGGLE_IMPORTANCE) with this repository's
+        `[importance]` overrides on top."""
+        return ImportanceSettings.from_mapping({**(base or {}), **self.importance})
 
     def ignored_reason(self, path: str) -> str | None:
         """Why `path` is left out of the review, or None when it is reviewed."""
@@ -58,13 +92,14 @@ class RepoConfig:
     def to_json(self) -> dict:
         return {"ignore": self.ignore, "skip": self.skip, "threshold": self.threshold,
                 "severities": self.severities, "drafts": self.drafts, "stages": self.stages,
-                "errors": self.errors}
+                "importance": self.importance, "errors": self.errors, "source": self.source}
 
     @classmethod
     def from_json(cls, data: dict | None) -> RepoConfig:
         """The inverse of `to_json`; an empty mapping gives the defaults."""
         config = cls()
-        for name in ("ignore", "skip", "threshold", "severities", "drafts", "errors"):
+        for name in ("ignore", "skip", "threshold", "severities", "drafts", "importance",
+                     "errors", "source"):
             if data and name in data:
                 setattr(config, name, data[name])
         if data and "stages" in data:
@@ -79,6 +114,7 @@ def load_config(toml_text: str | None, gitattributes_text: str | None = None) ->
         config.skip = skipped_by_gitattributes(gitattributes_text)
     if not toml_text:
         return config
+    config.source = CONFIG_FILE
     try:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError as exc:
@@ -94,9 +130,11 @@ def _read_tables(config: RepoConfig, data: dict, text: str) -> None:
             _read_review(config, value, text)
         elif table == "stages" and isinstance(value, dict):
             _read_stages(config, value, text)
+        elif table == "importance" and isinstance(value, dict):
+            _read_importance(config, value, text)
         else:
             _error(config, text, table, f"unknown table or key `{table}` "
-                                        "(expected [review] and [stages])")
+                                        "(expected [review], [stages] and [importance])")
 
 
 def _read_review(config: RepoConfig, table: dict, text: str) -> None:
@@ -128,6 +166,16 @@ def _read_stages(config: RepoConfig, table: dict, text: str) -> None:
             _error(config, text, key, f"unknown key `stages.{key}` (known: {', '.join(STAGES)})")
 
 
+def _read_importance(config: RepoConfig, table: dict, text: str) -> None:
+    for key, value in table.items():
+        try:
+            ImportanceSettings.from_mapping({key: value})
+        except ValueError as exc:
+            _error(config, text, key, f"[importance] {exc}")
+        else:
+            config.importance[key] = value
+
+
 _EXPECTED = {
     "ignore": "a list of glob strings",
     "threshold": "a number from 0 to 1",
@@ -153,6 +201,32 @@ def _line_of(text: str, key: str) -> int | None:
         if pattern.match(line):
             return number
     return None
+
+
+def read_config(root: str | Path) -> RepoConfig:
+    """The configuration of a checkout: its `.squiggle.toml` and `.gitattributes`."""
+    texts = []
+    for name in (CONFIG_FILE, ".gitattributes"):
+        try:
+            texts.append((Path(root) / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            texts.append(None)
+    return load_config(*texts)
+
+
+def leave_out_ignored(parsed: ParsedDiff, config: RepoConfig
+                      ) -> tuple[ParsedDiff, list[dict[str, str]]]:
+    """The diff without the files the configuration ignores, and those files with the reason
+    (`{"path": ..., "reason": ...}`, the review JSON's `ignored`)."""
+    kept, ignored = [], []
+    for file in parsed.files:
+        reason = config.ignored_reason(file.path)
+        if reason:
+            ignored.append({"path": file.path, "reason": reason})
+        else:
+            kept.append(file)
+    return ParsedDiff(files=kept, warnings=parsed.warnings, raw_text=parsed.raw_text,
+                      base_sha=parsed.base_sha, head_sha=parsed.head_sha), ignored
 
 
 def skipped_by_gitattributes(text: str) -> list[str]:

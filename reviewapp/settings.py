@@ -214,7 +214,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 times a read out after 5 s, exactly as long as channels_redis blocks
+            # waiting for a message: an idle socket's consumer then died with TimeoutError
+            # (found by tests/frontend/test_live_updates.py). Reads may wait longer.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 else:

@@ -13,9 +13,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import psutil
@@ -28,6 +29,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Callable[[], str],
+                       timeout: float = 60) -> None:
+    """Until `url`/healthz answers 200; fails with the process's log if it dies or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log()
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout:.0f} s\n{log()}")
 
 
 class LiveSquiggle:
@@ -71,16 +87,17 @@ class LiveSquiggle:
             [sys.executable, "manage.py", "runsquiggle", "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.process.poll() is None, self.log()
-            time.sleep(0.3)
-        raise AssertionError(f"runsquiggle did not answer within 60 s\n{self.log()}")
+        wait_until_healthy(self.url, self.process, self.log)
+
+    @contextmanager
+    def running(self) -> Iterator[LiveSquiggle]:
+        """Prepared and started; stopped afterwards."""
+        self.prepare()
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
 
     def stop(self, *, kill: bool = False) -> None:
         """Ctrl-C (or, with `kill`, SIGKILL to every process of the app, as a crash would)."""
@@ -190,11 +207,61 @@ class LiveSquiggle:
             return db.execute(sql).fetchall()
 
 
+def create_postgres_database(name: str) -> str:
+    """A fresh PostgreSQL database next to the test database (DATABASE_URL); its URL."""
+    import psycopg
+    import pytest
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        pytest.skip("needs a PostgreSQL DATABASE_URL (make test sets it)")
+    with psycopg.connect(base, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    return urlparse(base)._replace(path=f"/{name}").geturl()
+
+
+def drop_postgres_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def own_redis_url() -> str:
+    """A Redis database of the app's own, 8 above the suite's (REDIS_URL): suites run side by
+    side on databases 0..7 keep apart."""
+    import pytest
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (make test sets it)")
+    parsed = urlparse(redis_url)
+    own = (int(parsed.path.strip("/") or 0) + 8) % 16
+    return parsed._replace(path=f"/{own}").geturl()
+
+
 @contextmanager
-def celery_worker_on_test_database(queues: str | None = None, **env: str
-                                   ) -> Iterator[subprocess.Popen]:
+def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str]
+                                   ) -> Iterator[LiveSquiggle]:
+    """runsquiggle on a fresh PostgreSQL database and Redis (broker and channel layer),
+    started; stopped and its database dropped afterwards."""
+    name = f"squiggle_live_{uuid.uuid4().hex[:10]}"
+    redis_url = own_redis_url()
+    app = LiveSquiggle(data_dir, database_url=create_postgres_database(name),
+                       redis_url=redis_url, env=env)
+    try:
+        with app.running():
+            yield app
+    finally:
+        drop_postgres_database(name)
+
+
+@contextmanager
+def celery_worker_on_test_database(queues: str | None = None, name: str | None = None,
+                                   **env: str) -> Iterator[subprocess.Popen]:
     """A real `celery worker` on this pytest session's PostgreSQL test database and Redis,
-    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs."""
+    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs.
+    `name` sets its node name (`name@host`), so several can run side by side."""
     import pytest
     from django.conf import settings
 
@@ -204,13 +271,14 @@ def celery_worker_on_test_database(queues: str | None = None, **env: str
         pytest.skip("needs REDIS_URL and a PostgreSQL DATABASE_URL (make test sets both)")
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    full_env = dict(os.environ, DATABASE_URL=url, SQUIGGLE_ANALYSIS_ML="0",
-                    DJANGO_SETTINGS_MODULE="reviewapp.settings", **env)
+    full_env = {**os.environ, "DATABASE_URL": url, "SQUIGGLE_ANALYSIS_ML": "0",
+                "DJANGO_SETTINGS_MODULE": "reviewapp.settings", **env}
     app.control.purge()
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-         *(["-Q", queues] if queues else [])], cwd=ROOT, env=full_env)
+         *(["-Q", queues] if queues else []), *(["-n", f"{name}@%h"] if name else [])],
+        cwd=ROOT, env=full_env)
     app.conf.task_always_eager = False
     try:
         yield process

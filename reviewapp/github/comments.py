@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from reviewapp.findings import fingerprint
 from reviewapp.repo_config import RepoConfig
 from reviewapp.reviews.models import FileChange, Finding, Revision
 from reviewapp.reviews.rendering import parse_hunk_text
 
-from .models import PostedFinding, fingerprint
+from .models import PostedFinding
 
 
 @dataclass

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 from django.db import models
 
 from reviewapp.reviews.models import ChangeSet, Finding, Repository, Revision
@@ -139,9 +136,3 @@ class PostedFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} {self.kind}"
-
-
-def fingerprint(path: str, code_line: str, kind: str) -> str:
-    """Identity of a finding across pushes: path + whitespace-normalised code + kind."""
-    normalised = re.sub(r"\s+", " ", code_line).strip()
-    return hashlib.sha256(f"{path}\0{normalised}\0{kind}".encode()).hexdigest()

@@ -5,12 +5,12 @@ Pure Python (no Django): mechanical detectors (`detectors/`), the language model
 """
 
 from reviewapp.importance.combine import DEFAULT_SETTINGS, ImportanceSettings
-from reviewapp.importance.score import GRAY, KEY, NORMAL, TIERS, Detection, HunkScore
-from reviewapp.importance.scoring import (
+from reviewapp.importance.hunk_scoring import (
     promote_flagged,
     refine_with_lm,
     score_hunks_mechanical,
 )
+from reviewapp.importance.score import GRAY, KEY, NORMAL, TIERS, Detection, HunkScore
 
 __all__ = [
     "DEFAULT_SETTINGS",

@@ -67,7 +67,7 @@ def fit_parts(parts: list[PromptPart], budget: int, count: Callable[[str], int])
 
 def _score_request(context: str, span: str) -> Any:
     try:
-        from inference.scoring import ScoreRequest
+        from inference.span_scoring import ScoreRequest
     except ImportError:  # the engine's module is optional for fakes used in tests
         return _LocalRequest(context, span)
     return ScoreRequest(context=context, span=span)

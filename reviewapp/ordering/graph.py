@@ -199,3 +199,18 @@ def weak_components(nodes: Sequence[int], edges: Edges) -> list[list[int]]:
     for node in nodes:  # `nodes` is in the caller's stable order, so each group is too
         groups[find(node)].append(node)
     return list(groups.values())
+
+
+def reaches(edges: Edges, start: int, goal: int) -> bool:
+    """Whether a path of edges leads from `start` to `goal`."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for succ in edges.get(node, ()):
+            if succ not in seen:
+                seen.add(succ)
+                stack.append(succ)
+    return False

@@ -13,7 +13,7 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from .graph import Edges
+from .graph import Edges, reaches
 from .other_languages import language_family
 from .roles import is_test_path
 from .symbols import FileSymbols
@@ -51,27 +51,37 @@ def add_name_guesses(
     symbols: Mapping[int, FileSymbols],
     edges: Edges,
     keys: Mapping[int, tuple],
-) -> None:
-    """Add guessed edges (in place) into every file whose whole text we have not seen."""
+) -> set[tuple[int, int]]:
+    """Add guessed edges (in place) into every file whose whole text we have not seen; return
+    the (source, user) pairs added."""
     family = {node: language_family(paths[node]) for node in nodes}
     definers: dict[str, list[int]] = defaultdict(list)
     modules: dict[str, list[int]] = defaultdict(list)
     for node in nodes:
-        for name in symbols[node].defines | symbols[node].changes:
+        # A re-export is no definition: `__init__.py` hands on what its modules define.
+        for name in (symbols[node].defines | symbols[node].changes) - symbols[node].reexports:
             if len(name) >= MIN_NAME_LENGTH and name not in GENERIC_NAMES:
                 definers[name].append(node)
         module = module_name(paths[node])
         if len(module) >= MIN_MODULE_LENGTH and module not in GENERIC_NAMES:
             if not is_test_path(paths[node]):
                 modules[module].append(node)
+    # (a package's __init__.py, the module name of a changed file in that package)
+    submodules = {
+        (posixpath.join(posixpath.dirname(paths[node]), "__init__.py"), module_name(paths[node]))
+        for node in nodes
+    }
     guesses: list[tuple[int, int, frozenset[str]]] = []
     for user in nodes:
         summary = symbols[user]
         if summary.whole_file or not family[user]:
             continue
         found: dict[int, set[str]] = defaultdict(set)
+        # A file naming its own module (`arrow.factory` in factory.py's docstring) uses nothing.
+        own_module = module_name(paths[user])
         for name in [name for name in summary.uses if name in definers]:
-            if len(definers[name]) <= MAX_DEFINERS and name not in summary.defines:
+            if (len(definers[name]) <= MAX_DEFINERS and name not in summary.defines
+                    and name != own_module):
                 for source in definers[name]:
                     found[source].add(name)
         for chain in summary.chains:
@@ -79,26 +89,28 @@ def add_name_guesses(
             sources = modules.get(head, ())
             if len(sources) <= MAX_DEFINERS and head not in summary.defines:
                 for source in sources:
-                    found[source].add(attribute)
+                    if _names_definition(paths[source], attribute, own_module, submodules):
+                        found[source].add(attribute)
         for source, names in found.items():
             if source != user and family[source] == family[user]:
                 guesses.append((source, user, frozenset(names)))
     guesses.sort(key=lambda g: (-len(g[2]), keys[g[0]], keys[g[1]]))
+    added: set[tuple[int, int]] = set()
     for source, user, names in guesses:
-        if user not in edges.get(source, {}) and not _reaches(edges, user, source):
+        if user not in edges.get(source, {}) and not reaches(edges, user, source):
             edges.setdefault(source, {})[user] = names
+            added.add((source, user))
+    return added
 
 
-def _reaches(edges: Edges, start: int, goal: int) -> bool:
-    """Whether a path of edges leads from `start` to `goal`."""
-    seen = {start}
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for succ in edges.get(node, ()):
-            if succ not in seen:
-                seen.add(succ)
-                stack.append(succ)
-    return False
+def _names_definition(
+    source_path: str, attribute: str, own_module: str, submodules: set[tuple[str, str]]
+) -> bool:
+    """Whether `module.attribute` in the user's text likely names a definition of `source`.
+
+    Not when the user names itself (`requests.sessions` in sessions.py) or a changed module of
+    the package (`requests.models`), not something the package's __init__ defines.
+    """
+    if attribute == own_module or (source_path, attribute) in submodules:
+        return False
+    return True

@@ -2,16 +2,21 @@
 
 1. Classify each file (roles.py); only source and test files enter the dependency graph.
 2. Summarise each (python_symbols.py, other_languages.py) and link them (graph.py), guessing
-   links from names where a pasted diff hides the imports (guesses.py), and adding
-   code → test links by file name where no import says so (tested_code.py).
+   links from names where a pasted diff hides the imports (guesses.py), then from path
+   conventions (conventions.py), and adding code → test links by file name where no import
+   says so (tested_code.py).
 3. Groups = weakly connected components; they do not depend on each other as far as the diff
-   shows, so groups holding a foundation module (`_compat.py`, `errors.py`: is_foundation) go
-   first, then the riskiest (risk.py). Test-only groups follow the code groups.
+   shows, so groups holding a foundation module go first (`_version.py`, then `_compat.py`,
+   `errors.py`: conventions.foundation_rank) and groups of entry points (`cli.py`, `app.py`)
+   last, else the riskiest first (risk.py). Test-only groups follow the code groups.
 4. Within a group: strongly connected components in topological order; tests after the group's
-   code, foundation modules first, then the user of the file shown most recently (so a
-   definition's users follow it), then the riskiest.
-   Within a component, the file that takes least from the others not yet shown goes first.
-5. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
+   code, foundation modules first and entry points last, then the user of the file shown most
+   recently (so a definition's users follow it), then the riskiest.
+   Within a component, the file that takes least from the others not yet shown goes first,
+   names the diff changes weighing most.
+5. All tests follow all the code (groups keep their order within each part): a test may use
+   any changed module, and a pasted diff rarely shows which.
+6. Docs, config, lockfiles, generated, vendored and binary files come last, in that order.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from reviewapp.ingest.gc_pause import cyclic_gc_paused
 from reviewapp.ingest.parsed import ParsedFile
 
+from .conventions import add_convention_edges, foundation_rank, is_entry_point, is_private
 from .graph import (
     Edges,
     PathIndex,
@@ -41,6 +47,7 @@ from .symbols import FileSymbols
 from .tested_code import link_tests
 
 CODE_ROLES = (SOURCE, TEST)
+CHANGED_NAME_WEIGHT = 10  # inside a cycle: a changed name taken counts as much as ten others
 
 
 @dataclass(frozen=True)
@@ -81,14 +88,18 @@ def order_files(
         symbols = {i: analyze_file(files[i]) for i in code}
     index = PathIndex({i: (files[i].path, files[i].old_path) for i in code})
     edges = build_edges(code, index, symbols)
-    add_name_guesses(code, {i: files[i].path for i in code}, symbols, edges, dict(enumerate(keys)))
+    paths = {i: files[i].path for i in code}
+    guessed = add_name_guesses(code, paths, symbols, edges, dict(enumerate(keys)))
+    guessed |= add_convention_edges(code, paths, roles, symbols, edges)
     tested = link_tests(files, roles, code, edges)
     preds = predecessors(edges)
     components = strongly_connected_components(code, edges)
     component_of = {node: c for c, members in enumerate(components) for node in members}
 
+    changes = {node: symbols[node].changes for node in code}
     groups = [
-        _order_group(members, edges, preds, components, component_of, roles, risks, keys)
+        _order_group(members, edges, preds, components, component_of, roles, risks, keys,
+                     changes)
         for members in weak_components(code, edges)
     ]
     groups.sort(key=lambda g: _group_key(g, roles, risks, keys))
@@ -97,7 +108,11 @@ def order_files(
         if members:
             groups.append(sorted(members, key=lambda i: (-risks[i], keys[i])))
 
-    sequence = [(node, g) for g, members in enumerate(groups) for node in members]
+    # Every test after all the code: a test may use any changed module, and a pasted diff
+    # rarely shows which, so a test read before code in a later group would be read too early.
+    # Groups keep their order among the code and among the tests.
+    grouped = [(node, g) for g, members in enumerate(groups) for node in members]
+    sequence = sorted(grouped, key=lambda item: _part(roles[item[0]].name))
     position = {node: rank for rank, (node, _) in enumerate(sequence)}
     view = GraphView(
         files=files,
@@ -108,6 +123,7 @@ def order_files(
         cycle_of={node: components[component_of[node]] for node in code},
         changes={node: symbols[node].changes for node in code},
         tested=tested,
+        guessed=frozenset(guessed),
     )
     result = []
     for rank, (node, group) in enumerate(sequence):
@@ -130,29 +146,22 @@ def analyze_file(file: ParsedFile) -> FileSymbols:
     return analyze_other(file)
 
 
-# Path convention: modules by these names hold what the rest of a package builds on (errors,
-# shared types, compatibility shims). Among groups the diff shows no link between (a pasted
-# diff rarely shows import lines), they come first: on real commits their users followed them.
-FOUNDATION_STEMS = frozenset({
-    "compat", "exceptions", "errors", "common", "base", "types", "typing", "utils", "util",
-    "datastructures", "structures", "constants", "const", "internal", "abc", "core",
-})
-
-
-def is_foundation(path: str) -> bool:
-    """Whether the file's name marks a module others build on (`_compat.py`, `errors.py`)."""
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip("_")
-    return stem in FOUNDATION_STEMS
+def _part(role: str) -> int:
+    """Which part of the review a role belongs to: code, then tests, then everything else."""
+    return 0 if role == SOURCE else 1 if role == TEST else 2
 
 
 def _group_key(
     members: list[int], roles: Sequence[Role], risks: Sequence[float], keys: Sequence[tuple]
 ) -> tuple:
-    """Code groups before test-only groups; foundation modules first; then riskiest first;
-    then by first path."""
+    """Code groups before test-only groups; foundation modules first, entry points (`cli.py`,
+    `app.py`) last among code, private modules (`_impl.py`) before public ones; then riskiest
+    first; then by first path."""
     only_tests = all(roles[m].name == TEST for m in members)
-    foundation = any(is_foundation(keys[m][0]) for m in members)
-    return (only_tests, not foundation, -max(risks[m] for m in members),
+    foundation = max(foundation_rank(keys[m][0]) for m in members)
+    entry_points = all(is_entry_point(keys[m][0]) or roles[m].name == TEST for m in members)
+    private = any(is_private(keys[m][0]) for m in members)
+    return (only_tests, -foundation, entry_points, not private, -max(risks[m] for m in members),
             -sum(risks[m] for m in members), min(keys[m] for m in members))
 
 
@@ -165,6 +174,7 @@ def _order_group(
     roles: Sequence[Role],
     risks: Sequence[float],
     keys: Sequence[tuple],
+    changes: Mapping[int, frozenset[str]],
 ) -> list[int]:
     """Topological order of one group's components, each expanded definitions-first."""
     comp_ids = sorted({component_of[m] for m in members}, key=lambda c: keys[components[c][0]])
@@ -187,9 +197,12 @@ def _order_group(
     def heap_key(c: int, affinity: int) -> tuple:
         tests_only = all(roles[m].name == TEST for m in components[c])
         own = max(risks[m] for m in components[c])
-        foundation = any(is_foundation(keys[m][0]) for m in components[c])
-        return (tests_only, not foundation, -affinity, -reach_risk[c], -own, keys[components[c][0]],
-                c)
+        foundation = max(foundation_rank(keys[m][0]) for m in components[c])
+        # An entry point builds on the rest of its group: it waits while anything else is ready.
+        entry_point = all(is_entry_point(keys[m][0]) for m in components[c])
+        private = any(is_private(keys[m][0]) for m in components[c])
+        return (tests_only, -foundation, entry_point, not private, -affinity, -reach_risk[c],
+                -own, keys[components[c][0]], c)
 
     ready = [heap_key(c, -1) for c in comp_ids if waiting[c] == 0]
     heapq.heapify(ready)
@@ -197,7 +210,7 @@ def _order_group(
     position: dict[int, int] = {}
     while ready:
         c = heapq.heappop(ready)[-1]
-        for node in _order_component(components[c], edges, roles, risks, keys):
+        for node in _order_component(components[c], edges, roles, risks, keys, changes):
             position[node] = len(ordered)
             ordered.append(node)
         for target in sorted(comp_succ[c], key=lambda t: keys[components[t][0]]):
@@ -235,13 +248,21 @@ def _order_component(
     roles: Sequence[Role],
     risks: Sequence[float],
     keys: Sequence[tuple],
+    changes: Mapping[int, frozenset[str]],
 ) -> list[int]:
-    """Inside a cycle: repeatedly show the file that takes least from those not yet shown."""
+    """Inside a cycle: repeatedly show the file that takes least from those not yet shown.
+
+    A name the source changes weighs ten unchanged ones: when two files import each other, the
+    one whose edits the other relies on is the one to read first.
+    """
     if len(members) == 1:
         return list(members)
     remaining = set(members)
-    inside = {node: {t: max(1, len(n)) for t, n in edges.get(node, {}).items() if t in remaining}
-              for node in members}
+    inside = {
+        node: {t: max(1, len(n)) + CHANGED_NAME_WEIGHT * len(n & changes[node])
+               for t, n in edges.get(node, {}).items() if t in remaining}
+        for node in members
+    }
     # taken: weight of names a file takes from files not yet shown; given: what it gives them.
     taken = dict.fromkeys(members, 0)
     given = {node: sum(inside[node].values()) for node in members}

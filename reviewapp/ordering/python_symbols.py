@@ -343,9 +343,17 @@ def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[Impor
     return refs
 
 
-def _bound_names(imports: tuple[RawImport, ...]) -> frozenset[str]:
-    """Names that from-imports bind (`from x import a as b` binds b)."""
-    return frozenset(bound for raw in imports for name, bound in raw.names if name != "*")
+def _reexported_names(imports: tuple[RawImport, ...], path: str) -> frozenset[str]:
+    """Names a package's __init__ binds from its own package (`from .order import order_files`,
+    `from pkg.order import order_files`); `from typing import Any` hands on nothing of ours."""
+    package = path.split("/")[:-1]
+    return frozenset(
+        bound
+        for raw in imports
+        if raw.level or raw.module.split(".")[0] in package
+        for name, bound in raw.names
+        if name != "*"
+    )
 
 
 def conftest_refs(path: str) -> list[ImportRef]:
@@ -396,21 +404,30 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     removed_text = "\n".join(removed)
     # Imports the diff removed still tie the file to their target: the change is about them.
     imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
-    found = scan(new_text + "\n" + removed_text)
+    whole_file = whole_file_seen(file)
+    found = scan(new_text + "\n" + removed_text, without_urls=not whole_file)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
+    reexports: frozenset[str] = frozenset()
     if posixpath.basename(file.path) == "__init__.py":
         # A package's __init__ re-exports what it imports: `from .order import order_files`
         # makes `pkg.order_files` a name the package defines for its users.
-        defines |= _bound_names(new_imports)
         edited = regex_imports("\n".join(side_lines(file, "+")) + "\n" + removed_text)
-        changes |= _bound_names(new_imports if file.status == ADDED else edited)
+        edited_reexports = _reexported_names(
+            new_imports if file.status == ADDED else edited, file.path)
+        defines |= _reexported_names(new_imports, file.path)
+        changes |= edited_reexports
+        # A removed `from .x import name` hands on nothing any more: still no definition.
+        reexports = _reexported_names(new_imports, file.path) | edited_reexports
     return FileSymbols(
         defines=defines,
         changes=changes,
         imports=refs,
         uses=found.names,
-        chains=found.chains,
-        whole_file=whole_file_seen(file),
+        # An import line's module path (`from marshmallow.warnings import X`) is no attribute
+        # access: the import itself says where it points.
+        chains=found.chains - {raw.module for raw in imports if not raw.level},
+        whole_file=whole_file,
+        reexports=reexports,
     )

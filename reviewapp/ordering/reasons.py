@@ -36,6 +36,9 @@ class GraphView:
     cycle_of: Mapping[int, Sequence[int]]  # node → the members of its strongly connected component
     changes: Mapping[int, frozenset[str]]  # node → names its diff changes
     tested: Mapping[int, Sequence[int]]  # test node → source nodes it tests
+    # (source, user) edges guessed from names or path conventions rather than read from an
+    # import: a reason resting only on them says "probably".
+    guessed: frozenset[tuple[int, int]] = frozenset()
 
 
 def trailing_reason(file: ParsedFile, role: Role) -> str:
@@ -93,17 +96,19 @@ def code_reason(node: int, view: GraphView) -> str:
             verb = "defines"
         users = _count(view, below)
         shown = changed or names
+        probably = "probably " if all((node, s) in view.guessed for s in below) else ""
         if shown:
-            parts.append(f"{verb} {_names(shown)}, used by {users} below")
-        elif all(view.roles[s].name == TEST for s in below):
-            parts.append(f"tested by {users} below")
+            parts.append(f"{verb} {_names(shown)}, {probably}used by {users} below")
+        elif role != TEST and all(view.roles[s].name == TEST for s in below):
+            parts.append(f"tested by {users} below")  # a helper is used by tests, not tested
         else:
-            parts.append(f"imported by {users} below")
+            parts.append(f"{probably}imported by {users} below")
     elif above and role == SOURCE:
         names = frozenset().union(*(view.predecessors[node][p] for p in above))
         sources = _count(view, above)
-        parts.append(f"uses {_names(names)} from {sources} above" if names
-                     else f"imports {sources} above")
+        probably = "probably " if all((p, node) in view.guessed for p in above) else ""
+        parts.append(f"{probably}uses {_names(names)} from {sources} above" if names
+                     else f"{probably}imports {sources} above")
     if not parts:
         parts.append(_standalone(file))
     return "; ".join(parts)

@@ -11,6 +11,8 @@ from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 # An identifier or a dotted chain of them (`name`, `pkg.mod.func`). Possessive quantifiers:
 # findall never restarts inside a word, so one pass over the text is linear.
 NAME_OR_CHAIN = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
+# What follows `://` in a URL: its host (`requests.readthedocs.io`) is no chain of modules.
+URL_TAIL = re.compile(r"://[^\s\"'<>)\]]*")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class FileSymbols:
     imports: tuple[ImportRef, ...] = ()
     uses: frozenset[str] = frozenset()  # identifiers the file references
     chains: frozenset[str] = frozenset()  # dotted chains it mentions (`store.Open`)
+    # Names a package's __init__ takes from its own modules and hands on: `defines` holds them
+    # (users import them from the package), but the module that made them is their definer.
+    reexports: frozenset[str] = frozenset()
     whole_file: bool = False  # the whole text was seen, so `imports` is complete
 
 
@@ -93,8 +98,14 @@ class Scan:
     chains: frozenset[str]  # `a.b.c` chains: attribute access on modules and objects
 
 
-def scan(text: str) -> Scan:
-    """Cheap and good enough to tell which names a file uses (comments and strings count too)."""
+def scan(text: str, without_urls: bool = False) -> Scan:
+    """Cheap and good enough to tell which names a file uses (comments and strings count too).
+
+    `without_urls`: skip URL hosts and paths, for hunks whose chains feed name guesses (a
+    second pass: whole files, whose imports are known, do without it).
+    """
+    if without_urls and "://" in text:
+        text = URL_TAIL.sub(" ", text)
     tokens = set(NAME_OR_CHAIN.findall(text))
     chains = frozenset(token for token in tokens if "." in token)
     names = {token for token in tokens if "." not in token}

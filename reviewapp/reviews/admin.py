@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AnalysisJob, ChangeSet, FileChange, Finding, Hunk, Repository, Revision
+from .models import (
+    AnalysisJob,
+    ChangeSet,
+    FileChange,
+    Finding,
+    FindingFeedback,
+    Hunk,
+    Repository,
+    Revision,
+)
 
 
 @admin.register(Repository)
@@ -48,11 +57,28 @@ class HunkAdmin(admin.ModelAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(admin.ModelAdmin):
-    list_display = ("file", "line", "kind", "probability", "severity", "state")
-    list_filter = ("kind", "severity", "state")
+    list_display = ("file", "line", "kind", "probability", "severity", "state",
+                    "dismiss_reason")
+    list_filter = ("kind", "severity", "state", "dismiss_reason")
+
+
+@admin.register(FindingFeedback)
+class FindingFeedbackAdmin(admin.ModelAdmin):
+    """Reviewers' verdicts, read-only: they are training data (`manage.py export_feedback`)."""
+
+    list_display = ("created_at", "repository", "path", "line", "kind", "action", "reason",
+                    "probability", "model_version", "user")
+    list_filter = ("action", "reason", "kind", "model_version")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AnalysisJob)
 class AnalysisJobAdmin(admin.ModelAdmin):
-    list_display = ("revision", "state", "stage", "progress", "created_at", "finished_at")
+    list_display = ("revision", "state", "stage", "progress", "worker", "created_at",
+                    "finished_at")
     list_filter = ("state",)

@@ -1,20 +1,31 @@
-"""The analysis stages the Celery task runs on a stored revision, in order.
+"""The analysis stages the Celery task runs on a stored revision, in data-flow order.
 
-Each stage reads the revision's rows, computes with `reviewapp.pipeline` outside any transaction,
-and overwrites its own outputs in one short transaction, so a retried or redelivered task never
-duplicates anything and the web app's writes never wait behind a model. The mechanical tiers come
-first (seconds, no model); the models refine them.
+The task loads the revision once (`load_revision`: its rows and the parsed diff rebuilt from
+them) and hands the same `StoredRevision` to every stage. Each stage computes with the pure
+stage packages (`reviewapp.importance`, `reviewapp.findings`, `reviewapp.ordering`) outside any
+transaction and overwrites its own outputs in one short transaction, so a retried or
+redelivered task never duplicates anything and the web app's writes never wait behind a model.
+The mechanical tiers come first (seconds, no model); the models refine them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.db import transaction
 
 from reviewapp import pipeline
+from reviewapp.findings import (
+    find_bugs,
+    finding_risk,
+    fingerprint,
+    flagged_lines,
+    known_new_lines,
+)
 from reviewapp.importance import (
     HunkScore,
     ImportanceSettings,
@@ -23,6 +34,7 @@ from reviewapp.importance import (
 )
 from reviewapp.ingest.parsed import ParsedDiff, ParsedFile, ParsedHunk, ParsedLine
 from reviewapp.ordering import order_files
+from reviewapp.repo_config import RepoConfig
 
 from .models import FileChange, Finding, Hunk, Revision
 from .progress import publish
@@ -30,7 +42,36 @@ from .rendering import parse_hunk_text
 
 log = logging.getLogger(__name__)
 
-Stage = Callable[[Revision], None]
+
+@dataclass
+class StoredRevision:
+    """A revision as the stages see it, loaded once per run of the task."""
+
+    revision: Revision
+    parsed: ParsedDiff
+    rows: list[FileChange]  # one per parsed file, same order, hunks prefetched
+    findings: list = field(default_factory=list)  # the revision's findings as the stages go
+
+    @property
+    def pk(self) -> int:
+        return self.revision.pk
+
+    @cached_property
+    def importance(self) -> ImportanceSettings:
+        return importance_settings(self.revision.repo_config)
+
+    @cached_property
+    def mechanical(self) -> list[list[HunkScore]]:
+        """The mechanical detectors' scores, computed once (before findings promote hunks)."""
+        return score_hunks_mechanical(self.parsed, settings=self.importance)
+
+    def scores_with_findings(self) -> list[list[HunkScore]]:
+        """The mechanical scores with every hunk that holds a finding kept out of gray."""
+        return promote_flagged(self.parsed, self.mechanical, flagged_lines(self.findings),
+                               settings=self.importance)
+
+
+Stage = Callable[[StoredRevision], None]
 
 
 def parsed_from_revision(revision: Revision) -> tuple[ParsedDiff, list[FileChange]]:
@@ -62,13 +103,17 @@ def parsed_from_revision(revision: Revision) -> tuple[ParsedDiff, list[FileChang
     return parsed, rows
 
 
-def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
-    """Importance, tier and reason onto the Hunk rows (files as `parsed_from_revision` lists).
+def load_revision(revision: Revision) -> StoredRevision:
+    """The revision's rows, its parsed diff and its current findings, read once."""
+    parsed, rows = parsed_from_revision(revision)
+    findings = list(Finding.objects.filter(revision=revision).select_related("file"))
+    return StoredRevision(revision, parsed, rows, findings)
 
-    Call inside a transaction.
-    """
+
+def _save_scores(stored: StoredRevision, scores: list[list[HunkScore]]) -> None:
+    """Importance, tier and reason onto the Hunk rows. Call inside a transaction."""
     hunks = []
-    for row, file_scores in zip(rows, scores, strict=True):
+    for row, file_scores in zip(stored.rows, scores, strict=True):
         for hunk, score in zip(row.hunks.all(), file_scores, strict=True):
             hunk.importance, hunk.tier = score.importance, score.tier
             hunk.reason = score.reason[:300]
@@ -76,78 +121,82 @@ def _save_scores(rows: list[FileChange], scores: list[list[HunkScore]]) -> None:
     Hunk.objects.bulk_update(hunks, ["importance", "tier", "reason"], batch_size=1000)
 
 
-def importance_settings() -> ImportanceSettings:
-    """Tier thresholds: the tuned defaults with the SQUIGGLE["IMPORTANCE"] overrides."""
-    return ImportanceSettings.from_mapping(settings.SQUIGGLE.get("IMPORTANCE", {}))
+def importance_settings(config: RepoConfig | None = None) -> ImportanceSettings:
+    """Tier thresholds: the tuned defaults with the SQUIGGLE["IMPORTANCE"] overrides, then
+    the repository's `[importance]` overrides from `.squiggle.toml`."""
+    return (config or RepoConfig()).importance_settings(settings.SQUIGGLE.get("IMPORTANCE", {}))
 
 
-def _mechanical(parsed: ParsedDiff, flagged: pipeline.Flagged) -> list[list[HunkScore]]:
-    chosen = importance_settings()
-    return promote_flagged(parsed, score_hunks_mechanical(parsed, settings=chosen), flagged,
-                           settings=chosen)
-
-
-def score_mechanically(revision: Revision) -> None:
+def score_mechanically(stored: StoredRevision) -> None:
     """Tiers from the mechanical detectors alone (formatting, renames, moves, lockfiles...)."""
-    parsed, rows = parsed_from_revision(revision)
-    scores = _mechanical(parsed, {})
+    scores = stored.scores_with_findings()
     with transaction.atomic():
-        _save_scores(rows, scores)
+        _save_scores(stored, scores)
 
 
-def _findings(revision: Revision) -> list[Finding]:
-    return list(Finding.objects.filter(revision=revision).select_related("file"))
+def detect_bugs(stored: StoredRevision) -> None:
+    """Bug-model findings on changed lines; replaces this origin's earlier findings. A finding
+    a reviewer dismissed in any revision of the change (same fingerprint) stays dismissed; one
+    accepted in this revision stays accepted when the analysis runs again."""
+    from bugmodel.detector import model_version
 
-
-def _flagged(revision: Revision) -> pipeline.Flagged:
-    return pipeline.flagged_lines(_findings(revision))
-
-
-def detect_bugs(revision: Revision) -> None:
-    """Bug-model findings on changed lines; replaces this origin's earlier findings."""
-    parsed, rows = parsed_from_revision(revision)
+    revision = stored.revision
     try:
-        found = pipeline.find_bugs(parsed)
+        found = find_bugs(stored.parsed)
     except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
         log.warning("bug detection skipped for %s: %s", revision, exc)
         return
-    by_path = {row.path: row for row in rows}
-    scores = _mechanical(parsed, pipeline.flagged_lines(found))
+    by_path = {row.path: row for row in stored.rows}
+    lines = {file.path: known_new_lines(file) for file in stored.parsed.files}
+    dismissed = dict(Finding.objects.filter(
+        revision__change_set_id=revision.change_set_id, state=Finding.DISMISSED,
+    ).exclude(fingerprint="").values_list("fingerprint", "dismiss_reason"))
+    # A rerun of this revision keeps what was accepted here, with its fix.
+    accepted = dict(Finding.objects.filter(revision=revision, state=Finding.ACCEPTED)
+                    .exclude(fingerprint="").values_list("fingerprint", "fix_patch"))
+    version = model_version()
+    rows = []
+    for f in found:
+        key = fingerprint(f.path, lines[f.path].get(f.line, ""), f.kind)
+        state = (Finding.DISMISSED if key in dismissed
+                 else Finding.ACCEPTED if key in accepted else Finding.OPEN)
+        rows.append(Finding(
+            revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
+            column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
+            probability=f.probability, severity=f.severity, replacement=f.replacement,
+            origin="bugmodel", model_version=version, fingerprint=key, state=state,
+            dismiss_reason=dismissed.get(key, ""), fix_patch=accepted.get(key, ""),
+        ))
+    others = [f for f in stored.findings if f.origin != "bugmodel"]
     with transaction.atomic():
         Finding.objects.filter(revision=revision, origin="bugmodel").delete()
-        Finding.objects.bulk_create([
-            Finding(revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
-                    column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
-                    probability=f.probability, severity=f.severity, replacement=f.replacement,
-                    origin="bugmodel")
-            for f in found
-        ])
-        _save_scores(rows, scores)
+        stored.findings = others + Finding.objects.bulk_create(rows)
+        _save_scores(stored, stored.scores_with_findings())
 
 
-def refine_importance(revision: Revision) -> None:
+def refine_importance(stored: StoredRevision) -> None:
     """The language model's surprisal refines the mechanical tiers (never grays a finding)."""
-    parsed, rows = parsed_from_revision(revision)
-    flagged = _flagged(revision)
+    revision = stored.revision
     stage = "importance (language model)"
 
     def report(done: int, total: int) -> None:
         publish(revision.change_set_id, {"revision": revision.number, "job": {
             "state": "running", "stage": f"{stage}: {done}/{total} hunks", "progress": None}})
 
-    scores = pipeline.lm_refine(parsed, _mechanical(parsed, flagged), flagged,
-                                importance_settings(), on_progress=report)
+    scores = pipeline.lm_refine(stored.parsed, stored.scores_with_findings(),
+                                flagged_lines(stored.findings), stored.importance,
+                                on_progress=report)
     with transaction.atomic():
-        _save_scores(rows, scores)
+        _save_scores(stored, scores)
 
 
-def reorder_by_findings(revision: Revision) -> None:
+def reorder_by_findings(stored: StoredRevision) -> None:
     """Files with findings are riskier: let them come earlier among independent groups."""
-    risk = pipeline.finding_risk(_findings(revision))
+    risk = finding_risk(stored.findings)
     if not risk:
         return
-    parsed, rows = parsed_from_revision(revision)
-    for item in order_files(parsed.files, extra_risk=risk):
+    rows = stored.rows
+    for item in order_files(stored.parsed.files, extra_risk=risk):
         row = rows[item.index]
         row.order, row.order_reason, row.group = item.order, item.reason, item.group
     with transaction.atomic():
@@ -156,15 +205,17 @@ def reorder_by_findings(revision: Revision) -> None:
 
 def stages(revision: Revision | None = None) -> list[tuple[str, Stage]]:
     """The stages to run, in order, by name (the model stages only when enabled, globally and
-    by the revision's repository configuration)."""
+    by the revision's repository configuration; the language-model stage only when the
+    `use_lm` importance setting is on, so a review never lists a stage that does nothing)."""
     mechanical = [("importance (mechanical)", score_mechanically)]
     if not settings.SQUIGGLE["ANALYSIS_ML"]:
         return mechanical
-    enabled = revision.repo_config.stages if revision is not None else {}
+    config = revision.repo_config if revision is not None else None
+    enabled = config.stages if config is not None else {}
     chosen = mechanical
     if enabled.get("bug_detection", True):
         chosen = chosen + [("bug detection", detect_bugs)]
-    if enabled.get("importance_lm", True):
+    if enabled.get("importance_lm", True) and importance_settings(config).use_lm:
         chosen = chosen + [("importance (language model)", refine_importance)]
     if enabled.get("bug_detection", True):
         chosen = chosen + [("order by findings", reorder_by_findings)]

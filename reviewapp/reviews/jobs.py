@@ -47,15 +47,16 @@ def enqueue(job: AnalysisJob) -> None:
     transaction.on_commit(lambda: analyze_revision.delay(job_id))
 
 
-def claim(job_id: int) -> AnalysisJob | None:
-    """Mark the job running for this worker; None when it is finished or alive elsewhere."""
+def claim(job_id: int, worker: str = "") -> AnalysisJob | None:
+    """Mark the job running for this worker (its Celery hostname, kept on the job); None when
+    it is finished or alive elsewhere."""
     now = timezone.now()
     stale = now - timedelta(seconds=_stale_s())
     claimable = Q(state=AnalysisJob.QUEUED) | Q(
         Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True), state=AnalysisJob.RUNNING)
     taken = AnalysisJob.objects.filter(claimable, pk=job_id).update(
         state=AnalysisJob.RUNNING, started_at=now, heartbeat_at=now, error="",
-        attempts=F("attempts") + 1)
+        attempts=F("attempts") + 1, worker=worker[:200])
     if not taken:
         return None
     return AnalysisJob.objects.select_related("revision").get(pk=job_id)

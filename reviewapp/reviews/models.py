@@ -243,6 +243,11 @@ class Finding(models.Model):
     DISMISSED = "dismissed"
     ACCEPTED = "accepted"
     STATES = [(OPEN, "Open"), (DISMISSED, "Dismissed"), (ACCEPTED, "Accepted")]
+    FALSE_POSITIVE = "false_positive"
+    WONT_FIX = "wont_fix"
+    NOT_IMPORTANT = "not_important"
+    DISMISS_REASONS = [(FALSE_POSITIVE, "False positive"), (WONT_FIX, "Won't fix"),
+                       (NOT_IMPORTANT, "Not important")]
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="findings")
     file = models.ForeignKey(FileChange, on_delete=models.CASCADE, related_name="findings")
@@ -257,6 +262,11 @@ class Finding(models.Model):
     replacement = models.TextField(blank=True)
     origin = models.CharField(max_length=100, default="bugmodel")
     state = models.CharField(max_length=20, choices=STATES, default=OPEN)
+    dismiss_reason = models.CharField(max_length=20, choices=DISMISS_REASONS, blank=True)
+    # Identity across revisions (reviewapp.findings.fingerprint): path + normalised code + kind.
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    model_version = models.CharField(max_length=100, blank=True)
+    fix_patch = models.TextField(blank=True, help_text="the accepted fix as a unified diff")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -277,6 +287,51 @@ class Finding(models.Model):
         return self.file.path
 
 
+class FindingFeedback(models.Model):
+    """A reviewer's verdict on a finding, kept as training data (`manage.py export_feedback`).
+
+    The finding's fields are copied, not only linked: a rerun of the analysis replaces Finding
+    rows, and the record must still say what the model said, on which code, with which model.
+    """
+
+    DISMISSED = Finding.DISMISSED
+    ACCEPTED = Finding.ACCEPTED
+    ACTIONS = [(DISMISSED, "Dismissed"), (ACCEPTED, "Accepted")]
+
+    finding = models.ForeignKey(Finding, null=True, on_delete=models.SET_NULL,
+                                related_name="feedback")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="feedback")
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="feedback")
+    revision_number = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=20, choices=ACTIONS)
+    reason = models.CharField(max_length=20, choices=Finding.DISMISS_REASONS, blank=True)
+    path = models.CharField(max_length=1000)
+    line = models.IntegerField()
+    end_line = models.IntegerField()
+    column = models.IntegerField()
+    end_column = models.IntegerField()
+    kind = models.CharField(max_length=60)
+    message = models.TextField()
+    probability = models.FloatField()
+    severity = models.CharField(max_length=20)
+    replacement = models.TextField(blank=True)
+    origin = models.CharField(max_length=100)
+    model_version = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # The new side's code around the finding (as much as is known), from `context_start`.
+    context = models.TextField(blank=True)
+    context_start = models.IntegerField(default=1)
+    patch = models.TextField(blank=True, help_text="the accepted fix as a unified diff")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.path}:{self.line} {self.kind}"
+
+
 class AnalysisJob(models.Model):
     QUEUED = "queued"
     RUNNING = "running"
@@ -293,6 +348,8 @@ class AnalysisJob(models.Model):
     error = models.TextField(blank=True)
     # How many times a worker took the job; a job that keeps losing its worker stops retrying.
     attempts = models.PositiveIntegerField(default=0)
+    # The Celery worker (hostname) that last took the job.
+    worker = models.CharField(max_length=200, blank=True)
     # The last sign of life: when it was queued, or the running worker's latest heartbeat.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -313,7 +370,7 @@ class AnalysisJob(models.Model):
     def as_json(self) -> dict:
         return {"id": self.pk, "state": self.state, "stage": self.stage,
                 "progress": round(self.progress, 3), "error": self.error,
-                "timings": self.timings, "attempts": self.attempts}
+                "timings": self.timings, "attempts": self.attempts, "worker": self.worker}
 
 
 class FileView(models.Model):

@@ -165,15 +165,20 @@ def fix_preview(finding, line_text: str | None) -> FixPreview | None:
     return FixPreview(line_text, after) if after != line_text else None
 
 
+def known_lines(file, hunks) -> dict[int, str]:
+    """The new side's text by 1-based line: every line when the content is stored, else the
+    hunks' context and added lines (a pasted diff)."""
+    if file.new_content is not None:
+        return dict(enumerate(file.new_content.splitlines(), start=1))
+    return {new_no: text for hunk in hunks
+            for kind, _, new_no, text in parse_hunk_text(hunk.text, hunk.old_start,
+                                                         hunk.new_start)
+            if kind in ("ctx", "add")}
+
+
 def finding_cards(file, hunks, findings) -> list[tuple[object, FixPreview | None]]:
     """Each finding with the before/after of its suggested fix, from the new side's lines."""
-    if file.new_content is not None:
-        lines = dict(enumerate(file.new_content.splitlines(), start=1))
-    else:
-        lines = {new_no: text for hunk in hunks
-                 for kind, _, new_no, text in parse_hunk_text(hunk.text, hunk.old_start,
-                                                              hunk.new_start)
-                 if kind in ("ctx", "add")}
+    lines = known_lines(file, hunks)
     return [(finding, fix_preview(finding, lines.get(finding.line))) for finding in findings]
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reviewapp.ingest.errors import IngestError
+from reviewapp.ingest.errors import GitSourceError, IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.ordering import GENERATED, VENDORED, order_files
-from reviewapp.repo_config import CONFIG_FILE, RepoConfig, load_config
+from reviewapp.repo_config import RepoConfig, leave_out_ignored, read_config
 
 from . import jobs
 from .models import AnalysisJob, ChangeSet, FileChange, FileView, Hunk, Repository, Revision
@@ -53,14 +52,16 @@ class DiffInput:
         """`.squiggle.toml` and `.gitattributes` of a local repository; None for a pasted diff."""
         if not self.repo_dir:
             return None
-        root = Path(self.repo_dir)
-        texts = []
-        for name in (CONFIG_FILE, ".gitattributes"):
-            try:
-                texts.append((root / name).read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                texts.append(None)
-        return load_config(*texts)
+        return read_config(self.repo_dir)
+
+
+def checkout_config(repository: Repository) -> RepoConfig | None:
+    """A pasted or uploaded diff of a repository with a registered checkout is reviewed with
+    that checkout's `.squiggle.toml`; None (the defaults) without one."""
+    try:
+        return read_config(repository.checkout_path())
+    except GitSourceError:
+        return None
 
 
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
@@ -68,7 +69,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
     """A new change set with its first revision, ordered and queued for analysis."""
     # Read everything before the transaction: on SQLite a transaction holds the write lock.
     parsed, source = diff_input.parse()
-    config = diff_input.repo_config()
+    config = diff_input.repo_config() or checkout_config(repository)
     with transaction.atomic():
         change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
         return store_revision(change_set, parsed, source, config)
@@ -77,7 +78,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
     parsed, source = diff_input.parse()
-    config = diff_input.repo_config()
+    config = diff_input.repo_config() or checkout_config(change_set.repository)
     with transaction.atomic():
         # Lock the change set so two concurrent submissions cannot take the same number.
         ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
@@ -93,16 +94,9 @@ def store_revision(change_set: ChangeSet, parsed: ParsedDiff, source: str,
     named in the warnings.
     """
     config = config or RepoConfig()
+    parsed, ignored = leave_out_ignored(parsed, config)
     warnings = list(parsed.warnings) + config.errors
-    kept = []
-    for pf in parsed.files:
-        reason = config.ignored_reason(pf.path)
-        if reason:
-            warnings.append(f"{pf.path} left out: {reason}")
-        else:
-            kept.append(pf)
-    parsed = ParsedDiff(files=kept, warnings=parsed.warnings, raw_text=parsed.raw_text,
-                        base_sha=parsed.base_sha, head_sha=parsed.head_sha)
+    warnings += [f"{item['path']} left out: {item['reason']}" for item in ignored]
     last = change_set.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = Revision.objects.create(
         change_set=change_set, number=(last or 0) + 1, raw_diff=parsed.raw_text, source=source,

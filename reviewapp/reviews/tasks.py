@@ -31,7 +31,7 @@ def retry_delay(retries: int) -> int:
 def analyze_revision(self, job_id: int) -> None:
     """Run every analysis stage for the job's revision; a rerun replaces, never duplicates."""
     try:
-        job = jobs.claim(job_id)
+        job = jobs.claim(job_id, worker=self.request.hostname or "")
     except TRANSIENT as exc:  # the database is away (restarting): try the claim again later
         jobs.refresh_connection()
         log.warning("job %s: %s while claiming it; retrying", job_id, exc)
@@ -65,15 +65,17 @@ def analyze_revision(self, job_id: int) -> None:
 
 
 def _run_stages(job: AnalysisJob) -> None:
-    """Each stage computes outside any transaction and writes its rows in a short one."""
+    """The revision is read once; each stage computes outside any transaction and writes its
+    rows in a short one."""
     revision = job.revision
     stages = analysis.stages(revision)
+    stored = analysis.load_revision(revision)
     for number, (name, stage) in enumerate(stages):
         job.stage, job.progress = name, number / max(len(stages), 1)
         job.save(update_fields=["stage", "progress"])
         publish(revision.change_set_id, {"job": job.as_json(), "revision": revision.number})
         started = time.perf_counter()
-        stage(revision)
+        stage(stored)
         job.timings[name] = round(time.perf_counter() - started, 3)
         job.save(update_fields=["timings"])
 

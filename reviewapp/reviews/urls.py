@@ -21,4 +21,10 @@ urlpatterns = [
          views.file_context_lines, name="file_context"),
     path("reviews/<int:change_set_id>/r/<int:number>/files/<int:file_id>/viewed",
          views.toggle_viewed, name="viewed"),
+    path("reviews/<int:change_set_id>/r/<int:number>/findings/<int:finding_id>/dismiss",
+         views.dismiss_finding, name="dismiss_finding"),
+    path("reviews/<int:change_set_id>/r/<int:number>/findings/<int:finding_id>/accept",
+         views.accept_finding, name="accept_finding"),
+    path("reviews/<int:change_set_id>/r/<int:number>/findings/<int:finding_id>/fix.patch",
+         views.finding_patch, name="finding_patch"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -12,11 +13,15 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reviewapp.findings import NoFix
 from reviewapp.ingest.errors import DiffTooLarge, IngestError
+from reviewapp.publish import shown_findings
+from reviewapp.repo_config import SEVERITIES
 
-from . import jobs, services
+from . import feedback, jobs, services
 from .forms import DiffSourceForm, NewReviewForm
 from .interdiff import interdiff
 from .models import AnalysisJob, ChangeSet, FileChange, Finding, Hunk, ReviewVisit, Revision
@@ -177,18 +182,33 @@ def _file_context(file: FileChange, findings: list[Finding]) -> dict:
             "finding_cards": finding_cards(file, hunks, findings)}
 
 
+def _findings_panel(revision: Revision, shown: list[Finding], job: AnalysisJob | None) -> dict:
+    """What the summary above the files says about findings: counts by severity, or plainly
+    that none were found (only once bug detection has run), and what is not shown."""
+    counts = Counter(f.severity for f in shown)
+    not_dismissed = revision.findings.exclude(state=Finding.DISMISSED).count()
+    return {
+        "shown": len(shown),
+        "by_severity": [(s, counts[s]) for s in SEVERITIES if counts[s]],
+        "detection_ran": job is not None and "bug detection" in job.timings,
+        "hidden": not_dismissed - len(shown),
+        "dismissed": revision.findings.filter(state=Finding.DISMISSED).count(),
+        "config": revision.repo_config,
+    }
+
+
 @require_GET
 def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> HttpResponse:
     revision = _revision(request, change_set_id, number)
     change_set = revision.change_set
-    annotated = revision.files.annotate(finding_count=Count("findings", distinct=True))
+    all_files = revision.files.all()
     files = list(
-        annotated.defer("old_content", "new_content")
+        all_files.defer("old_content", "new_content")
         .prefetch_related(Prefetch("hunks", queryset=Hunk.objects.only(
             "id", "file_id", "tier", "new_start", "new_lines", "old_lines")))
     )
     viewed = services.viewed_paths(request.user, revision)
-    findings = list(revision.findings.filter(state=Finding.OPEN))
+    findings = shown_findings(revision.findings.all(), revision.repo_config)
     findings_by_file: dict[int, list[Finding]] = {}
     for finding in findings:
         findings_by_file.setdefault(finding.file_id, []).append(finding)
@@ -200,12 +220,13 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         inline_ids.add(file.pk)
         budget -= file.added + file.removed
     # Contents are needed only where a file renders now (for context expansion).
-    with_content = {f.pk: f for f in annotated.filter(pk__in=inline_ids)
+    with_content = {f.pk: f for f in all_files.filter(pk__in=inline_ids)
                     .prefetch_related("hunks")}
     entries = []
     for file in files:
         hunks = list(file.hunks.all())
         entry = {"file": file, "viewed": file.path in viewed,
+                 "finding_count": len(findings_by_file.get(file.pk, [])),
                  "gray_lines": sum(h.new_lines + h.old_lines for h in hunks if h.tier == Hunk.GRAY),
                  "key_hunks": sum(1 for h in hunks if h.tier == Hunk.KEY)}
         if file.pk in inline_ids:
@@ -223,6 +244,7 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         "revisions": list(change_set.revisions.only("number", "created_at", "change_set_id")),
         "view_mode": _view_mode(request), "viewed_count": len(viewed),
         "job": job, "last_seen": last_seen,
+        "findings_panel": _findings_panel(revision, findings, job),
         "add_form": DiffSourceForm(user=request.user, repository=change_set.repository),
     })
 
@@ -232,7 +254,7 @@ def file_fragment(request: HttpRequest, change_set_id: int, number: int, file_id
                   ) -> HttpResponse:
     """One file's hunks, rendered when the reviewer scrolls to it."""
     file = _file(request, change_set_id, number, file_id)
-    findings = list(file.findings.filter(state=Finding.OPEN))
+    findings = shown_findings(file.findings.all(), file.revision.repo_config)
     context = _file_context(file, findings)
     context["view_mode"] = _view_mode(request)
     return render(request, "reviews/_file_body.html", context)
@@ -301,3 +323,59 @@ def interdiff_view(request: HttpRequest, change_set_id: int) -> HttpResponse:
         "change_set": change_set, "old": old, "new": new, "files": files,
         "unchanged": unchanged, "revisions": list(change_set.revisions.all()),
     })
+
+
+def _finding(request: HttpRequest, change_set_id: int, number: int, finding_id: int
+             ) -> Finding:
+    revision = _revision(request, change_set_id, number)
+    return get_object_or_404(revision.findings.select_related("file", "revision__change_set"),
+                             pk=finding_id)
+
+
+def _finding_json(finding: Finding) -> dict:
+    return {"id": finding.pk, "state": finding.state, "reason": finding.dismiss_reason}
+
+
+@require_POST
+def dismiss_finding(request: HttpRequest, change_set_id: int, number: int, finding_id: int
+                    ) -> JsonResponse:
+    """Dismiss with a reason (`reason` as a form field or in a JSON body)."""
+    finding = _finding(request, change_set_id, number, finding_id)
+    reason = request.POST.get("reason")
+    if reason is None:
+        try:
+            reason = json.loads(request.body or b"{}").get("reason")
+        except (ValueError, AttributeError):
+            reason = None
+    try:
+        count = feedback.dismiss(finding, request.user, reason or "")
+    except feedback.InvalidVerdict as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({**_finding_json(finding), "dismissed": count})
+
+
+@require_POST
+def accept_finding(request: HttpRequest, change_set_id: int, number: int, finding_id: int
+                   ) -> JsonResponse:
+    """Accept: the fix is made through Apply and returned as a committable patch."""
+    finding = _finding(request, change_set_id, number, finding_id)
+    try:
+        fix = feedback.accept(finding, request.user)
+    except (NoFix, feedback.InvalidVerdict) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({**_finding_json(finding), "patch": fix.patch, "method": fix.method,
+                         "patch_url": reverse("reviews:finding_patch",
+                                              args=[change_set_id, number, finding.pk])})
+
+
+@require_GET
+def finding_patch(request: HttpRequest, change_set_id: int, number: int, finding_id: int
+                  ) -> HttpResponse:
+    """The accepted fix as a `.patch` download (`git apply` takes it)."""
+    finding = _finding(request, change_set_id, number, finding_id)
+    if not finding.fix_patch:
+        return _error_page(request, 404, "No fix", "This finding has no accepted fix yet.")
+    name = f"squiggle-{finding.file.path.rsplit('/', 1)[-1]}-line-{finding.line}.patch"
+    response = HttpResponse(finding.fix_patch, content_type="text/x-diff; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

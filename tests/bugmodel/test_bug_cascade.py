@@ -94,9 +94,10 @@ def test_two_training_phases_and_heads_written(tiny_cascade):
     assert summary["cascade"]["data"]["real_train_fixes"] == 2
 
 
-def test_evaluation_compares_four_systems_on_real_and_synthetic_splits(tiny_cascade):
+def test_evaluation_compares_five_systems_on_real_and_synthetic_splits(tiny_cascade):
     results = json.loads((tiny_cascade.parent / "eval.json").read_text())
-    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "lm_head", "cascade"}
+    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "lm_head", "cascade",
+                                       "line_ranker"}
     assert results["dev_split"] == "real_dev"
     for entry in results["systems"].values():
         for split in ("real_test", "synthetic_test"):
@@ -107,9 +108,11 @@ def test_evaluation_compares_four_systems_on_real_and_synthetic_splits(tiny_casc
     assert (tiny_cascade.parent / "plots" / "reliability.png").is_file()
 
 
-def test_detection_through_the_head_on_edge_cases(tiny_cascade, tiny_lm):
+@pytest.mark.parametrize("detector", ["cascade", "line_ranker"])
+def test_detection_through_the_head_on_edge_cases(detector, tiny_cascade, tiny_lm, monkeypatch):
     """Empty file, syntax error and a 10k-line file with one changed function all complete;
     findings are exact edits on changed lines only."""
+    monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", detector)
     body = "".join(f"def f{i}(a, b):\n    return a + b\n\n\n" for i in range(2500))
     big = body + CODE
     changed_line = big[: big.index("if items[i] < limit")].count("\n") + 1
@@ -133,6 +136,7 @@ def test_without_the_language_model_detection_falls_back_to_the_first_stage(tiny
         raise ModelUnavailable("default model not installed")
 
     monkeypatch.setattr(inference.engine, "get_engine", unavailable)
+    monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", "cascade")
     result = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_cascade)
     assert result.findings and result.skipped == []
     assert_findings_are_exact_edits(CODE, result.findings)

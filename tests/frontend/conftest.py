@@ -41,13 +41,7 @@ def browser():
 @pytest.fixture
 def logged_in(browser, live_server, member):
     """The browser, logged in through the real login form as the repository member."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+    from tests.frontend.pages import log_in
 
-    browser.get(f"{live_server.url}/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys("alice")
-    browser.find_element(By.NAME, "password").send_keys("alice-password-1")
-    browser.find_element(By.ID, "login-submit").click()
-    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "nav .user")))
+    log_in(browser, live_server.url, "alice", "alice-password-1")
     return browser

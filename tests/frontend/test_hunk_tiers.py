@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from reviewapp.reviews.models import ChangeSet, Hunk
+from tests.frontend.pages import paste_diff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,13 +17,7 @@ MECHANICAL_DIFF = (Path(__file__).parents[1] / "data" / "mechanical.diff").read_
 
 
 def open_review(browser, live_server) -> None:
-    browser.get(f"{live_server.url}/reviews/new")
-    browser.find_element(By.NAME, "title").send_keys("Tiers")
-    browser.find_element(By.NAME, "new_repository").send_keys("acme/shop")
-    textarea = browser.find_element(By.NAME, "diff")
-    browser.execute_script("arguments[0].value = arguments[1];", textarea, MECHANICAL_DIFF)
-    browser.find_element(By.ID, "submit-review").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "review"))
+    paste_diff(browser, live_server.url, "Tiers", "acme/shop", MECHANICAL_DIFF)
 
 
 def visible_code_rows(tbody) -> int:

@@ -12,8 +12,8 @@ from PIL import Image
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.frontend.pages import log_in, paste_diff, wait
 from tests.live_squiggle import LiveSquiggle
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
@@ -28,32 +28,12 @@ def app(tmp_path_factory):
     app = LiveSquiggle(tmp_path_factory.mktemp("live") / "data",
                        env={"SQUIGGLE_ANALYSIS_ML": "1",
                             "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **FAST_JOBS})
-    app.prepare()
-    app.start()
-    yield app
-    app.stop()
-
-
-def wait(browser, condition, timeout: float = 10):
-    return WebDriverWait(browser, timeout).until(condition)
-
-
-def log_in(browser, app) -> None:
-    browser.get(f"{app.url}/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(app.username)
-    browser.find_element(By.NAME, "password").send_keys(app.password)
-    browser.find_element(By.ID, "login-submit").click()
-    wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "nav .user")))
+    with app.running():
+        yield app
 
 
 def paste_review(browser, app, title: str) -> None:
-    browser.get(f"{app.url}/reviews/new")
-    browser.find_element(By.NAME, "title").send_keys(title)
-    browser.find_element(By.NAME, "new_repository").send_keys(f"live/{title.replace(' ', '-')}")
-    textarea = browser.find_element(By.NAME, "diff")
-    browser.execute_script("arguments[0].value = arguments[1];", textarea, REAL_DIFF)
-    browser.find_element(By.ID, "submit-review").click()
-    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+    paste_diff(browser, app.url, title, f"live/{title.replace(' ', '-')}", REAL_DIFF)
     # Any navigation from here on would drop this marker.
     browser.execute_script("window.squiggleNoReload = true; window.squiggleRefreshes = 0;"
                            "document.getElementById('review').addEventListener("
@@ -78,7 +58,7 @@ def job_state(browser) -> str:
 
 
 def test_results_appear_without_a_reload_while_the_reviewer_ticks_viewed(browser, app):
-    log_in(browser, app)
+    log_in(browser, app.url, app.username, app.password)
     paste_review(browser, app, "live results")
     assert job_state(browser) not in ("done", "failed")
     # Tick every file "Viewed" while the analysis runs (the mark is a write the worker races).
@@ -132,7 +112,7 @@ def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 def test_added_and_removed_rows_are_clearly_tinted(browser, app, scheme):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
         "features": [{"name": "prefers-color-scheme", "value": scheme}]})
-    log_in(browser, app)
+    log_in(browser, app.url, app.username, app.password)
     paste_review(browser, app, f"colours {scheme}")
     colours = {}
     for kind in ("add", "del", "ctx"):

@@ -5,24 +5,14 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.frontend.pages import paste_diff, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def wait(browser, condition, timeout: float = 10):
-    return WebDriverWait(browser, timeout).until(condition)
-
-
 def submit_diff(browser, live_server, diff: str, title: str = "Order totals") -> None:
-    browser.get(f"{live_server.url}/reviews/new")
-    browser.find_element(By.NAME, "title").send_keys(title)
-    browser.find_element(By.NAME, "new_repository").send_keys("acme/shop")
-    # send_keys is slow for long text; set the value directly like a paste.
-    textarea = browser.find_element(By.NAME, "diff")
-    browser.execute_script("arguments[0].value = arguments[1];", textarea, diff)
-    browser.find_element(By.ID, "submit-review").click()
-    wait(browser, ec.presence_of_element_located((By.ID, "review")))
+    paste_diff(browser, live_server.url, title, "acme/shop", diff)
 
 
 def file_paths(browser) -> list[str]:

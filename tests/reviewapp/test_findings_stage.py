@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from bugmodel import detect
+from reviewapp.findings import find_bugs
 from reviewapp.ingest.parser import parse_diff
-from reviewapp.pipeline import find_bugs
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
 from .importance.conftest import make_diff
@@ -39,7 +39,7 @@ def test_a_diff_introducing_an_off_by_one_gets_a_finding_on_that_line():
     assert [f.line for f in findings] == [4]
 
 
-@pytest.mark.parametrize("detector", ["scratch", "cascade"])
+@pytest.mark.parametrize("detector", ["line_ranker", "scratch", "cascade"])
 def test_changed_code_alone_gets_findings_and_replacements_fit_their_span(detector,
                                                                           monkeypatch):
     """Below the threshold too (threshold 0: each changed unit's best proposal), findings sit on

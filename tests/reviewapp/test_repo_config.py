@@ -59,3 +59,23 @@ def test_round_trip_through_json():
     config = load_config("[review]\nthreshold = 0.3\n[stages]\nbug_detection = false\n")
     assert RepoConfig.from_json(config.to_json()) == config
     assert RepoConfig.from_json({}) == RepoConfig()
+
+
+def test_importance_overrides_are_validated_one_by_one_with_their_line():
+    config = load_config("[importance]\nkey_share = 0.1\nuse_lm = 'yes'\ncolour = 3\n")
+    assert config.importance == {"key_share": 0.1}
+    assert config.importance_settings().key_share == 0.1
+    assert config.importance_settings({"key_share": 0.5, "key_from": 0.7}).key_from == 0.7
+    assert [e.split(":")[0] for e in config.errors] == [".squiggle.toml line 3",
+                                                          ".squiggle.toml line 4"]
+    assert "'use_lm' must be a bool" in config.errors[0]
+    assert "unknown importance setting 'colour'" in config.errors[1]
+
+
+def test_the_applied_configuration_describes_itself():
+    assert RepoConfig().describe() == [] and RepoConfig().source == ""
+    config = load_config('[review]\nignore = ["docs/**"]\nthreshold = 0.6\n'
+                         '[stages]\nimportance_lm = false\n')
+    assert config.source == ".squiggle.toml"
+    assert config.describe() == ["ignore docs/**", "findings from probability 0.6",
+                                 "stage importance_lm off"]

@@ -1,4 +1,5 @@
-// The review page: viewed marks, lazy files, context expansion, gray hunks, keyboard, live progress.
+// The review page: viewed marks, lazy files, context expansion, gray hunks, findings (accept,
+// dismiss), keyboard, live progress.
 (function () {
   "use strict";
   const root = document.getElementById("review");
@@ -104,19 +105,160 @@
   });
 
   // ---- finding cards ------------------------------------------------------------------------
+  // Hovering or focusing a squiggle shows its card; clicking it (or `f`) pins the card open so
+  // its buttons can be used: accept the fix, or dismiss with a reason.
+  let pinned = null;  // the pinned card's squiggle
+  function cardOf(squiggle) { return document.getElementById(`finding-${squiggle.dataset.finding}`); }
   function showCard(squiggle) {
-    const card = document.getElementById(`finding-${squiggle.dataset.finding}`);
+    const card = cardOf(squiggle);
     if (!card) return;
     const rect = squiggle.getBoundingClientRect();
     card.hidden = false;
     card.style.top = `${window.scrollY + rect.bottom + 4}px`;
     card.style.left = `${Math.max(8, window.scrollX + rect.left - 20)}px`;
   }
-  function hideCards() { document.querySelectorAll(".finding-card").forEach((c) => { c.hidden = true; }); }
+  function hideCards() {
+    document.querySelectorAll(".finding-card").forEach((c) => {
+      if (!pinned || c !== cardOf(pinned)) c.hidden = true;
+    });
+  }
+  function unpin() {
+    if (pinned) pinned.classList.remove("current-finding");
+    document.querySelectorAll(".finding-card.pinned").forEach((c) => { c.classList.remove("pinned"); c.hidden = true; });
+    pinned = null;
+  }
+  function pin(squiggle) {
+    unpin();
+    pinned = squiggle;
+    squiggle.classList.add("current-finding");
+    showCard(squiggle);
+    const card = cardOf(squiggle);
+    if (card) card.classList.add("pinned");
+  }
   root.addEventListener("mouseover", (e) => { const s = e.target.closest(".squiggle"); if (s) showCard(s); });
-  root.addEventListener("mouseout", (e) => { if (e.target.closest(".squiggle")) hideCards(); });
+  root.addEventListener("mouseout", (e) => {
+    const to = e.relatedTarget;
+    if (to && (to.closest(".finding-card") || to.closest(".squiggle"))) return;
+    if (e.target.closest(".squiggle") || e.target.closest(".finding-card")) hideCards();
+  });
   root.addEventListener("focusin", (e) => { const s = e.target.closest(".squiggle"); if (s) showCard(s); });
-  root.addEventListener("focusout", hideCards);
+  root.addEventListener("focusout", (e) => {
+    if (!(e.relatedTarget && e.relatedTarget.closest(".finding-card"))) hideCards();
+  });
+  root.addEventListener("click", (e) => {
+    const squiggle = e.target.closest(".squiggle");
+    if (squiggle) { pin(squiggle); return; }
+    if (pinned && !e.target.closest(".finding-card")) unpin();
+  });
+
+  function openSquiggles() {  // findings still waiting for a verdict, in page order
+    return Array.from(document.querySelectorAll(".squiggle[data-finding]")).filter((s) => {
+      const card = cardOf(s);
+      return card && card.classList.contains("state-open");
+    });
+  }
+  function stepFinding(delta) {
+    const items = openSquiggles();
+    if (!items.length) return;
+    const index = pinned ? items.indexOf(pinned) : -1;
+    const next = items[(index + delta + items.length) % items.length];
+    next.scrollIntoView({block: "center"});
+    pin(next);
+  }
+
+  async function postVerdict(card, url, body) {
+    const error = card.querySelector(".finding-error");
+    error.hidden = true;
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"},
+      });
+    } catch (failure) { response = null; }
+    const data = response ? await response.json().catch(() => ({})) : {};
+    if (!response || !response.ok) {
+      error.textContent = data.error || "Squiggle could not save this; try again.";
+      error.hidden = false;
+      return null;
+    }
+    return data;
+  }
+  function adjustCount(id, delta, words) {
+    const summary = document.getElementById("findings-summary");
+    let element = document.getElementById(id);
+    if (!element) {
+      element = document.createElement("span");
+      element.id = id;
+      element.className = "meta";
+      element.dataset.count = "0";
+      summary.insertBefore(element, document.getElementById("config-applied"));
+    }
+    const count = Number(element.dataset.count || parseInt(element.textContent, 10) || 0) + delta;
+    element.dataset.count = count;
+    element.textContent = words(count);
+  }
+  async function dismissFinding(card, reason) {
+    const form = new FormData();
+    form.append("reason", reason);
+    const data = await postVerdict(card, card.dataset.dismissUrl, form);
+    if (!data) return;
+    card.classList.replace("state-open", "state-dismissed");
+    document.querySelectorAll(`.squiggle[data-finding="${card.dataset.finding}"]`).forEach((s) => {
+      s.classList.remove("squiggle", "current-finding");
+      s.classList.add("dismissed-finding");
+      s.removeAttribute("tabindex");
+    });
+    pinned = null;
+    card.classList.remove("pinned");
+    card.hidden = true;
+    adjustCount("dismissed-count", 1, (n) => `${n} dismissed`);
+  }
+  async function acceptFinding(card) {
+    const data = await postVerdict(card, card.dataset.acceptUrl, null);  // an empty multipart body stalls daphne
+    if (!data) return;
+    card.classList.replace("state-open", "state-accepted");
+    card.querySelector(".finding-actions").hidden = true;
+    const suggestion = card.querySelector(".suggestion");
+    suggestion.querySelector(".patch").textContent = data.patch;
+    suggestion.querySelector(".download-patch").href = data.patch_url;
+    suggestion.hidden = false;
+    document.querySelectorAll(`.squiggle[data-finding="${card.dataset.finding}"]`).forEach(
+      (s) => s.classList.add("accepted"));
+  }
+  async function copyPatch(card) {
+    const text = card.querySelector(".patch").textContent;
+    const button = card.querySelector(".copy-patch");
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copied";
+    } catch (failure) {  // no clipboard permission: select it for Ctrl+C instead
+      const range = document.createRange();
+      range.selectNodeContents(card.querySelector(".patch"));
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+    }
+  }
+  root.addEventListener("click", (e) => {
+    const card = e.target.closest(".finding-card");
+    if (!card) return;
+    if (e.target.closest(".accept-finding")) acceptFinding(card);
+    const dismiss = e.target.closest(".dismiss-finding");
+    if (dismiss) dismissFinding(card, dismiss.dataset.reason);
+    if (e.target.closest(".copy-patch")) copyPatch(card);
+  });
+  const DISMISS_KEYS = {"1": "false_positive", "2": "wont_fix", "3": "not_important"};
+  function findingKey(key) {
+    if (key === "f") { stepFinding(1); return true; }
+    if (key === "F") { stepFinding(-1); return true; }
+    const card = pinned ? cardOf(pinned) : null;
+    if (!card || !card.classList.contains("state-open")) return false;
+    if (key === "a" && card.querySelector(".accept-finding")) { acceptFinding(card); return true; }
+    if (DISMISS_KEYS[key]) { dismissFinding(card, DISMISS_KEYS[key]); return true; }
+    return false;
+  }
 
   // ---- keyboard navigation ------------------------------------------------------------------
   let current = null;
@@ -148,6 +290,8 @@
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select")) return;
+    if (event.key === "Escape" && pinned) { unpin(); event.preventDefault(); return; }
+    if (findingKey(event.key)) { event.preventDefault(); return; }
     switch (event.key) {
       case "j": step("tbody.hunk", 1); break;
       case "k": step("tbody.hunk", -1); break;
@@ -206,6 +350,11 @@
       observeLazyFiles();
       applyShowAll();
       updateViewedCount();
+      if (pinned) {  // the same finding's card stays open on the fresh page
+        const again = document.querySelector(`.squiggle[data-finding="${pinned.dataset.finding}"]`);
+        pinned = null;
+        if (again) pin(again);
+      }
       if (final) root.dataset.results = "final";
       root.dispatchEvent(new CustomEvent("squiggle:refreshed"));
     } finally {
@@ -218,6 +367,9 @@
     const job = data.job;
     if (!job || data.revision !== revision) return;  // another revision's analysis
     status.className = `state state-${job.state}`;
+    const bar = document.getElementById("job-progress");
+    if (typeof job.progress === "number") bar.value = job.state === "done" ? 1 : job.progress;
+    bar.hidden = ["done", "failed"].includes(job.state);
     retryForm.hidden = job.state !== "failed";
     if (job.state === "done") {
       status.textContent = finished ? "" : "analysis done";
@@ -244,7 +396,14 @@
     try {
       const socket = new WebSocket(
         `${scheme}://${location.host}/ws/reviews/${root.dataset.changeSet}/r/${revision}/`);
-      socket.onmessage = (event) => showJob(JSON.parse(event.data));
+      socket.onmessage = (event) => {
+        const data = JSON.parse(event.data);
+        // Which job states arrived over the socket (not by polling): for debugging and tests.
+        const seen = new Set((root.dataset.socketStates || "").split(" ").filter(Boolean));
+        if (data.job && data.job.state) seen.add(data.job.state);
+        root.dataset.socketStates = Array.from(seen).join(" ");
+        showJob(data);
+      };
     } catch (error) { /* polling below still reports progress */ }
     const poll = setInterval(async () => {
       if (finished) { clearInterval(poll); return; }

@@ -66,7 +66,7 @@ class ScriptedEngine:
 
     def score(self, requests):
         """One "token" per word of the span, surprisal = its length (checkable by hand)."""
-        from inference.scoring import SpanScore
+        from inference.span_scoring import SpanScore
 
         return [SpanScore(r.span.split(), list(range(len(r.span.split()))),
                           [float(len(w)) for w in r.span.split()]) for r in requests]

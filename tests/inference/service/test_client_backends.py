@@ -71,7 +71,7 @@ class FakeOpenAI:
 
 @pytest.fixture
 def fake_openai(serve):
-    server = FakeOpenAI("size = 1\nQQQ_ZZZ = [[[]]]\n")
+    server = FakeOpenAI("import os\n\nvalue = os.sep\nQQQ_ZZZ = [[[]]]\n")
     with serve(server.app()) as url:
         yield server, url
 
@@ -89,15 +89,28 @@ def test_openai_backend_writes_the_merge_when_the_model_is_needed(fake_openai) -
     original = "import os\n\nvalue = os.sep\n"
     result = client.apply(original, "# ...\nQQQ_ZZZ = [[[]]]\n# ...\n", path="m.py")
     assert result.path == "model" and result.method == "generated"
-    assert result.text.endswith("size = 1\nQQQ_ZZZ = [[[]]]\n")
+    assert result.text == original + "QQQ_ZZZ = [[[]]]\n"
     sent = server.requests[-1]
     assert sent["model"] == "smol" and sent["temperature"] == 0 and sent["stop"] == ["```"]
     assert server.auth[-1] == "Bearer k"
 
 
+def test_a_wrong_file_from_the_openai_backend_is_refused(fake_openai) -> None:
+    """The server's file is checked like any merge: one that drops the original's lines is
+    an `ApplyFailed` naming the check, never a result."""
+    from inference.apply import ApplyFailed
+
+    server, url = fake_openai
+    server.completion = "size = 1\nQQQ_ZZZ = [[[]]]\n"
+    with pytest.raises(ApplyFailed) as failure:
+        openai_client(url).apply("import os\n\nvalue = os.sep\n",
+                                 "# ...\nQQQ_ZZZ = [[[]]]\n# ...\n", path="m.py")
+    assert "fails the check" in str(failure.value)
+
+
 def test_openai_backend_scores_spans_from_echoed_logprobs(fake_openai) -> None:
     """Surprisal covers exactly the span's tokens (negated log-probabilities)."""
-    from inference.scoring import ScoreRequest
+    from inference.span_scoring import ScoreRequest
 
     _, url = fake_openai
     scores = openai_client(url).score([ScoreRequest(context="abc", span="de")])

@@ -87,7 +87,7 @@ def test_http_client_matches_in_process_client(base_url: str, scripted_engine) -
 
 def test_score_round_trips_through_the_http_client(base_url: str) -> None:
     """POST /v1/score returns one SpanScore per request, in order, via HTTPClient."""
-    from inference.scoring import ScoreRequest
+    from inference.span_scoring import ScoreRequest
 
     scores = HTTPClient(base_url).score([ScoreRequest("x = ", "ab cde"), ScoreRequest("", "f")])
     assert [s.surprisals for s in scores] == [[2.0, 3.0], [1.0]]
@@ -99,6 +99,17 @@ def test_too_many_score_requests_are_refused(base_url: str) -> None:
     response = httpx.post(f"{base_url}/v1/score",
                           json={"requests": [{"context": "", "span": "a"}] * 300})
     assert response.status_code == 413 and "limit" in response.json()["error"]
+
+
+def test_token_counts_round_trip_and_are_remembered(base_url: str) -> None:
+    """POST /v1/tokens counts with the service's tokenizer; the client asks once per text."""
+    response = httpx.post(f"{base_url}/v1/tokens", json={"texts": ["a b c", "d"]})
+    assert response.json() == {"counts": [4, 2]}
+    client = HTTPClient(base_url)
+    assert client.count_tokens("x = f(1) + 2") == 6
+    client._http.close()  # a second ask needs no connection: it is answered from memory
+    assert client.count_tokens("x = f(1) + 2") == 6
+    assert httpx.post(f"{base_url}/v1/tokens", json={"texts": []}).status_code == 400
 
 
 def test_warm_returns_cached_token_count(base_url: str) -> None:
@@ -221,9 +232,12 @@ def test_model_file_missing_the_sketch_is_a_clear_failure(scripted_engine) -> No
     """A written file that lacks the sketch's lines (a model that copied the original) is
     refused: the stream resets and ends with an error naming the missing line."""
     from inference.apply import ApplyFailed, apply_stream
+    from inference.client import event_to_json
 
     silent = type(scripted_engine)(delay=0.0)  # writes the original back, nothing else
     events = list(apply_stream("a = 1\nb = 2\n", MODEL_SKETCH, engine=silent, path="m.py"))
     assert [e.kind for e in events[-2:]] == ["reset", "error"]
     assert isinstance(events[-1].error, ApplyFailed)
     assert "QQQ_ZZZ" in str(events[-1].error)
+    assert events[-1].error.line == "QQQ_ZZZ = [[[]]]"
+    assert event_to_json(events[-1])["line"] == "QQQ_ZZZ = [[[]]]"  # the service's error event

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reviewapp.findings import fingerprint
 from reviewapp.github.comments import inline_comment, plan_findings, suggested_lines
-from reviewapp.github.models import fingerprint
 from reviewapp.repo_config import RepoConfig
 from reviewapp.reviews.models import Finding
 from reviewapp.reviews.services import DiffInput, create_change_set

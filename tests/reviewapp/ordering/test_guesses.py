@@ -68,3 +68,32 @@ def test_guesses_never_close_a_cycle():
     add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
     assert 1 not in edges.get(0, {})
     assert all(len(c) == 1 for c in strongly_connected_components([0, 1, 2], edges))
+
+
+def test_a_re_exported_name_points_to_its_module_not_the_package_init():
+    """`Engine` is defined in core.py and re-exported by __init__.py: its user is tied to core."""
+    paths = {0: "pkg/__init__.py", 1: "pkg/core.py", 2: "pkg/user.py"}
+    symbols = {
+        0: FileSymbols(defines=frozenset({"Engine"}), reexports=frozenset({"Engine"})),
+        1: FileSymbols(changes=frozenset({"Engine"})),
+        2: FileSymbols(uses=frozenset({"Engine"})),
+    }
+    edges: dict = {}
+    added = add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
+    assert edges == {1: {2: frozenset({"Engine"})}} and added == {(1, 2)}
+
+
+def test_a_file_naming_its_own_module_uses_nothing_by_it():
+    """factory.py mentions `factory` (its docstring says `arrow.factory`): api.py's function
+    `factory` is not what it uses; nor is `requests.sessions` in sessions.py a package name."""
+    paths = {0: "arrow/api.py", 1: "arrow/factory.py", 2: "requests/__init__.py",
+             3: "requests/sessions.py"}
+    symbols = {
+        0: FileSymbols(defines=frozenset({"factory"})),
+        1: FileSymbols(uses=frozenset({"factory", "arrow"})),
+        2: FileSymbols(defines=frozenset({"sessions"})),
+        3: FileSymbols(chains=frozenset({"requests.sessions"})),
+    }
+    edges: dict = {}
+    add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
+    assert edges == {}

@@ -177,7 +177,8 @@ def test_pasted_diff_without_file_contents_still_orders_definitions_first():
 
 
 def test_names_shared_with_a_pasted_diff_link_files_whose_imports_are_not_shown():
-    """A caller far below its import line is tied to the file changing the name it calls."""
+    """A caller far below its import line is tied to the file changing the name it calls, and
+    the reasons say the link is a guess."""
     defs_old = "def compute_total(items):\n    return sum(items)\n"
     defs_new = "def compute_total(items, tax=0):\n    return sum(items) * (1 + tax)\n"
     filler = "".join(f"# line {n}\n" for n in range(30))
@@ -189,7 +190,8 @@ def test_names_shared_with_a_pasted_diff_link_files_whose_imports_are_not_shown(
     ]
     result = order_files(files)
     assert paths(result) == ["shop/money.py", "shop/a_user.py"]
-    assert result[0].reason == "changes `compute_total`, used by `shop/a_user.py` below"
+    assert result[0].reason == "changes `compute_total`, probably used by `shop/a_user.py` below"
+    assert result[1].reason == "probably uses `compute_total` from `shop/money.py` above"
 
 
 def test_import_cycle_is_kept_together_with_definitions_first():
@@ -491,3 +493,16 @@ def test_foundation_modules_come_first_when_the_diff_shows_no_link():
     ]
     assert [o.path for o in sorted(order_files(files), key=lambda o: o.order)] == [
         "pkg/_compat.py", "pkg/api.py"]
+
+
+def test_inside_a_cycle_the_file_whose_changed_names_are_used_comes_first():
+    """z.py changes `compute`, which a.py uses; z.py only takes a.py's unchanged `helper`: in
+    their import cycle z.py is read first, whatever the paths say."""
+    a_old = ("from pkg.z import compute\n\n\ndef helper():\n    return 1\n\n\n"
+             "def report():\n    return compute(1)\n")
+    a_new = a_old.replace("compute(1)", "compute(2)")
+    z_old = ("from pkg.a import helper\n\n\ndef compute(x):\n    return x + helper()\n")
+    z_new = z_old.replace("x + helper()", "x * helper()")
+    result = order_files([make_file("pkg/a.py", a_old, a_new), make_file("pkg/z.py", z_old, z_new)])
+    assert paths(result) == ["pkg/z.py", "pkg/a.py"]
+    assert result[0].reason.startswith("in a cycle with `pkg/a.py`")

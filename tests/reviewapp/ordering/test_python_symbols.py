@@ -212,6 +212,28 @@ def test_package_init_defines_what_it_re_exports():
     assert "order_files" not in plain.defines
 
 
+def test_init_re_exports_only_what_comes_from_its_own_package():
+    """`from typing import Any` in an __init__ hands on nothing of the package's; `from .core
+    import Engine` and `from pkg.util import helper` do, and are marked as re-exports."""
+    old = "from typing import Any\nfrom .core import Engine\n"
+    new = old + "from pkg.util import helper\n"
+    symbols = analyze_python(make_file("pkg/__init__.py", old, new))
+    assert symbols.reexports == {"Engine", "helper"}
+    assert "Any" not in symbols.defines and symbols.changes == {"helper"}
+
+
+def test_import_module_paths_and_url_hosts_are_not_attribute_chains():
+    """In a pasted diff's hunk, `from marshmallow.warnings import X` is an import and
+    `requests.readthedocs.io` a host: only `schema.load` is an attribute access on a module."""
+    text = ('from marshmallow.warnings import Warn\n'
+            'URL = "https://requests.readthedocs.io"\n'
+            'value = schema.load(data)\n')
+    symbols = analyze_python(make_file("pkg/mod.py", "", text, with_content=False))
+    assert "schema.load" in symbols.chains
+    assert "marshmallow.warnings" not in symbols.chains
+    assert not any(chain.startswith("requests.") for chain in symbols.chains)
+
+
 def test_an_added_file_in_a_pasted_diff_is_parsed_whole():
     """Its one hunk is the whole file, so ast reads it: a `def` inside a string is no definition."""
     text = 'HELP = """\ndef fake():\n    pass\n"""\n\n\ndef real():\n    from pkg.lazy import x\n'

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewapp.reviews.analysis import parsed_from_revision
+from reviewapp.reviews.analysis import parsed_from_revision, stages
 from reviewapp.reviews.models import AnalysisJob, Hunk
 from reviewapp.reviews.services import DiffInput, create_change_set
 
@@ -41,3 +41,28 @@ def test_stored_revision_rebuilds_the_parsed_diff(review, sample_diff):
         assert [h.text for h in file.hunks] == [h.text for h in expected.hunks]
         assert [(ln.old_lineno, ln.new_lineno) for h in file.hunks for ln in h.lines] == \
             [(ln.old_lineno, ln.new_lineno) for h in expected.hunks for ln in h.lines]
+
+
+LM_STAGE = "importance (language model)"
+
+
+@pytest.mark.parametrize(("importance", "listed"), [({}, False), ({"use_lm": True}, True)])
+def test_language_model_stage_is_listed_only_when_use_lm_is_on(settings, importance, listed):
+    """With the LM off (the default) its stage is not run, timed or shown as progress."""
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "ANALYSIS_ML": True, "IMPORTANCE": importance}
+    names = [name for name, _ in stages()]
+    assert (LM_STAGE in names) is listed
+    assert names[0] == "importance (mechanical)" and "bug detection" in names
+
+
+
+def test_a_repository_turning_use_lm_on_gets_the_language_model_stage(settings):
+    """`[importance] use_lm = true` in the reviewed repository's .squiggle.toml lists the stage
+    though the global default is off."""
+    from types import SimpleNamespace
+
+    from reviewapp.repo_config import load_config
+
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "ANALYSIS_ML": True, "IMPORTANCE": {}}
+    revision = SimpleNamespace(repo_config=load_config("[importance]\nuse_lm = true\n"))
+    assert LM_STAGE in [name for name, _ in stages(revision)]

@@ -85,3 +85,41 @@ def test_a_successful_review_with_the_models_prints_nothing_on_stderr(tmp_path, 
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr.decode() == ""
     assert json.loads(result.stdout)["files"]
+
+
+def test_the_repositorys_squiggle_toml_leaves_files_out_and_is_reported(tmp_path):
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    repo = tmp_path / "repo"
+    range_spec = build_demo_repository(repo)
+    (repo / ".squiggle.toml").write_text('[review]\nignore = ["shop/cart.py"]\nthreshold = 2\n')
+    result = run_review("--repo", str(repo), "--range", range_spec, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    data = json.loads(result.stdout)
+    assert "shop/cart.py" not in [f["path"] for f in data["files"]]
+    assert data["ignored"] == [{"path": "shop/cart.py",
+                                "reason": "ignored by .squiggle.toml (shop/cart.py)"}]
+    assert data["config"]["source"] == ".squiggle.toml"
+    assert "line 3: `review.threshold` = 2 is invalid" in data["config"]["errors"][0]
+
+
+def test_a_config_file_applies_to_a_pasted_diff(tmp_path, sample_diff):
+    (tmp_path / "squiggle.toml").write_text('[review]\nignore = ["*.md"]\n')
+    result = run_review("--diff", "-", "--config", str(tmp_path / "squiggle.toml"), "--json",
+                        stdin=sample_diff.encode())
+    data = json.loads(result.stdout)
+    assert [item["path"] for item in data["ignored"]] == ["README.md"]
+    assert data["config"]["applied"] == ["ignore *.md"]
+
+
+@pytest.mark.ml
+def test_the_summary_says_once_when_the_bug_model_found_nothing():
+    """A new module holding only a docstring and a version string: nothing to find."""
+    diff = ('diff --git a/pkg/version.py b/pkg/version.py\nnew file mode 100644\n'
+            '--- /dev/null\n+++ b/pkg/version.py\n@@ -0,0 +1,2 @@\n'
+            '+"""The package version."""\n+__version__ = "1.0"\n')
+    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="1")
+    result = subprocess.run([sys.executable, "manage.py", "review", "--diff", "-"], cwd=ROOT,
+                            env=env, input=diff.encode(), capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().count("No likely bugs found in the changed code.") == 1

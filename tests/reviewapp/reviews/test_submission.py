@@ -140,3 +140,47 @@ def test_a_local_repositorys_squiggle_toml_leaves_files_out(repository, member, 
     assert list(revision.files.values_list("path", flat=True)) == ["app.py"]
     assert any("docs/guide.md left out" in w for w in revision.warnings)
     assert revision.repo_config.ignore == ["docs/**"]
+
+
+@pytest.mark.django_db
+def test_the_page_shows_which_configuration_applied(client, repository, member, tmp_path):
+    import subprocess
+
+    from reviewapp.reviews.services import DiffInput, create_change_set
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "T")
+    (tmp_path / ".squiggle.toml").write_text('[review]\nseverities = ["high"]\n'
+                                             '[stages]\nbug_detection = false\n')
+    (tmp_path / "app.py").write_text("A = 1\n")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (tmp_path / "app.py").write_text("A = 2\n")
+    git("commit", "-qam", "head")
+    revision = create_change_set(repository, "Local", member,
+                                 DiffInput(repo_dir=str(tmp_path), range_spec="HEAD~1..HEAD"))
+    client.force_login(member)
+    page = client.get(revision.get_absolute_url()).content.decode()
+    assert ("Configuration: .squiggle.toml — severities high; stage bug_detection off"
+            in page)
+
+
+@pytest.mark.django_db
+def test_a_pasted_diff_of_a_registered_checkout_follows_its_squiggle_toml(
+        repository, member, tmp_path, settings, sample_diff):
+    from reviewapp.reviews.services import DiffInput, create_change_set
+
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path)]}
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / ".squiggle.toml").write_text('[review]\nignore = ["*.md"]\n'
+                                                      "threshold = 0.7\n")
+    repository.local_path = str(tmp_path / "shop")
+    repository.save()
+    revision = create_change_set(repository, "Pasted", member,
+                                 DiffInput(diff=sample_diff.encode()))
+    assert "README.md" not in revision.files.values_list("path", flat=True)
+    assert revision.repo_config.threshold == 0.7

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,6 +13,8 @@ from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.pipeline import ReviewResult, review_diff
+from reviewapp.publish import shown_findings
+from reviewapp.repo_config import RepoConfig, load_config, read_config
 from reviewapp.reviews.analysis import importance_settings
 from reviewapp.reviews.services import ingest_limits
 
@@ -28,11 +31,14 @@ class Command(BaseCommand):
                             help="print the review JSON")
         parser.add_argument("--no-models", action="store_true",
                             help="skip the bug model and the language model (mechanical only)")
+        parser.add_argument("--config", help="a .squiggle.toml to apply (default: the one at "
+                                             "the root of --repo, if any)")
 
     def handle(self, *args, diff: str | None, repo: str | None, range_spec: str | None,
-               as_json: bool, no_models: bool, **options) -> None:
+               as_json: bool, no_models: bool, config: str | None = None, **options) -> None:
         if bool(diff) == bool(repo):
             raise CommandError("give exactly one of --diff FILE|- or --repo DIR")
+        repo_config = self._config(config, repo)
         try:
             if repo:
                 parsed = diff_from_git(repo, range_spec, limits=ingest_limits())
@@ -41,13 +47,24 @@ class Command(BaseCommand):
         except IngestError as exc:
             raise CommandError(str(exc)) from None
         use_models = settings.SQUIGGLE["ANALYSIS_ML"] and not no_models
-        result = review_diff(parsed, use_models=use_models, importance=importance_settings())
+        result = review_diff(parsed, use_models=use_models,
+                             importance=importance_settings(repo_config), config=repo_config)
         for note in result.notes:
             self.stderr.write(note)
         if as_json:
             self.stdout.write(_dumps(result.to_json()))
         else:
             self.stdout.write(summary(result))
+
+    @staticmethod
+    def _config(path: str | None, repo: str | None) -> RepoConfig:
+        """`--config FILE`, else `.squiggle.toml` at the root of `--repo`, else the defaults."""
+        if path:
+            try:
+                return load_config(Path(path).read_text(encoding="utf-8", errors="replace"))
+            except OSError as exc:
+                raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+        return read_config(repo) if repo else RepoConfig()
 
     @staticmethod
     def _read(path: str) -> bytes:
@@ -74,7 +91,12 @@ def summary(result: ReviewResult) -> str:
         lines.append(f"{item.order + 1:>3}. {parsed.path}  +{parsed.added_count} "
                      f"-{parsed.removed_count}  {parsed.status}{tier_note}")
         lines.append(f"     {item.reason}")
-    for finding in result.findings:
+    for item in result.ignored:
+        lines.append(f"  - {item['path']}  left out: {item['reason']}")
+    shown = shown_findings(result.findings, result.config)
+    if result.detection_ran and not shown:
+        lines.append("  No likely bugs found in the changed code.")
+    for finding in shown:
         lines.append(f"  ! {finding.path}:{finding.line}  {finding.kind} "
                      f"({finding.probability:.0%}, {finding.severity}): {finding.message}")
     return "\n".join(lines)

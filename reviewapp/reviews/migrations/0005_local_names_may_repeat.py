@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('reviews', '0003_github_revision_config'),
+        ('reviews', '0004_finding_feedback_and_job_worker'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from inference.engine import InvalidRequest
-from inference.scoring import ScoreRequest, SpanScore
+from inference.span_scoring import ScoreRequest, SpanScore
 from inference.tiny import tiny_engine
 
 CONTEXT = "def area(w, h):\n    return w * h\n\n\ndef perimeter(w, h):\n"

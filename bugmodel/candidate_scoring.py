@@ -1,4 +1,5 @@
-"""Running the model over encoded samples, and the accuracy metrics computed from its logits."""
+"""Scoring candidate repairs: the model over encoded samples (one logit per candidate location
+and repair, plus NO_BUG), and the accuracy metrics computed from those logits."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = z - z.max()
     e = np.exp(z)
     return e / e.sum()
+
+
+def seen_columns(row: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """(candidate index per column, logits over NO_BUG and those columns) of a logits row over
+    NO_BUG and every candidate, leaving out the candidates it gives no finite score."""
+    columns = [int(i) for i in np.nonzero(np.isfinite(row[1:]))[0]]
+    return columns, np.concatenate([[row[0]], row[1:][columns]])
 
 
 def same_location(sample: Encoded, a: int, b: int) -> bool:

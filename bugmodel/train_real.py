@@ -1,0 +1,135 @@
+"""Phase 2: learn from real bug fixes where bugs sit (`python -m bugmodel train-real`).
+
+Phase 1 (`bugmodel/train.py`) taught the from-scratch model synthetic bugs. Phase 2 trains
+the line ranker (`bugmodel/line_ranker.py`) on the mined fixes of the train split: for each
+fix, -log P(the fixed line) in one softmax over NO_BUG and the unit's lines; for clean
+functions of the same repositories, -log P(NO_BUG). The from-scratch model's verdicts are
+features, so phase 2 builds on phase 1 without changing it (the cascade's heads keep the
+features they were trained on).
+
+Only the train split is learned from; dev picks the epoch; test is never read here.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bugmodel.cascade import small_model_rows
+from bugmodel.cases import Case, candidate_lines, real_clean_cases, real_fix_cases
+from bugmodel.detector import load_detector
+from bugmodel.line_ranker import (
+    LineRanker,
+    LineRankerConfig,
+    UnitLines,
+    save_line_ranker,
+    unit_lines,
+)
+from bugmodel.rescorer_train import set_loss
+from synthdata.source import SourceText
+
+#: Where the ranker lives, beside the from-scratch model it reads.
+RANKER_DIR = Path(__file__).parent / "weights" / "heads" / "line_ranker"
+#: Epochs between checks on real dev.
+CHECK_EVERY = 5
+
+
+def right_lines(case: Case, scored: UnitLines) -> list[int]:
+    """Logit columns counted as right: the bug's scored lines, or NO_BUG for clean code."""
+    if not case.buggy:
+        return [0]
+    src = SourceText(case.text)
+    rows = set()
+    for i in case.located:
+        first, last = candidate_lines(src, case.candidates[i])
+        rows.update(1 + r for r, n in enumerate(scored.lines) if first <= n <= last
+                    and case.bug_lines[0] <= n <= case.bug_lines[1])
+    return sorted(rows)
+
+
+def ranker_examples(cases: Sequence[Case], rows: Sequence[np.ndarray],
+                    ) -> list[tuple[UnitLines, list[int]]]:
+    """(scored lines, right columns) of every case the ranker can learn from."""
+    out = []
+    for case, row in zip(cases, rows, strict=True):
+        if not case.candidates:
+            continue
+        scored = unit_lines(case.text, case.candidates, row)
+        right = right_lines(case, scored)
+        if right:
+            out.append((scored, right))
+    return out
+
+
+def features_of(cases: Sequence[Case], model_dir: Path) -> list[tuple[UnitLines, list[int]]]:
+    detector = load_detector(model_dir)
+    rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
+    return ranker_examples(cases, rows)
+
+
+@torch.no_grad()
+def top1(ranker: LineRanker, examples: Sequence[tuple[UnitLines, list[int]]]) -> float:
+    """Share of bugs whose best-scored line is right (NO_BUG set aside)."""
+    hits = []
+    for scored, right in examples:
+        if right != [0]:
+            logits = ranker(torch.from_numpy(scored.features), torch.from_numpy(scored.unit))
+            hits.append(int(torch.argmax(logits[1:])) + 1 in right)
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def train_line_ranker(model_dir: Path, real_dir: Path, config: LineRankerConfig,
+                      out_dir: Path = RANKER_DIR) -> dict:
+    """Train on real train fixes and clean functions, keep the check best on real dev."""
+    torch.manual_seed(config.seed)
+    fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
+    train = features_of(real_fix_cases(fixes, "train")
+                        + real_clean_cases(clean, "train", config.clean_functions, config.seed),
+                        model_dir)
+    dev = features_of(real_fix_cases(fixes, "dev"), model_dir)
+    print(f"line ranker: {len(train)} train units, {len(dev)} dev bugs", file=sys.stderr)
+    ranker = LineRanker(config)
+    optimizer = torch.optim.AdamW(ranker.parameters(), lr=config.lr,
+                                  weight_decay=config.weight_decay)
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+    history = [{"epoch": 0, "dev_top1_localisation": round(top1(ranker, dev), 4)}]
+    best = (history[0]["dev_top1_localisation"], 0, _copy(ranker))
+    for epoch in range(1, config.epochs + 1):
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        total = 0.0
+        ranker.train()
+        for i in order:
+            scored, right = train[i]
+            logits = ranker(torch.from_numpy(scored.features), torch.from_numpy(scored.unit))
+            loss = set_loss(logits[None], [right])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        ranker.eval()
+        if epoch % CHECK_EVERY == 0 or epoch == config.epochs:
+            history.append({"epoch": epoch, "train_loss": round(total / len(train), 4),
+                            "dev_top1_localisation": round(top1(ranker, dev), 4)})
+            print(history[-1], file=sys.stderr)
+            if history[-1]["dev_top1_localisation"] > best[0]:
+                best = (history[-1]["dev_top1_localisation"], epoch, _copy(ranker))
+    ranker.load_state_dict(best[2])
+    summary = {"train_units": len(train),
+               "train_bugs": sum(r != [0] for _, r in train), "dev_bugs": len(dev),
+               "best_epoch": best[1], "dev_top1_localisation": best[0], "history": history,
+               "seconds": round(time.monotonic() - started, 1), "config": asdict(config)}
+    save_line_ranker(ranker, out_dir, {"training": summary})
+    return summary
+
+
+def _copy(ranker: LineRanker) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in ranker.state_dict().items()}

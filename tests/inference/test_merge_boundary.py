@@ -1,0 +1,145 @@
+"""Placing sketches without the model: edited edge lines, repeated anchors, ambiguity refused,
+marker wordings; and Apply never returning a merge its check does not prove."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.apply import ApplyFailed, apply_sketch
+from inference.merge import boundary_merge, deterministic_merge
+from inference.merge_check import check_merge
+from inference.sketch import is_marker, parse_sketch
+
+MODULE = """from __future__ import annotations
+
+from markupsafe import Markup
+
+
+def test_escape(value, expect):
+    assert escape(value) == Markup(expect)
+"""
+
+
+def test_a_new_import_after_the_first_line_is_inserted_with_its_spacing() -> None:
+    """A segment whose last line is new and unlike the original line after it inserts that
+    line; the blank lines of the elided code stay where they were."""
+    sketch = "from __future__ import annotations\n\nimport pytest\n\n# ... existing code ...\n"
+    result = apply_sketch(MODULE, sketch, path="test_escape.py")
+    assert result.text == MODULE.replace("from markupsafe", "import pytest\n\nfrom markupsafe")
+    assert (result.path, result.method) == ("fuzzy", "boundary")
+
+
+def test_an_edited_first_line_rewrites_the_line_it_resembles() -> None:
+    """After a marker, an edited line like the original one before the anchor replaces it."""
+    original = "def area(w, h):\n    return w * h\n\n\ndef volume(w, h, d):\n    x = area(w, h)\n" \
+               "    return x * d\n"
+    sketch = "# ... existing code ...\n    y = area(w, h)\n    return y * d\n"
+    result = apply_sketch(original, sketch, path="geometry.py")
+    assert result.text == original.replace("x = area", "y = area").replace("x * d", "y * d")
+
+
+def test_a_function_header_with_a_new_signature_replaces_the_header_of_that_name() -> None:
+    """`def load(path, mode)` rewrites `def load(path)`, not the header of a function whose
+    words happen to be closer."""
+    original = ("class Options(TypedDict, total=False):\n    a: int\n\n\n"
+                "class SigOptions(TypedDict):\n    b: int\n")
+    sketch = "# ...\nclass SigOptions(TypedDict, total=False):\n# ...\n"
+    merged = boundary_merge(original, parse_sketch(sketch))
+    assert merged.text == original.replace("SigOptions(TypedDict)",
+                                           "SigOptions(TypedDict, total=False)")
+
+
+def test_a_line_that_may_rewrite_or_add_is_refused_and_named() -> None:
+    """`import sys` where `import sysconfig` stood may replace it or be a new import: Apply
+    refuses and names the line rather than guess."""
+    original = "from __future__ import annotations\n\nimport sysconfig\nimport typing as t\n\n" \
+               "X = sysconfig.get_config_var('Py_GIL_DISABLED')\n"
+    sketch = "from __future__ import annotations\n\nimport sys\n# ... existing code ...\n"
+    with pytest.raises(ApplyFailed) as failure:
+        apply_sketch(original, sketch, path="conftest.py")
+    assert failure.value.line == "import sys"
+    assert "import sys" in str(failure.value)
+
+
+def test_an_insertion_at_the_end_is_never_anchored_at_an_earlier_repetition() -> None:
+    """A segment that starts with a line repeated in every test and runs to the end of the
+    file adds to the end, or is refused (its first line agrees better with the earlier
+    repetitions, which are followed by a blank line); anchoring it at an earlier repetition
+    would silently delete the tests in between."""
+    tests = "".join(f"    def test_{n}(self):\n        cache = make({n})\n"
+                    f"        self.assertEqual(0, len(cache))\n\n" for n in range(3))
+    original = "class CacheTest(TestCase):\n" + tests.rstrip("\n") + "\n"
+    sketch = ("# ... existing code ...\n        self.assertEqual(0, len(cache))\n\n"
+              "    def test_clear(self):\n        cache = make(9)\n        cache.clear()\n")
+    merged = deterministic_merge(original, parse_sketch(sketch)).text
+    assert merged in (None, original + "\n    def test_clear(self):\n        cache = make(9)\n"
+                                       "        cache.clear()\n")
+    try:
+        assert apply_sketch(original, sketch, path="test_cache.py").text.startswith(
+            original)
+    except ApplyFailed:
+        pass
+
+
+def test_a_segment_equal_to_one_copy_of_repeated_code_is_refused() -> None:
+    """The sketch shows code that is already, word for word, in one function and differs
+    from its copy in another: which one it edits cannot be told."""
+    block = "    try:\n        # {}\n        return cache.setdefault(k, v)\n"
+    original = ("def a(k, v):\n" + block.format("possible race: see below") + "\n\n"
+                "def b(k, v):\n" + block.format("prefer the cached value") + "\n\n"
+                "def c(k, v):\n" + block.format("possible race: see below"))
+    sketch = "# ... existing code ...\n" + block.format("prefer the cached value") + \
+             "# ... existing code ...\n"
+    with pytest.raises(ApplyFailed):
+        apply_sketch(original, sketch, path="keys.py")
+
+
+def test_a_moved_line_left_beside_its_segment_is_refused() -> None:
+    """A segment that writes `result = factory()` again a few lines below where it stands
+    (the sketch moved it) would keep both copies: refused."""
+    original = ("def merge_with(func, *dicts):\n    result = factory()\n    for d in dicts:\n"
+                "        for k, v in d.items():\n            result.setdefault(k, []).append(v)\n"
+                "    return valmap(func, result)\n")
+    sketch = ("# ...\n    values: dict[str, list] = {}\n    for d in dicts:\n"
+              "        for k, v in d.items():\n            values[k].append(v)\n"
+              "    result = factory()\n    return valmap(func, values)\n")
+    outcome = boundary_merge(original, parse_sketch(sketch))
+    assert outcome.text is None
+    assert "result = factory()" in outcome.reason
+
+
+@pytest.mark.parametrize("line", [
+    "# (unchanged)", "# everything else as before", "    # other methods",
+    "# previous code", "# the rest is the same", "// ... keep existing code ...",
+])
+def test_more_marker_wordings_are_recognised(line: str) -> None:
+    assert is_marker(line)
+
+
+@pytest.mark.parametrize("line", ["# other code paths raise", "# compute the rest", "# TODO: rest"])
+def test_comments_that_only_mention_the_rest_are_not_markers(line: str) -> None:
+    assert not is_marker(line)
+
+
+SKETCHES = [
+    "# ...\ndef volume(w, h, d=1):\n    return area(w, h) * d\n",
+    "def area(w, h):\n    return w * h * 1\n# ...\n",
+    "# ...\n    return area(w, h) * depth\n# ...\n",
+    "# ...\ndef perimeter(w, h):\n    return 2 * (w + h)\n# ...\n",
+    "import math\n# ...\n",
+    "# ...\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n# ...\n",
+]
+
+
+@pytest.mark.parametrize("sketch", SKETCHES)
+def test_whatever_apply_returns_passes_the_merge_check(sketch: str) -> None:
+    """Apply's contract: a returned merge is proved against the original and the sketch
+    (anything else is refused with `ApplyFailed`)."""
+    original = ("def area(w, h):\n    return w * h\n\n\ndef volume(w, h, d):\n"
+                "    return area(w, h) * d\n")
+    try:
+        result = apply_sketch(original, sketch, path="geometry.py")
+    except ApplyFailed as failure:
+        assert failure.attempts
+        return
+    assert check_merge(original, parse_sketch(sketch), result.text)
