@@ -164,7 +164,8 @@ def train(config: TrainConfig, data_dir: Path, run_dir: Path, out_dir: Path = WE
              "history": {"train": [], "val": []}}
     checkpoint = run_dir / "checkpoint.pt"
     if resume and checkpoint.exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        # Tensors, numbers and strings only: a checkpoint file can never run code when loaded.
+        saved = torch.load(checkpoint, map_location=device, weights_only=True)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]

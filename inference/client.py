@@ -28,7 +28,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from inference.apply import ApplyEvent, ApplyFailed, ApplyResult, apply_stream
@@ -78,7 +78,7 @@ class ClientSettings:
     inference_url: str | None = None
     openai_base_url: str | None = None
     openai_model: str | None = None
-    openai_api_key: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)  # never in logs
     timeout_s: float = 300.0
 
     @classmethod

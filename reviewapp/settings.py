@@ -5,6 +5,9 @@
 - REDIS_URL: Celery broker and channel layer; unset: a filesystem broker, in-memory layer
 - SQUIGGLE_SECRET_KEY (default: generated once into the data dir),
   SQUIGGLE_ALLOWED_HOSTS (127.0.0.1,localhost), SQUIGGLE_DEBUG (0)
+- SQUIGGLE_HTTPS (0): served over HTTPS: secure cookies, HTTP redirected, HSTS for
+  SQUIGGLE_HSTS_SECONDS (1 year; subdomains: SQUIGGLE_HSTS_SUBDOMAINS=1, preload:
+  SQUIGGLE_HSTS_PRELOAD=0); SQUIGGLE_TRUST_X_FORWARDED_PROTO (0): behind a proxy that sets it
 - SQUIGGLE_DATA_DIR (./var): SQLite file, broker folders, secret key, login file
 - SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
 - SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
@@ -34,6 +37,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from reviewapp.secret_files import write_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +65,12 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # 0: a connection per request. Under ASGI each request may run in another thread,
+            # and kept connections piled up per thread until PostgreSQL refused more ("too
+            # many clients", 500s with 50 reviewers: benchmarks/load.py). Kept ones (>0) are
+            # checked before reuse, so a database restart costs no request.
+            "CONN_MAX_AGE": int(os.environ.get("SQUIGGLE_DB_CONN_MAX_AGE", "0")),
+            "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
@@ -91,10 +101,7 @@ def _secret_key() -> str:
         return configured
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        # Created owner-only from the start: never readable by others, not even for a moment.
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        write_secret(key_file, secrets.token_urlsafe(50), replace=False)
     return key_file.read_text().strip()
 
 
@@ -104,6 +111,22 @@ ALLOWED_HOSTS = _env_list("SQUIGGLE_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in _env_list("SQUIGGLE_CSRF_TRUSTED_ORIGINS", "") if "://" in origin
 ]
+
+# Served over HTTPS (SQUIGGLE_HTTPS=1): cookies only over TLS, plain HTTP redirected, HSTS.
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own),
+# SQUIGGLE_TRUST_X_FORWARDED_PROTO=1 lets Django see those requests as secure.
+HTTPS = _env_flag("SQUIGGLE_HTTPS")
+if _env_flag("SQUIGGLE_TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health checks may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(_env("SQUIGGLE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SQUIGGLE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_flag("SQUIGGLE_HSTS_PRELOAD")
+if not SECURE_HSTS_PRELOAD:
+    # Joining browsers' preload list is hard to undo: the operator's explicit choice, not ours.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "daphne",

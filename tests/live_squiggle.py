@@ -169,7 +169,33 @@ class LiveSquiggle:
             time.sleep(0.5)
         raise AssertionError(f"the job did not finish in {timeout} s: {job}\n{self.log()}")
 
+    def wait_stage(self, client: httpx.Client, page: httpx.Response, stages: tuple[str, ...],
+                   timeout: float = 180) -> dict:
+        """The job once it is running one of `stages` (names or their beginnings)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.job(client, page)
+            if job["state"] == "running" and job["stage"].startswith(stages):
+                return job
+            assert job["state"] in ("queued", "running"), job
+            time.sleep(0.1)
+        raise AssertionError(f"no stage {stages} within {timeout} s: {job}")
+
     # ---- the database behind it -----------------------------------------------------------
+    def revision_rows(self, page: httpx.Response) -> tuple[int, int, int, int]:
+        """(files, hunks, analysis jobs, findings) stored for the revision `page` shows."""
+        revision = page.url.path.rstrip("/").split("/")
+        change_set, number = int(revision[-3]), int(revision[-1])
+        [rows] = self.query(
+            "SELECT (SELECT COUNT(*) FROM reviews_filechange f WHERE f.revision_id = r.id), "
+            "(SELECT COUNT(*) FROM reviews_hunk h JOIN reviews_filechange f ON f.id = h.file_id "
+            " WHERE f.revision_id = r.id), "
+            "(SELECT COUNT(*) FROM reviews_analysisjob j WHERE j.revision_id = r.id), "
+            "(SELECT COUNT(*) FROM reviews_finding g WHERE g.revision_id = r.id) "
+            f"FROM reviews_revision r WHERE r.change_set_id = {change_set} "
+            f"AND r.number = {number}")
+        return rows
+
     def query(self, sql: str) -> list[tuple]:
         """Read the app's own database directly (SQLite file or PostgreSQL)."""
         if self.database_url.startswith("sqlite:///"):

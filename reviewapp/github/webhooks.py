@@ -7,6 +7,7 @@ keyed on (repository, PR, head sha, run), so two deliveries for one head queue o
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,6 +22,38 @@ log = logging.getLogger(__name__)
 
 ANALYSE_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 COMMAND_PREFIX = "/squiggle"
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_FULL_NAME = re.compile(r"[\w.-]{1,100}/[\w.-]{1,100}")
+
+
+# A payload is signed, not trusted: each reader below takes what has the expected type and
+# fits the database, and reads anything else as missing (a clear 4xx, never a 500).
+
+def _object(value) -> dict:
+    """A member that should be a JSON object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value, limit: int = 2**31) -> int | None:
+    """A positive integer below `limit` (a PR number fits an int column, ids a bigint)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < limit:
+        return value
+    return None
+
+
+def _sha(value) -> str | None:
+    return value if isinstance(value, str) and _SHA.fullmatch(value) else None
+
+
+def _text(value, limit: int) -> str:
+    """Text to store: at most `limit` characters, no NUL (PostgreSQL refuses it), no lone
+    surrogate (a JSON `\\ud800` decodes to one, and UTF-8 cannot encode it)."""
+    text = str(value).replace("\x00", "")[:limit]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _full_name(value) -> str | None:
+    return value if isinstance(value, str) and _FULL_NAME.fullmatch(value) else None
 
 
 def known_secrets() -> list[str]:
@@ -33,8 +66,8 @@ def known_secrets() -> list[str]:
 
 
 def repository_for(payload: dict) -> Repository | None:
-    full_name = (payload.get("repository") or {}).get("full_name")
-    if not isinstance(full_name, str):
+    full_name = _full_name(_object(payload.get("repository")).get("full_name"))
+    if full_name is None:
         return None
     return Repository.objects.filter(provider=Repository.GITHUB, full_name=full_name).first()
 
@@ -51,12 +84,12 @@ def receive(delivery_id: str, event: str, payload: dict, secret: str) -> tuple[i
     repository = repository_for(payload)
     if not secret_allowed(secret, repository):
         return 401, "signature does not belong to this repository"
-    action = str(payload.get("action", ""))[:60]
+    action = _text(payload.get("action", ""), 60)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 delivery = WebhookDelivery.objects.create(
-                    delivery_id=delivery_id, event=event[:60], action=action,
+                    delivery_id=_text(delivery_id, 100), event=_text(event, 60), action=action,
                     repository=repository)
         except IntegrityError:
             return 200, "duplicate delivery: already handled"
@@ -65,9 +98,9 @@ def receive(delivery_id: str, event: str, payload: dict, secret: str) -> tuple[i
             status, outcome = 202, f"ignored: Squiggle does not act on `{event}` events"
         else:
             status, outcome = handler(delivery, payload, repository)
-        delivery.outcome = outcome[:300]
+        delivery.outcome = _text(outcome, 300)
         delivery.save(update_fields=["outcome"])
-    log.info("webhook %s %s.%s: %s", delivery_id, event, action, outcome)
+    log.info("webhook %r %r.%r: %s", delivery_id, event, action, outcome)  # repr: no forged lines
     return status, outcome
 
 
@@ -75,10 +108,10 @@ def on_pull_request(delivery: WebhookDelivery, payload: dict,
                     repository: Repository | None) -> tuple[int, str]:
     if repository is None:
         return 202, "ignored: repository not connected to Squiggle"
-    pull = payload.get("pull_request") or {}
-    number = payload.get("number") or pull.get("number")
-    head = (pull.get("head") or {}).get("sha")
-    if not isinstance(number, int) or not isinstance(head, str):
+    pull = _object(payload.get("pull_request"))
+    number = _number(payload.get("number")) or _number(pull.get("number"))
+    head = _sha(_object(pull.get("head")).get("sha"))
+    if number is None or head is None:
         return 400, "pull_request payload without number or head sha"
     if delivery.action in ("closed", "converted_to_draft", "synchronize"):
         superseded = _supersede(repository, number, keep_head=head
@@ -111,8 +144,8 @@ def queue_analysis(repository: Repository, number: int, head: str, pull: dict, *
         with transaction.atomic():
             analysis = PullRequestAnalysis.objects.create(
                 repository=repository, number=number, head_sha=head, run=run,
-                base_sha=(pull.get("base") or {}).get("sha", "") or "",
-                title=str(pull.get("title", ""))[:300], draft=bool(pull.get("draft")))
+                base_sha=_sha(_object(pull.get("base")).get("sha")) or "",
+                title=_text(pull.get("title", ""), 300), draft=bool(pull.get("draft")))
     except IntegrityError:
         return None  # a concurrent delivery for the same head got there first
     transaction.on_commit(lambda: _enqueue_start(analysis.pk))
@@ -136,16 +169,17 @@ def _supersede(repository: Repository, number: int, keep_head: str | None) -> in
 
 def on_installation(delivery: WebhookDelivery, payload: dict,
                     repository: Repository | None) -> tuple[int, str]:
-    installation = payload.get("installation") or {}
-    app_id, installation_id = installation.get("app_id"), installation.get("id")
+    installation = _object(payload.get("installation"))
+    app_id = _number(installation.get("app_id"), 2**63)
+    installation_id = _number(installation.get("id"), 2**63)
     if delivery.action not in ("created", "added", "new_permissions_accepted"):
         return 202, f"ignored: {delivery.event} action `{delivery.action}`"
-    if not isinstance(installation_id, int):
+    if installation_id is None:
         return 400, "installation payload without an installation id"
     app_id = app_id or settings.SQUIGGLE_GITHUB["APP_ID"]
-    added = payload.get("repositories") or payload.get("repositories_added") or []
-    names = [item["full_name"] for item in added
-             if isinstance(item, dict) and isinstance(item.get("full_name"), str)]
+    added = payload.get("repositories") or payload.get("repositories_added")
+    names = [name for item in (added if isinstance(added, list) else [])
+             if (name := _full_name(_object(item).get("full_name")))]
     for name in names:
         register_installation(name, int(app_id or 0) or None, installation_id)
     return 202, f"registered {len(names)} repositories for installation {installation_id}"
@@ -153,19 +187,19 @@ def on_installation(delivery: WebhookDelivery, payload: dict,
 
 def on_issue_comment(delivery: WebhookDelivery, payload: dict,
                      repository: Repository | None) -> tuple[int, str]:
-    issue = payload.get("issue") or {}
-    comment = payload.get("comment") or {}
+    issue = _object(payload.get("issue"))
+    comment = _object(payload.get("comment"))
     body = str(comment.get("body", "")).strip()
     if delivery.action != "created" or not body.startswith(COMMAND_PREFIX):
         return 202, "ignored: not a /squiggle command"
     if "pull_request" not in issue:
         return 202, "ignored: /squiggle commands work on pull requests"
-    if (comment.get("user") or {}).get("type") == "Bot":
+    if _object(comment.get("user")).get("type") == "Bot":
         return 202, "ignored: comment by a bot"
     if repository is None:
         return 202, "ignored: repository not connected to Squiggle"
-    number = issue.get("number")
-    if not isinstance(number, int):
+    number = _number(issue.get("number"))
+    if number is None:
         return 400, "issue_comment payload without an issue number"
     delivery_pk = delivery.pk
     transaction.on_commit(lambda: _enqueue_command(delivery_pk, number, body))

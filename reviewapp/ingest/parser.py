@@ -60,7 +60,9 @@ def parse_diff(data: bytes | str, *, limits: IngestLimits | None = None) -> Pars
         raise DiffTooLarge("files", limits.max_files, git_headers)
     with cyclic_gc_paused():
         files, starts = _parse_files(text, limits, decoded.warnings)
-    warnings = decoded.warnings + _fallback_warnings(decoded, files, starts)
+    warnings = decoded.warnings + _fallback_warnings(decoded, files, starts) + [
+        f"{f.path}: the file name is not valid UTF-8; undecodable bytes are shown as \ufffd"
+        for f in files if "\ufffd" in f.path]
     return ParsedDiff(files=files, warnings=warnings, raw_text=text)
 
 
@@ -208,7 +210,7 @@ def _build_file(pf: PatchedFile, lines: list[str], start: int, end: int) -> Pars
     git = lines[start].startswith("diff --git ")
     header = parse_git_header(lines[start:first_hunk if first_hunk is not None else end])
     parsed = _git_file(pf, header) if git else _plain_file(pf)
-    _check_inside_repository(parsed, start + 1)
+    _check_safe_paths(parsed, start + 1)
     parsed.hunks = hunks
     parsed.is_binary = pf.is_binary_file
     parsed.old_mode, parsed.new_mode = pf.source_mode, pf.target_mode
@@ -308,16 +310,26 @@ def _plain_file(pf: PatchedFile) -> ParsedFile:
     return ParsedFile(new, old, MODIFIED)
 
 
-def _check_inside_repository(parsed: ParsedFile, line_no: int) -> None:
+def _check_safe_paths(parsed: ParsedFile, line_no: int) -> None:
     """Paths are relative to a repository's root: an absolute path or a `..` step is refused
-    (a patch applied from such a diff would write outside the repository)."""
+    (a patch applied from such a diff would write outside the repository), and so is a name
+    with NUL or control characters (a newline forges log lines, an escape sequence rewrites a
+    terminal: no real change needs one)."""
     for path in {parsed.path, parsed.old_path}:
+        if not path.strip():
+            raise DiffParseError(f"the file entry at line {line_no} names no file (its path is "
+                                 "empty)", line=line_no)
         parts = path.replace("\\", "/").split("/")
         if path.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
             raise DiffParseError(
                 f"the file entry at line {line_no} names {path!r}, a path outside the "
                 "repository (absolute, a drive, or with '..'); diff paths must be relative to "
                 "the repository's root", line=line_no)
+        control = [char for char in path if ord(char) < 32 or 127 <= ord(char) < 160]
+        if control:
+            raise DiffParseError(
+                f"the file entry at line {line_no} names {path!r}, with a NUL or control "
+                f"character ({control[0]!r}) in it; such names are not accepted", line=line_no)
 
 
 def _check_hunkless(parsed: ParsedFile, header: GitHeader, git: bool, line_no: int) -> None:

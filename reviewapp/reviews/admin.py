@@ -17,6 +17,8 @@ class RepositoryAdmin(admin.ModelAdmin):
     list_display = ("full_name", "provider", "local_path", "created_at")
     filter_horizontal = ("members", "member_groups")
     search_fields = ("full_name",)
+    # Set (masked) through the GitHub connection form; never shown back in plain text here.
+    exclude = ("webhook_secret",)
 
 
 class RevisionInline(admin.TabularInline):

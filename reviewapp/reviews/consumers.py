@@ -11,7 +11,12 @@ from .progress import group_name
 
 class ProgressConsumer(AsyncJsonWebsocketConsumer):
     """Joins one progress group, if the user may see it, and relays its `progress` events; the
-    first message is the current state. Subclasses name the group and read the state."""
+    first message is the current state. Subclasses name the group and read the state.
+
+    Membership is checked again before every message that carries data (a relayed event, or the
+    state sent again when the page asks with any message): a user removed from the repository
+    while the socket is open hears nothing more, and the socket closes (4404).
+    """
 
     async def connect(self) -> None:
         state = await database_sync_to_async(self.current_state)()
@@ -28,7 +33,18 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def progress(self, event: dict) -> None:
+        if await database_sync_to_async(self.current_state)() is None:
+            await self.close(code=4404)
+            return
         await self.send_json(event["payload"])
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Any message from the page, whatever it holds, asks for the current state again."""
+        state = await database_sync_to_async(self.current_state)()
+        if state is None:
+            await self.close(code=4404)
+            return
+        await self.send_json(state)
 
     @property
     def user(self):

@@ -84,11 +84,13 @@ class NewReviewForm(DiffSourceForm):
         name = data.get("new_repository", "").strip()
         if not data.get("repository") and not name:
             raise forms.ValidationError("Choose a repository or name a new one.")
-        taken = Repository.objects.filter(provider=Repository.LOCAL, full_name=name).exclude(
-            pk__in=Repository.objects.visible_to(self.user)
-        )
-        if name and not data.get("repository") and taken.exists():
-            raise forms.ValidationError("That repository name is taken.")
+        # Only the user's own repositories are compared: whether someone else's repository
+        # carries the name is never said (local names are labels and may repeat).
+        own = Repository.objects.visible_to(self.user).filter(provider=Repository.LOCAL,
+                                                              full_name=name)
+        if name and not data.get("repository") and own.exists():
+            raise forms.ValidationError(
+                f"You already have a repository named {name}: choose it above.")
         return data
 
     def source_repository(self, data: dict) -> Repository | None:
@@ -99,9 +101,7 @@ class NewReviewForm(DiffSourceForm):
         chosen = self.cleaned_data.get("repository")
         if chosen:
             return chosen
-        repository, created = Repository.objects.get_or_create(
-            provider=Repository.LOCAL, full_name=self.cleaned_data["new_repository"].strip()
-        )
-        if created:
-            repository.members.add(self.user)
+        repository = Repository.objects.create(
+            provider=Repository.LOCAL, full_name=self.cleaned_data["new_repository"].strip())
+        repository.members.add(self.user)
         return repository

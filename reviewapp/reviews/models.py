@@ -47,7 +47,11 @@ class Repository(models.Model):
     class Meta:
         verbose_name_plural = "repositories"
         constraints = [
-            models.UniqueConstraint(fields=["provider", "full_name"], name="unique_repository")
+            # A GitHub name is one repository; a local name is only a label its members chose.
+            # Local labels may repeat, so creating one never tells a user whose repositories
+            # already carry that label.
+            models.UniqueConstraint(fields=["provider", "full_name"], name="unique_repository",
+                                    condition=models.Q(provider="github")),
         ]
 
     def __str__(self) -> str:

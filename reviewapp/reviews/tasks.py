@@ -30,7 +30,12 @@ def retry_delay(retries: int) -> int:
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def analyze_revision(self, job_id: int) -> None:
     """Run every analysis stage for the job's revision; a rerun replaces, never duplicates."""
-    job = jobs.claim(job_id, worker=self.request.hostname or "")
+    try:
+        job = jobs.claim(job_id, worker=self.request.hostname or "")
+    except TRANSIENT as exc:  # the database is away (restarting): try the claim again later
+        jobs.refresh_connection()
+        log.warning("job %s: %s while claiming it; retrying", job_id, exc)
+        raise self.retry(countdown=retry_delay(self.request.retries)) from exc
     if job is None:  # finished, or a live worker holds it
         return
     revision = job.revision

@@ -341,12 +341,14 @@ def dismiss_finding(request: HttpRequest, change_set_id: int, number: int, findi
                     ) -> JsonResponse:
     """Dismiss with a reason (`reason` as a form field or in a JSON body)."""
     finding = _finding(request, change_set_id, number, finding_id)
-    reason = request.POST.get("reason")
-    if reason is None:
+    reason = None
+    if request.content_type == "application/json":  # a form's body is read once, as POST
         try:
             reason = json.loads(request.body or b"{}").get("reason")
         except (ValueError, AttributeError):
             reason = None
+    else:
+        reason = request.POST.get("reason")
     try:
         count = feedback.dismiss(finding, request.user, reason or "")
     except feedback.InvalidVerdict as exc:

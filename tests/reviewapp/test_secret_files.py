@@ -32,3 +32,15 @@ def test_the_local_login_file_is_owner_only(tmp_path, settings):
     settings.DATA_DIR = tmp_path
     call_command("bootstrap_demo", stdout=open(os.devnull, "w"))
     assert _mode(tmp_path / "login.txt") == 0o600
+
+
+def test_a_secret_is_never_seen_half_written(tmp_path):
+    """Two writers race for one key file: exactly one wins, and the file holds its whole text."""
+    from reviewapp.secret_files import write_secret
+
+    key = tmp_path / "secret_key"
+    won = [write_secret(key, text, replace=False) for text in ("first-key", "second-key")]
+    assert won == [True, False]
+    assert key.read_text() == "first-key" and _mode(key) == 0o600
+    assert write_secret(key, "rotated", replace=True) and key.read_text() == "rotated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no temporary left

@@ -121,3 +121,12 @@ def test_openai_backend_warm_reports_prompt_tokens(fake_openai) -> None:
     """warm sends the text once and reports the server's prompt token count."""
     _, url = fake_openai
     assert openai_client(url).warm("x" * 40) == 10
+
+
+def test_the_api_key_is_never_in_a_repr() -> None:
+    """Settings and clients end up in logs and tracebacks: the key must not ride along."""
+    settings = ClientSettings.from_env({"SQUIGGLE_OPENAI_BASE_URL": "http://127.0.0.1:9",
+                                        "SQUIGGLE_OPENAI_MODEL": "m",
+                                        "SQUIGGLE_OPENAI_API_KEY": "sk-very-secret"})
+    assert settings.openai_api_key == "sk-very-secret"
+    assert "sk-very-secret" not in repr(settings)

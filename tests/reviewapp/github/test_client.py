@@ -112,3 +112,12 @@ def test_missing_file_at_a_ref_is_none_and_a_missing_pr_raises(fake_github, app_
     assert client.file_at(REPO, "pkg/m001.py", pull.base_sha) is None
     with pytest.raises(NotFound):
         client.pull_request(REPO, 99)
+
+
+def test_credentials_never_show_a_token_or_key_in_a_repr(app_key):
+    """Credentials travel through task arguments and tracebacks: their repr hides secrets."""
+    token_mode = Credentials(api_url="http://127.0.0.1:9", token="ghp_secret-token")
+    app_mode = Credentials(api_url="http://127.0.0.1:9", app_id=str(APP_ID),
+                           private_key_pem=app_key["private"], installation_id=INSTALLATION_ID)
+    assert "ghp_secret-token" not in repr(token_mode) and "***" in repr(token_mode)
+    assert "PRIVATE KEY" not in repr(app_mode)

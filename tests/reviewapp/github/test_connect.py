@@ -69,6 +69,9 @@ def test_the_admin_page_connects_a_repository_without_showing_secrets(admin_clie
     assert connection.repository.webhook_secret == "admin-secret"
     page = admin_client.get(f"/admin/github/githubconnection/{connection.pk}/change/")
     assert page.status_code == 200 and b"admin-secret" not in page.content
+    repository_page = admin_client.get(
+        f"/admin/reviews/repository/{connection.repository.pk}/change/")
+    assert repository_page.status_code == 200 and b"admin-secret" not in repository_page.content
     refused = admin_client.post("/admin/github/githubconnection/add/", {
         "full_name": "acme/other", "app_id": "12", "installation_id": "",
         "private_key_path": "", "webhook_secret": "", "token": ""})

@@ -32,3 +32,22 @@ def embedded_app(tmp_path):
     """runsquiggle on the embedded default (SQLite, filesystem broker), every stage on."""
     with LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS}).running() as app:
         yield app
+
+
+@pytest.fixture
+def app_on_private_services(tmp_path):
+    """runsquiggle (every stage) on a PostgreSQL and a Redis of this test's own, which the test
+    may restart: (app, postgres, redis)."""
+    from tests.private_services import PrivatePostgres, PrivateRedis
+
+    postgres, redis = PrivatePostgres(), PrivateRedis(tmp_path / "redis")
+    try:
+        postgres.start()
+        redis.start()
+        app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
+                           redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS})
+        with app.running():
+            yield app, postgres, redis
+    finally:
+        redis.stop()
+        postgres.remove()

@@ -75,3 +75,30 @@ def test_admin_lists_reviews_for_a_superuser(client, review, django_user_model):
     assert page.status_code == 200 and "Order totals" in page.content.decode()
     file = review.files.first()
     assert client.get(f"/admin/reviews/filechange/{file.pk}/change/").status_code == 200
+
+
+def _new_review(client, name: str, sample_diff: str):
+    return client.post(reverse("reviews:new"), {
+        "title": f"Review in {name}", "new_repository": name, "diff": sample_diff})
+
+
+def test_naming_someone_elses_repository_tells_nothing(client, repository, outsider,
+                                                       sample_diff):
+    """A non-member who names an existing repository gets their own, as for any new name."""
+    from reviewapp.reviews.models import ChangeSet
+
+    client.force_login(outsider)
+    taken, fresh = _new_review(client, "acme/shop", sample_diff), \
+        _new_review(client, "acme/unused", sample_diff)
+    assert taken.status_code == fresh.status_code == 302
+    created = ChangeSet.objects.get(title="Review in acme/shop").repository
+    assert created != repository and list(created.members.all()) == [outsider]
+    assert not ChangeSet.objects.filter(repository=repository).exists()
+
+
+def test_naming_your_own_repository_again_asks_to_choose_it(client, repository, member,
+                                                            sample_diff):
+    client.force_login(member)
+    response = _new_review(client, "acme/shop", sample_diff)
+    assert response.status_code == 400
+    assert "You already have a repository named acme/shop" in response.content.decode()

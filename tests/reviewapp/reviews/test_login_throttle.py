@@ -44,3 +44,12 @@ def test_the_lockout_is_per_username_and_address(client, member, django_user_mod
     for i in range(MAX_PER_USERNAME):
         _sign_in(client, f"guess-{i}")
     assert _sign_in(client, "bob-password-1", username="bob").status_code == 302
+
+
+def test_the_admin_sign_in_shares_the_lockout(client, member):
+    """Guessing at /admin/login/ is counted too, and locks the site's sign-in with it."""
+    statuses = [client.post("/admin/login/", {"username": "alice", "password": f"guess-{i}"})
+                .status_code for i in range(MAX_PER_USERNAME + 2)]
+    assert statuses[:MAX_PER_USERNAME] == [200] * MAX_PER_USERNAME
+    assert set(statuses[MAX_PER_USERNAME:]) == {429}
+    assert _sign_in(client, "alice-password-1").status_code == 429

@@ -113,16 +113,6 @@ def test_a_member_reviews_a_registered_checkout(client, member, repository, tmp_
     assert ChangeSet.objects.get(title="Checkout").latest_revision().source == "git"
 
 
-def test_taken_repository_name_is_refused(client, review, outsider, sample_diff):
-    """A user cannot join someone else's repository by naming it."""
-    client.force_login(outsider)
-    response = client.post(reverse("reviews:new"), {
-        "title": "Sneaky", "new_repository": "acme/shop", "diff": sample_diff,
-    })
-    assert response.status_code == 400
-    assert not ChangeSet.objects.filter(title="Sneaky").exists()
-
-
 @pytest.mark.django_db
 def test_a_local_repositorys_squiggle_toml_leaves_files_out(repository, member, tmp_path):
     """The same loader as pull requests: ignore globs apply to a local git review."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from reviewapp.reviews.models import ChangeSet, Repository
 from reviewapp.reviews.services import DiffInput, create_change_set
+from reviewapp.secret_files import write_secret
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_TITLE = "shop: bulk discounts and price validation"
@@ -58,17 +58,17 @@ class Command(BaseCommand):
             user = user or user_model(username=username, is_staff=True, is_superuser=True)
             user.set_password(password)
             user.save()
-            credentials.unlink(missing_ok=True)
-            # Owner-only from the start: the password is never readable by others.
-            descriptor = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(f"{username}\n{password}\n")
+            write_secret(credentials, f"{username}\n{password}\n", replace=True)
         username, password = credentials.read_text().split()[:2]
 
-        repository, _ = Repository.objects.get_or_create(
-            provider=Repository.LOCAL, full_name="demo/shop",
-        )
-        repository.members.add(user)
+        # Local names may repeat (another user may have a "demo/shop"): the demo is the one
+        # its user belongs to.
+        repository = Repository.objects.filter(provider=Repository.LOCAL, full_name="demo/shop",
+                                               members=user).first()
+        if repository is None:
+            repository = Repository.objects.create(provider=Repository.LOCAL,
+                                                   full_name="demo/shop")
+            repository.members.add(user)
         if not ChangeSet.objects.filter(repository=repository, title=DEMO_TITLE).exists():
             repo_dir = Path(settings.DATA_DIR) / "demo-repo"
             range_spec = build_demo_repository(repo_dir)
