@@ -4,14 +4,7 @@ fails with the reason after its last retry."""
 
 from __future__ import annotations
 
-import json
-import socket
-import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 
 import pytest
 
@@ -20,94 +13,19 @@ from reviewapp.celery import app
 from reviewapp.reviews import analysis
 from reviewapp.reviews.models import AnalysisJob
 from reviewapp.reviews.tasks import MAX_RETRIES, analyze_revision
+from tests.fake_inference import FakeInferenceService, serving
+from tests.live_squiggle import free_port
 
 pytestmark = pytest.mark.django_db
 
 LM_STAGE = ("importance (language model)", analysis.refine_importance)
 
 
-class FakeInferenceService(ThreadingHTTPServer):
-    """Answers /v1/tokens and /v1/score as `python -m inference serve` does (one token per
-    word, a surprisal of 1 nat each); the first requests follow `script` instead: "503" (the
-    service failing) or "slow" (an answer after the client's timeout)."""
-
-    daemon_threads = True
-
-    def __init__(self, port: int, script: list[str]) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.script = list(script)
-        self.routes: list[str] = []  # every request, in order
-        self.lock = threading.Lock()
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a timed-out client left
-            super().handle_error(request, client_address)
-
-    def next_behaviour(self, route: str) -> str:
-        with self.lock:
-            self.routes.append(route)
-            return self.script.pop(0) if self.script else "ok"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeInferenceService
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        behaviour = self.server.next_behaviour(self.path)
-        if behaviour == "503":
-            return self._send(503, {"error": "model is loading"})
-        if behaviour == "slow":
-            time.sleep(1.5)
-        if self.path == "/v1/tokens":
-            return self._send(200, {"counts": [len(t.split()) + 1 for t in body["texts"]]})
-        if self.path == "/v1/score":
-            return self._send(200, {"scores": [_score(r["span"]) for r in body["requests"]]})
-        return self._send(404, {"error": f"no route {self.path}"})
-
-    def _send(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
-
-
-def _score(span: str) -> dict:
-    words = span.split()
-    return {"tokens": words, "token_ids": list(range(len(words))),
-            "surprisals": [1.0] * len(words)}
-
-
-@contextmanager
-def serving(port: int, script: list[str]) -> Iterator[FakeInferenceService]:
-    service = FakeInferenceService(port, script)
-    thread = threading.Thread(target=service.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield service
-    finally:
-        service.shutdown()
-        service.server_close()
-        thread.join()
-
-
-def _free_port() -> int:
-    """A port nothing listens on: connecting to it is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def lm_over_http(settings, monkeypatch):
     """The analysis runs only the language-model stage, through the HTTP client at a free
     port; the retries' backoff is recorded instead of waited for. Yields (port, delays)."""
-    port = _free_port()
+    port = free_port()
     settings.SQUIGGLE = {**settings.SQUIGGLE, "IMPORTANCE": {"use_lm": True}}
     monkeypatch.setenv("SQUIGGLE_INFERENCE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("SQUIGGLE_INFERENCE_TIMEOUT", "0.5")
