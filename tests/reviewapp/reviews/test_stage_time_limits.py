@@ -9,8 +9,10 @@ import pytest
 from django.db import transaction
 
 from reviewapp.reviews import analysis, jobs, time_limits
-from reviewapp.reviews.models import AnalysisJob, Hunk
+from reviewapp.reviews.models import AnalysisJob, Hunk, Revision
 from reviewapp.reviews.tasks import HARD_TIME_LIMIT_S, SOFT_TIME_LIMIT_S, analyze_revision
+from tests.fake_inference import serving
+from tests.live_squiggle import celery_worker_on_test_database, free_port
 
 
 def _spin(seconds: float) -> None:
@@ -88,3 +90,27 @@ def test_a_slow_stage_fails_the_job_clearly_and_a_retry_succeeds(
     retried.refresh_from_db()
     assert retried.pk != job.pk
     assert (retried.state, retried.error) == ("done", "")
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_in_the_embedded_pool_enforces_the_stage_limit(review):
+    """`runsquiggle`'s worker pool (solo), where Celery's own time limits do nothing, on
+    PostgreSQL and Redis: the language-model stage waits on a slow inference service past its
+    1 s limit and fails the job; once the service is quick again, a retry finishes."""
+    port = free_port()
+    # Only the mechanical and language-model stages: the bug model is not what is timed here.
+    Revision.objects.filter(pk=review.pk).update(config={"stages": {"bug_detection": False}})
+    env = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_IMPORTANCE": '{"use_lm": true}',
+           "SQUIGGLE_INFERENCE_URL": f"http://127.0.0.1:{port}",
+           "SQUIGGLE_STAGE_TIME_LIMIT_S": "1"}
+    with serving(port, ["slow"] * 1000, slow_s=3) as service, \
+            celery_worker_on_test_database(name="timed", **env):
+        job = jobs.wait(jobs.reanalyze(review), timeout_s=180)
+        assert (job.state, job.stage, job.error) == (
+            "failed", "importance (language model)", "took longer than 1 s"), job.error
+        service.script.clear()
+        retried = jobs.wait(jobs.reanalyze(review), timeout_s=180)
+    assert (retried.state, retried.error) == ("done", "")
+    assert retried.timings["importance (language model)"] < 1
