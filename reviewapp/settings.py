@@ -281,6 +281,8 @@ SQUIGGLE = {
     "JOB_HEARTBEAT_S": float(_env("SQUIGGLE_JOB_HEARTBEAT_S", "5")),
     "JOB_STALE_S": float(_env("SQUIGGLE_JOB_STALE_S", "60")),
     "JOB_MAX_ATTEMPTS": int(_env("SQUIGGLE_JOB_MAX_ATTEMPTS", "3")),
+    # One analysis stage running longer fails the job ("took longer than N s"); retry is offered.
+    "STAGE_TIME_LIMIT_S": float(_env("SQUIGGLE_STAGE_TIME_LIMIT_S", "600")),
 }
 
 # The GitHub integration (reviewapp.github); per-repository values live on GitHubConnection.
