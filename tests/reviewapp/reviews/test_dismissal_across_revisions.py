@@ -43,7 +43,8 @@ def test_a_dismissed_finding_stays_dismissed_where_its_lines_moved(repository, m
         first = create_change_set(repository, "Items", member,
                                   DiffInput(diff=added_file_diff(CODE)))
     found = list(first.findings.order_by("line"))
-    assert found and all(f.fingerprint and f.model_version.startswith("line_ranker-") for f in found)
+    assert found and all(f.fingerprint and f.model_version.startswith("line_ranker-")
+                         for f in found)
     chosen = found[0]
     feedback.dismiss(chosen, member, "not_important")
 
