@@ -165,10 +165,11 @@ class LiveSquiggle:
 
 
 @contextmanager
-def celery_worker_on_test_database(queues: str | None = None, **env: str
-                                   ) -> Iterator[subprocess.Popen]:
+def celery_worker_on_test_database(queues: str | None = None, node: str = "squiggle",
+                                   **env: str) -> Iterator[subprocess.Popen]:
     """A real `celery worker` on this pytest session's PostgreSQL test database and Redis,
-    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs."""
+    the ML stages off unless `env` says otherwise; tasks stop being eager while it runs.
+    Workers side by side need different `node` names."""
     import pytest
     from django.conf import settings
 
@@ -184,6 +185,7 @@ def celery_worker_on_test_database(queues: str | None = None, **env: str
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo",
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+         "-n", f"{node}@%h",
          *(["-Q", queues] if queues else [])], cwd=ROOT, env=full_env)
     app.conf.task_always_eager = False
     try:

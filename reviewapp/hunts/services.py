@@ -47,9 +47,10 @@ def fail_abandoned_hunts() -> int:
         deadline = hunt.started_at + timedelta(seconds=hunt.budget_s + ABANDONED_AFTER_BUDGET_S)
         if now > deadline:
             failed += BugHunt.objects.filter(pk=hunt.pk, state=BugHunt.RUNNING).update(
-                state=BugHunt.ERROR, finished_at=now, phase="finished",
+                state=BugHunt.ERROR, finished_at=now, phase="finished", snapshot=None,
                 message="the worker running this hunt stopped before it finished; start the "
                         "hunt again")
+            hunt.queue.all().delete()  # candidates no worker will collect
     return failed
 
 
@@ -102,7 +103,8 @@ def record_candidate(hunt: BugHunt, validation: Validation) -> Candidate:
         hunt=hunt, status=validation.status, stage=c.stage, kind=c.kind, path=c.path,
         line=c.line, description=c.description, diff=validation.diff,
         tests_passed=validation.tests_passed, tests_failed=validation.tests_failed,
-        output=validation.output[-20000:], wall_s=validation.wall_s, cpu_s=validation.cpu_s)
+        output=validation.output[-20000:], wall_s=validation.wall_s, cpu_s=validation.cpu_s,
+        worker=validation.worker)
 
 
 def record_result(hunt: BugHunt, result_json: dict, patches: list[Validation]) -> None:
