@@ -46,6 +46,10 @@ class BugHunt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The files to hunt in when they are not on this machine (a pull request's head): a gzipped
+    # tar of the tree, and where it came from in words.
+    source_archive = models.BinaryField(null=True, blank=True, editable=False)
+    source = models.CharField(max_length=300, blank=True)
     # While candidates are shared with other workers (`fanout.py`): the reproduced scratch copy
     # (gzipped tar), the tests that failed on it, and when the wall budget ends.
     snapshot = models.BinaryField(null=True, blank=True, editable=False)

@@ -42,6 +42,9 @@ class HuntConfig:
     max_patches: int = 3  # stop once this many patches keep every test green
     use_bugmodel: bool = True
     use_lm: bool = True  # stage 3, when stages 1-2 found nothing and budget is left
+    # The language model's surprisal as a localization signal: off, it did not help on the
+    # bug set (benchmarks/hunt_localization.py).
+    use_lm_surprisal: bool = False
     limits: SandboxLimits = field(default_factory=SandboxLimits)
 
     @property
@@ -194,7 +197,7 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
         report("localizing")
         localization, findings = localize(
             box, command, reproduction.failing, reproduction.outcome.run.output, issue_text,
-            use_bugmodel=config.use_bugmodel)
+            use_bugmodel=config.use_bugmodel, use_lm_surprisal=config.use_lm_surprisal)
         budget.charge(localization.cpu_s)
         result.localization = localization
         files = source_files(box.work)

@@ -1,0 +1,100 @@
+"""`/squiggle hunt` on a pull request: the head's files into a hunt, its result back as a comment.
+
+    /squiggle hunt the last element is never returned `python -m pytest tests/test_stats.py`
+
+The text is the issue; the first `backticked` span, when there is one, is the test command
+(default `python -m pytest`). The head's files come from GitHub's tarball of the head commit
+(the App's installation token, no git needed) and travel with the hunt, so any worker of the
+`hunts` queue can run it. Only the repository's owners, members and collaborators may start a
+hunt: it runs the pull request's code (in the sandbox) and spends compute.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import transaction
+
+from reviewapp.hunts.models import BugHunt, Candidate
+from reviewapp.hunts.services import HuntRefused, start_hunt
+from reviewapp.reviews.models import Repository
+
+from .client import GitHubClient
+from .models import PullRequestHunt
+from .pull_requests import ArchiveTooLarge, head_archive
+
+DEFAULT_TEST_COMMAND = "python -m pytest"
+TRUSTED_ASSOCIATIONS = {"OWNER", "MEMBER", "COLLABORATOR"}
+NOT_ALLOWED = ("Bug hunts run this pull request's tests on Squiggle's machines, so only the "
+               "repository's owners, members and collaborators can start one.")
+_COMMAND = re.compile(r"^/squiggle\s+hunt\b", re.IGNORECASE)
+_TEST = re.compile(r"`([^`\n]+)`")
+PATCHES_SHOWN = 3
+
+
+def parse_request(body: str) -> tuple[str, str]:
+    """(issue text, test command) of a `/squiggle hunt ...` comment."""
+    text = _COMMAND.sub("", body.strip(), count=1).strip()
+    match = _TEST.search(text)
+    if match is None:
+        return text, DEFAULT_TEST_COMMAND
+    issue = (text[:match.start()] + text[match.end():]).strip()
+    return " ".join(issue.split()), match.group(1).strip()
+
+
+def hunt_url(hunt: BugHunt) -> str:
+    return settings.SQUIGGLE["PUBLIC_URL"].rstrip("/") + hunt.get_absolute_url()
+
+
+def start_pull_request_hunt(client: GitHubClient, repository: Repository, number: int,
+                            body: str, association: str, login: str) -> str:
+    """Start a hunt on the pull request's head and reply (posted here, before the hunt can
+    finish and post its result); the reply's text."""
+    repo = repository.full_name
+    if association.upper() not in TRUSTED_ASSOCIATIONS:
+        reply = NOT_ALLOWED
+        client.comment_on_issue(repo, number, reply)
+        return reply
+    issue, test = parse_request(body)
+    head = client.pull_request(repo, number)["head"]["sha"]
+    conf = settings.SQUIGGLE_GITHUB
+    try:
+        archive = head_archive(client, repo, head, conf["MAX_HUNT_ARCHIVE_BYTES"])
+        with transaction.atomic():  # the hunt is queued when this commits, after the reply
+            hunt = start_hunt(repository, None, issue, test, budget_s=conf["HUNT_BUDGET_S"],
+                              source_archive=archive,
+                              source=f"pull request #{number} at {head[:7]}")
+            PullRequestHunt.objects.create(hunt=hunt, repository=repository, number=number,
+                                           head_sha=head, requested_by=login[:100])
+            reply = (f"Bug hunt started on `{head[:7]}` with `{test}` "
+                     f"({conf['HUNT_BUDGET_S']} s budget): {hunt_url(hunt)}\n"
+                     "The validated patches will be posted here when it finishes.")
+            client.comment_on_issue(repo, number, reply)
+    except (HuntRefused, ArchiveTooLarge) as exc:
+        reply = f"The bug hunt could not start: {exc}"
+        client.comment_on_issue(repo, number, reply)
+    return reply
+
+
+def result_comment(hunt: BugHunt) -> str:
+    """The hunt's outcome for the pull request: the ranked validated patches as diffs, or what
+    the hunt found instead (why it stopped, the most suspicious lines)."""
+    head = (f"**Squiggle bug hunt: {hunt.get_state_display().lower()}**"
+            f" ({hunt.wall_s:.0f} s, {hunt.cpu_s:.0f} CPU-s, {hunt.candidates_tried} "
+            f"candidates tried). {hunt.message}".rstrip())
+    parts = [head]
+    patches = list(hunt.candidates.filter(status=Candidate.VALIDATED, rank__isnull=False)
+                   .order_by("rank")[:PATCHES_SHOWN])
+    for patch in patches:
+        parts.append(f"{patch.rank}. {patch.description} at `{patch.path}:{patch.line}`: "
+                     f"{patch.tests_passed} tests pass, none fails\n```diff\n"
+                     f"{patch.diff.rstrip()}\n```")
+    if not patches:
+        suspicious = (hunt.result or {}).get("suspicious", [])[:5]
+        if suspicious:
+            parts.append("Most suspicious lines:\n" + "\n".join(
+                f"- `{s['path']}:{s['line']}` `{s['text']}` ({s['score']:.2f})"
+                for s in suspicious))
+    parts.append(f"[The whole hunt on Squiggle]({hunt_url(hunt)})")
+    return "\n\n".join(parts)
