@@ -1,7 +1,7 @@
 """Bug-hunt benchmark: the hunt on a set of small programs with one known bug each.
 
     python benchmarks/hunt.py [--budget-s 300] [--parallel 2] [--only NAME ...]
-                               [--no-bugmodel] [--no-lm]
+                               [--no-bugmodel] [--no-lm] [--no-lm-surprisal]
 
 The bug set (benchmarks/data/hunt_bugs/, written for Squiggle: see its README) has one
 directory per bug: `project/` (a module and its pytest tests, the module carrying the bug) and
@@ -144,10 +144,12 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="bug names (default: all)")
     parser.add_argument("--no-bugmodel", action="store_true")
     parser.add_argument("--no-lm", action="store_true")
+    parser.add_argument("--no-lm-surprisal", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     config = HuntConfig(budget_s=args.budget_s, parallel=args.parallel, max_patches=1,
                         use_bugmodel=not args.no_bugmodel, use_lm=not args.no_lm,
+                        use_lm_surprisal=not args.no_lm_surprisal,
                         limits=SandboxLimits(wall_s=20))
     bug_dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
     if args.only:
@@ -163,6 +165,7 @@ def main() -> None:
     summary = summarize(rows, args.budget_s)
     report = {"config": {"budget_s": args.budget_s, "parallel": args.parallel,
                          "bugmodel": not args.no_bugmodel, "lm": not args.no_lm,
+                         "lm_surprisal": not args.no_lm_surprisal,
                          "bugs": len(rows)},
               "summary": summary, "bugs": rows}
     args.output.parent.mkdir(parents=True, exist_ok=True)

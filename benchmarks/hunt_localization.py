@@ -52,11 +52,16 @@ def rank_with(case: dict, weight: float) -> int | None:
 
 
 def scores(cases: list[dict], weight: float) -> dict:
+    """Mean rank, top-1/top-3 counts, and how many bugs rank better or worse than without."""
     ranks = [rank_with(case, weight) for case in cases]
     found = [r for r in ranks if r is not None]
+    unseen = 10**6  # an unranked line sits below every ranked one
+    without = [rank_with(case, 0.0) or unseen for case in cases]
     return {"weight": weight, "mean_rank": round(statistics.fmean(found), 3) if found else None,
             "top1": sum(r == 1 for r in ranks), "top3": sum(r is not None and r <= 3
                                                             for r in ranks),
+            "better": sum((r or unseen) < w for r, w in zip(ranks, without, strict=True)),
+            "worse": sum((r or unseen) > w for r, w in zip(ranks, without, strict=True)),
             "unranked": sum(r is None for r in ranks), "bugs": len(cases)}
 
 
@@ -95,7 +100,8 @@ def main() -> None:
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     for row in sweep:
         print(f"weight {row['weight']:4}: mean rank {row['mean_rank']}  top1 {row['top1']}/"
-              f"{row['bugs']}  top3 {row['top3']}  unranked {row['unranked']}")
+              f"{row['bugs']}  top3 {row['top3']}  better {row['better']}  worse "
+              f"{row['worse']}  unranked {row['unranked']}")
     for fold in held_out:
         print(f"held-out half: weight {fold['chosen_weight']} gives mean rank "
               f"{fold['with_lm']['mean_rank']} (top1 {fold['with_lm']['top1']}) vs "

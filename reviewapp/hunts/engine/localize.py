@@ -6,8 +6,8 @@ Signals, combined into one suspiciousness per line of non-test Python files:
 - lines named in the failing tests' tracebacks;
 - the bug model's per-line probabilities (skipped when the model cannot load);
 - functions whose names the issue text mentions;
-- the language model's surprisal of each line inside the suspicious functions (off by default:
-  on the bug set it did not improve the ranking, see README's bug-hunt section).
+- the language model's surprisal of each line inside the suspicious functions (its most
+  surprising token, relative to the most surprising line of the hunt).
 """
 
 from __future__ import annotations
