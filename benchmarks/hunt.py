@@ -42,6 +42,12 @@ BUGS_DIR = ROOT / "benchmarks" / "data" / "hunt_bugs"
 RESULTS = ROOT / "benchmarks" / "results" / "hunt.json"
 
 
+def bug_directories(only: list[str] | None = None) -> list[Path]:
+    """The bug set's directories by name (only those named in `only`, when given)."""
+    dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
+    return [p for p in dirs if p.name in set(only)] if only else dirs
+
+
 def true_rank(lines, bug: dict, key=None) -> int | None:
     """Best 1-based rank among the true fix's lines (None when none is ranked)."""
     ordered = sorted(lines, key=key) if key else lines
@@ -151,9 +157,7 @@ def main() -> None:
                         use_bugmodel=not args.no_bugmodel, use_lm=not args.no_lm,
                         use_lm_surprisal=not args.no_lm_surprisal,
                         limits=SandboxLimits(wall_s=20))
-    bug_dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
-    if args.only:
-        bug_dirs = [p for p in bug_dirs if p.name in set(args.only)]
+    bug_dirs = bug_directories(args.only)
     rows = []
     for bug_dir in bug_dirs:
         row = run_one(bug_dir, config)

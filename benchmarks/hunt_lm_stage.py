@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.hunt import BUGS_DIR, is_true_fix  # noqa: E402
 from benchmarks.hunt import RESULTS as HUNT_RESULTS  # noqa: E402
+from benchmarks.hunt import bug_directories, is_true_fix  # noqa: E402
 from reviewapp.hunts.engine.candidates import new_candidates  # noqa: E402
 from reviewapp.hunts.engine.lm_candidates import (  # noqa: E402
     default_diverge,
@@ -74,9 +74,7 @@ def main() -> None:
     earlier = {}
     if HUNT_RESULTS.exists():
         earlier = {r["name"]: r for r in json.loads(HUNT_RESULTS.read_text())["bugs"]}
-    bug_dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
-    if args.only:
-        bug_dirs = [p for p in bug_dirs if p.name in set(args.only)]
+    bug_dirs = bug_directories(args.only)
     rows = []
     for bug_dir in bug_dirs:
         row = run_bug(bug_dir)

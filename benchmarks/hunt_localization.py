@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.hunt import BUGS_DIR, true_rank  # noqa: E402
+from benchmarks.hunt import bug_directories, true_rank  # noqa: E402
 from reviewapp.hunts.engine.localize import localize  # noqa: E402
 from reviewapp.hunts.engine.reproduce import TestCommand, reproduce  # noqa: E402
 from reviewapp.hunts.engine.sandbox import Sandbox  # noqa: E402
@@ -75,9 +75,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="bug names (default: all)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    bug_dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
-    if args.only:
-        bug_dirs = [p for p in bug_dirs if p.name in set(args.only)]
+    bug_dirs = bug_directories(args.only)
     cases = []
     for bug_dir in bug_dirs:
         case = localize_bug(bug_dir)

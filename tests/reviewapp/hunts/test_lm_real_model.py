@@ -7,21 +7,11 @@ import pytest
 
 from reviewapp.hunts.engine.lm_candidates import PROMPT_TEMPLATE, divergent_lines
 from reviewapp.hunts.engine.localize import function_spans, lm_line_surprisal
+from tests.reviewapp.hunts.buggy_project import BUGGY_MODULE
 
 pytestmark = pytest.mark.slow
 
-SOURCE = '''\
-def last_items(items, n):
-    """The last n items, oldest first."""
-    out = []
-    for i in range(len(items) - n, len(items) - 1):
-        out.append(items[i])
-    return out
-
-
-def unrelated(a):
-    return a + 1
-'''
+SOURCE = BUGGY_MODULE  # last_items never returns the last element; mean is unrelated
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +25,7 @@ def test_surprisal_covers_the_lines_of_the_suspicious_functions_only(engine):
     keys = {("stats.py", 4), ("stats.py", 5)}
     surprisal = lm_line_surprisal({"stats.py": SOURCE}, keys,
                                   {"stats.py": function_spans(SOURCE)})
-    assert {line for _, line in surprisal} == {1, 2, 3, 4, 5, 6}  # not `unrelated`
+    assert {line for _, line in surprisal} == {1, 2, 3, 4, 5, 6}  # not `mean`
     assert all(value > 0 for value in surprisal.values())
 
 
