@@ -10,10 +10,11 @@ import pytest
 from django.utils import timezone
 
 from reviewapp.hunts import services
+from reviewapp.hunts.engine.candidates import RepairCandidate
 from reviewapp.hunts.engine.pool import ValidationSetup
 from reviewapp.hunts.engine.reproduce import TestCommand
 from reviewapp.hunts.engine.sandbox import Sandbox
-from reviewapp.hunts.fanout import help_validate, validate_next
+from reviewapp.hunts.fanout import FanoutPool, help_validate, validate_next, worker_name
 from reviewapp.hunts.models import BugHunt, Candidate, QueuedCandidate
 from tests.live_squiggle import celery_worker_on_test_database
 
@@ -111,3 +112,27 @@ def test_a_candidate_is_claimed_by_one_worker_only(shared_hunt, buggy_project):
     rows = list(shared_hunt.queue.order_by("position"))
     assert [(r.worker, r.state) for r in rows] == [("a:1", "done"), ("b:2", "done")]
     assert not Candidate.objects.exists()  # only the coordinator records candidates
+
+
+def test_the_coordinator_skips_what_is_left_once_the_hunt_must_stop(shared_hunt, buggy_project):
+    QueuedCandidate.objects.all().delete()  # the pool enqueues its own candidates
+    text = (buggy_project / "stats.py").read_text()
+    candidates = [RepairCandidate("stats.py", text.replace("out = []", f"out = [] * {i}"),
+                                  "inverse", "test", 3, 1.0, f"candidate {i}") for i in range(5)]
+    may_start = iter([True])  # then False: the budget ran out after the first look
+    dispatched: list[int] = []
+    with Sandbox.from_repository(buggy_project) as box:
+        setup = ValidationSetup(box, TestCommand.parse("python -m pytest"),
+                                shared_hunt.failing_tests, time.time() + 60)
+        pool = FanoutPool(shared_hunt, setup, box.archive(), parallel=2,
+                          dispatch=dispatched.append)
+        validations = list(pool.validate(candidates, lambda: next(may_start, False)))
+        states = sorted(QueuedCandidate.objects.values_list("state", flat=True))
+        pool.close()
+    assert dispatched == [shared_hunt.pk]  # one helper asked for, none came
+    assert len(validations) == 2  # the two slots filled before the stop, run to their end
+    assert {v.worker for v in validations} == {worker_name()}
+    assert states == ["collected"] * 2 + ["skipped"] * 3
+    assert not QueuedCandidate.objects.exists()
+    shared_hunt.refresh_from_db()
+    assert shared_hunt.snapshot is None
