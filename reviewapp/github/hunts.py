@@ -11,6 +11,7 @@ hunt: it runs the pull request's code (in the sandbox) and spends compute.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from reviewapp.hunts.services import HuntRefused, start_hunt
 from reviewapp.reviews.models import Repository
 
 from .client import GitHubClient
+from .errors import Unprocessable
 from .models import PullRequestHunt
 from .pull_requests import ArchiveTooLarge, head_archive
 
@@ -29,8 +31,10 @@ TRUSTED_ASSOCIATIONS = {"OWNER", "MEMBER", "COLLABORATOR"}
 NOT_ALLOWED = ("Bug hunts run this pull request's tests on Squiggle's machines, so only the "
                "repository's owners, members and collaborators can start one.")
 _COMMAND = re.compile(r"^/squiggle\s+hunt\b", re.IGNORECASE)
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _TEST = re.compile(r"`([^`\n]+)`")
 PATCHES_SHOWN = 3
+log = logging.getLogger(__name__)
 
 
 def parse_request(body: str) -> tuple[str, str]:
@@ -98,3 +102,73 @@ def result_comment(hunt: BugHunt) -> str:
                 for s in suspicious))
     parts.append(f"[The whole hunt on Squiggle]({hunt_url(hunt)})")
     return "\n\n".join(parts)
+
+
+def right_side_lines(patch: str) -> set[int]:
+    """New-side line numbers inside a file's diff hunks (GitHub's `patch` field): where a review
+    comment may go."""
+    lines: set[int] = set()
+    number = 0
+    for text in patch.splitlines():
+        if match := _HUNK.match(text):
+            number = int(match.group(2))
+        elif text.startswith(("+", " ")):
+            lines.add(number)
+            number += 1
+    return lines
+
+
+def suggestion(patch: Candidate, commentable: set[int]) -> dict | None:
+    """The patch as a review comment holding a ```suggestion block, when it replaces one run of
+    the head's lines that GitHub lets us comment on; None otherwise (an insertion, changes
+    apart from each other, lines outside the pull request's diff)."""
+    removed: list[int] = []
+    added: list[str] = []
+    old, closed = 0, False  # closed: context came after the change
+    for text in patch.diff.splitlines():
+        if text.startswith(("---", "+++", "diff ")):
+            continue
+        if match := _HUNK.match(text):
+            old, closed = int(match.group(1)), bool(removed or added)
+        elif text.startswith(("-", "+")):
+            if closed:
+                return None  # a second change further on
+            if text.startswith("-"):
+                removed.append(old)
+                old += 1
+            else:
+                added.append(text[1:])
+        else:
+            closed = bool(removed or added)
+            old += 1
+    if not removed or removed != list(range(removed[0], removed[-1] + 1)) \
+            or not set(removed) <= commentable:
+        return None
+    comment = {"path": patch.path, "line": removed[-1], "side": "RIGHT",
+               "body": f"Squiggle's bug hunt: {patch.description} ({patch.tests_passed} tests "
+                       f"pass, none fails)\n```suggestion\n" + "\n".join(added) + "\n```"}
+    if len(removed) > 1:
+        comment.update(start_line=removed[0], start_side="RIGHT")
+    return comment
+
+
+def suggest_best_patch(client: GitHubClient, link: PullRequestHunt) -> bool:
+    """Post the best patch as a one-click suggestion on the pull request's diff, when it fits
+    one (see `suggestion`); whether one was posted."""
+    best = link.hunt.best_candidate()
+    if best is None:
+        return False
+    repo = link.repository.full_name
+    files = client.pull_request_files(repo, link.number, settings.SQUIGGLE_GITHUB["MAX_FILES"])
+    patch = next((f.get("patch", "") for f in files if f.get("filename") == best.path), "")
+    comment = suggestion(best, right_side_lines(patch))
+    if comment is None:
+        return False
+    try:
+        client.create_review(repo, link.number, {
+            "commit_id": link.head_sha, "event": "COMMENT", "comments": [comment],
+            "body": f"The best patch of [Squiggle's bug hunt]({hunt_url(link.hunt)})."})
+    except Unprocessable:  # the head moved on or the lines left the diff: the comment stands
+        log.warning("%s: the suggestion was refused", link, exc_info=True)
+        return False
+    return True

@@ -20,7 +20,7 @@ from . import publish as publishing
 from .client import GitHubClient
 from .connect import credentials_for
 from .errors import GitHubError, GitHubNotConfigured, RateLimited
-from .hunts import result_comment, start_pull_request_hunt
+from .hunts import result_comment, start_pull_request_hunt, suggest_best_patch
 from .models import PullRequestAnalysis, PullRequestHunt, WebhookDelivery
 from .pull_requests import FetchLimits, fetch_pull_request, load_repo_config
 from .webhooks import queue_analysis
@@ -247,14 +247,17 @@ def on_hunt_finished(sender, hunt: BugHunt, **kwargs) -> None:
 
 @shared_task(**TASK_OPTIONS)
 def publish_hunt(self, link_id: int) -> None:
-    """The hunt's ranked patches (or why there is none) as a comment on its pull request."""
+    """The hunt's ranked patches (or why there is none) as a comment on its pull request, and
+    the best one as a suggestion GitHub can apply, where it can go inline."""
     link = PullRequestHunt.objects.select_related("hunt", "repository").filter(
         pk=link_id).first()
     if link is None or link.posted or not link.hunt.finished:
         return
     try:
-        client_for(link.repository).comment_on_issue(link.repository.full_name, link.number,
-                                                     result_comment(link.hunt))
+        client = client_for(link.repository)
+        client.comment_on_issue(link.repository.full_name, link.number,
+                                result_comment(link.hunt))
+        suggest_best_patch(client, link)
     except RateLimited as exc:
         raise self.retry(exc=exc, countdown=exc.wait_s) from exc
     except (GitHubError, GitHubNotConfigured):

@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
-from reviewapp.github.hunts import parse_request
+from reviewapp.github.hunts import parse_request, right_side_lines, suggestion
 from reviewapp.github.models import PullRequestHunt
-from reviewapp.hunts.models import BugHunt
+from reviewapp.hunts.models import BugHunt, Candidate
 from tests.live_squiggle import celery_worker_on_test_database
 from tests.reviewapp.hunts.buggy_project import BUGGY_MODULE, TESTS
 
@@ -56,6 +56,12 @@ def test_a_hunt_on_a_pull_request_posts_the_validated_patch(hunt_worker, live_se
     link = PullRequestHunt.objects.get()
     assert (link.number, link.head_sha, link.requested_by, link.posted) == (
         5, pull.head_sha, "octocat", True)
+    # The best patch is also a suggestion on the buggy line, which the pull request changed.
+    review, = fake_github.submitted_reviews(REPO, 5)
+    inline, = fake_github.comments_of(review)
+    assert (inline["path"], inline["line"], review["commit_id"]) == ("stats.py", 4,
+                                                                     pull.head_sha)
+    assert "```suggestion\n    for i in range(len(items) - n, len(items)):\n```" in inline["body"]
     # The files came from the head commit's tarball, through GitHub's redirect.
     assert [c.status for c in fake_github.calls_to("GET", rf"/tarball/{pull.head_sha}$")] == [302]
     assert len(fake_github.calls_to("GET", r"^/_codeload/")) == 1
@@ -80,3 +86,33 @@ def test_the_request_names_the_issue_and_optionally_the_test_command():
         "total is off by one", "python -m pytest")
     assert parse_request("/squiggle Hunt the total `python -m pytest tests/t.py` is off") == (
         "the total is off", "python -m pytest tests/t.py")
+
+
+PATCH = """diff --git a/stats.py b/stats.py
+--- a/stats.py
++++ b/stats.py
+@@ -3,4 +3,4 @@
+     out = []
+-    for i in range(len(items) - n, len(items) - 1):
++    for i in range(len(items) - n, len(items)):
+         out.append(items[i])
+     return out
+"""
+
+
+def test_a_patch_of_one_run_of_lines_inside_the_diff_becomes_a_suggestion():
+    patch = Candidate(path="stats.py", diff=PATCH, description="off by one", tests_passed=3,
+                      line=4)
+    comment = suggestion(patch, commentable={1, 2, 3, 4, 5})
+    assert (comment["path"], comment["line"], comment["side"]) == ("stats.py", 4, "RIGHT")
+    assert "start_line" not in comment
+    assert comment["body"].endswith(
+        "```suggestion\n    for i in range(len(items) - n, len(items)):\n```")
+    assert suggestion(patch, commentable={1, 2, 3}) is None  # line 4 is outside the diff
+    two_changes = PATCH.replace("     return out\n", "-    return out\n+    return out[:]\n")
+    assert suggestion(Candidate(path="stats.py", diff=two_changes), set(range(1, 9))) is None
+
+
+def test_commentable_lines_are_the_new_side_of_the_hunks():
+    assert right_side_lines("@@ -1,3 +1,3 @@\n-def tail(items, n):\n+def last(items, n):\n"
+                            "     out = []\n@@ -9 +9,2 @@\n x\n+y\n") == {1, 2, 9, 10}
