@@ -114,9 +114,12 @@ class FanoutPool:
                         state__in=(QueuedCandidate.PENDING, QueuedCandidate.RUNNING)).exists():
                     yield from self._collect()
                     return
-                done, running = wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()  # a crash in a validating thread ends the hunt with it
+                if running:
+                    done, running = wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()  # a crash in a validating thread ends the hunt
+                else:  # only helpers are validating: look again in a moment
+                    time.sleep(POLL_S)
                 self._requeue_abandoned()
 
     def close(self) -> None:
