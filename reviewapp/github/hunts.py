@@ -24,7 +24,7 @@ from reviewapp.reviews.models import Repository
 from .client import GitHubClient
 from .errors import Unprocessable
 from .models import PullRequestHunt
-from .pull_requests import ArchiveTooLarge, head_archive
+from .pull_requests import ArchiveError, head_archive
 
 DEFAULT_TEST_COMMAND = "python -m pytest"
 TRUSTED_ASSOCIATIONS = {"OWNER", "MEMBER", "COLLABORATOR"}
@@ -75,7 +75,7 @@ def start_pull_request_hunt(client: GitHubClient, repository: Repository, number
                      f"({conf['HUNT_BUDGET_S']} s budget): {hunt_url(hunt)}\n"
                      "The validated patches will be posted here when it finishes.")
             client.comment_on_issue(repo, number, reply)
-    except (HuntRefused, ArchiveTooLarge) as exc:
+    except (HuntRefused, ArchiveError) as exc:
         reply = f"The bug hunt could not start: {exc}"
         client.comment_on_issue(repo, number, reply)
     return reply

@@ -146,8 +146,8 @@ def _text(data: bytes | None, limits: FetchLimits) -> str | None:
         return None
 
 
-class ArchiveTooLarge(ValueError):
-    """A head whose files are over the hunt's size limit."""
+class ArchiveError(ValueError):
+    """A head whose files cannot be handed to a hunt: too large, or not a readable tarball."""
 
 
 def head_archive(client: GitHubClient, repo: str, sha: str, max_bytes: int) -> bytes:
@@ -155,19 +155,22 @@ def head_archive(client: GitHubClient, repo: str, sha: str, max_bytes: int) -> b
     GitHub's tarball without its top folder, regular files and folders only."""
     data = client.tarball(repo, sha)
     if len(data) > max_bytes:
-        raise ArchiveTooLarge(f"the files at {sha[:7]} are {len(data)} bytes compressed, over "
+        raise ArchiveError(f"the files at {sha[:7]} are {len(data)} bytes compressed, over "
                               f"the limit of {max_bytes}")
     out = io.BytesIO()
     unpacked = 0
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as source, \
-            tarfile.open(fileobj=out, mode="w:gz") as target:
-        for member in source:
-            _, _, name = member.name.partition("/")
-            if not name or not (member.isfile() or member.isdir()):
-                continue  # the top folder itself, links, devices
-            unpacked += member.size
-            if unpacked > max_bytes:  # a small archive of huge files
-                raise ArchiveTooLarge(f"the files at {sha[:7]} are over {max_bytes} bytes")
-            member.name = name
-            target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as source, \
+                tarfile.open(fileobj=out, mode="w:gz") as target:
+            for member in source:
+                _, _, name = member.name.partition("/")
+                if not name or not (member.isfile() or member.isdir()):
+                    continue  # the top folder itself, links, devices
+                unpacked += member.size
+                if unpacked > max_bytes:  # a small archive of huge files
+                    raise ArchiveError(f"the files at {sha[:7]} are over {max_bytes} bytes")
+                member.name = name
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ArchiveError(f"GitHub's tarball of {sha[:7]} could not be read: {exc}") from None
     return out.getvalue()

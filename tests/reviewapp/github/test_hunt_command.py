@@ -68,7 +68,7 @@ def test_a_hunt_on_a_pull_request_posts_the_validated_patch(hunt_worker, live_se
 
 
 def test_the_head_archive_holds_the_heads_files_at_the_root(connected, fake_github):
-    from reviewapp.github.pull_requests import ArchiveTooLarge, head_archive
+    from reviewapp.github.pull_requests import ArchiveError, head_archive
     from reviewapp.github.tasks import client_for
 
     pull = fake_github.open_pull_request(REPO, 6, BASE, HEAD)
@@ -77,7 +77,7 @@ def test_the_head_archive_holds_the_heads_files_at_the_root(connected, fake_gith
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         files = {m.name: tar.extractfile(m).read().decode() for m in tar if m.isfile()}
     assert files == HEAD
-    with pytest.raises(ArchiveTooLarge):
+    with pytest.raises(ArchiveError):
         head_archive(client, REPO, pull.head_sha, max_bytes=100)
 
 
