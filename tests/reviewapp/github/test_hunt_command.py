@@ -77,8 +77,11 @@ def test_the_head_archive_holds_the_heads_files_at_the_root(connected, fake_gith
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         files = {m.name: tar.extractfile(m).read().decode() for m in tar if m.isfile()}
     assert files == HEAD
-    with pytest.raises(ArchiveError):
+    with pytest.raises(ArchiveError, match="over the limit"):
         head_archive(client, REPO, pull.head_sha, max_bytes=100)
+    fake_github.fail_next("GET", r"^/_codeload/", 200)  # JSON where the tarball should be
+    with pytest.raises(ArchiveError, match="could not be read"):
+        head_archive(client, REPO, pull.head_sha, max_bytes=1_000_000)
 
 
 def test_the_request_names_the_issue_and_optionally_the_test_command():
