@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -159,6 +160,7 @@ def main() -> None:
                         limits=SandboxLimits(wall_s=20))
     bug_dirs = bug_directories(args.only)
     rows = []
+    load_before = os.getloadavg()[0]
     for bug_dir in bug_dirs:
         row = run_one(bug_dir, config)
         rows.append(row)
@@ -166,14 +168,17 @@ def main() -> None:
               f"fix {row['first_fix_s']!s:>6} s  tried {row['candidates_tried']:4}  "
               f"rank {row['rank']!s:>4} (ochiai only {row['rank_ochiai_only']!s:>4})  "
               f"stage {row['fix_stage']}", file=sys.stderr, flush=True)
-    summary = summarize(rows, args.budget_s)
-    report = {"config": {"budget_s": args.budget_s, "parallel": args.parallel,
-                         "bugmodel": not args.no_bugmodel, "lm": not args.no_lm,
-                         "lm_surprisal": not args.no_lm_surprisal,
-                         "bugs": len(rows)},
-              "summary": summary, "bugs": rows}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+        # Written after every bug: an interrupted run still leaves the bugs it finished.
+        summary = summarize(rows, args.budget_s)
+        report = {"config": {"budget_s": args.budget_s, "parallel": args.parallel,
+                             "bugmodel": not args.no_bugmodel, "lm": not args.no_lm,
+                             "lm_surprisal": not args.no_lm_surprisal,
+                             "bugs": len(rows), "complete": len(rows) == len(bug_dirs),
+                             # timings are wall seconds: the machine's load says how shared
+                             "load_average_1min": [load_before, os.getloadavg()[0]]},
+                  "summary": summary, "bugs": rows}
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")
     s = summary
     print(f"fixed {s['all']['fixed']}/{s['all']['bugs']} "
           f"(single-token {s['single_token']['fixed']}/{s['single_token']['bugs']}, "
