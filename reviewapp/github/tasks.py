@@ -257,10 +257,10 @@ def publish_hunt(self, link_id: int) -> None:
         client = client_for(link.repository)
         client.comment_on_issue(link.repository.full_name, link.number,
                                 result_comment(link.hunt))
+        # Recorded before the suggestion: a retry must not post the comment twice.
+        PullRequestHunt.objects.filter(pk=link.pk).update(posted=True)
         suggest_best_patch(client, link)
     except RateLimited as exc:
         raise self.retry(exc=exc, countdown=exc.wait_s) from exc
     except (GitHubError, GitHubNotConfigured):
         log.exception("could not post the result of %s", link)
-        return
-    PullRequestHunt.objects.filter(pk=link.pk).update(posted=True)

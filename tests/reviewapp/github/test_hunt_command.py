@@ -40,8 +40,9 @@ def test_a_hunt_on_a_pull_request_posts_the_validated_patch(hunt_worker, live_se
         5, "/squiggle hunt the last element is never returned `python -m pytest test_stats.py`",
         association="MEMBER"))
     assert response.status_code == 202
-    comments = wait_for(lambda: len(fake_github.issue_comments) >= 2 and fake_github
-                        .issue_comments, timeout=240, what="the hunt's result on the PR")
+    wait_for(lambda: fake_github.submitted_reviews(REPO, 5), timeout=300,
+             what="the hunt's result and suggestion on the PR")
+    comments = fake_github.issue_comments
     started, result = (c["body"] for c in comments)
     hunt = BugHunt.objects.get()
     assert started.startswith(f"Bug hunt started on `{pull.head_sha[:7]}`")
