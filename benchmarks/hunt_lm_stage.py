@@ -8,9 +8,10 @@ For each bug of benchmarks/hunt.py's set: reproduce, localize as the hunt does, 
 candidates of the top 3 lines both ways, validate every one (failing tests, then the suite).
 A bug counts as fixed by a way when one of its candidates keeps every test green, and as a true
 fix when that patch is exactly the bug's true fix. The baseline in the same run is the answers
-way (the stage as it was); `stages_1_2_true_fix` reads benchmarks/results/hunt.json, when it
-is there, to say whether the first patch of the cheaper stages was the true fix, so the table
-shows what the LM stage adds beyond them. Writes benchmarks/results/hunt_lm_stage.json.
+way (the stage as it was); `stages_1_2_true_fix` reads benchmarks/results/hunt.json (or
+`--hunt-results`), when it is there, to say whether the first patch of the cheaper stages was
+the true fix, so the table shows what the LM stage adds beyond them. Writes
+benchmarks/results/hunt_lm_stage.json.
 """
 
 from __future__ import annotations
@@ -70,10 +71,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="bug names (default: all)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--hunt-results", type=Path, default=HUNT_RESULTS,
+                        help="benchmarks/hunt.py's results saying which first patches of the "
+                             "cheaper stages were the true fix")
     args = parser.parse_args()
     earlier = {}
-    if HUNT_RESULTS.exists():
-        earlier = {r["name"]: r for r in json.loads(HUNT_RESULTS.read_text())["bugs"]}
+    if args.hunt_results.exists():
+        earlier = {r["name"]: r for r in json.loads(args.hunt_results.read_text())["bugs"]}
     bug_dirs = bug_directories(args.only)
     rows = []
     for bug_dir in bug_dirs:
