@@ -67,6 +67,18 @@ def run_bug(bug_dir: Path) -> dict:
     return row
 
 
+def summarize(rows: list[dict]) -> dict:
+    """Per way: bugs fixed, true fixes (and those the cheaper stages' first patch missed)."""
+    return {way: {
+        "bugs_fixed": sum(r[way]["validated"] > 0 for r in rows),
+        "true_fixes": sum(r[way]["true_fix"] for r in rows),
+        "true_fixes_stages_1_2_missed": sum(
+            r[way]["true_fix"] and r["stages_1_2_true_fix"] is False for r in rows),
+        "candidates": sum(r[way]["candidates"] for r in rows),
+        "generate_s": round(sum(r[way]["generate_s"] for r in rows), 1),
+    } for way in WAYS}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="bug names (default: all)")
@@ -88,19 +100,11 @@ def main() -> None:
             f"{way} {row[way]['validated']}/{row[way]['candidates']}"
             f"{' TRUE' if row[way]['true_fix'] else ''}" for way in WAYS),
             file=sys.stderr, flush=True)
-    summary = {}
-    for way in WAYS:
-        summary[way] = {
-            "bugs_fixed": sum(r[way]["validated"] > 0 for r in rows),
-            "true_fixes": sum(r[way]["true_fix"] for r in rows),
-            "true_fixes_stages_1_2_missed": sum(
-                r[way]["true_fix"] and r["stages_1_2_true_fix"] is False for r in rows),
-            "candidates": sum(r[way]["candidates"] for r in rows),
-            "generate_s": round(sum(r[way]["generate_s"] for r in rows), 1),
-        }
-    report = {"bugs": len(rows), "summary": summary, "per_bug": rows}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+        summary = summarize(rows)  # written after every bug: an interrupted run keeps them
+        report = {"bugs": len(rows), "complete": len(rows) == len(bug_dirs),
+                  "summary": summary, "per_bug": rows}
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")
     for way, s in summary.items():
         print(f"{way:12} fixes {s['bugs_fixed']}/{len(rows)} bugs, {s['true_fixes']} true fixes "
               f"({s['true_fixes_stages_1_2_missed']} the cheaper stages' first patch missed); "
