@@ -1,7 +1,7 @@
 """Bug-hunt benchmark: the hunt on a set of small programs with one known bug each.
 
     python benchmarks/hunt.py [--budget-s 300] [--parallel 2] [--only NAME ...]
-                               [--no-bugmodel] [--no-lm]
+                               [--no-bugmodel] [--no-lm] [--no-lm-surprisal]
 
 The bug set (benchmarks/data/hunt_bugs/, written for Squiggle: see its README) has one
 directory per bug: `project/` (a module and its pytest tests, the module carrying the bug) and
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -40,6 +41,12 @@ from reviewapp.hunts.engine.validate import OVERFITS, VALIDATED  # noqa: E402
 
 BUGS_DIR = ROOT / "benchmarks" / "data" / "hunt_bugs"
 RESULTS = ROOT / "benchmarks" / "results" / "hunt.json"
+
+
+def bug_directories(only: list[str] | None = None) -> list[Path]:
+    """The bug set's directories by name (only those named in `only`, when given)."""
+    dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
+    return [p for p in dirs if p.name in set(only)] if only else dirs
 
 
 def true_rank(lines, bug: dict, key=None) -> int | None:
@@ -144,15 +151,16 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="bug names (default: all)")
     parser.add_argument("--no-bugmodel", action="store_true")
     parser.add_argument("--no-lm", action="store_true")
+    parser.add_argument("--no-lm-surprisal", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     config = HuntConfig(budget_s=args.budget_s, parallel=args.parallel, max_patches=1,
                         use_bugmodel=not args.no_bugmodel, use_lm=not args.no_lm,
+                        use_lm_surprisal=not args.no_lm_surprisal,
                         limits=SandboxLimits(wall_s=20))
-    bug_dirs = sorted(p for p in BUGS_DIR.iterdir() if (p / "bug.json").exists())
-    if args.only:
-        bug_dirs = [p for p in bug_dirs if p.name in set(args.only)]
+    bug_dirs = bug_directories(args.only)
     rows = []
+    load_before = os.getloadavg()[0]
     for bug_dir in bug_dirs:
         row = run_one(bug_dir, config)
         rows.append(row)
@@ -160,13 +168,17 @@ def main() -> None:
               f"fix {row['first_fix_s']!s:>6} s  tried {row['candidates_tried']:4}  "
               f"rank {row['rank']!s:>4} (ochiai only {row['rank_ochiai_only']!s:>4})  "
               f"stage {row['fix_stage']}", file=sys.stderr, flush=True)
-    summary = summarize(rows, args.budget_s)
-    report = {"config": {"budget_s": args.budget_s, "parallel": args.parallel,
-                         "bugmodel": not args.no_bugmodel, "lm": not args.no_lm,
-                         "bugs": len(rows)},
-              "summary": summary, "bugs": rows}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+        # Written after every bug: an interrupted run still leaves the bugs it finished.
+        summary = summarize(rows, args.budget_s)
+        report = {"config": {"budget_s": args.budget_s, "parallel": args.parallel,
+                             "bugmodel": not args.no_bugmodel, "lm": not args.no_lm,
+                             "lm_surprisal": not args.no_lm_surprisal,
+                             "bugs": len(rows), "complete": len(rows) == len(bug_dirs),
+                             # timings are wall seconds: the machine's load says how shared
+                             "load_average_1min": [load_before, os.getloadavg()[0]]},
+                  "summary": summary, "bugs": rows}
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")
     s = summary
     print(f"fixed {s['all']['fixed']}/{s['all']['bugs']} "
           f"(single-token {s['single_token']['fixed']}/{s['single_token']['bugs']}, "

@@ -16,6 +16,8 @@
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
 - SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
+- SQUIGGLE_HUNT_LM_SURPRISAL (1): bug hunts rank suspicious lines with the language model's
+  surprisal too (with SQUIGGLE_ANALYSIS_ML)
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 - SQUIGGLE_JOB_HEARTBEAT_S / _STALE_S / _MAX_ATTEMPTS (5 / 60 / 3): a job whose worker is silent
@@ -274,6 +276,8 @@ SQUIGGLE = {
     "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "600")),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
+    # Bug hunts: the language model's surprisal as a localization signal (see README).
+    "HUNT_LM_SURPRISAL": _env_flag("SQUIGGLE_HUNT_LM_SURPRISAL", True),
     # Overrides of reviewapp.importance.ImportanceSettings (tier thresholds), as JSON.
     "IMPORTANCE": json.loads(_env("SQUIGGLE_IMPORTANCE", "{}")),
     # A running job beats every JOB_HEARTBEAT_S; silent for JOB_STALE_S, it is requeued, up to
@@ -299,6 +303,9 @@ SQUIGGLE_GITHUB = {
     "MAX_CONTENT_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_CONTENT_BYTES", "1000000")),
     # Waits on rate limits and server errors: longer ones become a delayed task retry.
     "MAX_WAIT_S": float(_env("SQUIGGLE_GITHUB_MAX_WAIT_S", "60")),
+    # `/squiggle hunt`: the head's files (GitHub's tarball) up to this size, and the budget.
+    "MAX_HUNT_ARCHIVE_BYTES": int(_env("SQUIGGLE_GITHUB_MAX_HUNT_ARCHIVE_BYTES", "50000000")),
+    "HUNT_BUDGET_S": int(_env("SQUIGGLE_GITHUB_HUNT_BUDGET_S", "300")),
 }
 
 LOGGING = {

@@ -7,8 +7,10 @@ class GitHubConfig(AppConfig):
     verbose_name = "GitHub"
 
     def ready(self) -> None:
+        from reviewapp.hunts.signals import hunt_finished
         from reviewapp.reviews.signals import analysis_finished
 
-        from .tasks import on_analysis_finished
+        from .tasks import on_analysis_finished, on_hunt_finished
 
         analysis_finished.connect(on_analysis_finished, dispatch_uid="github-publish")
+        hunt_finished.connect(on_hunt_finished, dispatch_uid="github-publish-hunt")

@@ -49,7 +49,8 @@ class GitHubClient:
     # -- transport --------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, json: dict | None = None,
-                params: dict | None = None, accept: str = JSON) -> httpx.Response:
+                params: dict | None = None, accept: str = JSON,
+                follow_redirects: bool = False) -> httpx.Response:
         """One call, repeated through rate limits, server errors and one token refresh."""
         refreshed = False
         backoff = BACKOFF_START_S
@@ -57,7 +58,7 @@ class GitHubClient:
             headers = {"Accept": accept, "Authorization": self.credentials.authorization()}
             try:
                 response = self._http.request(method, path, json=json, params=params,
-                                              headers=headers)
+                                              headers=headers, follow_redirects=follow_redirects)
             except httpx.TransportError as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise GitHubAPIError(0, f"connection failed: {exc}", method, path) from exc
@@ -145,6 +146,12 @@ class GitHubClient:
         except NotFound:
             return None
         return response.content
+
+    def tarball(self, repo: str, ref: str) -> bytes:
+        """The commit's files as GitHub's gzipped tarball (one top folder holding them); GitHub
+        answers with a redirect to a short-lived download URL."""
+        return self.request("GET", f"/repos/{repo}/tarball/{ref}", accept="*/*",
+                            follow_redirects=True).content
 
     def create_review(self, repo: str, number: int, payload: dict) -> dict:
         return self.request("POST", f"/repos/{repo}/pulls/{number}/reviews", json=payload).json()

@@ -136,3 +136,25 @@ class PostedFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} {self.kind}"
+
+
+
+class PullRequestHunt(models.Model):
+    """A `/squiggle hunt` on a pull request: the hunt, the head it ran on, and whether its
+    result was posted back."""
+
+    hunt = models.OneToOneField("hunts.BugHunt", on_delete=models.CASCADE,
+                                related_name="pull_request")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE,
+                                   related_name="pull_request_hunts")
+    number = models.IntegerField()
+    head_sha = models.CharField(max_length=64)
+    requested_by = models.CharField(max_length=100, blank=True)  # the commenter's login
+    posted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"hunt {self.hunt_id} on {self.repository}#{self.number}@{self.head_sha[:7]}"

@@ -6,6 +6,8 @@ Nothing is truncated silently: every file left out is returned with the reason.
 
 from __future__ import annotations
 
+import io
+import tarfile
 from dataclasses import dataclass, field
 
 from reviewapp.ingest.errors import IngestError
@@ -142,3 +144,33 @@ def _text(data: bytes | None, limits: FetchLimits) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+class ArchiveError(ValueError):
+    """A head whose files cannot be handed to a hunt: too large, or not a readable tarball."""
+
+
+def head_archive(client: GitHubClient, repo: str, sha: str, max_bytes: int) -> bytes:
+    """The commit's files as a gzipped tar rooted at the repository (what a bug hunt unpacks):
+    GitHub's tarball without its top folder, regular files and folders only."""
+    data = client.tarball(repo, sha)
+    if len(data) > max_bytes:
+        raise ArchiveError(f"the files at {sha[:7]} are {len(data)} bytes compressed, over "
+                              f"the limit of {max_bytes}")
+    out = io.BytesIO()
+    unpacked = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as source, \
+                tarfile.open(fileobj=out, mode="w:gz") as target:
+            for member in source:
+                _, _, name = member.name.partition("/")
+                if not name or not (member.isfile() or member.isdir()):
+                    continue  # the top folder itself, links, devices
+                unpacked += member.size
+                if unpacked > max_bytes:  # a small archive of huge files
+                    raise ArchiveError(f"the files at {sha[:7]} are over {max_bytes} bytes")
+                member.name = name
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ArchiveError(f"GitHub's tarball of {sha[:7]} could not be read: {exc}") from None
+    return out.getvalue()

@@ -12,6 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from reviewapp.hunts.models import BugHunt
 from reviewapp.reviews.models import AnalysisJob, ChangeSet, Repository, Revision
 from reviewapp.reviews.services import ingest_limits, store_revision
 
@@ -19,7 +20,8 @@ from . import publish as publishing
 from .client import GitHubClient
 from .connect import credentials_for
 from .errors import GitHubError, GitHubNotConfigured, RateLimited
-from .models import PullRequestAnalysis, WebhookDelivery
+from .hunts import result_comment, start_pull_request_hunt, suggest_best_patch
+from .models import PullRequestAnalysis, PullRequestHunt, WebhookDelivery
 from .pull_requests import FetchLimits, fetch_pull_request, load_repo_config
 from .webhooks import queue_analysis
 
@@ -191,19 +193,18 @@ def _close_superseded(analysis: PullRequestAnalysis) -> None:
 HELP = (
     "**Squiggle commands** (comment on a pull request):\n"
     "- `/squiggle review`: review the current head again (new findings only)\n"
-    "- `/squiggle hunt <what goes wrong>`: hunt a known bug with candidate fixes validated by "
-    "your tests\n"
+    "- `/squiggle hunt <what goes wrong> [`test command`]`: hunt a known bug on this head with "
+    "candidate fixes validated by your tests (default `python -m pytest`); the validated "
+    "patches are posted here\n"
     "- `/squiggle help`: this list"
-)
-HUNTS_UNAVAILABLE = (
-    "Bug hunts are not available on this Squiggle yet, so nothing was started. "
-    "`/squiggle review` re-runs the review; `/squiggle help` lists the commands."
 )
 
 
 @shared_task(**TASK_OPTIONS)
-def answer_command(self, delivery_id: int, number: int, body: str) -> None:
-    """`/squiggle review | hunt <text> | help` on a pull request; one reply per delivery."""
+def answer_command(self, delivery_id: int, number: int, body: str, association: str = "",
+                   login: str = "") -> None:
+    """`/squiggle review | hunt <text> | help` on a pull request; one reply per delivery.
+    `association` is the commenter's `author_association` (who may start hunts)."""
     delivery = WebhookDelivery.objects.select_related("repository").filter(
         pk=delivery_id).first()
     if delivery is None or delivery.replied or delivery.repository is None:
@@ -221,13 +222,45 @@ def answer_command(self, delivery_id: int, number: int, body: str) -> None:
             reply = (f"Review queued for `{head[:7]}`." if analysis
                      else "A review of this head is already running.")
         elif command == "hunt":
-            reply = HUNTS_UNAVAILABLE
+            reply = None  # posted by the hunt's start, before the hunt can post its result
+            start_pull_request_hunt(client, delivery.repository, number, body, association,
+                                    login)
         else:
             reply = HELP if command == "help" else f"Unknown command `{command}`.\n\n{HELP}"
-        client.comment_on_issue(repo, number, reply)
+        if reply is not None:
+            client.comment_on_issue(repo, number, reply)
     except RateLimited as exc:
         raise self.retry(exc=exc, countdown=exc.wait_s) from exc
     except GitHubError:
         log.exception("could not answer %s on %s#%s", command, repo, number)
         return
     WebhookDelivery.objects.filter(pk=delivery.pk).update(replied=True)
+
+
+def on_hunt_finished(sender, hunt: BugHunt, **kwargs) -> None:
+    """A hunt finished: post its result on the pull request that asked for it, if one did."""
+    ids = list(PullRequestHunt.objects.filter(hunt=hunt, posted=False)
+               .values_list("pk", flat=True))
+    for link_id in ids:
+        transaction.on_commit(lambda pk=link_id: publish_hunt.delay(pk))
+
+
+@shared_task(**TASK_OPTIONS)
+def publish_hunt(self, link_id: int) -> None:
+    """The hunt's ranked patches (or why there is none) as a comment on its pull request, and
+    the best one as a suggestion GitHub can apply, where it can go inline."""
+    link = PullRequestHunt.objects.select_related("hunt", "repository").filter(
+        pk=link_id).first()
+    if link is None or link.posted or not link.hunt.finished:
+        return
+    try:
+        client = client_for(link.repository)
+        client.comment_on_issue(link.repository.full_name, link.number,
+                                result_comment(link.hunt))
+        # Recorded before the suggestion: a retry must not post the comment twice.
+        PullRequestHunt.objects.filter(pk=link.pk).update(posted=True)
+        suggest_best_patch(client, link)
+    except RateLimited as exc:
+        raise self.retry(exc=exc, countdown=exc.wait_s) from exc
+    except (GitHubError, GitHubNotConfigured):
+        log.exception("could not post the result of %s", link)

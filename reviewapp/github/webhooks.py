@@ -202,14 +202,18 @@ def on_issue_comment(delivery: WebhookDelivery, payload: dict,
     if number is None:
         return 400, "issue_comment payload without an issue number"
     delivery_pk = delivery.pk
-    transaction.on_commit(lambda: _enqueue_command(delivery_pk, number, body))
+    association = str(comment.get("author_association", ""))
+    login = str((comment.get("user") or {}).get("login", ""))
+    transaction.on_commit(lambda: _enqueue_command(delivery_pk, number, body, association,
+                                                   login))
     return 202, f"command on #{number} queued"
 
 
-def _enqueue_command(delivery_id: int, number: int, body: str) -> None:
+def _enqueue_command(delivery_id: int, number: int, body: str, association: str,
+                     login: str) -> None:
     from .tasks import answer_command
 
-    answer_command.delay(delivery_id, number, body)
+    answer_command.delay(delivery_id, number, body, association, login)
 
 
 Handler = Callable[[WebhookDelivery, dict, Repository | None], tuple[int, str]]

@@ -46,6 +46,16 @@ class BugHunt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The files to hunt in when they are not on this machine (a pull request's head): a gzipped
+    # tar of the tree, and where it came from in words.
+    source_archive = models.BinaryField(null=True, blank=True, editable=False)
+    source = models.CharField(max_length=300, blank=True)
+    # While candidates are shared with other workers (`fanout.py`): the reproduced scratch copy
+    # (gzipped tar), the tests that failed on it, and when the wall budget ends.
+    snapshot = models.BinaryField(null=True, blank=True, editable=False)
+    failing_tests = models.JSONField(default=list, blank=True)
+    validation_deadline = models.DateTimeField(null=True, blank=True)
+    validating_helpers = models.PositiveSmallIntegerField(default=0)  # other workers helping
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -99,6 +109,8 @@ class Candidate(models.Model):
     output = models.TextField(blank=True)
     wall_s = models.FloatField(default=0.0)
     cpu_s = models.FloatField(default=0.0)
+    worker = models.CharField(max_length=200, blank=True,
+                              help_text="host:pid of the process that ran the tests")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -106,3 +118,38 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.status})"
+
+
+class QueuedCandidate(models.Model):
+    """A candidate waiting for (or being validated by) any worker of the hunt queue.
+
+    The hunt's coordinator enqueues its candidates best first; every validating worker claims
+    the next pending one (row lock, skip locked), runs the tests and stores the outcome; the
+    coordinator collects outcomes into `Candidate` rows. Deleted when the hunt finishes."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"  # outcome stored, not yet collected by the coordinator
+    COLLECTED = "collected"
+    SKIPPED = "skipped"  # the hunt stopped (budget, cancel, enough patches) before it ran
+    STATES = [(s, s) for s in (PENDING, RUNNING, DONE, COLLECTED, SKIPPED)]
+
+    hunt = models.ForeignKey(BugHunt, on_delete=models.CASCADE, related_name="queue")
+    position = models.PositiveIntegerField()  # 0 = the most promising
+    state = models.CharField(max_length=20, choices=STATES, default=PENDING)
+    path = models.CharField(max_length=1000)
+    new_text = models.TextField()  # the whole file with the candidate applied
+    stage = models.CharField(max_length=20)
+    kind = models.CharField(max_length=40)
+    line = models.PositiveIntegerField()
+    score = models.FloatField()
+    description = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)  # the Validation's fields, as stored
+
+    class Meta:
+        ordering = ["hunt", "position"]
+        constraints = [models.UniqueConstraint(fields=["hunt", "position"],
+                                               name="one_queued_candidate_per_position")]
+        indexes = [models.Index(fields=["hunt", "state", "position"])]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from reviewapp.reviews.services import DiffInput, create_change_set
 
 from .engine.hunt import HuntConfig, HuntProgress, estimate
 from .engine.reproduce import TestCommand, TestCommandError
+from .engine.sandbox import Sandbox
 from .engine.validate import Validation
 from .models import BugHunt, Candidate
 
@@ -26,13 +29,26 @@ class HuntRefused(ValueError):
 
 
 def hunt_directory(repository: Repository) -> Path:
-    """The repository's registered checkout (under SQUIGGLE_REPO_ROOTS); only local
-    repositories can be hunted so far."""
+    """The repository's registered checkout (under SQUIGGLE_REPO_ROOTS)."""
     try:
         return repository.checkout_path()
     except GitSourceError as exc:
         raise HuntRefused(f"bug hunts need the repository's files on this machine: {exc}") \
             from None
+
+
+@contextmanager
+def hunt_files(hunt: BugHunt) -> Iterator[Path]:
+    """The directory to hunt in: the hunt's own files (unpacked into a scratch folder, removed
+    afterwards) or else the repository's registered checkout."""
+    if hunt.source_archive is None:
+        yield hunt_directory(hunt.repository)
+        return
+    scratch = Sandbox.from_archive(bytes(hunt.source_archive))
+    try:
+        yield scratch.work
+    finally:
+        scratch.close()
 
 
 # A live hunt stops at its budget; one still "running" this long after it is an orphan.
@@ -47,16 +63,21 @@ def fail_abandoned_hunts() -> int:
         deadline = hunt.started_at + timedelta(seconds=hunt.budget_s + ABANDONED_AFTER_BUDGET_S)
         if now > deadline:
             failed += BugHunt.objects.filter(pk=hunt.pk, state=BugHunt.RUNNING).update(
-                state=BugHunt.ERROR, finished_at=now, phase="finished",
+                state=BugHunt.ERROR, finished_at=now, phase="finished", snapshot=None,
                 message="the worker running this hunt stopped before it finished; start the "
                         "hunt again")
+            hunt.queue.all().delete()  # candidates no worker will collect
     return failed
 
 
 def start_hunt(repository: Repository, user, issue_text: str, test_command: str,
-               budget_s: int = 300, parallel: int = 2) -> BugHunt:
-    """Check the request, record a queued hunt and send it to the hunt queue."""
-    hunt_directory(repository)
+               budget_s: int = 300, parallel: int = 2, source_archive: bytes | None = None,
+               source: str = "") -> BugHunt:
+    """Check the request, record a queued hunt and send it to the hunt queue. The hunt runs in
+    `source_archive` (a gzipped tar of the files, see `Sandbox.archive`) when given, else in
+    the repository's registered checkout."""
+    if source_archive is None:
+        hunt_directory(repository)
     try:
         TestCommand.parse(test_command)
     except TestCommandError as exc:
@@ -65,7 +86,8 @@ def start_hunt(repository: Repository, user, issue_text: str, test_command: str,
         raise HuntRefused(f"the budget must be between {MIN_BUDGET_S} and {MAX_BUDGET_S} seconds")
     hunt = BugHunt.objects.create(
         repository=repository, created_by=user if getattr(user, "pk", None) else None,
-        issue_text=issue_text, test_command=test_command, budget_s=budget_s, parallel=parallel)
+        issue_text=issue_text, test_command=test_command, budget_s=budget_s, parallel=parallel,
+        source_archive=source_archive, source=source[:300])
     from .tasks import run_bug_hunt  # the task module imports this one
 
     transaction.on_commit(lambda: run_bug_hunt.delay(hunt.pk))
@@ -102,7 +124,8 @@ def record_candidate(hunt: BugHunt, validation: Validation) -> Candidate:
         hunt=hunt, status=validation.status, stage=c.stage, kind=c.kind, path=c.path,
         line=c.line, description=c.description, diff=validation.diff,
         tests_passed=validation.tests_passed, tests_failed=validation.tests_failed,
-        output=validation.output[-20000:], wall_s=validation.wall_s, cpu_s=validation.cpu_s)
+        output=validation.output[-20000:], wall_s=validation.wall_s, cpu_s=validation.cpu_s,
+        worker=validation.worker)
 
 
 def record_result(hunt: BugHunt, result_json: dict, patches: list[Validation]) -> None:
@@ -116,6 +139,7 @@ def record_result(hunt: BugHunt, result_json: dict, patches: list[Validation]) -
         hunt.wall_s, hunt.cpu_s = result_json["wall_s"], result_json["cpu_s"]
         hunt.finished_at = timezone.now()
         hunt.phase = "finished"
+        hunt.source_archive = None  # the files are not needed once the hunt is over
         hunt.save()
 
 

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import candidates as candidate_sources
+from .candidates import RepairCandidate
 from .lm_candidates import lm_candidates
 from .localize import Localization, localize, source_files
+from .pool import LocalPool, PoolFactory, ValidationSetup, ValidatorPool
 from .reproduce import TestCommand, TestCommandError, reproduce
 from .sandbox import ISOLATION_WORDS, Sandbox, SandboxLimits
-from .validate import OVERFITS, VALIDATED, Validation, rank_key, validate
+from .validate import OVERFITS, VALIDATED, Validation, rank_key
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ class HuntConfig:
     top_lines: int = 12  # suspicious lines that get candidates
     max_patches: int = 3  # stop once this many patches keep every test green
     use_bugmodel: bool = True
-    use_lm: bool = True  # stage 3, when stages 1-2 found nothing and budget is left
+    use_lm: bool = True  # the language model at all: stage 3 and (below) surprisal
+    # The language model's surprisal as a localization signal (weight measured by
+    # benchmarks/hunt_localization.py: 8 of 41 true lines rank higher, none lower).
+    use_lm_surprisal: bool = True
     limits: SandboxLimits = field(default_factory=SandboxLimits)
 
     @property
@@ -144,8 +147,12 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
              config: HuntConfig | None = None,
              on_progress: Callable[[HuntProgress], None] | None = None,
              should_cancel: Callable[[], bool] | None = None,
-             on_validation: Callable[[Validation], None] | None = None) -> HuntResult:
-    """Hunt for a patch that makes the failing tests pass and keeps the rest green."""
+             on_validation: Callable[[Validation], None] | None = None,
+             pool_factory: PoolFactory | None = None) -> HuntResult:
+    """Hunt for a patch that makes the failing tests pass and keeps the rest green.
+
+    Candidates are validated by `pool_factory(setup, parallel)`'s pool: sandboxes in threads
+    here by default, or shared with other workers (`reviewapp.hunts.fanout`)."""
     config = config or HuntConfig()
     budget = _Budget(config)
     repo = Path(repo)
@@ -168,7 +175,7 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
     report("copying the repository into a sandbox")
     box = Sandbox.from_repository(repo, config.limits)
     result = HuntResult(ERROR, isolation=box.isolation, isolation_notes=list(box.refused))
-    slots: list[Sandbox] = []
+    pool: ValidatorPool | None = None
     try:
         report("reproducing")
         reproduction = reproduce(box, command)
@@ -190,24 +197,28 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
         report("localizing")
         localization, findings = localize(
             box, command, reproduction.failing, reproduction.outcome.run.output, issue_text,
-            use_bugmodel=config.use_bugmodel)
+            use_bugmodel=config.use_bugmodel,
+            use_lm_surprisal=config.use_lm and config.use_lm_surprisal)
         budget.charge(localization.cpu_s)
         result.localization = localization
         files = source_files(box.work)
-        pool = candidate_sources.generate(files, localization.lines, findings, config.top_lines)
-        result.candidates_total = progress.candidates_total = len(pool)
+        candidates = candidate_sources.generate(files, localization.lines, findings,
+                                                config.top_lines)
+        result.candidates_total = progress.candidates_total = len(candidates)
         report("validating candidates")
-        slots = [box] + [box.clone() for _ in range(max(config.parallel, 1) - 1)]
-        stopped = _validate_all(pool, files, slots, command, reproduction.failing, config,
-                                budget, progress, result, cancelled, report, on_validation)
+        setup = ValidationSetup(box, command, reproduction.failing,
+                                deadline=time.time() + budget.remaining_s)
+        pool = (pool_factory or LocalPool)(setup, config.parallel)
+        stopped = _validate_all(pool, candidates, config, budget, progress, result, cancelled,
+                                report, on_validation)
         if stopped is None and progress.passing == 0 and config.use_lm and not budget.over():
             report("asking the language model")
             more = candidate_sources.new_candidates(
                 lm_candidates(files, localization.lines, reproduction.outcome.run.output),
-                files, pool)
-            result.candidates_total = progress.candidates_total = len(pool) + len(more)
-            stopped = _validate_all(more, files, slots, command, reproduction.failing, config,
-                                    budget, progress, result, cancelled, report, on_validation)
+                files, candidates)
+            result.candidates_total = progress.candidates_total = len(candidates) + len(more)
+            stopped = _validate_all(pool, more, config, budget, progress, result, cancelled,
+                                    report, on_validation)
         result.patches = sorted((v for v in result.tried if v.status == VALIDATED), key=rank_key)
         if result.patches:
             result.status = FIXED
@@ -224,65 +235,46 @@ def run_hunt(repo: str | Path, test_command: str, issue_text: str = "",
         result.status, result.message = ERROR, f"{type(exc).__name__}: {exc}"
         return _finish(result, budget)
     finally:
-        for slot in slots[1:]:
-            slot.close()
+        if pool is not None:
+            pool.close()
         box.close()
         report("finished")
 
 
-def _validate_all(pool, files, slots, command, failing, config, budget, progress, result,
-                  cancelled, report, on_validation) -> str | None:
-    """Validate candidates best first on the slots; the reason it stopped early, if it did."""
-    free: queue.Queue[Sandbox] = queue.Queue()
-    for slot in slots:
-        free.put(slot)
-
-    def one(candidate) -> Validation:
-        slot = free.get()
-        try:
-            timeout = max(5.0, min(config.limits.wall_s, budget.remaining_s))
-            return validate(slot, command, candidate, files[candidate.path], failing, timeout)
-        finally:
-            free.put(slot)
-
+def _validate_all(pool: ValidatorPool, candidates: list[RepairCandidate], config: HuntConfig,
+                  budget: _Budget, progress: HuntProgress, result: HuntResult,
+                  cancelled: Callable[[], bool], report: Callable[[], None],
+                  on_validation: Callable[[Validation], None] | None) -> str | None:
+    """Validate candidates best first in the pool; the reason it stopped early, if it did."""
     stopped: str | None = None
-    pending: set[Future] = set()
-    candidates = iter(pool)
-    with ThreadPoolExecutor(max_workers=len(slots)) as executor:
-        while True:
-            while len(pending) < len(slots) and stopped is None:
-                if cancelled():
-                    stopped = CANCELLED
-                elif budget.over():
-                    stopped = BUDGET_EXHAUSTED
-                elif sum(v.status == VALIDATED for v in result.tried) >= config.max_patches:
-                    stopped = FIXED
-                else:
-                    candidate = next(candidates, None)
-                    if candidate is None:
-                        break
-                    pending.add(executor.submit(one, candidate))
-                    continue
-                break
-            if not pending:
-                return stopped
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                validation = future.result()
-                budget.charge(validation.cpu_s)
-                result.tried.append(validation)
-                progress.tried += 1
-                if validation.status == VALIDATED:
-                    progress.passing += 1
-                    if result.first_fix_s is None:
-                        result.first_fix_s = budget.wall_s
-                    if progress.best is None or rank_key(validation) < rank_key(progress.best):
-                        progress.best = validation
-                elif validation.status == OVERFITS:
-                    progress.overfitting += 1
-                if on_validation:
-                    on_validation(validation)
-                report()
+
+    def may_start() -> bool:
+        nonlocal stopped
+        if stopped is None:
+            if cancelled():
+                stopped = CANCELLED
+            elif budget.over():
+                stopped = BUDGET_EXHAUSTED
+            elif progress.passing >= config.max_patches:
+                stopped = FIXED
+        return stopped is None
+
+    for validation in pool.validate(candidates, may_start):
+        budget.charge(validation.cpu_s)
+        result.tried.append(validation)
+        progress.tried += 1
+        if validation.status == VALIDATED:
+            progress.passing += 1
+            if result.first_fix_s is None:
+                result.first_fix_s = budget.wall_s
+            if progress.best is None or rank_key(validation) < rank_key(progress.best):
+                progress.best = validation
+        elif validation.status == OVERFITS:
+            progress.overfitting += 1
+        if on_validation:
+            on_validation(validation)
+        report()
+    return stopped
 
 
 def _summary(result: HuntResult) -> str:

@@ -5,12 +5,15 @@ Signals, combined into one suspiciousness per line of non-test Python files:
   failed(l) / sqrt(total_failed * (failed(l) + passed(l)));
 - lines named in the failing tests' tracebacks;
 - the bug model's per-line probabilities (skipped when the model cannot load);
-- functions whose names the issue text mentions.
+- functions whose names the issue text mentions;
+- the language model's surprisal of each line inside the suspicious functions (its most
+  surprising token, relative to the most surprising line of the hunt).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import logging
 import math
 import re
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 TRACEBACK_WEIGHT = 0.3
 BUGMODEL_WEIGHT = 0.5
 ISSUE_NAME_WEIGHT = 0.25
+LM_SURPRISAL_WEIGHT = 0.1  # measured by benchmarks/hunt_localization.py
+LM_FUNCTIONS = 8  # suspicious functions the language model reads (one forward pass each)
 _TRACEBACK_LINE = re.compile(r"^([\w./-]+\.py):(\d+):", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
@@ -43,13 +48,15 @@ class SuspiciousLine:
     bugmodel: float = 0.0
     in_traceback: bool = False
     named_in_issue: bool = False
+    lm_surprisal: float = 0.0  # the line's most surprising token, / the most of any line
     text: str = ""
 
     def to_json(self) -> dict:
         return {"path": self.path, "line": self.line, "score": round(self.score, 4),
                 "function": self.function, "ochiai": round(self.ochiai, 4),
                 "bugmodel": round(self.bugmodel, 4), "in_traceback": self.in_traceback,
-                "named_in_issue": self.named_in_issue, "text": self.text.strip()}
+                "named_in_issue": self.named_in_issue,
+                "lm_surprisal": round(self.lm_surprisal, 4), "text": self.text.strip()}
 
 
 @dataclass
@@ -165,9 +172,42 @@ def bugmodel_scores(files: dict[str, str], lines: dict[str, set[int]]
     return scores, [finding.to_dict() for finding in findings]
 
 
+def lm_line_surprisal(files: dict[str, str], keys: set[tuple[str, int]],
+                      spans: dict[str, list[tuple[str, int, int]]],
+                      max_functions: int = LM_FUNCTIONS) -> dict[tuple[str, int], float]:
+    """Per line of the functions holding `keys`: the surprisal (nats) of its most surprising
+    token under the language model, read one function at a time (the functions holding the
+    most keys first, at most `max_functions`)."""
+    from bugmodel.lm_features import UnitScores
+    from inference.engine import get_engine
+
+    engine = get_engine()
+    holding: dict[tuple[str, int, int], int] = defaultdict(int)
+    for path, line in keys:
+        inside = [(end - start, start, end) for _, start, end in spans.get(path, [])
+                  if start <= line <= end]
+        if inside:
+            _, start, end = min(inside)
+            holding[(path, start, end)] += 1
+    out: dict[tuple[str, int], float] = {}
+    for path, start, end in sorted(holding, key=lambda k: -holding[k])[:max_functions]:
+        lines = files[path].splitlines(keepends=True)
+        text = "".join(lines[start - 1:end])
+        unit = UnitScores(engine, text)
+        line_starts = [0]
+        for piece in lines[start - 1:end]:
+            line_starts.append(line_starts[-1] + len(piece))
+        for token, char in enumerate(unit.starts[1:], 1):  # token 0 has no prediction
+            line = start + bisect.bisect_right(line_starts, char) - 1
+            out[(path, line)] = max(out.get((path, line), 0.0), float(unit.surprisal[token]))
+    return out
+
+
 def localize(box: Sandbox, command: TestCommand, failing: list[str], failure_output: str,
              issue_text: str = "", use_bugmodel: bool = True,
-             bugmodel: Callable = bugmodel_scores) -> tuple[Localization, list[dict]]:
+             bugmodel: Callable = bugmodel_scores, use_lm_surprisal: bool = False,
+             lm_surprisal_weight: float = LM_SURPRISAL_WEIGHT,
+             ) -> tuple[Localization, list[dict]]:
     """Ranked suspicious lines (best first) and the bug model's findings on them."""
     result = Localization()
     files = source_files(box.work)
@@ -198,6 +238,13 @@ def localize(box: Sandbox, command: TestCommand, failing: list[str], failure_out
             model_scores, findings = bugmodel({p: files[p] for p in lines if p in files}, lines)
         except Exception as exc:  # the model is optional: the spectrum alone still works
             result.notes.append(f"bug model skipped: {exc}")
+    surprisal: dict[tuple[str, int], float] = {}
+    if use_lm_surprisal:
+        try:
+            surprisal = lm_line_surprisal(files, candidates_keys, spans)
+        except Exception as exc:  # the language model is optional too
+            result.notes.append(f"language-model surprisal skipped: {exc}")
+    most_surprising = max(surprisal.values(), default=0.0) or 1.0
     total_failed = len(failing)
     ranked = []
     for path, line in candidates_keys:
@@ -213,9 +260,10 @@ def localize(box: Sandbox, command: TestCommand, failing: list[str], failure_out
         m = model_scores.get((path, line), 0.0)
         in_tb = (path, line) in traced
         named = bool(function) and function.split(".")[-1] in mentioned
+        lm = surprisal.get((path, line), 0.0) / most_surprising
         score = (o + BUGMODEL_WEIGHT * m + TRACEBACK_WEIGHT * in_tb
-                 + ISSUE_NAME_WEIGHT * named)
-        ranked.append(SuspiciousLine(path, line, score, function, o, m, in_tb, named, text))
+                 + ISSUE_NAME_WEIGHT * named + lm_surprisal_weight * lm)
+        ranked.append(SuspiciousLine(path, line, score, function, o, m, in_tb, named, lm, text))
     ranked.sort(key=lambda item: (-item.score, item.path, item.line))
     result.lines = ranked
     return result, findings

@@ -15,12 +15,14 @@ A `Sandbox` owns a scratch copy of the repository and runs commands in it with:
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
@@ -233,6 +235,27 @@ class Sandbox:
         scratch = Path(tempfile.mkdtemp(prefix="squiggle-hunt-", dir=parent))
         copy_repository(repo, scratch / "work")
         return cls(scratch, limits)
+
+    @classmethod
+    def from_archive(cls, archive: bytes, limits: SandboxLimits | None = None) -> Sandbox:
+        """A sandbox over the files of `archive()` (another machine's scratch copy)."""
+        scratch = Path(tempfile.mkdtemp(prefix="squiggle-hunt-"))
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            # "data": no absolute paths, no links out of the folder, no device files
+            tar.extractall(scratch / "work", filter="data")
+        return cls(scratch, limits)
+
+    def archive(self) -> bytes:
+        """The scratch copy's files (without caches) as a gzipped tar, for `from_archive`."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path in sorted(self.work.rglob("*")):
+                relative = path.relative_to(self.work)
+                if any(_IGNORED_IN_COPY("", [part]) for part in relative.parts):
+                    continue  # caches the tests left behind
+                if path.is_file() or path.is_symlink():
+                    tar.add(path, arcname=str(relative), recursive=False)
+        return buffer.getvalue()
 
     def clone(self) -> Sandbox:
         """Another sandbox over a fresh copy of this one's files (one per parallel slot)."""

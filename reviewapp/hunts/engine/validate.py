@@ -28,6 +28,7 @@ class Validation:
     output: str
     wall_s: float
     cpu_s: float
+    worker: str = ""  # host:pid of the process that ran the tests, when it was not this one
 
     @property
     def changed_lines(self) -> int:

@@ -7,7 +7,9 @@ auth on every repository call (401 "Bad credentials" otherwise); pull requests a
 paginated lists with `Link: <...>; rel="next"`; contents at a ref (raw or base64 JSON);
 reviews whose inline comments must sit on a diff line (422 otherwise), pending reviews (one per
 pull request) and their deletion; check runs with at most 50 annotations per request; issue
-comments. `fail_next` injects faults (429 + retry-after, 403 + x-ratelimit-reset, 5xx, 422).
+comments; a commit's files as a tarball (a redirect to a "codeload" URL holding a short-lived
+token, like GitHub's). `fail_next` injects faults (429 + retry-after, 403 +
+x-ratelimit-reset, 5xx, 422).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 import base64
 import difflib
 import hashlib
+import io
 import json
 import re
+import tarfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,6 +122,7 @@ class FakeGitHub:
         self.check_runs: dict[int, dict] = {}
         self.issue_comments: list[dict] = []
         self.tokens: dict[str, tuple[int, float]] = {}  # token -> (installation, expires)
+        self.codeload_tokens: set[str] = set()
         self.issued = 0
         self._ids = 1000
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -148,6 +153,7 @@ class FakeGitHub:
             for mapping in (self.commits, self.pulls, self.check_runs, self.tokens):
                 mapping.clear()
             self.personal_tokens.clear()
+            self.codeload_tokens.clear()
             self.token_lifetime_s, self.max_diff_files = 3600, 300
 
     def next_id(self) -> int:
@@ -278,6 +284,8 @@ class FakeGitHub:
         fault = self._take_fault(method, path, body)
         if fault is not None:
             return fault.status, dict(fault.headers), fault.body
+        if method == "GET" and (match := re.fullmatch(r"/_codeload/([^/]+/[^/]+)/(\w+)", path)):
+            return self._codeload(match.group(1), match.group(2), query)
         if method == "POST" and (match := re.fullmatch(r"/app/installations/(\d+)/access_tokens",
                                                        path)):
             return self._issue_token(int(match.group(1)), headers.get("authorization", ""))
@@ -306,6 +314,7 @@ class FakeGitHub:
             (r"/check-runs/(\d+)", "GET", self._get_check_run),
             (r"/commits/([0-9a-f]+)/check-runs", "GET", self._list_check_runs),
             (r"/issues/(\d+)/comments", "POST", self._comment_on_issue),
+            (r"/tarball/([0-9a-f]+)", "GET", self._tarball),
         ]
 
     def _take_fault(self, method: str, path: str, body) -> Fault | None:
@@ -411,6 +420,32 @@ class FakeGitHub:
             return 200, {"content-type": "application/vnd.github.raw"}, data
         return 200, {}, {"type": "file", "path": path, "encoding": "base64",
                          "content": base64.b64encode(data).decode(), "size": len(data)}
+
+    def _tarball(self, repo, ref, *, query, body, headers) -> tuple:
+        """Like GitHub: a redirect to codeload, authorised by a short-lived token in the URL."""
+        if ref not in self.commits[repo]:
+            return 404, {}, {"message": "Not Found"}
+        token = f"cl{self.next_id()}"
+        with self.lock:
+            self.codeload_tokens.add(token)
+        return 302, {"location": f"{self.url}/_codeload/{repo}/{ref}?token={token}"}, b""
+
+    def _codeload(self, repo, ref, query) -> tuple:
+        """The commit's files as a gzipped tar under one top folder, `owner-name-sha7/`."""
+        with self.lock:
+            allowed = query.get("token") in self.codeload_tokens
+        files = self.commits.get(repo, {}).get(ref)
+        if not allowed or files is None:
+            return 404, {"content-type": "text/plain"}, b"Not Found"
+        top = f"{repo.replace('/', '-')}-{ref[:7]}"
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path, text in sorted(files.items()):
+                data = text.encode()
+                info = tarfile.TarInfo(f"{top}/{path}")
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
+        return 200, {"content-type": "application/x-gzip"}, buffer.getvalue()
 
     def _create_review(self, repo, number, *, query, body, headers) -> tuple:
         pull = self._pull(repo, number)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reviewapp.github.hunts import NOT_ALLOWED
 from reviewapp.github.models import PullRequestAnalysis, WebhookDelivery
-from reviewapp.github.tasks import HUNTS_UNAVAILABLE
+from reviewapp.hunts.models import BugHunt
 from reviewapp.reviews.models import Repository
 
 from .conftest import REPO, deliver, pull_request_payload
@@ -14,10 +15,12 @@ from .test_pull_request_flow import BASE, HEAD
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def comment(number: int, body: str, user_type: str = "User") -> dict:
+def comment(number: int, body: str, user_type: str = "User",
+            association: str = "CONTRIBUTOR") -> dict:
     return {"action": "created", "repository": {"full_name": REPO},
             "issue": {"number": number, "pull_request": {"url": "..."}},
-            "comment": {"body": body, "user": {"login": "octocat", "type": user_type}}}
+            "comment": {"body": body, "author_association": association,
+                        "user": {"login": "octocat", "type": user_type}}}
 
 
 @pytest.fixture
@@ -25,12 +28,14 @@ def pull(fake_github, connected):
     return fake_github.open_pull_request(REPO, 4, BASE, HEAD)
 
 
-def test_hunt_gets_a_clear_reply_that_hunts_are_not_available(live_server, pull, fake_github):
+def test_a_hunt_asked_by_an_outside_contributor_is_refused_with_the_reason(
+        live_server, pull, fake_github):
     response = deliver(live_server.url, "issue_comment",
                        comment(4, "/squiggle hunt the total is off by one"))
     assert response.status_code == 202
-    assert [c["body"] for c in fake_github.issue_comments] == [HUNTS_UNAVAILABLE]
-    assert PullRequestAnalysis.objects.count() == 0
+    assert [c["body"] for c in fake_github.issue_comments] == [NOT_ALLOWED]
+    assert not BugHunt.objects.exists() and PullRequestAnalysis.objects.count() == 0
+    assert fake_github.calls_to("GET", r"/tarball/") == []  # nothing of the code was fetched
     assert WebhookDelivery.objects.get().replied
 
 

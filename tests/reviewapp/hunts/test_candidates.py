@@ -79,7 +79,7 @@ def test_language_model_answers_replace_exactly_the_suspicious_line():
         return "return max(reduced, 0)\n```"
 
     candidates = lm_candidates({"pricing.py": SOURCE}, [line(3)], "assert -20 == 180",
-                               generate=answer)
+                               generate=answer, diverge=None)
     assert len(prompts) == 2 and "assert -20 == 180" in prompts[1]
     assert "return min(reduced, 0)" in prompts[0] and prompts[0].endswith("```python\n    ")
     assert candidates[0].stage == LM
@@ -88,5 +88,20 @@ def test_language_model_answers_replace_exactly_the_suspicious_line():
 
 def test_language_model_copies_are_dropped_as_duplicates():
     copy = lm_candidates({"pricing.py": SOURCE}, [line(3)], "",
-                         generate=lambda prompt: "return min(reduced, 0)")
+                         generate=lambda prompt: "return min(reduced, 0)", diverge=None)
     assert new_candidates(copy, {"pricing.py": SOURCE}, []) == []
+
+
+def test_divergent_lines_become_candidates_of_their_own_kind():
+    asked = []
+
+    def diverge(prompt: str, wrong: str, alternatives: int) -> list[str]:
+        asked.append((prompt, wrong, alternatives))
+        return ["return max(reduced, 0)", "return min(reduced, 1)"]
+
+    candidates = lm_candidates({"pricing.py": SOURCE}, [line(3)], "assert -20 == 180",
+                               generate=None, diverge=diverge, alternatives=2)
+    assert [(wrong, n) for _, wrong, n in asked] == [("return min(reduced, 0)", 2)]
+    assert "assert -20 == 180" in asked[0][0]  # the prompt with the failing output
+    assert [c.kind for c in candidates] == ["lm_divergence", "lm_divergence"]
+    assert candidates[0].new_text == SOURCE.replace("min(reduced", "max(reduced")

@@ -29,13 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-bugmodel", action="store_true",
                             help="localize and repair without the bug model")
         parser.add_argument("--no-lm", action="store_true",
-                            help="skip the language-model rewrites (stage 3)")
+                            help="no language model: neither its rewrites (stage 3) nor its "
+                                 "surprisal in the localization")
+        parser.add_argument("--no-lm-surprisal", action="store_true",
+                            help="localize without the language model's surprisal")
         parser.add_argument("--json", dest="as_json", action="store_true",
                             help="print the hunt result as JSON")
 
     def handle(self, *args, repo: str, test: str, issue: str, budget_s: float,
                cpu_budget_s: float | None, parallel: int, no_bugmodel: bool, no_lm: bool,
-               as_json: bool,
+               no_lm_surprisal: bool, as_json: bool,
                **options) -> None:
         if not Path(repo).is_dir():
             raise CommandError(f"--repo {repo}: not a directory")
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         except TestCommandError as exc:
             raise CommandError(f"--test: {exc}") from None
         config = HuntConfig(budget_s=budget_s, cpu_budget_s=cpu_budget_s, parallel=parallel,
-                            use_bugmodel=not no_bugmodel, use_lm=not no_lm)
+                            use_bugmodel=not no_bugmodel, use_lm=not no_lm,
+                            use_lm_surprisal=not no_lm_surprisal)
         result = run_hunt(repo, test, issue, config, on_progress=self._progress)
         if as_json:
             self.stdout.write(json.dumps(result.to_json(), indent=2))
