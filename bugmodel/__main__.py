@@ -94,7 +94,7 @@ def cmd_train_real(args: argparse.Namespace) -> int:
     try:
         summary = train_line_ranker(Path(args.model_dir or WEIGHTS_DIR), args.real_dir,
                                     dataclasses.replace(LineRankerConfig(), **overrides),
-                                    Path(args.out or RANKER_DIR))
+                                    Path(args.out or RANKER_DIR), args.feedback)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--lr", type=float, default=None)
     r.add_argument("--hidden", type=int, default=None, help="0: linear")
+    r.add_argument("--feedback", type=Path, nargs="*", default=[],
+                   help="JSONL from `manage.py export_feedback` (accepted findings teach "
+                   "bugs, false positives clean code)")
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--threads", type=int, default=None)
     r.set_defaults(func=cmd_train_real)

@@ -39,7 +39,7 @@ MAX_FUNCTION_LINES = 50
 class Case:
     """One unit of code to judge. Candidate offsets are into `text`; lines are 1-based in it."""
 
-    origin: str  # "synthetic" | "real"
+    origin: str  # "synthetic" | "real" | "feedback"
     split: str
     kind: str  # the bug's kind, or "clean"
     name: str  # where it came from (repository/path:function)
@@ -79,7 +79,7 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-def _locate(case: Case, fixed_text: str | None) -> Case:
+def locate(case: Case, fixed_text: str | None) -> Case:
     """Fill `exact` (candidates giving `fixed_text`) and `located` (on the bug's lines)."""
     src = SourceText(case.text)
     target = _squeeze(fixed_text) if fixed_text is not None else None
@@ -103,7 +103,7 @@ def synthetic_cases(data_dir: Path, split: str, limit: int | None, seed: int) ->
         src = SourceText(r.buggy)
         buggy = Case("synthetic", split, r.kind, name, r.buggy, r.context, r.buggy_candidates,
                      bug_lines=candidate_lines(src, target))
-        _locate(buggy, None).exact.append(r.target)
+        locate(buggy, None).exact.append(r.target)
         cases.append(buggy)
         cases.append(Case("synthetic", split, "clean", name, r.clean, r.context,
                           r.clean_candidates))
@@ -117,7 +117,7 @@ def _read_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def _function_unit(file_text: str, func_start: int, func_end: int,
+def function_unit(file_text: str, func_start: int, func_end: int,
                    ) -> tuple[str, str, list[Candidate], int] | None:
     """(unit text, class header, candidates in unit offsets, first line) of the function that
     starts at `func_start` in `file_text`, or None when it does not parse or is not there."""
@@ -171,7 +171,7 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         func_start, func_end = row["func_start"] - shift, row["func_end"] - shift
         if func_end - func_start + 1 > MAX_FUNCTION_LINES:
             continue
-        unit = _function_unit(text, func_start, func_end)
+        unit = function_unit(text, func_start, func_end)
         if unit is None:
             continue
         unit_text, context, candidates, first_line = unit
@@ -188,7 +188,7 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         case = Case("real", row["split"], row.get("kind") or "other",
                     f"{row['repo']}@{row['commit'][:10]}/{row['path']}:{row.get('func_name')}",
                     unit_text, context, candidates, bug_lines=lines)
-        cases.append(_locate(case, fixed_unit))
+        cases.append(locate(case, fixed_unit))
     return cases
 
 
@@ -205,7 +205,7 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
             continue
         # A method arrives indented and without its class: an `if` block makes it parse as is.
         wrapper = "if True:\n" if source[:1] in " \t" else ""
-        unit = _function_unit(wrapper + source, 1 + wrapper.count("\n"),
+        unit = function_unit(wrapper + source, 1 + wrapper.count("\n"),
                               wrapper.count("\n") + source.count("\n"))
         if unit is None:
             continue

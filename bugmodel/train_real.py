@@ -1,5 +1,8 @@
 """Phase 2: learn from real bug fixes where bugs sit (`python -m bugmodel train-real`).
 
+Reviewers' verdicts (`--feedback FILE`, from `manage.py export_feedback`) join the real train
+cases: an accepted finding as a bug on its lines, a false positive as a clean function.
+
 Phase 1 (`bugmodel/train.py`) taught the from-scratch model synthetic bugs. Phase 2 trains
 the line ranker (`bugmodel/line_ranker.py`) on the mined fixes of the train split: for each
 fix, -log P(the fixed line) in one softmax over NO_BUG and the unit's lines; for clean
@@ -25,6 +28,7 @@ import torch
 from bugmodel.cascade import small_model_rows
 from bugmodel.cases import Case, candidate_lines, real_clean_cases, real_fix_cases
 from bugmodel.detector import load_detector
+from bugmodel.feedback import feedback_cases
 from bugmodel.line_ranker import (
     LineRanker,
     LineRankerConfig,
@@ -86,13 +90,15 @@ def top1(ranker: LineRanker, examples: Sequence[tuple[UnitLines, list[int]]]) ->
 
 
 def train_line_ranker(model_dir: Path, real_dir: Path, config: LineRankerConfig,
-                      out_dir: Path = RANKER_DIR) -> dict:
-    """Train on real train fixes and clean functions, keep the check best on real dev."""
+                      out_dir: Path = RANKER_DIR, feedback: Sequence[Path] = ()) -> dict:
+    """Train on real train fixes and clean functions (and reviewers' verdicts exported by
+    `manage.py export_feedback`), keep the check best on real dev."""
     torch.manual_seed(config.seed)
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
+    verdicts = feedback_cases(feedback)
     train = features_of(real_fix_cases(fixes, "train")
-                        + real_clean_cases(clean, "train", config.clean_functions, config.seed),
-                        model_dir)
+                        + real_clean_cases(clean, "train", config.clean_functions, config.seed)
+                        + verdicts.cases, model_dir)
     dev = features_of(real_fix_cases(fixes, "dev"), model_dir)
     print(f"line ranker: {len(train)} train units, {len(dev)} dev bugs", file=sys.stderr)
     ranker = LineRanker(config)
@@ -125,6 +131,7 @@ def train_line_ranker(model_dir: Path, real_dir: Path, config: LineRankerConfig,
     ranker.load_state_dict(best[2])
     summary = {"train_units": len(train),
                "train_bugs": sum(r != [0] for _, r in train), "dev_bugs": len(dev),
+               "feedback_cases": len(verdicts.cases), "feedback_skipped": verdicts.skipped,
                "best_epoch": best[1], "dev_top1_localisation": best[0], "history": history,
                "seconds": round(time.monotonic() - started, 1), "config": asdict(config)}
     save_line_ranker(ranker, out_dir, {"training": summary})
