@@ -109,7 +109,8 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
 
 def model_version(model_dir: str | Path | None = None) -> str:
     """Which model decides, for feedback records: the detector's name and the first 12 hex
-    digits of its weights' sha256 (e.g. "scratch-3f2a9c01b7de"); "unknown" without weights."""
+    digits of the sha256 of its weights, the head's included (e.g. "scratch-3f2a9c01b7de");
+    "unknown" without weights."""
     directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
     name = chosen_head() or "scratch"
     key = (str(directory.resolve()), name)
@@ -118,8 +119,9 @@ def model_version(model_dir: str | Path | None = None) -> str:
             weights = directory / "model.safetensors"
             if not weights.exists():
                 return "unknown"
-            digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-            _versions[key] = f"{name}-{digest}"
+            head = sorted((directory / "heads" / name).glob("*.safetensors"))
+            digest = hashlib.sha256(b"".join(p.read_bytes() for p in [weights, *head]))
+            _versions[key] = f"{name}-{digest.hexdigest()[:12]}"
         return _versions[key]
 
 
