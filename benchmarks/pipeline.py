@@ -1,7 +1,7 @@
 """Pipeline benchmark: from submission to all findings for 100-, 1,000- and 5,000-changed-line
 diffs of real code, with each stage's share.
 
-    python benchmarks/pipeline.py [--sizes 100 1000 5000] [--threads 1] [--lm]
+    python benchmarks/pipeline.py [--sizes 100 1000 5000] [--threads 1] [--lm [--via-service]]
 
 The diffs are real changes: whole cases of the guidance set (`benchmarks/data/guidance.jsonl.gz`,
 git ranges and commits of 20 Python projects, file contents attached as from a git range),
@@ -10,7 +10,10 @@ collide. Each diff is submitted the way the web app submits it (`store_revision`
 the analysis job, run inline here) on a throw-away SQLite database, with the models on (the
 product default: bug model, LM importance off; `--lm` turns it on). The baseline, measured in
 the same run on the same diff, is the analysis with the models off (mechanical tiers only); the
-ratio says what the models cost. Writes benchmarks/results/pipeline.json.
+ratio says what the models cost. With `--lm --via-service`, the same diff is analysed once more
+with the language model served by a separate `python -m inference serve` process
+(SQUIGGLE_INFERENCE_URL, as a scaled-out deployment runs it), beside the in-process run.
+Writes benchmarks/results/pipeline.json (pipeline_lm.json with --lm).
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import os
 import platform
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +65,44 @@ def real_diff(target_lines: int):
             if total >= target_lines:
                 break
     return ParsedDiff(files=files), total, parse_s
+
+
+@contextmanager
+def inference_service(threads: int):
+    """`python -m inference serve` on a free local port, its URL used by this process's client
+    while the block runs."""
+    import httpx
+
+    import inference.client
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SQUIGGLE_")}
+    env.update(PYTHONPATH=str(ROOT), OMP_NUM_THREADS=str(threads))
+    server = subprocess.Popen([sys.executable, "-m", "inference", "serve", "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the inference service did not start") from None
+                time.sleep(0.5)
+        os.environ["SQUIGGLE_INFERENCE_URL"] = url
+        inference.client._client = None  # the process-wide client follows the new URL
+        yield url
+    finally:
+        os.environ.pop("SQUIGGLE_INFERENCE_URL", None)
+        inference.client._client = None
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def submit_and_analyse(parsed, parse_s: float, models: bool, use_lm: bool) -> dict:
@@ -97,7 +142,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--lm", action="store_true", help="LM importance on (off by default)")
+    parser.add_argument("--via-service", action="store_true",
+                        help="with --lm: also run each diff with the LM behind `inference serve`")
     args = parser.parse_args(argv)
+    if args.via_service and not args.lm:
+        parser.error("--via-service needs --lm (without it no stage calls the language model)")
     import torch
 
     torch.set_num_threads(args.threads)
@@ -118,6 +167,15 @@ def main(argv: list[str] | None = None) -> dict:
                             "mechanical_only": baseline,
                             "ratio_all_stages_vs_mechanical": round(
                                 full["total_s"] / max(baseline["total_s"], 1e-9), 2)})
+        if args.via_service:
+            with inference_service(args.threads):
+                submit_and_analyse(*real_diff(20)[::2], models=True, use_lm=True)  # warm-up
+                for r in results:
+                    served = submit_and_analyse(*real_diff(r["target_lines"])[::2],
+                                                models=True, use_lm=True)
+                    r["all_stages_via_service"] = served
+                    r["ratio_via_service_vs_in_process"] = round(
+                        served["total_s"] / max(r["all_stages"]["total_s"], 1e-9), 2)
     for r in results:
         full = r["all_stages"]
         print(f"{r['changed_lines']:,} changed lines ({r['files']} files, {full['hunks']} hunks): "
@@ -126,15 +184,20 @@ def main(argv: list[str] | None = None) -> dict:
               f"({r['ratio_all_stages_vs_mechanical']}x), {full['findings']} findings")
         for name, seconds in full["stages_s"].items():
             print(f"    {name:<36} {seconds:8.2f} s  {full['share'][name]:6.1%}")
+        if "all_stages_via_service" in r:
+            print(f"    through the inference service: "
+                  f"{r['all_stages_via_service']['total_s']:.1f} s "
+                  f"({r['ratio_via_service_vs_in_process']}x in-process)")
     thousand = next((r for r in results if r["target_lines"] == 1000), None)
     verdict = None
     if thousand:
         verdict = thousand["all_stages"]["total_s"] < TARGET_1000_S
         print(f"1,000-line target (< {TARGET_1000_S:.0f} s): "
               f"{'met' if verdict else 'NOT met'}")
-    report = {"results": results, "lm_importance": args.lm, "threads": args.threads,
+    report = {"results": results, "lm_importance": args.lm, "via_service": args.via_service,
+              "threads": args.threads,
               "target_1000_lines_s": TARGET_1000_S, "target_met": verdict,
-              "bug_detector": os.environ.get("SQUIGGLE_BUG_DETECTOR", "scratch"),
+              "bug_detector": os.environ.get("SQUIGGLE_BUG_DETECTOR", "line_ranker"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
     out = ROOT / "benchmarks" / "results" / ("pipeline_lm.json" if args.lm else "pipeline.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
