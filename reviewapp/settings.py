@@ -233,7 +233,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # Bug hunts run the user's tests for minutes: their own queue, so reviews never wait behind them.
-CELERY_TASK_ROUTES = {"reviewapp.hunts.tasks.*": {"queue": "hunts"}}
+# A review's analysis (the task that runs the models) may have one too, e.g. for GPU workers
+# started with `celery -A reviewapp worker -Q <queue>`; unset, it shares Celery's default queue.
+ANALYSIS_QUEUE = _env("SQUIGGLE_ANALYSIS_QUEUE", "celery").strip() or "celery"
+CELERY_TASK_ROUTES = {"reviewapp.hunts.tasks.*": {"queue": "hunts"},
+                      "reviewapp.reviews.tasks.analyze_revision": {"queue": ANALYSIS_QUEUE}}
 # `celery -A reviewapp beat` in production; the embedded `runsquiggle` sweeps by itself.
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {

@@ -83,11 +83,17 @@ class Command(BaseCommand):
                     self.stderr.write(f"stale-job sweep failed: {exc}")
 
 
+def worker_queues() -> str:
+    """Every queue the embedded worker serves: Celery's default, hunts and, when it has one of
+    its own (SQUIGGLE_ANALYSIS_QUEUE), the analysis queue."""
+    return ",".join(dict.fromkeys(["celery", "hunts", settings.ANALYSIS_QUEUE]))
+
+
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--loglevel=INFO",
          "--concurrency=1", "--pool=solo", "--without-gossip", "--without-mingle",
-         "-Q", "celery,hunts"], env=env)
+         "-Q", worker_queues()], env=env)
 
 
 def _stop(*processes: subprocess.Popen | None) -> None:
