@@ -38,6 +38,7 @@ def test_only_a_worker_on_the_analysis_queue_takes_the_analysis(repository, memb
 
     # What SQUIGGLE_ANALYSIS_QUEUE=gpu routes to (the settings' route is read at start-up).
     monkeypatch.setattr(analyze_revision, "queue", "gpu", raising=False)
+    monkeypatch.setattr(analyze_revision, "_exec_options", None)  # Celery caches the queue
     with celery_worker_on_test_database(name="cpu"):  # Celery's default queue only
         revision = create_change_set(repository, "Queued", member,
                                      DiffInput(diff=sample_diff.encode()))
