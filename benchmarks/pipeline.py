@@ -13,7 +13,8 @@ the same run on the same diff, is the analysis with the models off (mechanical t
 ratio says what the models cost. With `--lm --via-service`, the same diff is analysed once more
 with the language model served by a separate `python -m inference serve` process
 (SQUIGGLE_INFERENCE_URL, as a scaled-out deployment runs it), beside the in-process run.
-Writes benchmarks/results/pipeline.json (pipeline_lm.json with --lm).
+Writes benchmarks/results/pipeline.json (pipeline_lm.json with --lm, pipeline_lm_service.json
+with --via-service).
 """
 
 from __future__ import annotations
@@ -199,7 +200,8 @@ def main(argv: list[str] | None = None) -> dict:
               "target_1000_lines_s": TARGET_1000_S, "target_met": verdict,
               "bug_detector": os.environ.get("SQUIGGLE_BUG_DETECTOR", "line_ranker"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
-    out = ROOT / "benchmarks" / "results" / ("pipeline_lm.json" if args.lm else "pipeline.json")
+    name = "pipeline_lm_service" if args.via_service else "pipeline_lm" if args.lm else "pipeline"
+    out = ROOT / "benchmarks" / "results" / f"{name}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
     return report
