@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -9,7 +11,7 @@ from .models import AnalysisJob, ChangeSet
 from .progress import group_name
 
 
-class ProgressConsumer(AsyncJsonWebsocketConsumer):
+class ProgressConsumer(AsyncJsonWebsocketConsumer, ABC):
     """Joins one progress group, if the user may see it, and relays its `progress` events; the
     first message is the current state. Subclasses name the group and read the state.
 
@@ -51,12 +53,13 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         return user if user is not None and user.is_authenticated else None
 
+    @abstractmethod
     def group_name(self) -> str:
-        raise NotImplementedError
+        """The channel-layer group whose events this socket relays."""
 
+    @abstractmethod
     def current_state(self) -> dict | None:
         """The state to send first; None refuses the connection (not visible to the user)."""
-        raise NotImplementedError
 
 
 class ReviewProgressConsumer(ProgressConsumer):
