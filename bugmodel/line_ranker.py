@@ -170,7 +170,6 @@ def candidate_logits(ranker: LineRanker, scored: UnitLines, small_row: np.ndarra
         values = small_row[1 + members].astype(np.float64)
         if not np.isfinite(values).any():
             values = np.zeros(len(members))
-        values = np.where(np.isfinite(values), values, -np.inf)
         out[1 + members] = line_logits[1 + row] + values - np.logaddexp.reduce(values)
     return out
 
