@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 
 from reviewapp.github.models import PullRequestAnalysis
@@ -50,6 +52,22 @@ QUEUE = '''class Queue:
 HEAD = {**BASE, "widgets/stack.py": STACK,
         "widgets/sizes.py": "def area(width, height):\n    return width * height\n\n\n"
                             "def perimeter(width, height):\n    return 2 * (width + height)\n"}
+
+
+@contextmanager
+def findings_table_held():
+    """A second PostgreSQL session holds a SHARE lock on the findings table: reads go on,
+    the analysis's first write of findings waits until the block ends."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"],
+                         port=db["PORT"] or 5432) as held:
+        held.execute(f"LOCK TABLE {Finding._meta.db_table} IN SHARE MODE")
+        try:
+            yield
+        finally:
+            held.rollback()
 
 
 def open_and_deliver(live_server, fake, number: int = 1, **kwargs):
@@ -176,17 +194,19 @@ def test_a_refused_inline_comment_moves_to_the_review_body(live_server, running_
 
 def test_a_worker_killed_mid_analysis_resumes_to_exactly_one_review(
         live_server, running_worker, connected, fake_github):
-    open_and_deliver(live_server, fake_github)
-
     def analysing():
         analysis = PullRequestAnalysis.objects.filter(revision__isnull=False).first()
         job = analysis.revision.jobs.first() if analysis else None
         return job if job and job.state == "running" and job.stage else None
 
-    job = wait_for(analysing, 120, interval=0.05, what="the analysis job to run")
-    running_worker.kill()
-    job.refresh_from_db()
-    assert job.state == "running"  # killed mid-analysis, nothing finished it
+    # The findings stage must write its rows; holding their table keeps the analysis mid-way
+    # however fast the worker is, so the kill always lands inside it.
+    with findings_table_held():
+        open_and_deliver(live_server, fake_github)
+        job = wait_for(analysing, 120, what="the analysis job to run")
+        running_worker.kill()
+        job.refresh_from_db()
+        assert job.state == "running"  # killed mid-analysis, nothing finished it
     running_worker.start()
     analysis = wait_for(finished, 240, what="the redelivered analysis to be posted")
     assert analysis.state == PullRequestAnalysis.DONE, analysis.error
