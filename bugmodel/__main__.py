@@ -89,11 +89,13 @@ def cmd_train_real(args: argparse.Namespace) -> int:
     from bugmodel.train_real import RANKER_DIR, train_line_ranker
 
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
-                                   ("hidden", args.hidden)) if v is not None}
+                                   ("hidden", args.hidden),
+                                   ("synthetic_records", args.synthetic_records))
+                 if v is not None}
     _threads(args.threads)
     try:
         summary = train_line_ranker(Path(args.model_dir or WEIGHTS_DIR), args.real_dir,
-                                    dataclasses.replace(LineRankerConfig(), **overrides),
+                                    args.data, dataclasses.replace(LineRankerConfig(), **overrides),
                                     Path(args.out or RANKER_DIR), args.feedback)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -203,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--lr", type=float, default=None)
     r.add_argument("--hidden", type=int, default=None, help="0: linear")
+    r.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                   help="synthetic dataset (`python -m synthdata build`)")
+    r.add_argument("--synthetic-records", type=int, default=None,
+                   help="synthetic train records mixed in (0: real fixes only)")
     r.add_argument("--feedback", type=Path, nargs="*", default=[],
                    help="JSONL from `manage.py export_feedback` (accepted findings teach "
                    "bugs, false positives clean code)")

@@ -72,12 +72,13 @@ def read_calibration(model_dir: Path) -> tuple[float, float]:
 
 
 def load_detector(model_dir: str | Path | None = None, device: str | None = None,
-                  ) -> LoadedDetector:
-    """The model in `model_dir` (default: the committed weights), loaded once and cached."""
+                  from_scratch_only: bool = False) -> LoadedDetector:
+    """The model in `model_dir` (default: the committed weights) with the chosen head, loaded
+    once and cached; `from_scratch_only` leaves the heads out (what training them reads)."""
     directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    name = chosen_head()
+    name = None if from_scratch_only else chosen_head()
     key = (str(directory.resolve()), device, name)
     with _lock:
         if key in _cache:

@@ -6,11 +6,14 @@ cases: an accepted finding as a bug on its lines, a false positive as a clean fu
 Phase 1 (`bugmodel/train.py`) taught the from-scratch model synthetic bugs. Phase 2 trains
 the line ranker (`bugmodel/line_ranker.py`) on the mined fixes of the train split: for each
 fix, -log P(the fixed line) in one softmax over NO_BUG and the unit's lines; for clean
-functions of the same repositories, -log P(NO_BUG). The from-scratch model's verdicts are
-features, so phase 2 builds on phase 1 without changing it (the cascade's heads keep the
-features they were trained on).
+functions of the same repositories, -log P(NO_BUG). Synthetic train records join them (each a
+buggy and a clean case), so that learning where real bugs sit does not unlearn the injected
+bugs the from-scratch model is sure of: small programs with a flipped comparison still need
+finding. The from-scratch model's verdicts are features, so phase 2 builds on phase 1 without
+changing it (the cascade's heads keep the features they were trained on).
 
-Only the train split is learned from; dev picks the epoch; test is never read here.
+Only the train splits are learned from; real dev plus synthetic val pick the epoch; test is
+never read here.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ import numpy as np
 import torch
 
 from bugmodel.cascade import small_model_rows
-from bugmodel.cases import Case, candidate_lines, real_clean_cases, real_fix_cases
+from bugmodel.cases import (
+    Case,
+    candidate_lines,
+    real_clean_cases,
+    real_fix_cases,
+    synthetic_cases,
+)
 from bugmodel.detector import load_detector
 from bugmodel.feedback import feedback_cases
 from bugmodel.line_ranker import (
@@ -41,8 +50,10 @@ from synthdata.source import SourceText
 
 #: Where the ranker lives, beside the from-scratch model it reads.
 RANKER_DIR = Path(__file__).parent / "weights" / "heads" / "line_ranker"
-#: Epochs between checks on real dev.
+#: Epochs between checks on real dev and synthetic val.
 CHECK_EVERY = 5
+#: Synthetic val records that judge each check beside real dev.
+SYNTHETIC_VAL_RECORDS = 300
 
 
 def right_lines(case: Case, scored: UnitLines) -> list[int]:
@@ -73,7 +84,7 @@ def ranker_examples(cases: Sequence[Case], rows: Sequence[np.ndarray],
 
 
 def features_of(cases: Sequence[Case], model_dir: Path) -> list[tuple[UnitLines, list[int]]]:
-    detector = load_detector(model_dir)
+    detector = load_detector(model_dir, from_scratch_only=True)
     rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
     return ranker_examples(cases, rows)
 
@@ -89,25 +100,46 @@ def top1(ranker: LineRanker, examples: Sequence[tuple[UnitLines, list[int]]]) ->
     return float(np.mean(hits)) if hits else 0.0
 
 
-def train_line_ranker(model_dir: Path, real_dir: Path, config: LineRankerConfig,
+def _synthetic(data_dir: Path, split: str, records: int, seed: int) -> list[Case]:
+    if records and not (data_dir / split).is_dir():
+        raise FileNotFoundError(f"no synthetic {split} split in {data_dir}: build it with "
+                                "`python -m synthdata build` (or pass --synthetic-records 0)")
+    return synthetic_cases(data_dir, split, records, seed) if records else []
+
+
+def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, **extra) -> dict:
+    """Top-1 localisation on real dev and synthetic val; `score` (their sum) picks the epoch."""
+    real, synthetic = top1(ranker, dev), top1(ranker, synthetic_val)
+    return {"epoch": epoch, **extra, "dev_top1_localisation": round(real, 4),
+            "synthetic_val_top1_localisation": round(synthetic, 4),
+            "score": round(real + synthetic, 4)}
+
+
+def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: LineRankerConfig,
                       out_dir: Path = RANKER_DIR, feedback: Sequence[Path] = ()) -> dict:
-    """Train on real train fixes and clean functions (and reviewers' verdicts exported by
-    `manage.py export_feedback`), keep the check best on real dev."""
+    """Train on real train fixes and clean functions, synthetic train records (and reviewers'
+    verdicts exported by `manage.py export_feedback`); keep the check best on real dev and
+    synthetic val together."""
     torch.manual_seed(config.seed)
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
     verdicts = feedback_cases(feedback)
+    synthetic_train = _synthetic(data_dir, "train", config.synthetic_records, config.seed)
     train = features_of(real_fix_cases(fixes, "train")
                         + real_clean_cases(clean, "train", config.clean_functions, config.seed)
-                        + verdicts.cases, model_dir)
+                        + synthetic_train + verdicts.cases, model_dir)
     dev = features_of(real_fix_cases(fixes, "dev"), model_dir)
-    print(f"line ranker: {len(train)} train units, {len(dev)} dev bugs", file=sys.stderr)
+    synthetic_val = [e for e in features_of(_synthetic(
+        data_dir, "val", SYNTHETIC_VAL_RECORDS if config.synthetic_records else 0,
+        config.seed), model_dir) if e[1] != [0]]
+    print(f"line ranker: {len(train)} train units ({len(synthetic_train)} synthetic), "
+          f"{len(dev)} real dev bugs, {len(synthetic_val)} synthetic val bugs", file=sys.stderr)
     ranker = LineRanker(config)
     optimizer = torch.optim.AdamW(ranker.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     rng = random.Random(config.seed)
     started = time.monotonic()
-    history = [{"epoch": 0, "dev_top1_localisation": round(top1(ranker, dev), 4)}]
-    best = (history[0]["dev_top1_localisation"], 0, _copy(ranker))
+    history = [_check(ranker, 0, dev, synthetic_val)]
+    best = (history[0], _copy(ranker))
     for epoch in range(1, config.epochs + 1):
         order = list(range(len(train)))
         rng.shuffle(order)
@@ -123,16 +155,17 @@ def train_line_ranker(model_dir: Path, real_dir: Path, config: LineRankerConfig,
             total += loss.item()
         ranker.eval()
         if epoch % CHECK_EVERY == 0 or epoch == config.epochs:
-            history.append({"epoch": epoch, "train_loss": round(total / len(train), 4),
-                            "dev_top1_localisation": round(top1(ranker, dev), 4)})
+            history.append(_check(ranker, epoch, dev, synthetic_val,
+                                  train_loss=round(total / len(train), 4)))
             print(history[-1], file=sys.stderr)
-            if history[-1]["dev_top1_localisation"] > best[0]:
-                best = (history[-1]["dev_top1_localisation"], epoch, _copy(ranker))
-    ranker.load_state_dict(best[2])
-    summary = {"train_units": len(train),
+            if history[-1]["score"] > best[0]["score"]:
+                best = (history[-1], _copy(ranker))
+    ranker.load_state_dict(best[1])
+    summary = {"train_units": len(train), "synthetic_train_cases": len(synthetic_train),
                "train_bugs": sum(r != [0] for _, r in train), "dev_bugs": len(dev),
+               "synthetic_val_bugs": len(synthetic_val),
                "feedback_cases": len(verdicts.cases), "feedback_skipped": verdicts.skipped,
-               "best_epoch": best[1], "dev_top1_localisation": best[0], "history": history,
+               "best_check": best[0], "history": history,
                "seconds": round(time.monotonic() - started, 1), "config": asdict(config)}
     save_line_ranker(ranker, out_dir, {"training": summary})
     return summary

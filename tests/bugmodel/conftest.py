@@ -164,8 +164,9 @@ def tiny_cascade(tiny_model, tiny_data, tiny_real, tiny_lm, tmp_path_factory) ->
     summary = train_heads(heads, weights, tiny_data, tiny_real, synthetic_train=8,
                           real_fixes=None, clean_limit=None, features_dir=root / "features",
                           engine=tiny_lm)
-    summary["line_ranker"] = train_line_ranker(weights, tiny_real, LineRankerConfig(epochs=2),
-                                               weights / "heads" / "line_ranker")
+    summary["line_ranker"] = train_line_ranker(
+        weights, tiny_real, tiny_data, LineRankerConfig(epochs=2, synthetic_records=4),
+        weights / "heads" / "line_ranker")
     (root / "train.json").write_text(__import__("json").dumps(summary))
     evaluate(weights, tiny_data, root / "eval.json", root / "plots", synthetic_test=6,
              real_fixes=None, clean_limit=None, real_dir=tiny_real, features_dir=root / "features",

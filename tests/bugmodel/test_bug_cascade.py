@@ -73,15 +73,19 @@ def test_temperature_fit_accepts_sets_of_right_columns():
 
 
 def test_threshold_keeps_findings_on_clean_code_rare():
-    """The default threshold is the lowest at which clean code gets <= 0.5 findings per 1,000
-    lines: with 2,000 clean lines, one finding at p=0.9 is allowed and two are not."""
+    """The default threshold is the lowest at which clean code gets <= 0.35 findings per 1,000
+    lines on dev: with 3,000 clean lines, one finding at p=0.955 is allowed and two are not;
+    with 2,000 lines none is."""
     class Clean:
         buggy = False
         lines = 1000
 
-    cases = [Clean(), Clean()]
-    judged = [Judged([0], np.log(np.array([0.1, 0.9]))), Judged([0], np.log(np.array([0.2, 0.8])))]
+    cases = [Clean(), Clean(), Clean()]
+    judged = [Judged([0], np.log(np.array([0.045, 0.955]))),
+              Judged([0], np.log(np.array([0.2, 0.8]))),
+              Judged([0], np.log(np.array([0.6, 0.4])))]
     assert fit_threshold(cases, judged, 1.0) == pytest.approx(0.81)
+    assert fit_threshold(cases[:2], judged[:2], 1.0) == pytest.approx(0.96)
 
 
 def test_two_training_phases_and_heads_written(tiny_cascade):

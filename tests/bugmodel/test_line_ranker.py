@@ -8,6 +8,7 @@ import json
 import random
 
 import numpy as np
+import pytest
 import torch
 
 from bugmodel.candidate_scoring import softmax
@@ -93,9 +94,37 @@ def test_phase_two_learns_from_real_fixes_where_bugs_sit(tiny_model, tmp_path):
     directory = tmp_path / "real"
     directory.mkdir()
     _generated_fixes(directory, seed=3)
-    summary = train_line_ranker(tiny_model, directory, LineRankerConfig(epochs=10),
+    summary = train_line_ranker(tiny_model, directory, tmp_path / "no-synthetic",
+                                LineRankerConfig(epochs=10, synthetic_records=0),
                                 tmp_path / "ranker")
     assert summary["train_bugs"] == 40 and summary["dev_bugs"] == 15
     untrained = summary["history"][0]["dev_top1_localisation"]
-    assert summary["dev_top1_localisation"] >= 0.9 > untrained
+    assert summary["best_check"]["dev_top1_localisation"] >= 0.9 > untrained
     assert (tmp_path / "ranker" / "line_ranker.safetensors").is_file()
+
+
+def test_synthetic_records_join_the_real_fixes_and_synthetic_val_helps_pick_the_epoch(
+        tiny_model, tiny_data, tmp_path):
+    directory = tmp_path / "real"
+    directory.mkdir()
+    _generated_fixes(directory, seed=4)
+    summary = train_line_ranker(tiny_model, directory, tiny_data,
+                                LineRankerConfig(epochs=5, synthetic_records=6),
+                                tmp_path / "ranker")
+    assert summary["synthetic_train_cases"] == 12  # a buggy and a clean case per record
+    assert summary["synthetic_val_bugs"] > 0
+    for check in summary["history"]:
+        assert check["score"] == pytest.approx(check["dev_top1_localisation"]
+                                               + check["synthetic_val_top1_localisation"],
+                                               abs=1e-3)
+    assert summary["best_check"]["score"] == max(c["score"] for c in summary["history"])
+
+
+def test_asking_for_synthetic_records_without_the_dataset_says_how_to_build_it(tiny_model,
+                                                                               tmp_path):
+    directory = tmp_path / "real"
+    directory.mkdir()
+    _generated_fixes(directory, seed=5)
+    with pytest.raises(FileNotFoundError, match="python -m synthdata build"):
+        train_line_ranker(tiny_model, directory, tmp_path / "missing",
+                          LineRankerConfig(epochs=1, synthetic_records=3), tmp_path / "ranker")
