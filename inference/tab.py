@@ -67,11 +67,14 @@ def edit_as_hunk(text: str, edit: LineEdit) -> HunkEdit:
 
 
 class TabPredictor:
-    """Predicts next edits; ``engine=None`` uses patterns only."""
+    """Predicts next edits; ``engine=None`` uses patterns only, ``use_patterns=False`` the
+    model only."""
 
-    def __init__(self, engine: Engine | None = None, *, use_model: bool = True) -> None:
+    def __init__(self, engine: Engine | None = None, *, use_model: bool = True,
+                 use_patterns: bool = True) -> None:
         self.engine = engine
         self.use_model = use_model and engine is not None
+        self.use_patterns = use_patterns
         self._memory: OrderedDict[str, TabSuggestion] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -114,7 +117,8 @@ class TabPredictor:
 
     def _predict(self, text: str, cursor_line: int, edits: list[HunkEdit],
                  history: str) -> TabSuggestion:
-        found = self._from_patterns(text, cursor_line, edits)
+        found = (self._from_patterns(text, cursor_line, edits) if self.use_patterns
+                 else TabSuggestion(None, "none"))
         if found.edit is not None or not self.use_model:
             return found
         return self._from_model(text, cursor_line, history)
