@@ -22,8 +22,18 @@ from typing import TYPE_CHECKING, Literal
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
-from inference.tab_confidence import model_edit_is_supported, pattern_is_confident
-from inference.tab_patterns import LineRule, prose_lines, rules_from_edit, search_rank
+from inference.tab_confidence import (
+    model_edit_is_supported,
+    pattern_is_confident,
+    renames_definition,
+)
+from inference.tab_patterns import (
+    LineRule,
+    ReplaceRule,
+    prose_lines,
+    rules_from_edit,
+    search_rank,
+)
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -145,9 +155,11 @@ class TabPredictor:
                 if found is None:
                     continue
                 target = min(found.start_line, len(lines)) - 1
+                renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
                 if not pattern_is_confident(
                         whole_lines=isinstance(rule, LineRule), age=age, taught=edit,
-                        target=lines[target], distance=abs(target + 1 - cursor_line)):
+                        target=lines[target], distance=abs(target + 1 - cursor_line),
+                        renamed_definition=renamed):
                     passed_over = passed_over or type(rule).__name__
                     continue
                 rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 
 from inference.edit_history import HunkEdit
 
-__all__ = ["NEAR_LINES", "SIMILAR", "model_edit_is_supported", "pattern_is_confident"]
+__all__ = ["NEAR_LINES", "SIMILAR", "model_edit_is_supported", "pattern_is_confident",
+           "renames_definition"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
@@ -25,16 +26,21 @@ NEAR_LINES = 10
 SIMILAR = 0.6
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEFINES = r"\s*(?:async\s+)?(?:def|class)\s+{}\b"
 
 
 def pattern_is_confident(*, whole_lines: bool, age: int, taught: HunkEdit, target: str,
-                         distance: int) -> bool:
+                         distance: int, renamed_definition: bool = False) -> bool:
     """Whether a pattern suggestion is worth showing.
 
     ``whole_lines``: the rule deletes or inserts whole lines; ``age``: 0 when the rule comes
     from the newest edit; ``taught``: that edit; ``target``: the line the suggestion changes (or
-    inserts after); ``distance``: lines between it and the cursor.
+    inserts after); ``distance``: lines between it and the cursor; ``renamed_definition``: the
+    rule renames a name whose ``def``/``class`` the recent edits renamed the same way, so every
+    use must follow, however far.
     """
+    if renamed_definition:
+        return True
     if age != 0:
         return False  # an older edit's pattern, passed over by the newest edit, rarely resumes
     near = distance < NEAR_LINES
@@ -43,6 +49,22 @@ def pattern_is_confident(*, whole_lines: bool, age: int, taught: HunkEdit, targe
     taught_line = next((line for line in taught.removed + taught.before if line.strip()), "")
     similar = difflib.SequenceMatcher(None, target.strip(), taught_line.strip()).ratio()
     return near or similar >= SIMILAR
+
+
+def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+                       edits: Sequence[HunkEdit]) -> bool:
+    """Whether every ``old → new`` pair is one name renamed, and some recent edit renamed the
+    ``def``/``class`` of that name the same way."""
+    if not pairs:
+        return False
+    for old, new in pairs:
+        if len(old) != 1 or len(new) != 1 or not (old[0].isidentifier() and new[0].isidentifier()):
+            return False
+        before, after = _DEFINES.format(re.escape(old[0])), _DEFINES.format(re.escape(new[0]))
+        if not any(any(re.match(before, line) for line in edit.removed)
+                   and any(re.match(after, line) for line in edit.added) for edit in edits):
+            return False
+    return True
 
 
 def model_edit_is_supported(replaced: Sequence[str], written: Sequence[str],

@@ -169,6 +169,15 @@ def test_far_dissimilar_place_is_not_suggested() -> None:
         2, 2, "print('report', 1, grand_total(b), sep='')\n")
 
 
+def test_renamed_definition_carries_to_a_far_dissimilar_use() -> None:
+    """Once the `def` of a name is renamed, every use follows, however far and unlike the
+    edited line (the same use is passed over when only a call was renamed: see above)."""
+    code = "def total(a):\n    return a\n" + "pass\n" * 30 + "print('report', 1, total(b))\n"
+    after = code.replace("def total(a):", "def grand_total(a):")
+    assert predict(code, after, 1) == LineEdit(
+        33, 33, "print('report', 1, grand_total(b))\n")
+
+
 def test_code_rename_leaves_comments_and_docstrings_alone() -> None:
     """A rename made in code skips the docstring and the comment that mention the old name and
     goes to the next use in code."""
