@@ -22,8 +22,8 @@ Rows, each over the same cases in the same run:
   again after the next line equal to the line above it;
 * ``patterns`` — `TabPredictor` without a model (the edit patterns and when to abstain);
 * ``model`` (base model alone, no patterns) and ``combined`` (patterns first, then the model) on
-  the first ``--model-cases`` cases of a fixed shuffle (each costs seconds on a shared CPU); the
-  pattern rows are reported on that subset too;
+  ``--model-cases`` cases, half of them edit cases, chosen by a fixed shuffle (each costs
+  seconds on a shared CPU); the pattern rows are reported on that subset too;
 * each ``patterns``/``combined`` row also for the *baseline*: the ``inference`` package as of
   ``--baseline-ref`` (main before this work), run from a copy in a temporary directory.
 
@@ -60,10 +60,13 @@ def load_cases(split: str) -> list[dict]:
 
 
 def model_subset(cases: list[dict], count: int) -> set[str]:
-    """Ids of the first ``count`` cases of a fixed shuffle (the cases the model is asked)."""
-    ids = [c["id"] for c in cases]
-    random.Random(0).shuffle(ids)
-    return set(ids[:count])
+    """Ids of the cases the model is asked: half edit cases, half cases where nothing should
+    change, each the first of a fixed shuffle."""
+    edits = [c["id"] for c in cases if c["kind"] == "edit"]
+    nulls = [c["id"] for c in cases if c["kind"] != "edit"]
+    random.Random(0).shuffle(edits)
+    random.Random(1).shuffle(nulls)
+    return set(edits[:(count + 1) // 2] + nulls[:count // 2])
 
 
 def repeat_last_edit(text: str, cursor_line: int, history: str) -> dict | None:
@@ -252,11 +255,12 @@ def main() -> None:
     columns = ("repeat_last", "baseline_patterns", "patterns", "model", "baseline_combined",
                "combined")
     subset = [r for r in current if r["model_subset"]]
-    summary = {"all": {c: summarise(current, c) for c in columns},
+    pattern_columns = ("repeat_last", "baseline_patterns", "patterns")
+    summary = {"all": {c: summarise(current, c) for c in pattern_columns},
                "model_subset": {c: summarise(subset, c) for c in columns},
                "by_kind_of_step": {
                    name: {c: summarise([r for r in current if r["cross_file"] == cross], c)
-                          for c in ("repeat_last", "baseline_patterns", "patterns")}
+                          for c in pattern_columns}
                    for name, cross in (("same_file", False), ("cross_file", True))}}
     report = {
         "benchmark": "tab_real", "split": args.split, "baseline_commit": commit,
@@ -277,11 +281,12 @@ def main() -> None:
         print(f"\n{scope} ({table['repeat_last']['edit_cases']} edit cases, "
               f"{table['repeat_last']['no_edit_cases']} where nothing should change)")
         print(header)
-        for column in columns:
+        for column in table:
             data = table[column]
             if not data:
                 continue
-            versus = (f"{data['exact'] / reference:.2f}x" if reference else "n/a")
+            versus = (f"{data['exact'] / reference:.2f}x"
+                      if reference and data["exact"] is not None else "n/a")
             print(f"{column:<28}{_pct(data['exact']):>8}{_pct(data['within_3']):>10}"
                   f"{_pct(data['false_edit']):>12}{_pct(data['reversal']):>10}"
                   f"{_pct(data['precision']):>11}   {versus}")
