@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from apply_real import baseline_tree  # the same copy of `inference` as Apply's baseline
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 DEFAULT_BASELINE = "3b3a077"  # main before the Tab half of issue 18
@@ -183,29 +185,20 @@ def _model_rows(cases: list[dict], rows: list[dict], subset: set[str]) -> None:
 
 
 def run_worker(code_root: Path, split: str, model_cases: int, with_repeat: bool) -> list[dict]:
-    """`evaluate` in a subprocess whose ``inference`` package is the one under ``code_root``."""
-    program = (f"import sys; sys.path.insert(0, {str(code_root)!r}); "
-               f"sys.path.insert(1, {str(ROOT)!r}); "
-               "import json, tab_real, inference; "
-               f"rows = tab_real.evaluate({split!r}, {model_cases}, {with_repeat}); "
-               "print(json.dumps({'package': inference.__file__, 'rows': rows}))")
+    """`evaluate` in a subprocess whose ``inference`` package is the one under ``code_root``
+    (its arguments go in on stdin, its rows come back as the last line of stdout)."""
+    program = ("import json, sys; job = json.load(sys.stdin); sys.path[:0] = job['path']; "
+               "import inference, tab_real; "
+               "print(json.dumps({'package': inference.__file__, "
+               "'rows': tab_real.evaluate(*job['arguments'])}))")
+    job = {"path": [str(code_root), str(ROOT)], "arguments": [split, model_cases, with_repeat]}
     done = subprocess.run([sys.executable, "-c", program], cwd=ROOT / "benchmarks",
-                          stdout=subprocess.PIPE, text=True, check=False)
+                          input=json.dumps(job), stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"worker for {code_root} failed (exit {done.returncode})")
+        raise SystemExit(f"the Tab worker on {code_root} exited with {done.returncode}")
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     log(f"evaluated {answer['package']}")
     return answer["rows"]
-
-
-def baseline_tree(ref: str, into: Path) -> str:
-    """Extract ``inference/`` as of ``ref`` into ``into``; return the full commit id."""
-    commit = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", commit, "inference"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return commit
 
 
 def summarise(rows: list[dict], column: str) -> dict:
@@ -277,6 +270,8 @@ def main() -> None:
               f"{'precision':>11}   exact vs repeat-last")
     for scope in ("all", "model_subset"):
         table = summary[scope]
+        if not table["repeat_last"]:
+            continue  # no model subset was asked for
         reference = table["repeat_last"].get("exact")
         print(f"\n{scope} ({table['repeat_last']['edit_cases']} edit cases, "
               f"{table['repeat_last']['no_edit_cases']} where nothing should change)")

@@ -215,27 +215,31 @@ class RewritingModel:
         return GenerationResult(self.answer, [0], self.finish)
 
 
+VALUES = "".join(f"v{i} = {i}\n" for i in range(1, 21))
+#: `VALUES` after the user wrapped line 11 in `float(...)`.
+FLOATED = VALUES.replace("v11 = 11\n", "v11 = float(11)\n")
+
+
+def model_suggestion(line_12: str) -> LineEdit | None:
+    """Tab's suggestion on `FLOATED` (cursor at line 10) when the model rewrites the lines it
+    sees with line 12 replaced by ``line_12``."""
+    window = FLOATED.splitlines()[3:16]  # the cursor at line 10 sees lines 4..16
+    rewrite = "\n".join(line if line != "v12 = 12" else line_12 for line in window)
+    suggestion = TabPredictor(RewritingModel(rewrite + "\n")).predict(
+        FLOATED, 10, history(VALUES, FLOATED))
+    assert suggestion.source == ("model" if suggestion.edit else "none")
+    return suggestion.edit
+
+
 def test_model_fallback_turns_the_first_rewritten_line_into_an_edit() -> None:
     """With no pattern, the model's rewrite of the lines around the cursor is diffed against
     them; the first change becomes the edit, in file line numbers."""
-    before = "".join(f"v{i} = {i}\n" for i in range(1, 21))
-    text = before.replace("v11 = 11\n", "v11 = float(11)\n")
-    window = text.splitlines()[3:16]  # the cursor at line 11 sees lines 5..17
-    rewrite = "\n".join(line if line != "v12 = 12" else "v12 = float(12)" for line in window)
-    predictor = TabPredictor(RewritingModel(rewrite + "\n"))
-    suggestion = predictor.predict(text, 10, history(before, text))
-    assert suggestion.edit == LineEdit(12, 12, "v12 = float(12)\n") and suggestion.source == "model"
+    assert model_suggestion("v12 = float(12)") == LineEdit(12, 12, "v12 = float(12)\n")
 
 
 def test_model_suggestion_unrelated_to_the_recent_edits_is_not_shown() -> None:
     """A model rewrite that writes nothing the recent edits introduced is noise: Tab abstains."""
-    before = "".join(f"v{i} = {i}\n" for i in range(1, 21))
-    text = before.replace("v11 = 11\n", "v11 = float(11)\n")
-    window = text.splitlines()[3:16]
-    rewrite = "\n".join(line if line != "v12 = 12" else "v12 = 13" for line in window)
-    suggestion = TabPredictor(RewritingModel(rewrite + "\n")).predict(
-        text, 10, history(before, text))
-    assert suggestion.edit is None
+    assert model_suggestion("v12 = 13") is None
 
 
 def test_model_suggestion_that_undoes_a_recent_edit_is_not_shown() -> None:
@@ -262,10 +266,4 @@ def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
 
 def test_model_suggestion_that_breaks_python_is_dropped() -> None:
     """A rewrite whose first change would make a parsing file unparsable is not suggested."""
-    before = "".join(f"v{i} = {i}\n" for i in range(1, 21))
-    text = before.replace("v11 = 11\n", "v11 = float(11)\n")
-    window = text.splitlines()[3:16]
-    broken = "\n".join(line if line != "v12 = 12" else "v12 = float((12" for line in window)
-    suggestion = TabPredictor(RewritingModel(broken + "\n")).predict(
-        text, 10, history(before, text))
-    assert suggestion.edit is None
+    assert model_suggestion("v12 = float((12") is None
