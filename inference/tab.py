@@ -22,7 +22,18 @@ from typing import TYPE_CHECKING, Literal
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
-from inference.tab_patterns import rules_from_edit
+from inference.tab_confidence import (
+    model_edit_is_supported,
+    pattern_is_confident,
+    renames_definition,
+)
+from inference.tab_patterns import (
+    LineRule,
+    ReplaceRule,
+    prose_lines,
+    rules_from_edit,
+    search_rank,
+)
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -67,11 +78,14 @@ def edit_as_hunk(text: str, edit: LineEdit) -> HunkEdit:
 
 
 class TabPredictor:
-    """Predicts next edits; ``engine=None`` uses patterns only."""
+    """Predicts next edits; ``engine=None`` uses patterns only, ``use_patterns=False`` the
+    model only."""
 
-    def __init__(self, engine: Engine | None = None, *, use_model: bool = True) -> None:
+    def __init__(self, engine: Engine | None = None, *, use_model: bool = True,
+                 use_patterns: bool = True) -> None:
         self.engine = engine
         self.use_model = use_model and engine is not None
+        self.use_patterns = use_patterns
         self._memory: OrderedDict[str, TabSuggestion] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -114,25 +128,49 @@ class TabPredictor:
 
     def _predict(self, text: str, cursor_line: int, edits: list[HunkEdit],
                  history: str) -> TabSuggestion:
-        found = self._from_patterns(text, cursor_line, edits)
-        if found.edit is not None or not self.use_model:
-            return found
-        return self._from_model(text, cursor_line, history)
+        found = (self._from_patterns(text, cursor_line, edits) if self.use_patterns
+                 else TabSuggestion(None, "none"))
+        if found.edit is not None or found.rule is not None or not self.use_model:
+            return found  # a suggestion, or a pattern Tab was unsure of: the model is no surer
+        return self._from_model(text, cursor_line, history, edits)
 
     @staticmethod
     def _from_patterns(text: str, cursor_line: int, edits: list[HunkEdit]) -> TabSuggestion:
+        """The nearest confident pattern suggestion; an abstention names the rule it passed
+        over (``edit`` None, ``rule`` set)."""
         lines = text.splitlines()
         if not lines:
             return TabSuggestion(None, "none")
         written = frozenset(line.rstrip() for edit in edits for line in edit.added)
-        for edit in reversed(edits[-PATTERN_EDITS:]):
+        skip = prose_lines(text)
+        best: tuple[int, LineEdit, str] | None = None
+        passed_over: str | None = None
+        # The nearest place any recent edit's rule applies (newest edit first on a tie): the
+        # next edit is usually the next place in reading order, whichever edit taught it.
+        for age, edit in enumerate(reversed(edits[-PATTERN_EDITS:])):
+            # Code patterns stay out of comments and docstrings; prose edits stay in prose.
+            avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
             for rule in rules_from_edit(edit):
-                found = rule.next_edit(lines, cursor_line - 1, written)
-                if found is not None:
-                    return TabSuggestion(found, "pattern", type(rule).__name__)
-        return TabSuggestion(None, "none")
+                found = rule.next_edit(lines, cursor_line - 1, written, avoid)
+                if found is None:
+                    continue
+                target = min(found.start_line, len(lines)) - 1
+                renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
+                if not pattern_is_confident(
+                        whole_lines=isinstance(rule, LineRule), age=age, taught=edit,
+                        target=lines[target], distance=abs(target + 1 - cursor_line),
+                        renamed_definition=renamed):
+                    passed_over = passed_over or type(rule).__name__
+                    continue
+                rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
+                if best is None or rank < best[0]:
+                    best = (rank, found, type(rule).__name__)
+        if best is None:
+            return TabSuggestion(None, "none", passed_over)
+        return TabSuggestion(best[1], "pattern", best[2])
 
-    def _from_model(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
+    def _from_model(self, text: str, cursor_line: int, history: str,
+                    edits: list[HunkEdit]) -> TabSuggestion:
         assert self.engine is not None
         lines = text.splitlines()
         low = max(cursor_line - 1 - MODEL_WINDOW, 0)
@@ -149,6 +187,9 @@ class TabPredictor:
                              finished=result.finish_reason != "length")
         if edit is not None and parses(text) and not parses(apply_edit(text, edit)):
             edit = None  # a suggestion that breaks a file that parsed is noise
+        if edit is not None and not model_edit_is_supported(
+                lines[edit.start_line - 1:edit.end_line], edit.new_text.splitlines(), edits):
+            edit = None  # nothing ties it to the recent edits: more likely noise than intent
         return TabSuggestion(edit, "model" if edit else "none")
 
     def _prompt(self, text: str, cursor_line: int, history: str, shown: str) -> str:
@@ -172,6 +213,16 @@ class TabPredictor:
         ])
         rendered = render(tree, budget=PROMPT_BUDGET, count_tokens=self.engine.count_tokens)
         return chat_prompt(self.engine, rendered.text, "```\n", system=None)
+
+
+def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:
+    """Whether ``edit`` was made in a comment or docstring: read from the file when its lines
+    are there (an edit of this file), else from how its first line opens."""
+    start = edit.new_start - 1
+    if edit.added and tuple(lines[start:start + len(edit.added)]) == edit.added:
+        return all(n in prose for n in range(start, start + len(edit.added)))
+    first = next((line.strip() for line in edit.removed + edit.added if line.strip()), "")
+    return first.startswith(("#", '"""', "'''"))
 
 
 def _digest(*parts: str) -> str:

@@ -14,7 +14,9 @@ Search for the next place starts at the cursor, goes down, then wraps to the top
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize as tokenize_module
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +25,8 @@ from difflib import SequenceMatcher
 from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
-__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "rules_from_edit", "tokenize"]
+__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "prose_lines", "rules_from_edit",
+           "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -47,18 +50,44 @@ class Rule(ABC):
         """The edit this rule makes at 0-based line ``number`` (None when it does not apply)."""
 
     def next_edit(self, lines: Sequence[str], cursor: int,
-                  written: frozenset[str] = frozenset()) -> LineEdit | None:
+                  written: frozenset[str] = frozenset(),
+                  skip: frozenset[int] = frozenset()) -> LineEdit | None:
         """First place at or below 0-based ``cursor`` (then from the top) where the rule applies.
 
-        Lines in ``written`` (what the recent edits produced) are never edited again.
+        Lines in ``written`` (what the recent edits produced) are never edited again, nor the
+        0-based line numbers in ``skip``.
         """
         for number in _search_order(len(lines), cursor):
-            if lines[number].rstrip() in written:
+            if number in skip or lines[number].rstrip() in written:
                 continue
             edit = self.edit_at(lines, number)
             if edit is not None:
                 return edit
         return None
+
+
+def prose_lines(text: str) -> frozenset[int]:
+    """0-based numbers of the lines that hold only a comment or the inside of a multi-line
+    string (docstrings): words there are prose, and code patterns do not carry over to them."""
+    found: set[int] = set()
+    lines = text.splitlines()
+    try:
+        for token in tokenize_module.generate_tokens(io.StringIO(text).readline):
+            (first, column), (last, _) = token.start, token.end
+            if token.type == tokenize_module.COMMENT and not lines[first - 1][:column].strip():
+                found.add(first - 1)
+            elif token.type == tokenize_module.STRING and last > first:
+                opens_line = not lines[first - 1][:column].strip()
+                found.update(range(first - 1 if opens_line else first, last))
+    except (tokenize_module.TokenError, SyntaxError, IndexError):
+        return frozenset(found)  # what was read before the file stopped being Python
+    return frozenset(found)
+
+
+def search_rank(total: int, cursor: int, number: int) -> int:
+    """Where 0-based line ``number`` comes in the search from ``cursor`` (0 = first)."""
+    cursor = min(max(cursor, 0), max(total - 1, 0))
+    return (number - cursor) % max(total, 1)
 
 
 def _search_order(total: int, cursor: int) -> Iterator[int]:
@@ -261,9 +290,11 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
     kept = sum(1 for tag, i1, i2, _, _ in opcodes if tag == "equal" for t in a[i1:i2] if t.strip())
     if kept * 2 < sum(1 for t in a if t.strip()):
         return None  # most of the line was rewritten: a one-off change, not a pattern
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal":
-            continue
+    for _tag, i1, i2, j1, j2 in _joined_changes(a, opcodes):
+        if i2 > i1 and j1 == j2 and 0 < i1 and i2 < len(a):
+            # A deletion keeps a token of context each side: `=list()` → `=()` is a pattern,
+            # deleting every `list` is not.
+            i1, i2, j1, j2 = i1 - 1, i2 + 1, j1 - 1, j2 + 1
         # Anchor the change on whole words: an insertion on the word before and after it, a
         # change of punctuation on the word before it; keep a leading "." so `.x` is not `x`.
         insertion = i1 == i2
@@ -275,11 +306,58 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
             not any(_is_word(t) for t in a[stop if insertion else i1:i2])):
             i2, j2 = i2 + 1, j2 + 1
         pair = (tuple(a[i1:i2]), tuple(b[j1:j2]))
-        if not pair[0] or not any(t.strip() for t in pair[0]):
+        if not pair[0] or not any(t.strip() for t in pair[0]) or not _generalises(*pair):
             return None
         if pair not in pairs:
             pairs.append(pair)
     return ReplaceRule(tuple(pairs)) if pairs else None
+
+
+_OPERATORS = frozenset("+-*/%|&=<>@^~")
+
+
+def _joined_changes(tokens: list[str], opcodes: list) -> list[tuple[str, int, int, int, int]]:
+    """The non-equal opcodes, a deletion or insertion joined with a change at most one solid
+    token away (`f(g(x))` → `f(x)` is one change, not two that each unbalance a line)."""
+    joined: list[tuple[str, int, int, int, int]] = []
+    gap: tuple[int, int] | None = None
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            gap = (i1, i2)
+            continue
+        if joined and gap is not None and sum(1 for t in tokens[gap[0]:gap[1]] if t.strip()) <= 1 \
+                and "replace" not in (tag, joined[-1][0]):
+            _, p1, _, q1, _ = joined[-1]
+            joined[-1] = ("replace", p1, i2, q1, j2)
+        else:
+            joined.append((tag, i1, i2, j1, j2))
+        gap = None
+    return joined
+
+
+def _generalises(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """Whether a token change is worth making again elsewhere.
+
+    Not: a change of spacing only; tokens deleted outright, unless a qualifier
+    (`mod.sub.name` → `name`; `x += sep + line` → `x += line` would leave `+=  + line` at
+    other uses of `sep`); a comment added (`# noqa`, `# type: ignore` are about one line); an
+    operator and operand wrapped around a name that stays (`s = a` → `s = a + b` is one
+    computation, not a pattern; `rv is 3` → `rv == 3` is).
+    """
+    solid_old = [t for t in old if t.strip()]
+    solid_new = [t for t in new if t.strip()]
+    if solid_old == solid_new:
+        return False
+    if not solid_new and "." not in (solid_old[0], solid_old[-1]):
+        return False
+    if "#" in new and "#" not in old:
+        return False
+    added = list(solid_new)
+    for token in solid_old:
+        if token not in added:
+            return True  # something was replaced, not only wrapped
+        added.remove(token)
+    return not (any(t in _OPERATORS for t in added) and any(_is_word(t) for t in added))
 
 
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:

@@ -149,6 +149,55 @@ def test_rename_of_a_function_leaves_methods_of_the_same_name_alone() -> None:
     assert predict(code, renamed, 1) == LineEdit(3, 3, "c = _join(z, w)\n")
 
 
+def test_pattern_of_an_older_edit_is_not_suggested_after_an_unrelated_one() -> None:
+    """A rename followed by an unrelated edit: the rename's pattern is passed over (an older
+    edit's pattern rarely resumes), and Tab abstains."""
+    renamed = CODE.replace("    log(first)", "    record(first)")
+    after = renamed.replace("    return first, second, third", "    return None")
+    suggestion = TabPredictor().predict(after, 11, history(CODE, renamed) + history(renamed, after))
+    assert suggestion.edit is None and suggestion.rule is not None
+
+
+def test_far_dissimilar_place_is_not_suggested() -> None:
+    """A rename whose only other use is far from the cursor on a line unlike the edited one
+    is not suggested; the same use near the cursor is."""
+    code = "x = total(a)\n" + "pass\n" * 30 + "print('report', 1, total(b), sep='')\n"
+    after = code.replace("x = total(a)", "x = grand_total(a)")
+    assert predict(code, after, 1) is None
+    near = "x = total(a)\nprint('report', 1, total(b), sep='')\n"
+    assert predict(near, near.replace("x = total(a)", "x = grand_total(a)"), 1) == LineEdit(
+        2, 2, "print('report', 1, grand_total(b), sep='')\n")
+
+
+def test_renamed_definition_carries_to_a_far_dissimilar_use() -> None:
+    """Once the `def` of a name is renamed, every use follows, however far and unlike the
+    edited line (the same use is passed over when only a call was renamed: see above)."""
+    code = "def total(a):\n    return a\n" + "pass\n" * 30 + "print('report', 1, total(b))\n"
+    after = code.replace("def total(a):", "def grand_total(a):")
+    assert predict(code, after, 1) == LineEdit(
+        33, 33, "print('report', 1, grand_total(b))\n")
+
+
+def test_code_rename_leaves_comments_and_docstrings_alone() -> None:
+    """A rename made in code skips the docstring and the comment that mention the old name and
+    goes to the next use in code."""
+    code = ('def f(x):\n    """Load.\n\n    Calls fetch_all(x) first.\n    """\n'
+            "    # fetch_all(x) is slow\n    y = fetch_all(x)\n    return fetch_all(x)\n")
+    after = code.replace("y = fetch_all(x)", "y = load_all(x)")
+    assert predict(code, after, 1) == LineEdit(8, 8, "    return load_all(x)\n")
+
+
+def test_deleted_call_keeps_its_context() -> None:
+    """`tags=list()` → `tags=()` is made again at the next default; dropping an argument
+    (`split(sep)` → `splitlines()`) does not delete the name from an unrelated expression."""
+    code = "def a(tags=list()):\n    pass\ndef b(tags=list()):\n    pass\n"
+    after = code.replace("def a(tags=list())", "def a(tags=())")
+    assert predict(code, after, 1) == LineEdit(3, 3, "def b(tags=()):\n")
+    code = "lines = text.split(sep)\nout += sep + line\n"
+    after = code.replace("text.split(sep)", "text.splitlines()")
+    assert predict(code, after, 1) is None
+
+
 class RewritingModel:
     """Stands in for the model in Tab's fallback: answers every prompt with ``answer``."""
 
@@ -166,15 +215,44 @@ class RewritingModel:
         return GenerationResult(self.answer, [0], self.finish)
 
 
+VALUES = "".join(f"v{i} = {i}\n" for i in range(1, 21))
+#: `VALUES` after the user wrapped line 11 in `float(...)`.
+FLOATED = VALUES.replace("v11 = 11\n", "v11 = float(11)\n")
+
+
+def model_suggestion(line_12: str) -> LineEdit | None:
+    """Tab's suggestion on `FLOATED` (cursor at line 10) when the model rewrites the lines it
+    sees with line 12 replaced by ``line_12``."""
+    window = FLOATED.splitlines()[3:16]  # the cursor at line 10 sees lines 4..16
+    rewrite = "\n".join(line if line != "v12 = 12" else line_12 for line in window)
+    suggestion = TabPredictor(RewritingModel(rewrite + "\n")).predict(
+        FLOATED, 10, history(VALUES, FLOATED))
+    assert suggestion.source == ("model" if suggestion.edit else "none")
+    return suggestion.edit
+
+
 def test_model_fallback_turns_the_first_rewritten_line_into_an_edit() -> None:
     """With no pattern, the model's rewrite of the lines around the cursor is diffed against
     them; the first change becomes the edit, in file line numbers."""
-    text = "".join(f"v{i} = {i}\n" for i in range(1, 21))
-    window = text.splitlines()[3:16]  # the cursor at line 10 sees lines 4..16
-    rewrite = "\n".join(line if line != "v12 = 12" else "v12 = 12.0" for line in window)
-    predictor = TabPredictor(RewritingModel(rewrite + "\n"))
-    suggestion = predictor.predict(text, 10, "")
-    assert suggestion.edit == LineEdit(12, 12, "v12 = 12.0\n") and suggestion.source == "model"
+    assert model_suggestion("v12 = float(12)") == LineEdit(12, 12, "v12 = float(12)\n")
+
+
+def test_model_suggestion_unrelated_to_the_recent_edits_is_not_shown() -> None:
+    """A model rewrite that writes nothing the recent edits introduced is noise: Tab abstains."""
+    assert model_suggestion("v12 = 13") is None
+
+
+def test_model_suggestion_that_undoes_a_recent_edit_is_not_shown() -> None:
+    """Putting back what a recent edit removed is never the next edit, even when it writes a
+    name the recent edits use."""
+    before = "".join(f"v{i} = {i}\n" for i in range(1, 11)) + "v11 = float(11)\n"
+    middle = before.replace("v5 = 5\n", "v5 = float(5)\n")
+    text = middle.replace("v11 = float(11)\n", "v11 = double(11)\n")
+    edits = history(before, middle) + history(middle, text)
+    undo = "\n".join(line if line != "v11 = double(11)" else "v11 = float(11)"
+                     for line in text.splitlines()[3:11])
+    suggestion = TabPredictor(RewritingModel(undo + "\n")).predict(text, 10, edits)
+    assert suggestion.edit is None
 
 
 def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
@@ -188,8 +266,4 @@ def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
 
 def test_model_suggestion_that_breaks_python_is_dropped() -> None:
     """A rewrite whose first change would make a parsing file unparsable is not suggested."""
-    text = "".join(f"v{i} = {i}\n" for i in range(1, 21))
-    window = text.splitlines()[3:16]
-    broken = "\n".join(line if line != "v12 = 12" else "v12 = (12" for line in window)
-    suggestion = TabPredictor(RewritingModel(broken + "\n")).predict(text, 10, "")
-    assert suggestion.edit is None
+    assert model_suggestion("v12 = float((12") is None

@@ -1,0 +1,296 @@
+"""Tab on real edit sequences: right next edit, right place, quiet where nothing should change.
+
+    nice -n 10 python benchmarks/tab_real.py [--split test] [--model-cases 40]
+        [--baseline-ref 3b3a077]
+
+Cases: ``benchmarks/data/tab_real.jsonl.gz`` (built by ``benchmarks/tab_real_data.py`` from
+the git history of 15 public repositories, split by repository; ``test`` is held out). Every
+case is (file, cursor line, recent edits) and the expected next edit, or none. Scores:
+
+* ``exact`` — on edit cases, the predicted edit gives the file the expected edit gives;
+* ``within_3`` — on edit cases, the prediction starts within 3 lines of the expected edit;
+* ``false_edit`` — on the cases where nothing should change (``no_edit``: a line the commit left
+  alone in a finished file; ``reversal_trap``: the cursor on the file's last edit;
+  ``untouched_file``: a file the commit did not change), any predicted edit;
+* ``reversal`` — of all cases, predictions that undo one of the recent edits;
+* ``precision`` — of all predicted edits, the exact ones (a wrong suggestion costs the user).
+
+Rows, each over the same cases in the same run:
+
+* ``repeat_last`` — the baseline "repeat the last edit": the last edit's removed lines, found
+  again at or below the cursor (then from the top), get its added lines; an insertion is made
+  again after the next line equal to the line above it;
+* ``patterns`` — `TabPredictor` without a model (the edit patterns and when to abstain);
+* ``model`` (base model alone, no patterns) and ``combined`` (patterns first, then the model) on
+  ``--model-cases`` cases, half of them edit cases, chosen by a fixed shuffle (each costs
+  seconds on a shared CPU); the pattern rows are reported on that subset too;
+* each ``patterns``/``combined`` row also for the *baseline*: the ``inference`` package as of
+  ``--baseline-ref`` (main before this work), run from a copy in a temporary directory.
+
+Writes ``benchmarks/results/tab_real_<split>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from apply_real import baseline_tree  # the same copy of `inference` as Apply's baseline
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+DEFAULT_BASELINE = "3b3a077"  # main before the Tab half of issue 18
+NULL_KINDS = ("no_edit", "reversal_trap", "untouched_file")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_cases(split: str) -> list[dict]:
+    """The Tab cases of one split, in a fixed order."""
+    from tab_real_data import load_sequences, steps
+
+    return [case for sequence in load_sequences(split=split) for case in steps(sequence)]
+
+
+def model_subset(cases: list[dict], count: int) -> set[str]:
+    """Ids of the cases the model is asked: half edit cases, half cases where nothing should
+    change, each the first of a fixed shuffle."""
+    edits = [c["id"] for c in cases if c["kind"] == "edit"]
+    nulls = [c["id"] for c in cases if c["kind"] != "edit"]
+    random.Random(0).shuffle(edits)
+    random.Random(1).shuffle(nulls)
+    return set(edits[:(count + 1) // 2] + nulls[:count // 2])
+
+
+def repeat_last_edit(text: str, cursor_line: int, history: str) -> dict | None:
+    """The "repeat the last edit" baseline (see the module docstring)."""
+    from inference.edit_history import parse_history
+
+    edits = parse_history(history)
+    if not edits:
+        return None
+    last = edits[-1]
+    lines = [line.rstrip() for line in text.splitlines()]
+    removed = [line.rstrip() for line in last.removed]
+    pattern = removed or ([last.before[-1].rstrip()] if last.before else [])
+    if not pattern or not any(p.strip() for p in pattern):
+        return None
+    new_text = "".join(line + "\n" for line in last.added)
+    start = min(max(cursor_line - 1, 0), len(lines))
+    for number in [*range(start, len(lines)), *range(0, start)]:
+        if lines[number:number + len(pattern)] != pattern:
+            continue
+        if removed:
+            return {"start_line": number + 1, "end_line": number + len(pattern),
+                    "new_text": new_text}
+        after = lines[number + 1:number + 1 + len(last.added)]
+        if after != [line.rstrip() for line in last.added]:
+            return {"start_line": number + 2, "end_line": number + 1, "new_text": new_text}
+    return None
+
+
+def _applied(text: str, edit: dict) -> str | None:
+    from inference.edit_history import LineEdit, apply_edit
+
+    try:
+        return apply_edit(text, LineEdit(edit["start_line"], edit["end_line"], edit["new_text"]))
+    except ValueError:
+        return None
+
+
+def reverses(case: dict, edit: dict) -> bool:
+    """Whether ``edit`` undoes one of the case's recent edits (its lines back as they were)."""
+    from inference.edit_history import parse_history
+
+    lines = case["file"].splitlines()
+    replaced = {line.strip() for line in lines[edit["start_line"] - 1:edit["end_line"]]} - {""}
+    written = {line.strip() for line in edit["new_text"].splitlines()} - {""}
+    if not replaced and not written:
+        return False
+    for past in parse_history(case["history"]):
+        added = {line.strip() for line in past.added} - {""}
+        removed = {line.strip() for line in past.removed} - {""}
+        if replaced <= added and written <= removed:
+            return True
+    return False
+
+
+def score(case: dict, edit: dict | None) -> dict:
+    """The row of one prediction."""
+    row = {"predicted": edit is not None, "reversal": edit is not None and reverses(case, edit)}
+    if case["expected"] is None:
+        return row
+    exact = edit is not None and _applied(case["file"], edit) == _applied(
+        case["file"], case["expected"])
+    near = edit is not None and abs(edit["start_line"] - case["expected"]["start_line"]) <= 3
+    return {**row, "exact": exact, "within_3": near}
+
+
+def evaluate(split: str, model_cases: int, with_repeat: bool) -> list[dict]:
+    """Rows per case: ``repeat_last`` (if asked), ``patterns`` and, on the model subset,
+    ``model`` and ``combined``; run with whichever ``inference`` package is first on the path."""
+    from inference.tab import TabPredictor
+
+    cases = load_cases(split)
+    subset = model_subset(cases, model_cases)
+    patterns = TabPredictor()
+    rows = []
+    for case in cases:
+        row = {"id": case["id"], "kind": case["kind"], "repo": case["repo"],
+               "cross_file": case["cross_file"], "model_subset": case["id"] in subset}
+        if with_repeat:
+            row["repeat_last"] = score(case, repeat_last_edit(
+                case["file"], case["cursor_line"], case["history"]))
+        found = patterns.predict(case["file"], case["cursor_line"], case["history"])
+        row["patterns"] = score(case, found.edit.to_json() if found.edit else None)
+        row["rule"] = found.rule
+        rows.append(row)
+    if subset:
+        _model_rows(cases, rows, subset)
+    return rows
+
+
+def _model_rows(cases: list[dict], rows: list[dict], subset: set[str]) -> None:
+    import inspect
+
+    import torch
+
+    from inference.engine import Engine
+    from inference.tab import TabPredictor
+
+    torch.set_num_threads(1)  # a shared CPU
+    engine = Engine()
+    predictors = {"combined": TabPredictor(engine)}
+    if "use_patterns" in inspect.signature(TabPredictor).parameters:  # absent in the baseline
+        predictors["model"] = TabPredictor(engine, use_patterns=False)
+    for case, row in zip(cases, rows, strict=True):
+        if case["id"] not in subset:
+            continue
+        for name, predictor in predictors.items():
+            started = time.perf_counter()
+            found = predictor.predict(case["file"], case["cursor_line"], case["history"])
+            row[name] = score(case, found.edit.to_json() if found.edit else None)
+            row[name]["seconds"] = round(time.perf_counter() - started, 2)
+        log(f"{case['id']} ({case['kind']}): " + ", ".join(
+            f"{name} {row[name]}" for name in predictors))
+
+
+def run_worker(code_root: Path, split: str, model_cases: int, with_repeat: bool) -> list[dict]:
+    """`evaluate` in a subprocess whose ``inference`` package is the one under ``code_root``
+    (its arguments go in on stdin, its rows come back as the last line of stdout)."""
+    program = ("import json, sys; job = json.load(sys.stdin); sys.path[:0] = job['path']; "
+               "import inference, tab_real; "
+               "print(json.dumps({'package': inference.__file__, "
+               "'rows': tab_real.evaluate(*job['arguments'])}))")
+    job = {"path": [str(code_root), str(ROOT)], "arguments": [split, model_cases, with_repeat]}
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT / "benchmarks",
+                          input=json.dumps(job), stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"the Tab worker on {code_root} exited with {done.returncode}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"evaluated {answer['package']}")
+    return answer["rows"]
+
+
+def summarise(rows: list[dict], column: str) -> dict:
+    """The scores of one row (column) over ``rows``."""
+    scored = [r for r in rows if column in r]
+    edits = [r[column] for r in scored if r["kind"] == "edit"]
+    nulls = [r[column] for r in scored if r["kind"] in NULL_KINDS]
+    every = [r[column] for r in scored]
+    if not every:
+        return {}
+
+    def rate(values: list[bool]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    predicted = [r for r in every if r["predicted"]]
+    return {
+        "cases": len(every), "edit_cases": len(edits), "no_edit_cases": len(nulls),
+        "exact": rate([r["exact"] for r in edits]),
+        "within_3": rate([r["within_3"] for r in edits]),
+        "edit_rate_on_edit_cases": rate([r["predicted"] for r in edits]),
+        "false_edit": rate([r["predicted"] for r in nulls]),
+        "false_edit_by_kind": {kind: rate([r[column]["predicted"] for r in scored
+                                           if r["kind"] == kind]) for kind in NULL_KINDS},
+        "reversal": rate([r["reversal"] for r in every]),
+        "reversals": sum(r["reversal"] for r in every),
+        "precision": rate([r.get("exact", False) for r in predicted]),
+        "predictions": len(predicted),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
+    parser.add_argument("--model-cases", type=int, default=0)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    current = run_worker(ROOT, args.split, args.model_cases, with_repeat=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        commit = baseline_tree(args.baseline_ref, Path(tmp))
+        baseline = run_worker(Path(tmp), args.split, args.model_cases, with_repeat=False)
+    for row, before in zip(current, baseline, strict=True):
+        for column in ("patterns", "combined"):
+            if column in before:
+                row[f"baseline_{column}"] = before[column]
+    columns = ("repeat_last", "baseline_patterns", "patterns", "model", "baseline_combined",
+               "combined")
+    subset = [r for r in current if r["model_subset"]]
+    pattern_columns = ("repeat_last", "baseline_patterns", "patterns")
+    summary = {"all": {c: summarise(current, c) for c in pattern_columns},
+               "model_subset": {c: summarise(subset, c) for c in columns},
+               "by_kind_of_step": {
+                   name: {c: summarise([r for r in current if r["cross_file"] == cross], c)
+                          for c in pattern_columns}
+                   for name, cross in (("same_file", False), ("cross_file", True))}}
+    report = {
+        "benchmark": "tab_real", "split": args.split, "baseline_commit": commit,
+        "repos": sorted({r["repo"] for r in current}), "summary": summary,
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": platform.platform(), "python": platform.python_version(), "rows": current,
+    }
+    results = RESULTS_DIR / f"tab_real_{args.split}.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"Tab on real edit sequences ({args.split}: {len(current)} cases from "
+          f"{len(report['repos'])} repositories); baseline = {commit[:10]}")
+    header = (f"{'row':<28}{'exact':>8}{'within 3':>10}{'false edit':>12}{'reversal':>10}"
+              f"{'precision':>11}   exact vs repeat-last")
+    for scope in ("all", "model_subset"):
+        table = summary[scope]
+        if not table["repeat_last"]:
+            continue  # no model subset was asked for
+        reference = table["repeat_last"].get("exact")
+        print(f"\n{scope} ({table['repeat_last']['edit_cases']} edit cases, "
+              f"{table['repeat_last']['no_edit_cases']} where nothing should change)")
+        print(header)
+        for column in table:
+            data = table[column]
+            if not data:
+                continue
+            versus = (f"{data['exact'] / reference:.2f}x"
+                      if reference and data["exact"] is not None else "n/a")
+            print(f"{column:<28}{_pct(data['exact']):>8}{_pct(data['within_3']):>10}"
+                  f"{_pct(data['false_edit']):>12}{_pct(data['reversal']):>10}"
+                  f"{_pct(data['precision']):>11}   {versus}")
+    print(f"\nwrote {results.relative_to(ROOT)}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+if __name__ == "__main__":
+    main()
