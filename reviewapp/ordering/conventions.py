@@ -111,13 +111,12 @@ def add_convention_edges(
 
 def _folders_to_look_in(user: str) -> list[str]:
     """Where a user's convention sources live: beside an __init__; a test's folder and every
-    folder above it (the helpers of `tests/` serve `tests/unit/test_x.py`)."""
+    folder above it (the helpers of `tests/` serve `tests/unit/test_x.py`); for a module, the
+    folders above its own (the parent packages its subpackage builds on)."""
     directory = posixpath.dirname(user)
     if posixpath.basename(user) == "__init__.py":
         return [directory]
-    if not _is_test_file(user):
-        return []
-    folders = [directory]
+    folders = [directory] if _is_test_file(user) else []
     while directory:
         directory = posixpath.dirname(directory)
         folders.append(directory)
@@ -148,6 +147,13 @@ def _convention_links(
                 and posixpath.dirname(user) == directory
                 and posixpath.basename(source) != "__init__.py"
                 and (gathers or _stem(source) in VERSION_STEMS))
+    if (source_role.name == SOURCE and user_role.name == SOURCE
+            and posixpath.basename(source) != "__init__.py"
+            and posixpath.dirname(user).startswith(directory + "/")):
+        # A subpackage builds on the modules of the packages above it (`fastapi/openapi/
+        # utils.py` on `fastapi/routing.py`): on the dev repositories' real imports, 26 of 30
+        # links between a package and its subpackage ran that way.
+        return True
     if source_role.name == TEST and user_role.name == TEST and _is_test_helper(source):
         # A tests folder's helper module serves the tests in and below that folder.
         return _is_test_file(user) and (user.startswith(directory + "/") or not directory)

@@ -293,6 +293,13 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
     return frozenset(changed)
 
 
+def section_headers(file: ParsedFile) -> str:
+    """The lines git shows after each hunk's second `@@`, one a line: the nearest column-0
+    statement above the hunk (`class APIRouter(routing.Router):`, `def easter(year):`, an
+    import line), so a pasted diff still tells what encloses its hunks and what they import."""
+    return "".join(hunk.section_header + "\n" for hunk in file.hunks if hunk.section_header)
+
+
 def _header_definition(hunk: ParsedHunk) -> str | None:
     """git puts the enclosing column-0 `def`/`class` line after the second `@@`."""
     header = hunk.section_header
@@ -394,8 +401,8 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         new_text = new_content or ""
         new_imports = new.imports
         defines = new.names
-    else:  # only hunks: what they show of the new side
-        new_text = hunk_text(file, "+") if file.status != DELETED else ""
+    else:  # only hunks: what they show of the new side, and the lines git names above them
+        new_text = section_headers(file) + hunk_text(file, "+") if file.status != DELETED else ""
         fragment = _outline_from_regex(new_text)
         new_imports = fragment.imports
         defines = fragment.names
