@@ -45,6 +45,9 @@ ENTRY_POINT_STEMS = frozenset({
     "main", "cli", "app", "apps", "application", "applications", "wsgi", "asgi", "manage",
 })
 ENTRY_POINT_DIRS = frozenset({"scripts", "bin", "commands"})
+# Top-level folders of example code (docs_src/tutorial001.py, examples/flask_example.py): it
+# uses the package the way its users do, so it builds on every changed module.
+EXAMPLE_ROOTS = frozenset({"examples", "example", "docs_src", "docs", "doc"})
 
 
 def is_foundation(path: str) -> bool:
@@ -63,7 +66,8 @@ def is_entry_point(path: str) -> bool:
     """Whether the file's name marks a module that builds on others (`cli.py`, `__main__.py`,
     `scripts/compile.py`)."""
     parent = posixpath.basename(posixpath.dirname(path))
-    return _stem(path) in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS
+    return (_stem(path) in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS
+            or path.split("/", 1)[0] in EXAMPLE_ROOTS)
 
 
 def is_private(path: str) -> bool:
