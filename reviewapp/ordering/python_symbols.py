@@ -293,6 +293,22 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
     return frozenset(changed)
 
 
+# A plain lowercase word (`argument`, `field`) names a function only where it is code: called,
+# decorating, or reached into.
+PLAIN_WORD = re.compile(r"[a-z]+")
+WORD_AS_CODE = re.compile(r"@([a-z]+)\b|\b([a-z]+)[ \t]*[(.]")
+
+
+def prose_words(text: str, names: frozenset[str]) -> frozenset[str]:
+    """The plain lowercase words among `names` that `text` never uses as code: in a hunk's
+    docstrings and comments, "argument" and "option" are words, not click's functions."""
+    words = {name for name in names if PLAIN_WORD.fullmatch(name)}
+    if not words:
+        return frozenset()
+    as_code = {a or b for a, b in WORD_AS_CODE.findall(text)}
+    return frozenset(words - as_code)
+
+
 def section_headers(file: ParsedFile) -> str:
     """The lines git shows after each hunk's second `@@`, one a line: the nearest column-0
     statement above the hunk (`class APIRouter(routing.Router):`, `def easter(year):`, an
@@ -412,7 +428,8 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     # Imports the diff removed still tie the file to their target: the change is about them.
     imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
     whole_file = whole_file_seen(file)
-    found = scan(new_text + "\n" + removed_text, without_urls=not whole_file)
+    scanned = new_text + "\n" + removed_text
+    found = scan(scanned, without_urls=not whole_file)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
@@ -431,7 +448,9 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         defines=defines,
         changes=changes,
         imports=refs,
-        uses=found.names,
+        # Seen whole, a file's uses only meet names its imports take; from hunks, they guess
+        # links by name, so words of its prose are no uses.
+        uses=found.names if whole_file else found.names - prose_words(scanned, found.names),
         # An import line's module path (`from marshmallow.warnings import X`) is no attribute
         # access: the import itself says where it points.
         chains=found.chains - {raw.module for raw in imports if not raw.level},
