@@ -25,6 +25,7 @@ from .symbols import (
     FileSymbols,
     ImportCandidate,
     ImportRef,
+    Scan,
     attributes_of,
     hunk_text,
     scan,
@@ -293,20 +294,16 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
     return frozenset(changed)
 
 
-# A plain lowercase word (`argument`, `field`) names a function only where it is code: called,
-# decorating, or reached into.
 PLAIN_WORD = re.compile(r"[a-z]+")
-WORD_AS_CODE = re.compile(r"@([a-z]+)\b|\b([a-z]+)[ \t]*[(.]")
 
 
-def prose_words(text: str, names: frozenset[str]) -> frozenset[str]:
-    """The plain lowercase words among `names` that `text` never uses as code: in a hunk's
-    docstrings and comments, "argument" and "option" are words, not click's functions."""
-    words = {name for name in names if PLAIN_WORD.fullmatch(name)}
-    if not words:
-        return frozenset()
-    as_code = {a or b for a, b in WORD_AS_CODE.findall(text)}
-    return frozenset(words - as_code)
+def prose_words(found: Scan) -> frozenset[str]:
+    """The plain lowercase words of a hunk scan that it never uses as code (called, or part of
+    a dotted chain): in docstrings and comments "argument" and "option" are words, not click's
+    functions."""
+    chained = {part for chain in found.chains for part in chain.split(".")}
+    return frozenset(name for name in found.names - found.called - chained
+                     if PLAIN_WORD.fullmatch(name))
 
 
 def section_headers(file: ParsedFile) -> str:
@@ -428,8 +425,7 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     # Imports the diff removed still tie the file to their target: the change is about them.
     imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
     whole_file = whole_file_seen(file)
-    scanned = new_text + "\n" + removed_text
-    found = scan(scanned, without_urls=not whole_file)
+    found = scan(new_text + "\n" + removed_text, fragment=not whole_file)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
@@ -450,7 +446,7 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         imports=refs,
         # Seen whole, a file's uses only meet names its imports take; from hunks, they guess
         # links by name, so words of its prose are no uses.
-        uses=found.names if whole_file else found.names - prose_words(scanned, found.names),
+        uses=found.names if whole_file else found.names - prose_words(found),
         # An import line's module path (`from marshmallow.warnings import X`) is no attribute
         # access: the import itself says where it points.
         chains=found.chains - {raw.module for raw in imports if not raw.level},
