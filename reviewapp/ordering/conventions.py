@@ -66,7 +66,10 @@ def is_entry_point(path: str) -> bool:
     """Whether the file's name marks a module that builds on others (`cli.py`, `__main__.py`,
     `scripts/compile.py`)."""
     parent = posixpath.basename(posixpath.dirname(path))
-    return (_stem(path) in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS
+    stem = _stem(path)
+    # A module named after its package (arrow/arrow.py) is the package's main face: on the
+    # dev repositories' real imports it was the importer 10 times in 12.
+    return (stem in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS or stem == parent
             or path.split("/", 1)[0] in EXAMPLE_ROOTS)
 
 

@@ -184,3 +184,13 @@ def test_example_code_comes_after_the_package_it_uses():
     ]
     assert paths(order_files(files)) == ["pkg/openapi.py", "docs_src/custom_docs/tutorial001.py"]
     assert is_entry_point("examples/flask_example.py")
+
+
+def test_a_module_named_after_its_package_comes_after_its_unlinked_siblings():
+    """arrow/arrow.py is the package's main face and builds on formatter.py beside it."""
+    files = [
+        edited("arrow/arrow.py", "span", "x = 1\n    y = 2\n    return x + y"),
+        edited("arrow/formatter.py", "format_token"),
+    ]
+    assert paths(order_files(files)) == ["arrow/formatter.py", "arrow/arrow.py"]
+    assert not is_entry_point("arrow/formatter.py")
