@@ -5,7 +5,9 @@ still says which one a reader needs first:
 - a package's `__init__.py` that gathers what the modules beside it define (`from .core
   import Command`) comes after those modules;
 - a helper module in a tests folder (`tests/strategies.py`, `tests/utils.py`) is what the
-  test files in and below that folder build on, so it comes before them.
+  test files in and below that folder build on, so it comes before them;
+- a module in a subpackage (`fastapi/openapi/utils.py`) builds on the modules of the packages
+  above it (`fastapi/routing.py`), so it comes after them.
 These are the weakest evidence there is: added after the imports and name guesses, only into
 files whose whole text we have not seen, and never where they would close a cycle.
 
@@ -14,7 +16,8 @@ files whose whole text we have not seen, and never where they would close a cycl
 
 Names say something too where nothing links two files: a foundation module (`_compat.py`,
 `errors.py`, `_version.py`) and a private one (`_termui_impl.py`) are what others build on, an
-entry point (`cli.py`, `app.py`, `__main__.py`, `scripts/`) builds on the others (order.py
+entry point (`cli.py`, `app.py`, `__main__.py`, `scripts/`, example code in `examples/`, a
+module named after its package like `arrow/arrow.py`) builds on the others (order.py
 reads these as tie-breakers, for git ranges too).
 """
 
