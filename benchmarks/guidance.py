@@ -1,6 +1,8 @@
 """Guidance on real changes: review order and hunk tiers against the labelled guidance set.
 
     python benchmarks/guidance.py [--lm] [--lm-cases 40] [--lm-cache var/guidance_lm.json]
+    python benchmarks/guidance.py --data var/guidance_fresh.jsonl.gz \
+        --out benchmarks/results/guidance_fresh.json   # a second held-out set
 
 On benchmarks/data/guidance.jsonl.gz (built by guidance_data.py: real commits and 30-commit
 ranges of 20 public repositories, labels by the rules in benchmarks/README.md) it prints, side
@@ -13,7 +15,8 @@ by side with the baselines measured in the same run:
   heart-of-the-change labels (commits), distinct key reasons on the largest range;
 - with --lm: AUROC of importance (meaningful vs mechanical) mechanical-only, LM-only and
   combined, and key quality with the LM, on the first --lm-cases commits (cached per case);
-- time per 1,000 changed lines: ordering + mechanical scoring (and the LM, with --lm).
+- time per 1,000 changed lines: ordering (git ranges and pasted diffs) + mechanical scoring
+  (and the LM, with --lm).
 Writes benchmarks/results/guidance.json.
 """
 
@@ -31,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guidance_data import SPLITS, Case, load_cases, split_of  # noqa: E402
+from guidance_data import DATA, SPLITS, Case, load_cases, split_of  # noqa: E402
 from importance import auroc  # noqa: E402
 
 from reviewapp.importance import (  # noqa: E402
@@ -235,8 +238,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lm-cases", type=int, default=40)
     parser.add_argument("--lm-cache", type=Path, default=Path("var/guidance_lm.json"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="the set to measure (e.g. a second held-out set built into var/)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
     args = parser.parse_args(argv)
-    cases = load_cases()
+    cases = load_cases(args.data)
     settings = DEFAULT_SETTINGS
     t0 = time.perf_counter()
     mech = [score_hunks_mechanical(c.git, settings=settings) for c in cases]
@@ -244,6 +250,9 @@ def main(argv: list[str] | None = None) -> dict:
     for c in cases:
         order_files(c.git.files)
     t2 = time.perf_counter()
+    for c in cases:
+        order_files(c.pasted.files)
+    t3 = time.perf_counter()
     lines = sum(c.changed_lines for c in cases)
     report = {
         "set": {"cases": len(cases), "commits": sum(c.kind == "commit" for c in cases),
@@ -261,6 +270,7 @@ def main(argv: list[str] | None = None) -> dict:
         "seconds_per_1000_changed_lines": {
             "mechanical_scoring": round((t1 - t0) * 1000 / lines, 3),
             "ordering": round((t2 - t1) * 1000 / lines, 3),
+            "ordering_pasted": round((t3 - t2) * 1000 / lines, 3),
         },
     }
     if args.lm:
@@ -274,8 +284,8 @@ def main(argv: list[str] | None = None) -> dict:
         report["lm"] = lm_report(subset, [mech[i] for i in index], get_engine(),
                                  args.lm_cache, settings)
     print(json.dumps(report, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
     return report
 
 

@@ -123,10 +123,10 @@ def record(repo: str, repo_dir: Path, kind: str, base: str, head: str, message: 
     return labelled(row, diff)
 
 
-def build(mirrors: Path, seed: int = 0) -> list[dict]:
+def build(mirrors: Path, repos: list[str], seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     rows: list[dict] = []
-    for repo, _ in REPOS:
+    for repo in repos:
         repo_dir = mirrors / repo.replace("/", "+") / "repo"
         commits = candidate_commits(repo_dir)
         mechanical = [c for c in commits if MECHANICAL_MESSAGE.search(c[1])]
@@ -207,16 +207,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--show", type=int, default=0, help="print N labelled hunks and stop")
     parser.add_argument("--relabel", action="store_true",
                         help="recompute the labels of the stored set (no mirrors needed)")
+    parser.add_argument("--repos", nargs="+", default=[repo for repo, _ in REPOS],
+                        help="OWNER/NAME of the mirrors to sample (default: the set's 20)")
+    parser.add_argument("--out", type=Path, default=DATA,
+                        help="where to write the set (e.g. a second held-out set in var/)")
     args = parser.parse_args(argv)
     if args.show:
         show(load_cases(), args.show)
         return
-    rows = relabel() if args.relabel else build(args.mirrors)
-    DATA.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(DATA, "wt", encoding="utf-8") as handle:
+    rows = relabel() if args.relabel else build(args.mirrors, args.repos)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(args.out, "wt", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row) + "\n")
-    print(f"{len(rows)} cases -> {DATA} ({DATA.stat().st_size / 1e6:.1f} MB)")
+    print(f"{len(rows)} cases -> {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

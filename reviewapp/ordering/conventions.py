@@ -5,7 +5,9 @@ still says which one a reader needs first:
 - a package's `__init__.py` that gathers what the modules beside it define (`from .core
   import Command`) comes after those modules;
 - a helper module in a tests folder (`tests/strategies.py`, `tests/utils.py`) is what the
-  test files in and below that folder build on, so it comes before them.
+  test files in and below that folder build on, so it comes before them;
+- a module in a subpackage (`fastapi/openapi/utils.py`) builds on the modules of the packages
+  above it (`fastapi/routing.py`), so it comes after them.
 These are the weakest evidence there is: added after the imports and name guesses, only into
 files whose whole text we have not seen, and never where they would close a cycle.
 
@@ -14,7 +16,8 @@ files whose whole text we have not seen, and never where they would close a cycl
 
 Names say something too where nothing links two files: a foundation module (`_compat.py`,
 `errors.py`, `_version.py`) and a private one (`_termui_impl.py`) are what others build on, an
-entry point (`cli.py`, `app.py`, `__main__.py`, `scripts/`) builds on the others (order.py
+entry point (`cli.py`, `app.py`, `__main__.py`, `scripts/`, example code in `examples/`, a
+module named after its package like `arrow/arrow.py`) builds on the others (order.py
 reads these as tie-breakers, for git ranges too).
 """
 
@@ -45,6 +48,9 @@ ENTRY_POINT_STEMS = frozenset({
     "main", "cli", "app", "apps", "application", "applications", "wsgi", "asgi", "manage",
 })
 ENTRY_POINT_DIRS = frozenset({"scripts", "bin", "commands"})
+# Top-level folders of example code (docs_src/tutorial001.py, examples/flask_example.py): it
+# uses the package the way its users do, so it builds on every changed module.
+EXAMPLE_ROOTS = frozenset({"examples", "example", "docs_src", "docs", "doc"})
 
 
 def is_foundation(path: str) -> bool:
@@ -63,7 +69,11 @@ def is_entry_point(path: str) -> bool:
     """Whether the file's name marks a module that builds on others (`cli.py`, `__main__.py`,
     `scripts/compile.py`)."""
     parent = posixpath.basename(posixpath.dirname(path))
-    return _stem(path) in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS
+    stem = _stem(path)
+    # A module named after its package (arrow/arrow.py) is the package's main face: on the
+    # dev repositories' real imports it was the importer 10 times in 12.
+    return (stem in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS or stem == parent
+            or path.split("/", 1)[0] in EXAMPLE_ROOTS)
 
 
 def is_private(path: str) -> bool:
@@ -111,13 +121,12 @@ def add_convention_edges(
 
 def _folders_to_look_in(user: str) -> list[str]:
     """Where a user's convention sources live: beside an __init__; a test's folder and every
-    folder above it (the helpers of `tests/` serve `tests/unit/test_x.py`)."""
+    folder above it (the helpers of `tests/` serve `tests/unit/test_x.py`); for a module, the
+    folders above its own (the parent packages its subpackage builds on)."""
     directory = posixpath.dirname(user)
     if posixpath.basename(user) == "__init__.py":
         return [directory]
-    if not _is_test_file(user):
-        return []
-    folders = [directory]
+    folders = [directory] if _is_test_file(user) else []
     while directory:
         directory = posixpath.dirname(directory)
         folders.append(directory)
@@ -148,6 +157,13 @@ def _convention_links(
                 and posixpath.dirname(user) == directory
                 and posixpath.basename(source) != "__init__.py"
                 and (gathers or _stem(source) in VERSION_STEMS))
+    if (source_role.name == SOURCE and user_role.name == SOURCE
+            and posixpath.basename(source) != "__init__.py"
+            and posixpath.dirname(user).startswith(directory + "/")):
+        # A subpackage builds on the modules of the packages above it (`fastapi/openapi/
+        # utils.py` on `fastapi/routing.py`): on the dev repositories' real imports, 35 of 46
+        # links between a package and its subpackage ran that way.
+        return True
     if source_role.name == TEST and user_role.name == TEST and _is_test_helper(source):
         # A tests folder's helper module serves the tests in and below that folder.
         return _is_test_file(user) and (user.startswith(directory + "/") or not directory)

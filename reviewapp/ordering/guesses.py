@@ -89,7 +89,8 @@ def add_name_guesses(
             sources = modules.get(head, ())
             if len(sources) <= MAX_DEFINERS and head not in summary.defines:
                 for source in sources:
-                    if _names_definition(paths[source], attribute, own_module, submodules):
+                    if _names_definition(paths[source], attribute, own_module, submodules,
+                                         paths[user]):
                         found[source].add(attribute)
         for source, names in found.items():
             if source != user and family[source] == family[user]:
@@ -104,13 +105,22 @@ def add_name_guesses(
 
 
 def _names_definition(
-    source_path: str, attribute: str, own_module: str, submodules: set[tuple[str, str]]
+    source_path: str,
+    attribute: str,
+    own_module: str,
+    submodules: set[tuple[str, str]],
+    user_path: str,
 ) -> bool:
     """Whether `module.attribute` in the user's text likely names a definition of `source`.
 
     Not when the user names itself (`requests.sessions` in sessions.py) or a changed module of
-    the package (`requests.models`), not something the package's __init__ defines.
+    the package (`requests.models`), not something the package's __init__ defines; nor when
+    the user sits inside that package: its __init__ gathers its modules, so `requests.session()`
+    in sessions.py is an example for the package's users, not an import (package metadata
+    such as `httpie.__version__` excepted: the __init__ is where it lives).
     """
     if attribute == own_module or (source_path, attribute) in submodules:
         return False
+    if posixpath.basename(source_path) == "__init__.py" and not attribute.startswith("__"):
+        return not user_path.startswith(posixpath.dirname(source_path) + "/")
     return True

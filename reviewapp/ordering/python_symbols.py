@@ -25,6 +25,7 @@ from .symbols import (
     FileSymbols,
     ImportCandidate,
     ImportRef,
+    Scan,
     attributes_of,
     hunk_text,
     scan,
@@ -293,6 +294,25 @@ def _changed_names_in_fragments(file: ParsedFile) -> frozenset[str]:
     return frozenset(changed)
 
 
+PLAIN_WORD = re.compile(r"[a-z]+")
+
+
+def prose_words(found: Scan) -> frozenset[str]:
+    """The plain lowercase words of a hunk scan that it never uses as code (called, or part of
+    a dotted chain): in docstrings and comments "argument" and "option" are words, not click's
+    functions."""
+    chained = {part for chain in found.chains for part in chain.split(".")}
+    return frozenset(name for name in found.names - found.called - chained
+                     if PLAIN_WORD.fullmatch(name))
+
+
+def section_headers(file: ParsedFile) -> str:
+    """The lines git shows after each hunk's second `@@`, one a line: the nearest column-0
+    statement above the hunk (`class APIRouter(routing.Router):`, `def easter(year):`, an
+    import line), so a pasted diff still tells what encloses its hunks and what they import."""
+    return "".join(hunk.section_header + "\n" for hunk in file.hunks if hunk.section_header)
+
+
 def _header_definition(hunk: ParsedHunk) -> str | None:
     """git puts the enclosing column-0 `def`/`class` line after the second `@@`."""
     header = hunk.section_header
@@ -394,8 +414,8 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         new_text = new_content or ""
         new_imports = new.imports
         defines = new.names
-    else:  # only hunks: what they show of the new side
-        new_text = hunk_text(file, "+") if file.status != DELETED else ""
+    else:  # only hunks: what they show of the new side, and the lines git names above them
+        new_text = section_headers(file) + hunk_text(file, "+") if file.status != DELETED else ""
         fragment = _outline_from_regex(new_text)
         new_imports = fragment.imports
         defines = fragment.names
@@ -405,7 +425,7 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
     # Imports the diff removed still tie the file to their target: the change is about them.
     imports = tuple(dict.fromkeys(new_imports + regex_imports(removed_text)))
     whole_file = whole_file_seen(file)
-    found = scan(new_text + "\n" + removed_text, without_urls=not whole_file)
+    found = scan(new_text + "\n" + removed_text, fragment=not whole_file)
     refs = tuple(ref for raw in imports for ref in import_refs(raw, file.path, found.chains))
     refs += tuple(conftest_refs(file.path))
     changes = changed_names(file, new, old)
@@ -424,7 +444,9 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         defines=defines,
         changes=changes,
         imports=refs,
-        uses=found.names,
+        # Seen whole, a file's uses only meet names its imports take; from hunks, they guess
+        # links by name, so words of its prose are no uses.
+        uses=found.names if whole_file else found.names - prose_words(found),
         # An import line's module path (`from marshmallow.warnings import X`) is no attribute
         # access: the import itself says where it points.
         chains=found.chains - {raw.module for raw in imports if not raw.level},

@@ -11,6 +11,8 @@ from reviewapp.ingest.parsed import ADDED, DELETED, ParsedFile
 # An identifier or a dotted chain of them (`name`, `pkg.mod.func`). Possessive quantifiers:
 # findall never restarts inside a word, so one pass over the text is linear.
 NAME_OR_CHAIN = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+")
+# The same, keeping an opening parenthesis that follows (`parse(`, `click.argument (`).
+NAME_OR_CHAIN_CALL = re.compile(r"[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+(?:[ \t]*+\()?+")
 # What follows `://` in a URL: its host (`requests.readthedocs.io`) is no chain of modules.
 URL_TAIL = re.compile(r"://[^\s\"'<>)\]]*")
 
@@ -96,22 +98,34 @@ class Scan:
 
     names: frozenset[str]  # every identifier-looking token, parts of chains included
     chains: frozenset[str]  # `a.b.c` chains: attribute access on modules and objects
+    called: frozenset[str] = frozenset()  # names followed by `(` (only with `fragment`)
 
 
-def scan(text: str, without_urls: bool = False) -> Scan:
+def scan(text: str, fragment: bool = False) -> Scan:
     """Cheap and good enough to tell which names a file uses (comments and strings count too).
 
-    `without_urls`: skip URL hosts and paths, for hunks whose chains feed name guesses (a
-    second pass: whole files, whose imports are known, do without it).
+    `fragment`: the text is hunks whose names feed name guesses, so skip URL hosts and paths
+    and note which names are called (whole files, whose imports are known, do without).
     """
-    if without_urls and "://" in text:
-        text = URL_TAIL.sub(" ", text)
-    tokens = set(NAME_OR_CHAIN.findall(text))
+    if not fragment:
+        tokens = set(NAME_OR_CHAIN.findall(text))
+        called: frozenset[str] = frozenset()
+    else:
+        if "://" in text:
+            text = URL_TAIL.sub(" ", text)
+        tokens = set()
+        calls = set()
+        for token in NAME_OR_CHAIN_CALL.findall(text):
+            if token[-1] == "(":
+                token = token[:-1].rstrip()
+                calls.add(token.rsplit(".", 1)[-1])
+            tokens.add(token)
+        called = frozenset(calls)
     chains = frozenset(token for token in tokens if "." in token)
     names = {token for token in tokens if "." not in token}
     for chain in chains:
         names.update(chain.split("."))
-    return Scan(frozenset(names), chains)
+    return Scan(frozenset(names), chains, called)
 
 
 def attributes_of(chains: Iterable[str], prefix: str) -> frozenset[str]:

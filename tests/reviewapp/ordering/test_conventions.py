@@ -150,3 +150,47 @@ def test_the_version_module_comes_before_other_foundations():
         pasted("pkg/__version__.py", '__version__ = "1.0"\n', '__version__ = "1.1"\n'),
     ]
     assert paths(order_files(files)) == ["pkg/__version__.py", "pkg/utils.py"]
+
+
+def test_a_subpackage_module_comes_after_the_modules_of_the_package_above():
+    """fastapi/openapi/utils.py builds on fastapi/routing.py: with no visible link, the parent
+    package's module is read first, even when the subpackage's change is bigger."""
+    files = [
+        edited("pkg/openapi/schema.py", "build_schema", "x = 1\n    y = 2\n    return x + y"),
+        edited("pkg/routing.py", "add_route"),
+    ]
+    result = order_files(files)
+    assert paths(result) == ["pkg/routing.py", "pkg/openapi/schema.py"]
+    assert result[1].reason == "probably imports `pkg/routing.py` above"
+
+
+def test_a_package_init_is_not_what_its_subpackages_build_on():
+    """A package's __init__ gathers its subpackages; it gets no edge into them."""
+    files = [
+        edited("pkg/openapi/schema.py", "build_schema"),
+        edited("pkg/__init__.py", "check_compatibility"),
+    ]
+    groups = {item.path: item.group for item in order_files(files)}
+    assert groups["pkg/__init__.py"] != groups["pkg/openapi/schema.py"]
+
+
+def test_example_code_comes_after_the_package_it_uses():
+    """docs_src/tutorial001.py and examples/ use the package as its users do: read last among
+    unlinked code, whatever the size of their change."""
+    files = [
+        edited("docs_src/custom_docs/tutorial001.py", "main_page",
+               "x = 1\n    y = 2\n    return x + y"),
+        edited("pkg/openapi.py", "get_swagger_html"),
+    ]
+    assert paths(order_files(files)) == ["pkg/openapi.py", "docs_src/custom_docs/tutorial001.py"]
+    assert is_entry_point("examples/flask_example.py")
+
+
+def test_a_module_named_after_its_package_comes_after_its_unlinked_siblings():
+    """arrow/arrow.py is the package's main face and builds on formatter.py beside it."""
+    files = [
+        edited("arrow/arrow.py", "span", "x = 1\n    y = 2\n    return x + y"),
+        edited("arrow/formatter.py", "format_token"),
+    ]
+    assert paths(order_files(files)) == ["arrow/formatter.py", "arrow/arrow.py"]
+    assert not is_entry_point("arrow/formatter.py")

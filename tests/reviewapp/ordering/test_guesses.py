@@ -97,3 +97,20 @@ def test_a_file_naming_its_own_module_uses_nothing_by_it():
     edges: dict = {}
     add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
     assert edges == {}
+
+
+def test_a_module_naming_its_own_package_does_not_import_the_package_init():
+    """`requests.session()` in requests/sessions.py is an example for users: the package's
+    __init__ gathers its modules, not the other way round. Outside the package, or for
+    package metadata (`requests.__version__`), the chain still links."""
+    paths = {0: "requests/__init__.py", 1: "requests/sessions.py", 2: "app/client.py",
+             3: "requests/adapters.py"}
+    symbols = {
+        0: FileSymbols(whole_file=True),
+        1: FileSymbols(chains=frozenset({"requests.session"})),
+        2: FileSymbols(chains=frozenset({"requests.session"})),
+        3: FileSymbols(chains=frozenset({"requests.__version__"})),
+    }
+    edges: dict = {}
+    add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {2: frozenset({"session"}), 3: frozenset({"__version__"})}}

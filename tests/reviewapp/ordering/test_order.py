@@ -181,7 +181,8 @@ def test_names_shared_with_a_pasted_diff_link_files_whose_imports_are_not_shown(
     the reasons say the link is a guess."""
     defs_old = "def compute_total(items):\n    return sum(items)\n"
     defs_new = "def compute_total(items, tax=0):\n    return sum(items) * (1 + tax)\n"
-    filler = "".join(f"# line {n}\n" for n in range(30))
+    # Statements, not comments: git would name the import line above the hunk in its header.
+    filler = "".join(f"LINE_{n} = {n}\n" for n in range(30))
     user_old = "from shop.money import compute_total\n" + filler + "x = compute_total([1])\n"
     user_new = "from shop.money import compute_total\n" + filler + "x = compute_total([1], 2)\n"
     files = [

@@ -241,3 +241,40 @@ def test_an_added_file_in_a_pasted_diff_is_parsed_whole():
     assert symbols.defines == {"HELP", "real"}
     paths = {c.path for ref in symbols.imports for c in ref.candidates}
     assert "pkg/lazy.py" in paths
+
+
+def test_a_pasted_hunk_header_definition_is_the_files_own():
+    """`class OptionParser(object):` above a hunk (git's section header) is defined in this
+    file, so a hunk mentioning `OptionParser` is no use of another file's definition."""
+    body = "".join(f"    x{n} = {n}\n" for n in range(10))
+    old = "class OptionParser(object):\n" + body + "    def add(self):\n        return 1\n"
+    new = old.replace("return 1", "return OptionParser()")
+    symbols = analyze_python(make_file("pkg/parser.py", old, new, with_content=False))
+    assert "OptionParser" in symbols.defines
+
+
+def test_an_import_line_shown_as_a_hunk_header_is_an_import():
+    """When the nearest column-0 line above a hunk is `from pkg.models import Engine`, the
+    pasted diff shows that import though no hunk line holds it."""
+    comments = "".join(f"# note {n}\n" for n in range(6))
+    old = "from pkg.models import Engine\n" + comments + "    # build\n    value = make(1)\n"
+    new = old.replace("make(1)", "make(2)")
+    file = make_file("pkg/app.py", old, new, with_content=False)
+    assert file.hunks[0].section_header == "from pkg.models import Engine"
+    symbols = analyze_python(file)
+    candidates = {(c.path, c.names) for ref in symbols.imports for c in ref.candidates}
+    assert ("pkg/models.py", frozenset({"Engine"})) in candidates
+
+
+def test_plain_words_of_a_pasted_hunks_prose_are_no_uses():
+    """"the argument" in a docstring is a word; `argument(...)` and `click.option` are code.
+    Names of whole files are kept: only their imports are matched against them."""
+    text = ('def parse(args):\n'
+            '    """Split off each argument given, as in the docs."""\n'
+            '    argument("name")\n'
+            '    return click.option, normalize_value\n')
+    fragment = analyze_python(make_file("pkg/parser.py", "", text, with_content=False))
+    assert {"argument", "option", "click", "normalize_value"} <= fragment.uses
+    assert not {"given", "docs", "each"} & fragment.uses
+    whole = analyze_python(make_file("pkg/parser.py", "", text))
+    assert {"given", "docs"} <= whole.uses
