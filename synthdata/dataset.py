@@ -109,6 +109,12 @@ def inject(text: str, rng: random.Random, candidates: list[Candidate] | None = N
     return None
 
 
+#: Installed distributions whose code comes from repositories reserved for acceptance testing
+#: (encode/httpx and its fork httpx2, pallets/itsdangerous, encode/django-rest-framework):
+#: never training data, even when the venv holds them as dependencies.
+RESERVED_DISTRIBUTIONS = frozenset({"httpx", "httpx2", "itsdangerous", "djangorestframework"})
+
+
 @dataclass
 class BuildConfig:
     """What goes into a dataset build."""
@@ -123,7 +129,8 @@ class BuildConfig:
     workers: int = 2
     limit_files: int | None = None
     include_stdlib: bool = True
-    exclude_packages: frozenset[str] = field(default_factory=lambda: frozenset({"squiggle"}))
+    exclude_packages: frozenset[str] = field(
+        default_factory=lambda: frozenset({"squiggle"}) | RESERVED_DISTRIBUTIONS)
 
 
 def _file_records(args: tuple[CorpusFile, int, int]) -> list[tuple[str, Record]]:

@@ -109,3 +109,12 @@ def test_build_writes_shards_and_manifest_that_read_back_identically(tmp_path):
     assert total == 12 * 3 + 3
     splits = [set(info["packages"]) for info in manifest["splits"].values()]
     assert not (splits[0] & splits[1] or splits[0] & splits[2] or splits[1] & splits[2])
+
+
+def test_distributions_of_repositories_reserved_for_acceptance_never_enter_the_corpus(tmp_path):
+    """httpx (and its fork httpx2), itsdangerous and django-rest-framework are installed as
+    dependencies here, yet their code is reserved for acceptance testing."""
+    site = make_site_packages(tmp_path, ["httpx", "httpx2", "itsdangerous",
+                                         "djangorestframework", "plainpkg"])
+    files = site_package_files(site, BuildConfig(out_dir=tmp_path, site_dir=site).exclude_packages)
+    assert {f.package for f in files} == {"plainpkg"}
