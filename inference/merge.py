@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from inference.merge_imports import different_imports, import_insertion
 from inference.sketch import Segment, Sketch
 
 __all__ = [
@@ -388,7 +389,36 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
     placed = _only_placement(lines, sketch, options, ambiguous)
     if isinstance(placed, MergeOutcome):
         return placed
+    for number, (segment, place) in enumerate(zip(sketch.segments, placed, strict=True), 1):
+        weak = _repeated_anchor(index, segment, place)
+        if weak is not None:
+            return MergeOutcome(None, f"{ambiguous}: segment {number} is anchored only by "
+                                f"lines the file repeats ({weak.strip()!r}), and it may as well "
+                                "be a new copy as a rewrite of the code there", weak)
     return lines, sketch, placed
+
+
+#: A line of at most this many words (``)``, ``try:``, ``parser.add_argument(``) is generic:
+#: repeated, it says little about where it is.
+GENERIC_WORDS = 2
+
+
+def _repeated_anchor(index: _Index, segment: Segment, place: _Placement) -> str | None:
+    """A segment whose every original line is generic and occurs more than once in the file
+    (``)``, ``parser.add_argument(``) and whose stretch loses a line it neither shows nor
+    writes a similar one for: it reads as a rewrite of that copy of the code or as a new copy
+    beside it, and nothing tells which. Returns its first such line."""
+    seg = {line.rstrip() for line in segment.lines}
+    known = [line for line in seg if line.strip() and line in index.where]
+    if not known or any(len(index.where[line]) == 1 or len(_WORDS.findall(line)) > GENERIC_WORDS
+                        for line in known):
+        return None
+    written = [line for line in seg if line.strip() and line not in index.where]
+    lost = [line for line in index.lines[place.start:place.end] if line.strip()
+            and line not in seg and not _similar_to_any(line, written)]
+    if not lost:
+        return None
+    return next(line.rstrip() for line in segment.lines if line.rstrip() in known)
 
 
 def _only_placement(lines: list[str], sketch: Sketch, options: list[list[_Placement]],
@@ -417,6 +447,27 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
 
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
 _DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
+#: What a line declares or sets, beside definitions: an assignment's (or keyword argument's)
+#: target, a dict entry's key, an ``except`` clause's exceptions; ``(kind, pattern)``.
+_KEYED = (
+    ("set", re.compile(r"^(\s*)(?P<name>[A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")),
+    ("entry", re.compile(r"""^(\s*)(?P<name>"[^"]*"|'[^']*')\s*:""")),
+    ("except", re.compile(r"^(\s*)except\b\s*(?P<name>[^:#]*)")),
+)
+
+
+def statement_key(line: str) -> tuple[str, str, str] | None:
+    """``(indentation, kind, name)`` of what the line defines or sets (``def load``, the
+    target of ``timeout = 5``, the key of ``"content": True,``), or None. Two lines with
+    the same key are two versions of one statement: an edit rewrites one into the other."""
+    header = _DEFINITION.match(line)
+    if header:  # wherever it stands: a definition may move in or out of a class
+        return "", header.group(1), header.group(2)
+    for kind, form in _KEYED:
+        match = form.match(line)
+        if match:
+            return match.group(1), kind, match.group("name").strip()
+    return None
 
 
 def _rewrites(new: str, old: str) -> bool | None:
@@ -428,9 +479,14 @@ def _rewrites(new: str, old: str) -> bool | None:
     a, b = _DEFINITION.match(new), _DEFINITION.match(old)
     if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
         return True if a.groups() == b.groups() else None
+    key = statement_key(new)
+    if key is not None and key == statement_key(old):
+        return True  # a new value for the same name
     ratio = similarity_unbounded(new, old)
     if ratio >= FUZZY_RATIO:
-        return True
+        # Alike only in shape (`"__version__",` beside `"rules_set_registry",`, two items of
+        # a list): not a rewrite of that line, maybe a new one beside it.
+        return True if _shares_a_word(new, old) else None
     # A comment added or reworded at the end of the same code: the code decides.
     code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
     if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
@@ -441,6 +497,14 @@ def _rewrites(new: str, old: str) -> bool | None:
 
 
 _FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+_WORDS = re.compile(r"\w+")
+
+
+def _shares_a_word(a: str, b: str) -> bool:
+    """Whether two lines have a word (identifier, number, word of a string) in common, or
+    neither has any word."""
+    x, y = set(_WORDS.findall(a)), set(_WORDS.findall(b))
+    return bool(x & y) or not (x or y)
 
 
 def _same_statement_kind(a: str, b: str) -> bool:
@@ -481,6 +545,10 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         filled = [line for line in seg if line.strip()]
         if not filled:
             return []
+        if segment.after_marker and segment.before_marker:
+            at = import_insertion(index.lines, seg)
+            if at is not None:
+                return [_Placement(at, at)]
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
@@ -504,11 +572,15 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:
     """The original lines most like ``target`` (all of them on a tie), if similar at all; a
-    function or class header is like the headers of that name only."""
-    header = _DEFINITION.match(target)
-    if header:
-        return [number for number, line in enumerate(lines)
-                if (match := _DEFINITION.match(line)) and match.groups() == header.groups()]
+    line that defines or sets a name (`statement_key`: a header, an assignment, a dict
+    entry) is like the lines setting that name, when there are any."""
+    key = statement_key(target)
+    keyed = [number for number, line in enumerate(lines)
+             if key is not None and statement_key(line) == key]
+    # A definition or dict entry whose name is nowhere in the original is new: it rewrites
+    # nothing, however alike its shape (a variable may be renamed: similarity decides).
+    if keyed or (key is not None and key[1] in ("def", "class", "entry")):
+        return keyed
     scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
     best = max((ratio for ratio, _ in scored), default=0.0)
     if best < FUZZY_RATIO:
@@ -564,11 +636,15 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
     # The lines right outside the stretch, where an old version left standing would be.
     adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
                 + lines[place.end:place.end + 1] if line.strip()]
+    rewritten_keys = {statement_key(line) for line in replaced} - {None}
     for line in segment.lines:
         code = line.rstrip()
         if code in replaced or len(re.findall(r"\w+", code)) < 2:
             continue
-        if code in near or any(similarity(code, other) >= FUZZY_RATIO for other in adjacent):
+        if statement_key(code) in rewritten_keys:
+            continue  # its old version is among the lines replaced, not beside them
+        if code in near or any(similarity(code, other) >= FUZZY_RATIO
+                               and not different_imports(code, other) for other in adjacent):
             return line
     return None
 
@@ -620,11 +696,26 @@ def _similar_to_any(line: str, others: Sequence[str]) -> bool:
     return any(similarity(line, other) >= FUZZY_RATIO for other in others)
 
 
+def _paired(deleted: Sequence[str], inserted: Sequence[str]) -> int:
+    """The most deleted lines that can each be paired, in order, with a similar inserted line
+    of their own (one new line explains one old line: three asserts replaced by two leave
+    one unexplained, however alike they all are)."""
+    best = [0] * (len(inserted) + 1)
+    for old in deleted:
+        row = [0] * (len(inserted) + 1)
+        for j, new in enumerate(inserted, 1):
+            pair = best[j - 1] + 1 if similarity(old, new) >= FUZZY_RATIO else 0
+            row[j] = max(row[j - 1], best[j], pair)
+        best = row
+    return best[-1]
+
+
 def unexplained_changes(original: str, merged: str) -> int:
     """How much of a merge the sketch does not explain (lower is more plausible).
 
-    Counts original lines deleted with no similar line put in their place, and inserted lines
-    that leave a similar original line standing nearby (its old version, kept by mistake).
+    Counts original lines deleted without a similar line put in their place (`_paired`), and
+    inserted lines that leave a similar original line standing nearby (its old version, kept
+    by mistake).
     """
     old, new = split_lines(original), split_lines(merged)
     opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
@@ -634,8 +725,8 @@ def unexplained_changes(original: str, merged: str) -> int:
         if tag == "equal":
             continue
         inserted = [line.strip() for line in new[j1:j2] if line.strip()]
-        cost += sum(1 for line in old[i1:i2]
-                    if line.strip() and not _similar_to_any(line, inserted))
+        deleted = [line.strip() for line in old[i1:i2] if line.strip()]
+        cost += len(deleted) - _paired(deleted, inserted)
         nearby = [new[j].strip() for a, b in kept for j in range(a, b)
                   if j1 - NEARBY_LINES <= j < j2 + NEARBY_LINES and new[j].strip()]
         cost += sum(1 for line in inserted if line not in nearby
