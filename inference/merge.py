@@ -534,8 +534,20 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
             if seg[k].strip():
                 outermost = q
             q += step
+        elif seg[k].strip() and q != outermost + step and _joins_group(seg[k], lines[q]):
+            raise _Unsure(seg[k])
         k += step
     return outermost
+
+
+def _joins_group(new: str, beyond: str) -> bool:
+    """Whether a new assignment written beyond a blank line may as well belong to the group
+    of assignments on the far side of that blank (``master_doc = ...`` / new
+    ``toc_entries = False`` / blank / the anchor): then it goes before or after the blank
+    line, and the sketch does not say which. A new definition, block or comment starts a
+    paragraph of its own and goes after it."""
+    a, b = statement_key(new), statement_key(beyond)
+    return bool(a and b and a[1] == b[1] == "set" and a[0] == b[0])
 
 
 def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
