@@ -267,7 +267,11 @@ def _fuzzy_placements(
 
 
 def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
-    """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6."""
+    """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6;
+    for a definition or dict entry, only lines of the same name (`statement_key`)."""
+    key = statement_key(target)
+    if key is not None and key[1] in _NAMED_KINDS:
+        lines = [line if statement_key(line) == key else "" for line in lines]
     scored = []
     for number, line in enumerate(lines):
         ratio = similarity(line, target)
@@ -456,6 +460,10 @@ _KEYED = (
 )
 
 
+#: Statements whose name says what they are: a new name is a new one, not a rewrite.
+_NAMED_KINDS = ("def", "class", "entry")
+
+
 def statement_key(line: str) -> tuple[str, str, str] | None:
     """``(indentation, kind, name)`` of what the line defines or sets (``def load``, the
     target of ``timeout = 5``, the key of ``"content": True,``), or None. Two lines with
@@ -591,7 +599,7 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
              if key is not None and statement_key(line) == key]
     # A definition or dict entry whose name is nowhere in the original is new: it rewrites
     # nothing, however alike its shape (a variable may be renamed: similarity decides).
-    if keyed or (key is not None and key[1] in ("def", "class", "entry")):
+    if keyed or (key is not None and key[1] in _NAMED_KINDS):
         return keyed
     scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
     best = max((ratio for ratio, _ in scored), default=0.0)

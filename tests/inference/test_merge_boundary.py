@@ -143,3 +143,61 @@ def test_whatever_apply_returns_passes_the_merge_check(sketch: str) -> None:
         assert failure.attempts
         return
     assert check_merge(original, parse_sketch(sketch), result.text)
+
+
+def test_a_lone_assignment_rewrites_the_line_that_sets_the_same_name() -> None:
+    """`html_logo = ...` between two markers, no context: it is the new value of the one
+    line that sets `html_logo`, even though a neighbour looks alike."""
+    original = ('project = "x"\nhtml_logo = "_static/vertical.svg"\n'
+                'html_favicon = "_static/icon.svg"\nhtml_theme = "furo"\n')
+    sketch = '# ...\nhtml_logo = "_static/logo.svg"\n# ...\n'
+    result = apply_sketch(original, sketch, path="conf.py")
+    assert result.text == original.replace("vertical.svg", "logo.svg")
+
+
+def test_a_dict_entry_with_a_new_key_and_no_context_is_refused() -> None:
+    """A new key is a new entry: it rewrites no line, however alike the entry beside it."""
+    original = 'TYPES = {\n    "float": float,\n    "datetime": parse_rfc3339,\n}\n'
+    sketch = '# ...\n    "datetime-local": parse_rfc3339,\n# ...\n'
+    with pytest.raises(ApplyFailed):
+        apply_sketch(original, sketch, path="types.py")
+
+
+def test_a_line_alike_only_in_shape_is_not_read_as_a_rewrite() -> None:
+    """`"__version__",` before the closing bracket shares no word with `"rules",`: it may
+    be added after it or replace it, and Apply refuses rather than replace it."""
+    original = 'X = 1\n\n__all__ = [\n    "Validator",\n    "rules",\n]\n'
+    sketch = '# ...\n    "__version__",\n]\n'
+    with pytest.raises(ApplyFailed):
+        apply_sketch(original, sketch, path="pkg.py")
+
+
+def test_a_new_assignment_after_a_blank_line_beside_other_assignments_is_refused() -> None:
+    """`toc = False` / blank / anchor, where an assignment stands before the blank line: the
+    new line may end that group or start one after the blank; the sketch does not say."""
+    original = "master_doc = 'index'\n\n# General information.\nproject = 'funcy'\n"
+    sketch = "# ...\ntoc = False\n\n# General information.\n# ...\n"
+    outcome = boundary_merge(original, parse_sketch(sketch))
+    assert outcome.text is None
+    assert outcome.line == "toc = False"
+
+
+def test_a_new_function_after_a_blank_line_goes_after_it() -> None:
+    """A definition starts a paragraph of its own: it goes after the original blank lines."""
+    original = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
+    sketch = "# ...\ndef new():\n    pass\n\n\ndef b():\n# ...\n"
+    outcome = boundary_merge(original, parse_sketch(sketch))
+    assert outcome.text == original.replace("def b", "def new():\n    pass\n\n\ndef b")
+
+
+def test_a_segment_anchored_only_by_generic_repeated_lines_is_refused() -> None:
+    """`parser.add_argument(` ... `)` around a new argument may rewrite the one call that
+    order allows or add a new call beside it: refused, not guessed."""
+    original = ('def main(parser):\n    parser.add_argument(\n        "--build", help="Build tag"\n'
+                "    )\n    parser.set_defaults(func=run)\n    parser.add_argument(\n"
+                '        "--dest", help="Where to"\n    )\n    return parser\n')
+    sketch = ("# ...\n    parser.set_defaults(func=run)\n# ...\n    parser.add_argument(\n"
+              '        "--local-version", metavar="LABEL", default=None,\n    )\n# ...\n')
+    outcome = boundary_merge(original, parse_sketch(sketch))
+    assert outcome.text is None
+    assert "repeats" in outcome.reason
