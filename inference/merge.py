@@ -107,10 +107,14 @@ class _Index:
         return _longest(found, lambda q: _agree(self.lines, q, seg, t, -1))
 
 
-def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int) -> int:
+def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int,
+           blank: bool = True) -> int:
+    """How many lines, from ``lines[pos]`` and ``seg[at]`` on in direction ``step``, are
+    equal; without ``blank``, how many of those have text (a shared blank line says little
+    about where a segment is)."""
     count = 0
     while 0 <= pos < len(lines) and 0 <= at < len(seg) and lines[pos] == seg[at]:
-        count += 1
+        count += 1 if blank or lines[pos].strip() else 0
         pos += step
         at += step
     return count
@@ -186,8 +190,9 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
         return places
 
     def rank(place: _Placement) -> tuple[int, int]:
-        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
-        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
+        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1, blank=False)
+                        for at, off in heads)
+        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1, blank=False)
                          for at, off in tails)
         return _dropped(index, seg, place), -agreement
 
@@ -585,8 +590,8 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         return places
     # Score each anchor's agreement at its own position (the edges around it are edited).
     ranks = [(_dropped(index, seg, place), -(
-        _agree(index.lines, starts[place.start], seg, h, +1)
-        + _agree(index.lines, ends[place.end], seg, t, -1))) for place in places]
+        _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
+        + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
 
 
