@@ -197,20 +197,36 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
         return _dropped(index, seg, place), -agreement
 
     ranks = [rank(place) for place in places]
-    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
 
 
-def _consensus(places: list[_Placement], ranks: list[tuple[int, int]]) -> list[_Placement]:
+#: A segment that writes new lines may drop up to this many times as many original lines,
+#: plus the slack (a rewrite may shorten code); more is a placement that swallowed code the
+#: sketch never showed (`inference.merge_check` refuses such a merge).
+SWALLOW_FACTOR, SWALLOW_SLACK = 2, 10
+
+
+def _consensus(places: list[_Placement], ranks: list[tuple[int, int]], written: int
+               ) -> list[_Placement]:
     """The best placements by (dropped lines, then anchor agreement) when agreement-first
     picks the same ones; otherwise the evidence conflicts and both picks stay possible (the
-    merge is then ambiguous and refused rather than guessed)."""
+    merge is then ambiguous and refused rather than guessed). A placement that drops more
+    than the segment's ``written`` new lines can account for (`SWALLOW_FACTOR`) is no
+    evidence against the others: the merge check would refuse it anyway."""
     by_drop = min(ranks)
-    by_agreement = min((r[1], r[0]) for r in ranks)
+    limit = SWALLOW_FACTOR * written + SWALLOW_SLACK
+    by_agreement = min(((r[1], r[0]) for r in ranks if r[0] <= limit),
+                       default=(by_drop[1], by_drop[0]))
     first = [p for p, r in zip(places, ranks, strict=True) if r == by_drop]
     second = [p for p, r in zip(places, ranks, strict=True) if (r[1], r[0]) == by_agreement]
     if first == second:
         return first
     return sorted(set(first) | set(second), key=lambda p: (p.start, p.end))
+
+
+def _written(index: _Index, seg: Sequence[str]) -> int:
+    """The segment's new lines with text (not in the original)."""
+    return sum(1 for line in seg if line.strip() and line not in index.where)
 
 
 def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
@@ -592,7 +608,7 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
     ranks = [(_dropped(index, seg, place), -(
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
-    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:

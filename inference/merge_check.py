@@ -28,17 +28,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from inference.merge import FUZZY_RATIO, as_snippet, similarity, split_lines
+from inference.merge import (
+    FUZZY_RATIO,
+    SWALLOW_FACTOR,
+    SWALLOW_SLACK,
+    as_snippet,
+    similarity,
+    split_lines,
+)
 from inference.sketch import Sketch
 
 __all__ = ["MergeCheck", "check_merge"]
 
 #: Decompositions tried before giving up (a file of repeated lines has very many).
 MAX_STATES = 20_000
-#: A segment that writes new lines may drop up to this many times as many original lines,
-#: plus the slack (a rewrite may shorten code); more is a placement that swallowed code the
-#: sketch never showed.
-SWALLOW_FACTOR, SWALLOW_SLACK = 2, 10
 
 
 @dataclass(frozen=True)

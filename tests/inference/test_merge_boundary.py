@@ -196,3 +196,15 @@ def test_a_segment_anchored_only_by_generic_repeated_lines_is_refused() -> None:
     outcome = boundary_merge(original, parse_sketch(sketch))
     assert outcome.text is None
     assert "repeats" in outcome.reason
+
+
+def test_a_placement_that_would_swallow_unshown_code_does_not_make_the_merge_ambiguous() -> None:
+    """The segment's last line also ends a later copy that agrees better with it; reaching
+    there would delete fifteen lines the sketch never showed (the check refuses such a
+    merge), so the near placement is not in doubt."""
+    filler = "".join(f"X_{n} = {n}\n" for n in range(15))
+    original = ('EXPECTED = """\\\nMetadata-Version: 2.0\nName: sample\n"""\n' + filler
+                + 'OTHER = """\\\nMetadata-Version: 2.1\nName: sample\n"""\n')
+    sketch = '# ...\nEXPECTED = """\\\nMetadata-Version: 2.1\nName: sample\n# ...\n'
+    result = apply_sketch(original, sketch, path="test_metadata.py")
+    assert result.text == original.replace("Version: 2.0", "Version: 2.1")
