@@ -473,10 +473,14 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
 _DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
 #: What a line declares or sets, beside definitions: an assignment's (or keyword argument's)
-#: target, a dict entry's key, an ``except`` clause's exceptions; ``(kind, pattern)``.
+#: target, a dict entry's or table row's key, an ``except`` clause's exceptions;
+#: ``(kind, pattern)``.
 _KEYED = (
-    ("set", re.compile(r"^(\s*)(?P<name>[A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")),
+    # `name = value`, and its commented-out form (a setting switched on: ``#html_title = x``).
+    ("set", re.compile(r"^(\s*)(?:#\s*)?(?P<name>[A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")),
     ("entry", re.compile(r"""^(\s*)(?P<name>"[^"]*"|'[^']*')\s*:""")),
+    # A row of a table of tuples, by its first item: ``("ar", "5th"),``.
+    ("entry", re.compile(r"""^(\s*)\(\s*(?P<name>"[^"]*"|'[^']*')\s*,""")),
     ("except", re.compile(r"^(\s*)except\b\s*(?P<name>[^:#]*)")),
 )
 

@@ -208,3 +208,19 @@ def test_a_placement_that_would_swallow_unshown_code_does_not_make_the_merge_amb
     sketch = '# ...\nEXPECTED = """\\\nMetadata-Version: 2.1\nName: sample\n# ...\n'
     result = apply_sketch(original, sketch, path="test_metadata.py")
     assert result.text == original.replace("Version: 2.0", "Version: 2.1")
+
+
+def test_a_setting_switched_on_rewrites_its_commented_out_line() -> None:
+    """`html_title = "Toolz"` alone between markers replaces `#html_title = None`."""
+    original = "html_theme = 'furo'\n\n# The title.\n#html_title = None\n\n#html_logo = None\n"
+    sketch = '# ...\nhtml_title = "Toolz"\n# ...\n'
+    result = apply_sketch(original, sketch, path="conf.py")
+    assert result.text == original.replace("#html_title = None", 'html_title = "Toolz"')
+
+
+def test_a_table_row_rewrites_the_row_with_the_same_first_item() -> None:
+    """A parametrize row is known by its first item, not by how alike its neighbours look."""
+    original = ('CASES = [\n    ("en", "5th"),\n    ("ar", "5x"),\n    ("ar_SA", "5x"),\n]\n')
+    sketch = '# ...\n    ("ar", "5 x"),\n# ...\n'
+    result = apply_sketch(original, sketch, path="test_ordinal.py")
+    assert result.text == original.replace('("ar", "5x")', '("ar", "5 x")')
