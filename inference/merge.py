@@ -697,18 +697,37 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
 def duplicated_lines(original: Sequence[str], merged: Sequence[str],
                      long_lines: bool = False) -> list[str]:
     """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
-    or more) that occur once in the original but more than once in the merge: a line the
-    sketch moved, kept at its old place too. Statements (``pass``, ``return x``) legitimately
-    repeat, so they do not count."""
+    or more) that occur once in the original but more than once in one scope of the merge
+    (the same enclosing class or function, or the module): a line the sketch moved, kept at
+    its old place too. Statements (``pass``, ``return x``) legitimately repeat, so they do
+    not count; nor does a method of the same name in two classes, or a local import in two
+    functions."""
     distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
     counts: dict[str, int] = defaultdict(int)
     for line in original:
         counts[line.strip()] += 1
-    seen: dict[str, int] = defaultdict(int)
-    for line in merged:
-        seen[line.strip()] += 1
-    return [line for line, n in seen.items()
-            if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for line, scope in zip(merged, _scopes(merged), strict=True):
+        seen[line.strip(), scope] += 1
+    found = [line for (line, _scope), n in seen.items()
+             if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
+    return list(dict.fromkeys(found))
+
+
+def _scopes(lines: Sequence[str]) -> list[str]:
+    """For each line, the header of the innermost class or function it is indented under
+    (``""`` at module level)."""
+    open_headers: list[tuple[int, str]] = []  # (indentation, header), outermost first
+    scopes = []
+    for line in lines:
+        if line.strip():
+            depth = len(line) - len(line.lstrip())
+            while open_headers and open_headers[-1][0] >= depth:
+                open_headers.pop()
+        scopes.append(open_headers[-1][1] if open_headers else "")
+        if _DEFINITION.match(line):
+            open_headers.append((len(line) - len(line.lstrip()), line.strip()))
+    return scopes
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:

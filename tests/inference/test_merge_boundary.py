@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from inference.apply import ApplyFailed, apply_sketch
-from inference.merge import boundary_merge, deterministic_merge
+from inference.merge import boundary_merge, deterministic_merge, duplicated_lines
 from inference.merge_check import check_merge
 from inference.sketch import is_marker, parse_sketch
 
@@ -224,3 +224,22 @@ def test_a_table_row_rewrites_the_row_with_the_same_first_item() -> None:
     sketch = '# ...\n    ("ar", "5 x"),\n# ...\n'
     result = apply_sketch(original, sketch, path="test_ordinal.py")
     assert result.text == original.replace('("ar", "5x")', '("ar", "5 x")')
+
+
+def test_a_method_of_the_same_name_in_another_class_is_not_a_moved_line() -> None:
+    """`def __enter__(self) -> State:` rewritten in one class while another class has that
+    very line: two methods in two scopes, not one line kept twice."""
+    original = ("class State:\n    def __enter__(self) -> State:\n        return self\n\n\n"
+                "class Handler:\n    def __enter__(self) -> None:\n        return None\n")
+    sketch = ("# ...\nclass Handler:\n    def __enter__(self) -> State:\n"
+              "        return State()\n")
+    result = apply_sketch(original, sketch, path="state.py")
+    assert result.text == original.replace(
+        "    def __enter__(self) -> None:\n        return None",
+        "    def __enter__(self) -> State:\n        return State()")
+
+
+def test_a_method_kept_twice_in_one_class_is_a_moved_line() -> None:
+    assert duplicated_lines(["class A:", "    def f(self):", "        pass"],
+                            ["class A:", "    def f(self):", "        pass",
+                             "    def f(self):", "        pass"]) == ["def f(self):"]
