@@ -598,7 +598,7 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
         return [_Placement(s, e) for s in starts for e in ends if s < e]
-    h, t = known[0], known[-1]
+    h, t = _anchors_in_order(index, seg, known)
     # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
     starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
               } if segment.after_marker else {0: -1}  # -1, total: no anchor at a file edge
@@ -613,6 +613,20 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _anchors_in_order(index: _Index, seg: Sequence[str], known: list[int]) -> tuple[int, int]:
+    """The segment lines to anchor its start and end: its first and last lines found in the
+    original, except that an edge line found only where the rest of the segment cannot be
+    (its last line only above the first line's every occurrence, a new line that happens to
+    repeat one far above) gives way to the next found line inwards; the lines outside the
+    anchors are then read as rewrites or insertions."""
+    h, t = known[0], known[-1]
+    while t > h and max(index.where[seg[t]]) < min(index.where[seg[h]]):
+        t = max(k for k in known if k < t)
+    while h < t and min(index.where[seg[h]]) > max(index.where[seg[t]]):
+        h = min(k for k in known if k > h)
+    return h, t
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:

@@ -243,3 +243,14 @@ def test_a_method_kept_twice_in_one_class_is_a_moved_line() -> None:
     assert duplicated_lines(["class A:", "    def f(self):", "        pass"],
                             ["class A:", "    def f(self):", "        pass",
                              "    def f(self):", "        pass"]) == ["def f(self):"]
+
+
+def test_a_last_line_found_only_above_the_segment_gives_way_to_the_next_anchor() -> None:
+    """The segment's edited last line is word for word a line of an earlier function: the
+    line before it anchors the end, and the edited line rewrites the one after that."""
+    original = ("def first(w):\n    check(w[0])\n    check(w[1])\n    log(w)\n    return w\n\n\n"
+                "def second(w):\n    prepare(w)\n    check(w[0])\n    check(w[0])\n\n\n"
+                "def third(w):\n    return w\n")
+    sketch = "# ...\ndef second(w):\n    prepare(w)\n    check(w[0])\n    check(w[1])\n# ...\n"
+    result = apply_sketch(original, sketch, path="checks.py")
+    assert result.text == original.replace("w[0])\n\n\ndef third", "w[1])\n\n\ndef third")
