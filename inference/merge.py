@@ -482,6 +482,8 @@ _KEYED = (
     # A row of a table of tuples, by its first item: ``("ar", "5th"),``.
     ("entry", re.compile(r"""^(\s*)\(\s*(?P<name>"[^"]*"|'[^']*')\s*,""")),
     ("except", re.compile(r"^(\s*)except\b\s*(?P<name>[^:#]*)")),
+    # What a `from` import imports from: a new list of names for the same module.
+    ("from", re.compile(r"^(\s*)from\s+(?P<name>\.*[\w.]*)\s+import\b")),
 )
 
 
@@ -513,13 +515,14 @@ def _rewrites(new: str, old: str) -> bool | None:
     if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
         return True if a.groups() == b.groups() else None
     key = statement_key(new)
-    if key is not None and key == statement_key(old):
-        return True  # a new value for the same name
+    if key is not None and key[1] != "from" and key == statement_key(old):
+        return True  # a new value for the same name (two imports from one module may be both)
     ratio = similarity_unbounded(new, old)
     if ratio >= FUZZY_RATIO:
         # Alike only in shape (`"__version__",` beside `"rules_set_registry",`, two items of
-        # a list): not a rewrite of that line, maybe a new one beside it.
-        return True if _shares_a_word(new, old) else None
+        # a list), or two imports of different names (`from pkg import b` where `from pkg
+        # import c` stood): not clearly a rewrite of that line, maybe a new one beside it.
+        return True if _shares_a_word(new, old) and not different_imports(new, old) else None
     # A comment added or reworded at the end of the same code: the code decides.
     code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
     if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
@@ -594,6 +597,12 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
             at = import_insertion(index.lines, seg)
             if at is not None:
                 return [_Placement(at, at)]
+        soft = _keyed_anchors(index.lines, seg)
+        if soft:
+            (h, p), (t, q) = soft[0], soft[-1]
+            start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
+            end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
+            return [_Placement(start, end)] if start <= end else []
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
@@ -613,6 +622,25 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, int]]:
+    """``(segment line, original line)`` pairs of a segment with no original line: each
+    segment line that sets a name (`statement_key`) set by exactly one original line, which
+    it rewrites (indented alike or not: code wrapped in a new block moves in); a name set
+    several times anchors nothing. Empty unless the pairs are in order."""
+    keys = [statement_key(line) for line in lines]
+    pairs = []
+    for k, line in enumerate(seg):
+        key = statement_key(line)
+        if key is None:
+            continue
+        found = [p for p, other in enumerate(keys) if other is not None and other[1:] == key[1:]]
+        if len(found) == 1:
+            pairs.append((k, found[0]))
+    if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        return []
+    return pairs
 
 
 def _anchors_in_order(index: _Index, seg: Sequence[str], known: list[int]) -> tuple[int, int]:

@@ -254,3 +254,26 @@ def test_a_last_line_found_only_above_the_segment_gives_way_to_the_next_anchor()
     sketch = "# ...\ndef second(w):\n    prepare(w)\n    check(w[0])\n    check(w[1])\n# ...\n"
     result = apply_sketch(original, sketch, path="checks.py")
     assert result.text == original.replace("w[0])\n\n\ndef third", "w[1])\n\n\ndef third")
+
+
+def test_a_split_import_is_anchored_by_the_module_it_imports_from() -> None:
+    """`from typing import ..., Sequence` split into a `collections.abc` import and a shorter
+    `typing` one: the `typing` line rewrites the one `from typing` line, the new import goes
+    before it."""
+    original = "import json\nimport sys\n\nfrom typing import Any, Sequence, TextIO\n\nX = 1\n"
+    sketch = ("# ...\nfrom collections.abc import Sequence\nfrom typing import Any, TextIO\n"
+              "# ...\n")
+    result = apply_sketch(original, sketch, path="mod.py")
+    assert result.text == original.replace(
+        "from typing import Any, Sequence, TextIO",
+        "from collections.abc import Sequence\nfrom typing import Any, TextIO")
+
+
+def test_a_new_from_import_beside_one_from_the_same_module_is_refused() -> None:
+    """One-name-per-line imports: `from pkg import b` where `from pkg import c` stands may
+    replace it or be added beside it; nothing in the sketch says which."""
+    original = "import os\n\nfrom pkg import a\nfrom pkg import c\n\nX = 1\n"
+    sketch = "# ...\nfrom pkg import a\nfrom pkg import b\n# ...\n"
+    with pytest.raises(ApplyFailed) as failure:
+        apply_sketch(original, sketch, path="mod.py")
+    assert failure.value.line == "from pkg import b"
