@@ -40,6 +40,7 @@ from inference.merge import (
     unexplained_changes,
 )
 from inference.merge_check import check_merge
+from inference.merge_definitions import definition_merge
 from inference.sketch import is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -209,6 +210,15 @@ def apply_stream(
         return
     if edges.text is None:
         attempts.append(f"boundary: {edges.reason}")
+
+    whole = definition_merge(original, parsed) if python else None
+    if whole is not None and whole.text is not None \
+            and whole.text not in (outcome.text, edges.text) and accept(whole.text, "definitions"):
+        yield from _finish(ApplyResult(whole.text, "fuzzy", "definitions", python or None,
+                                       attempts))
+        return
+    if whole is not None and whole.text is None:
+        attempts.append(f"definitions: {whole.reason}")
 
     candidates = [c for c in candidate_merges(original, parsed)
                   if c not in (outcome.text, edges.text)]

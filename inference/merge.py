@@ -27,6 +27,7 @@ from difflib import SequenceMatcher
 
 from inference.merge_imports import different_imports, import_insertion
 from inference.sketch import Segment, Sketch
+from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
 __all__ = [
     "MergeOutcome",
@@ -291,7 +292,7 @@ def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
     """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6;
     for a definition or dict entry, only lines of the same name (`statement_key`)."""
     key = statement_key(target)
-    if key is not None and key[1] in _NAMED_KINDS:
+    if key is not None and key[1] in NAMED_KINDS:
         lines = [line if statement_key(line) == key else "" for line in lines]
     scored = []
     for number, line in enumerate(lines):
@@ -471,47 +472,13 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
 
 
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
-_DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
-#: What a line declares or sets, beside definitions: an assignment's (or keyword argument's)
-#: target, a dict entry's or table row's key, an ``except`` clause's exceptions;
-#: ``(kind, pattern)``.
-_KEYED = (
-    # `name = value`, and its commented-out form (a setting switched on: ``#html_title = x``).
-    ("set", re.compile(r"^(\s*)(?:#\s*)?(?P<name>[A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")),
-    ("entry", re.compile(r"""^(\s*)(?P<name>"[^"]*"|'[^']*')\s*:""")),
-    # A row of a table of tuples, by its first item: ``("ar", "5th"),``.
-    ("entry", re.compile(r"""^(\s*)\(\s*(?P<name>"[^"]*"|'[^']*')\s*,""")),
-    ("except", re.compile(r"^(\s*)except\b\s*(?P<name>[^:#]*)")),
-    # What a `from` import imports from: a new list of names for the same module.
-    ("from", re.compile(r"^(\s*)from\s+(?P<name>\.*[\w.]*)\s+import\b")),
-)
-
-
-#: Statements whose name says what they are: a new name is a new one, not a rewrite.
-_NAMED_KINDS = ("def", "class", "entry")
-
-
-def statement_key(line: str) -> tuple[str, str, str] | None:
-    """``(indentation, kind, name)`` of what the line defines or sets (``def load``, the
-    target of ``timeout = 5``, the key of ``"content": True,``), or None. Two lines with
-    the same key are two versions of one statement: an edit rewrites one into the other."""
-    header = _DEFINITION.match(line)
-    if header:  # wherever it stands: a definition may move in or out of a class
-        return "", header.group(1), header.group(2)
-    for kind, form in _KEYED:
-        match = form.match(line)
-        if match:
-            return match.group(1), kind, match.group("name").strip()
-    return None
-
-
 def _rewrites(new: str, old: str) -> bool | None:
     """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
     similar words, or the same function/class header with a new signature. None when it
     cannot be told (somewhat similar: ``import sys`` where ``import sysconfig`` stood)."""
     if not new.strip() or not old.strip():
         return not new.strip() and not old.strip()  # blank for blank
-    a, b = _DEFINITION.match(new), _DEFINITION.match(old)
+    a, b = DEFINITION.match(new), DEFINITION.match(old)
     if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
         return True if a.groups() == b.groups() else None
     key = statement_key(new)
@@ -666,7 +633,7 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
              if key is not None and statement_key(line) == key]
     # A definition or dict entry whose name is nowhere in the original is new: it rewrites
     # nothing, however alike its shape (a variable may be renamed: similarity decides).
-    if keyed or (key is not None and key[1] in _NAMED_KINDS):
+    if keyed or (key is not None and key[1] in NAMED_KINDS):
         return keyed
     scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
     best = max((ratio for ratio, _ in scored), default=0.0)
@@ -767,7 +734,7 @@ def _scopes(lines: Sequence[str]) -> list[str]:
             while open_headers and open_headers[-1][0] >= depth:
                 open_headers.pop()
         scopes.append(open_headers[-1][1] if open_headers else "")
-        if _DEFINITION.match(line):
+        if DEFINITION.match(line):
             open_headers.append((len(line) - len(line.lstrip()), line.strip()))
     return scopes
 

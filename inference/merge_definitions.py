@@ -1,0 +1,126 @@
+"""Place segments that show a whole definition: it replaces the definition of that name.
+
+Assistants often rewrite a function by showing all of it between two markers. When its edited
+lines sit at its edges (``else: return False`` folded into ``return False`` at the end), the
+anchored merges cannot tell where the old body ends, and a placement that stops early leaves
+the old tail behind. A segment that is one whole definition (its header first, every other
+line indented under it, decorators allowed) says more: it replaces the original definition of
+the same name, decorators to last line. A name defined in several places (``__call__`` in two
+classes) gives as options the definitions that share the most lines with the segment, and
+the order of the sketch's segments must leave exactly one choice. Segments that are not
+whole definitions are placed as `inference.merge.boundary_merge` places them. Python-style
+indentation only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from inference.merge import (
+    MergeOutcome,
+    _boundary_placements,
+    _Index,
+    _left_behind,
+    _place_all,
+    _Placement,
+    _render,
+    _Unsure,
+    join_lines,
+)
+from inference.sketch import Segment, Sketch, indentation
+from inference.statement_keys import statement_key
+
+__all__ = ["definition_merge"]
+
+
+def _is_decorator(line: str) -> bool:
+    return line.lstrip().startswith("@")
+
+
+def _whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
+    """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
+    and lines indented deeper than it (or blank); else None."""
+    header = next((k for k, line in enumerate(seg) if not _is_decorator(line)), None)
+    if header is None:
+        return None
+    key = statement_key(seg[header])
+    if key is None or key[1] not in ("def", "class"):
+        return None
+    depth = len(indentation(seg[header]))
+    if any(len(indentation(line)) != depth for line in seg[:header]):
+        return None
+    body = [line for line in seg[header + 1:] if line.strip()]
+    if not body or any(len(indentation(line)) <= depth for line in body):
+        return None
+    return header, key
+
+
+def _extent(lines: Sequence[str], at: int, with_decorators: bool) -> _Placement:
+    """The original definition whose header is ``lines[at]``: from its decorators (when the
+    segment has some) to the last line of its body."""
+    depth = len(indentation(lines[at]))
+    start = at
+    while with_decorators and start > 0 and _is_decorator(lines[start - 1]) \
+            and len(indentation(lines[start - 1])) == depth:
+        start -= 1
+    end = at + 1
+    last = at
+    # A header may run over several lines (a long signature): until the line ending in ":".
+    while last < len(lines) - 1 and not lines[last].rstrip().endswith(":"):
+        last += 1
+    for number in range(last + 1, len(lines)):
+        line = lines[number]
+        if not line.strip():
+            continue
+        if len(indentation(line)) <= depth:
+            break
+        end = number + 1
+    return _Placement(start, max(end, last + 1))
+
+
+def _definition_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+    seg = [line.rstrip() for line in segment.lines]
+    whole = _whole_definition(seg) if segment.after_marker and segment.before_marker else None
+    if whole is None:
+        return _boundary_placements(index, segment, total)
+    header, key = whole
+    depth = indentation(seg[header])
+    places = [_extent(index.lines, number, with_decorators=header > 0)
+              for number, line in enumerate(index.lines)
+              if statement_key(line) == key and indentation(line) == depth]
+    # Of several definitions of the name, those that share the most lines with the segment.
+    shown = {line for line in seg if line.strip()}
+    shared = [len(shown & set(index.lines[p.start:p.end])) for p in places]
+    return [p for p, n in zip(places, shared, strict=True) if n == max(shared, default=0)]
+
+
+def definition_merge(original: str, sketch: Sketch) -> MergeOutcome:
+    """Merge with whole-definition segments replacing the definitions of their names (see
+    the module docs); a text only when exactly one in-order placement remains."""
+
+    def placed(index: _Index, segment: Segment, number: int,
+               total: int) -> list[_Placement] | MergeOutcome:
+        try:
+            places = _definition_placements(index, segment, total)
+        except _Unsure as unsure:
+            line = unsure.args[0]
+            return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
+                                "the original line beside it or be new", line)
+        if places:
+            return places
+        first = next((line for line in segment.lines if line.strip()), "")
+        return MergeOutcome(None, f"segment {number} has no definition or line to replace",
+                            first)
+
+    outcome = _place_all(original, sketch, placed, "definitions")
+    if isinstance(outcome, MergeOutcome):
+        return outcome
+    lines, sketch, places = outcome
+    for segment, place in zip(sketch.segments, places, strict=True):
+        behind = _left_behind(lines, segment, place)
+        if behind is not None:
+            return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
+                                "kept beside it too: moved, or placed at the wrong spot?",
+                                behind)
+    return MergeOutcome(join_lines(_render(lines, sketch.segments, places), original),
+                        "whole definitions replace the definitions of their names")
