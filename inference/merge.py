@@ -38,7 +38,7 @@ __all__ = [
     "duplicated_lines",
     "join_lines",
     "split_lines",
-    "unexplained_changes",
+    "walked_merge",
 ]
 
 MAX_CANDIDATES = 12
@@ -52,8 +52,6 @@ _DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )"
 #: For guessed placements, long lines too (real edits do copy a long test line now and then,
 #: so a merge anchored on the sketch's own lines does not count these).
 _DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
-#: Kept original lines this close to an inserted line count as its unreplaced old version.
-NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
 # file; a shorter one is a snippet to place like a segment between two elisions.
 WHOLE_FILE_FRACTION = 0.5
@@ -645,11 +643,24 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
     text only when exactly one in-order placement remains."""
+    return walked_merge(original, sketch, _boundary_placements, "edited edges",
+                        "edges read as rewrites or insertions")
 
-    def walked(index: _Index, segment: Segment, number: int,
+
+SegmentPlacer = Callable[[_Index, Segment, int], "list[_Placement]"]
+
+
+def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambiguous: str,
+                 reason: str) -> MergeOutcome:
+    """Merge with ``placements(index, segment, total)`` giving each segment's options (it
+    raises `_Unsure` for an edge line that may rewrite its neighbour or be new); a text only
+    when exactly one in-order placement remains and no segment leaves a line it writes
+    standing beside it (`_left_behind`)."""
+
+    def placed(index: _Index, segment: Segment, number: int,
                total: int) -> list[_Placement] | MergeOutcome:
         try:
-            places = _boundary_placements(index, segment, total)
+            places = placements(index, segment, total)
         except _Unsure as unsure:
             line = unsure.args[0]
             return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
@@ -659,18 +670,17 @@ def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
         first = next((line for line in segment.lines if line.strip()), "")
         return MergeOutcome(None, f"segment {number} has no line like an original one", first)
 
-    outcome = _place_all(original, sketch, walked, "edited edges")
+    outcome = _place_all(original, sketch, placed, ambiguous)
     if isinstance(outcome, MergeOutcome):
         return outcome
-    lines, sketch, placed = outcome
-    merged = _render(lines, sketch.segments, placed)
-    for segment, place in zip(sketch.segments, placed, strict=True):
+    lines, sketch, chosen = outcome
+    for segment, place in zip(sketch.segments, chosen, strict=True):
         behind = _left_behind(lines, segment, place)
         if behind is not None:
             return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
                                 "kept beside it too: moved, or placed at the wrong spot?",
                                 behind)
-    return MergeOutcome(join_lines(merged, original), "edges read as rewrites or insertions")
+    return MergeOutcome(join_lines(_render(lines, sketch.segments, chosen), original), reason)
 
 
 #: Original lines this close to a segment (either side) that it writes anew are left behind.
@@ -767,41 +777,3 @@ def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES)
 
 def _similar_to_any(line: str, others: Sequence[str]) -> bool:
     return any(similarity(line, other) >= FUZZY_RATIO for other in others)
-
-
-def _paired(deleted: Sequence[str], inserted: Sequence[str]) -> int:
-    """The most deleted lines that can each be paired, in order, with a similar inserted line
-    of their own (one new line explains one old line: three asserts replaced by two leave
-    one unexplained, however alike they all are)."""
-    best = [0] * (len(inserted) + 1)
-    for old in deleted:
-        row = [0] * (len(inserted) + 1)
-        for j, new in enumerate(inserted, 1):
-            pair = best[j - 1] + 1 if similarity(old, new) >= FUZZY_RATIO else 0
-            row[j] = max(row[j - 1], best[j], pair)
-        best = row
-    return best[-1]
-
-
-def unexplained_changes(original: str, merged: str) -> int:
-    """How much of a merge the sketch does not explain (lower is more plausible).
-
-    Counts original lines deleted without a similar line put in their place (`_paired`), and
-    inserted lines that leave a similar original line standing nearby (its old version, kept
-    by mistake).
-    """
-    old, new = split_lines(original), split_lines(merged)
-    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    kept = [(j1, j2) for tag, _i1, _i2, j1, j2 in opcodes if tag == "equal"]
-    cost = 0
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal":
-            continue
-        inserted = [line.strip() for line in new[j1:j2] if line.strip()]
-        deleted = [line.strip() for line in old[i1:i2] if line.strip()]
-        cost += len(deleted) - _paired(deleted, inserted)
-        nearby = [new[j].strip() for a, b in kept for j in range(a, b)
-                  if j1 - NEARBY_LINES <= j < j2 + NEARBY_LINES and new[j].strip()]
-        cost += sum(1 for line in inserted if line not in nearby
-                    and _similar_to_any(line, nearby))
-    return cost

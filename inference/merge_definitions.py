@@ -20,12 +20,8 @@ from inference.merge import (
     MergeOutcome,
     _boundary_placements,
     _Index,
-    _left_behind,
-    _place_all,
     _Placement,
-    _render,
-    _Unsure,
-    join_lines,
+    walked_merge,
 )
 from inference.sketch import Segment, Sketch, indentation
 from inference.statement_keys import statement_key
@@ -97,30 +93,5 @@ def _definition_placements(index: _Index, segment: Segment, total: int) -> list[
 def definition_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge with whole-definition segments replacing the definitions of their names (see
     the module docs); a text only when exactly one in-order placement remains."""
-
-    def placed(index: _Index, segment: Segment, number: int,
-               total: int) -> list[_Placement] | MergeOutcome:
-        try:
-            places = _definition_placements(index, segment, total)
-        except _Unsure as unsure:
-            line = unsure.args[0]
-            return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
-                                "the original line beside it or be new", line)
-        if places:
-            return places
-        first = next((line for line in segment.lines if line.strip()), "")
-        return MergeOutcome(None, f"segment {number} has no definition or line to replace",
-                            first)
-
-    outcome = _place_all(original, sketch, placed, "definitions")
-    if isinstance(outcome, MergeOutcome):
-        return outcome
-    lines, sketch, places = outcome
-    for segment, place in zip(sketch.segments, places, strict=True):
-        behind = _left_behind(lines, segment, place)
-        if behind is not None:
-            return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
-                                "kept beside it too: moved, or placed at the wrong spot?",
-                                behind)
-    return MergeOutcome(join_lines(_render(lines, sketch.segments, places), original),
+    return walked_merge(original, sketch, _definition_placements, "definitions",
                         "whole definitions replace the definitions of their names")

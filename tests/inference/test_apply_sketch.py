@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inference.apply import ApplyFailed, apply_sketch, is_python
-from inference.merge import candidate_merges, deterministic_merge, unexplained_changes
+from inference.merge import candidate_merges, deterministic_merge
+from inference.merge_plausibility import unexplained_changes
 from inference.sketch import is_marker, parse_sketch
 
 ORIGINAL = """import os

@@ -140,16 +140,6 @@ def test_whatever_apply_returns_passes_the_merge_check(sketch: str) -> None:
     assert check_merge(original, parse_sketch(sketch), result.text)
 
 
-def test_a_lone_assignment_rewrites_the_line_that_sets_the_same_name() -> None:
-    """`html_logo = ...` between two markers, no context: it is the new value of the one
-    line that sets `html_logo`, even though a neighbour looks alike."""
-    original = ('project = "x"\nhtml_logo = "_static/vertical.svg"\n'
-                'html_favicon = "_static/icon.svg"\nhtml_theme = "furo"\n')
-    sketch = '# ...\nhtml_logo = "_static/logo.svg"\n# ...\n'
-    result = apply_sketch(original, sketch, path="conf.py")
-    assert result.text == original.replace("vertical.svg", "logo.svg")
-
-
 def test_a_dict_entry_with_a_new_key_and_no_context_is_refused() -> None:
     """A new key is a new entry: it rewrites no line, however alike the entry beside it."""
     original = 'TYPES = {\n    "float": float,\n    "datetime": parse_rfc3339,\n}\n'
@@ -210,22 +200,6 @@ def test_a_placement_that_would_swallow_unshown_code_does_not_make_the_merge_amb
     assert result.text == original.replace("Version: 2.0", "Version: 2.1")
 
 
-def test_a_setting_switched_on_rewrites_its_commented_out_line() -> None:
-    """`html_title = "Toolz"` alone between markers replaces `#html_title = None`."""
-    original = "html_theme = 'furo'\n\n# The title.\n#html_title = None\n\n#html_logo = None\n"
-    sketch = '# ...\nhtml_title = "Toolz"\n# ...\n'
-    result = apply_sketch(original, sketch, path="conf.py")
-    assert result.text == original.replace("#html_title = None", 'html_title = "Toolz"')
-
-
-def test_a_table_row_rewrites_the_row_with_the_same_first_item() -> None:
-    """A parametrize row is known by its first item, not by how alike its neighbours look."""
-    original = ('CASES = [\n    ("en", "5th"),\n    ("ar", "5x"),\n    ("ar_SA", "5x"),\n]\n')
-    sketch = '# ...\n    ("ar", "5 x"),\n# ...\n'
-    result = apply_sketch(original, sketch, path="test_ordinal.py")
-    assert result.text == original.replace('("ar", "5x")', '("ar", "5 x")')
-
-
 def test_a_method_of_the_same_name_in_another_class_is_not_a_moved_line() -> None:
     """`def __enter__(self) -> State:` rewritten in one class while another class has that
     very line: two methods in two scopes, not one line kept twice."""
@@ -277,3 +251,27 @@ def test_a_new_from_import_beside_one_from_the_same_module_is_refused() -> None:
     with pytest.raises(ApplyFailed) as failure:
         apply_sketch(original, sketch, path="mod.py")
     assert failure.value.line == "from pkg import b"
+
+
+KEYED_REWRITES = [
+    # `html_logo = ...` alone: the new value of the one line setting it, though a neighbour
+    # looks alike.
+    ('project = "x"\nhtml_logo = "_static/vertical.svg"\nhtml_favicon = "_static/icon.svg"\n'
+     'html_theme = "furo"\n', 'html_logo = "_static/logo.svg"',
+     'html_logo = "_static/vertical.svg"'),
+    # A setting switched on rewrites its commented-out line.
+    ("html_theme = 'furo'\n\n# The title.\n#html_title = None\n\n#html_logo = None\n",
+     'html_title = "Toolz"', "#html_title = None"),
+    # A parametrize row is known by its first item.
+    ('CASES = [\n    ("en", "5th"),\n    ("ar", "5x"),\n    ("ar_SA", "5x"),\n]\n',
+     '    ("ar", "5 x"),', '    ("ar", "5x"),'),
+]
+
+
+@pytest.mark.parametrize(("original", "line", "old"), KEYED_REWRITES)
+def test_a_lone_line_rewrites_the_one_line_with_its_statement_key(original: str, line: str,
+                                                                   old: str) -> None:
+    """Between two markers without context, a line that sets a name (an assignment, a
+    commented-out setting, a table row) replaces the one original line setting that name."""
+    result = apply_sketch(original, f"# ...\n{line}\n# ...\n", path="conf.py")
+    assert result.text == original.replace(old, line)
