@@ -591,16 +591,16 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
 
 def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, int]]:
     """``(segment line, original line)`` pairs of a segment with no original line: each
-    segment line that sets a name (`statement_key`) set by exactly one original line, which
-    it rewrites (indented alike or not: code wrapped in a new block moves in); a name set
-    several times anchors nothing. Empty unless the pairs are in order."""
+    segment line that sets a name (`statement_key`, indentation included) set by exactly one
+    original line, which it rewrites; a name set several times anchors nothing. Empty
+    unless the pairs are in order."""
     keys = [statement_key(line) for line in lines]
     pairs = []
     for k, line in enumerate(seg):
         key = statement_key(line)
         if key is None:
             continue
-        found = [p for p, other in enumerate(keys) if other is not None and other[1:] == key[1:]]
+        found = [p for p, other in enumerate(keys) if other == key]
         if len(found) == 1:
             pairs.append((k, found[0]))
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
