@@ -541,14 +541,21 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
     return outermost
 
 
+_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+[\w.]")
+
+
 def _joins_group(new: str, beyond: str) -> bool:
-    """Whether a new assignment written beyond a blank line may as well belong to the group
-    of assignments on the far side of that blank (``master_doc = ...`` / new
-    ``toc_entries = False`` / blank / the anchor): then it goes before or after the blank
-    line, and the sketch does not say which. A new definition, block or comment starts a
-    paragraph of its own and goes after it."""
+    """Whether a new assignment (or import) written beyond a blank line may as well belong
+    to the group of assignments (imports) on the far side of that blank (``master_doc = ...``
+    / new ``toc_entries = False`` / blank / the anchor): then it goes before or after the
+    blank line, and the sketch does not say which. A new definition, block or comment starts
+    a paragraph of its own and goes after it."""
     a, b = statement_key(new), statement_key(beyond)
-    return bool(a and b and a[1] == b[1] == "set" and a[0] == b[0])
+    if a and b and a[1] == b[1] == "set" and a[0] == b[0]:
+        return True
+    # Two imports: the new one may end the block above the blank line or open the one below.
+    return _IMPORT_LINE.match(new) is not None and _IMPORT_LINE.match(beyond) is not None \
+        and new[:len(new) - len(new.lstrip())] == beyond[:len(beyond) - len(beyond.lstrip())]
 
 
 def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:

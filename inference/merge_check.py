@@ -11,6 +11,8 @@ with ``s1 <= e1 <= s2 <= ... <= eK``, that is:
 * every other output line is an original line, in order, and the stretch a marker stands for
   is a contiguous run of the original copied byte for byte;
 * a sketch that starts (ends) with code and no marker replaces the file's head (tail);
+* something changed (a merge equal to the original found the sketch's lines as they stand:
+  the edit it means is elsewhere);
 * nothing outside the sketch's reach changed: the original lines a segment replaces
   (``original[s:e]``) begin and end with lines the segment keeps or rewrites (equal, or similar
   by `inference.merge.similarity`). Lines deleted *inside* that stretch are the sketch's own
@@ -70,6 +72,12 @@ def check_merge(original: str, sketch: Sketch, merged: str, *, swallow: bool = T
         return MergeCheck(False, "the sketch has no code, only elision markers")
     if original.endswith("\n") != merged.endswith("\n") and old and new:
         return MergeCheck(False, "the merge changed whether the file ends with a newline")
+    if merged == original:
+        # Every sketch line was found as it stands: the edit meant is elsewhere (a copy of
+        # that code that differs), or there is none; either way this is not it.
+        first = next((line for segment in segments for line in segment if line.strip()), None)
+        return MergeCheck(False, "the merge changes nothing: the sketch's lines are already "
+                          "in the file as shown", first)
     missing = _first_missing_line(new, segments)
     if missing is not None:
         return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",

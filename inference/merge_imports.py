@@ -5,10 +5,10 @@ Assistants often write an added import alone between two elision markers (``# ..
 it. The file's own import blocks do: a module-level import goes into the block of its kind
 (``__future__``, standard library, relative, or third-party with the same top package) at the
 place its sorted order gives, provided the block is itself sorted (isort's and ruff's default
-order, plain ``import`` lines before ``from`` lines; else sorted by module alone). Anything
-less clear, two blocks of that kind, an unsorted block, or an import of a name the block
-already imports (a rewrite, not an addition), has no placement: the merge refuses rather
-than guess.
+order, plain ``import`` lines before ``from`` lines, or sorted by module alone) and every
+order it follows gives that place. Anything less clear, two blocks of that kind, an unsorted
+block, orders that disagree, or an import of a name the block already imports (a rewrite,
+not an addition), has no placement: the merge refuses rather than guess.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _by_module(line: str) -> tuple:
     return ((_module(line) or "").lower(), line.startswith("from "), line.lower())
 
 
-#: The orders a block of imports may follow, the tools' default first.
+#: The orders a block of imports may follow.
 ORDERS: tuple[SortKey, ...] = (_plain_first, _by_module)
 
 
@@ -88,13 +88,16 @@ def _blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def _position(block: list[str], new: str) -> int | None:
-    """Where ``new`` goes in the sorted ``block``: by the first of `ORDERS` the block
-    follows (isort's and ruff's default first), or None when it follows none."""
+    """Where ``new`` goes in the sorted ``block``: the same under every one of `ORDERS` the
+    block follows, or None when it follows none of them or they disagree (``import os`` /
+    ``import sys`` is sorted both ways, and ``from os import path`` goes after ``os`` in one
+    and after ``sys`` in the other)."""
+    positions = set()
     for key in ORDERS:
         ranks = [key(line) for line in block]
         if ranks == sorted(ranks):
-            return sum(1 for rank in ranks if rank < key(new))
-    return None
+            positions.add(sum(1 for rank in ranks if rank < key(new)))
+    return positions.pop() if len(positions) == 1 else None
 
 
 def different_imports(a: str, b: str) -> bool:

@@ -275,3 +275,13 @@ def test_a_lone_line_rewrites_the_one_line_with_its_statement_key(original: str,
     commented-out setting, a table row) replaces the one original line setting that name."""
     result = apply_sketch(original, f"# ...\n{line}\n# ...\n", path="conf.py")
     assert result.text == original.replace(old, line)
+
+
+def test_a_new_import_after_a_blank_line_below_other_imports_is_refused() -> None:
+    """`from pathlib import Path` / blank / `import pytest`: the new import may end the
+    standard-library block above the blank line or open a block of its own."""
+    original = "import os\nimport subprocess\n\nimport pytest\n\nX = 1\n"
+    sketch = "# ...\nfrom pathlib import Path\n\nimport pytest\n# ...\n"
+    outcome = boundary_merge(original, parse_sketch(sketch))
+    assert outcome.text is None
+    assert outcome.line == "from pathlib import Path"

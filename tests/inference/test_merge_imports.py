@@ -33,11 +33,13 @@ def test_a_relative_import_goes_into_the_relative_block() -> None:
     assert place == HEAD.index("from .i18n import pgettext as P_") + 1
 
 
-def test_plain_imports_come_before_from_imports_in_a_block_sorted_both_ways() -> None:
-    """isort's and ruff's default order decides where a block allows either order."""
+def test_orders_that_disagree_give_no_placement() -> None:
+    """`import asyncio` / `from concurrent...` / `from typing...` is sorted both with plain
+    imports first and by module alone; `import os` goes second in one, third in the other."""
     lines = ["import asyncio", "from concurrent.futures import Executor", "from typing import Any",
              "", "x = 1"]
-    assert import_insertion(lines, ["import os"]) == 1
+    assert import_insertion(lines, ["import os"]) is None
+    assert import_insertion(lines, ["import abc"]) == 0
 
 
 def test_an_unsorted_block_gives_no_placement() -> None:
