@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from inference.merge_imports import different_imports, import_insertion
+from inference.merge_imports import different_imports, import_insertion, import_section
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
@@ -541,9 +541,6 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
     return outermost
 
 
-_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+[\w.]")
-
-
 def _joins_group(new: str, beyond: str) -> bool:
     """Whether a new assignment (or import) written beyond a blank line may as well belong
     to the group of assignments (imports) on the far side of that blank (``master_doc = ...``
@@ -553,9 +550,10 @@ def _joins_group(new: str, beyond: str) -> bool:
     a, b = statement_key(new), statement_key(beyond)
     if a and b and a[1] == b[1] == "set" and a[0] == b[0]:
         return True
-    # Two imports: the new one may end the block above the blank line or open the one below.
-    return _IMPORT_LINE.match(new) is not None and _IMPORT_LINE.match(beyond) is not None \
-        and new[:len(new) - len(new.lstrip())] == beyond[:len(beyond) - len(beyond.lstrip())]
+    # Two imports of one kind (standard library, one third-party package, ...): the new one
+    # may join the block beyond the blank line or open one of its own.
+    return not (new[:1].isspace() or beyond[:1].isspace()) \
+        and import_section(new) is not None and import_section(new) == import_section(beyond)
 
 
 def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:

@@ -72,16 +72,16 @@ def check_merge(original: str, sketch: Sketch, merged: str, *, swallow: bool = T
         return MergeCheck(False, "the sketch has no code, only elision markers")
     if original.endswith("\n") != merged.endswith("\n") and old and new:
         return MergeCheck(False, "the merge changed whether the file ends with a newline")
+    missing = _first_missing_line(new, segments)
+    if missing is not None:
+        return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",
+                          missing)
     if merged == original:
         # Every sketch line was found as it stands: the edit meant is elsewhere (a copy of
         # that code that differs), or there is none; either way this is not it.
         first = next((line for segment in segments for line in segment if line.strip()), None)
         return MergeCheck(False, "the merge changes nothing: the sketch's lines are already "
                           "in the file as shown", first)
-    missing = _first_missing_line(new, segments)
-    if missing is not None:
-        return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",
-                          missing)
     prover = _Prover(old, new, sketch, swallow)
     if prover.proved():
         return MergeCheck(True)

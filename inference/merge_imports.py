@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-__all__ = ["different_imports", "import_insertion"]
+__all__ = ["different_imports", "import_insertion", "import_section"]
 
 _IMPORT = re.compile(r"^(?:import\s+(?P<plain>[\w.]+)|from\s+(?P<source>\.*[\w.]*)\s+import\s)")
 _NAMES = re.compile(r"\bimport\s+(?P<names>.*)$")
@@ -32,9 +32,12 @@ def _module(line: str) -> str | None:
     return match.group("plain") or match.group("source")
 
 
-def _section(line: str) -> str:
-    """``future``, ``stdlib``, ``local`` (relative) or ``other:<top package>``."""
-    module = _module(line) or ""
+def import_section(line: str) -> str | None:
+    """``future``, ``stdlib``, ``local`` (relative) or ``other:<top package>`` for an import
+    line; None for any other line."""
+    module = _module(line)
+    if module is None:
+        return None
     if module.startswith("."):
         return "local"
     top = module.split(".")[0]
@@ -112,12 +115,12 @@ def import_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None
     new = [line.rstrip() for line in segment if line.strip()]
     if not new or any(_module(line) is None or line in lines for line in new):
         return None
-    sections = {_section(line) for line in new}
+    sections = {import_section(line) for line in new}
     if len(sections) != 1:
         return None
     section = sections.pop()
     blocks = [(a, b) for a, b in _blocks(lines)
-              if {_section(line) for line in lines[a:b]} == {section}]
+              if {import_section(line) for line in lines[a:b]} == {section}]
     if len(blocks) != 1:
         return None
     start, end = blocks[0]
