@@ -414,6 +414,10 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
     if isinstance(placed, MergeOutcome):
         return placed
     for number, (segment, place) in enumerate(zip(sketch.segments, placed, strict=True), 1):
+        if whole_definition(segment.lines) and _drops_definition(index, segment, place):
+            return MergeOutcome(None, f"{ambiguous}: segment {number}, one whole definition, "
+                                "would delete another definition it does not show",
+                                segment.lines[-1])
         weak = _repeated_anchor(index, segment, place)
         if weak is not None:
             return MergeOutcome(None, f"{ambiguous}: segment {number} is anchored only by "
@@ -425,6 +429,34 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
 #: A line of at most this many words (``)``, ``try:``, ``parser.add_argument(``) is generic:
 #: repeated, it says little about where it is.
 GENERIC_WORDS = 2
+
+
+def whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
+    """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
+    and lines indented deeper than it (or blank); else None."""
+    header = next((k for k, line in enumerate(seg) if not line.lstrip().startswith("@")), None)
+    if header is None:
+        return None
+    key = statement_key(seg[header])
+    if key is None or key[1] not in ("def", "class"):
+        return None
+    depth = len(seg[header]) - len(seg[header].lstrip())
+    if any(len(line) - len(line.lstrip()) != depth for line in seg[:header]):
+        return None
+    body = [line for line in seg[header + 1:] if line.strip()]
+    if not body or any(len(line) - len(line.lstrip()) <= depth for line in body):
+        return None
+    return header, key
+
+
+def _drops_definition(index: _Index, segment: Segment, place: _Placement) -> bool:
+    """Whether the stretch holds a function or class header that the segment neither shows
+    nor rewrites (a header of that name): a segment that is one whole definition would
+    delete another one the sketch never mentions (its reformatted last line ``)`` matched
+    at the end of a later test)."""
+    shown = {statement_key(line) for line in segment.lines} - {None}
+    return any(DEFINITION.match(line) and statement_key(line) not in shown
+               for line in index.lines[place.start:place.end])
 
 
 def _repeated_anchor(index: _Index, segment: Segment, place: _Placement) -> str | None:

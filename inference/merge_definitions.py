@@ -22,6 +22,7 @@ from inference.merge import (
     _Index,
     _Placement,
     walked_merge,
+    whole_definition,
 )
 from inference.sketch import Segment, Sketch, indentation
 from inference.statement_keys import statement_key
@@ -31,24 +32,6 @@ __all__ = ["definition_merge"]
 
 def _is_decorator(line: str) -> bool:
     return line.lstrip().startswith("@")
-
-
-def _whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
-    """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
-    and lines indented deeper than it (or blank); else None."""
-    header = next((k for k, line in enumerate(seg) if not _is_decorator(line)), None)
-    if header is None:
-        return None
-    key = statement_key(seg[header])
-    if key is None or key[1] not in ("def", "class"):
-        return None
-    depth = len(indentation(seg[header]))
-    if any(len(indentation(line)) != depth for line in seg[:header]):
-        return None
-    body = [line for line in seg[header + 1:] if line.strip()]
-    if not body or any(len(indentation(line)) <= depth for line in body):
-        return None
-    return header, key
 
 
 def _extent(lines: Sequence[str], at: int, with_decorators: bool) -> _Placement:
@@ -76,7 +59,7 @@ def _extent(lines: Sequence[str], at: int, with_decorators: bool) -> _Placement:
 
 def _definition_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
     seg = [line.rstrip() for line in segment.lines]
-    whole = _whole_definition(seg) if segment.after_marker and segment.before_marker else None
+    whole = whole_definition(seg) if segment.after_marker and segment.before_marker else None
     if whole is None:
         return _boundary_placements(index, segment, total)
     header, key = whole

@@ -57,3 +57,19 @@ def test_a_definition_that_fits_two_of_that_name_equally_is_refused() -> None:
     assert definition_merge(ORIGINAL, parse_sketch(sketch)).text is None
     with pytest.raises(ApplyFailed):
         apply_sketch(ORIGINAL, sketch, path="retry.py")
+
+
+def test_a_whole_function_never_swallows_the_functions_after_it() -> None:
+    """Its last line `)` is new (a reformatted assert) but stands at the end of a later
+    test: anchoring there would delete that test; the definition's own extent is used."""
+    original = ('def test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
+                '    assert clean("<span>x</span>") == "&lt;span&gt;"\n\n\n'
+                'def test_b():\n    assert (\n        linkify("y")\n        == "y"\n    )\n\n\n'
+                'def test_c():\n    assert clean("z") == "z"\n')
+    sketch = ('# ...\ndef test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
+              '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n'
+              '# ...\n')
+    result = apply_sketch(original, sketch, path="test_clean.py")
+    assert result.text == original.replace(
+        '    assert clean("<span>x</span>") == "&lt;span&gt;"\n',
+        '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n')
