@@ -200,19 +200,6 @@ def test_a_placement_that_would_swallow_unshown_code_does_not_make_the_merge_amb
     assert result.text == original.replace("Version: 2.0", "Version: 2.1")
 
 
-def test_a_method_of_the_same_name_in_another_class_is_not_a_moved_line() -> None:
-    """`def __enter__(self) -> State:` rewritten in one class while another class has that
-    very line: two methods in two scopes, not one line kept twice."""
-    original = ("class State:\n    def __enter__(self) -> State:\n        return self\n\n\n"
-                "class Handler:\n    def __enter__(self) -> None:\n        return None\n")
-    sketch = ("# ...\nclass Handler:\n    def __enter__(self) -> State:\n"
-              "        return State()\n")
-    result = apply_sketch(original, sketch, path="state.py")
-    assert result.text == original.replace(
-        "    def __enter__(self) -> None:\n        return None",
-        "    def __enter__(self) -> State:\n        return State()")
-
-
 def test_a_method_kept_twice_in_one_class_is_a_moved_line() -> None:
     assert duplicated_lines(["class A:", "    def f(self):", "        pass"],
                             ["class A:", "    def f(self):", "        pass",
@@ -228,19 +215,6 @@ def test_a_last_line_found_only_above_the_segment_gives_way_to_the_next_anchor()
     sketch = "# ...\ndef second(w):\n    prepare(w)\n    check(w[0])\n    check(w[1])\n# ...\n"
     result = apply_sketch(original, sketch, path="checks.py")
     assert result.text == original.replace("w[0])\n\n\ndef third", "w[1])\n\n\ndef third")
-
-
-def test_a_split_import_is_anchored_by_the_module_it_imports_from() -> None:
-    """`from typing import ..., Sequence` split into a `collections.abc` import and a shorter
-    `typing` one: the `typing` line rewrites the one `from typing` line, the new import goes
-    before it."""
-    original = "import json\nimport sys\n\nfrom typing import Any, Sequence, TextIO\n\nX = 1\n"
-    sketch = ("# ...\nfrom collections.abc import Sequence\nfrom typing import Any, TextIO\n"
-              "# ...\n")
-    result = apply_sketch(original, sketch, path="mod.py")
-    assert result.text == original.replace(
-        "from typing import Any, Sequence, TextIO",
-        "from collections.abc import Sequence\nfrom typing import Any, TextIO")
 
 
 def test_a_new_from_import_beside_one_from_the_same_module_is_refused() -> None:
@@ -285,3 +259,27 @@ def test_a_new_import_after_a_blank_line_below_other_imports_is_refused() -> Non
     outcome = boundary_merge(original, parse_sketch(sketch))
     assert outcome.text is None
     assert outcome.line == "from pathlib import Path"
+
+
+PLACED = {
+    # `def __enter__(self) -> State:` rewritten in one class while another class has that
+    # very line: two methods in two scopes, not one line kept twice.
+    "same-method-in-two-classes": (
+        "class State:\n    def __enter__(self) -> State:\n        return self\n\n\n"
+        "class Handler:\n    def __enter__(self) -> None:\n        return None\n",
+        "# ...\nclass Handler:\n    def __enter__(self) -> State:\n        return State()\n",
+        "    def __enter__(self) -> None:\n        return None",
+        "    def __enter__(self) -> State:\n        return State()"),
+    # `from typing import ..., Sequence` split: the `typing` line rewrites the one
+    # `from typing` line, the new import goes before it.
+    "split-import": (
+        "import json\nimport sys\n\nfrom typing import Any, Sequence, TextIO\n\nX = 1\n",
+        "# ...\nfrom collections.abc import Sequence\nfrom typing import Any, TextIO\n# ...\n",
+        "from typing import Any, Sequence, TextIO",
+        "from collections.abc import Sequence\nfrom typing import Any, TextIO"),
+}
+
+
+@pytest.mark.parametrize(("original", "sketch", "old", "new"), PLACED.values(), ids=PLACED)
+def test_apply_places_the_edit(original: str, sketch: str, old: str, new: str) -> None:
+    assert apply_sketch(original, sketch, path="mod.py").text == original.replace(old, new)

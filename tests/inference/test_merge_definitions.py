@@ -29,16 +29,34 @@ def helper():
 '''
 
 
-def test_a_whole_function_whose_last_lines_fold_replaces_the_whole_definition() -> None:
-    """`else: return False` folded into `return False`: the old tail goes with the rest of
-    the old definition instead of staying behind the segment (which would not parse)."""
-    sketch = ("# ...\nclass Second:\n# ...\n    def check(self, state):\n"
-              "        if not state.failed:\n            return self.predicate(state.result)\n"
-              "        return False\n# ...\n")
-    result = apply_sketch(ORIGINAL, sketch, path="retry.py")
-    assert result.text == ORIGINAL.replace(
+WHOLE = {
+    # `else: return False` folded into `return False`: the old tail goes with the rest of
+    # the old definition instead of staying behind the segment (which would not parse).
+    "folded-tail": (
+        ORIGINAL,
+        "# ...\nclass Second:\n# ...\n    def check(self, state):\n        if not state.failed:\n"
+        "            return self.predicate(state.result)\n        return False\n# ...\n",
         "            return self.predicate(state.result)\n        else:\n            return False",
-        "            return self.predicate(state.result)\n        return False")
+        "            return self.predicate(state.result)\n        return False"),
+    # The last line `)` is new (a reformatted assert) but stands at the end of a later
+    # test: anchoring there would delete that test; the definition's own extent is used.
+    "no-swallowing": (
+        'def test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
+        '    assert clean("<span>x</span>") == "&lt;span&gt;"\n\n\n'
+        'def test_b():\n    assert (\n        linkify("y")\n        == "y"\n    )\n\n\n'
+        'def test_c():\n    assert clean("z") == "z"\n',
+        '# ...\ndef test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
+        '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n# ...\n',
+        '    assert clean("<span>x</span>") == "&lt;span&gt;"\n',
+        '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n'),
+}
+
+
+@pytest.mark.parametrize(("original", "sketch", "old", "new"), WHOLE.values(), ids=WHOLE)
+def test_a_whole_function_replaces_the_whole_definition(original: str, sketch: str, old: str,
+                                                        new: str) -> None:
+    result = apply_sketch(original, sketch, path="test_retry.py")
+    assert result.text == original.replace(old, new)
     assert result.method == "definitions"
 
 
@@ -57,19 +75,3 @@ def test_a_definition_that_fits_two_of_that_name_equally_is_refused() -> None:
     assert definition_merge(ORIGINAL, parse_sketch(sketch)).text is None
     with pytest.raises(ApplyFailed):
         apply_sketch(ORIGINAL, sketch, path="retry.py")
-
-
-def test_a_whole_function_never_swallows_the_functions_after_it() -> None:
-    """Its last line `)` is new (a reformatted assert) but stands at the end of a later
-    test: anchoring there would delete that test; the definition's own extent is used."""
-    original = ('def test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
-                '    assert clean("<span>x</span>") == "&lt;span&gt;"\n\n\n'
-                'def test_b():\n    assert (\n        linkify("y")\n        == "y"\n    )\n\n\n'
-                'def test_c():\n    assert clean("z") == "z"\n')
-    sketch = ('# ...\ndef test_a():\n    assert clean("<em>x</em>") == "<em>x</em>"\n'
-              '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n'
-              '# ...\n')
-    result = apply_sketch(original, sketch, path="test_clean.py")
-    assert result.text == original.replace(
-        '    assert clean("<span>x</span>") == "&lt;span&gt;"\n',
-        '    assert (\n        clean("<span>x</span>")\n        == "&lt;span&gt;"\n    )\n')
