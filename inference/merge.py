@@ -246,9 +246,10 @@ DOUBLED_GAP = 2
 
 
 def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
-    """The longest run (of at least `DOUBLED_RUN` lines, not all blank) of segment lines that
-    the original repeats just after or just before the stretch (within `DOUBLED_GAP` lines:
-    the rewritten line itself differs); 0 when none."""
+    """The longest run (of at least `DOUBLED_RUN` lines, not all generic: ``pass`` and two
+    blank lines end many classes) of segment lines that the original repeats just after or
+    just before the stretch (within `DOUBLED_GAP` lines: the rewritten line itself differs);
+    0 when none."""
     best = 0
     for j in range(len(seg)):
         for gap in range(DOUBLED_GAP + 1):
@@ -256,7 +257,8 @@ def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) ->
             start = place.start - 1 - gap
             before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
             for run, low in ((after, j), (before, j - before + 1)):
-                if run >= DOUBLED_RUN and any(line.strip() for line in seg[low:low + run]):
+                if run >= DOUBLED_RUN and any(len(_WORDS.findall(line)) > GENERIC_WORDS
+                                              for line in seg[low:low + run]):
                     best = max(best, run)
     return best
 

@@ -272,6 +272,15 @@ PLACED = {
         "    def __enter__(self) -> State:\n        return State()"),
     # `from typing import ..., Sequence` split: the `typing` line rewrites the one
     # `from typing` line, the new import goes before it.
+    # `pass` and two blank lines end both classes: that the earlier class ends like the
+    # segment begins is no sign the segment belongs there (it would delete the later one).
+    "generic-run-before-the-stretch": (
+        "class Failure(Exception):\n    pass\n\n\nclass BaseFailure(BaseException):\n"
+        "    pass\n\n\n@mark('exc', [Failure, BaseFailure])\ndef test_failure(exc):\n"
+        "    sig = Signal()\n    sig.send(exc)\n",
+        '# ...\n    pass\n\n\n@mark("exc", [Failure, BaseFailure])\ndef test_failure(exc):\n'
+        "    sig = Signal()\n# ...\n",
+        "@mark('exc',", '@mark("exc",'),
     "split-import": (
         "import json\nimport sys\n\nfrom typing import Any, Sequence, TextIO\n\nX = 1\n",
         "# ...\nfrom collections.abc import Sequence\nfrom typing import Any, TextIO\n# ...\n",
