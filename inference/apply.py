@@ -42,6 +42,7 @@ from inference.merge import (
     deterministic_merge,
     duplicated_lines,
     split_lines,
+    whole_definition,
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
@@ -216,7 +217,8 @@ def apply_stream(
     if edges.text is None:
         attempts.append(f"boundary: {edges.reason}")
 
-    whole = definition_merge(original, parsed) if python else None
+    shows_definition = any(whole_definition(segment.lines) for segment in parsed.segments)
+    whole = definition_merge(original, parsed) if python and shows_definition else None
     if whole is not None and whole.text is not None \
             and whole.text not in (outcome.text, edges.text) and accept(whole.text, "definitions"):
         yield from _finish(ApplyResult(whole.text, "fuzzy", "definitions", python or None,
