@@ -4,7 +4,7 @@
         [--model-cases 0]
 
 Cases: ``shared/apply_real/apply_real.jsonl.gz`` (built by ``benchmarks/apply_real_data.py``
-from the git history of 28 public repositories, split by repository). Every case is scored as
+from the git history of 36 public repositories, split by repository). Every case is scored as
 
 * ``exact`` — the returned file is the commit's file;
 * ``refused`` — `ApplyFailed` (a clear error; the user is told);

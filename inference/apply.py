@@ -4,11 +4,16 @@ Paths, tried in order (the result says which one produced the text):
 
 1. ``deterministic`` — every segment of the sketch is anchored by its own first and last lines
    at exactly one place in the original (`inference.merge.deterministic_merge`).
-2. ``fuzzy`` — the anchors are inexact (an edited first line, new lines at a segment's edge) but
-   one plausible merge explains the sketch clearly best: it keeps no moved line twice, deletes
-   no original line without putting a similar one in its place and leaves no old version of
-   an inserted line standing nearby (`inference.merge.unexplained_changes`), by a margin of
-   more than one line over the others.
+2. ``fuzzy`` — the anchors are inexact, tried in turn: ``boundary`` reads a segment's edited
+   edge lines as rewrites of the original lines beside them or as insertions, places lines
+   with no anchor by their statement key (``timeout = 5`` rewrites the line setting
+   ``timeout``) or, for lone new imports, by the file's sorted import block
+   (`inference.merge.boundary_merge`); ``definitions`` lets a segment that is a whole
+   definition replace the definition of its name (`inference.merge_definitions`); last,
+   ``similarity``/``single-candidate``: one plausible merge explains the sketch clearly best:
+   it keeps no moved line twice, deletes no original line without a similar new line of its
+   own in its place and leaves no old version of an inserted line standing nearby
+   (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line.
 3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
    lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
    the merged file itself (``method="generated"``), decoding speculatively from the original so
@@ -37,9 +42,11 @@ from inference.merge import (
     deterministic_merge,
     duplicated_lines,
     split_lines,
-    unexplained_changes,
+    whole_definition,
 )
 from inference.merge_check import check_merge
+from inference.merge_definitions import definition_merge
+from inference.merge_plausibility import unexplained_changes
 from inference.sketch import is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -209,6 +216,16 @@ def apply_stream(
         return
     if edges.text is None:
         attempts.append(f"boundary: {edges.reason}")
+
+    shows_definition = any(whole_definition(segment.lines) for segment in parsed.segments)
+    whole = definition_merge(original, parsed) if python and shows_definition else None
+    if whole is not None and whole.text is not None \
+            and whole.text not in (outcome.text, edges.text) and accept(whole.text, "definitions"):
+        yield from _finish(ApplyResult(whole.text, "fuzzy", "definitions", python or None,
+                                       attempts))
+        return
+    if whole is not None and whole.text is None:
+        attempts.append(f"definitions: {whole.reason}")
 
     candidates = [c for c in candidate_merges(original, parsed)
                   if c not in (outcome.text, edges.text)]

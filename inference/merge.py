@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from inference.merge_imports import different_imports, import_insertion, import_section
 from inference.sketch import Segment, Sketch
+from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
 __all__ = [
     "MergeOutcome",
@@ -36,7 +38,7 @@ __all__ = [
     "duplicated_lines",
     "join_lines",
     "split_lines",
-    "unexplained_changes",
+    "walked_merge",
 ]
 
 MAX_CANDIDATES = 12
@@ -50,8 +52,6 @@ _DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )"
 #: For guessed placements, long lines too (real edits do copy a long test line now and then,
 #: so a merge anchored on the sketch's own lines does not count these).
 _DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
-#: Kept original lines this close to an inserted line count as its unreplaced old version.
-NEARBY_LINES = 20
 # Without any marker a sketch at least this fraction of the original's length is the whole new
 # file; a shorter one is a snippet to place like a segment between two elisions.
 WHOLE_FILE_FRACTION = 0.5
@@ -106,10 +106,14 @@ class _Index:
         return _longest(found, lambda q: _agree(self.lines, q, seg, t, -1))
 
 
-def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int) -> int:
+def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int,
+           blank: bool = True) -> int:
+    """How many lines, from ``lines[pos]`` and ``seg[at]`` on in direction ``step``, are
+    equal; without ``blank``, how many of those have text (a shared blank line says little
+    about where a segment is)."""
     count = 0
     while 0 <= pos < len(lines) and 0 <= at < len(seg) and lines[pos] == seg[at]:
-        count += 1
+        count += 1 if blank or lines[pos].strip() else 0
         pos += step
         at += step
     return count
@@ -185,26 +189,43 @@ def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
         return places
 
     def rank(place: _Placement) -> tuple[int, int]:
-        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1) for at, off in heads)
-        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1)
+        agreement = sum(_agree(index.lines, place.start + off, seg, at, +1, blank=False)
+                        for at, off in heads)
+        agreement += sum(_agree(index.lines, place.end - 1 - off, seg, at, -1, blank=False)
                          for at, off in tails)
         return _dropped(index, seg, place), -agreement
 
     ranks = [rank(place) for place in places]
-    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
 
 
-def _consensus(places: list[_Placement], ranks: list[tuple[int, int]]) -> list[_Placement]:
+#: A segment that writes new lines may drop up to this many times as many original lines,
+#: plus the slack (a rewrite may shorten code); more is a placement that swallowed code the
+#: sketch never showed (`inference.merge_check` refuses such a merge).
+SWALLOW_FACTOR, SWALLOW_SLACK = 2, 10
+
+
+def _consensus(places: list[_Placement], ranks: list[tuple[int, int]], written: int
+               ) -> list[_Placement]:
     """The best placements by (dropped lines, then anchor agreement) when agreement-first
     picks the same ones; otherwise the evidence conflicts and both picks stay possible (the
-    merge is then ambiguous and refused rather than guessed)."""
+    merge is then ambiguous and refused rather than guessed). A placement that drops more
+    than the segment's ``written`` new lines can account for (`SWALLOW_FACTOR`) is no
+    evidence against the others: the merge check would refuse it anyway."""
     by_drop = min(ranks)
-    by_agreement = min((r[1], r[0]) for r in ranks)
+    limit = SWALLOW_FACTOR * written + SWALLOW_SLACK
+    by_agreement = min(((r[1], r[0]) for r in ranks if r[0] <= limit),
+                       default=(by_drop[1], by_drop[0]))
     first = [p for p, r in zip(places, ranks, strict=True) if r == by_drop]
     second = [p for p, r in zip(places, ranks, strict=True) if (r[1], r[0]) == by_agreement]
     if first == second:
         return first
     return sorted(set(first) | set(second), key=lambda p: (p.start, p.end))
+
+
+def _written(index: _Index, seg: Sequence[str]) -> int:
+    """The segment's new lines with text (not in the original)."""
+    return sum(1 for line in seg if line.strip() and line not in index.where)
 
 
 def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
@@ -225,9 +246,10 @@ DOUBLED_GAP = 2
 
 
 def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
-    """The longest run (of at least `DOUBLED_RUN` lines, not all blank) of segment lines that
-    the original repeats just after or just before the stretch (within `DOUBLED_GAP` lines:
-    the rewritten line itself differs); 0 when none."""
+    """The longest run (of at least `DOUBLED_RUN` lines, not all generic: ``pass`` and two
+    blank lines end many classes) of segment lines that the original repeats just after or
+    just before the stretch (within `DOUBLED_GAP` lines: the rewritten line itself differs);
+    0 when none."""
     best = 0
     for j in range(len(seg)):
         for gap in range(DOUBLED_GAP + 1):
@@ -235,7 +257,8 @@ def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) ->
             start = place.start - 1 - gap
             before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
             for run, low in ((after, j), (before, j - before + 1)):
-                if run >= DOUBLED_RUN and any(line.strip() for line in seg[low:low + run]):
+                if run >= DOUBLED_RUN and any(len(_WORDS.findall(line)) > GENERIC_WORDS
+                                              for line in seg[low:low + run]):
                     best = max(best, run)
     return best
 
@@ -266,7 +289,11 @@ def _fuzzy_placements(
 
 
 def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
-    """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6."""
+    """Positions of the (at most ``top``) lines most like ``target``, similarity at least 0.6;
+    for a definition or dict entry, only lines of the same name (`statement_key`)."""
+    key = statement_key(target)
+    if key is not None and key[1] in NAMED_KINDS:
+        lines = [line if statement_key(line) == key else "" for line in lines]
     scored = []
     for number, line in enumerate(lines):
         ratio = similarity(line, target)
@@ -388,7 +415,68 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
     placed = _only_placement(lines, sketch, options, ambiguous)
     if isinstance(placed, MergeOutcome):
         return placed
+    for number, (segment, place) in enumerate(zip(sketch.segments, placed, strict=True), 1):
+        if whole_definition(segment.lines) and _drops_definition(index, segment, place):
+            return MergeOutcome(None, f"{ambiguous}: segment {number}, one whole definition, "
+                                "would delete another definition it does not show",
+                                segment.lines[-1])
+        weak = _repeated_anchor(index, segment, place)
+        if weak is not None:
+            return MergeOutcome(None, f"{ambiguous}: segment {number} is anchored only by "
+                                f"lines the file repeats ({weak.strip()!r}), and it may as well "
+                                "be a new copy as a rewrite of the code there", weak)
     return lines, sketch, placed
+
+
+#: A line of at most this many words (``)``, ``try:``, ``parser.add_argument(``) is generic:
+#: repeated, it says little about where it is.
+GENERIC_WORDS = 2
+
+
+def whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
+    """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
+    and lines indented deeper than it (or blank); else None."""
+    header = next((k for k, line in enumerate(seg) if not line.lstrip().startswith("@")), None)
+    if header is None:
+        return None
+    key = statement_key(seg[header])
+    if key is None or key[1] not in ("def", "class"):
+        return None
+    depth = len(seg[header]) - len(seg[header].lstrip())
+    if any(len(line) - len(line.lstrip()) != depth for line in seg[:header]):
+        return None
+    body = [line for line in seg[header + 1:] if line.strip()]
+    if not body or any(len(line) - len(line.lstrip()) <= depth for line in body):
+        return None
+    return header, key
+
+
+def _drops_definition(index: _Index, segment: Segment, place: _Placement) -> bool:
+    """Whether the stretch holds a function or class header that the segment neither shows
+    nor rewrites (a header of that name): a segment that is one whole definition would
+    delete another one the sketch never mentions (its reformatted last line ``)`` matched
+    at the end of a later test)."""
+    shown = {statement_key(line) for line in segment.lines} - {None}
+    return any(DEFINITION.match(line) and statement_key(line) not in shown
+               for line in index.lines[place.start:place.end])
+
+
+def _repeated_anchor(index: _Index, segment: Segment, place: _Placement) -> str | None:
+    """A segment whose every original line is generic and occurs more than once in the file
+    (``)``, ``parser.add_argument(``) and whose stretch loses a line it neither shows nor
+    writes a similar one for: it reads as a rewrite of that copy of the code or as a new copy
+    beside it, and nothing tells which. Returns its first such line."""
+    seg = {line.rstrip() for line in segment.lines}
+    known = [line for line in seg if line.strip() and line in index.where]
+    if not known or any(len(index.where[line]) == 1 or len(_WORDS.findall(line)) > GENERIC_WORDS
+                        for line in known):
+        return None
+    written = [line for line in seg if line.strip() and line not in index.where]
+    lost = [line for line in index.lines[place.start:place.end] if line.strip()
+            and line not in seg and not _similar_to_any(line, written)]
+    if not lost:
+        return None
+    return next(line.rstrip() for line in segment.lines if line.rstrip() in known)
 
 
 def _only_placement(lines: list[str], sketch: Sketch, options: list[list[_Placement]],
@@ -416,21 +504,24 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
 
 
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
-_DEFINITION = re.compile(r"^\s*(?:async\s+)?(def|class)\s+(\w+)")
-
-
 def _rewrites(new: str, old: str) -> bool | None:
     """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
     similar words, or the same function/class header with a new signature. None when it
     cannot be told (somewhat similar: ``import sys`` where ``import sysconfig`` stood)."""
     if not new.strip() or not old.strip():
         return not new.strip() and not old.strip()  # blank for blank
-    a, b = _DEFINITION.match(new), _DEFINITION.match(old)
+    a, b = DEFINITION.match(new), DEFINITION.match(old)
     if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
         return True if a.groups() == b.groups() else None
+    key = statement_key(new)
+    if key is not None and key[1] != "from" and key == statement_key(old):
+        return True  # a new value for the same name (two imports from one module may be both)
     ratio = similarity_unbounded(new, old)
     if ratio >= FUZZY_RATIO:
-        return True
+        # Alike only in shape (`"__version__",` beside `"rules_set_registry",`, two items of
+        # a list), or two imports of different names (`from pkg import b` where `from pkg
+        # import c` stood): not clearly a rewrite of that line, maybe a new one beside it.
+        return True if _shares_a_word(new, old) and not different_imports(new, old) else None
     # A comment added or reworded at the end of the same code: the code decides.
     code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
     if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
@@ -441,6 +532,14 @@ def _rewrites(new: str, old: str) -> bool | None:
 
 
 _FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+_WORDS = re.compile(r"\w+")
+
+
+def _shares_a_word(a: str, b: str) -> bool:
+    """Whether two lines have a word (identifier, number, word of a string) in common, or
+    neither has any word."""
+    x, y = set(_WORDS.findall(a)), set(_WORDS.findall(b))
+    return bool(x & y) or not (x or y)
 
 
 def _same_statement_kind(a: str, b: str) -> bool:
@@ -470,8 +569,25 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
             if seg[k].strip():
                 outermost = q
             q += step
+        elif seg[k].strip() and q != outermost + step and _joins_group(seg[k], lines[q]):
+            raise _Unsure(seg[k])
         k += step
     return outermost
+
+
+def _joins_group(new: str, beyond: str) -> bool:
+    """Whether a new assignment (or import) written beyond a blank line may as well belong
+    to the group of assignments (imports) on the far side of that blank (``master_doc = ...``
+    / new ``toc_entries = False`` / blank / the anchor): then it goes before or after the
+    blank line, and the sketch does not say which. A new definition, block or comment starts
+    a paragraph of its own and goes after it."""
+    a, b = statement_key(new), statement_key(beyond)
+    if a and b and a[1] == b[1] == "set" and a[0] == b[0]:
+        return True
+    # Two imports of one kind (standard library, one third-party package, ...): the new one
+    # may join the block beyond the blank line or open one of its own.
+    return not (new[:1].isspace() or beyond[:1].isspace()) \
+        and import_section(new) is not None and import_section(new) == import_section(beyond)
 
 
 def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
@@ -481,11 +597,21 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         filled = [line for line in seg if line.strip()]
         if not filled:
             return []
+        if segment.after_marker and segment.before_marker:
+            at = import_insertion(index.lines, seg)
+            if at is not None:
+                return [_Placement(at, at)]
+        soft = _keyed_anchors(index.lines, seg)
+        if soft:
+            (h, p), (t, q) = soft[0], soft[-1]
+            start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
+            end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
+            return [_Placement(start, end)] if start <= end else []
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
         return [_Placement(s, e) for s in starts for e in ends if s < e]
-    h, t = known[0], known[-1]
+    h, t = _anchors_in_order(index, seg, known)
     # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
     starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
               } if segment.after_marker else {0: -1}  # -1, total: no anchor at a file edge
@@ -497,18 +623,55 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         return places
     # Score each anchor's agreement at its own position (the edges around it are edited).
     ranks = [(_dropped(index, seg, place), -(
-        _agree(index.lines, starts[place.start], seg, h, +1)
-        + _agree(index.lines, ends[place.end], seg, t, -1))) for place in places]
-    return _keep_ambiguity(index, seg, places, _consensus(places, ranks))
+        _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
+        + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
+    return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, int]]:
+    """``(segment line, original line)`` pairs of a segment with no original line: each
+    segment line that sets a name (`statement_key`, indentation included) set by exactly one
+    original line, which it rewrites; a name set several times anchors nothing. Empty
+    unless the pairs are in order."""
+    keys = [statement_key(line) for line in lines]
+    pairs = []
+    for k, line in enumerate(seg):
+        key = statement_key(line)
+        if key is None:
+            continue
+        found = [p for p, other in enumerate(keys) if other == key]
+        if len(found) == 1:
+            pairs.append((k, found[0]))
+    if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        return []
+    return pairs
+
+
+def _anchors_in_order(index: _Index, seg: Sequence[str], known: list[int]) -> tuple[int, int]:
+    """The segment lines to anchor its start and end: its first and last lines found in the
+    original, except that an edge line found only where the rest of the segment cannot be
+    (its last line only above the first line's every occurrence, a new line that happens to
+    repeat one far above) gives way to the next found line inwards; the lines outside the
+    anchors are then read as rewrites or insertions."""
+    h, t = known[0], known[-1]
+    while t > h and max(index.where[seg[t]]) < min(index.where[seg[h]]):
+        t = max(k for k in known if k < t)
+    while h < t and min(index.where[seg[h]]) > max(index.where[seg[t]]):
+        h = min(k for k in known if k > h)
+    return h, t
 
 
 def _most_similar(lines: Sequence[str], target: str) -> list[int]:
     """The original lines most like ``target`` (all of them on a tie), if similar at all; a
-    function or class header is like the headers of that name only."""
-    header = _DEFINITION.match(target)
-    if header:
-        return [number for number, line in enumerate(lines)
-                if (match := _DEFINITION.match(line)) and match.groups() == header.groups()]
+    line that defines or sets a name (`statement_key`: a header, an assignment, a dict
+    entry) is like the lines setting that name, when there are any."""
+    key = statement_key(target)
+    keyed = [number for number, line in enumerate(lines)
+             if key is not None and statement_key(line) == key]
+    # A definition or dict entry whose name is nowhere in the original is new: it rewrites
+    # nothing, however alike its shape (a variable may be renamed: similarity decides).
+    if keyed or (key is not None and key[1] in NAMED_KINDS):
+        return keyed
     scored = [(similarity(line, target), number) for number, line in enumerate(lines)]
     best = max((ratio for ratio, _ in scored), default=0.0)
     if best < FUZZY_RATIO:
@@ -519,11 +682,24 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
     text only when exactly one in-order placement remains."""
+    return walked_merge(original, sketch, _boundary_placements, "edited edges",
+                        "edges read as rewrites or insertions")
 
-    def walked(index: _Index, segment: Segment, number: int,
+
+SegmentPlacer = Callable[[_Index, Segment, int], "list[_Placement]"]
+
+
+def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambiguous: str,
+                 reason: str) -> MergeOutcome:
+    """Merge with ``placements(index, segment, total)`` giving each segment's options (it
+    raises `_Unsure` for an edge line that may rewrite its neighbour or be new); a text only
+    when exactly one in-order placement remains and no segment leaves a line it writes
+    standing beside it (`_left_behind`)."""
+
+    def placed(index: _Index, segment: Segment, number: int,
                total: int) -> list[_Placement] | MergeOutcome:
         try:
-            places = _boundary_placements(index, segment, total)
+            places = placements(index, segment, total)
         except _Unsure as unsure:
             line = unsure.args[0]
             return MergeOutcome(None, f"segment {number}: the line {line.strip()!r} may rewrite "
@@ -533,18 +709,17 @@ def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
         first = next((line for line in segment.lines if line.strip()), "")
         return MergeOutcome(None, f"segment {number} has no line like an original one", first)
 
-    outcome = _place_all(original, sketch, walked, "edited edges")
+    outcome = _place_all(original, sketch, placed, ambiguous)
     if isinstance(outcome, MergeOutcome):
         return outcome
-    lines, sketch, placed = outcome
-    merged = _render(lines, sketch.segments, placed)
-    for segment, place in zip(sketch.segments, placed, strict=True):
+    lines, sketch, chosen = outcome
+    for segment, place in zip(sketch.segments, chosen, strict=True):
         behind = _left_behind(lines, segment, place)
         if behind is not None:
             return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "
                                 "kept beside it too: moved, or placed at the wrong spot?",
                                 behind)
-    return MergeOutcome(join_lines(merged, original), "edges read as rewrites or insertions")
+    return MergeOutcome(join_lines(_render(lines, sketch.segments, chosen), original), reason)
 
 
 #: Original lines this close to a segment (either side) that it writes anew are left behind.
@@ -564,11 +739,15 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
     # The lines right outside the stretch, where an old version left standing would be.
     adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
                 + lines[place.end:place.end + 1] if line.strip()]
+    rewritten_keys = {statement_key(line) for line in replaced} - {None}
     for line in segment.lines:
         code = line.rstrip()
         if code in replaced or len(re.findall(r"\w+", code)) < 2:
             continue
-        if code in near or any(similarity(code, other) >= FUZZY_RATIO for other in adjacent):
+        if statement_key(code) in rewritten_keys:
+            continue  # its old version is among the lines replaced, not beside them
+        if code in near or any(similarity(code, other) >= FUZZY_RATIO
+                               and not different_imports(code, other) for other in adjacent):
             return line
     return None
 
@@ -576,18 +755,37 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
 def duplicated_lines(original: Sequence[str], merged: Sequence[str],
                      long_lines: bool = False) -> list[str]:
     """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
-    or more) that occur once in the original but more than once in the merge: a line the
-    sketch moved, kept at its old place too. Statements (``pass``, ``return x``) legitimately
-    repeat, so they do not count."""
+    or more) that occur once in the original but more than once in one scope of the merge
+    (the same enclosing class or function, or the module): a line the sketch moved, kept at
+    its old place too. Statements (``pass``, ``return x``) legitimately repeat, so they do
+    not count; nor does a method of the same name in two classes, or a local import in two
+    functions."""
     distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
     counts: dict[str, int] = defaultdict(int)
     for line in original:
         counts[line.strip()] += 1
-    seen: dict[str, int] = defaultdict(int)
-    for line in merged:
-        seen[line.strip()] += 1
-    return [line for line, n in seen.items()
-            if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for line, scope in zip(merged, _scopes(merged), strict=True):
+        seen[line.strip(), scope] += 1
+    found = [line for (line, _scope), n in seen.items()
+             if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
+    return list(dict.fromkeys(found))
+
+
+def _scopes(lines: Sequence[str]) -> list[str]:
+    """For each line, the header of the innermost class or function it is indented under
+    (``""`` at module level)."""
+    open_headers: list[tuple[int, str]] = []  # (indentation, header), outermost first
+    scopes = []
+    for line in lines:
+        if line.strip():
+            depth = len(line) - len(line.lstrip())
+            while open_headers and open_headers[-1][0] >= depth:
+                open_headers.pop()
+        scopes.append(open_headers[-1][1] if open_headers else "")
+        if DEFINITION.match(line):
+            open_headers.append((len(line) - len(line.lstrip()), line.strip()))
+    return scopes
 
 
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
@@ -618,26 +816,3 @@ def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES)
 
 def _similar_to_any(line: str, others: Sequence[str]) -> bool:
     return any(similarity(line, other) >= FUZZY_RATIO for other in others)
-
-
-def unexplained_changes(original: str, merged: str) -> int:
-    """How much of a merge the sketch does not explain (lower is more plausible).
-
-    Counts original lines deleted with no similar line put in their place, and inserted lines
-    that leave a similar original line standing nearby (its old version, kept by mistake).
-    """
-    old, new = split_lines(original), split_lines(merged)
-    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    kept = [(j1, j2) for tag, _i1, _i2, j1, j2 in opcodes if tag == "equal"]
-    cost = 0
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal":
-            continue
-        inserted = [line.strip() for line in new[j1:j2] if line.strip()]
-        cost += sum(1 for line in old[i1:i2]
-                    if line.strip() and not _similar_to_any(line, inserted))
-        nearby = [new[j].strip() for a, b in kept for j in range(a, b)
-                  if j1 - NEARBY_LINES <= j < j2 + NEARBY_LINES and new[j].strip()]
-        cost += sum(1 for line in inserted if line not in nearby
-                    and _similar_to_any(line, nearby))
-    return cost

@@ -11,6 +11,8 @@ with ``s1 <= e1 <= s2 <= ... <= eK``, that is:
 * every other output line is an original line, in order, and the stretch a marker stands for
   is a contiguous run of the original copied byte for byte;
 * a sketch that starts (ends) with code and no marker replaces the file's head (tail);
+* something changed (a merge equal to the original found the sketch's lines as they stand:
+  the edit it means is elsewhere);
 * nothing outside the sketch's reach changed: the original lines a segment replaces
   (``original[s:e]``) begin and end with lines the segment keeps or rewrites (equal, or similar
   by `inference.merge.similarity`). Lines deleted *inside* that stretch are the sketch's own
@@ -28,17 +30,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from inference.merge import FUZZY_RATIO, as_snippet, similarity, split_lines
+from inference.merge import (
+    FUZZY_RATIO,
+    SWALLOW_FACTOR,
+    SWALLOW_SLACK,
+    as_snippet,
+    similarity,
+    split_lines,
+)
 from inference.sketch import Sketch
 
 __all__ = ["MergeCheck", "check_merge"]
 
 #: Decompositions tried before giving up (a file of repeated lines has very many).
 MAX_STATES = 20_000
-#: A segment that writes new lines may drop up to this many times as many original lines,
-#: plus the slack (a rewrite may shorten code); more is a placement that swallowed code the
-#: sketch never showed.
-SWALLOW_FACTOR, SWALLOW_SLACK = 2, 10
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,12 @@ def check_merge(original: str, sketch: Sketch, merged: str, *, swallow: bool = T
     if missing is not None:
         return MergeCheck(False, f"the sketch's line {missing!r} is not in the merge in order",
                           missing)
+    if merged == original:
+        # Every sketch line was found as it stands: the edit meant is elsewhere (a copy of
+        # that code that differs), or there is none; either way this is not it.
+        first = next((line for segment in segments for line in segment if line.strip()), None)
+        return MergeCheck(False, "the merge changes nothing: the sketch's lines are already "
+                          "in the file as shown", first)
     prover = _Prover(old, new, sketch, swallow)
     if prover.proved():
         return MergeCheck(True)

@@ -6,6 +6,7 @@ import pytest
 
 from inference.apply import ApplyFailed, apply_sketch, is_python
 from inference.merge import candidate_merges, deterministic_merge
+from inference.merge_plausibility import unexplained_changes
 from inference.sketch import is_marker, parse_sketch
 
 ORIGINAL = """import os
@@ -179,3 +180,13 @@ def test_short_lines_sharing_only_punctuation_are_not_similar() -> None:
     """`b = 3` replaces `b = 2`, not `a = 1`: similarity is over words, not characters."""
     result = apply_sketch("a = 1\nb = 2\n", "# ...\nb = 3\n", path="x.py")
     assert result.text == "a = 1\nb = 3\n" and result.path == "fuzzy"
+
+
+def test_each_deleted_line_needs_its_own_similar_new_line() -> None:
+    """Three asserts replaced by two leave one deleted line unexplained, however alike all
+    five lines are."""
+    original = "    assert f(1) == 1\n    assert f(2) == 2\n    assert f(3) == 3\n"
+    three_for_three = "    assert g(1) == 1\n    assert g(2) == 2\n    assert g(3) == 3\n"
+    two_for_three = "    assert g(2) == 2\n    assert g(3) == 3\n"
+    assert unexplained_changes(original, three_for_three) == 0
+    assert unexplained_changes(original, two_for_three) == 1

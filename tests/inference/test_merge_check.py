@@ -113,3 +113,12 @@ def test_a_changed_final_newline_is_refused() -> None:
 
 def test_a_sketch_of_only_markers_is_refused() -> None:
     assert not check(ORIGINAL, "# ... existing code ...\n").ok
+
+
+def test_a_merge_that_changes_nothing_is_refused() -> None:
+    """The sketch's line already stands in the file as shown: the edit it means is a copy
+    that differs (`'str'` where it shows `"str"`), not this no-op."""
+    original = 's = make("str")\nt = 1\n\n\ndef g():\n    s = make(\'str\')\n'
+    result = check_merge(original, parse_sketch('# ...\ns = make("str")\n# ...\n'), original)
+    assert not result.ok
+    assert "changes nothing" in result.reason
