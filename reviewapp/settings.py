@@ -17,7 +17,8 @@
 - SQUIGGLE_REPO_ROOTS (the data dir): comma-separated folders registered local repositories
   (Repository.local_path, set by an administrator) must lie under
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
-- SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
+- SQUIGGLE_INLINE_RENDER_LINES (150): changed lines rendered in the first response
+- SQUIGGLE_WEB_PROCESSES (the CPU count, at most 4): daphne processes `runsquiggle` serves with
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_HUNT_LM_SURPRISAL (1): bug hunts rank suspicious lines with the language model's
   surprisal too (with SQUIGGLE_ANALYSIS_ML)
@@ -289,8 +290,11 @@ SQUIGGLE = {
     "MAX_DIFF_BYTES": int(_env("SQUIGGLE_MAX_DIFF_BYTES", "50000000")),
     "MAX_DIFF_FILES": int(_env("SQUIGGLE_MAX_DIFF_FILES", "5000")),
     "MAX_DIFF_LINES": int(_env("SQUIGGLE_MAX_DIFF_LINES", "500000")),
-    # Files rendered in the first response; the rest load as the reviewer scrolls.
-    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "600")),
+    # Files rendered in the first response (at least the first file; a screen or two); the rest
+    # load as the reviewer scrolls. Rendering is the page's cost: 600 lines took ~0.5 s of CPU.
+    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "150")),
+    # Web server processes of `runsquiggle`: one process renders one page at a time.
+    "WEB_PROCESSES": int(_env("SQUIGGLE_WEB_PROCESSES", str(min(4, os.cpu_count() or 1)))),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
     # Bug hunts: the language model's surprisal as a localization signal (see README).
