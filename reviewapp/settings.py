@@ -18,7 +18,8 @@
   (Repository.local_path, set by an administrator) must lie under
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
 - SQUIGGLE_INLINE_RENDER_LINES (150): changed lines rendered in the first response
-- SQUIGGLE_WEB_PROCESSES (the CPU count, at most 4): daphne processes `runsquiggle` serves with
+- SQUIGGLE_WEB_PROCESSES (the CPU count, at most 4): daphne processes `runsquiggle` serves its
+  port with (one renders one page at a time)
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_HUNT_LM_SURPRISAL (1): bug hunts rank suspicious lines with the language model's
   surprisal too (with SQUIGGLE_ANALYSIS_ML)
