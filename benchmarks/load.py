@@ -1,7 +1,10 @@
 """Load test: 50 reviewers browsing a 10k-line review while an analysis runs (locust, headless).
 
     nice -n 15 python benchmarks/load.py [--users 50] [--seconds 60] \
-        [--database-url postgres://...] [--redis-url redis://...]
+        [--database-url postgres://...] [--redis-url redis://...] \
+        [--set SQUIGGLE_WEB_PROCESSES=1 ...] [--out load_before.json]
+
+(locust: `pip install -e ".[bench]"`.)
 
 Starts Squiggle as `make run` does (`runsquiggle`: daphne and a Celery worker; the embedded
 SQLite default, or PostgreSQL and Redis when given), submits a generated 10k-line, 200-file
@@ -11,7 +14,9 @@ analysis runs with the model stages on (bug detection and LM importance), so the
 for the same two cores. The baseline, measured first in the same run and under the same running
 analysis, is one reviewer alone; the report gives p50/p95 per request kind and overall, errors,
 the ratio of the loaded p50/p95 to the baseline's, and whether the analysis was running at the
-start and the end of each window. Writes benchmarks/results/load.json.
+start and the end of each window. `--set NAME=VALUE` overrides one of the app's settings (e.g.
+the web processes or the inline render budget, to measure an older configuration). Writes
+benchmarks/results/load.json (or `--out`).
 """
 
 from __future__ import annotations
@@ -99,21 +104,26 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=20)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--redis-url", help="Redis for the broker and channel layer")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment setting of the app (repeatable)")
+    parser.add_argument("--out", default="load.json", help="file name in benchmarks/results")
     args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
     # A timeout's SIGTERM still stops the app (its processes run in a session of their own).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="squiggle-load-") as data_dir:
         app = LiveSquiggle(Path(data_dir), database_url=args.database_url,
                            redis_url=args.redis_url,
                            env={"SQUIGGLE_ANALYSIS_ML": "1",
-                                "SQUIGGLE_IMPORTANCE": '{"use_lm": true}'})
+                                "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **overrides})
         app.prepare()
         app.start()
         try:
             report = _measure(app, args)
         finally:
             app.stop()
-    out = ROOT / "benchmarks" / "results" / "load.json"
+    report["settings"] = overrides
+    out = ROOT / "benchmarks" / "results" / args.out
     out.write_text(json.dumps(report, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
 

@@ -9,12 +9,17 @@
   SQUIGGLE_HSTS_SECONDS (1 year; subdomains: SQUIGGLE_HSTS_SUBDOMAINS=1, preload:
   SQUIGGLE_HSTS_PRELOAD=0); SQUIGGLE_TRUST_X_FORWARDED_PROTO (0): behind a proxy that sets it
 - SQUIGGLE_DATA_DIR (./var): SQLite file, broker folders, secret key, login file
+- SQUIGGLE_LOGIN_FAILURE_LIMIT / _COOLOFF_MINUTES (5 / 15): after this many failed sign-ins for
+  one username from one address, that pair is locked out (429) until it has tried nothing for
+  the cool-off (django-axes; the admin's sign-in included)
 - SQUIGGLE_INFERENCE_URL (unset: in-process engine), SQUIGGLE_MODEL_DIR (unset: bundled SmolLM2)
 - SQUIGGLE_PUBLIC_URL (http://127.0.0.1:8000): base of links posted back
 - SQUIGGLE_REPO_ROOTS (the data dir): comma-separated folders registered local repositories
   (Repository.local_path, set by an administrator) must lie under
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
-- SQUIGGLE_INLINE_RENDER_LINES (600): changed lines rendered in the first response
+- SQUIGGLE_INLINE_RENDER_LINES (150): changed lines rendered in the first response
+- SQUIGGLE_WEB_PROCESSES (the CPU count, at most 4): daphne processes `runsquiggle` serves its
+  port with (one renders one page at a time)
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
 - SQUIGGLE_HUNT_LM_SURPRISAL (1): bug hunts rank suspicious lines with the language model's
   surprisal too (with SQUIGGLE_ANALYSIS_ML)
@@ -36,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -139,6 +145,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "reviewapp.reviews",
     "reviewapp.github",
     "reviewapp.hunts",
@@ -154,6 +161,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reviewapp.reviews.middleware.LoginRequiredEverywhere",
+    # Last, as django-axes asks: turns a sign-in its backend refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -182,6 +191,19 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password guessing (django-axes): failures are counted per username and client address in the
+# database (SQLite or PostgreSQL, whichever is configured), so every web process shares them.
+# The axes backend comes first: it refuses a locked-out pair before a password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(_env("SQUIGGLE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(_env("SQUIGGLE_LOGIN_COOLOFF_MINUTES", "15")))
+# Per username and address together: a guesser cannot lock a user out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A user who mistyped a few times and then signed in starts from zero.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "reviewapp.reviews.lockout.locked_out"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -204,13 +226,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 REDIS_URL = _env("REDIS_URL")
-
-# Shared counters (sign-in throttling): Redis when configured, else this process's memory.
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -276,8 +291,11 @@ SQUIGGLE = {
     "MAX_DIFF_BYTES": int(_env("SQUIGGLE_MAX_DIFF_BYTES", "50000000")),
     "MAX_DIFF_FILES": int(_env("SQUIGGLE_MAX_DIFF_FILES", "5000")),
     "MAX_DIFF_LINES": int(_env("SQUIGGLE_MAX_DIFF_LINES", "500000")),
-    # Files rendered in the first response; the rest load as the reviewer scrolls.
-    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "600")),
+    # Files rendered in the first response (at least the first file; a screen or two); the rest
+    # load as the reviewer scrolls. Rendering is the page's cost: 600 lines took ~0.5 s of CPU.
+    "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "150")),
+    # Web server processes of `runsquiggle`: one process renders one page at a time.
+    "WEB_PROCESSES": int(_env("SQUIGGLE_WEB_PROCESSES", str(min(4, os.cpu_count() or 1)))),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.
     "ANALYSIS_ML": _env_flag("SQUIGGLE_ANALYSIS_ML", True),
     # Bug hunts: the language model's surprisal as a localization signal (see README).

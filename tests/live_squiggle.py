@@ -196,6 +196,16 @@ class LiveSquiggle:
             f"AND r.number = {number}")
         return rows
 
+    def finding_lines(self, page: httpx.Response) -> list[tuple[str, int, str]]:
+        """(path, line, kind) of each finding stored for the revision `page` shows, sorted."""
+        revision = page.url.path.rstrip("/").split("/")
+        change_set, number = int(revision[-3]), int(revision[-1])
+        return sorted(self.query(
+            "SELECT f.path, g.line, g.kind FROM reviews_finding g "
+            "JOIN reviews_filechange f ON f.id = g.file_id "
+            "JOIN reviews_revision r ON r.id = g.revision_id "
+            f"WHERE r.change_set_id = {change_set} AND r.number = {number}"))
+
     def query(self, sql: str) -> list[tuple]:
         """Read the app's own database directly (SQLite file or PostgreSQL)."""
         if self.database_url.startswith("sqlite:///"):

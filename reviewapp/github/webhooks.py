@@ -189,12 +189,13 @@ def on_issue_comment(delivery: WebhookDelivery, payload: dict,
                      repository: Repository | None) -> tuple[int, str]:
     issue = _object(payload.get("issue"))
     comment = _object(payload.get("comment"))
+    commenter = _object(comment.get("user"))
     body = str(comment.get("body", "")).strip()
     if delivery.action != "created" or not body.startswith(COMMAND_PREFIX):
         return 202, "ignored: not a /squiggle command"
     if "pull_request" not in issue:
         return 202, "ignored: /squiggle commands work on pull requests"
-    if _object(comment.get("user")).get("type") == "Bot":
+    if commenter.get("type") == "Bot":
         return 202, "ignored: comment by a bot"
     if repository is None:
         return 202, "ignored: repository not connected to Squiggle"
@@ -203,7 +204,7 @@ def on_issue_comment(delivery: WebhookDelivery, payload: dict,
         return 400, "issue_comment payload without an issue number"
     delivery_pk = delivery.pk
     association = str(comment.get("author_association", ""))
-    login = str((comment.get("user") or {}).get("login", ""))
+    login = str(commenter.get("login", ""))
     transaction.on_commit(lambda: _enqueue_command(delivery_pk, number, body, association,
                                                    login))
     return 202, f"command on #{number} queued"

@@ -147,9 +147,12 @@ def viewed_paths(user, revision: Revision) -> set[str]:
 def set_viewed(user, file: FileChange, viewed: bool) -> None:
     change_set_id = file.revision.change_set_id
     if viewed:
-        FileView.objects.update_or_create(
-            user=user, change_set_id=change_set_id, path=file.path,
-            defaults={"content_hash": file.content_hash},
-        )
+        # One upsert (INSERT ... ON CONFLICT): update_or_create's select-then-insert failed with
+        # IntegrityError (a 500) when a concurrent "unviewed" deleted the row it raced to insert.
+        FileView.objects.bulk_create(
+            [FileView(user=user, change_set_id=change_set_id, path=file.path,
+                      content_hash=file.content_hash)],
+            update_conflicts=True, unique_fields=["user", "change_set", "path"],
+            update_fields=["content_hash", "updated_at"])
     else:
         FileView.objects.filter(user=user, change_set_id=change_set_id, path=file.path).delete()

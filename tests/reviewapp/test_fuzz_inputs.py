@@ -3,6 +3,8 @@ webhook payloads get a clear answer, never a crash or a 500 (the benchmark runs 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytest.importorskip("hypothesis")
@@ -41,3 +43,13 @@ def webhook_client(client, settings):
 @given(delivery=fuzz.webhook_inputs())
 def test_signed_hostile_webhooks_never_get_a_500(webhook_client, delivery):
     fuzz.deliver_webhook(webhook_client, *delivery)
+
+
+@pytest.mark.django_db
+def test_a_command_whose_commenter_is_not_an_object_is_queued_not_a_500(webhook_client):
+    """Found by the 100,000-input run with seed 1: a `comment.user` that is a list reached
+    `.get` (AttributeError, a 500). It reads as an unknown commenter."""
+    payload = {"action": "created", "repository": {"full_name": fuzz.FUZZ_REPOSITORY, "id": 7},
+               "issue": {"number": 3, "pull_request": {"url": "x"}},
+               "comment": {"body": "/squiggle review", "user": ["octocat"]}}
+    assert fuzz.deliver_webhook(webhook_client, "issue_comment", json.dumps(payload).encode())

@@ -37,7 +37,8 @@ def embedded_app(tmp_path):
 @pytest.fixture
 def app_on_private_services(tmp_path):
     """runsquiggle (every stage) on a PostgreSQL and a Redis of this test's own, which the test
-    may restart: (app, postgres, redis)."""
+    may restart: (app, postgres, redis). The bug model's threshold is 0, so every analysed
+    function gets a finding: rows that a restart could lose or store twice."""
     from tests.private_services import PrivatePostgres, PrivateRedis
 
     postgres, redis = PrivatePostgres(), PrivateRedis(tmp_path / "redis")
@@ -45,7 +46,8 @@ def app_on_private_services(tmp_path):
         postgres.start()
         redis.start()
         app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
-                           redis_url=redis.url, env={**EVERY_STAGE, **FAST_JOBS})
+                           redis_url=redis.url,
+                           env={**EVERY_STAGE, **FAST_JOBS, "SQUIGGLE_BUG_THRESHOLD": "0"})
         with app.running():
             yield app, postgres, redis
     finally:

@@ -9,6 +9,7 @@ import pytest
 from reviewapp.reviews import feedback
 from reviewapp.reviews.models import Finding, FindingFeedback
 from reviewapp.reviews.services import DiffInput, add_revision, create_change_set
+from tests.diff_text import added_file_diff
 
 pytestmark = [pytest.mark.ml, pytest.mark.django_db]
 
@@ -27,13 +28,6 @@ def total(prices):
 '''
 
 
-def added_file_diff(text: str) -> bytes:
-    lines = text.splitlines()
-    body = "".join(f"+{line}\n" for line in lines)
-    return (f"diff --git a/shop/items.py b/shop/items.py\nnew file mode 100644\n"
-            f"--- /dev/null\n+++ b/shop/items.py\n@@ -0,0 +1,{len(lines)} @@\n{body}").encode()
-
-
 def test_a_dismissed_finding_stays_dismissed_where_its_lines_moved(repository, member,
                                                                    monkeypatch,
                                                                    django_capture_on_commit_callbacks):
@@ -41,7 +35,7 @@ def test_a_dismissed_finding_stays_dismissed_where_its_lines_moved(repository, m
     monkeypatch.setenv("SQUIGGLE_BUG_THRESHOLD", "0")
     with django_capture_on_commit_callbacks(execute=True):
         first = create_change_set(repository, "Items", member,
-                                  DiffInput(diff=added_file_diff(CODE)))
+                                  DiffInput(diff=added_file_diff(CODE).encode()))
     found = list(first.findings.order_by("line"))
     assert found and all(f.fingerprint and f.model_version.startswith("line_ranker-")
                          for f in found)
@@ -50,7 +44,7 @@ def test_a_dismissed_finding_stays_dismissed_where_its_lines_moved(repository, m
 
     moved = "import math\n\n\n" + CODE  # three lines above: every line number moves by 3
     with django_capture_on_commit_callbacks(execute=True):
-        second = add_revision(first.change_set, DiffInput(diff=added_file_diff(moved)))
+        second = add_revision(first.change_set, DiffInput(diff=added_file_diff(moved).encode()))
     again = second.findings.get(fingerprint=chosen.fingerprint)
     assert again.line == chosen.line + 3
     assert (again.state, again.dismiss_reason) == (Finding.DISMISSED, "not_important")
@@ -66,7 +60,7 @@ def test_a_rerun_keeps_what_was_dismissed_and_accepted(repository, member, monke
     monkeypatch.setenv("SQUIGGLE_BUG_THRESHOLD", "0")
     with django_capture_on_commit_callbacks(execute=True):
         revision = create_change_set(repository, "Items", member,
-                                     DiffInput(diff=added_file_diff(CODE)))
+                                     DiffInput(diff=added_file_diff(CODE).encode()))
     first, second = list(revision.findings.order_by("line"))[:2]
     feedback.dismiss(first, member, "false_positive")
     patch = feedback.accept(second, member).patch

@@ -1,5 +1,10 @@
 """Serve Squiggle: the ASGI app (daphne) plus a supervised local Celery worker, until Ctrl-C.
 
+The web app runs in several daphne processes sharing one listening socket (SQUIGGLE_WEB_PROCESSES,
+`--web-processes`): Django's views are synchronous Python, so one process renders one page at a
+time however many threads it has, and a reviewer opening a large review would make every other
+request wait behind it.
+
 The worker is watched: when it dies it is restarted (and says so on stderr); when it keeps dying
 the whole server stops with a non-zero exit instead of serving a review page with no analysis
 behind it. Jobs a dead worker left are requeued by the stale-job sweep this command runs.
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,8 +38,18 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start a Celery worker (one runs elsewhere)")
+        parser.add_argument("--web-processes", type=int, default=None,
+                            help="daphne processes serving the port (default: "
+                                 "SQUIGGLE_WEB_PROCESSES)")
+        parser.add_argument("--proxy-headers", action="store_true",
+                            help="behind a proxy: the client's address from X-Forwarded-For")
 
-    def handle(self, *args, host: str, port: int, no_worker: bool, **options) -> None:
+    def handle(self, *args, host: str, port: int, no_worker: bool, web_processes: int | None,
+               proxy_headers: bool, **options) -> None:
+        if web_processes is None:
+            web_processes = settings.SQUIGGLE["WEB_PROCESSES"]
+        if web_processes < 1:
+            raise CommandError("--web-processes must be at least 1")
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="reviewapp.settings")
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         if not no_worker:
@@ -41,9 +57,14 @@ class Command(BaseCommand):
             # it started and has missed a few heartbeats was left by a dead worker.
             heartbeat = settings.SQUIGGLE["JOB_HEARTBEAT_S"]
             jobs.requeue_stale_jobs(stale_s=3 * heartbeat)
-        self.web = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
-             "reviewapp.asgi:application"], env=env)
+        daphne = [sys.executable, "-m", "daphne", *(["--proxy-headers"] if proxy_headers else [])]
+        listener = _listen(host, port) if ":" not in host else None
+        if listener is None:
+            # daphne adopts only IPv4 sockets (`--fd`): on IPv6 one process binds by itself.
+            self.webs = [subprocess.Popen([*daphne, "-b", host, "-p", str(port),
+                                           "reviewapp.asgi:application"], env=env)]
+        else:
+            self.webs = [_start_web(daphne, env, listener) for _ in range(web_processes)]
         # The current worker (a restart replaces it): what Ctrl-C must stop.
         self.worker = None if no_worker else _start_worker(env)
         self.stdout.write(f"Squiggle is serving http://{host}:{port}/ (Ctrl-C stops it)")
@@ -52,7 +73,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            _stop(self.web, self.worker)
+            _stop(*self.webs, self.worker)
+            if listener is not None:
+                listener.close()
 
     def _supervise(self, env: dict) -> None:
         sweep_every = max(1.0, settings.SQUIGGLE["JOB_STALE_S"] / 4)
@@ -60,9 +83,10 @@ class Command(BaseCommand):
         deaths: list[float] = []
         while True:
             time.sleep(0.5)
-            web, worker = self.web, self.worker
-            if web.poll() is not None:
-                raise CommandError(f"the web server exited with code {web.returncode}")
+            worker = self.worker
+            for web in self.webs:
+                if web.poll() is not None:
+                    raise CommandError(f"a web server process exited with code {web.returncode}")
             if worker is not None and worker.poll() is not None:
                 now = time.monotonic()
                 deaths = [t for t in deaths if now - t < RESTART_WINDOW_S] + [now]
@@ -87,6 +111,20 @@ def worker_queues() -> str:
     """Every queue the embedded worker serves: Celery's default, hunts and, when it has one of
     its own (SQUIGGLE_ANALYSIS_QUEUE), the analysis queue."""
     return ",".join(dict.fromkeys(["celery", "hunts", settings.ANALYSIS_QUEUE]))
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return socket.create_server((host, port), backlog=1024)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def _start_web(daphne: list[str], env: dict, listener: socket.socket) -> subprocess.Popen:
+    """A daphne process accepting on the shared `listener` (the kernel spreads connections)."""
+    fd = listener.fileno()
+    return subprocess.Popen([*daphne, "--fd", str(fd), "reviewapp.asgi:application"], env=env,
+                            pass_fds=(fd,))
 
 
 def _start_worker(env: dict) -> subprocess.Popen:
