@@ -203,6 +203,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A user who mistyped a few times and then signed in starts from zero.
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "reviewapp.reviews.lockout.locked_out"
+# Its start-up banner would land on every management command's stderr (`review --json` users
+# read that stream for errors); lockouts are still logged.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
