@@ -31,8 +31,6 @@ def describe(prices):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="measured: the committed detectors give this off-by-one "
-                   "less than their real-code thresholds (bugmodel/MODEL_CARD.md)")
 def test_a_diff_introducing_an_off_by_one_gets_a_finding_on_that_line():
     new = TOTAL.replace("range(len(prices))", "range(len(prices) - 1)")
     findings = find_bugs(make_diff({"shop/total.py": (TOTAL, new)}))
