@@ -10,7 +10,7 @@ functions of the same repositories, -log P(NO_BUG). Synthetic train records join
 buggy and a clean case), so that learning where real bugs sit does not unlearn the injected
 bugs the from-scratch model is sure of: small programs with a flipped comparison still need
 finding. The from-scratch model's verdicts are features, so phase 2 builds on phase 1 without
-changing it (the cascade's heads keep the features they were trained on).
+changing it (the cascade's heads read those verdicts too: `train-head` retrains them).
 
 Only the train splits are learned from; real dev plus synthetic val pick the epoch; test is
 never read here.
