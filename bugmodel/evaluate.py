@@ -229,7 +229,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     """Run every system on every split (only those without the LM when `with_lm` is False);
     write the calibration of each head and the results."""
     forget_loaded()
-    detector = load_detector(model_dir)
+    detector = load_detector(model_dir, from_scratch_only=True)  # heads are loaded here
     heads = {}
     for name in HEADS:
         loaded = load_rescorer(Path(model_dir) / "heads" / name)

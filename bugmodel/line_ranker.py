@@ -127,8 +127,10 @@ def unit_lines(text: str, candidates: Sequence[Candidate], small_row: np.ndarray
     no_bug = float(small_row[0] - total) if finite.any() else 0.0
     scored = sorted(set(candidate_line.tolist()))
     shares, bests = np.full(len(scored), UNSEEN_SHARE), np.full(len(scored), UNSEEN_SHARE)
+    on_line_counts = np.zeros(len(scored))
     for row, number in enumerate(scored):
         on_line = small_row[1 + np.nonzero(candidate_line == number)[0]]
+        on_line_counts[row] = len(on_line)
         seen = on_line[np.isfinite(on_line)]
         if len(seen):
             shares[row] = max(np.logaddexp.reduce(seen) - total, UNSEEN_SHARE)
@@ -143,7 +145,7 @@ def unit_lines(text: str, candidates: Sequence[Candidate], small_row: np.ndarray
             (len(lines[number - 1]) - len(lines[number - 1].lstrip())) / 16,
             number / max(1, len(lines)), float(number in starts),
             *(float(bool(re.search(pattern, stripped))) for _, pattern in PATTERNS),
-            np.log1p(np.count_nonzero(candidate_line == number)), shares[row] / 10,
+            np.log1p(on_line_counts[row]), shares[row] / 10,
             bests[row] / 10, np.log1p(rank[row]), float(rank[row] == 0),
             np.clip(bests[row] - no_bug, -30, 30) / 10)
     row_of = {number: row for row, number in enumerate(scored)}

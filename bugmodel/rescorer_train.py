@@ -200,7 +200,7 @@ def train_heads(configs: Sequence[RescorerConfig], model_dir: Path, data_dir: Pa
     from bugmodel.detector import load_detector
     from bugmodel.rescorer import save_rescorer
 
-    detector = load_detector(model_dir)
+    detector = load_detector(model_dir, from_scratch_only=True)  # the heads are trained here
     synthetic = synthetic_cases(data_dir, "train", synthetic_train, seed)
     cache = (lambda name: features_dir / f"{name}.pkl") if features_dir else (lambda name: None)
     synthetic_props = featurise(synthetic, detector, cache("synthetic-train"), workers, True,
