@@ -10,7 +10,7 @@ scoring one function per forward pass (batch size 1); the ratio is what batching
 reports the share of time spent enumerating candidates (pure Python).
 
 Part 2 (what a review runs: the detector SQUIGGLE_BUG_DETECTOR chooses, the line ranker by
-default, the cascade with its LM stage when asked): real stdlib files whose functions are
+default): real stdlib files whose functions are
 marked changed, whole, until at least 1,000 lines changed (a diff of new code: every function
 is scored, the worst case); seconds for that detector against the from-scratch model alone on
 the same changed lines, and the ratio. Writes benchmarks/results/bugmodel.json.

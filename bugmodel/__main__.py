@@ -1,4 +1,4 @@
-"""`python -m bugmodel train|train-real|train-head|eval|detect`."""
+"""`python -m bugmodel train|train-real|eval|detect`."""
 
 from __future__ import annotations
 
@@ -124,25 +124,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train_head(args: argparse.Namespace) -> int:
-    from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
-    from bugmodel.rescorer import CONFIGS
-    from bugmodel.rescorer_train import train_heads
-
-    _threads(args.threads)
-    names = list(CONFIGS) if args.head == "all" else [args.head]
-    names = [n for n in names if n != "tiny" or args.head == "tiny"]
-    try:
-        summary = train_heads([CONFIGS[n] for n in names], Path(args.model_dir or WEIGHTS_DIR),
-                              args.data, args.real_dir, args.synthetic_train, args.real_fixes,
-                              args.clean_limit, args.features_dir, args.workers, args.seed)
-    except (FileNotFoundError, WeightsMissing, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(summary, indent=1))
-    return 0
-
-
 def _threads(threads: int | None) -> None:
     if threads:
         import torch
@@ -161,8 +142,8 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clean-limit", type=int,
                    help="clean real functions sampled per split (0: all)")
     p.add_argument("--features-dir", type=Path, default=DEFAULT_FEATURES,
-                   help="cache of LM features per split")
-    p.add_argument("--workers", type=int, default=1, help="processes computing LM features")
+                   help="cache of the language model's verdicts per split")
+    p.add_argument("--workers", type=int, default=1, help="processes running the language model")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (1 is fastest on a CPU shared with other jobs)")
@@ -229,13 +210,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="second copy of the results JSON (default: benchmarks/results/"
                    "bugmodel_eval.json)")
     e.set_defaults(func=cmd_eval, real_fixes=120, clean_limit=150)
-
-    h = sub.add_parser("train-head", help="train the rescorer heads (synthetic, then real)")
-    _data_options(h)
-    h.add_argument("--head", default="all", choices=["all", "cascade", "lm_head", "tiny"])
-    h.add_argument("--synthetic-train", type=int, default=200,
-                   help="synthetic training records for phase 1")
-    h.set_defaults(func=cmd_train_head, real_fixes=200, clean_limit=80)
 
     args = parser.parse_args(argv)
     return args.func(args)

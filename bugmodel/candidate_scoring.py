@@ -4,12 +4,17 @@ and repair, plus NO_BUG), and the accuracy metrics computed from those logits.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from bugmodel.data import Encoded, collate, sequential_batches
+from bugmodel.data import Encoded, collate, encode, sequential_batches
 from bugmodel.model import BugDetector
+from synthdata.rewrites import Candidate
+
+if TYPE_CHECKING:
+    from bugmodel.detector import LoadedDetector
 
 
 @torch.no_grad()
@@ -25,6 +30,28 @@ def predict_logits(model: BugDetector, samples: Sequence[Encoded], device: torch
         for row, i in enumerate(chunk):
             out[i] = logits[row, : 1 + len(samples[i].first)]
     return out  # type: ignore[return-value]
+
+
+def small_model_rows(detector: LoadedDetector, units: Sequence[tuple[str, str, list[Candidate]]],
+                     batch_size: int = 32) -> list[np.ndarray]:
+    """Per unit (text, context, candidates): logits (1 + C) over NO_BUG and every candidate,
+    -inf for candidates the small model could not see."""
+    max_len = detector.model.config.max_len
+    samples, where = [], []
+    rows = [np.full(1 + len(c), -np.inf, dtype=np.float32) for _, _, c in units]
+    for row in rows:
+        row[0] = 0.0  # a unit the model cannot read is NO_BUG to it
+    for i, (text, context, candidates) in enumerate(units):
+        sample = encode(detector.vocab, text, candidates, context, None, max_len)
+        if sample is not None:
+            samples.append(sample)
+            where.append(i)
+    if samples:
+        logits = predict_logits(detector.model, samples, detector.device, batch_size)
+        for i, sample, row in zip(where, samples, logits, strict=True):
+            rows[i][0] = row[0]
+            rows[i][1 + sample.candidate_index] = row[1:]
+    return rows
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -11,25 +11,19 @@ import tokenize
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
-from bugmodel.cascade import propose
 from bugmodel.data import Encoded, encode
-from bugmodel.detector import LoadedDetector, load_detector, read_calibration
+from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
-from bugmodel.rescorer import head_logits, visible
 from bugmodel.tokenizer import lex
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
-
-if TYPE_CHECKING:
-    from inference.engine import Engine
 
 log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
@@ -202,45 +196,24 @@ def _finding(window: _Window, candidate: Candidate, probability: float) -> Findi
                    round(probability, 4), severity(does, probability), candidate.replacement)
 
 
-def _language_model() -> Engine | None:
-    """The process-wide LM engine, or None (logged) when it cannot be loaded here."""
-    from inference.engine import get_engine
-    from inference.loading import ModelUnavailable
-
-    try:
-        return get_engine()
-    except ModelUnavailable as exc:
-        log.warning("bug detection without the language model stage: %s", exc)
-        return None
-
-
 def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
-            engine: Engine | None) -> tuple[list[int], np.ndarray]:
+            ) -> tuple[list[int], np.ndarray]:
     """(candidate index per column, logits over NO_BUG + columns) for one window: the
-    from-scratch model's own verdict, the line ranker's, or the cascade head's on the
-    proposals."""
-    if detector.ranker is None and (detector.head is None or engine is None):
+    from-scratch model's own verdict, or the line ranker's."""
+    if detector.ranker is None:
         return [int(i) for i in sample.candidate_index], row
     full = np.full(1 + len(window.candidates), -np.inf, dtype=np.float32)
     full[0] = row[0]
     full[1 + sample.candidate_index] = row[1:]
-    if detector.ranker is not None:
-        return seen_columns(candidate_logits(
-            detector.ranker, unit_lines(window.text, _relative(window), full), full))
-    config = detector.head.config
-    proposals = propose(engine, window.text, window.context, _relative(window), full,
-                        config.top_small, config.top_lm)
-    rows = visible(proposals, config)
-    scores = head_logits(detector.head, [(proposals.features[rows], proposals.unit)])[0]
-    return [proposals.indices[r] for r in rows], scores
+    return seen_columns(candidate_logits(
+        detector.ranker, unit_lines(window.text, _relative(window), full), full))
 
 
 def detect_files(files: Iterable[tuple[str, str]],
                  changed_lines: Mapping[str, Collection[int]] | None = None, *,
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
-                 detector: LoadedDetector | None = None, engine: Engine | None = None,
-                 ) -> DetectResult:
+                 detector: LoadedDetector | None = None) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...)."""
     detector = detector or load_detector(model_dir, device)
     max_len = detector.model.config.max_len
@@ -269,10 +242,6 @@ def detect_files(files: Iterable[tuple[str, str]],
     if not samples:
         return result
     temperature, default = detector.temperature, detector.threshold
-    if detector.head is not None and engine is None:
-        engine = _language_model()
-        if engine is None:  # the from-scratch model alone, with its own calibration
-            temperature, default = read_calibration(detector.model_dir)
     if threshold is None:
         # An operator's choice of recall over quiet, e.g. 0.5; else the threshold fitted on dev.
         threshold = float(os.environ.get(THRESHOLD_ENV) or default)
@@ -280,7 +249,7 @@ def detect_files(files: Iterable[tuple[str, str]],
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
     for window, sample, row in zip(windows, samples, logits, strict=True):
-        columns, scores = _decide(detector, window, sample, row, engine)
+        columns, scores = _decide(detector, window, sample, row)
         probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:

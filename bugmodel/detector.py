@@ -1,6 +1,6 @@
 """Loading trained weights once per process: model, vocabulary, calibration, device, and the
-head that decides (SQUIGGLE_BUG_DETECTOR: the line ranker by default, or the cascade) with its
-own calibration."""
+line ranker that decides (SQUIGGLE_BUG_DETECTOR: `line_ranker` by default, or `scratch`) with
+its own calibration."""
 
 from __future__ import annotations
 
@@ -16,24 +16,26 @@ from safetensors.torch import load_file
 
 from bugmodel.line_ranker import LineRanker, load_line_ranker
 from bugmodel.model import BugDetector, ModelConfig
-from bugmodel.rescorer import Rescorer, load_rescorer
 from bugmodel.tokenizer import Vocabulary
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_THRESHOLD = 0.5
 #: Which system decides: "line_ranker" (phase 2 on real fixes: picks the line, the from-scratch
-#: model the repair), "scratch" (the from-scratch model alone) or "cascade" (the LM-rescored
-#: cascade, ~100x slower on a CPU). `python -m bugmodel eval` compares them; the model card
-#: says why the default is the default.
+#: model the repair) or "scratch" (the from-scratch model alone). `python -m bugmodel eval`
+#: compares them with the language model alone; the model card says why the default is the
+#: default.
 DETECTOR_ENV = "SQUIGGLE_BUG_DETECTOR"
-DETECTORS = ("line_ranker", "scratch", "cascade")
+DETECTORS = ("line_ranker", "scratch")
 
 
 def chosen_head() -> str | None:
     """The head directory name the product decides with, or None for the from-scratch model."""
     chosen = os.environ.get(DETECTOR_ENV, DETECTORS[0]).strip().lower() or DETECTORS[0]
     if chosen not in DETECTORS:
-        raise ValueError(f"{DETECTOR_ENV}={chosen!r}: expected one of {', '.join(DETECTORS)}")
+        removed = (" (the LM cascade was removed: it lost to the line ranker on real code at "
+                   "~1,000x the cost, bugmodel/MODEL_CARD.md)" if chosen == "cascade" else "")
+        raise ValueError(f"{DETECTOR_ENV}={chosen!r}: expected one of "
+                         f"{', '.join(DETECTORS)}{removed}")
     return None if chosen == "scratch" else chosen
 
 _lock = threading.Lock()
@@ -49,8 +51,8 @@ class WeightsMissing(FileNotFoundError):
 class LoadedDetector:
     """A ready-to-run model with the temperature and threshold its probabilities use.
 
-    With a `head` (the cascade's) or a `ranker`, the from-scratch model's verdicts are features
-    and the head decides; `temperature`/`threshold` are then the head's."""
+    With a `ranker`, the from-scratch model's verdicts are features and the ranker decides;
+    `temperature`/`threshold` are then the ranker's."""
 
     model: BugDetector
     vocab: Vocabulary
@@ -58,7 +60,6 @@ class LoadedDetector:
     temperature: float
     threshold: float
     model_dir: Path
-    head: Rescorer | None = None
     ranker: LineRanker | None = None
 
 
@@ -73,8 +74,8 @@ def read_calibration(model_dir: Path) -> tuple[float, float]:
 
 def load_detector(model_dir: str | Path | None = None, device: str | None = None,
                   from_scratch_only: bool = False) -> LoadedDetector:
-    """The model in `model_dir` (default: the committed weights) with the chosen head, loaded
-    once and cached; `from_scratch_only` leaves the heads out (what training them reads)."""
+    """The model in `model_dir` (default: the committed weights) with the chosen ranker,
+    loaded once and cached; `from_scratch_only` leaves it out (what training it reads)."""
     directory = Path(model_dir) if model_dir is not None else WEIGHTS_DIR
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -91,18 +92,12 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
         model.load_state_dict(load_file(str(weights)))
         model.to(device).eval()
         temperature, threshold = read_calibration(directory)
-        head = ranker = None
-        if name == "line_ranker":
-            ranker = load_line_ranker(directory / "heads" / name)
-        elif name:
-            head = load_rescorer(directory / "heads" / name)
-        for loaded_head in (head, ranker):
-            if loaded_head is not None:
-                temperature = float(loaded_head[1].get("temperature", 1.0))
-                threshold = float(loaded_head[1].get("threshold", DEFAULT_THRESHOLD))
+        ranker = load_line_ranker(directory / "heads" / name) if name else None
+        if ranker is not None:
+            temperature = float(ranker[1].get("temperature", 1.0))
+            threshold = float(ranker[1].get("threshold", DEFAULT_THRESHOLD))
         loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
                                 torch.device(device), temperature, threshold, directory,
-                                head[0] if head is not None else None,
                                 ranker[0] if ranker is not None else None)
         _cache[key] = loaded
         return loaded

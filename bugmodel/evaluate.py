@@ -1,16 +1,16 @@
-"""`python -m bugmodel eval`: four detectors compared in one run, on real bug fixes and on
+"""`python -m bugmodel eval`: three detectors compared in one run, on real bug fixes and on
 synthetic bugs side by side.
 
 Systems (all judge the same cases, one unit of code each):
 - `scratch`: the from-scratch model alone (softmax over NO_BUG and every candidate);
-- `lm_zero_shot`: the pretrained LM alone: its most surprising spans' candidates, ranked by
-  the likelihood ratio of repaired vs original code (NO_BUG = a ratio of 0);
-- `lm_head`: a learned head on the LM's features of those same proposals;
-- `cascade`: the from-scratch model and the LM both propose, a learned head on both models'
-  features decides;
+- `lm_zero_shot`: the pretrained LM alone (`bugmodel/zero_shot.py`): its most surprising
+  spans' candidates, ranked by the likelihood ratio of repaired vs original code (NO_BUG = a
+  ratio of 0);
 - `line_ranker`: phase 2 on real fixes: a learned ranking of the unit's lines (their syntax
   and the from-scratch model's verdicts) picks the line, the from-scratch model its repair
   (the product's detector; `bugmodel/line_ranker.py`).
+Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
+compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
 
 Each system's temperature and default threshold are fitted on the real dev split (clean
 functions set the threshold: findings on clean code must be rare); the test splits are scored
@@ -38,8 +38,7 @@ from bugmodel.calibration import (
     reliability_diagram,
     top_label,
 )
-from bugmodel.candidate_scoring import seen_columns, softmax
-from bugmodel.cascade import Proposals, small_model_rows
+from bugmodel.candidate_scoring import seen_columns, small_model_rows, softmax
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
 from bugmodel.line_ranker import (
@@ -49,18 +48,14 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
-from bugmodel.rescorer import CONFIGS, head_logits, load_rescorer, save_rescorer, visible
-from bugmodel.rescorer_train import featurise
+from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
     from inference.engine import Engine
 
 PLOTS_DIR = Path(__file__).parent / "plots"
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
-#: The zero-shot LM looks at the same LM-proposed candidates as the LM-only head.
-ZERO_SHOT = CONFIGS["lm_head"]
-SYSTEMS = ("scratch", "lm_zero_shot", "lm_head", "cascade", "line_ranker")
-HEADS = ("lm_head", "cascade")
+SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker")
 #: Systems that need no language model (`--without-lm` evaluates only these, on more cases).
 WITHOUT_LM = ("scratch", "line_ranker")
 #: The system whose reliability is drawn uncalibrated too (the product's).
@@ -91,21 +86,14 @@ class Judged:
         return [int(c) + 1 for c in np.argsort(-self.logits[1:], kind="stable")]
 
 
-def judge(system: str, case: Case, small_row: np.ndarray, proposals: Proposals, heads: dict,
+def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | None,
           ranker: LineRanker | None) -> Judged:
-    if system in ("scratch", "line_ranker"):
-        if system == "line_ranker" and case.candidates:
-            small_row = candidate_logits(
-                ranker, unit_lines(case.text, case.candidates, small_row), small_row)
-        return Judged(*seen_columns(small_row))
     if system == "lm_zero_shot":
-        rows = [r for r in visible(proposals, ZERO_SHOT) if proposals.features[r, 3] == 0]
-        return Judged([proposals.indices[r] for r in rows],
-                      np.concatenate([[0.0], proposals.features[rows, 2]]))
-    model = heads[system]
-    rows = visible(proposals, model.config)
-    logits = head_logits(model, [(proposals.features[rows], proposals.unit)])[0]
-    return Judged([proposals.indices[r] for r in rows], logits)
+        return Judged(*verdict.logits())
+    if system == "line_ranker" and case.candidates:
+        small_row = candidate_logits(
+            ranker, unit_lines(case.text, case.candidates, small_row), small_row)
+    return Judged(*seen_columns(small_row))
 
 
 def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: float) -> float:
@@ -183,26 +171,13 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     }
 
 
-def _seconds_per_case(system: str, proposals: Sequence[Proposals], judged: Sequence[Judged]
-                      ) -> float:
-    """What an LM system costs per unit: the LM pass and its share of ratios, plus the small
-    model for the cascade (timed when the features were computed)."""
-    total = 0.0
-    for p, j in zip(proposals, judged, strict=True):
-        per_ratio = p.seconds["lm_ratio"] / max(1, p.seconds["ratios"])
-        total += p.seconds["lm_pass"] + per_ratio * len(j.columns)
-        if system == "cascade":
-            total += p.seconds["small"]
-    return total / max(1, len(proposals))
-
-
 def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
-                 proposals: Sequence[Proposals | None], heads: dict, ranker: LineRanker | None,
+                 verdicts: Sequence[LMVerdict | None], ranker: LineRanker | None,
                  ) -> tuple[list[Judged], float]:
     """Every case's verdict and the seconds per case the verdicts took."""
     started = time.perf_counter()
-    judged = [judge(system, c, r, p, heads, ranker)
-              for c, r, p in zip(cases, rows, proposals, strict=True)]
+    judged = [judge(system, c, r, v, ranker)
+              for c, r, v in zip(cases, rows, verdicts, strict=True)]
     return judged, (time.perf_counter() - started) / max(1, len(cases))
 
 
@@ -227,18 +202,12 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
              results_copy: Path | None = RESULTS, engine: Engine | None = None,
              with_lm: bool = True) -> dict:
     """Run every system on every split (only those without the LM when `with_lm` is False);
-    write the calibration of each head and the results."""
+    write the calibration of the from-scratch model and the ranker, and the results."""
     forget_loaded()
-    detector = load_detector(model_dir, from_scratch_only=True)  # heads are loaded here
-    heads = {}
-    for name in HEADS:
-        loaded = load_rescorer(Path(model_dir) / "heads" / name)
-        if loaded is not None:
-            heads[name] = loaded[0]
+    detector = load_detector(model_dir, from_scratch_only=True)  # the ranker is loaded here
     ranked = load_line_ranker(Path(model_dir) / "heads" / "line_ranker")
     ranker = ranked[0] if ranked is not None else None
-    systems = [s for s in SYSTEMS if (s not in HEADS or s in heads)
-               and (s != "line_ranker" or ranker is not None)
+    systems = [s for s in SYSTEMS if (s != "line_ranker" or ranker is not None)
                and (with_lm or s in WITHOUT_LM)]
     splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
@@ -247,20 +216,19 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     speed: dict[str, dict[str, float]] = {}
     for split, cases in splits.items():
         print(f"{split}: {len(cases)} cases ...", file=sys.stderr)
-        cache = features_dir / f"{split.replace('_', '-', 1)}.pkl" if features_dir else None
-        proposals = (featurise(cases, detector, cache, workers, engine=engine) if with_lm
-                     else [None] * len(cases))
+        cache = features_dir / f"zero-shot-{split}.pkl" if features_dir else None
+        verdicts = (lm_verdicts(cases, cache, workers, engine) if with_lm
+                    else [None] * len(cases))
         small_started = time.perf_counter()
         rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
         small_seconds = (time.perf_counter() - small_started) / max(1, len(cases))
         judged[split], speed[split] = {}, {}
         for system in systems:
-            judged[split][system], seconds = _judge_timed(system, cases, rows, proposals, heads,
-                                                          ranker)
+            judged[split][system], seconds = _judge_timed(system, cases, rows, verdicts, ranker)
             if system in WITHOUT_LM:  # timed in this run: the small model, then the verdicts
                 seconds += small_seconds
-            else:
-                seconds = _seconds_per_case(system, proposals, judged[split][system])
+            else:  # timed when the LM verdicts were computed (cached across runs)
+                seconds = float(np.mean([v.seconds for v in verdicts])) if verdicts else 0.0
             speed[split][system] = round(1 / max(1e-9, seconds), 2)
     results: dict = {"model_dir": str(model_dir), "dev_split": dev_name, "systems": {}}
     curves = {}
@@ -277,14 +245,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
             curves[(system, split)] = m.pop("_curves")
             entry[split] = m
         results["systems"][system] = entry
-        if system in heads:
-            _, meta = load_rescorer(Path(model_dir) / "heads" / system)
-            meta.update({"temperature": temperature, "threshold": threshold,
-                         "calibrated_on": dev_name})
-            save_rescorer(heads[system], Path(model_dir) / "heads" / system,
-                          {k: v for k, v in meta.items()
-                           if k not in ("config", "features", "unit_features")})
-        elif system == "line_ranker":
+        if system == "line_ranker":
             _, meta = ranked
             meta.update({"temperature": temperature, "threshold": threshold,
                          "calibrated_on": dev_name})

@@ -10,7 +10,7 @@ functions of the same repositories, -log P(NO_BUG). Synthetic train records join
 buggy and a clean case), so that learning where real bugs sit does not unlearn the injected
 bugs the from-scratch model is sure of: small programs with a flipped comparison still need
 finding. The from-scratch model's verdicts are features, so phase 2 builds on phase 1 without
-changing it (the cascade's heads read those verdicts too: `train-head` retrains them).
+changing it.
 
 Only the train splits are learned from; real dev plus synthetic val pick the epoch; test is
 never read here.
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bugmodel.cascade import small_model_rows
+from bugmodel.candidate_scoring import small_model_rows
 from bugmodel.cases import (
     Case,
     candidate_lines,
@@ -45,7 +45,6 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
-from bugmodel.rescorer_train import set_loss
 from synthdata.source import SourceText
 
 #: Where the ranker lives, beside the from-scratch model it reads.
@@ -67,6 +66,15 @@ def right_lines(case: Case, scored: UnitLines) -> list[int]:
         rows.update(1 + r for r, n in enumerate(scored.lines) if first <= n <= last
                     and case.bug_lines[0] <= n <= case.bug_lines[1])
     return sorted(rows)
+
+
+def set_loss(logits: torch.Tensor, targets: Sequence[list[int]]) -> torch.Tensor:
+    """Mean of -log P(any right column): a multi-line fix is found on any of its lines."""
+    logp = torch.log_softmax(logits, dim=1)
+    mask = torch.zeros_like(logp, dtype=torch.bool)
+    for b, cols in enumerate(targets):
+        mask[b, cols] = True
+    return -(torch.logsumexp(logp.masked_fill(~mask, float("-inf")), dim=1)).mean()
 
 
 def ranker_examples(cases: Sequence[Case], rows: Sequence[np.ndarray],

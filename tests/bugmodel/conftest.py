@@ -144,30 +144,21 @@ def tiny_real(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_cascade(tiny_model, tiny_data, tiny_real, tiny_lm, tmp_path_factory) -> Path:
-    """A copy of the tiny model with both heads and the line ranker trained (two phases) and
-    evaluated."""
-    import dataclasses
+def tiny_evaluated(tiny_model, tiny_data, tiny_real, tiny_lm, tmp_path_factory) -> Path:
+    """A copy of the tiny model with the line ranker trained (phase 2) and every system
+    evaluated (the LM's verdicts from the tiny LM)."""
     import shutil
 
     from bugmodel.evaluate import evaluate
     from bugmodel.line_ranker import LineRankerConfig
-    from bugmodel.rescorer import CONFIGS as HEAD_CONFIGS
-    from bugmodel.rescorer_train import train_heads
     from bugmodel.train_real import train_line_ranker
 
-    root = tmp_path_factory.mktemp("cascade")
+    root = tmp_path_factory.mktemp("evaluated")
     weights = root / "weights"
     shutil.copytree(tiny_model, weights)
-    heads = [dataclasses.replace(HEAD_CONFIGS["tiny"], name=name, use_small_model=small)
-             for name, small in (("cascade", True), ("lm_head", False))]
-    summary = train_heads(heads, weights, tiny_data, tiny_real, synthetic_train=8,
-                          real_fixes=None, clean_limit=None, features_dir=root / "features",
-                          engine=tiny_lm)
-    summary["line_ranker"] = train_line_ranker(
-        weights, tiny_real, tiny_data, LineRankerConfig(epochs=2, synthetic_records=4),
-        weights / "heads" / "line_ranker")
-    (root / "train.json").write_text(__import__("json").dumps(summary))
+    train_line_ranker(weights, tiny_real, tiny_data,
+                      LineRankerConfig(epochs=2, synthetic_records=4),
+                      weights / "heads" / "line_ranker")
     evaluate(weights, tiny_data, root / "eval.json", root / "plots", synthetic_test=6,
              real_fixes=None, clean_limit=None, real_dir=tiny_real, features_dir=root / "features",
              results_copy=None, engine=tiny_lm)

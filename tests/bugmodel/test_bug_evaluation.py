@@ -1,5 +1,5 @@
-"""The cascade: LM likelihood ratios, real-fix cases, the head's two training phases,
-calibration on real code, the four-way evaluation, and detection through the head."""
+"""The evaluation: LM likelihood ratios (the zero-shot baseline), real-fix cases, calibration
+on real code, the three-way comparison, and detection through the ranker on edge cases."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from bugmodel.cases import real_clean_cases, real_fix_cases
 from bugmodel.detection import detect_files
 from bugmodel.evaluate import Judged, fit_threshold
 from bugmodel.lm_features import UnitScores
-from synthdata.rewrites import Candidate
+from bugmodel.zero_shot import lm_verdict
+from synthdata.rewrites import Candidate, enumerate_candidates
 
 from .test_bug_detect import CODE, assert_findings_are_exact_edits
 
@@ -88,20 +89,9 @@ def test_threshold_keeps_findings_on_clean_code_rare():
     assert fit_threshold(cases[:2], judged[:2], 1.0) == pytest.approx(0.96)
 
 
-def test_two_training_phases_and_heads_written(tiny_cascade):
-    summary = json.loads((tiny_cascade.parent / "train.json").read_text())
-    for name in ("cascade", "lm_head"):
-        phases = summary[name]
-        assert phases["phase1_synthetic"]["cases"] > 0 and phases["phase2_real"]["cases"] > 0
-        meta = json.loads((tiny_cascade / "heads" / name / "rescorer.json").read_text())
-        assert meta["temperature"] > 0 and 0.3 <= meta["threshold"] < 1.0
-    assert summary["cascade"]["data"]["real_train_fixes"] == 2
-
-
-def test_evaluation_compares_five_systems_on_real_and_synthetic_splits(tiny_cascade):
-    results = json.loads((tiny_cascade.parent / "eval.json").read_text())
-    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "lm_head", "cascade",
-                                       "line_ranker"}
+def test_evaluation_compares_three_systems_on_real_and_synthetic_splits(tiny_evaluated):
+    results = json.loads((tiny_evaluated.parent / "eval.json").read_text())
+    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "line_ranker"}
     assert results["dev_split"] == "real_dev"
     for entry in results["systems"].values():
         for split in ("real_test", "synthetic_test"):
@@ -109,11 +99,25 @@ def test_evaluation_compares_five_systems_on_real_and_synthetic_splits(tiny_casc
             assert m["bugs"] > 0 and 0 <= m["top1_localisation"] <= m["top3_localisation"] <= 1
             assert 0 <= m["ece_after"] <= 1 and m["functions_per_s"] > 0
         assert entry["real_test"]["clean_lines"] > 0
-    assert (tiny_cascade.parent / "plots" / "reliability.png").is_file()
+    assert (tiny_evaluated.parent / "plots" / "reliability.png").is_file()
+    ranker = json.loads((tiny_evaluated / "heads" / "line_ranker" / "line_ranker.json").read_text())
+    assert ranker["temperature"] > 0 and ranker["calibrated_on"] == "real_dev"
 
 
-@pytest.mark.parametrize("detector", ["cascade", "line_ranker"])
-def test_detection_through_the_head_on_edge_cases(detector, tiny_cascade, tiny_lm, monkeypatch):
+def test_the_zero_shot_verdict_ranks_proposals_by_their_ratio(tiny_lm):
+    """The LM alone proposes candidates on its most surprising spans; NO_BUG scores 0 and each
+    scorable proposal its likelihood ratio."""
+    text = "def f(a, b):\n    if a > b:\n        return a\n    return b\n"
+    candidates = enumerate_candidates(text)
+    verdict = lm_verdict(tiny_lm, text, "", candidates, proposals=3)
+    assert len(verdict.indices) == 3 and verdict.seconds > 0
+    columns, logits = verdict.logits()
+    assert logits[0] == 0.0 and len(logits) == 1 + len(columns)
+    assert logits[1:].tolist() == [r for r in verdict.ratios if r is not None]
+
+
+@pytest.mark.parametrize("detector", ["scratch", "line_ranker"])
+def test_detection_on_edge_cases(detector, tiny_evaluated, monkeypatch):
     """Empty file, syntax error and a 10k-line file with one changed function all complete;
     findings are exact edits on changed lines only."""
     monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", detector)
@@ -122,25 +126,14 @@ def test_detection_through_the_head_on_edge_cases(detector, tiny_cascade, tiny_l
     changed_line = big[: big.index("if items[i] < limit")].count("\n") + 1
     result = detect_files([("empty.py", ""), ("bad.py", "def f(:\n"), ("big.py", big)],
                           {"empty.py": {1}, "bad.py": {1}, "big.py": {changed_line}},
-                          threshold=0.0, model_dir=tiny_cascade, engine=tiny_lm)
+                          threshold=0.0, model_dir=tiny_evaluated)
     assert [s.path for s in result.skipped] == ["bad.py"]
     assert big.count("\n") >= 10_000
     assert result.findings and all(f.line <= changed_line <= f.end_line for f in result.findings)
     assert_findings_are_exact_edits(big, result.findings)
 
 
-def test_without_the_language_model_detection_falls_back_to_the_first_stage(tiny_cascade,
-                                                                             monkeypatch):
-    """An LM that cannot load (package missing) costs the cascade's second stage, not the
-    review: the from-scratch model decides alone, with its own calibration."""
-    import inference.engine
-    from inference.loading import ModelUnavailable
-
-    def unavailable():
-        raise ModelUnavailable("default model not installed")
-
-    monkeypatch.setattr(inference.engine, "get_engine", unavailable)
+def test_a_removed_detector_name_is_refused_with_the_reason(tiny_evaluated, monkeypatch):
     monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", "cascade")
-    result = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_cascade)
-    assert result.findings and result.skipped == []
-    assert_findings_are_exact_edits(CODE, result.findings)
+    with pytest.raises(ValueError, match="cascade was removed"):
+        detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_evaluated)
