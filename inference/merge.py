@@ -92,8 +92,15 @@ class _Index:
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = [line.rstrip() for line in lines]
         self.where: dict[str, list[int]] = defaultdict(list)
+        self.counterparts: dict[str, int | None] = {}
         for number, line in enumerate(self.lines):
             self.where[line].append(number)
+
+    def counterpart(self, new: str) -> int | None:
+        """The one original line that the new line ``new`` clearly rewrites, if any."""
+        if new not in self.counterparts:
+            self.counterparts[new] = _counterpart(self.lines, new)
+        return self.counterparts[new]
 
     def heads(self, seg: Sequence[str], h: int) -> list[int]:
         """Occurrences of ``seg[h]`` that agree longest with the lines after it."""
@@ -104,6 +111,34 @@ class _Index:
         """Occurrences of ``seg[t]`` that agree longest with the lines before it."""
         found = self.where.get(seg[t], [])
         return _longest(found, lambda q: _agree(self.lines, q, seg, t, -1))
+
+
+def _counterpart(lines: Sequence[str], new: str) -> int | None:
+    """The original line that ``new`` (not itself an original line) most clearly rewrites:
+    the only line of its statement key (``timeout = 5`` for ``timeout = 10``, a header of
+    its name), else the one line most similar to it (sharing a word, not another import),
+    clearly more similar than any other. None when no line or several qualify."""
+    if len(_WORDS.findall(new)) <= GENERIC_WORDS:
+        return None
+    key = statement_key(new)
+    if key is not None and key[1] != "from":
+        keyed = [n for n, line in enumerate(lines) if statement_key(line) == key]
+        if keyed or key[1] in NAMED_KINDS:
+            return keyed[0] if len(keyed) == 1 else None
+    scored = sorted(((similarity(line, new), n) for n, line in enumerate(lines)
+                     if line.strip()), reverse=True)
+    if not scored or scored[0][0] < FUZZY_RATIO:
+        return None
+    if len(scored) > 1 and scored[1][0] >= scored[0][0] - COUNTERPART_MARGIN:
+        return None
+    best = lines[scored[0][1]]
+    if not _shares_a_word(new, best) or different_imports(new, best):
+        return None
+    return scored[0][1]
+
+
+#: How much more similar than any other line a new line's counterpart must be.
+COUNTERPART_MARGIN = 0.1
 
 
 def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int,
@@ -236,7 +271,10 @@ def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     dropped = sum(1 for line in index.lines[place.start:place.end]
                   if line.strip() and line not in own
                   and not any(_rewrites(new, line) for new in written))
-    return dropped + _doubled_run(index.lines, seg, place)
+    misplaced = sum(1 for line in written
+                    for at in [index.counterpart(line)]
+                    if at is not None and not place.start <= at < place.end)
+    return dropped + misplaced + _doubled_run(index.lines, seg, place)
 
 
 #: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
@@ -601,7 +639,7 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
             at = import_insertion(index.lines, seg)
             if at is not None:
                 return [_Placement(at, at)]
-        soft = _keyed_anchors(index.lines, seg)
+        soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if soft:
             (h, p), (t, q) = soft[0], soft[-1]
             start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
@@ -642,6 +680,37 @@ def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, 
         found = [p for p, other in enumerate(keys) if other == key]
         if len(found) == 1:
             pairs.append((k, found[0]))
+    if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        return []
+    return pairs
+
+
+def _code(line: str) -> str:
+    """The line's code: without indentation and trailing comment."""
+    return _TRAILING_COMMENT.sub("", line).strip()
+
+
+def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
+    """``(segment line, original line)`` pairs of a segment with no original line, for the
+    lines that are an original line with another indentation or trailing comment (code
+    wrapped in a new block, a ``# noqa`` added): each such line of at least three words that
+    occurs once in the original and once in the segment, and the lines that clearly rewrite
+    one original line (`_counterpart`). Empty unless in order."""
+    codes = [_code(line) for line in index.lines]
+    seg_codes = [_code(line) for line in seg]
+    pairs = []
+    for k, code in enumerate(seg_codes):
+        if len(_WORDS.findall(code)) < 3 or seg_codes.count(code) != 1:
+            continue
+        found = [p for p, other in enumerate(codes) if other == code]
+        if len(found) == 1:
+            pairs.append((k, found[0]))
+    taken = {k for k, _ in pairs}
+    for k, line in enumerate(seg):
+        at = index.counterpart(line) if line.strip() and k not in taken else None
+        if at is not None:
+            pairs.append((k, at))
+    pairs.sort()
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
         return []
     return pairs
