@@ -47,7 +47,8 @@ from inference.merge import (
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
 from inference.merge_plausibility import unexplained_changes
-from inference.sketch import is_marker, parse_sketch
+from inference.merge_readings import reading_merges
+from inference.sketch import Sketch, is_marker, parse_sketch
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -249,6 +250,10 @@ def apply_stream(
         yield from _finish(ApplyResult(good[0], "fuzzy", method, python or None, attempts,
                                        candidates=len(candidates)))
         return
+    read = _one_reading(original, parsed, python) if edges.text is None else None
+    if read is not None and accept(read, "readings"):
+        yield from _finish(ApplyResult(read, "fuzzy", "readings", python or None, attempts))
+        return
     if len(good) == 1:  # not returned, and not "ranked" alone: the model writes the file
         attempts.append("fuzzy: the one plausible merge changes lines the sketch does not "
                         "account for")
@@ -296,6 +301,14 @@ def apply_stream(
         attempts.append(f"model: {why}")
     yield ApplyEvent("reset")
     yield refuse()
+
+
+def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
+    """The one merge that every reading of the unsure edge lines that is proved and (for
+    Python) parses agrees on (`inference.merge_readings`), if there is one."""
+    found = {text for text in reading_merges(original, parsed)
+             if check_merge(original, parsed, text) and (not python or parses(text))}
+    return found.pop() if len(found) == 1 else None
 
 
 def stream_generated_merge(

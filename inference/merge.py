@@ -815,6 +815,8 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
             continue
         if statement_key(code) in rewritten_keys:
             continue  # its old version is among the lines replaced, not beside them
+        if code not in lines and place.start <= (_counterpart(lines, code) or -1) < place.end:
+            continue  # its one clear old version is replaced: like lines beside it are kin
         if code in near or any(similarity(code, other) >= FUZZY_RATIO
                                and not different_imports(code, other) for other in adjacent):
             return line
