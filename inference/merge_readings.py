@@ -139,9 +139,10 @@ def reading_merges(original: str, sketch: Sketch) -> list[str]:
 
 def _doubtful(index: _Index, segment: Segment, place: _Placement) -> bool:
     """Whether a placement fails a check of the boundary merge's (`_place_all`,
-    `walked_merge`), or leaves an old version of a line the segment writes
-    at its edges standing within `NEAR_LINES` outside that edge (a similar line: a reading
-    of that line as new where it rewrote that one)."""
+    `walked_merge`), or leaves an old version of a line the segment writes at its edges
+    standing within `NEAR_LINES` outside that edge (a similar line: a reading of that line
+    as new where it rewrote that one and the lines between). The line right beside the edge
+    does not count: whether the edge line rewrites it is the doubt the readings are about."""
     if whole_definition(segment.lines) and _drops_definition(index, segment, place) \
             and not _renames(index, segment, place):
         return True
@@ -151,8 +152,8 @@ def _doubtful(index: _Index, segment: Segment, place: _Placement) -> bool:
     known = [k for k, line in enumerate(seg) if line.strip() and line in index.where]
     head = seg[:known[0]] if known else seg
     tail = seg[known[-1] + 1:] if known else seg
-    before = index.lines[max(place.start - NEAR_LINES, 0):place.start]
-    after = index.lines[place.end:place.end + NEAR_LINES]
+    before = index.lines[max(place.start - NEAR_LINES, 0):max(place.start - 1, 0)]
+    after = index.lines[place.end + 1:place.end + NEAR_LINES]
     return any(len(_WORDS.findall(line)) > GENERIC_WORDS and _similar_to_any(line, [
         other for other in near if len(_WORDS.findall(other)) > GENERIC_WORDS])
         for edge, near in ((head, before), (tail, after)) for line in edge)
