@@ -91,9 +91,11 @@ def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Place
     seg = [line.rstrip() for line in segment.lines]
     known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
     if known:
-        h, t = known[0], known[-1]
-        if len(index.where[seg[h]]) != 1 or len(index.where[seg[t]]) != 1:
-            raise _Unsure(seg[h])
+        # The outermost lines that occur once in the original anchor it, in order.
+        single = [k for k in known if len(index.where[seg[k]]) == 1]
+        if not single or index.where[seg[single[0]]] > index.where[seg[single[-1]]]:
+            raise _Unsure(seg[known[0]])
+        h, t = single[0], single[-1]
         pairs = [(h, index.where[seg[h]][0]), (t, index.where[seg[t]][0])]
     else:
         pairs = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
@@ -106,17 +108,17 @@ def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Place
     return [_Placement(s, e) for s in sorted(starts) for e in sorted(ends) if s <= e]
 
 
-def _options(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+def _options(index: _Index, segment: Segment, total: int) -> tuple[list[_Placement], bool]:
     """The boundary merge's one placement of a segment, or, where it is unsure of an edge
-    line, the placements of every reading; raises `_Unsure` when the boundary merge has
-    several placements."""
+    line, the placements of every reading (then True); raises `_Unsure` when the boundary
+    merge has several placements."""
     try:
         places = _boundary_placements(index, segment, total)
     except _Unsure:
-        return _read_placements(index, segment, total)
+        return _read_placements(index, segment, total), True
     if len(places) > 1:  # an anchor in doubt: not for the readings to settle
         raise _Unsure(segment.lines[0])
-    return places
+    return places, False
 
 
 def reading_merges(original: str, sketch: Sketch) -> list[str]:
@@ -129,17 +131,20 @@ def reading_merges(original: str, sketch: Sketch) -> list[str]:
         return []
     index = _Index(lines)
     try:
-        options = [_options(index, segment, len(lines)) for segment in sketch.segments]
+        options, read = zip(*(_options(index, segment, len(lines))
+                              for segment in sketch.segments), strict=True)
     except _Unsure:
         return []
     if not all(options):
         return []
-    return list(dict.fromkeys(_texts(original, lines, index, sketch, options)))[:MAX_MERGES]
+    texts = _texts(original, lines, index, sketch, list(options), read)
+    return list(dict.fromkeys(texts))[:MAX_MERGES]
 
 
-def _doubtful(index: _Index, segment: Segment, place: _Placement) -> bool:
+def _doubtful(index: _Index, segment: Segment, place: _Placement, read: bool) -> bool:
     """Whether a placement fails a check of the boundary merge's (`_place_all`,
-    `walked_merge`), or leaves an old version of a line the segment writes at its edges
+    `walked_merge`), or, for a segment placed by reading its edges (``read``), leaves an
+    old version of a line the segment writes at its edges
     standing within `NEAR_LINES` outside that edge (a similar line: a reading of that line
     as new where it rewrote that one and the lines between). The line right beside the edge
     does not count: whether the edge line rewrites it is the doubt the readings are about."""
@@ -148,6 +153,8 @@ def _doubtful(index: _Index, segment: Segment, place: _Placement) -> bool:
         return True
     if _repeated_anchor(index, segment, place) is not None:
         return True
+    if not read:
+        return False
     seg = [line.rstrip() for line in segment.lines]
     known = [k for k, line in enumerate(seg) if line.strip() and line in index.where]
     head = seg[:known[0]] if known else seg
@@ -176,10 +183,11 @@ NEAR_LINES = 3
 
 
 def _texts(original: str, lines: list[str], index: _Index, sketch: Sketch,
-           options: list[list[_Placement]]) -> Iterator[str]:
+           options: list[list[_Placement]], read: Sequence[bool]) -> Iterator[str]:
     for chosen in _assignments(options, limit=MAX_MERGES * 4):
-        if any(_doubtful(index, segment, place) or _left_behind(lines, segment, place)
-               for segment, place in zip(sketch.segments, chosen, strict=True)):
+        if any(_doubtful(index, segment, place, was_read)
+               or _left_behind(lines, segment, place) is not None
+               for segment, place, was_read in zip(sketch.segments, chosen, read, strict=True)):
             continue
         merged = _render(lines, sketch.segments, chosen)
         if duplicated_lines(lines, merged):
