@@ -46,6 +46,7 @@ from inference.merge import (
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
+from inference.merge_imports import orphaned_name
 from inference.merge_plausibility import unexplained_changes
 from inference.merge_readings import reading_merges
 from inference.sketch import Sketch, is_marker, parse_sketch
@@ -305,9 +306,11 @@ def apply_stream(
 
 def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     """The one merge that every reading of the unsure edge lines that is proved and (for
-    Python) parses agrees on (`inference.merge_readings`), if there is one."""
+    Python) parses and keeps the imports its code uses agrees on
+    (`inference.merge_readings`), if there is one."""
     found = {text for text in reading_merges(original, parsed)
-             if check_merge(original, parsed, text) and (not python or parses(text))}
+             if check_merge(original, parsed, text) and (not python or (
+                 parses(text) and orphaned_name(original, text) is None))}
     return found.pop() if len(found) == 1 else None
 
 

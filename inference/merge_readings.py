@@ -42,6 +42,7 @@ from inference.merge import (
     split_lines,
     whole_definition,
 )
+from inference.merge_imports import import_section
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION
 
@@ -56,9 +57,11 @@ MAX_MERGES = 24
 def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
                step: int) -> set[int]:
     """`inference.merge._walk_out` over every reading of its unsure lines: the outermost
-    original line rewritten, for each. Raises `_Unsure` for a new line that may join the
-    group beyond a blank line (that doubt is about where it goes, not what it replaces) or
-    when there are more than `MAX_READINGS` readings."""
+    original line rewritten, for each. A new import beyond a blank line next to imports of
+    its kind joins them when the anchor's side of the blank is another kind (a standard
+    library import beyond the blank above ``import pytest``). Raises `_Unsure` for another
+    new line that may join the group beyond a blank line (that doubt is about where it
+    goes, not what it replaces) or when there are more than `MAX_READINGS` readings."""
     found: set[int] = set()
     readings = 0
 
@@ -77,12 +80,21 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
                     outermost = q
                 q += step
             elif seg[k].strip() and q != outermost + step and _joins_group(seg[k], lines[q]):
-                raise _Unsure(seg[k])
+                if not _other_section(seg[k], lines[outermost]):
+                    raise _Unsure(seg[k])
+                outermost = q - step  # over the blank line, into the imports of its kind
             k += step
         found.add(outermost)
 
     walk(at + step, pos + step, pos)
     return found
+
+
+def _other_section(new: str, anchor_side: str) -> bool:
+    """Whether a new import beyond a blank line, beside imports of its kind, is of another
+    kind than the line on the anchor's side of the blank: it joins its own kind's block."""
+    section = import_section(new)
+    return section is not None and section != import_section(anchor_side)
 
 
 def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
