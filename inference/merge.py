@@ -641,14 +641,17 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
                 return [_Placement(at, at)]
         soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if soft:
-            (h, p), (t, q) = soft[0], soft[-1]
-            start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
-            end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
-            return [_Placement(start, end)] if start <= end else []
+            return _softly_placed(index, seg, segment, soft, total)
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
         return [_Placement(s, e) for s in starts for e in ends if s < e]
+    if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
+        # Only generic lines (``else:``, ``)``) are original: an original line indented
+        # anew or given a comment anchors it better.
+        soft = _soft_anchors(index, seg)
+        if soft:
+            return _softly_placed(index, seg, segment, soft, total)
     h, t = _anchors_in_order(index, seg, known)
     # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
     starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
@@ -664,6 +667,16 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _softly_placed(index: _Index, seg: list[str], segment: Segment,
+                   pairs: list[tuple[int, int]], total: int) -> list[_Placement]:
+    """The placement anchored by soft ``(segment line, original line)`` pairs, its edges
+    walked out from the outermost pairs."""
+    (h, p), (t, q) = pairs[0], pairs[-1]
+    start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
+    end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
+    return [_Placement(start, end)] if start <= end else []
 
 
 def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, int]]:
