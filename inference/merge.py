@@ -719,9 +719,10 @@ def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
         if len(found) == 1:
             pairs.append((k, found[0]))
     taken = {k for k, _ in pairs}
+    targets = {p for _, p in pairs}
     for k, line in enumerate(seg):
         at = index.counterpart(line) if line.strip() and k not in taken else None
-        if at is not None:
+        if at is not None and at not in targets:
             pairs.append((k, at))
     pairs.sort()
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
