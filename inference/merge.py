@@ -812,9 +812,10 @@ BESIDE_LINES = 3
 def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
     """A line the segment writes that was not in the stretch it replaces but stands in the
     original beside it: word for word within `BESIDE_LINES`, or similar (its old version)
-    right next to the stretch. The sketch moved or rewrote it and the old copy would stay, or
-    the segment belongs a little further on. Trivial lines (``pass``, ``)``) do not count;
-    similar lines a few lines off do not either (rows of a table, a list's items)."""
+    right next to the stretch and more like it than any line the stretch replaces. The
+    sketch moved or rewrote it and the old copy would stay, or the segment belongs a little
+    further on. Trivial lines (``pass``, ``)``) do not count; similar lines a few lines off
+    do not either (rows of a table, a list's items)."""
     replaced = {line.rstrip() for line in lines[place.start:place.end]}
     near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
     near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
@@ -831,8 +832,14 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
             continue  # its old version is among the lines replaced, not beside them
         if code not in lines and place.start <= (_counterpart(lines, code) or -1) < place.end:
             continue  # its one clear old version is replaced: like lines beside it are kin
-        if code in near or any(similarity(code, other) >= FUZZY_RATIO
-                               and not different_imports(code, other) for other in adjacent):
+        if code in near:
+            return line
+        beside = max((similarity(code, other) for other in adjacent
+                      if not different_imports(code, other)), default=0.0)
+        # Similar to a line beside it, unless a replaced line is at least as similar (its
+        # old version is among those: the one beside is kin, a neighbouring row).
+        if beside >= FUZZY_RATIO and beside > max(
+                (similarity(code, other, floor=0.0) for other in replaced), default=0.0):
             return line
     return None
 
