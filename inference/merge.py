@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from inference.merge_imports import different_imports, import_insertion, import_section
+from inference.merge_rows import row_insertion
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
@@ -637,6 +638,7 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
             return []
         if segment.after_marker and segment.before_marker:
             at = import_insertion(index.lines, seg)
+            at = row_insertion(index.lines, seg) if at is None else at
             if at is not None:
                 return [_Placement(at, at)]
         soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
@@ -824,6 +826,8 @@ def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> s
     adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
                 + lines[place.end:place.end + 1] if line.strip()]
     rewritten_keys = {statement_key(line) for line in replaced} - {None}
+    if place.start == place.end == row_insertion(lines, segment.lines):
+        adjacent = []  # a new row of a sorted list: its neighbours are rows like it
     for line in segment.lines:
         code = line.rstrip()
         if code in replaced or len(re.findall(r"\w+", code)) < 2:

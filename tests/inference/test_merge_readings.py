@@ -146,3 +146,32 @@ def test_an_import_still_used_is_an_orphaned_name_when_deleted() -> None:
     assert orphaned_name(original, "import sys\n\nX = sysconfig.x\n") == "sysconfig"
     assert orphaned_name(original, "import sys\n\nX = sys.x\n") is None
     assert orphaned_name(original, "import sys\nimport sysconfig\n\nX = sysconfig.x\n") is None
+
+
+CLASSIFIERS = """setup(
+    classifiers=[
+        "Programming Language :: Python :: 3.8",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: Implementation :: CPython",
+        "Topic :: Text Processing",
+    ],
+)
+"""
+
+
+def test_a_new_row_of_a_sorted_list_goes_where_the_order_puts_it() -> None:
+    """`3.11` alone between markers: the rows sharing its start (`... :: 3.`) are in
+    natural order (`3.9` before `3.10`), so it goes after `3.10`."""
+    sketch = '# [...]\n        "Programming Language :: Python :: 3.11",\n# [...]\n'
+    result = apply_sketch(CLASSIFIERS, sketch, path="setup.py")
+    assert result.text == CLASSIFIERS.replace(
+        '3.10",\n', '3.10",\n        "Programming Language :: Python :: 3.11",\n')
+
+
+def test_a_new_row_of_an_unsorted_list_is_refused() -> None:
+    """Rows out of order say nothing about where a new one goes."""
+    unsorted = CLASSIFIERS.replace(":: 3.8", ":: 3.12")
+    sketch = '# [...]\n        "Programming Language :: Python :: 3.11",\n# [...]\n'
+    with pytest.raises(ApplyFailed):
+        apply_sketch(unsorted, sketch, path="setup.py")
