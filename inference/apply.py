@@ -46,9 +46,8 @@ from inference.merge import (
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
-from inference.merge_imports import orphaned_name
 from inference.merge_plausibility import unexplained_changes
-from inference.merge_readings import reading_merges
+from inference.merge_readings import orphaned_name, reading_merges
 from inference.sketch import Sketch, is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -306,7 +305,7 @@ def apply_stream(
 
 def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     """The one merge that every reading of the unsure edge lines that is proved and (for
-    Python) parses and keeps the imports its code uses agrees on
+    Python) parses and keeps a binding of every name its code reads agrees on
     (`inference.merge_readings`), if there is one."""
     found = {text for text in reading_merges(original, parsed)
              if check_merge(original, parsed, text) and (not python or (

@@ -13,12 +13,11 @@ not an addition), has no placement: the merge refuses rather than guess.
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from collections.abc import Callable, Sequence
 
-__all__ = ["different_imports", "import_insertion", "import_section", "orphaned_name"]
+__all__ = ["different_imports", "import_insertion", "import_section"]
 
 _IMPORT = re.compile(r"^(?:import\s+(?P<plain>[\w.]+)|from\s+(?P<source>\.*[\w.]*)\s+import\s)")
 _NAMES = re.compile(r"\bimport\s+(?P<names>.*)$")
@@ -137,26 +136,3 @@ def import_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None
     if _position([*block[:place], *new, *block[place:]], new[0]) is None:
         return None
     return start + place
-
-
-def orphaned_name(original: str, merged: str) -> str | None:
-    """A name that an import of the original binds, that no import of the merge binds any
-    more, and that the merge's code still uses: the merge deleted an import its code needs.
-    None when there is none (or either file is not Python)."""
-    try:
-        before, after = ast.parse(original), ast.parse(merged)
-    except (SyntaxError, ValueError):
-        return None
-    lost = _bound(before) - _bound(after)
-    used = {node.id for node in ast.walk(after) if isinstance(node, ast.Name)}
-    return next(iter(sorted(lost & used)), None)
-
-
-def _bound(tree: ast.AST) -> set[str]:
-    """The names the module's imports bind."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-    return names - {"*"}

@@ -15,6 +15,7 @@ the placement is the boundary merge's to refuse.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Sequence
 
 from inference.merge import (
@@ -46,7 +47,7 @@ from inference.merge_imports import import_section
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION
 
-__all__ = ["MAX_READINGS", "reading_merges"]
+__all__ = ["MAX_READINGS", "orphaned_name", "reading_merges"]
 
 #: Readings of one segment's edges explored at most (each unsure line doubles them).
 MAX_READINGS = 16
@@ -205,3 +206,35 @@ def _texts(original: str, lines: list[str], index: _Index, sketch: Sketch,
         if duplicated_lines(lines, merged):
             continue
         yield join_lines(merged, original)
+
+
+def orphaned_name(original: str, merged: str) -> str | None:
+    """A name the original binds somewhere (an import, an assignment, a definition, a
+    parameter) that the merge binds nowhere but still reads: the merge deleted a binding its
+    code needs (a reading that rewrote ``copy = self.copy()`` away while ``copy(fn)`` stays).
+    None when there is none, or either file is not Python."""
+    try:
+        before, after = ast.parse(original), ast.parse(merged)
+    except (SyntaxError, ValueError):
+        return None
+    lost = _bound(before) - _bound(after)
+    read = {node.id for node in ast.walk(after)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return next(iter(sorted(lost & read)), None)
+
+
+def _bound(tree: ast.AST) -> set[str]:
+    """Every name the module binds, in any scope."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names - {"*"}

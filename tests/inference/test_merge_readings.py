@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from inference.apply import ApplyFailed, apply_sketch
-from inference.merge_imports import orphaned_name
+from inference.merge_readings import orphaned_name
 
 DOCSTRINGS = '''class Char:
     def is_sep(self):
@@ -139,13 +139,16 @@ def test_a_one_line_docstring_for_two_lines_is_refused_not_guessed() -> None:
         apply_sketch(original, sketch, path="checks.py")
 
 
-def test_an_import_still_used_is_an_orphaned_name_when_deleted() -> None:
-    """Deleting `import sysconfig` while `sysconfig.x` remains orphans the name; deleting it
-    with its last use, or keeping it, does not."""
+def test_a_binding_still_read_is_an_orphaned_name_when_deleted() -> None:
+    """Deleting `import sysconfig` (or `copy = make()`) while the name is still read orphans
+    it; deleting it with its last use, or keeping it, does not."""
     original = "import sysconfig\n\nX = sysconfig.x\n"
     assert orphaned_name(original, "import sys\n\nX = sysconfig.x\n") == "sysconfig"
     assert orphaned_name(original, "import sys\n\nX = sys.x\n") is None
     assert orphaned_name(original, "import sys\nimport sysconfig\n\nX = sysconfig.x\n") is None
+    body = "def f():\n    copy = make()\n    return copy(1)\n"
+    assert orphaned_name(body, "def f():\n    return copy(1)\n") == "copy"
+    assert orphaned_name(body, "def f(copy):\n    return copy(1)\n") is None
 
 
 CLASSIFIERS = """setup(
