@@ -23,8 +23,22 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
+from inference.line_similarity import (
+    FUZZY_RATIO,
+    GENERIC_WORDS,
+    UNSURE_RATIO,
+    similarity,
+    similarity_unbounded,
+)
+from inference.line_similarity import TRAILING_COMMENT as _TRAILING_COMMENT
+from inference.line_similarity import WORDS as _WORDS
+from inference.line_similarity import code_of as _code
+from inference.line_similarity import counterpart as _counterpart
+from inference.line_similarity import shares_a_word as _shares_a_word
+from inference.line_similarity import similar_to_any as _similar_to_any
+from inference.merge_doubts import duplicated_lines
+from inference.merge_doubts import left_behind as _left_behind
 from inference.merge_imports import different_imports, import_insertion, import_section
 from inference.merge_rows import row_insertion
 from inference.sketch import Segment, Sketch
@@ -43,16 +57,6 @@ __all__ = [
 ]
 
 MAX_CANDIDATES = 12
-#: Least `similarity` for a new line to stand in for an original one.
-FUZZY_RATIO = 0.6
-#: From this `similarity` up to FUZZY_RATIO a new edge line may as well be a rewrite of the
-#: original line beside it as a new line: the boundary merge does not guess.
-UNSURE_RATIO = 0.4
-#: Lines that occur once in a file: a second copy means a moved line kept at its old place.
-_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )")
-#: For guessed placements, long lines too (real edits do copy a long test line now and then,
-#: so a merge anchored on the sketch's own lines does not count these).
-_DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
 # Without any marker a sketch at least this fraction of the original's length is the whole new
 # file; a shorter one is a snippet to place like a segment between two elisions.
 WHOLE_FILE_FRACTION = 0.5
@@ -112,34 +116,6 @@ class _Index:
         """Occurrences of ``seg[t]`` that agree longest with the lines before it."""
         found = self.where.get(seg[t], [])
         return _longest(found, lambda q: _agree(self.lines, q, seg, t, -1))
-
-
-def _counterpart(lines: Sequence[str], new: str) -> int | None:
-    """The original line that ``new`` (not itself an original line) most clearly rewrites:
-    the only line of its statement key (``timeout = 5`` for ``timeout = 10``, a header of
-    its name), else the one line most similar to it (sharing a word, not another import),
-    clearly more similar than any other. None when no line or several qualify."""
-    if len(_WORDS.findall(new)) <= GENERIC_WORDS:
-        return None
-    key = statement_key(new)
-    if key is not None and key[1] != "from":
-        keyed = [n for n, line in enumerate(lines) if statement_key(line) == key]
-        if keyed or key[1] in NAMED_KINDS:
-            return keyed[0] if len(keyed) == 1 else None
-    scored = sorted(((similarity(line, new), n) for n, line in enumerate(lines)
-                     if line.strip()), reverse=True)
-    if not scored or scored[0][0] < FUZZY_RATIO:
-        return None
-    if len(scored) > 1 and scored[1][0] >= scored[0][0] - COUNTERPART_MARGIN:
-        return None
-    best = lines[scored[0][1]]
-    if not _shares_a_word(new, best) or different_imports(new, best):
-        return None
-    return scored[0][1]
-
-
-#: How much more similar than any other line a new line's counterpart must be.
-COUNTERPART_MARGIN = 0.1
 
 
 def _agree(lines: Sequence[str], pos: int, seg: Sequence[str], at: int, step: int,
@@ -341,27 +317,6 @@ def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
     return [number for _, number in sorted(scored)[:top]]
 
 
-_WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def similarity(a: str, b: str, floor: float = FUZZY_RATIO) -> float:
-    """difflib's ratio over the lines' words and symbols: `a = 1` and `b = 3` share only `=`
-    (0.33), `import json` and `import ujson as json` share two of three words (0.67).
-    Below ``floor`` it may answer 0.0 (cheap upper bounds already rule the pair out)."""
-    x, y = _WORD.findall(a), _WORD.findall(b)
-    if not x and not y:
-        return 1.0
-    matcher = SequenceMatcher(None, x, y, autojunk=False)
-    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-        return 0.0
-    return matcher.ratio()
-
-
-def similarity_unbounded(a: str, b: str) -> float:
-    """`similarity` down to UNSURE_RATIO."""
-    return similarity(a, b, floor=UNSURE_RATIO)
-
-
 def _assignments(
     options: list[list[_Placement]], limit: int
 ) -> Iterator[list[_Placement]]:
@@ -467,10 +422,6 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
     return lines, sketch, placed
 
 
-#: A line of at most this many words (``)``, ``try:``, ``parser.add_argument(``) is generic:
-#: repeated, it says little about where it is.
-GENERIC_WORDS = 2
-
 
 def whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
     """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
@@ -542,7 +493,6 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
     return first
 
 
-_TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
 def _rewrites(new: str, old: str) -> bool | None:
     """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
     similar words, or the same function/class header with a new signature. None when it
@@ -571,14 +521,6 @@ def _rewrites(new: str, old: str) -> bool | None:
 
 
 _FIRST_WORD = re.compile(r"^(\s*)(\w+)")
-_WORDS = re.compile(r"\w+")
-
-
-def _shares_a_word(a: str, b: str) -> bool:
-    """Whether two lines have a word (identifier, number, word of a string) in common, or
-    neither has any word."""
-    x, y = set(_WORDS.findall(a)), set(_WORDS.findall(b))
-    return bool(x & y) or not (x or y)
 
 
 def _same_statement_kind(a: str, b: str) -> bool:
@@ -700,11 +642,6 @@ def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, 
     return pairs
 
 
-def _code(line: str) -> str:
-    """The line's code: without indentation and trailing comment."""
-    return _TRAILING_COMMENT.sub("", line).strip()
-
-
 def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
     """``(segment line, original line)`` pairs of a segment with no original line, for the
     lines that are an original line with another indentation or trailing comment (code
@@ -807,83 +744,6 @@ def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambig
     return MergeOutcome(join_lines(_render(lines, sketch.segments, chosen), original), reason)
 
 
-#: Original lines this close to a segment (either side) that it writes anew are left behind.
-BESIDE_LINES = 3
-
-
-def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
-    """A line the segment writes that was not in the stretch it replaces but stands in the
-    original beside it: word for word within `BESIDE_LINES`, or similar (its old version)
-    right next to the stretch and more like it than any line the stretch replaces. The
-    sketch moved or rewrote it and the old copy would stay, or the segment belongs a little
-    further on. Trivial lines (``pass``, ``)``) do not count; similar lines a few lines off
-    do not either (rows of a table, a list's items)."""
-    replaced = {line.rstrip() for line in lines[place.start:place.end]}
-    near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
-    near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
-    near = [line for line in near if len(re.findall(r"\w+", line)) >= 2]
-    # The lines right outside the stretch, where an old version left standing would be.
-    adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
-                + lines[place.end:place.end + 1] if line.strip()]
-    rewritten_keys = {statement_key(line) for line in replaced} - {None}
-    if place.start == place.end == row_insertion(lines, segment.lines):
-        adjacent = []  # a new row of a sorted list: its neighbours are rows like it
-    for line in segment.lines:
-        code = line.rstrip()
-        if code in replaced or len(re.findall(r"\w+", code)) < 2:
-            continue
-        if statement_key(code) in rewritten_keys:
-            continue  # its old version is among the lines replaced, not beside them
-        if code not in lines and place.start <= (_counterpart(lines, code) or -1) < place.end:
-            continue  # its one clear old version is replaced: like lines beside it are kin
-        if code in near:
-            return line
-        beside = max((similarity(code, other) for other in adjacent
-                      if not different_imports(code, other)), default=0.0)
-        # Similar to a line beside it, unless a replaced line is at least as similar (its
-        # old version is among those: the one beside is kin, a neighbouring row).
-        if beside >= FUZZY_RATIO and beside > max(
-                (similarity(code, other, floor=0.0) for other in replaced), default=0.0):
-            return line
-    return None
-
-
-def duplicated_lines(original: Sequence[str], merged: Sequence[str],
-                     long_lines: bool = False) -> list[str]:
-    """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
-    or more) that occur once in the original but more than once in one scope of the merge
-    (the same enclosing class or function, or the module): a line the sketch moved, kept at
-    its old place too. Statements (``pass``, ``return x``) legitimately repeat, so they do
-    not count; nor does a method of the same name in two classes, or a local import in two
-    functions."""
-    distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
-    counts: dict[str, int] = defaultdict(int)
-    for line in original:
-        counts[line.strip()] += 1
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    for line, scope in zip(merged, _scopes(merged), strict=True):
-        seen[line.strip(), scope] += 1
-    found = [line for (line, _scope), n in seen.items()
-             if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
-    return list(dict.fromkeys(found))
-
-
-def _scopes(lines: Sequence[str]) -> list[str]:
-    """For each line, the header of the innermost class or function it is indented under
-    (``""`` at module level)."""
-    open_headers: list[tuple[int, str]] = []  # (indentation, header), outermost first
-    scopes = []
-    for line in lines:
-        if line.strip():
-            depth = len(line) - len(line.lstrip())
-            while open_headers and open_headers[-1][0] >= depth:
-                open_headers.pop()
-        scopes.append(open_headers[-1][1] if open_headers else "")
-        if DEFINITION.match(line):
-            open_headers.append((len(line) - len(line.lstrip()), line.strip()))
-    return scopes
-
-
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
     """Plausible merges when the deterministic one fails, most conservative first."""
     lines = split_lines(original)
@@ -910,5 +770,3 @@ def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES)
     return texts
 
 
-def _similar_to_any(line: str, others: Sequence[str]) -> bool:
-    return any(similarity(line, other) >= FUZZY_RATIO for other in others)
