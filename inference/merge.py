@@ -262,7 +262,8 @@ DOUBLED_GAP = 2
 
 def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
     """The longest run (of at least `DOUBLED_RUN` lines, not all generic: ``pass`` and two
-    blank lines end many classes) of segment lines that the original repeats just after or
+    blank lines end many classes; a line the original has once is not generic) of segment
+    lines that the original repeats just after or
     just before the stretch (within `DOUBLED_GAP` lines: the rewritten line itself differs);
     0 when none."""
     best = 0
@@ -273,9 +274,15 @@ def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) ->
             before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
             for run, low in ((after, j), (before, j - before + 1)):
                 if run >= DOUBLED_RUN and any(len(_WORDS.findall(line)) > GENERIC_WORDS
+                                              or _once(lines, line)
                                               for line in seg[low:low + run]):
                     best = max(best, run)
     return best
+
+
+def _once(lines: Sequence[str], line: str) -> bool:
+    """Whether a line with a word occurs once in the original (``markupsafe._compat``)."""
+    return bool(_WORDS.search(line)) and lines.count(line) == 1
 
 
 def _keep_ambiguity(index: _Index, seg: list[str], places: list[_Placement],
