@@ -634,7 +634,8 @@ def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, 
     """``(segment line, original line)`` pairs of a segment with no original line: each
     segment line that sets a name (`statement_key`, indentation included) set by exactly one
     original line, which it rewrites; a name set several times anchors nothing. Empty
-    unless the pairs are in order."""
+    unless the pairs are in order, or the lines are one block both in the segment and in
+    the original (a block rewritten in another order: its first and last lines pair)."""
     keys = [statement_key(line) for line in lines]
     pairs = []
     for k, line in enumerate(seg):
@@ -645,7 +646,12 @@ def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, 
         if len(found) == 1:
             pairs.append((k, found[0]))
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
-        return []
+        # Reordered: the segment rewrites them as one block when they are one block in
+        # the original and in the segment (`version = ...` / `release = ...` swapped).
+        ks, ps = sorted(k for k, _ in pairs), sorted(p for _, p in pairs)
+        if ks != list(range(ks[0], ks[-1] + 1)) or ps != list(range(ps[0], ps[-1] + 1)):
+            return []
+        return [(ks[0], ps[0]), (ks[-1], ps[-1])]
     return pairs
 
 

@@ -178,3 +178,19 @@ def test_a_new_row_of_an_unsorted_list_is_refused() -> None:
     sketch = '# [...]\n        "Programming Language :: Python :: 3.11",\n# [...]\n'
     with pytest.raises(ApplyFailed):
         apply_sketch(unsorted, sketch, path="setup.py")
+
+
+def test_settings_rewritten_in_another_order_replace_their_block() -> None:
+    """`release = ...` and `version = ...` set the names the original sets in the other
+    order, on two adjacent lines: the segment rewrites that block; the new import above it
+    is inserted."""
+    original = ("project = 'boltons'\nauthor = 'Mahmoud'\n\nversion = '25.0'\n"
+                "release = '25.0.0'\n\nif os.name != 'nt':\n    today_fmt = '%B'\n")
+    sketch = ("# ... rest of the code unchanged ...\nimport boltons\n"
+              "release = boltons.__version__\nversion = '.'.join(release.split('.')[:2])\n"
+              "# ... rest of the code unchanged ...\n")
+    result = apply_sketch(original, sketch, path="conf.py")
+    assert result.text == original.replace(
+        "version = '25.0'\nrelease = '25.0.0'\n",
+        "import boltons\nrelease = boltons.__version__\n"
+        "version = '.'.join(release.split('.')[:2])\n")
