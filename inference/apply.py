@@ -8,12 +8,18 @@ Paths, tried in order (the result says which one produced the text):
    edge lines as rewrites of the original lines beside them or as insertions, places lines
    with no anchor by their statement key (``timeout = 5`` rewrites the line setting
    ``timeout``) or, for lone new imports, by the file's sorted import block
-   (`inference.merge.boundary_merge`); ``definitions`` lets a segment that is a whole
-   definition replace the definition of its name (`inference.merge_definitions`); last,
+   (`inference.merge.boundary_merge`), for new rows by a sorted run of rows like them
+   (`inference.merge_rows`), and for segments with no original line (or only generic ones)
+   by lines indented anew or given a comment and by the one clear old version of a new line
+   (`inference.line_similarity.counterpart`); ``definitions`` lets a segment that is a whole
+   definition replace the definition of its name (`inference.merge_definitions`);
    ``similarity``/``single-candidate``: one plausible merge explains the sketch clearly best:
    it keeps no moved line twice, deletes no original line without a similar new line of its
    own in its place and leaves no old version of an inserted line standing nearby
-   (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line.
+   (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line;
+   last, ``readings``: edge lines that may rewrite their neighbour or be new are read both
+   ways, and the merge is returned when every reading that is proved, parses and unbinds no
+   name its code reads gives the same file (`inference.merge_readings`).
 3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
    lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
    the merged file itself (``method="generated"``), decoding speculatively from the original so
@@ -97,7 +103,9 @@ class ApplyResult:
 
     text: str
     path: Path
-    method: str  #: "anchors", "single-candidate", "similarity", "ranked" or "generated"
+    #: "anchors", "boundary", "definitions", "single-candidate", "similarity", "readings",
+    #: "ranked" or "generated"
+    method: str
     parses: bool | None  #: None when the file is not Python
     attempts: list[str] = field(default_factory=list)  #: what was tried before, and why not
     candidates: int = 0  #: plausible merges the model chose from (ranked)
