@@ -8,12 +8,18 @@ Paths, tried in order (the result says which one produced the text):
    edge lines as rewrites of the original lines beside them or as insertions, places lines
    with no anchor by their statement key (``timeout = 5`` rewrites the line setting
    ``timeout``) or, for lone new imports, by the file's sorted import block
-   (`inference.merge.boundary_merge`); ``definitions`` lets a segment that is a whole
-   definition replace the definition of its name (`inference.merge_definitions`); last,
+   (`inference.merge.boundary_merge`), for new rows by a sorted run of rows like them
+   (`inference.merge_rows`), and for segments with no original line (or only generic ones)
+   by lines indented anew or given a comment and by the one clear old version of a new line
+   (`inference.line_similarity.counterpart`); ``definitions`` lets a segment that is a whole
+   definition replace the definition of its name (`inference.merge_definitions`);
    ``similarity``/``single-candidate``: one plausible merge explains the sketch clearly best:
    it keeps no moved line twice, deletes no original line without a similar new line of its
    own in its place and leaves no old version of an inserted line standing nearby
-   (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line.
+   (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line;
+   last, ``readings``: edge lines that may rewrite their neighbour or be new are read both
+   ways, and the merge is returned when every reading that is proved, parses and unbinds no
+   name its code reads gives the same file (`inference.merge_readings`).
 3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
    lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
    the merged file itself (``method="generated"``), decoding speculatively from the original so
@@ -47,7 +53,8 @@ from inference.merge import (
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
 from inference.merge_plausibility import unexplained_changes
-from inference.sketch import is_marker, parse_sketch
+from inference.merge_readings import orphaned_name, reading_merges
+from inference.sketch import Sketch, is_marker, parse_sketch
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -96,7 +103,9 @@ class ApplyResult:
 
     text: str
     path: Path
-    method: str  #: "anchors", "single-candidate", "similarity", "ranked" or "generated"
+    #: "anchors", "boundary", "definitions", "single-candidate", "similarity", "readings",
+    #: "ranked" or "generated"
+    method: str
     parses: bool | None  #: None when the file is not Python
     attempts: list[str] = field(default_factory=list)  #: what was tried before, and why not
     candidates: int = 0  #: plausible merges the model chose from (ranked)
@@ -249,6 +258,10 @@ def apply_stream(
         yield from _finish(ApplyResult(good[0], "fuzzy", method, python or None, attempts,
                                        candidates=len(candidates)))
         return
+    read = _one_reading(original, parsed, python) if edges.text is None else None
+    if read is not None and accept(read, "readings"):
+        yield from _finish(ApplyResult(read, "fuzzy", "readings", python or None, attempts))
+        return
     if len(good) == 1:  # not returned, and not "ranked" alone: the model writes the file
         attempts.append("fuzzy: the one plausible merge changes lines the sketch does not "
                         "account for")
@@ -296,6 +309,16 @@ def apply_stream(
         attempts.append(f"model: {why}")
     yield ApplyEvent("reset")
     yield refuse()
+
+
+def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
+    """The one merge that every reading of the unsure edge lines that is proved and (for
+    Python) parses and keeps a binding of every name its code reads agrees on
+    (`inference.merge_readings`), if there is one."""
+    found = {text for text in reading_merges(original, parsed)
+             if check_merge(original, parsed, text) and (not python or (
+                 parses(text) and orphaned_name(original, text) is None))}
+    return found.pop() if len(found) == 1 else None
 
 
 def stream_generated_merge(

@@ -23,9 +23,24 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
+from inference.line_similarity import (
+    FUZZY_RATIO,
+    GENERIC_WORDS,
+    UNSURE_RATIO,
+    similarity,
+    similarity_unbounded,
+)
+from inference.line_similarity import TRAILING_COMMENT as _TRAILING_COMMENT
+from inference.line_similarity import WORDS as _WORDS
+from inference.line_similarity import code_of as _code
+from inference.line_similarity import counterpart as _counterpart
+from inference.line_similarity import shares_a_word as _shares_a_word
+from inference.line_similarity import similar_to_any as _similar_to_any
+from inference.merge_doubts import duplicated_lines
+from inference.merge_doubts import left_behind as _left_behind
 from inference.merge_imports import different_imports, import_insertion, import_section
+from inference.merge_rows import row_insertion
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
@@ -42,16 +57,6 @@ __all__ = [
 ]
 
 MAX_CANDIDATES = 12
-#: Least `similarity` for a new line to stand in for an original one.
-FUZZY_RATIO = 0.6
-#: From this `similarity` up to FUZZY_RATIO a new edge line may as well be a rewrite of the
-#: original line beside it as a new line: the boundary merge does not guess.
-UNSURE_RATIO = 0.4
-#: Lines that occur once in a file: a second copy means a moved line kept at its old place.
-_DISTINCTIVE = re.compile(r"(?:import |from \S+ import |(?:async )?def |class )")
-#: For guessed placements, long lines too (real edits do copy a long test line now and then,
-#: so a merge anchored on the sketch's own lines does not count these).
-_DISTINCTIVE_OR_LONG = re.compile(_DISTINCTIVE.pattern + r"|.{30,}")
 # Without any marker a sketch at least this fraction of the original's length is the whole new
 # file; a shorter one is a snippet to place like a segment between two elisions.
 WHOLE_FILE_FRACTION = 0.5
@@ -92,8 +97,15 @@ class _Index:
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = [line.rstrip() for line in lines]
         self.where: dict[str, list[int]] = defaultdict(list)
+        self.counterparts: dict[str, int | None] = {}
         for number, line in enumerate(self.lines):
             self.where[line].append(number)
+
+    def counterpart(self, new: str) -> int | None:
+        """The one original line that the new line ``new`` clearly rewrites, if any."""
+        if new not in self.counterparts:
+            self.counterparts[new] = _counterpart(self.lines, new)
+        return self.counterparts[new]
 
     def heads(self, seg: Sequence[str], h: int) -> list[int]:
         """Occurrences of ``seg[h]`` that agree longest with the lines after it."""
@@ -236,7 +248,10 @@ def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     dropped = sum(1 for line in index.lines[place.start:place.end]
                   if line.strip() and line not in own
                   and not any(_rewrites(new, line) for new in written))
-    return dropped + _doubled_run(index.lines, seg, place)
+    misplaced = sum(1 for line in written
+                    for at in [index.counterpart(line)]
+                    if at is not None and not place.start <= at < place.end)
+    return dropped + misplaced + _doubled_run(index.lines, seg, place)
 
 
 #: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
@@ -247,7 +262,8 @@ DOUBLED_GAP = 2
 
 def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) -> int:
     """The longest run (of at least `DOUBLED_RUN` lines, not all generic: ``pass`` and two
-    blank lines end many classes) of segment lines that the original repeats just after or
+    blank lines end many classes; a line the original has once is not generic) of segment
+    lines that the original repeats just after or
     just before the stretch (within `DOUBLED_GAP` lines: the rewritten line itself differs);
     0 when none."""
     best = 0
@@ -258,9 +274,15 @@ def _doubled_run(lines: Sequence[str], seg: Sequence[str], place: _Placement) ->
             before = _agree(lines, start, seg, j, -1) if start >= 0 else 0
             for run, low in ((after, j), (before, j - before + 1)):
                 if run >= DOUBLED_RUN and any(len(_WORDS.findall(line)) > GENERIC_WORDS
+                                              or _once(lines, line)
                                               for line in seg[low:low + run]):
                     best = max(best, run)
     return best
+
+
+def _once(lines: Sequence[str], line: str) -> bool:
+    """Whether a line with a word occurs once in the original (``markupsafe._compat``)."""
+    return bool(_WORDS.search(line)) and lines.count(line) == 1
 
 
 def _keep_ambiguity(index: _Index, seg: list[str], places: list[_Placement],
@@ -300,27 +322,6 @@ def _similar(lines: Sequence[str], target: str, top: int = 3) -> list[int]:
         if ratio >= FUZZY_RATIO:
             scored.append((-ratio, number))
     return [number for _, number in sorted(scored)[:top]]
-
-
-_WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def similarity(a: str, b: str, floor: float = FUZZY_RATIO) -> float:
-    """difflib's ratio over the lines' words and symbols: `a = 1` and `b = 3` share only `=`
-    (0.33), `import json` and `import ujson as json` share two of three words (0.67).
-    Below ``floor`` it may answer 0.0 (cheap upper bounds already rule the pair out)."""
-    x, y = _WORD.findall(a), _WORD.findall(b)
-    if not x and not y:
-        return 1.0
-    matcher = SequenceMatcher(None, x, y, autojunk=False)
-    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-        return 0.0
-    return matcher.ratio()
-
-
-def similarity_unbounded(a: str, b: str) -> float:
-    """`similarity` down to UNSURE_RATIO."""
-    return similarity(a, b, floor=UNSURE_RATIO)
 
 
 def _assignments(
@@ -428,10 +429,6 @@ def _place_all(original: str, sketch: Sketch, placer: Placer, ambiguous: str
     return lines, sketch, placed
 
 
-#: A line of at most this many words (``)``, ``try:``, ``parser.add_argument(``) is generic:
-#: repeated, it says little about where it is.
-GENERIC_WORDS = 2
-
 
 def whole_definition(seg: Sequence[str]) -> tuple[int, tuple[str, str, str]] | None:
     """``(header index, key)`` when the segment is decorators, one ``def``/``class`` header
@@ -503,7 +500,6 @@ def _first_unknown_edge(index: _Index, segment: Segment) -> str:
     return first
 
 
-_TRAILING_COMMENT = re.compile(r"\s+(?:#|//).*$")
 def _rewrites(new: str, old: str) -> bool | None:
     """Whether the sketch line ``new`` reads as a rewrite of the original line ``old``:
     similar words, or the same function/class header with a new signature. None when it
@@ -532,14 +528,6 @@ def _rewrites(new: str, old: str) -> bool | None:
 
 
 _FIRST_WORD = re.compile(r"^(\s*)(\w+)")
-_WORDS = re.compile(r"\w+")
-
-
-def _shares_a_word(a: str, b: str) -> bool:
-    """Whether two lines have a word (identifier, number, word of a string) in common, or
-    neither has any word."""
-    x, y = set(_WORDS.findall(a)), set(_WORDS.findall(b))
-    return bool(x & y) or not (x or y)
 
 
 def _same_statement_kind(a: str, b: str) -> bool:
@@ -599,18 +587,22 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
             return []
         if segment.after_marker and segment.before_marker:
             at = import_insertion(index.lines, seg)
+            at = row_insertion(index.lines, seg) if at is None else at
             if at is not None:
                 return [_Placement(at, at)]
-        soft = _keyed_anchors(index.lines, seg)
+        soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if soft:
-            (h, p), (t, q) = soft[0], soft[-1]
-            start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
-            end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
-            return [_Placement(start, end)] if start <= end else []
+            return _softly_placed(index, seg, segment, soft, total)
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
         return [_Placement(s, e) for s in starts for e in ends if s < e]
+    if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
+        # Only generic lines (``else:``, ``)``) are original: an original line indented
+        # anew or given a comment anchors it better.
+        soft = _soft_anchors(index, seg)
+        if soft:
+            return _softly_placed(index, seg, segment, soft, total)
     h, t = _anchors_in_order(index, seg, known)
     # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
     starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
@@ -628,11 +620,22 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
 
 
+def _softly_placed(index: _Index, seg: list[str], segment: Segment,
+                   pairs: list[tuple[int, int]], total: int) -> list[_Placement]:
+    """The placement anchored by soft ``(segment line, original line)`` pairs, its edges
+    walked out from the outermost pairs."""
+    (h, p), (t, q) = pairs[0], pairs[-1]
+    start = _walk_out(index.lines, seg, h, p, -1) if segment.after_marker else 0
+    end = _walk_out(index.lines, seg, t, q, +1) + 1 if segment.before_marker else total
+    return [_Placement(start, end)] if start <= end else []
+
+
 def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, int]]:
     """``(segment line, original line)`` pairs of a segment with no original line: each
     segment line that sets a name (`statement_key`, indentation included) set by exactly one
     original line, which it rewrites; a name set several times anchors nothing. Empty
-    unless the pairs are in order."""
+    unless the pairs are in order, or the lines are one block both in the segment and in
+    the original (a block rewritten in another order: its first and last lines pair)."""
     keys = [statement_key(line) for line in lines]
     pairs = []
     for k, line in enumerate(seg):
@@ -642,6 +645,38 @@ def _keyed_anchors(lines: Sequence[str], seg: Sequence[str]) -> list[tuple[int, 
         found = [p for p, other in enumerate(keys) if other == key]
         if len(found) == 1:
             pairs.append((k, found[0]))
+    if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        # Reordered: the segment rewrites them as one block when they are one block in
+        # the original and in the segment (`version = ...` / `release = ...` swapped).
+        ks, ps = sorted(k for k, _ in pairs), sorted(p for _, p in pairs)
+        if ks != list(range(ks[0], ks[-1] + 1)) or ps != list(range(ps[0], ps[-1] + 1)):
+            return []
+        return [(ks[0], ps[0]), (ks[-1], ps[-1])]
+    return pairs
+
+
+def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
+    """``(segment line, original line)`` pairs of a segment with no original line, for the
+    lines that are an original line with another indentation or trailing comment (code
+    wrapped in a new block, a ``# noqa`` added): each such line of at least three words that
+    occurs once in the original and once in the segment, and the lines that clearly rewrite
+    one original line (`_counterpart`). Empty unless in order."""
+    codes = [_code(line) for line in index.lines]
+    seg_codes = [_code(line) for line in seg]
+    pairs = []
+    for k, code in enumerate(seg_codes):
+        if len(_WORDS.findall(code)) < 3 or seg_codes.count(code) != 1:
+            continue
+        found = [p for p, other in enumerate(codes) if other == code]
+        if len(found) == 1:
+            pairs.append((k, found[0]))
+    taken = {k for k, _ in pairs}
+    targets = {p for _, p in pairs}
+    for k, line in enumerate(seg):
+        at = index.counterpart(line) if line.strip() and k not in taken else None
+        if at is not None and at not in targets:
+            pairs.append((k, at))
+    pairs.sort()
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
         return []
     return pairs
@@ -722,72 +757,6 @@ def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambig
     return MergeOutcome(join_lines(_render(lines, sketch.segments, chosen), original), reason)
 
 
-#: Original lines this close to a segment (either side) that it writes anew are left behind.
-BESIDE_LINES = 3
-
-
-def _left_behind(lines: Sequence[str], segment: Segment, place: _Placement) -> str | None:
-    """A line the segment writes that was not in the stretch it replaces but stands in the
-    original beside it: word for word within `BESIDE_LINES`, or similar (its old version)
-    right next to the stretch. The sketch moved or rewrote it and the old copy would stay, or
-    the segment belongs a little further on. Trivial lines (``pass``, ``)``) do not count;
-    similar lines a few lines off do not either (rows of a table, a list's items)."""
-    replaced = {line.rstrip() for line in lines[place.start:place.end]}
-    near = [line.rstrip() for line in lines[max(place.start - BESIDE_LINES, 0):place.start]]
-    near += [line.rstrip() for line in lines[place.end:place.end + BESIDE_LINES]]
-    near = [line for line in near if len(re.findall(r"\w+", line)) >= 2]
-    # The lines right outside the stretch, where an old version left standing would be.
-    adjacent = [line.rstrip() for line in lines[max(place.start - 1, 0):place.start]
-                + lines[place.end:place.end + 1] if line.strip()]
-    rewritten_keys = {statement_key(line) for line in replaced} - {None}
-    for line in segment.lines:
-        code = line.rstrip()
-        if code in replaced or len(re.findall(r"\w+", code)) < 2:
-            continue
-        if statement_key(code) in rewritten_keys:
-            continue  # its old version is among the lines replaced, not beside them
-        if code in near or any(similarity(code, other) >= FUZZY_RATIO
-                               and not different_imports(code, other) for other in adjacent):
-            return line
-    return None
-
-
-def duplicated_lines(original: Sequence[str], merged: Sequence[str],
-                     long_lines: bool = False) -> list[str]:
-    """Distinctive lines (imports, definitions; with ``long_lines`` any line of 30 characters
-    or more) that occur once in the original but more than once in one scope of the merge
-    (the same enclosing class or function, or the module): a line the sketch moved, kept at
-    its old place too. Statements (``pass``, ``return x``) legitimately repeat, so they do
-    not count; nor does a method of the same name in two classes, or a local import in two
-    functions."""
-    distinctive = _DISTINCTIVE_OR_LONG if long_lines else _DISTINCTIVE
-    counts: dict[str, int] = defaultdict(int)
-    for line in original:
-        counts[line.strip()] += 1
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    for line, scope in zip(merged, _scopes(merged), strict=True):
-        seen[line.strip(), scope] += 1
-    found = [line for (line, _scope), n in seen.items()
-             if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
-    return list(dict.fromkeys(found))
-
-
-def _scopes(lines: Sequence[str]) -> list[str]:
-    """For each line, the header of the innermost class or function it is indented under
-    (``""`` at module level)."""
-    open_headers: list[tuple[int, str]] = []  # (indentation, header), outermost first
-    scopes = []
-    for line in lines:
-        if line.strip():
-            depth = len(line) - len(line.lstrip())
-            while open_headers and open_headers[-1][0] >= depth:
-                open_headers.pop()
-        scopes.append(open_headers[-1][1] if open_headers else "")
-        if DEFINITION.match(line):
-            open_headers.append((len(line) - len(line.lstrip()), line.strip()))
-    return scopes
-
-
 def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES) -> list[str]:
     """Plausible merges when the deterministic one fails, most conservative first."""
     lines = split_lines(original)
@@ -814,5 +783,3 @@ def candidate_merges(original: str, sketch: Sketch, limit: int = MAX_CANDIDATES)
     return texts
 
 
-def _similar_to_any(line: str, others: Sequence[str]) -> bool:
-    return any(similarity(line, other) >= FUZZY_RATIO for other in others)

@@ -53,12 +53,23 @@ def test_a_line_that_may_rewrite_or_add_is_refused_and_named() -> None:
     """`import sys` where `import sysconfig` stood may replace it or be a new import: Apply
     refuses and names the line rather than guess."""
     original = "from __future__ import annotations\n\nimport sysconfig\nimport typing as t\n\n" \
-               "X = sysconfig.get_config_var('Py_GIL_DISABLED')\n"
+               "X = t.cast(int, 1)\n"
     sketch = "from __future__ import annotations\n\nimport sys\n# ... existing code ...\n"
     with pytest.raises(ApplyFailed) as failure:
         apply_sketch(original, sketch, path="conftest.py")
     assert failure.value.line == "import sys"
     assert "import sys" in str(failure.value)
+
+
+def test_a_new_import_does_not_replace_an_import_the_code_still_uses() -> None:
+    """Read as a rewrite, `import sys` would delete `import sysconfig`, which the file still
+    uses: only the reading as a new import holds together."""
+    original = "from __future__ import annotations\n\nimport sysconfig\nimport typing as t\n\n" \
+               "X = sysconfig.get_config_var('Py_GIL_DISABLED')\n"
+    sketch = "from __future__ import annotations\n\nimport sys\n# ... existing code ...\n"
+    result = apply_sketch(original, sketch, path="conftest.py")
+    assert result.text == original.replace("import sysconfig", "import sys\nimport sysconfig")
+    assert (result.path, result.method) == ("fuzzy", "readings")
 
 
 def test_an_insertion_at_the_end_is_never_anchored_at_an_earlier_repetition() -> None:

@@ -1,0 +1,70 @@
+"""Place new rows of a sorted list that a sketch shows without context.
+
+Assistants add an item to a list (``"Programming Language :: Python :: 3.14",``, a name in
+``__all__``) by writing it alone between two elision markers: no line of the segment is in the
+original, so no anchor places it. The list does: the original lines that share the longest
+common start with the new row (``"Programming Language :: Python :: 3.``) and stand together,
+at least `MIN_RUN` of them in natural order (``3.9`` before ``3.10``), give its place, where
+that order puts it. Anything less clear, such runs in two places, an unsorted run, a row that
+is already there, has no placement: the merge refuses rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["MIN_RUN", "row_insertion"]
+
+#: Rows a run must have for its order to say anything (two are sorted by chance half the time).
+MIN_RUN = 3
+#: The common start must be at least this much of the new row (the rows differ in a tail).
+MIN_SHARED = 0.6
+_PARTS = re.compile(r"(\d+)")
+
+
+def _natural(text: str) -> list:
+    """Sort key: digit runs compare as numbers (``3.9`` < ``3.10``)."""
+    return [int(part) if part.isdigit() else part for part in _PARTS.split(text.strip())]
+
+
+def _shared(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def row_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None:
+    """The original line before which the segment's new rows go, or None when their place
+    is not clear (see the module docs)."""
+    new = [line.rstrip() for line in segment if line.strip()]
+    if not new or any(line in lines for line in new):
+        return None
+    first = new[0]
+    shared = max((_shared(first, line.rstrip()) for line in lines), default=0)
+    prefix = first[:shared].rstrip("0123456789")  # a number differs whole: `3.` for `3.11`
+    if len(prefix) < MIN_SHARED * len(first):
+        return None
+    runs: list[tuple[int, int]] = []
+    start = None
+    for number, line in enumerate([*lines, ""]):
+        if line.startswith(prefix):
+            start = number if start is None else start
+        elif start is not None:
+            runs.append((start, number))
+            start = None
+    if len(runs) != 1 or runs[0][1] - runs[0][0] < MIN_RUN:
+        return None
+    a, b = runs[0]
+    rows = [line.rstrip() for line in lines[a:b]]
+    keys = [_natural(row) for row in rows]
+    merged = sorted([*rows, *new], key=_natural)
+    if keys != sorted(keys) or any(not line.startswith(prefix) for line in new) \
+            or [row for row in merged if row in new] != new:
+        return None
+    place = sum(1 for key in keys if key < _natural(first))
+    # The new rows land side by side: nothing of the run may sort between them.
+    if sum(1 for key in keys if key < _natural(new[-1])) != place:
+        return None
+    return a + place
