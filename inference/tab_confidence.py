@@ -17,11 +17,15 @@ from collections.abc import Sequence
 
 from inference.edit_history import HunkEdit
 
-__all__ = ["NEAR_LINES", "SIMILAR", "model_edit_is_supported", "pattern_is_confident",
-           "renames_definition"]
+__all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
+           "model_edit_is_supported", "pattern_is_confident", "renames_definition"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
+#: An analogy target at least this similar, token for token, to the taught block.
+ANALOGY_SIMILAR = 0.8
+#: An analogy taught once (not yet repeated) is shown within this many lines of the cursor.
+ANALOGY_NEAR = 12
 #: A target line at least this similar to the line the rule was learnt on is "the same kind".
 SIMILAR = 0.6
 
@@ -49,6 +53,16 @@ def pattern_is_confident(*, whole_lines: bool, age: int, taught: HunkEdit, targe
     taught_line = next((line for line in taught.removed + taught.before if line.strip()), "")
     similar = difflib.SequenceMatcher(None, target.strip(), taught_line.strip()).ratio()
     return near or similar >= SIMILAR
+
+
+def analogy_is_confident(*, age: int, similarity: float, repeats: int, distance: int) -> bool:
+    """Whether a structural repeat (`inference.tab_analogy`) is worth showing: the target
+    block nearly matches the taught one and the pattern was already made more than once, or it
+    comes from the newest edit and lies where the user is working.
+    """
+    if similarity < ANALOGY_SIMILAR:
+        return False
+    return repeats >= 1 or (age == 0 and distance < ANALOGY_NEAR)
 
 
 def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],

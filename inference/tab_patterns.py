@@ -6,6 +6,8 @@ Rules, most specific first:
   dropped or the arguments reordered. The next ``name(...)`` of the same kind gets the same change.
 * ``ReplaceRule`` — tokens replaced inside a line (a rename, ``x.attr`` → ``x._attr``,
   ``print x`` → ``print(x)``). The next line holding the old tokens gets the new ones.
+* ``StripRule`` — trailing whitespace removed (a clean-up): the next run of lines ending in
+  whitespace is stripped too.
 * ``LineRule`` — whole lines deleted (the next identical run of lines goes too) or inserted
   after a line (the next identical line gets the same lines after it).
 
@@ -25,8 +27,8 @@ from difflib import SequenceMatcher
 from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
-__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "prose_lines", "rules_from_edit",
-           "search_rank", "tokenize"]
+__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
+           "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -203,6 +205,33 @@ class LineRule(Rule):
         return LineEdit(number + 2, number + 1, "".join(b + "\n" for b in block))
 
 
+@dataclass(frozen=True)
+class StripRule(Rule):
+    """Strip the trailing whitespace of the next run of lines that have some."""
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        end = number
+        while end < len(lines) and lines[end] != lines[end].rstrip():
+            end += 1
+        if end == number:
+            return None
+        stripped = "".join(line.rstrip() + "\n" for line in lines[number:end])
+        return LineEdit(number + 1, end, stripped)
+
+    def next_edit(self, lines: Sequence[str], cursor: int,
+                  written: frozenset[str] = frozenset(),
+                  skip: frozenset[int] = frozenset()) -> LineEdit | None:
+        """As `Rule.next_edit`, on every line: stripping is right in prose too, and a line the
+        recent edits wrote is stripped no differently."""
+        return super().next_edit(lines, cursor)
+
+
+def _strips(edit: HunkEdit) -> bool:
+    """Whether ``edit`` only removed trailing whitespace."""
+    return (len(edit.removed) == len(edit.added) and edit.removed != edit.added
+            and all(new == old.rstrip() for old, new in zip(edit.removed, edit.added, strict=True)))
+
+
 _DEFINED_NAME = re.compile(r"^((?:async\s+)?(?:def|class)\s+)\w+")
 
 
@@ -370,6 +399,8 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
         return [LineRule(added=edit.added, anchor=anchor)] if anchor.strip() else []
     if len(edit.removed) != len(edit.added):
         return []
+    if _strips(edit):
+        return [StripRule()]
     rules: list[Rule] = []
     for old, new in zip(edit.removed, edit.added, strict=True):
         if old == new:
