@@ -30,8 +30,10 @@ from inference.tab_confidence import (
     renames_definition,
 )
 from inference.tab_patterns import (
+    ArgumentsRule,
     LineRule,
     ReplaceRule,
+    Rule,
     StripRule,
     prose_lines,
     rules_from_edit,
@@ -166,7 +168,8 @@ class TabPredictor:
                     confident = age <= STRIP_EDITS - 1
                 else:
                     confident = pattern_is_confident(
-                        whole_lines=isinstance(rule, LineRule), age=age, taught=edit,
+                        whole_lines=isinstance(rule, LineRule),
+                        age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
                         target=lines[target], distance=abs(target + 1 - cursor_line),
                         renamed_definition=renamed)
                 if not confident:
@@ -245,6 +248,22 @@ def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) ->
         return all(n in prose for n in range(start, start + len(edit.added)))
     first = next((line.strip() for line in edit.removed + edit.added if line.strip()), "")
     return first.startswith(("#", '"""', "'''"))
+
+
+def _repeated(rule: Rule, edits: list[HunkEdit], taught: HunkEdit) -> bool:
+    """Whether ``rule`` (a token rule) also made another of the recent edits: a change made
+    twice is being carried through the code, whichever edit came last."""
+    if not isinstance(rule, ReplaceRule | ArgumentsRule):
+        return False
+    for edit in edits:
+        if edit is taught or len(edit.removed) != len(edit.added):
+            continue
+        for number, (old, new) in enumerate(zip(edit.removed, edit.added, strict=True)):
+            if old != new:
+                made = rule.edit_at(edit.removed, number)
+                if made is not None and made.new_text == new + "\n":
+                    return True
+    return False
 
 
 def _digest(*parts: str) -> str:

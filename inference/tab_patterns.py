@@ -112,9 +112,11 @@ def _depth(line: str) -> int:
 
 @dataclass(frozen=True)
 class ReplaceRule(Rule):
-    """Token runs ``old`` → ``new`` (each pair), applied to every occurrence in a line."""
+    """Token runs ``old`` → ``new`` (each pair), applied to every occurrence in a line;
+    ``attributes``: also after a dot (a method was renamed, so ``obj.old`` follows)."""
 
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    attributes: bool = False
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
@@ -125,15 +127,33 @@ class ReplaceRule(Rule):
             for old, new in self.pairs:
                 # A rename of `name` leaves `obj.name` alone (the learned pair would start
                 # with "." if the edit was on an attribute).
-                after_dot = old[0] != "." and i > 0 and tokens[i - 1] == "."
+                after_dot = (not self.attributes and old[0] != "." and i > 0
+                             and tokens[i - 1] == ".")
                 if tuple(tokens[i:i + len(old)]) == old and not after_dot:
                     out.extend(new)
                     i += len(old)
                     break
             else:
-                out.append(tokens[i])
+                out.append(self._in_string(tokens[i]))
                 i += 1
         return _replace_line(lines, number, "".join(out))
+
+
+    def _in_string(self, token: str) -> str:
+        """A string literal with distinctive renamed names renamed in it too (generated code
+        such as ``"cache.get_and_replace(%s)"`` follows a method's rename)."""
+        if token[:1] not in "\"'":
+            return token
+        for old, new in self.pairs:
+            if len(old) == 1 and len(new) == 1 and _distinctive(old[0]) and new[0].isidentifier():
+                token = re.sub(rf"(?<![\w]){re.escape(old[0])}(?![\w])", new[0], token)
+        return token
+
+
+def _distinctive(name: str) -> bool:
+    """A name unlikely to be an ordinary word: long, with an underscore or an inner capital."""
+    return name.isidentifier() and len(name) >= 6 and (
+        "_" in name.strip("_") or any(c.isupper() for c in name[1:]))
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,7 @@ def _strips(edit: HunkEdit) -> bool:
             and all(new == old.rstrip() for old, new in zip(edit.removed, edit.added, strict=True)))
 
 
+_METHOD = re.compile(r"^\s+(?:async\s+)?def\s+\w+")
 _DEFINED_NAME = re.compile(r"^((?:async\s+)?(?:def|class)\s+)\w+")
 
 
@@ -407,6 +428,8 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
             continue
         # A recognised argument change is the pattern; its token diff would over-generalise.
         rule = _arguments_rule(old, new) or _replace_rule(old, new)
+        if isinstance(rule, ReplaceRule) and _METHOD.match(old) and _METHOD.match(new):
+            rule = ReplaceRule(rule.pairs, attributes=True)  # its calls are `obj.name(...)`
         if rule is not None and rule not in rules:
             rules.append(rule)
     return rules
