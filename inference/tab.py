@@ -180,16 +180,17 @@ class TabPredictor:
                     best = (rank, found, type(rule).__name__)
             analogy = analogy_rule(edit.removed, edit.added)
             found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
-            if analogy is not None and found is not None:
-                if analogy_is_confident(
-                        age=age, similarity=analogy.similarity(lines, found.start_line - 1),
-                        repeats=repeats(analogy, edits, edit),
-                        distance=abs(found.start_line - cursor_line)):
-                    rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
-                    if best is None or rank < best[0]:
-                        best = (rank, found, "AnalogyRule")
-                else:
-                    passed_over = passed_over or "AnalogyRule"
+            if analogy is None:
+                continue
+            # An analogy passed over does not silence the model: most edits have lines of
+            # their shape somewhere, so its abstention says little.
+            if found is not None and analogy_is_confident(
+                    age=age, similarity=analogy.similarity(lines, found.start_line - 1),
+                    repeats=repeats(analogy, edits, edit),
+                    distance=abs(found.start_line - cursor_line)):
+                rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
+                if best is None or rank < best[0]:
+                    best = (rank, found, "AnalogyRule")
         if best is None:
             return TabSuggestion(None, "none", passed_over)
         return TabSuggestion(best[1], "pattern", best[2])

@@ -95,12 +95,16 @@ class AnalogyRule(Rule):
         return LineEdit(number + 1, number + self.size, "".join(x + "\n" for x in new_lines))
 
     def similarity(self, lines: Sequence[str], number: int) -> float:
-        """How closely the block at ``number`` matches the taught block, token for token."""
+        """How closely the block at ``number`` matches the taught block: the mean of its token
+        and skeleton similarities (a short line with another name is still much alike)."""
         block = lines[number:number + self.size]
         target = _block_tokens(block, indentation(block[0])) if block else None
         if not target:
             return 0.0
-        return SequenceMatcher(None, self.old, target, autojunk=False).ratio()
+        tokens = SequenceMatcher(None, self.old, target, autojunk=False).ratio()
+        shapes = SequenceMatcher(None, self.shape, [skeleton(t) for t in target],
+                                 autojunk=False).ratio()
+        return (tokens + shapes) / 2
 
     def merge(self, target: list[str]) -> list[str] | None:
         """``target`` with the taught changes made where it aligns with the taught block."""
@@ -127,15 +131,15 @@ class AnalogyRule(Rule):
                 if self.old[i] != target[where[i]] and self.old[i] not in written:
                     return None  # the edit replaced a token the target does not have
             out.extend(target[position:span[0]])
-            out.extend(renamed.get(t, t) if _is_name(t) else t for t in written)
+            out.extend(renamed.get(t, t) if t.strip() else t for t in written)
             position = span[1]
         out.extend(target[position:])
         return out
 
 
-def _is_name(token: str) -> bool:
-    return bool(token) and (token[0].isalpha() or token[0] == "_") and not keyword.iskeyword(
-        token)
+def _solid(token: str) -> bool:
+    """Not spacing (a line break is not spacing: splitting a line is an edit)."""
+    return bool(token.strip()) or token == _NEWLINE
 
 
 def _target_span(i1: int, i2: int, where: dict[int, int], old_total: int,
@@ -168,8 +172,8 @@ def analogy_rule(removed: Sequence[str], added: Sequence[str]) -> AnalogyRule | 
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     changes = tuple((i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
                     if tag != "equal")
-    solid = [old[i] for i1, i2, _, _ in changes for i in range(i1, i2) if old[i].strip()]
-    written = [t for _, _, j1, j2 in changes for t in new[j1:j2] if t.strip()]
+    solid = [old[i] for i1, i2, _, _ in changes for i in range(i1, i2) if _solid(old[i])]
+    written = [t for _, _, j1, j2 in changes for t in new[j1:j2] if _solid(t)]
     if not changes or (not solid and not written):
         return None  # spacing only
     kept = sum(size for _, _, size in matcher.get_matching_blocks())
