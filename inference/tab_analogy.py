@@ -26,10 +26,12 @@ from inference.tab_patterns import Rule, tokenize
 
 __all__ = ["AnalogyRule", "analogy_rule", "repeats", "skeleton"]
 
-#: A target block must match the taught block's skeleton at least this well.
-MIN_SKELETON = 0.8
+#: A target block must match the taught block's skeleton at least this well overall...
+MIN_SKELETON = 0.6
+#: ... and exactly over this many solid tokens each side of every change.
+CONTEXT = 2
 #: Taught blocks longer than this (either side) are one-off rewrites, not patterns.
-MAX_LINES = 4
+MAX_LINES = 6
 _NEWLINE = "\n"
 
 
@@ -77,6 +79,7 @@ class AnalogyRule(Rule):
     size: int
     changes: tuple[tuple[int, int, int, int], ...] = field(compare=False, default=())
     shape: tuple[str, ...] = field(compare=False, default=())
+    whole: bool = False  # a rewrite, not a pattern: only an identical block gets it again
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         block = lines[number:number + self.size]
@@ -96,28 +99,62 @@ class AnalogyRule(Rule):
 
     def similarity(self, lines: Sequence[str], number: int) -> float:
         """How closely the block at ``number`` matches the taught block: the mean of its token
-        and skeleton similarities (a short line with another name is still much alike)."""
+        and skeleton similarities (a short line with another name is still much alike), or,
+        if higher, the share of the tokens around each change that are the same (a long line
+        with other arguments, edited where it is like the taught one)."""
         block = lines[number:number + self.size]
         target = _block_tokens(block, indentation(block[0])) if block else None
-        if not target:
+        aligned = self._align(target) if target else None
+        if not target or aligned is None:
             return 0.0
         tokens = SequenceMatcher(None, self.old, target, autojunk=False).ratio()
-        shapes = SequenceMatcher(None, self.shape, [skeleton(t) for t in target],
-                                 autojunk=False).ratio()
-        return (tokens + shapes) / 2
+        around = [i for i in self._context() if i in aligned[1]]
+        same = sum(self.old[i] == target[aligned[1][i]] for i in around)
+        local = same / len(around) if around else 0.0
+        return max((tokens + aligned[0]) / 2, local)
 
-    def merge(self, target: list[str]) -> list[str] | None:
-        """``target`` with the taught changes made where it aligns with the taught block."""
+    def _context(self) -> list[int]:
+        """Old token positions of up to ``CONTEXT`` solid tokens each side of every change."""
+        return [i for i1, i2, _, _ in self.changes for side in self._around(i1, i2) for i in side]
+
+    def _around(self, i1: int, i2: int) -> tuple[list[int], list[int]]:
+        """Up to ``CONTEXT`` solid old tokens left (nearest first) and right of ``i1..i2``."""
+        left = [i for i in range(i1 - 1, -1, -1) if _solid(self.old[i])][:CONTEXT]
+        right = [i for i in range(i2, len(self.old)) if _solid(self.old[i])][:CONTEXT]
+        return left, right
+
+    def _align(self, target: list[str]) -> tuple[float, dict[int, int]] | None:
+        """The skeleton similarity and the old → target token map where the skeletons align;
+        None when they are not alike enough or a change's surroundings do not align."""
         shape = [skeleton(t) for t in target]
         if shape[:1] != list(self.shape[:1]):
             return None  # cheap: blocks that open differently are not analogous
         matcher = SequenceMatcher(None, self.shape, shape, autojunk=False)
-        if matcher.ratio() < MIN_SKELETON:
+        ratio = matcher.ratio()
+        if ratio < MIN_SKELETON:
             return None
         where: dict[int, int] = {}  # old token -> target token, where the skeletons align
         for a, b, size in matcher.get_matching_blocks():
             for k in range(size):
                 where[a + k] = b + k
+        for i1, i2, _, _ in self.changes:
+            left, right = self._around(i1, i2)
+            low, high = (left[-1] if left else i1), (right[-1] if right else i2 - 1)
+            if high < low:
+                continue
+            if any(i not in where for i in range(low, high + 1)) or (
+                    where[high] - where[low] != high - low):
+                return None  # the target differs right where the edit was made
+        return ratio, where
+
+    def merge(self, target: list[str]) -> list[str] | None:
+        """``target`` with the taught changes made where it aligns with the taught block."""
+        if self.whole:
+            return list(self.new) if tuple(target) == self.old else None
+        aligned = self._align(target)
+        if aligned is None:
+            return None
+        where = aligned[1]
         renamed = {self.old[i]: target[j] for i, j in where.items()
                    if self.old[i] != target[j]}
         out: list[str] = []
@@ -177,10 +214,9 @@ def analogy_rule(removed: Sequence[str], added: Sequence[str]) -> AnalogyRule | 
     if not changes or (not solid and not written):
         return None  # spacing only
     kept = sum(size for _, _, size in matcher.get_matching_blocks())
-    if kept * 2 < len(old):
-        return None  # most of the block was rewritten: a one-off, not a pattern
+    # Most of the block rewritten: a one-off, repeated only where the very same block recurs.
     return AnalogyRule(tuple(old), tuple(new), len(removed), changes,
-                       tuple(skeleton(t) for t in old))
+                       tuple(skeleton(t) for t in old), whole=kept * 2 < len(old))
 
 
 def repeats(rule: AnalogyRule, edits: Sequence[HunkEdit], taught: HunkEdit) -> int:
