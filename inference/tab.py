@@ -17,17 +17,19 @@ import difflib
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
-from inference.tab_analogy import analogy_rule, repeats
+from inference.tab_analogy import AnalogyRule, analogy_rule, repeats
 from inference.tab_confidence import (
     analogy_is_confident,
     model_edit_is_supported,
     pattern_is_confident,
     renames_definition,
+    text_is_confident,
 )
 from inference.tab_patterns import (
     ArgumentsRule,
@@ -39,6 +41,7 @@ from inference.tab_patterns import (
     rules_from_edit,
     search_rank,
 )
+from inference.tab_text import text_rule
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -156,41 +159,17 @@ class TabPredictor:
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
         for age, edit in enumerate(reversed(edits[-PATTERN_EDITS:])):
-            # Code patterns stay out of comments and docstrings; prose edits stay in prose.
-            avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
-            for rule in rules_from_edit(edit):
-                found = rule.next_edit(lines, cursor_line - 1, written, avoid)
-                if found is None:
-                    continue
-                target = min(found.start_line, len(lines)) - 1
-                renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
-                if isinstance(rule, StripRule):
-                    confident = age <= STRIP_EDITS - 1
-                else:
-                    confident = pattern_is_confident(
-                        whole_lines=isinstance(rule, LineRule),
-                        age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
-                        target=lines[target], distance=abs(target + 1 - cursor_line),
-                        renamed_definition=renamed)
+            for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
+                                                      written, skip):
                 if not confident:
-                    passed_over = passed_over or type(rule).__name__
+                    # A passed-over analogy does not silence the model: most edits have lines
+                    # of their shape somewhere, so its abstention says little.
+                    if not isinstance(rule, AnalogyRule):
+                        passed_over = passed_over or type(rule).__name__
                     continue
                 rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
                 if best is None or rank < best[0]:
                     best = (rank, found, type(rule).__name__)
-            analogy = analogy_rule(edit.removed, edit.added)
-            found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
-            if analogy is None:
-                continue
-            # An analogy passed over does not silence the model: most edits have lines of
-            # their shape somewhere, so its abstention says little.
-            if found is not None and analogy_is_confident(
-                    age=age, similarity=analogy.similarity(lines, found.start_line - 1),
-                    repeats=repeats(analogy, edits, edit),
-                    distance=abs(found.start_line - cursor_line)):
-                rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
-                if best is None or rank < best[0]:
-                    best = (rank, found, "AnalogyRule")
         if best is None:
             return TabSuggestion(None, "none", passed_over)
         return TabSuggestion(best[1], "pattern", best[2])
@@ -239,6 +218,40 @@ class TabPredictor:
         ])
         rendered = render(tree, budget=PROMPT_BUDGET, count_tokens=self.engine.count_tokens)
         return chat_prompt(self.engine, rendered.text, "```\n", system=None)
+
+
+def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit: HunkEdit,
+                age: int, written: frozenset[str],
+                skip: frozenset[int]) -> Iterator[tuple[Rule, LineEdit, bool]]:
+    """Each rule ``edit`` teaches (``age`` edits before the newest), the next place it applies
+    and whether that suggestion is confident enough to show."""
+    # Code patterns stay out of comments and docstrings; prose edits stay in prose.
+    avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
+    for rule in rules_from_edit(edit):
+        found = rule.next_edit(lines, cursor_line - 1, written, avoid)
+        if found is None:
+            continue
+        if isinstance(rule, StripRule):
+            yield rule, found, age <= STRIP_EDITS - 1
+            continue
+        target = min(found.start_line, len(lines)) - 1
+        renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
+        yield rule, found, pattern_is_confident(
+            whole_lines=isinstance(rule, LineRule),
+            age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
+            target=lines[target], distance=abs(target + 1 - cursor_line),
+            renamed_definition=renamed)
+    text = text_rule(edit)
+    found = text.next_edit(lines, cursor_line - 1, written) if text else None
+    if text is not None and found is not None:  # text rules apply in prose and code alike
+        yield text, found, text_is_confident(age=age, taught=edit,
+                                             target=lines[found.start_line - 1])
+    analogy = analogy_rule(edit.removed, edit.added)
+    found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
+    if analogy is not None and found is not None:
+        yield analogy, found, analogy_is_confident(
+            age=age, similarity=analogy.similarity(lines, found.start_line - 1),
+            repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
 
 
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:

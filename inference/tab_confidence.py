@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from inference.edit_history import HunkEdit
 
 __all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
-           "model_edit_is_supported", "pattern_is_confident", "renames_definition"]
+           "model_edit_is_supported", "pattern_is_confident", "renames_definition",
+           "text_is_confident"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
@@ -66,6 +67,18 @@ def analogy_is_confident(*, age: int, similarity: float, repeats: int, distance:
     if similarity < ANALOGY_SIMILAR:
         return False
     return repeats >= 1 or (age == 0 and distance < ANALOGY_NEAR and similarity >= 0.9)
+
+
+def text_is_confident(*, age: int, taught: HunkEdit, target: str) -> bool:
+    """Whether a change inside text (`inference.tab_text`) is worth showing: the newest edit
+    made it on a line like the target. Nearness alone is not enough, nor a change already made
+    twice (on train/dev those were right 1 time in 3 and 1 in 10): the same words recur in a
+    file's strings and comments for other reasons.
+    """
+    if age != 0:
+        return False
+    taught_line = next((line for line in taught.removed if line.strip()), "")
+    return difflib.SequenceMatcher(None, target.strip(), taught_line.strip()).ratio() >= SIMILAR
 
 
 def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from inference.edit_history import LineEdit
+from inference.edit_history import LineEdit, parse_history
 from inference.tab import TabPredictor
 from inference.tab_analogy import analogy_rule
+from inference.tab_text import text_rule
 
 
 def history(*versions: str, path: str = "m.py") -> str:
@@ -102,3 +103,22 @@ def test_renamed_method_follows_to_attribute_calls_and_generated_code() -> None:
     accepted = after.replace("c.get_and_replace(1)", "c.get_or_create(1)")
     assert predict(code, after, accepted, cursor=7) == LineEdit(
         10, 10, "TEMPLATE = \"cache.get_or_create(%s)\"\n")
+
+
+def test_year_bumped_in_one_string_is_bumped_in_the_next_like_it() -> None:
+    """A change inside a string literal, which token rules see as one token, carries to the
+    next line like it holding the same words."""
+    code = ("COPYRIGHT = 'Copyright 2014 Kenneth Reitz'\nx = 1\n"
+            "NOTICE = 'Copyright 2014 Kenneth Reitz, all rights'\n")
+    after = code.replace("COPYRIGHT = 'Copyright 2014", "COPYRIGHT = 'Copyright 2016")
+    assert predict(code, after, cursor=1) == LineEdit(
+        3, 3, "NOTICE = 'Copyright 2016 Kenneth Reitz, all rights'\n")
+
+
+def test_text_rule_leaves_code_and_cut_words_alone() -> None:
+    code = "label = 'total_amount'\nvalue = total_amount + 1\nother = 'subtotal_amount'\n"
+    after = code.replace("label = 'total_amount'", "label = 'grand_amount'")
+    edit = predict(code, after, cursor=1)
+    assert edit is None or edit.start_line != 2  # code is the token rules' business
+    rule = text_rule(parse_history(history(code, after))[0])
+    assert rule is not None and rule.edit_at(code.splitlines(), 2) is None  # `subtotal_`
