@@ -31,6 +31,7 @@ from inference.tab_confidence import (
     renames_definition,
     text_is_confident,
 )
+from inference.tab_imports import import_rule
 from inference.tab_patterns import (
     ArgumentsRule,
     LineRule,
@@ -158,7 +159,7 @@ class TabPredictor:
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
-        for age, edit in enumerate(reversed(edits[-PATTERN_EDITS:])):
+        for age, edit in enumerate(reversed(edits)):
             for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
                                                       written, skip):
                 if not confident:
@@ -224,7 +225,14 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
                 age: int, written: frozenset[str],
                 skip: frozenset[int]) -> Iterator[tuple[Rule, LineEdit, bool]]:
     """Each rule ``edit`` teaches (``age`` edits before the newest), the next place it applies
-    and whether that suggestion is confident enough to show."""
+    and whether that suggestion is confident enough to show. Edits older than the newest
+    ``PATTERN_EDITS`` teach only their import changes (an import binds for the whole file)."""
+    imported = import_rule(edit, lines)
+    found = imported.next_edit(lines, cursor_line - 1, written) if imported else None
+    if imported is not None and found is not None:
+        yield imported, found, True
+    if age >= PATTERN_EDITS:
+        return
     # Code patterns stay out of comments and docstrings; prose edits stay in prose.
     avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
     for rule in rules_from_edit(edit):

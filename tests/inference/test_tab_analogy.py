@@ -122,3 +122,26 @@ def test_text_rule_leaves_code_and_cut_words_alone() -> None:
     assert edit is None or edit.start_line != 2  # code is the token rules' business
     rule = text_rule(parse_history(history(code, after))[0])
     assert rule is not None and rule.edit_at(code.splitlines(), 2) is None  # `subtotal_`
+
+
+def test_from_import_added_turns_qualified_uses_into_the_bare_name() -> None:
+    code = ("import openpyxl\n\n\ndef style():\n" + "    pass\n" * 30
+            + "    bold = openpyxl.styles.Font(bold=True)\n")
+    after = code.replace("import openpyxl\n", "from openpyxl.styles import Font\n")
+    assert predict(code, after, cursor=1) == LineEdit(
+        35, 35, "    bold = Font(bold=True)\n")
+
+
+def test_typing_alias_dropped_turns_annotations_into_builtins() -> None:
+    code = "from typing import Dict, List\n\n\ndef f(x: List[int]) -> Dict[str, int]:\n    ...\n"
+    after = code.replace("from typing import Dict, List", "from typing import Dict")
+    assert predict(code, after, cursor=1) == LineEdit(
+        4, 4, "def f(x: list[int]) -> Dict[str, int]:\n")
+
+
+def test_an_import_change_of_another_file_is_not_followed() -> None:
+    other = history("import openpyxl\n", "from openpyxl.styles import Font\n", path="other.py")
+    code = "import openpyxl\n\nbold = openpyxl.styles.Font(bold=True)\n"
+    suggestion = TabPredictor().predict(code, 1, other)  # repeating the import is fine
+    assert suggestion.rule != "ImportRule" and suggestion.edit is not None
+    assert suggestion.edit.start_line == 1
