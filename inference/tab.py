@@ -30,6 +30,7 @@ from inference.tab_confidence import (
     pattern_is_confident,
     renames_definition,
     text_is_confident,
+    undoes,
 )
 from inference.tab_imports import import_rule
 from inference.tab_patterns import (
@@ -162,6 +163,9 @@ class TabPredictor:
         for age, edit in enumerate(reversed(edits)):
             for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
                                                       written, skip):
+                if undoes(lines[found.start_line - 1:found.end_line],
+                          found.new_text.splitlines(), edits):
+                    continue  # whichever rule proposes it, an undo is not the next edit
                 if not confident:
                     # A passed-over analogy does not silence the model: most edits have lines
                     # of their shape somewhere, so its abstention says little.

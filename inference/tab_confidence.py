@@ -22,7 +22,7 @@ from inference.edit_history import HunkEdit
 
 __all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
            "model_edit_is_supported", "pattern_is_confident", "renames_definition",
-           "text_is_confident"]
+           "text_is_confident", "undoes"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
@@ -110,14 +110,22 @@ def model_edit_is_supported(replaced: Sequence[str], written: Sequence[str],
     new_words = _words(written) - _words(replaced)
     if not new_words & introduced:
         return False
+    return not undoes(replaced, written, edits)
+
+
+def undoes(replaced: Sequence[str], written: Sequence[str], edits: Sequence[HunkEdit]) -> bool:
+    """Whether writing ``written`` over ``replaced`` puts back lines one of ``edits`` changed
+    (an undo is never the next edit)."""
     stripped_written = {line.strip() for line in written} - {""}
     stripped_replaced = {line.strip() for line in replaced} - {""}
+    if not stripped_written and not stripped_replaced:
+        return False
     for edit in edits:
         added = {line.strip() for line in edit.added} - {""}
         removed = {line.strip() for line in edit.removed} - {""}
         if stripped_replaced <= added and stripped_written <= removed:
-            return False
-    return True
+            return True
+    return False
 
 
 def _words(lines: Sequence[str]) -> set[str]:

@@ -145,3 +145,12 @@ def test_an_import_change_of_another_file_is_not_followed() -> None:
     suggestion = TabPredictor().predict(code, 1, other)  # repeating the import is fine
     assert suggestion.rule != "ImportRule" and suggestion.edit is not None
     assert suggestion.edit.start_line == 1
+
+
+def test_no_rule_proposes_undoing_a_recent_edit() -> None:
+    """An import moved up (inserted, then its old copy deleted with the blank line above it):
+    deleting a blank line and that import again would delete the line just inserted."""
+    code = "import os\n\nx = 1\n\nimport _ast\ny = 2\n"
+    inserted = "import os\n\nimport _ast\nx = 1\n\nimport _ast\ny = 2\n"
+    moved = "import os\n\nimport _ast\nx = 1\ny = 2\n"
+    assert predict(code, inserted, moved, cursor=5) is None
