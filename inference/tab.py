@@ -1,9 +1,12 @@
 """Tab: predict the next edit and where it goes from the file, the cursor and recent edits.
 
-First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`):
-a rename or signature change made once is made again at the next place it applies, which may
-be far from the cursor. When no rule applies, the model rewrites the lines around the cursor
-(speculatively, drafting from those lines) and the first difference is the suggestion.
+First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
+structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
+import changes in `inference.tab_imports`): a rename or signature change made once is made
+again at the next place it applies, which may be far from the cursor;
+`inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
+rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
+difference is the suggestion.
 
 Each answer carries the suggestion after it (``next``): the file with the edit accepted is
 predicted at once, so accepting one suggestion shows the next without another model call.

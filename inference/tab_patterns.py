@@ -252,7 +252,13 @@ def _strips(edit: HunkEdit) -> bool:
             and all(new == old.rstrip() for old, new in zip(edit.removed, edit.added, strict=True)))
 
 
-_METHOD = re.compile(r"^\s+(?:async\s+)?def\s+\w+")
+_METHOD = re.compile(r"^\s+(?:async\s+)?def\s+(\w+)\s*\(\s*(?:self|cls)\b")
+
+
+def _renames_method(rule: ReplaceRule, old: str) -> bool:
+    """Whether ``rule`` renames the method whose ``def`` line was ``old`` (not a parameter)."""
+    method = _METHOD.match(old)
+    return method is not None and len(rule.pairs) == 1 and rule.pairs[0][0] == (method[1],)
 _DEFINED_NAME = re.compile(r"^((?:async\s+)?(?:def|class)\s+)\w+")
 
 
@@ -428,7 +434,7 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
             continue
         # A recognised argument change is the pattern; its token diff would over-generalise.
         rule = _arguments_rule(old, new) or _replace_rule(old, new)
-        if isinstance(rule, ReplaceRule) and _METHOD.match(old) and _METHOD.match(new):
+        if isinstance(rule, ReplaceRule) and _renames_method(rule, old):
             rule = ReplaceRule(rule.pairs, attributes=True)  # its calls are `obj.name(...)`
         if rule is not None and rule not in rules:
             rules.append(rule)

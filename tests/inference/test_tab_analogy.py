@@ -154,3 +154,11 @@ def test_no_rule_proposes_undoing_a_recent_edit() -> None:
     inserted = "import os\n\nimport _ast\nx = 1\n\nimport _ast\ny = 2\n"
     moved = "import os\n\nimport _ast\nx = 1\ny = 2\n"
     assert predict(code, inserted, moved, cursor=5) is None
+
+
+def test_renamed_parameter_of_a_method_leaves_attributes_alone() -> None:
+    """`def __init__(self, weekday)` → `(self, _weekday)`: `self.weekday` stays, only the use
+    of the parameter follows."""
+    code = ("class E:\n    def __init__(self, weekday):\n        self.weekday = weekday\n")
+    after = code.replace("(self, weekday)", "(self, _weekday)")
+    assert predict(code, after, cursor=2) == LineEdit(3, 3, "        self.weekday = _weekday\n")
