@@ -1,9 +1,12 @@
 """Tab: predict the next edit and where it goes from the file, the cursor and recent edits.
 
-First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`):
-a rename or signature change made once is made again at the next place it applies, which may
-be far from the cursor. When no rule applies, the model rewrites the lines around the cursor
-(speculatively, drafting from those lines) and the first difference is the suggestion.
+First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
+structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
+import changes in `inference.tab_imports`): a rename or signature change made once is made
+again at the next place it applies, which may be far from the cursor;
+`inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
+rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
+difference is the suggestion.
 
 Each answer carries the suggestion after it (``next``): the file with the edit accepted is
 predicted at once, so accepting one suggestion shows the next without another model call.
@@ -17,23 +20,33 @@ import difflib
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
+from inference.tab_analogy import AnalogyRule, analogy_rule, repeats
 from inference.tab_confidence import (
+    analogy_is_confident,
     model_edit_is_supported,
     pattern_is_confident,
     renames_definition,
+    text_is_confident,
+    undoes,
 )
+from inference.tab_imports import import_rule
 from inference.tab_patterns import (
+    ArgumentsRule,
     LineRule,
     ReplaceRule,
+    Rule,
+    StripRule,
     prose_lines,
     rules_from_edit,
     search_rank,
 )
+from inference.tab_text import text_rule
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -42,6 +55,9 @@ __all__ = ["TabPredictor", "TabSuggestion", "edit_as_hunk"]
 
 #: Recent edits (newest first) whose patterns are tried.
 PATTERN_EDITS = 3
+#: A whitespace clean-up among this many newest edits is carried on (trained on train/dev:
+#: taught by the newest or the one before, the next stripped run was right 7 times in 12).
+STRIP_EDITS = 2
 #: Lines above and below the cursor the model sees and may rewrite.
 MODEL_WINDOW = 6
 #: A model suggestion touching more lines than this is more likely noise than an edit.
@@ -147,20 +163,17 @@ class TabPredictor:
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
-        for age, edit in enumerate(reversed(edits[-PATTERN_EDITS:])):
-            # Code patterns stay out of comments and docstrings; prose edits stay in prose.
-            avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
-            for rule in rules_from_edit(edit):
-                found = rule.next_edit(lines, cursor_line - 1, written, avoid)
-                if found is None:
-                    continue
-                target = min(found.start_line, len(lines)) - 1
-                renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
-                if not pattern_is_confident(
-                        whole_lines=isinstance(rule, LineRule), age=age, taught=edit,
-                        target=lines[target], distance=abs(target + 1 - cursor_line),
-                        renamed_definition=renamed):
-                    passed_over = passed_over or type(rule).__name__
+        for age, edit in enumerate(reversed(edits)):
+            for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
+                                                      written, skip):
+                if undoes(lines[found.start_line - 1:found.end_line],
+                          found.new_text.splitlines(), edits):
+                    continue  # whichever rule proposes it, an undo is not the next edit
+                if not confident:
+                    # A passed-over analogy does not silence the model: most edits have lines
+                    # of their shape somewhere, so its abstention says little.
+                    if not isinstance(rule, AnalogyRule):
+                        passed_over = passed_over or type(rule).__name__
                     continue
                 rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
                 if best is None or rank < best[0]:
@@ -215,6 +228,47 @@ class TabPredictor:
         return chat_prompt(self.engine, rendered.text, "```\n", system=None)
 
 
+def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit: HunkEdit,
+                age: int, written: frozenset[str],
+                skip: frozenset[int]) -> Iterator[tuple[Rule, LineEdit, bool]]:
+    """Each rule ``edit`` teaches (``age`` edits before the newest), the next place it applies
+    and whether that suggestion is confident enough to show. Edits older than the newest
+    ``PATTERN_EDITS`` teach only their import changes (an import binds for the whole file)."""
+    imported = import_rule(edit, lines)
+    found = imported.next_edit(lines, cursor_line - 1, written) if imported else None
+    if imported is not None and found is not None:
+        yield imported, found, True
+    if age >= PATTERN_EDITS:
+        return
+    # Code patterns stay out of comments and docstrings; prose edits stay in prose.
+    avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
+    for rule in rules_from_edit(edit):
+        found = rule.next_edit(lines, cursor_line - 1, written, avoid)
+        if found is None:
+            continue
+        if isinstance(rule, StripRule):
+            yield rule, found, age <= STRIP_EDITS - 1
+            continue
+        target = min(found.start_line, len(lines)) - 1
+        renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
+        yield rule, found, pattern_is_confident(
+            whole_lines=isinstance(rule, LineRule),
+            age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
+            target=lines[target], distance=abs(target + 1 - cursor_line),
+            renamed_definition=renamed)
+    text = text_rule(edit)
+    found = text.next_edit(lines, cursor_line - 1, written) if text else None
+    if text is not None and found is not None:  # text rules apply in prose and code alike
+        yield text, found, text_is_confident(age=age, taught=edit,
+                                             target=lines[found.start_line - 1])
+    analogy = analogy_rule(edit.removed, edit.added)
+    found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
+    if analogy is not None and found is not None:
+        yield analogy, found, analogy_is_confident(
+            age=age, similarity=analogy.similarity(lines, found.start_line - 1),
+            repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
+
+
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:
     """Whether ``edit`` was made in a comment or docstring: read from the file when its lines
     are there (an edit of this file), else from how its first line opens."""
@@ -223,6 +277,22 @@ def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) ->
         return all(n in prose for n in range(start, start + len(edit.added)))
     first = next((line.strip() for line in edit.removed + edit.added if line.strip()), "")
     return first.startswith(("#", '"""', "'''"))
+
+
+def _repeated(rule: Rule, edits: list[HunkEdit], taught: HunkEdit) -> bool:
+    """Whether ``rule`` (a token rule) also made another of the recent edits: a change made
+    twice is being carried through the code, whichever edit came last."""
+    if not isinstance(rule, ReplaceRule | ArgumentsRule):
+        return False
+    for edit in edits:
+        if edit is taught or len(edit.removed) != len(edit.added):
+            continue
+        for number, (old, new) in enumerate(zip(edit.removed, edit.added, strict=True)):
+            if old != new:
+                made = rule.edit_at(edit.removed, number)
+                if made is not None and made.new_text == new + "\n":
+                    return True
+    return False
 
 
 def _digest(*parts: str) -> str:

@@ -6,7 +6,11 @@ what made it plausible. The thresholds were chosen on the ``train`` and ``dev`` 
 were right 43% of the time when taught by the newest edit and 5% when taught by an older one,
 65-77% when the target line resembled the line the rule was learnt on (similarity 0.6-0.8) and
 2-8% below 0.5, 53% within 10 lines of the cursor and 6% beyond 60; whole-line rules (a line
-deleted or inserted again) were right 3% of the time.
+deleted or inserted again) were right 3% of the time. Structural repeats
+(`inference.tab_analogy`, first version) on blocks at least 0.8 alike were right in 138 of 151
+edit steps where the recent edits had already made the same change twice (any age, any
+distance; 23 more on the 1,608 cases where nothing should change), and about half the time when
+taught once by the newest edit near the cursor; below 0.8, 0-13%.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ from collections.abc import Sequence
 
 from inference.edit_history import HunkEdit
 
-__all__ = ["NEAR_LINES", "SIMILAR", "model_edit_is_supported", "pattern_is_confident",
-           "renames_definition"]
+__all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
+           "model_edit_is_supported", "pattern_is_confident", "renames_definition",
+           "text_is_confident", "undoes"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
+#: An analogy target at least this similar, token for token, to the taught block.
+ANALOGY_SIMILAR = 0.85
+#: An analogy taught once (not yet repeated) is shown within this many lines of the cursor.
+ANALOGY_NEAR = 12
 #: A target line at least this similar to the line the rule was learnt on is "the same kind".
 SIMILAR = 0.6
 
@@ -49,6 +58,28 @@ def pattern_is_confident(*, whole_lines: bool, age: int, taught: HunkEdit, targe
     taught_line = next((line for line in taught.removed + taught.before if line.strip()), "")
     similar = difflib.SequenceMatcher(None, target.strip(), taught_line.strip()).ratio()
     return near or similar >= SIMILAR
+
+
+def analogy_is_confident(*, age: int, similarity: float, repeats: int, distance: int) -> bool:
+    """Whether a structural repeat (`inference.tab_analogy`) is worth showing: the target
+    block nearly matches the taught one and the pattern was already made more than once, or it
+    comes from the newest edit and lies where the user is working.
+    """
+    if similarity < ANALOGY_SIMILAR:
+        return False
+    return repeats >= 1 or (age == 0 and distance < ANALOGY_NEAR and similarity >= 0.9)
+
+
+def text_is_confident(*, age: int, taught: HunkEdit, target: str) -> bool:
+    """Whether a change inside text (`inference.tab_text`) is worth showing: the newest edit
+    made it on a line like the target. Nearness alone is not enough, nor a change already made
+    twice (on train/dev those were right 1 time in 3 and 1 in 10): the same words recur in a
+    file's strings and comments for other reasons.
+    """
+    if age != 0:
+        return False
+    taught_line = next((line for line in taught.removed if line.strip()), "")
+    return difflib.SequenceMatcher(None, target.strip(), taught_line.strip()).ratio() >= SIMILAR
 
 
 def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
@@ -80,14 +111,22 @@ def model_edit_is_supported(replaced: Sequence[str], written: Sequence[str],
     new_words = _words(written) - _words(replaced)
     if not new_words & introduced:
         return False
+    return not undoes(replaced, written, edits)
+
+
+def undoes(replaced: Sequence[str], written: Sequence[str], edits: Sequence[HunkEdit]) -> bool:
+    """Whether writing ``written`` over ``replaced`` puts back lines one of ``edits`` changed
+    (an undo is never the next edit)."""
     stripped_written = {line.strip() for line in written} - {""}
     stripped_replaced = {line.strip() for line in replaced} - {""}
+    if not stripped_written and not stripped_replaced:
+        return False
     for edit in edits:
         added = {line.strip() for line in edit.added} - {""}
         removed = {line.strip() for line in edit.removed} - {""}
         if stripped_replaced <= added and stripped_written <= removed:
-            return False
-    return True
+            return True
+    return False
 
 
 def _words(lines: Sequence[str]) -> set[str]:

@@ -6,6 +6,8 @@ Rules, most specific first:
   dropped or the arguments reordered. The next ``name(...)`` of the same kind gets the same change.
 * ``ReplaceRule`` — tokens replaced inside a line (a rename, ``x.attr`` → ``x._attr``,
   ``print x`` → ``print(x)``). The next line holding the old tokens gets the new ones.
+* ``StripRule`` — trailing whitespace removed (a clean-up): the next run of lines ending in
+  whitespace is stripped too.
 * ``LineRule`` — whole lines deleted (the next identical run of lines goes too) or inserted
   after a line (the next identical line gets the same lines after it).
 
@@ -25,8 +27,8 @@ from difflib import SequenceMatcher
 from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
-__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "prose_lines", "rules_from_edit",
-           "search_rank", "tokenize"]
+__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
+           "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -110,9 +112,11 @@ def _depth(line: str) -> int:
 
 @dataclass(frozen=True)
 class ReplaceRule(Rule):
-    """Token runs ``old`` → ``new`` (each pair), applied to every occurrence in a line."""
+    """Token runs ``old`` → ``new`` (each pair), applied to every occurrence in a line;
+    ``attributes``: also after a dot (a method was renamed, so ``obj.old`` follows)."""
 
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    attributes: bool = False
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
@@ -123,15 +127,33 @@ class ReplaceRule(Rule):
             for old, new in self.pairs:
                 # A rename of `name` leaves `obj.name` alone (the learned pair would start
                 # with "." if the edit was on an attribute).
-                after_dot = old[0] != "." and i > 0 and tokens[i - 1] == "."
+                after_dot = (not self.attributes and old[0] != "." and i > 0
+                             and tokens[i - 1] == ".")
                 if tuple(tokens[i:i + len(old)]) == old and not after_dot:
                     out.extend(new)
                     i += len(old)
                     break
             else:
-                out.append(tokens[i])
+                out.append(self._in_string(tokens[i]))
                 i += 1
         return _replace_line(lines, number, "".join(out))
+
+
+    def _in_string(self, token: str) -> str:
+        """A string literal with distinctive renamed names renamed in it too (generated code
+        such as ``"cache.get_and_replace(%s)"`` follows a method's rename)."""
+        if token[:1] not in "\"'":
+            return token
+        for old, new in self.pairs:
+            if len(old) == 1 and len(new) == 1 and _distinctive(old[0]) and new[0].isidentifier():
+                token = re.sub(rf"(?<![\w]){re.escape(old[0])}(?![\w])", new[0], token)
+        return token
+
+
+def _distinctive(name: str) -> bool:
+    """A name unlikely to be an ordinary word: long, with an underscore or an inner capital."""
+    return name.isidentifier() and len(name) >= 6 and (
+        "_" in name.strip("_") or any(c.isupper() for c in name[1:]))
 
 
 @dataclass(frozen=True)
@@ -203,6 +225,40 @@ class LineRule(Rule):
         return LineEdit(number + 2, number + 1, "".join(b + "\n" for b in block))
 
 
+@dataclass(frozen=True)
+class StripRule(Rule):
+    """Strip the trailing whitespace of the next run of lines that have some."""
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        end = number
+        while end < len(lines) and lines[end] != lines[end].rstrip():
+            end += 1
+        if end == number:
+            return None
+        stripped = "".join(line.rstrip() + "\n" for line in lines[number:end])
+        return LineEdit(number + 1, end, stripped)
+
+    def next_edit(self, lines: Sequence[str], cursor: int,
+                  written: frozenset[str] = frozenset(),
+                  skip: frozenset[int] = frozenset()) -> LineEdit | None:
+        """As `Rule.next_edit`, on every line: stripping is right in prose too, and a line the
+        recent edits wrote is stripped no differently."""
+        return super().next_edit(lines, cursor)
+
+
+def _strips(edit: HunkEdit) -> bool:
+    """Whether ``edit`` only removed trailing whitespace."""
+    return (len(edit.removed) == len(edit.added) and edit.removed != edit.added
+            and all(new == old.rstrip() for old, new in zip(edit.removed, edit.added, strict=True)))
+
+
+_METHOD = re.compile(r"^\s+(?:async\s+)?def\s+(\w+)\s*\(\s*(?:self|cls)\b")
+
+
+def _renames_method(rule: ReplaceRule, old: str) -> bool:
+    """Whether ``rule`` renames the method whose ``def`` line was ``old`` (not a parameter)."""
+    method = _METHOD.match(old)
+    return method is not None and len(rule.pairs) == 1 and rule.pairs[0][0] == (method[1],)
 _DEFINED_NAME = re.compile(r"^((?:async\s+)?(?:def|class)\s+)\w+")
 
 
@@ -370,12 +426,16 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
         return [LineRule(added=edit.added, anchor=anchor)] if anchor.strip() else []
     if len(edit.removed) != len(edit.added):
         return []
+    if _strips(edit):
+        return [StripRule()]
     rules: list[Rule] = []
     for old, new in zip(edit.removed, edit.added, strict=True):
         if old == new:
             continue
         # A recognised argument change is the pattern; its token diff would over-generalise.
         rule = _arguments_rule(old, new) or _replace_rule(old, new)
+        if isinstance(rule, ReplaceRule) and _renames_method(rule, old):
+            rule = ReplaceRule(rule.pairs, attributes=True)  # its calls are `obj.name(...)`
         if rule is not None and rule not in rules:
             rules.append(rule)
     return rules
