@@ -11,8 +11,10 @@ GAP = "".join(f"\nSETTING_{i} = {i}\n" for i in range(6))
 def test_rename_in_a_prose_file_is_shown(diff_of):
     """`Draft4Validator → Draft6Validator` in a manual's examples changes what readers copy;
     the same rename in code stays gray."""
-    doc = "Use it:\n\n    v = Draft4Validator(s)\n" + "\ntext\n" * 8 + "\n    Draft4Validator(s).ok()\n"
-    code = "def f(s):\n    return Draft4Validator(s)\n" + GAP + "\ndef g(s):\n    Draft4Validator(s)\n"
+    doc = ("Use it:\n\n    v = Draft4Validator(s)\n" + "\ntext\n" * 8
+           + "\n    Draft4Validator(s).ok()\n")
+    code = ("def f(s):\n    return Draft4Validator(s)\n" + GAP
+            + "\ndef g(s):\n    Draft4Validator(s)\n")
     scores = score_hunks_mechanical(diff_of({
         "docs/faq.rst": (doc, doc.replace("Draft4", "Draft6")),
         "v.py": (code, code.replace("Draft4", "Draft6"))}))
