@@ -97,7 +97,9 @@ def add_name_guesses(
                                          paths[user]):
                         found[source].add(attribute)
         for source, names in found.items():
-            if source != user and family[source] == family[user]:
+            # A type stub (`.pyi`) describes a module for type checkers; no module imports it.
+            stub_to_module = paths[source].endswith(".pyi") and not paths[user].endswith(".pyi")
+            if source != user and family[source] == family[user] and not stub_to_module:
                 guesses.append((source, user, frozenset(names)))
     guesses.sort(key=lambda g: (-len(g[2]), keys[g[0]], keys[g[1]]))
     added: set[tuple[int, int]] = set()

@@ -126,3 +126,14 @@ def test_a_module_named_like_a_common_word_links_through_what_it_defines():
     edges: dict = {}
     add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
     assert edges == {0: {1: frozenset({"OptionHelpExtra"})}}
+
+
+def test_a_type_stub_is_never_guessed_to_be_used_by_a_module():
+    """setters.pyi declares `pipe`; _make.py mentioning `pipe` uses setters.py's, not the stub."""
+    paths = {0: "src/attr/setters.pyi", 1: "src/attr/_make.py", 2: "src/attr/__init__.pyi"}
+    symbols = {0: FileSymbols(defines=frozenset({"pipe_setters"}), whole_file=True),
+               1: FileSymbols(uses=frozenset({"pipe_setters"})),
+               2: FileSymbols(uses=frozenset({"pipe_setters"}))}
+    edges: dict = {}
+    add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {2: frozenset({"pipe_setters"})}}
