@@ -177,8 +177,9 @@ def _raw_imports(node: ast.Import | ast.ImportFrom) -> list[RawImport]:
     return [RawImport(node.level, node.module or "", names)]
 
 
-def _outline_from_regex(text: str) -> Outline:
-    """Column-0 definitions and import lines: lenient enough for fragments and broken files."""
+def _outline_from_regex(text: str, with_imports: bool = True) -> Outline:
+    """Column-0 definitions and import lines: lenient enough for fragments and broken files
+    (`with_imports=False`: definitions only, for a caller that reads the imports itself)."""
     spans: list[tuple[int, int, str]] = []
     open_names: list[str] = []
     start = decorator_start = 0
@@ -203,7 +204,7 @@ def _outline_from_regex(text: str) -> Outline:
     for name in open_names:
         spans.append((start, last_line, name))
     spans.sort()
-    return Outline(tuple(spans), regex_imports(text), parsed=False)
+    return Outline(tuple(spans), regex_imports(text) if with_imports else (), parsed=False)
 
 
 # Per-text caches: the same file texts come back when a change set gets a new revision or the
@@ -259,6 +260,8 @@ def without_docstrings(text: str) -> str:
     `\"\"\"` outside one closes a docstring opened above the hunk (PEP 257 puts the summary on
     the opening line), so it opens nothing.
     """
+    if '"""' not in text and "'''" not in text:
+        return text
     out = []
     inside = ""
     for line in text.split("\n"):
@@ -461,13 +464,13 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         new_imports = new.imports
         defines = new.names
     else:  # only hunks: what they show of the new side, and the lines git names above them
-        new_text = section_headers(file) + hunk_text(file, "+") if file.status != DELETED else ""
-        fragment = _outline_from_regex(new_text)
+        headers = section_headers(file) if file.status != DELETED else ""
+        sides = [hunk_side(hunk, "+") for hunk in file.hunks] if file.status != DELETED else []
+        new_text = headers + "\n\n".join(sides)
+        fragment = _outline_from_regex(new_text, with_imports=False)
         # An import shown inside a docstring (`Example: ::` / `from pkg import validate`) is
         # an example for users of the file, not an import of it.
-        new_imports = regex_imports(section_headers(file) + "\n\n".join(
-            without_docstrings(hunk_side(hunk, "+")) for hunk in file.hunks)) \
-            if file.status != DELETED else ()
+        new_imports = regex_imports(headers + "\n\n".join(map(without_docstrings, sides)))
         defines = fragment.names
     if file.status == DELETED:
         defines = old.names if old else _outline_from_regex(hunk_text(file, "-")).names
