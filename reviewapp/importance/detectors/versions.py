@@ -72,6 +72,9 @@ def _line_pairs(view: HunkView) -> list[tuple[str, str]] | None:
 
 def detect_version_bump(view: HunkView) -> Detection | None:
     """A hunk whose every changed line is a version bump."""
+    removed = sum(1 for t in view.removed_lines if t.strip())
+    if not removed or removed != sum(1 for t in view.added_lines if t.strip()):
+        return None  # cheap: most hunks stop here
     pairs = _line_pairs(view)
     if not pairs:
         return None
