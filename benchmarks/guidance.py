@@ -3,6 +3,8 @@
     python benchmarks/guidance.py [--lm] [--lm-cases 40] [--lm-cache var/guidance_lm.json]
     python benchmarks/guidance.py --data var/guidance_fresh.jsonl.gz \
         --out benchmarks/results/guidance_fresh.json   # a second held-out set
+    python benchmarks/guidance.py --data var/guidance_third.jsonl.gz \
+        --out benchmarks/results/guidance_third.json   # a third (see benchmarks/README.md)
 
 On benchmarks/data/guidance.jsonl.gz (built by guidance_data.py: real commits and 30-commit
 ranges of 20 public repositories, labels by the rules in benchmarks/README.md) it prints, side

@@ -158,7 +158,7 @@ def _convention_links(
                 and posixpath.basename(source) != "__init__.py"
                 and (gathers or _stem(source) in VERSION_STEMS))
     if (source_role.name == SOURCE and user_role.name == SOURCE
-            and posixpath.basename(source) != "__init__.py"
+            and posixpath.basename(source) != "__init__.py" and not is_entry_point(source)
             and posixpath.dirname(user).startswith(directory + "/")):
         # A subpackage builds on the modules of the packages above it (`fastapi/openapi/
         # utils.py` on `fastapi/routing.py`): on the dev repositories' real imports, 35 of 46

@@ -63,9 +63,8 @@ def add_name_guesses(
             if len(name) >= MIN_NAME_LENGTH and name not in GENERIC_NAMES:
                 definers[name].append(node)
         module = module_name(paths[node])
-        if len(module) >= MIN_MODULE_LENGTH and module not in GENERIC_NAMES:
-            if not is_test_path(paths[node]):
-                modules[module].append(node)
+        if len(module) >= MIN_MODULE_LENGTH and not is_test_path(paths[node]):
+            modules[module].append(node)
     # (a package's __init__.py, the module name of a changed file in that package)
     submodules = {
         (posixpath.join(posixpath.dirname(paths[node]), "__init__.py"), module_name(paths[node]))
@@ -89,11 +88,18 @@ def add_name_guesses(
             sources = modules.get(head, ())
             if len(sources) <= MAX_DEFINERS and head not in summary.defines:
                 for source in sources:
+                    # A module named like a common word (`types`, `utils`) is reached through
+                    # its name only for what it defines: `types.OptionHelpExtra`.
+                    if head in GENERIC_NAMES and attribute not in (symbols[source].defines
+                                                                   | symbols[source].changes):
+                        continue
                     if _names_definition(paths[source], attribute, own_module, submodules,
                                          paths[user]):
                         found[source].add(attribute)
         for source, names in found.items():
-            if source != user and family[source] == family[user]:
+            # A type stub (`.pyi`) describes a module for type checkers; no module imports it.
+            stub_to_module = paths[source].endswith(".pyi") and not paths[user].endswith(".pyi")
+            if source != user and family[source] == family[user] and not stub_to_module:
                 guesses.append((source, user, frozenset(names)))
     guesses.sort(key=lambda g: (-len(g[2]), keys[g[0]], keys[g[1]]))
     added: set[tuple[int, int]] = set()

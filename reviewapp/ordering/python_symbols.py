@@ -177,8 +177,9 @@ def _raw_imports(node: ast.Import | ast.ImportFrom) -> list[RawImport]:
     return [RawImport(node.level, node.module or "", names)]
 
 
-def _outline_from_regex(text: str) -> Outline:
-    """Column-0 definitions and import lines: lenient enough for fragments and broken files."""
+def _outline_from_regex(text: str, with_imports: bool = True) -> Outline:
+    """Column-0 definitions and import lines: lenient enough for fragments and broken files
+    (`with_imports=False`: definitions only, for a caller that reads the imports itself)."""
     spans: list[tuple[int, int, str]] = []
     open_names: list[str] = []
     start = decorator_start = 0
@@ -203,7 +204,7 @@ def _outline_from_regex(text: str) -> Outline:
     for name in open_names:
         spans.append((start, last_line, name))
     spans.sort()
-    return Outline(tuple(spans), regex_imports(text), parsed=False)
+    return Outline(tuple(spans), regex_imports(text) if with_imports else (), parsed=False)
 
 
 # Per-text caches: the same file texts come back when a change set gets a new revision or the
@@ -216,8 +217,15 @@ def regex_imports(text: str) -> tuple[RawImport, ...]:
     """Import statements found by regex (fragments, syntax errors, removed lines)."""
     found: list[RawImport] = []
     for dots, module, rest in FROM_IMPORT.findall(text):
+        cut = False
+        if rest.startswith("("):
+            # A hunk may end inside the parentheses (`from .recipes import (` as its last
+            # context line): the names are unseen, yet the import is there. Hunks are joined
+            # by a blank line, so the list stops at one.
+            rest, blank, _ = rest.partition("\n\n")
+            cut = bool(blank) or not rest.rstrip().endswith(")")
         body = re.sub(r"#[^\n]*", "", rest).strip().strip("()")
-        names = []
+        names = [("*", "*")] if cut else []
         for part in body.replace("\\", " ").split(","):
             words = part.split()
             if len(words) == 1 and (words[0] == "*" or words[0].isidentifier()):
@@ -234,6 +242,43 @@ def regex_imports(text: str) -> tuple[RawImport, ...]:
             elif len(words) == 3 and words[1] == "as":
                 found.append(RawImport(0, words[0], alias=words[2]))
     return tuple(dict.fromkeys(imp for imp in found if _valid_module(imp.module)))
+
+
+TRIPLE_QUOTES = ('"""', "'''")
+
+
+def hunk_side(hunk: ParsedHunk, side: str) -> str:
+    """One hunk's lines of one side (`side` is '+' or '-'), context included."""
+    return "\n".join(line.text for line in hunk.lines if line.kind in (" ", side))
+
+
+def without_docstrings(text: str) -> str:
+    """The text of a hunk with the lines of docstrings it opens blanked.
+
+    A line that starts with triple quotes and text (`\"\"\"Compose validators.`) and does not
+    close them opens a docstring, which ends at the next line holding the quotes; a lone
+    `\"\"\"` outside one closes a docstring opened above the hunk (PEP 257 puts the summary on
+    the opening line), so it opens nothing.
+    """
+    if "import" not in text or '"""' not in text and "'''" not in text:
+        return text  # nothing to hide: no import line, or no docstring
+    out = []
+    inside = ""
+    for line in text.split("\n"):
+        if inside:
+            out.append("")
+            if inside in line:
+                inside = ""
+            continue
+        stripped = line.strip().lstrip("rRuU")
+        quote = next((q for q in TRIPLE_QUOTES if stripped.startswith(q)), "")
+        if quote:
+            if stripped[3:] and quote not in stripped[3:]:
+                inside = quote
+            out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def _valid_module(module: str) -> bool:
@@ -363,16 +408,20 @@ def import_refs(raw: RawImport, path: str, chains: frozenset[str]) -> list[Impor
     return refs
 
 
-def _reexported_names(imports: tuple[RawImport, ...], path: str) -> frozenset[str]:
+def _reexported_names(
+    imports: tuple[RawImport, ...], path: str, keep_star: bool = False
+) -> frozenset[str]:
     """Names a package's __init__ binds from its own package (`from .order import order_files`,
-    `from pkg.order import order_files`); `from typing import Any` hands on nothing of ours."""
+    `from pkg.order import order_files`); `from typing import Any` hands on nothing of ours.
+    With `keep_star`, "*" stands for names it takes unseen (`from .x import *`, or a list the
+    hunk cut off): no name, yet the sign that it gathers its modules."""
     package = path.split("/")[:-1]
     return frozenset(
         bound
         for raw in imports
         if raw.level or raw.module.split(".")[0] in package
         for name, bound in raw.names
-        if name != "*"
+        if keep_star or name != "*"
     )
 
 
@@ -415,9 +464,13 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         new_imports = new.imports
         defines = new.names
     else:  # only hunks: what they show of the new side, and the lines git names above them
-        new_text = section_headers(file) + hunk_text(file, "+") if file.status != DELETED else ""
-        fragment = _outline_from_regex(new_text)
-        new_imports = fragment.imports
+        headers = section_headers(file) if file.status != DELETED else ""
+        sides = [hunk_side(hunk, "+") for hunk in file.hunks] if file.status != DELETED else []
+        new_text = headers + "\n\n".join(sides)
+        fragment = _outline_from_regex(new_text, with_imports=False)
+        # An import shown inside a docstring (`Example: ::` / `from pkg import validate`) is
+        # an example for users of the file, not an import of it.
+        new_imports = regex_imports(headers + "\n\n".join(map(without_docstrings, sides)))
         defines = fragment.names
     if file.status == DELETED:
         defines = old.names if old else _outline_from_regex(hunk_text(file, "-")).names
@@ -439,14 +492,16 @@ def analyze_python(file: ParsedFile) -> FileSymbols:
         defines |= _reexported_names(new_imports, file.path)
         changes |= edited_reexports
         # A removed `from .x import name` hands on nothing any more: still no definition.
-        reexports = _reexported_names(new_imports, file.path) | edited_reexports
+        reexports = _reexported_names(new_imports, file.path, keep_star=True) | edited_reexports
     return FileSymbols(
         defines=defines,
         changes=changes,
         imports=refs,
         # Seen whole, a file's uses only meet names its imports take; from hunks, they guess
         # links by name, so words of its prose are no uses.
-        uses=found.names if whole_file else found.names - prose_words(found),
+        # an attribute of another module or object (`typing.Dict`) is no use of a name either:
+        # `module.name` links through `chains`.
+        uses=found.names if whole_file else (found.names & found.bare) - prose_words(found),
         # An import line's module path (`from marshmallow.warnings import X`) is no attribute
         # access: the import itself says where it points.
         chains=found.chains - {raw.module for raw in imports if not raw.level},

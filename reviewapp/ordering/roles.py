@@ -144,7 +144,10 @@ def classify(file: ParsedFile, attributes: GitAttributes | None = None) -> Role:
     stem = posixpath.splitext(name)[0]
     # SECURITY.md is documentation; werkzeug/security.py is code.
     named_doc = stem in DOC_NAMES and (not ext or ext in DOC_EXTENSIONS)
-    if named_doc or any(part in DOC_DIRS for part in dirs):
+    # A Python module in a docs folder is example code (`docs/src/tutorial001.py`, which tests
+    # import): code, read among the entry points; Sphinx's `conf.py` is the docs' settings.
+    example_code = ext == ".py" and name != "conf.py"
+    if named_doc or (any(part in DOC_DIRS for part in dirs) and not example_code):
         return Role(DOCS)
     if name in CONFIG_NAMES or name.startswith("requirements") and ext in (".txt", ".in"):
         return Role(CONFIG)

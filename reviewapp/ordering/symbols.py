@@ -99,6 +99,9 @@ class Scan:
     names: frozenset[str]  # every identifier-looking token, parts of chains included
     chains: frozenset[str]  # `a.b.c` chains: attribute access on modules and objects
     called: frozenset[str] = frozenset()  # names followed by `(` (only with `fragment`)
+    # Names seen alone or heading a chain (only with `fragment`): `Dict` in `typing.Dict` is
+    # typing's, not a use of a changed file's `Dict`.
+    bare: frozenset[str] = frozenset()
 
 
 def scan(text: str, fragment: bool = False) -> Scan:
@@ -123,9 +126,11 @@ def scan(text: str, fragment: bool = False) -> Scan:
         called = frozenset(calls)
     chains = frozenset(token for token in tokens if "." in token)
     names = {token for token in tokens if "." not in token}
+    bare = frozenset(names | {chain.split(".", 1)[0] for chain in chains}) if fragment \
+        else frozenset()
     for chain in chains:
         names.update(chain.split("."))
-    return Scan(frozenset(names), chains, called)
+    return Scan(frozenset(names), chains, called, bare)
 
 
 def attributes_of(chains: Iterable[str], prefix: str) -> frozenset[str]:

@@ -245,7 +245,14 @@ def _may_touch_docs(view: HunkView) -> bool:
     lines = view.new_source.lines or view.old_source.lines
     if lines is None:
         return False
-    above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)])
+    # Everything above the first changed line: the file above the hunk and the hunk's leading
+    # context (a docstring may open in the context: `def f():` / `"""Doc.` / `-    >>> f()`).
+    leading = []
+    for line in view.hunk.lines:
+        if line.kind != " ":
+            break
+        leading.append(line.text)
+    above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)] + leading)
     return bool(above.count('"""') % 2 or above.count("'''") % 2
                 or above.rfind("/*") > above.rfind("*/"))
 

@@ -1,7 +1,9 @@
 """Version bumps in manifests and config: each changed line differs only in a version number.
 
-Removed and added lines pair up in order; every pair must be identical once version-like tokens
-are masked, with at least one version changed. In manifests (package.json, pyproject.toml,
+Removed and added lines pair up in order within each run of changed lines (a bump edits a line
+in place: a classifier removed above and another added below is a dropped and an added
+version, not a bump); every pair must be identical once version-like tokens are masked, with at
+least one version changed. In manifests (package.json, pyproject.toml,
 requirements files, Cargo.toml, go.mod, Dockerfiles, CI configs, …) a dotted number anywhere
 counts as a version; elsewhere only on a line that names a version (`__version__ = "1.2.3"`),
 so `timeout = 3.5` in code is never a "bump".
@@ -51,15 +53,34 @@ def _bump(old: str, new: str, manifest: bool) -> tuple[str, str] | None:
     return None
 
 
+def _line_pairs(view: HunkView) -> list[tuple[str, str]] | None:
+    """(removed, added) non-blank lines paired within each run of changes, None if a run's
+    removed and added lines do not pair up one to one."""
+    pairs: list[tuple[str, str]] = []
+    run: dict[str, list[str]] = {"-": [], "+": []}
+    for line in [*view.hunk.lines, None]:
+        if line is not None and line.kind in run:
+            if line.text.strip():
+                run[line.kind].append(line.text)
+            continue
+        if len(run["-"]) != len(run["+"]):
+            return None
+        pairs += zip(run["-"], run["+"], strict=True)
+        run = {"-": [], "+": []}
+    return pairs
+
+
 def detect_version_bump(view: HunkView) -> Detection | None:
     """A hunk whose every changed line is a version bump."""
-    removed = [t for t in view.removed_lines if t.strip()]
-    added = [t for t in view.added_lines if t.strip()]
-    if not removed or len(removed) != len(added):
+    removed = sum(1 for t in view.removed_lines if t.strip())
+    if not removed or removed != sum(1 for t in view.added_lines if t.strip()):
+        return None  # cheap: most hunks stop here
+    pairs = _line_pairs(view)
+    if not pairs:
         return None
     manifest = is_manifest(view.path)
     bumps = []
-    for old, new in zip(removed, added, strict=True):
+    for old, new in pairs:
         bump = _bump(old, new, manifest)
         if bump is None:
             if old.strip() == new.strip():

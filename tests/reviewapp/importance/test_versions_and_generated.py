@@ -80,3 +80,13 @@ def test_gitattributes_generated_and_its_negation(diff_of):
     assert generated.reason == "generated file (.gitattributes linguist-generated)"
     assert _score(diff_of, "vendor/ours/x.py", "a = 1\n", "a = 2\n",
                   gitattributes=attrs).tier != GRAY
+
+
+def test_classifier_dropped_and_another_added_is_not_a_bump(diff_of):
+    """Removing `3.5` above and adding `3.9` below changes the supported versions: the lines
+    are not edited in place, so it is no bump (setup.py on more-itertools)."""
+    old = "c = [\n" + "".join(f"    'Python :: 3.{m}',\n" for m in (5, 6, 7, 8)) + "]\n"
+    new = "c = [\n" + "".join(f"    'Python :: 3.{m}',\n" for m in (6, 7, 8, 9)) + "]\n"
+    assert _score(diff_of, "setup.py", old, new).tier != GRAY
+    in_place = old.replace("3.8", "3.10")
+    assert _score(diff_of, "setup.py", old, in_place).detector == "version"

@@ -114,3 +114,26 @@ def test_a_module_naming_its_own_package_does_not_import_the_package_init():
     edges: dict = {}
     add_name_guesses([0, 1, 2, 3], paths, symbols, edges, keys_for(paths))
     assert edges == {0: {2: frozenset({"session"}), 3: frozenset({"__version__"})}}
+
+
+def test_a_module_named_like_a_common_word_links_through_what_it_defines():
+    """`types.OptionHelpExtra` reaches click/types.py (it defines that name); `types.Any`
+    (the standard library's) does not."""
+    paths = {0: "src/click/types.py", 1: "src/click/core.py", 2: "src/click/other.py"}
+    symbols = {0: FileSymbols(defines=frozenset({"OptionHelpExtra"}), whole_file=True),
+               1: FileSymbols(chains=frozenset({"types.OptionHelpExtra"})),
+               2: FileSymbols(chains=frozenset({"types.Any"}))}
+    edges: dict = {}
+    add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {1: frozenset({"OptionHelpExtra"})}}
+
+
+def test_a_type_stub_is_never_guessed_to_be_used_by_a_module():
+    """setters.pyi declares `pipe`; _make.py mentioning `pipe` uses setters.py's, not the stub."""
+    paths = {0: "src/attr/setters.pyi", 1: "src/attr/_make.py", 2: "src/attr/__init__.pyi"}
+    symbols = {0: FileSymbols(defines=frozenset({"pipe_setters"}), whole_file=True),
+               1: FileSymbols(uses=frozenset({"pipe_setters"})),
+               2: FileSymbols(uses=frozenset({"pipe_setters"}))}
+    edges: dict = {}
+    add_name_guesses([0, 1, 2], paths, symbols, edges, keys_for(paths))
+    assert edges == {0: {2: frozenset({"pipe_setters"})}}

@@ -267,14 +267,50 @@ def test_an_import_line_shown_as_a_hunk_header_is_an_import():
 
 
 def test_plain_words_of_a_pasted_hunks_prose_are_no_uses():
-    """"the argument" in a docstring is a word; `argument(...)` and `click.option` are code.
-    Names of whole files are kept: only their imports are matched against them."""
+    """"the argument" in a docstring is a word; `argument(...)` and `click.option` are code,
+    `option` being click's attribute (reached through the chain, not a use of a changed
+    file's `option`). Names of whole files are kept: only their imports are matched."""
     text = ('def parse(args):\n'
             '    """Split off each argument given, as in the docs."""\n'
             '    argument("name")\n'
             '    return click.option, normalize_value\n')
     fragment = analyze_python(make_file("pkg/parser.py", "", text, with_content=False))
-    assert {"argument", "option", "click", "normalize_value"} <= fragment.uses
+    assert {"argument", "click", "normalize_value"} <= fragment.uses
+    assert "option" not in fragment.uses and "click.option" in fragment.chains
     assert not {"given", "docs", "each"} & fragment.uses
     whole = analyze_python(make_file("pkg/parser.py", "", text))
     assert {"given", "docs"} <= whole.uses
+
+
+def test_an_attribute_of_another_module_is_no_use_of_a_name():
+    """`typing.Dict` in a pasted hunk does not use the `Dict` a changed fields.py defines;
+    `Dict(...)` alone would."""
+    text = "def set_value(dct: typing.Dict[str, typing.Any], key):\n    return key\n"
+    fragment = analyze_python(make_file("pkg/utils.py", "", text, with_content=False))
+    assert "Dict" not in fragment.uses and "typing" in fragment.uses
+    bare = analyze_python(make_file("pkg/utils.py", "", "x = Dict(a=1)\n", with_content=False))
+    assert "Dict" in bare.uses
+
+
+def test_an_import_list_cut_by_the_hunk_still_imports_its_module():
+    """`from .recipes import (` as a hunk's last context line: the names are unseen, the
+    import is not."""
+    old = "import os\nLIMIT = 1\nfrom .recipes import (\n    pairwise,\n    take,\n)\n"
+    file = make_file("pkg/more.py", old, old.replace("LIMIT = 1", "LIMIT = 2"),
+                     with_content=False, context=1)
+    assert file.hunks[0].lines[-1].text == "from .recipes import ("
+    symbols = analyze_python(file)
+    paths = {c.path for ref in symbols.imports for c in ref.candidates}
+    assert "pkg/recipes.py" in paths
+
+
+def test_an_import_in_a_docstring_example_is_no_import():
+    """`from marshmallow import validate` in an added class's docstring is an example for its
+    users; the import above the class is real."""
+    new = ('from pkg.types import Validator\n\n\nclass And(Validator):\n'
+           '    """Compose validators.\n\n    Example: ::\n\n'
+           '        from pkg import validate\n    """\n')
+    symbols = analyze_python(make_file("pkg/validate.py", "", new, with_content=False))
+    paths = {c.path for ref in symbols.imports for c in ref.candidates}
+    assert "pkg/types.py" in paths
+    assert not any(p.startswith("pkg/__init__") for p in paths)

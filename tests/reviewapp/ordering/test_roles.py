@@ -29,6 +29,8 @@ from .conftest import make_file
         ("conftest.py", "test"),
         ("README.md", "docs"),
         ("docs/conf.py", "docs"),
+        ("docs/src/openapi_callbacks/tutorial001.py", "source"),  # example code tests import
+        ("docs/guide.md", "docs"),
         ("CHANGELOG", "docs"),
         ("LICENSE", "docs"),
         ("pyproject.toml", "config"),
