@@ -35,6 +35,7 @@ from inference.line_similarity import TRAILING_COMMENT as _TRAILING_COMMENT
 from inference.line_similarity import WORDS as _WORDS
 from inference.line_similarity import code_of as _code
 from inference.line_similarity import counterpart as _counterpart
+from inference.line_similarity import counterpart_copies
 from inference.line_similarity import shares_a_word as _shares_a_word
 from inference.line_similarity import similar_to_any as _similar_to_any
 from inference.merge_doubts import duplicated_lines
@@ -593,6 +594,10 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if soft:
             return _softly_placed(index, seg, segment, soft, total)
+        copies = [place for pairs in _copy_anchors(index, seg)
+                  for place in _softly_placed(index, seg, segment, pairs, total)]
+        if copies:
+            return copies
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
@@ -680,6 +685,23 @@ def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
     if any(b[1] <= a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
         return []
     return pairs
+
+
+def _copy_anchors(index: _Index, seg: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Soft anchors of a segment with no original line whose new lines rewrite code the file
+    repeats (`counterpart_copies`: the same line in each of several functions): one list of
+    ``(segment line, original line)`` pairs for each copy, when every such line has as many
+    copies and each copy's pairs are in order. Which copy the segment rewrites is left to
+    the order of the segments (`_only_placement`)."""
+    found = [(k, counterpart_copies(index.lines, line)) for k, line in enumerate(seg)
+             if line.strip()]
+    found = [(k, copies) for k, copies in found if copies]
+    if not found or len({len(copies) for _, copies in found}) != 1 or len(found[0][1]) < 2:
+        return []
+    options = [[(k, copies[i]) for k, copies in found] for i in range(len(found[0][1]))]
+    if any(b[1] <= a[1] for pairs in options for a, b in zip(pairs, pairs[1:], strict=False)):
+        return []
+    return options
 
 
 def _anchors_in_order(index: _Index, seg: Sequence[str], known: list[int]) -> tuple[int, int]:
