@@ -20,7 +20,7 @@ beside them either replace original lines or are inserted. A language model rank
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -244,11 +244,16 @@ def _written(index: _Index, seg: Sequence[str]) -> int:
 def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     """Original lines the placement loses: neither kept by the segment nor rewritten by one of
     its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
-    own = set(seg)
+    own = Counter(seg)  # a line the segment keeps once accounts for one copy of it
     written = [line for line in seg if line.strip() and line not in index.where]
-    dropped = sum(1 for line in index.lines[place.start:place.end]
-                  if line.strip() and line not in own
-                  and not any(_rewrites(new, line) for new in written))
+    dropped = 0
+    for line in index.lines[place.start:place.end]:
+        if not line.strip():
+            continue
+        if own[line] > 0:
+            own[line] -= 1
+        elif not any(_rewrites(new, line) for new in written):
+            dropped += 1
     misplaced = sum(1 for line in written
                     for at in [index.counterpart(line)]
                     if at is not None and not place.start <= at < place.end)
