@@ -1,0 +1,77 @@
+"""Placing segments over repeated code: a new line that rewrites a line the file repeats is
+anchored at each copy and the segments' order picks one; a line the segment keeps once
+accounts for one copy of it in the stretch it replaces."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.apply import ApplyFailed, apply_sketch
+from inference.line_similarity import counterpart, counterpart_copies
+
+PADDED = '''def center(text, width, fill=" "):
+    """Center the text."""
+    if len(fill) != 1:
+        raise ValueError("The padding character must be one character wide")
+    return text.center(width, fill)
+
+
+def ljust(text, width, fill=" "):
+    """Pad the text on the right."""
+    if len(fill) != 1:
+        raise ValueError("The padding character must be one character wide")
+    return text.ljust(width, fill)
+'''
+NEW_LINES = ('        msg = "The padding character must be one character wide"\n'
+             "        raise ValueError(msg)\n")
+
+
+def test_the_copies_of_a_repeated_line_are_its_counterparts() -> None:
+    lines = PADDED.splitlines()
+    new = NEW_LINES.splitlines()[0]
+    assert counterpart(lines, new) is None  # two lines qualify ...
+    assert counterpart_copies(lines, new) == [3, 10]  # ... and they are the same text
+    assert counterpart_copies(lines, "    return text.zfill(width)") == []  # unlike two lines
+
+
+def test_the_order_of_the_segments_picks_the_copy_a_new_line_rewrites() -> None:
+    sketch = ("# ... existing code ...\n"
+              "    if len(fill) != 1:\n" + NEW_LINES +
+              "    return text.center(width, fill)\n"
+              "# ... existing code ...\n" + NEW_LINES +
+              "# ... existing code ...\n")
+    result = apply_sketch(PADDED, sketch, path="pad.py")
+    old = '        raise ValueError("The padding character must be one character wide")\n'
+    assert result.text == PADDED.replace(old, NEW_LINES)
+
+
+def test_a_lone_rewrite_of_repeated_code_is_refused() -> None:
+    """Nothing says which copy a segment of new lines alone rewrites."""
+    sketch = "# ... existing code ...\n" + NEW_LINES + "# ... existing code ...\n"
+    with pytest.raises(ApplyFailed):
+        apply_sketch(PADDED, sketch, path="pad.py")
+
+
+CURRY = '''def curry(func, spec, args, kwargs, kw):
+    """Call func once it has enough arguments."""
+    kwargs = kwargs.copy()
+    kwargs.update(kw)
+
+    if not spec.kw and len(args) + len(kwargs) >= spec.max_n:
+        return func(*args, **kwargs)
+    elif len(args) + len(set(kwargs) & spec.names) >= spec.max_n:
+        return func(*args, **kwargs)
+    return None
+'''
+
+
+def test_a_segment_does_not_reach_over_a_second_copy_of_its_last_line() -> None:
+    """The segment ends on a line the function has twice: placed over both, it would delete
+    the ``elif`` and one of them; it rewrites the first ``if`` only."""
+    sketch = ("# ... existing code ...\n"
+              "    kwargs.update(kw)\n\n"
+              "    if not spec.varkw and len(args) + len(kwargs) >= spec.max_n:\n"
+              "        return func(*args, **kwargs)\n"
+              "# ... existing code ...\n")
+    result = apply_sketch(CURRY, sketch, path="curry.py")
+    assert result.text == CURRY.replace("spec.kw and", "spec.varkw and")
