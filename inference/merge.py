@@ -606,7 +606,8 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
-        return [_Placement(s, e) for s in starts for e in ends if s < e]
+        return _line_for_line(index, seg, [_Placement(s, e) for s in starts for e in ends
+                                           if s < e])
     if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
         # Only generic lines (``else:``, ``)``) are original: an original line indented
         # anew or given a comment anchors it better.
@@ -628,6 +629,24 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _line_for_line(index: _Index, seg: Sequence[str], places: list[_Placement]
+                   ) -> list[_Placement]:
+    """Of several placements of a segment of new lines, the one stretch that the segment
+    rewrites line for line (as many lines with text, each like the segment's line at its
+    place: a block of rows edited alike), when exactly one does; else all of them."""
+    if len(places) <= 1:
+        return places
+    new = [line for line in seg if line.strip()]
+
+    def rewritten(place: _Placement) -> bool:
+        old = [line for line in index.lines[place.start:place.end] if line.strip()]
+        return len(old) == len(new) and all(
+            similarity(a, b) >= FUZZY_RATIO for a, b in zip(new, old, strict=True))
+
+    exact = [place for place in places if rewritten(place)]
+    return exact if len(exact) == 1 else places
 
 
 def _softly_placed(index: _Index, seg: list[str], segment: Segment,
