@@ -41,7 +41,7 @@ from inference.line_similarity import similar_to_any as _similar_to_any
 from inference.merge_doubts import duplicated_lines
 from inference.merge_doubts import left_behind as _left_behind
 from inference.merge_imports import different_imports, import_insertion, import_section
-from inference.merge_rows import row_insertion
+from inference.merge_rows import moved_rows, row_insertion
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
@@ -763,19 +763,45 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
     text only when exactly one in-order placement remains."""
-    return walked_merge(original, sketch, _boundary_placements, "edited edges",
-                        "edges read as rewrites or insertions")
+    outcome = walked_merge(original, sketch, _boundary_placements, "edited edges",
+                           "edges read as rewrites or insertions")
+    if outcome.text is None and outcome.reason.endswith("no in-order placement"):
+        # Segments out of order: rows shown alone may have moved where the list's order
+        # puts them (their old lines are then the other segments' to delete).
+        moved = walked_merge(original, sketch, _moved_row_placements, "moved rows",
+                             "rows moved where the list's order puts them",
+                             exempt=_moved_row_insertion)
+        if moved.text is not None:
+            return moved
+    return outcome
+
+
+def _moved_row_insertion(lines: Sequence[str], segment: Segment, place: _Placement) -> bool:
+    """Whether the placement inserts rows the segment moved (`moved_rows`)."""
+    return place.start == place.end == moved_rows(lines, segment.lines)
+
+
+def _moved_row_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+    """`_boundary_placements`, except that rows shown alone between markers that the list's
+    order puts elsewhere (`moved_rows`) go there."""
+    if segment.after_marker and segment.before_marker:
+        at = moved_rows(index.lines, segment.lines)
+        if at is not None:
+            return [_Placement(at, at)]
+    return _boundary_placements(index, segment, total)
 
 
 SegmentPlacer = Callable[[_Index, Segment, int], "list[_Placement]"]
 
 
 def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambiguous: str,
-                 reason: str) -> MergeOutcome:
+                 reason: str, exempt: Callable[[Sequence[str], Segment, _Placement], bool]
+                 = lambda _lines, _segment, _place: False) -> MergeOutcome:
     """Merge with ``placements(index, segment, total)`` giving each segment's options (it
     raises `_Unsure` for an edge line that may rewrite its neighbour or be new); a text only
     when exactly one in-order placement remains and no segment leaves a line it writes
-    standing beside it (`_left_behind`)."""
+    standing beside it (`_left_behind`), but for the placements ``exempt(lines, segment,
+    place)`` says another segment deletes the old lines of."""
 
     def placed(index: _Index, segment: Segment, number: int,
                total: int) -> list[_Placement] | MergeOutcome:
@@ -795,6 +821,8 @@ def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambig
         return outcome
     lines, sketch, chosen = outcome
     for segment, place in zip(sketch.segments, chosen, strict=True):
+        if exempt(lines, segment, place):
+            continue  # e.g. moved rows: their old lines are deleted by another segment
         behind = _left_behind(lines, segment, place)
         if behind is not None:
             return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "

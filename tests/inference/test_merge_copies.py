@@ -75,3 +75,47 @@ def test_a_segment_does_not_reach_over_a_second_copy_of_its_last_line() -> None:
               "# ... existing code ...\n")
     result = apply_sketch(CURRY, sketch, path="curry.py")
     assert result.text == CURRY.replace("spec.kw and", "spec.varkw and")
+
+
+NAMES = '''__all__ = [
+    "intcomma",
+    "intword",
+    "metric",
+    "naturaldate",
+    "naturalday",
+    "naturaldelta",
+    "natural_list",
+    "naturalsize",
+    "naturaltime",
+]
+'''
+
+
+def test_a_row_shown_before_the_rows_it_sorts_before_moves_there() -> None:
+    """``"natural_list",`` shown alone, then the rows around its old place shown together:
+    it moves where the list's order puts it."""
+    sketch = ('# ... existing code ...\n    "natural_list",\n# ... existing code ...\n'
+              '    "naturaldelta",\n    "naturalsize",\n# ... existing code ...\n')
+    result = apply_sketch(NAMES, sketch, path="names.py")
+    expected = NAMES.replace('    "natural_list",\n', "").replace(
+        '    "naturaldate",', '    "natural_list",\n    "naturaldate",')
+    assert result.text == expected
+
+
+def test_a_moved_row_whose_old_line_no_segment_deletes_is_refused() -> None:
+    sketch = '# ... existing code ...\n    "natural_list",\n    "naturaldate",\n' \
+             '# ... existing code ...\n    "intword",\n# ... existing code ...\n'
+    with pytest.raises(ApplyFailed):
+        apply_sketch(NAMES, sketch, path="names.py")
+
+
+def test_the_rows_of_a_block_rewritten_alike_go_where_they_rewrite_line_for_line() -> None:
+    original = ("def test_views():\n    d = {'a': 1}\n"
+                "    assert not isinstance(iteritems(d), list)\n"
+                "    assert not isinstance(iterkeys(d), list)\n"
+                "    assert not isinstance(itervalues(d), list)\n")
+    new = ("    assert not isinstance(d.items(), list)\n"
+           "    assert not isinstance(d.keys(), list)\n"
+           "    assert not isinstance(d.values(), list)\n")
+    result = apply_sketch(original, "# ... existing code ...\n" + new, path="views.py")
+    assert result.text == original.split("    assert")[0] + new
