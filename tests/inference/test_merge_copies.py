@@ -110,12 +110,15 @@ def test_a_moved_row_whose_old_line_no_segment_deletes_is_refused() -> None:
 
 
 def test_the_rows_of_a_block_rewritten_alike_go_where_they_rewrite_line_for_line() -> None:
-    original = ("def test_views():\n    d = {'a': 1}\n"
-                "    assert not isinstance(iteritems(d), list)\n"
-                "    assert not isinstance(iterkeys(d), list)\n"
-                "    assert not isinstance(itervalues(d), list)\n")
-    new = ("    assert not isinstance(d.items(), list)\n"
-           "    assert not isinstance(d.keys(), list)\n"
-           "    assert not isinstance(d.values(), list)\n")
-    result = apply_sketch(original, "# ... existing code ...\n" + new, path="views.py")
-    assert result.text == original.split("    assert")[0] + new
+    """Each new row is as like two or three old rows; only one stretch pairs them off."""
+    views = ("items", "keys", "values")
+    head = ("def test_lazy():\n    def bad(x):\n        raise ValueError\n    assert bad\n\n\n"
+            "def test_views():\n    d = {'a': 1}\n")
+    original = ("from compat import iteritems, iterkeys, itervalues\n\n\n" + head
+                + "".join(f"    assert not isinstance(iter{v}(d), list)\n" for v in views)
+                + "".join(f"    assert set(iter{v}(d)) == set(d.{v}())\n" for v in views))
+    new = ("".join(f"    assert not isinstance(d.{v}(), list)\n" for v in views)
+           + "".join(f"    assert set(d.{v}()) == set(d.{v}())\n" for v in views))
+    sketch = "\n\ndef test_lazy():\n    def bad(x):\n        # rest unchanged\n" + new
+    result = apply_sketch(original, sketch, path="views.py")
+    assert result.text == "\n\n" + head + new
