@@ -1,6 +1,8 @@
-"""Placing segments over repeated code: a new line that rewrites a line the file repeats is
-anchored at each copy and the segments' order picks one; a line the segment keeps once
-accounts for one copy of it in the stretch it replaces."""
+"""Placements of issue 18's second Apply round: a new line that rewrites a line the file
+repeats is anchored at each copy and the segments' order picks one; a line the segment keeps
+once accounts for one copy of it; a block of new rows goes where it rewrites line for line;
+rows shown out of order move where the list's order puts them; a reading that keeps an
+import it left unused does not count."""
 
 from __future__ import annotations
 
@@ -122,3 +124,18 @@ def test_the_rows_of_a_block_rewritten_alike_go_where_they_rewrite_line_for_line
     sketch = "\n\ndef test_lazy():\n    def bad(x):\n        # rest unchanged\n" + new
     result = apply_sketch(original, sketch, path="views.py")
     assert result.text == "\n\n" + head + new
+
+
+def test_of_two_readings_the_one_that_strands_an_import_is_not_it() -> None:
+    """``import sys`` where ``import sysconfig`` stood, the one use of ``sysconfig``
+    rewritten to use ``sys``: the reading that keeps ``sysconfig`` leaves it unused."""
+    original = ("from __future__ import annotations\n\nimport sysconfig\nimport typing as t\n\n\n"
+                "def header() -> list[str]:\n    \"\"\"The report's header.\"\"\"\n"
+                "    return [f\"GIL: {sysconfig.get_config_var('Py_GIL_DISABLED')}\"]\n\n\n"
+                "def other() -> t.Any:\n    return None\n")
+    sketch = ("from __future__ import annotations\n\nimport sys\n# ... existing code ...\n"
+              "def header() -> list[str]:\n    \"\"\"The report's header.\"\"\"\n"
+              "    return [f\"GIL: {sys._is_gil_enabled()}\"]\n\n\n# ... existing code ...\n")
+    result = apply_sketch(original, sketch, path="conftest.py")
+    assert result.text == original.replace("import sysconfig", "import sys").replace(
+        "sysconfig.get_config_var('Py_GIL_DISABLED')", "sys._is_gil_enabled()")
