@@ -28,6 +28,7 @@ from inference.line_similarity import (
     FUZZY_RATIO,
     GENERIC_WORDS,
     UNSURE_RATIO,
+    counterpart_copies,
     similarity,
     similarity_unbounded,
 )
@@ -35,7 +36,6 @@ from inference.line_similarity import TRAILING_COMMENT as _TRAILING_COMMENT
 from inference.line_similarity import WORDS as _WORDS
 from inference.line_similarity import code_of as _code
 from inference.line_similarity import counterpart as _counterpart
-from inference.line_similarity import counterpart_copies
 from inference.line_similarity import shares_a_word as _shares_a_word
 from inference.line_similarity import similar_to_any as _similar_to_any
 from inference.merge_doubts import duplicated_lines
