@@ -4,7 +4,8 @@
         [--model-cases 0]
 
 Cases: ``shared/apply_real/apply_real.jsonl.gz`` (built by ``benchmarks/apply_real_data.py``
-from the git history of 36 public repositories, split by repository). Every case is scored as
+from the git history of 36 public repositories, split by repository; ``--split fresh``: the
+second held-out set, ``apply_real_fresh.jsonl.gz``, from 8 more). Every case is scored as
 
 * ``exact`` — the returned file is the commit's file;
 * ``refused`` — `ApplyFailed` (a clear error; the user is told);
@@ -42,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 #: Written by ``benchmarks/apply_real_data.py``.
 CASES = ROOT / "shared" / "apply_real" / "apply_real.jsonl.gz"
+#: The second held-out set (``apply_real_data.py --set fresh``), split ``fresh``.
+FRESH_CASES = ROOT / "shared" / "apply_real" / "apply_real_fresh.jsonl.gz"
 DEFAULT_BASELINE = "54ec0ac"  # main before issue 18 (merge check, more placements)
 
 
@@ -50,8 +53,8 @@ def log(message: str) -> None:
 
 
 def load_real_cases(split: str | None = None) -> list[dict]:
-    """The cases of one split (``dev``/``heldout``), or all."""
-    with gzip.open(CASES, "rt") as handle:
+    """The cases of one split (``dev``/``heldout``/``fresh``), or all of the main set."""
+    with gzip.open(FRESH_CASES if split == "fresh" else CASES, "rt") as handle:
         cases = [json.loads(line) for line in handle]
     return [c for c in cases if split is None or c["split"] == split]
 
@@ -144,7 +147,7 @@ def summarise(rows: list[dict], column: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="heldout", choices=("dev", "heldout"))
+    parser.add_argument("--split", default="heldout", choices=("dev", "heldout", "fresh"))
     parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
     parser.add_argument("--model-cases", type=int, default=0)
     parser.add_argument("--baseline-model-cases", type=int, default=None,

@@ -1,6 +1,6 @@
 """Build Apply's real-edit sets from the git history of public Python repositories.
 
-    python benchmarks/apply_real_data.py [--per-repo 30] [--mirrors /work/.mirror]
+    python benchmarks/apply_real_data.py [--per-repo 30] [--mirrors /work/.mirror] [--set fresh]
 
 Each case is one file changed by one real commit (before = the parent's version, after = the
 commit's) and a *sketch* of the change written the way chat assistants write edits:
@@ -24,7 +24,9 @@ Splits are by repository: the ``dev`` repositories may be looked at while improv
 rules, the ``heldout`` ones only by the benchmark (``benchmarks/apply_real.py``). No repository
 here is in ``synthdata/real/repos.json`` or the guidance set, none is reserved, and a file
 whose text occurs in the older Apply sets (``apply_dev``/``apply_heldout``) is dropped.
-Sources and licenses: ``benchmarks/README.md``. The mirrors are fetched copies of the public
+``--set fresh`` builds a second held-out set (split ``fresh``, its own file) from `FRESH_REPOS`,
+repositories no earlier round looked at; a file whose text occurs in the main set is dropped
+too. Sources and licenses: ``benchmarks/README.md``. The mirrors are fetched copies of the public
 repositories (the ``fetch`` tool puts them under ``/work/.mirror/<owner>+<name>/repo``).
 """
 
@@ -52,6 +54,7 @@ from inference.sketch import parse_sketch  # noqa: E402
 
 #: Outside ``benchmarks/data``: text taken from fetched repositories is kept under ``shared/``.
 OUTPUT = ROOT / "shared" / "apply_real" / "apply_real.jsonl.gz"
+FRESH_OUTPUT = ROOT / "shared" / "apply_real" / "apply_real_fresh.jsonl.gz"
 OLDER_SETS = (ROOT / "benchmarks" / "data" / "apply_dev.jsonl.gz",
               ROOT / "benchmarks" / "data" / "apply_heldout.jsonl.gz")
 
@@ -97,6 +100,19 @@ REPOS = (
     ("mahmoud/glom", "BSD-3-Clause", "heldout"),
     ("jquast/wcwidth", "MIT", "heldout"),
     ("asottile/pyupgrade", "MIT", "heldout"),
+)
+#: The fresh held-out set (issue 18, round 2): chosen before any of their cases was built, none
+#: in the lists above, the guidance or Tab sets, ``synthdata/real/repos.json``, Apply's
+#: fine-tune packages or the reserved list. Read by ``benchmarks/apply_real.py`` only.
+FRESH_REPOS = (
+    ("davidhalter/parso", "MIT", "fresh"),
+    ("hukkin/mdformat", "MIT", "fresh"),
+    ("agronholm/typeguard", "MIT", "fresh"),
+    ("GrahamDumpleton/wrapt", "BSD-2-Clause", "fresh"),
+    ("PyCQA/pycodestyle", "MIT", "fresh"),
+    ("python-jsonschema/referencing", "MIT", "fresh"),
+    ("google/yapf", "Apache-2.0", "fresh"),
+    ("jaraco/keyring", "MIT", "fresh"),
 )
 MIN_LINES, MAX_LINES = 15, 400
 MAX_CHANGED_LINES, MAX_HUNKS = 40, 4
@@ -297,9 +313,10 @@ def _fingerprint(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def older_set_fingerprints() -> set[str]:
+def older_set_fingerprints(paths=OLDER_SETS) -> set[str]:
+    """Fingerprints of every before- and after-file of the given sets."""
     found = set()
-    for path in OLDER_SETS:
+    for path in paths:
         if path.exists():
             with gzip.open(path, "rt") as handle:
                 for line in handle:
@@ -308,11 +325,14 @@ def older_set_fingerprints() -> set[str]:
     return found
 
 
-def build(mirrors: Path, per_repo: int, seed: int) -> list[dict]:
-    excluded = older_set_fingerprints()
+def build(mirrors: Path, per_repo: int, seed: int, repos=REPOS, also_excluded=()
+          ) -> list[dict]:
+    """Cases from the mirrors of ``repos``, none whose text occurs in the older sets or in
+    ``also_excluded`` (more gzipped case files)."""
+    excluded = older_set_fingerprints(OLDER_SETS + tuple(also_excluded))
     seen: set[str] = set()
     cases = []
-    for repo, _license, split in REPOS:
+    for repo, _license, split in repos:
         git_dir = mirrors / repo.replace("/", "+") / "repo"
         rng = random.Random(f"{seed}:{repo}")
         per_file: dict[str, int] = {}
@@ -346,14 +366,21 @@ def main() -> None:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--per-repo", type=int, default=30)
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--set", default="main", choices=("main", "fresh"),
+                        help="fresh: the second held-out set, from FRESH_REPOS")
     args = parser.parse_args()
-    cases = build(args.mirrors, args.per_repo, args.seed)
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(OUTPUT, "wt", compresslevel=9) as handle:
+    if args.set == "fresh":
+        output = FRESH_OUTPUT
+        cases = build(args.mirrors, args.per_repo, args.seed, FRESH_REPOS, (OUTPUT,))
+    else:
+        output = OUTPUT
+        cases = build(args.mirrors, args.per_repo, args.seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(output, "wt", compresslevel=9) as handle:
         for case in cases:
             handle.write(json.dumps(case, sort_keys=True) + "\n")
-    print(f"wrote {len(cases)} cases to {OUTPUT.relative_to(ROOT)} "
-          f"({OUTPUT.stat().st_size // 1024} KB)", file=sys.stderr)
+    print(f"wrote {len(cases)} cases to {output.relative_to(ROOT)} "
+          f"({output.stat().st_size // 1024} KB)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ Paths, tried in order (the result says which one produced the text):
    (`inference.merge_plausibility.unexplained_changes`), by a margin of more than one line;
    last, ``readings``: edge lines that may rewrite their neighbour or be new are read both
    ways, and the merge is returned when every reading that is proved, parses and unbinds no
-   name its code reads gives the same file (`inference.merge_readings`).
+   name its code reads gives the same file (`inference.merge_readings`; of several, one that
+   keeps an import whose every use the merge rewrote away does not count).
 3. ``model`` — several plausible merges: the language model ranks them by the surprisal of the
    lines where they differ (``method="ranked"``); no plausible merge at all: the model writes
    the merged file itself (``method="generated"``), decoding speculatively from the original so
@@ -53,7 +54,7 @@ from inference.merge import (
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
 from inference.merge_plausibility import unexplained_changes
-from inference.merge_readings import orphaned_name, reading_merges
+from inference.merge_readings import orphaned_name, reading_merges, stranded_import
 from inference.sketch import Sketch, is_marker, parse_sketch
 
 if TYPE_CHECKING:
@@ -314,10 +315,13 @@ def apply_stream(
 def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     """The one merge that every reading of the unsure edge lines that is proved and (for
     Python) parses and keeps a binding of every name its code reads agrees on
-    (`inference.merge_readings`), if there is one."""
+    (`inference.merge_readings`), if there is one; of several, the readings that keep an
+    import whose every use the merge rewrote away (`stranded_import`) do not count."""
     found = {text for text in reading_merges(original, parsed)
              if check_merge(original, parsed, text) and (not python or (
                  parses(text) and orphaned_name(original, text) is None))}
+    if python and len(found) > 1:  # a reading that keeps an import it left unused is not it
+        found = {text for text in found if stranded_import(original, text) is None}
     return found.pop() if len(found) == 1 else None
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "WORDS",
     "code_of",
     "counterpart",
+    "counterpart_copies",
     "shares_a_word",
     "similar_to_any",
     "similarity",
@@ -87,20 +88,31 @@ def counterpart(lines: Sequence[str], new: str) -> int | None:
     its name), else the one line most similar to it (sharing a word, not another import),
     clearly more similar than any other (`COUNTERPART_MARGIN`). None when no line or
     several qualify, or the line is generic."""
+    found = counterpart_copies(lines, new)
+    return found[0] if len(found) == 1 else None
+
+
+def counterpart_copies(lines: Sequence[str], new: str) -> list[int]:
+    """Every copy of the original text that ``new`` most clearly rewrites, by the rules of
+    `counterpart`, where several lines tie only because they are the same text (code
+    repeated in each of several functions, edited alike in each): their positions, first
+    first. One position where `counterpart` finds one; empty when lines of different text
+    qualify, or none does."""
     if len(WORDS.findall(new)) <= GENERIC_WORDS:
-        return None
+        return []
     key = statement_key(new)
     if key is not None and key[1] != "from":
         keyed = [n for n, line in enumerate(lines) if statement_key(line) == key]
         if keyed or key[1] in NAMED_KINDS:
-            return keyed[0] if len(keyed) == 1 else None
+            return keyed if len({lines[n] for n in keyed}) == 1 else []
     scored = sorted(((similarity(line, new), n) for n, line in enumerate(lines)
                      if line.strip()), reverse=True)
     if not scored or scored[0][0] < FUZZY_RATIO:
-        return None
-    if len(scored) > 1 and scored[1][0] >= scored[0][0] - COUNTERPART_MARGIN:
-        return None
+        return []
     best = lines[scored[0][1]]
+    tied = sorted(n for ratio, n in scored if ratio >= scored[0][0] - COUNTERPART_MARGIN)
+    if any(lines[n] != best for n in tied):
+        return []
     if not shares_a_word(new, best) or different_imports(new, best):
-        return None
-    return scored[0][1]
+        return []
+    return tied

@@ -20,7 +20,7 @@ beside them either replace original lines or are inserted. A language model rank
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +28,7 @@ from inference.line_similarity import (
     FUZZY_RATIO,
     GENERIC_WORDS,
     UNSURE_RATIO,
+    counterpart_copies,
     similarity,
     similarity_unbounded,
 )
@@ -40,7 +41,7 @@ from inference.line_similarity import similar_to_any as _similar_to_any
 from inference.merge_doubts import duplicated_lines
 from inference.merge_doubts import left_behind as _left_behind
 from inference.merge_imports import different_imports, import_insertion, import_section
-from inference.merge_rows import row_insertion
+from inference.merge_rows import moved_rows, row_insertion
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
@@ -243,11 +244,16 @@ def _written(index: _Index, seg: Sequence[str]) -> int:
 def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     """Original lines the placement loses: neither kept by the segment nor rewritten by one of
     its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
-    own = set(seg)
+    own = Counter(seg)  # a line the segment keeps once accounts for one copy of it
     written = [line for line in seg if line.strip() and line not in index.where]
-    dropped = sum(1 for line in index.lines[place.start:place.end]
-                  if line.strip() and line not in own
-                  and not any(_rewrites(new, line) for new in written))
+    dropped = 0
+    for line in index.lines[place.start:place.end]:
+        if not line.strip():
+            continue
+        if own[line] > 0:
+            own[line] -= 1
+        elif not any(_rewrites(new, line) for new in written):
+            dropped += 1
     misplaced = sum(1 for line in written
                     for at in [index.counterpart(line)]
                     if at is not None and not place.start <= at < place.end)
@@ -593,10 +599,15 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         soft = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if soft:
             return _softly_placed(index, seg, segment, soft, total)
+        copies = [place for pairs in _copy_anchors(index, seg)
+                  for place in _softly_placed(index, seg, segment, pairs, total)]
+        if copies:
+            return copies
         starts = _most_similar(index.lines, filled[0]) if segment.after_marker else [0]
         ends = ([p + 1 for p in _most_similar(index.lines, filled[-1])]
                 if segment.before_marker else [total])
-        return [_Placement(s, e) for s in starts for e in ends if s < e]
+        return _line_for_line(index, seg, [_Placement(s, e) for s in starts for e in ends
+                                           if s < e])
     if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
         # Only generic lines (``else:``, ``)``) are original: an original line indented
         # anew or given a comment anchors it better.
@@ -618,6 +629,24 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         _agree(index.lines, starts[place.start], seg, h, +1, blank=False)
         + _agree(index.lines, ends[place.end], seg, t, -1, blank=False))) for place in places]
     return _keep_ambiguity(index, seg, places, _consensus(places, ranks, _written(index, seg)))
+
+
+def _line_for_line(index: _Index, seg: Sequence[str], places: list[_Placement]
+                   ) -> list[_Placement]:
+    """Of several placements of a segment of new lines, the one stretch that the segment
+    rewrites line for line (as many lines with text, each like the segment's line at its
+    place: a block of rows edited alike), when exactly one does; else all of them."""
+    if len(places) <= 1:
+        return places
+    new = [line for line in seg if line.strip()]
+
+    def rewritten(place: _Placement) -> bool:
+        old = [line for line in index.lines[place.start:place.end] if line.strip()]
+        return len(old) == len(new) and all(
+            similarity(a, b) >= FUZZY_RATIO for a, b in zip(new, old, strict=True))
+
+    exact = [place for place in places if rewritten(place)]
+    return exact if len(exact) == 1 else places
 
 
 def _softly_placed(index: _Index, seg: list[str], segment: Segment,
@@ -682,6 +711,23 @@ def _soft_anchors(index: _Index, seg: Sequence[str]) -> list[tuple[int, int]]:
     return pairs
 
 
+def _copy_anchors(index: _Index, seg: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Soft anchors of a segment with no original line whose new lines rewrite code the file
+    repeats (`counterpart_copies`: the same line in each of several functions): one list of
+    ``(segment line, original line)`` pairs for each copy, when every such line has as many
+    copies and each copy's pairs are in order. Which copy the segment rewrites is left to
+    the order of the segments (`_only_placement`)."""
+    found = [(k, counterpart_copies(index.lines, line)) for k, line in enumerate(seg)
+             if line.strip()]
+    found = [(k, copies) for k, copies in found if copies]
+    if not found or len({len(copies) for _, copies in found}) != 1 or len(found[0][1]) < 2:
+        return []
+    options = [[(k, copies[i]) for k, copies in found] for i in range(len(found[0][1]))]
+    if any(b[1] <= a[1] for pairs in options for a, b in zip(pairs, pairs[1:], strict=False)):
+        return []
+    return options
+
+
 def _anchors_in_order(index: _Index, seg: Sequence[str], known: list[int]) -> tuple[int, int]:
     """The segment lines to anchor its start and end: its first and last lines found in the
     original, except that an edge line found only where the rest of the segment cannot be
@@ -717,19 +763,45 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
     """Merge reading edited edge lines as rewrites or insertions (see the module docs); a
     text only when exactly one in-order placement remains."""
-    return walked_merge(original, sketch, _boundary_placements, "edited edges",
-                        "edges read as rewrites or insertions")
+    outcome = walked_merge(original, sketch, _boundary_placements, "edited edges",
+                           "edges read as rewrites or insertions")
+    if outcome.text is None and outcome.reason.endswith("no in-order placement"):
+        # Segments out of order: rows shown alone may have moved where the list's order
+        # puts them (their old lines are then the other segments' to delete).
+        moved = walked_merge(original, sketch, _moved_row_placements, "moved rows",
+                             "rows moved where the list's order puts them",
+                             exempt=_moved_row_insertion)
+        if moved.text is not None:
+            return moved
+    return outcome
+
+
+def _moved_row_insertion(lines: Sequence[str], segment: Segment, place: _Placement) -> bool:
+    """Whether the placement inserts rows the segment moved (`moved_rows`)."""
+    return place.start == place.end == moved_rows(lines, segment.lines)
+
+
+def _moved_row_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
+    """`_boundary_placements`, except that rows shown alone between markers that the list's
+    order puts elsewhere (`moved_rows`) go there."""
+    if segment.after_marker and segment.before_marker:
+        at = moved_rows(index.lines, segment.lines)
+        if at is not None:
+            return [_Placement(at, at)]
+    return _boundary_placements(index, segment, total)
 
 
 SegmentPlacer = Callable[[_Index, Segment, int], "list[_Placement]"]
 
 
 def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambiguous: str,
-                 reason: str) -> MergeOutcome:
+                 reason: str, exempt: Callable[[Sequence[str], Segment, _Placement], bool]
+                 = lambda _lines, _segment, _place: False) -> MergeOutcome:
     """Merge with ``placements(index, segment, total)`` giving each segment's options (it
     raises `_Unsure` for an edge line that may rewrite its neighbour or be new); a text only
     when exactly one in-order placement remains and no segment leaves a line it writes
-    standing beside it (`_left_behind`)."""
+    standing beside it (`_left_behind`), but for the placements ``exempt(lines, segment,
+    place)`` says another segment deletes the old lines of."""
 
     def placed(index: _Index, segment: Segment, number: int,
                total: int) -> list[_Placement] | MergeOutcome:
@@ -749,6 +821,8 @@ def walked_merge(original: str, sketch: Sketch, placements: SegmentPlacer, ambig
         return outcome
     lines, sketch, chosen = outcome
     for segment, place in zip(sketch.segments, chosen, strict=True):
+        if exempt(lines, segment, place):
+            continue  # e.g. moved rows: their old lines are deleted by another segment
         behind = _left_behind(lines, segment, place)
         if behind is not None:
             return MergeOutcome(None, f"the line {behind.strip()!r} is new in the segment and "

@@ -47,7 +47,7 @@ from inference.merge_imports import import_section
 from inference.sketch import Segment, Sketch
 from inference.statement_keys import DEFINITION
 
-__all__ = ["MAX_READINGS", "orphaned_name", "reading_merges"]
+__all__ = ["MAX_READINGS", "orphaned_name", "reading_merges", "stranded_import"]
 
 #: Readings of one segment's edges explored at most (each unsure line doubles them).
 MAX_READINGS = 16
@@ -221,6 +221,27 @@ def orphaned_name(original: str, merged: str) -> str | None:
     read = {node.id for node in ast.walk(after)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     return next(iter(sorted(lost & read)), None)
+
+
+def stranded_import(original: str, merged: str) -> str | None:
+    """A name the merge still imports that the original reads and the merge reads nowhere:
+    the merge rewrote every use of the import away yet kept it (a reading of ``import sys``
+    as new beside ``import sysconfig`` once the sketch replaced the one line that read
+    ``sysconfig``). None when there is none, or either file is not Python."""
+    try:
+        before, after = ast.parse(original), ast.parse(merged)
+    except (SyntaxError, ValueError):
+        return None
+    imported = {(alias.asname or alias.name).split(".")[0] for node in ast.walk(after)
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    stranded = (_read(before) - _read(after)) & imported
+    return next(iter(sorted(stranded)), None)
+
+
+def _read(tree: ast.AST) -> set[str]:
+    """Every name the module reads (a load of the name, or the base of an attribute)."""
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
 def _bound(tree: ast.AST) -> set[str]:

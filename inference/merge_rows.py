@@ -6,7 +6,9 @@ original, so no anchor places it. The list does: the original lines that share t
 common start with the new row (``"Programming Language :: Python :: 3.``) and stand together,
 at least `MIN_RUN` of them in natural order (``3.9`` before ``3.10``), give its place, where
 that order puts it. Anything less clear, such runs in two places, an unsorted run, a row that
-is already there, has no placement: the merge refuses rather than guess.
+is already there, has no placement: the merge refuses rather than guess. `moved_rows` places
+rows that are already there, once each, where the rest of the list's order puts them: rows
+the sketch moved (``"natural_list",`` shown alone before the rows it sorts before).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["MIN_RUN", "row_insertion"]
+__all__ = ["MIN_RUN", "moved_rows", "row_insertion"]
 
 #: Rows a run must have for its order to say anything (two are sorted by chance half the time).
 MIN_RUN = 3
@@ -68,3 +70,23 @@ def row_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None:
     if sum(1 for key in keys if key < _natural(new[-1])) != place:
         return None
     return a + place
+
+
+def moved_rows(lines: Sequence[str], segment: Sequence[str]) -> int | None:
+    """The original line before which rows that a segment shows alone go when they move:
+    each occurs once in the original, and the list without them (`row_insertion`) puts them
+    elsewhere than where they stand. None when it would leave them where they are, or their
+    place is not clear. Their old lines are the other segments' to delete."""
+    new = [line.rstrip() for line in segment if line.strip()]
+    stripped = [line.rstrip() for line in lines]
+    if not new or any(stripped.count(line) != 1 for line in new):
+        return None
+    old = sorted(stripped.index(line) for line in new)
+    kept = [number for number in range(len(stripped)) if number not in old]
+    at = row_insertion([stripped[number] for number in kept], new)
+    if at is None:
+        return None
+    at = kept[at] if at < len(kept) else len(stripped)
+    if old == list(range(old[0], old[-1] + 1)) and old[0] <= at <= old[-1] + 1:
+        return None  # where they are already
+    return at
