@@ -51,7 +51,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; set but empty counts as unset (as `${VAR:-x}` in the Makefile)."""
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
