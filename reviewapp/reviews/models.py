@@ -237,6 +237,11 @@ class Hunk(models.Model):
     def __str__(self) -> str:
         return f"{self.file.path} @@ -{self.old_start},{self.old_lines} +{self.new_start}"
 
+    @property
+    def changed_lines(self) -> int:
+        """Added plus removed lines (the header's counts include context)."""
+        return sum(1 for line in self.text.split("\n") if line[:1] in ("+", "-"))
+
 
 class Finding(models.Model):
     OPEN = "open"

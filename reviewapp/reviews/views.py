@@ -227,7 +227,7 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         hunks = list(file.hunks.all())
         entry = {"file": file, "viewed": file.path in viewed,
                  "finding_count": len(findings_by_file.get(file.pk, [])),
-                 "gray_lines": sum(h.new_lines + h.old_lines for h in hunks if h.tier == Hunk.GRAY),
+                 "gray_lines": sum(h.changed_lines for h in hunks if h.tier == Hunk.GRAY),
                  "key_hunks": sum(1 for h in hunks if h.tier == Hunk.KEY)}
         if file.pk in inline_ids:
             entry.update(_file_context(with_content[file.pk], findings_by_file.get(file.pk, [])))

@@ -76,3 +76,19 @@ def test_file_list_counts_findings_per_file(client, review, member):
     client.force_login(member)
     page = client.get(review.get_absolute_url()).content.decode()
     assert '<span class="finding-mark">1 ⚠</span>' in page
+
+
+def test_file_list_counts_the_changed_lines_of_gray_hunks(client, review, member):
+    """A gray one-line version bump reads "2 gray", not its context lines too."""
+    file = review.files.get(path="pkg/views.py")
+    hunk = file.hunks.first()
+    hunk.text = ' import os\n-VERSION = "1.0"\n+VERSION = "1.1"\n \n def view():'
+    hunk.old_lines = hunk.new_lines = 4
+    hunk.tier = hunk.GRAY
+    hunk.save()
+    for other in file.hunks.exclude(pk=hunk.pk):
+        other.tier = other.NORMAL
+        other.save()
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert 'title="changed lines in gray hunks">2 gray</span>' in page
