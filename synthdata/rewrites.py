@@ -132,6 +132,48 @@ def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, b
         yield from _walk(child, inner)
 
 
+def _ends_flow(roots: list[ast.AST]) -> set[int]:
+    """Ids of the statements after which their function goes on with no other statement of the
+    same block: the last of a function body or of a branch (if/else, loop body, except, case),
+    and the last of a `with`/`try` body when that statement itself ends the flow. A `return`
+    anywhere else would make the statements after it unreachable, so it is never a repair."""
+    found: set[int] = set()
+
+    def block(statements: list[ast.stmt], ends: bool) -> None:
+        for i, statement in enumerate(statements):
+            last = ends and i == len(statements) - 1
+            if last:
+                found.add(id(statement))
+            visit(statement, last)
+
+    def visit(node: ast.AST, last: bool) -> None:
+        if isinstance(node, _FUNCTIONS):
+            block(node.body, True)
+        elif isinstance(node, ast.ClassDef):
+            block(node.body, False)
+        elif isinstance(node, (ast.If, *_LOOPS)):
+            block(node.body, True)
+            block(node.orelse, True if isinstance(node, ast.If) else last)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            block(node.body, last)
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            block(node.body, last)
+            for handler in node.handlers:
+                block(handler.body, True)
+            block(node.orelse, last)
+            block(node.finalbody, last)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                block(case.body, True)
+
+    for root in roots:
+        if isinstance(root, ast.Module):
+            block(root.body, False)
+        else:
+            visit(root, False)
+    return found
+
+
 def _balanced(text: str) -> bool:
     """No comment and as many closing as opening brackets of each kind."""
     return "#" not in text and all(text.count(a) == text.count(b)
@@ -176,6 +218,7 @@ class _Enumerator:
         self.max_names = max_names
         self.occurrences: dict[str, list[int]] = {}
         self.found: dict[tuple[int, int, str], Candidate] = {}
+        self.ends_flow: set[int] = set()
 
     def add(self, kind: str, start: int, end: int, replacement: str) -> None:
         # The first kind to propose an edit keeps it, so specific kinds are visited first.
@@ -185,6 +228,7 @@ class _Enumerator:
 
     def run(self, roots: list[ast.AST], tree: ast.AST) -> list[Candidate]:
         local_names = assigned_names(roots)
+        self.ends_flow = _ends_flow(roots)
         if self.max_names is not None and len(local_names) > self.max_names + 1:
             self.occurrences = self._name_occurrences(roots, local_names)
         attributes: dict[str, set[str]] = defaultdict(set)
@@ -543,6 +587,8 @@ class _Enumerator:
         value = node.value
         if isinstance(value, (ast.Constant, ast.Yield, ast.YieldFrom, ast.Await)):
             return
+        if id(node) not in self.ends_flow:
+            return  # code follows in the same flow: a `return` here would make it unreachable
         start, _ = self.src.span(node)
         self.add("dropped_return", start, start, "return ")
 

@@ -65,6 +65,28 @@ def test_dropped_statement_kinds_are_injected_by_deleting():
         assert injection.candidates[injection.target].replacement != ""
 
 
+def test_a_return_is_proposed_only_where_nothing_follows_in_the_same_flow():
+    """`return` before a call is a repair at the end of a function, a branch, an except
+    handler or a `with` that ends the function, never where it would make code unreachable
+    (a call inside `pytest.raises` followed by asserts was a confident false alarm)."""
+    text = (
+        "def f(x):\n"
+        "    with pytest.raises(ValueError):\n"
+        "        parse(x)\n"
+        "    log(x)\n"
+        "    if x:\n"
+        "        g(x)\n"
+        "    try:\n"
+        "        h(x)\n"
+        "    except OSError:\n"
+        "        k(x)\n"
+        "    with open(x) as fh:\n"
+        "        load(fh)\n")
+    lines = {text[: c.start].count("\n") + 1 for c in enumerate_candidates(text)
+             if c.kind == "dropped_return"}
+    assert lines == {6, 10, 12}
+
+
 def test_comparison_candidate_spans_cover_exactly_the_operator():
     """`a <= b` yields candidates replacing only the `<=` characters."""
     text = "def f(a, b):\n    return a  <=  b\n"
