@@ -25,6 +25,8 @@ from django.core.management.base import BaseCommand, CommandError
 from reviewapp.hunts.services import fail_abandoned_hunts
 from reviewapp.reviews import jobs
 
+#: Seconds the web processes and the worker get to exit after Ctrl-C, all together.
+STOP_GRACE_S = 10.0
 # More worker deaths than this within RESTART_WINDOW_S means something is broken for good.
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 120.0
@@ -135,12 +137,16 @@ def _start_worker(env: dict) -> subprocess.Popen:
 
 
 def _stop(*processes: subprocess.Popen | None) -> None:
+    """SIGTERM to all, then one shared grace period: each daphne waits up to its application
+    close timeout for open websockets, so waiting for the processes one by one made Ctrl-C
+    take that long per process (about 30 s with three)."""
     running = [p for p in processes if p is not None and p.poll() is None]
     for process in running:
         process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
     for process in running:
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
