@@ -80,8 +80,8 @@ def _conditions(side: list[str], other: list[str]) -> list[str]:
 
 def behaviour_change(view: HunkView) -> BehaviourChange | None:
     """The strongest behaviour change the hunk makes, or None."""
-    # Settings and prose only look like code: `raise NotImplementedError` in setup.cfg is a
-    # coverage exclusion, not an error path.
+    # Settings and prose only look like code: a `raise ...` line listed in setup.cfg is a
+    # coverage exclusion pattern, not an error path.
     if is_test_path(view.path) or PurePosixPath(view.path).suffix.lower() in (
             CONFIG_EXTENSIONS | DOC_EXTENSIONS):
         return None
