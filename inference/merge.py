@@ -184,11 +184,33 @@ def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total:
         return []
     starts = index.where[seg[0]] if segment.after_marker else [0]
     ends = [q + 1 for q in index.where[seg[-1]]] if segment.before_marker else [total]
+    # A line the segment moved past its anchor (``b`` shown after ``a`` where ``b, a``
+    # stood): the stretch reaches over its old place, or the line would be kept twice.
+    starts = sorted({*starts, *(_over_moved(index, seg, s, -1) for s in starts)})
+    ends = sorted({*ends, *(_over_moved(index, seg, e - 1, +1) + 1 for e in ends)})
     # The stretch holds both anchors: the first line's occurrence is not after the last's.
     places = [_Placement(s, e) for s in starts for e in ends
               if s < e or not (segment.after_marker and segment.before_marker)]
     return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
                            [(len(seg) - 1, 0)] if segment.before_marker else [])
+
+
+def _over_moved(index: _Index, seg: Sequence[str], at: int, step: int) -> int:
+    """From the anchor ``index.lines[at]`` outwards, the last of the adjacent original lines
+    that the segment moved past the anchor (`_moved_lines`); ``at`` when there are none."""
+    moved = _moved_lines(index, seg, step)
+    while 0 <= at + step < len(index.lines) and index.lines[at + step] in moved:
+        at += step
+    return at
+
+
+def _moved_lines(index: _Index, seg: Sequence[str], step: int) -> set[str]:
+    """For a segment made only of original lines (lines reordered, none written), its lines
+    but the first (``step`` -1; but the last, ``step`` +1) that occur once in the original:
+    when the original line beside the segment's anchor is one of them, the segment moved it."""
+    if any(line.strip() and line not in index.where for line in seg):
+        return set()
+    return {line for line in (seg[1:] if step < 0 else seg[:-1]) if _once(index.lines, line)}
 
 
 def _least_dropping(index: _Index, seg: list[str], places: list[_Placement],
@@ -257,7 +279,13 @@ def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     misplaced = sum(1 for line in written
                     for at in [index.counterpart(line)]
                     if at is not None and not place.start <= at < place.end)
-    return dropped + misplaced + _doubled_run(index.lines, seg, place)
+    # A line the original has once, kept by the segment and left standing right beside the
+    # stretch too, is a moved line kept twice: such a placement is no reading of the sketch.
+    doubled = (place.start > 0 and index.lines[place.start - 1] in _moved_lines(index, seg, -1)
+               ) or (place.end < len(index.lines)
+                     and index.lines[place.end] in _moved_lines(index, seg, +1))
+    return dropped + misplaced + _doubled_run(index.lines, seg, place) + (
+        SWALLOW_FACTOR * len(seg) + SWALLOW_SLACK + 1 if doubled else 0)
 
 
 #: Lines of a segment found again, in a row, right beside its stretch: the stretch is too
@@ -528,12 +556,25 @@ def _rewrites(new: str, old: str) -> bool | None:
     code_new, code_old = _TRAILING_COMMENT.sub("", new), _TRAILING_COMMENT.sub("", old)
     if code_new.strip() and code_old.strip() and (code_new, code_old) != (new, old):
         return _rewrites(code_new, code_old)
+    # A comment's text written as code (``# Output: True`` -> ``True``): the text decides.
+    text_old = _commented_text(old)
+    if text_old is not None and _commented_text(new) is None:
+        return _rewrites(new, text_old)
     if ratio >= UNSURE_RATIO or _same_statement_kind(new, old):
         return None
     return False
 
 
 _FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+#: A whole-line comment, its text after an optional label (``# Output: True``, ``# was: x``).
+_LABELLED_COMMENT = re.compile(r"^(\s*)#+\s*(?:\w+:\s+)?(\S.*)$")
+
+
+def _commented_text(line: str) -> str | None:
+    """The text of a whole-line comment, without its label, at the comment's indentation
+    (``# Output: True`` -> ``True``); None for any other line."""
+    match = _LABELLED_COMMENT.match(line)
+    return match.group(1) + match.group(2) if match else None
 
 
 def _same_statement_kind(a: str, b: str) -> bool:

@@ -93,22 +93,49 @@ def duplicated_lines(original: Sequence[str], merged: Sequence[str],
         seen[line.strip(), scope] += 1
     found = [line for (line, _scope), n in seen.items()
              if n > 1 and counts.get(line) == 1 and distinctive.match(line)]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found + _doubled_definitions(original, merged)))
+
+
+#: A decorator that defines a name again on purpose (a property's setter, an overload).
+_REDEFINING = re.compile(r"^\s*@\s*(?:[\w.]*\.(?:setter|getter|deleter|register)\b|[\w.]*overload\b)")
+
+
+def _doubled_definitions(original: Sequence[str], merged: Sequence[str]) -> list[str]:
+    """Headers of a function or class that the original defines once and the merge defines
+    twice in one scope, neither time through a redefining decorator (``@x.setter``,
+    ``@overload``): a rewritten definition (a new signature) kept beside its old version."""
+    names: dict[str, int] = defaultdict(int)
+    for line in original:
+        header = DEFINITION.match(line)
+        if header:
+            names[header.group(2)] += 1
+    seen: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for number, (line, scope) in enumerate(zip(merged, _scope_headers(merged), strict=True)):
+        header = DEFINITION.match(line)
+        if header and names.get(header.group(2)) == 1:
+            if number and _REDEFINING.match(merged[number - 1]):
+                continue
+            seen[header.group(2), scope].append(line.strip())
+    return [headers[-1] for headers in seen.values() if len(headers) > 1]
 
 
 def _scopes(lines: Sequence[str]) -> list[str]:
     """For each line, the header of the innermost class or function it is indented under
     (``""`` at module level)."""
-    open_headers: list[tuple[int, str]] = []  # (indentation, header), outermost first
+    return [lines[at].strip() if at >= 0 else "" for at in _scope_headers(lines)]
+
+
+def _scope_headers(lines: Sequence[str]) -> list[int]:
+    """For each line, the index of the innermost class or function header it is indented
+    under (-1 at module level)."""
+    open_headers: list[tuple[int, int]] = []  # (indentation, header index), outermost first
     scopes = []
-    for line in lines:
+    for number, line in enumerate(lines):
         if line.strip():
             depth = len(line) - len(line.lstrip())
             while open_headers and open_headers[-1][0] >= depth:
                 open_headers.pop()
-        scopes.append(open_headers[-1][1] if open_headers else "")
+        scopes.append(open_headers[-1][1] if open_headers else -1)
         if DEFINITION.match(line):
-            open_headers.append((len(line) - len(line.lstrip()), line.strip()))
+            open_headers.append((len(line) - len(line.lstrip()), number))
     return scopes
-
-
