@@ -268,9 +268,11 @@ def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
     own = Counter(seg)  # a line the segment keeps once accounts for one copy of it
     written = [line for line in seg if line.strip() and line not in index.where]
+    stretch = index.lines[place.start:place.end]
+    joined = _joined_lines(stretch, written)
     dropped = 0
-    for line in index.lines[place.start:place.end]:
-        if not line.strip():
+    for number, line in enumerate(stretch):
+        if not line.strip() or number in joined:
             continue
         if own[line] > 0:
             own[line] -= 1
@@ -597,6 +599,12 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
     k, q = at + step, pos + step
     outermost = pos
     while 0 <= k < len(seg):
+        reflowed = _reflow(seg, k, lines, q, step)
+        if reflowed is not None:  # a statement joined onto one line, or split over several
+            taken, replaced = reflowed
+            outermost = q + step * (replaced - 1)
+            k, q = k + step * taken, q + step * replaced
+            continue
         verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
         if verdict is None:
             raise _Unsure(seg[k])
@@ -608,6 +616,66 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
             raise _Unsure(seg[k])
         k += step
     return outermost
+
+
+#: Most lines a statement reflowed by a formatter spans (`reflow`).
+REFLOW_LINES = 8
+#: Least characters (spaces aside) of a reflowed statement: shorter ones match by chance.
+REFLOW_CHARS = 12
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+
+def _flat(lines: Sequence[str]) -> str:
+    """The lines' text joined without whitespace, a comma before a closing bracket dropped
+    (a formatter adds one when it splits a call over lines)."""
+    return _TRAILING_COMMA.sub("", "".join("".join(line.split()) for line in lines))
+
+
+def _joined_lines(stretch: Sequence[str], written: Sequence[str]) -> set[int]:
+    """Positions in ``stretch`` of the runs of lines that a written line joins onto one line
+    (`_flat` text equal): a formatter's reflow rewrites them."""
+    found: set[int] = set()
+    for new in written:
+        flat = _flat([new])
+        if len(flat) < REFLOW_CHARS:
+            continue
+        for start, line in enumerate(stretch):
+            head = _flat([line])
+            if not head or not flat.startswith(head):
+                continue
+            for n in range(2, REFLOW_LINES + 1):
+                if _flat(stretch[start:start + n]) == flat and start + n <= len(stretch):
+                    found.update(range(start, start + n))
+                    break
+    return found
+
+
+def _reflow(seg: Sequence[str], k: int, lines: Sequence[str], q: int, step: int
+           ) -> tuple[int, int] | None:
+    """Walking outwards (``step``) from ``seg[k]`` and ``lines[q]``: ``(segment lines, original
+    lines)`` when one side's single line is the other side's run of 2 to `REFLOW_LINES` lines
+    reflowed (the same text but for whitespace and a trailing comma: a call joined onto one
+    line, or split over several); None otherwise."""
+    if not (0 <= k < len(seg) and 0 <= q < len(lines)) or not seg[k].strip() \
+            or seg[k].rstrip() == lines[q].rstrip():
+        return None
+
+    def run(side: Sequence[str], at: int, n: int) -> list[str] | None:
+        end = at + step * (n - 1)
+        if not 0 <= end < len(side):
+            return None
+        return list(side[min(at, end):max(at, end) + 1])
+
+    one_new, one_old = _flat([seg[k]]), _flat([lines[q]])
+    for n in range(2, REFLOW_LINES + 1):
+        for single, side, at, answer in ((one_new, lines, q, (1, n)), (one_old, seg, k, (n, 1))):
+            if len(single) < REFLOW_CHARS:
+                continue
+            many = run(side, at, n)
+            if many is not None and all(line.strip() for line in many) \
+                    and _flat(many) == single:
+                return answer
+    return None
 
 
 def _joins_group(new: str, beyond: str) -> bool:

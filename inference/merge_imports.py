@@ -63,13 +63,16 @@ def _imported_names(line: str) -> set[str]:
 
 
 def _plain_first(line: str) -> tuple:
-    """isort's default: ``import x`` lines before ``from x import`` lines, each by module."""
-    return (line.startswith("from "), (_module(line) or "").lower(), line.lower())
+    """isort's default: by kind (`import_section`), then ``import x`` lines before ``from x
+    import`` lines, each by module."""
+    return (_rank(import_section(line)), line.startswith("from "),
+            (_module(line) or "").lower(), line.lower())
 
 
 def _by_module(line: str) -> tuple:
-    """Sorted by module whatever the form (isort's ``force_sort_within_sections``)."""
-    return ((_module(line) or "").lower(), line.startswith("from "), line.lower())
+    """By kind, then by module whatever the form (isort's ``force_sort_within_sections``)."""
+    return (_rank(import_section(line)), (_module(line) or "").lower(),
+            line.startswith("from "), line.lower())
 
 
 #: The orders a block of imports may follow.
@@ -103,6 +106,30 @@ def _position(block: list[str], new: str) -> int | None:
     return positions.pop() if len(positions) == 1 else None
 
 
+#: The order of the kinds of imports (isort's sections); third-party packages are one kind.
+_SECTION_RANK = {"future": 0, "stdlib": 1, "local": 3}
+
+
+def _rank(section: str | None) -> int:
+    return _SECTION_RANK.get(section or "", 2)
+
+
+def _beside_other_sections(lines: Sequence[str], run: tuple[int, int], section: str
+                           ) -> int | None:
+    """Where an import of a kind the file's one run of imports lacks goes: at the run's start
+    when its kind comes before every kind there (a standard library import above
+    ``import icecream``), at its end when after every one; None when the run holds its kind's
+    neighbours on both sides or another package's imports (two third-party packages: the
+    order between them is the file's to say)."""
+    start, end = run
+    ranks = {_rank(import_section(line)) for line in lines[start:end]}
+    if _rank(section) < min(ranks):
+        return start
+    if _rank(section) > max(ranks):
+        return end
+    return None
+
+
 def different_imports(a: str, b: str) -> bool:
     """Both lines import, and bind no name in common: neither is a version of the other."""
     return (_module(a.strip()) is not None and _module(b.strip()) is not None
@@ -119,8 +146,13 @@ def import_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None
     if len(sections) != 1:
         return None
     section = sections.pop()
-    blocks = [(a, b) for a, b in _blocks(lines)
-              if {import_section(line) for line in lines[a:b]} == {section}]
+    runs = _blocks(lines)
+    blocks = [(a, b) for a, b in runs if {import_section(line) for line in lines[a:b]} == {section}]
+    if not blocks:  # no block of its kind alone: the one run that holds it, sorted as a whole
+        blocks = [(a, b) for a, b in runs
+                  if section in {import_section(line) for line in lines[a:b]}]
+        if not blocks and len(runs) == 1:
+            return _beside_other_sections(lines, runs[0], section)
     if len(blocks) != 1:
         return None
     start, end = blocks[0]

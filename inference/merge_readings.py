@@ -39,6 +39,7 @@ from inference.merge import (
     as_snippet,
     duplicated_lines,
     join_lines,
+    _reflow,
     similarity,
     split_lines,
     whole_definition,
@@ -69,6 +70,11 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
     def walk(k: int, q: int, outermost: int) -> None:
         nonlocal readings
         while 0 <= k < len(seg):
+            reflowed = _reflow(seg, k, lines, q, step)
+            if reflowed is not None:  # a statement joined onto one line, or split
+                outermost = q + step * (reflowed[1] - 1)
+                k, q = k + step * reflowed[0], q + step * reflowed[1]
+                continue
             verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
             if verdict is None:
                 readings += 1

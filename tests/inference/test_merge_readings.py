@@ -124,10 +124,9 @@ def test_a_new_standard_import_beyond_a_blank_line_joins_the_standard_imports() 
         "contextmanager\n\n", "contextmanager\nfrom unittest.mock import patch\n\n", 1)
 
 
-def test_a_one_line_docstring_for_two_lines_is_refused_not_guessed() -> None:
-    """The new one-line docstring rewrites a two-line one: neither reading of it (a rewrite
-    of the first line, or a new line) gives that, and reading it as new would leave the old
-    docstring standing, so Apply refuses."""
+def test_a_one_line_docstring_joining_two_lines_rewrites_them() -> None:
+    """The new one-line docstring is the two-line one joined (the same text but for
+    whitespace): it rewrites both lines, and the old docstring does not stay."""
     original = ('def schema_error(*args):\n    """ Tests whether validation fails on a\n'
                 '        schema. """\n    check(SchemaError, *args)\n\n\n'
                 'def document_error(*args):\n    """ Tests whether validation fails on a\n'
@@ -135,8 +134,9 @@ def test_a_one_line_docstring_for_two_lines_is_refused_not_guessed() -> None:
     sketch = ('# ... keep existing code ...\n'
               '    """ Tests whether validation fails on a schema. """\n'
               "    check(SchemaError, *args)\n# ... keep existing code ...\n")
-    with pytest.raises(ApplyFailed):
-        apply_sketch(original, sketch, path="checks.py")
+    result = apply_sketch(original, sketch, path="checks.py")
+    assert result.text == original.replace(
+        'a\n        schema. """', 'a schema. """', 1)
 
 
 def test_a_binding_still_read_is_an_orphaned_name_when_deleted() -> None:
