@@ -605,7 +605,7 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
             outermost = q + step * (replaced - 1)
             k, q = k + step * taken, q + step * replaced
             continue
-        verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
+        verdict = _edge_verdict(lines, seg, k, q, step)
         if verdict is None:
             raise _Unsure(seg[k])
         if verdict:
@@ -616,6 +616,24 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
             raise _Unsure(seg[k])
         k += step
     return outermost
+
+
+def _edge_verdict(lines: Sequence[str], seg: Sequence[str], k: int, q: int, step: int
+                  ) -> bool | None:
+    """Whether the edge line ``seg[k]`` rewrites ``lines[q]`` (`_rewrites`; None: unsure).
+    A line it does not rewrite is still replaced when it is the one clear old version
+    (`_counterpart`) of a new line further in, on the anchor's side: the segment moved
+    that line (``registry: X,`` shown lower down as ``registry: X = ...,``, a new
+    parameter in its old place)."""
+    if not 0 <= q < len(lines):
+        return False
+    verdict = _rewrites(seg[k], lines[q])
+    if verdict is False and seg[k].strip() and lines[q].strip() and lines[q] not in seg:
+        inner = seg[k + 1:] if step < 0 else seg[:k]
+        if any(line.strip() and line not in lines and _counterpart(lines, line) == q
+               for line in inner):
+            return True
+    return verdict
 
 
 #: Most lines a statement reflowed by a formatter spans (`reflow`).

@@ -56,9 +56,10 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
     rewritten_keys = {statement_key(line) for line in replaced} - {None}
     if place.start == place.end == row_insertion(lines, segment.lines):
         adjacent = []  # a new row of a sorted list: its neighbours are rows like it
-    for line in segment.lines:
+    fresh = _new_definition_bodies(lines, segment.lines)
+    for number, line in enumerate(segment.lines):
         code = line.rstrip()
-        if code in replaced or len(re.findall(r"\w+", code)) < 2:
+        if code in replaced or len(re.findall(r"\w+", code)) < 2 or number in fresh:
             continue
         if statement_key(code) in rewritten_keys:
             continue  # its old version is among the lines replaced, not beside them
@@ -74,6 +75,25 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
                 (similarity(code, other, floor=0.0) for other in replaced), default=0.0):
             return line
     return None
+
+
+def _new_definition_bodies(lines: Sequence[str], seg: Sequence[str]) -> set[int]:
+    """Positions of the segment's lines in the body of a function or class whose name the
+    original does not define: a new definition's own lines (``pred = make_pred(pred)``
+    written again in a new function beside one that has it), not lines left behind."""
+    defined = {header.group(2) for line in lines if (header := DEFINITION.match(line))}
+    found: set[int] = set()
+    depth = None  # the indentation of the new definition's header while in its body
+    for number, line in enumerate(seg):
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if depth is not None and indent > depth:
+            found.add(number)
+            continue
+        header = DEFINITION.match(line)
+        depth = indent if header and header.group(2) not in defined else None
+    return found
 
 
 def duplicated_lines(original: Sequence[str], merged: Sequence[str],
@@ -97,7 +117,8 @@ def duplicated_lines(original: Sequence[str], merged: Sequence[str],
 
 
 #: A decorator that defines a name again on purpose (a property's setter, an overload).
-_REDEFINING = re.compile(r"^\s*@\s*(?:[\w.]*\.(?:setter|getter|deleter|register)\b|[\w.]*overload\b)")
+_REDEFINING = re.compile(
+    r"^\s*@\s*(?:[\w.]*\.(?:setter|getter|deleter|register)\b|[\w.]*overload\b)")
 
 
 def _doubled_definitions(original: Sequence[str], merged: Sequence[str]) -> list[str]:

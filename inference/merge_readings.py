@@ -25,21 +25,21 @@ from inference.merge import (
     _assignments,
     _boundary_placements,
     _drops_definition,
+    _edge_verdict,
     _Index,
     _joins_group,
     _keyed_anchors,
     _left_behind,
     _Placement,
+    _reflow,
     _render,
     _repeated_anchor,
-    _rewrites,
     _similar_to_any,
     _soft_anchors,
     _Unsure,
     as_snippet,
     duplicated_lines,
     join_lines,
-    _reflow,
     similarity,
     split_lines,
     whole_definition,
@@ -75,7 +75,7 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
                 outermost = q + step * (reflowed[1] - 1)
                 k, q = k + step * reflowed[0], q + step * reflowed[1]
                 continue
-            verdict = _rewrites(seg[k], lines[q]) if 0 <= q < len(lines) else False
+            verdict = _edge_verdict(lines, seg, k, q, step)
             if verdict is None:
                 readings += 1
                 if readings > MAX_READINGS:
