@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from inference.merge import (
+    anchored_merges,
     boundary_merge,
     candidate_merges,
     deterministic_merge,
@@ -53,6 +54,7 @@ from inference.merge import (
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
+from inference.merge_names import unbound_names
 from inference.merge_plausibility import unexplained_changes
 from inference.merge_readings import orphaned_name, reading_merges, stranded_import
 from inference.sketch import Sketch, is_marker, parse_sketch
@@ -237,6 +239,13 @@ def apply_stream(
     if whole is not None and whole.text is None:
         attempts.append(f"definitions: {whole.reason}")
 
+    if outcome.text is not None or outcome.reason.endswith("more than one placement"):
+        only = _one_anchored(original, parsed, python, outcome.text)
+        if only is not None and accept(only, "anchored"):
+            yield from _finish(ApplyResult(only, "fuzzy", "anchored", python or None,
+                                           attempts))
+            return
+
     candidates = [c for c in candidate_merges(original, parsed)
                   if c not in (outcome.text, edges.text)]
     proved = [c for c in candidates if check_merge(original, parsed, c)]
@@ -249,6 +258,8 @@ def apply_stream(
     # Drop merges that keep a moved line twice, then those that change clearly more than the
     # sketch accounts for; near ties are left to the model.
     good = [c for c in good if not duplicated_lines(lines, split_lines(c), long_lines=True)]
+    if python and len(good) > 1:
+        good = _binding_all(original, good)
     if len(good) > 1:
         costs = [unexplained_changes(original, c) for c in good]
         good = [c for c, cost in zip(good, costs, strict=True) if cost <= min(costs) + 1]
@@ -312,6 +323,36 @@ def apply_stream(
     yield refuse()
 
 
+def _one_anchored(original: str, parsed: Sketch, python: bool, rejected: str | None
+                  ) -> str | None:
+    """When the deterministic merge's pick failed (does not parse, fails the check) or it
+    had several: the one merge anchored by the segments' own first and last lines
+    (`anchored_merges`, every placement, unranked) that is proved, keeps no moved line twice
+    and (for Python) parses, if exactly one is."""
+    lines = split_lines(original)
+    found = [text for text in anchored_merges(original, parsed) if text != rejected
+             and check_merge(original, parsed, text) and (not python or parses(text))
+             and not duplicated_lines(lines, split_lines(text))]
+    if python and len(found) > 1:
+        found = _binding_all(original, found)
+    return found[0] if len(found) == 1 else None
+
+
+def _binding_all(original: str, merges: list[str]) -> list[str]:
+    """The merges that read no name their scope leaves unbound beyond those the original
+    reads so (`unbound_names`): a line placed in a copy of repeated code whose function does
+    not bind a name it reads (``exc``) is in the wrong copy."""
+    before = unbound_names(original)
+    if before is None:
+        return merges
+    kept = []
+    for text in merges:
+        after = unbound_names(text)
+        if after is None or after <= before:
+            kept.append(text)
+    return kept
+
+
 def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     """The one merge that every reading of the unsure edge lines that is proved and (for
     Python) parses and keeps a binding of every name its code reads agrees on
@@ -322,6 +363,8 @@ def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
                  parses(text) and orphaned_name(original, text) is None))}
     if python and len(found) > 1:  # a reading that keeps an import it left unused is not it
         found = {text for text in found if stranded_import(original, text) is None}
+    if python and len(found) > 1:
+        found = set(_binding_all(original, sorted(found)))
     return found.pop() if len(found) == 1 else None
 
 

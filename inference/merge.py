@@ -47,6 +47,7 @@ from inference.statement_keys import DEFINITION, NAMED_KINDS, statement_key
 
 __all__ = [
     "MergeOutcome",
+    "anchored_merges",
     "as_snippet",
     "boundary_merge",
     "candidate_merges",
@@ -178,6 +179,15 @@ def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total:
     keeps and shows what it deletes, so a reading that silently deletes more (the segment
     anchored at an earlier repetition of its first line, reaching to the end of the file) is
     not the intended one, however well its anchor agrees."""
+    places = _every_anchored_placement(index, seg, segment, total, known)
+    return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
+                           [(len(seg) - 1, 0)] if segment.before_marker else [])
+
+
+def _every_anchored_placement(index: _Index, seg: list[str], segment: Segment, total: int,
+                              known: list[int]) -> list[_Placement]:
+    """Every placement whose first and last lines are the segment's own (at a marker),
+    unranked."""
     if segment.after_marker and (not known or known[0] != 0):
         return []
     if segment.before_marker and (not known or known[-1] != len(seg) - 1):
@@ -189,10 +199,31 @@ def _anchored_placements(index: _Index, seg: list[str], segment: Segment, total:
     starts = sorted({*starts, *(_over_moved(index, seg, s, -1) for s in starts)})
     ends = sorted({*ends, *(_over_moved(index, seg, e - 1, +1) + 1 for e in ends)})
     # The stretch holds both anchors: the first line's occurrence is not after the last's.
-    places = [_Placement(s, e) for s in starts for e in ends
-              if s < e or not (segment.after_marker and segment.before_marker)]
-    return _least_dropping(index, seg, places, [(0, 0)] if segment.after_marker else [],
-                           [(len(seg) - 1, 0)] if segment.before_marker else [])
+    return [_Placement(s, e) for s in starts for e in ends
+            if s < e or not (segment.after_marker and segment.before_marker)]
+
+
+def anchored_merges(original: str, sketch: Sketch, limit: int = 4 * MAX_CANDIDATES
+                    ) -> list[str]:
+    """Every in-order merge whose segments are anchored by their own first and last lines,
+    unranked (the deterministic merge keeps the best-ranked only); empty when a segment has
+    no such placement or there are more than ``limit`` merges (too many to say one is it)."""
+    lines = split_lines(original)
+    sketch = as_snippet(sketch, len(lines))
+    index = _Index(lines)
+    options = []
+    for segment in sketch.segments:
+        seg = [line.rstrip() for line in segment.lines]
+        known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
+        places = _every_anchored_placement(index, seg, segment, len(lines), known)
+        if not places:
+            return []
+        options.append(places)
+    found = list(_assignments(options, limit=limit + 1)) if options else []
+    if len(found) > limit:
+        return []
+    return list(dict.fromkeys(join_lines(_render(lines, sketch.segments, chosen), original)
+                              for chosen in found))
 
 
 def _over_moved(index: _Index, seg: Sequence[str], at: int, step: int) -> int:
