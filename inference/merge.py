@@ -49,6 +49,7 @@ __all__ = [
     "MergeOutcome",
     "anchored_merges",
     "as_snippet",
+    "bracket_depth",
     "boundary_merge",
     "candidate_merges",
     "deterministic_merge",
@@ -630,8 +631,8 @@ def _walk_out(lines: Sequence[str], seg: Sequence[str], at: int, pos: int, step:
     k, q = at + step, pos + step
     outermost = pos
     while 0 <= k < len(seg):
-        reflowed = _reflow(seg, k, lines, q, step)
-        if reflowed is not None:  # a statement joined onto one line, or split over several
+        reflowed = _spanned(seg, k, lines, q, step)
+        if reflowed is not None:  # a statement reflowed, or one over several lines rewritten
             taken, replaced = reflowed
             outermost = q + step * (replaced - 1)
             k, q = k + step * taken, q + step * replaced
@@ -697,6 +698,54 @@ def _joined_lines(stretch: Sequence[str], written: Sequence[str]) -> set[int]:
                     found.update(range(start, start + n))
                     break
     return found
+
+
+_STRING = re.compile(r"""(?:[rbfuRBFU]{0,2})(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+#: Most lines of a bracketed statement that an edge line may rewrite whole.
+STATEMENT_LINES = 40
+
+
+def bracket_depth(line: str) -> int:
+    """Brackets the line opens minus those it closes (strings and comments aside)."""
+    code = _TRAILING_COMMENT.sub("", _STRING.sub('""', line))
+    if code.lstrip().startswith("#"):
+        return 0
+    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+
+
+def _spanned(seg: Sequence[str], k: int, lines: Sequence[str], q: int, step: int
+             ) -> tuple[int, int] | None:
+    """``(segment lines, original lines)`` that the walk takes at once: a reflowed statement
+    (`_reflow`), or a one-line statement that rewrites one spread over several lines
+    (`_rewritten_statement`); None when the lines are compared one by one."""
+    return _reflow(seg, k, lines, q, step) or _rewritten_statement(seg, k, lines, q, step)
+
+
+def _rewritten_statement(seg: Sequence[str], k: int, lines: Sequence[str], q: int,
+                         step: int) -> tuple[int, int] | None:
+    """``(1, n)`` when ``seg[k]`` is a whole one-line statement and ``lines[q]`` is the end
+    nearest the walk of an n-line bracketed statement (its opening line walking forwards,
+    its closing line walking backwards) whose first line ``seg[k]`` rewrites (`_rewrites`,
+    or it starts with that line's text):
+    a call spread over lines replaced by a short one (``session.run(...)`` over 24 lines by
+    ``session.run("amigpl", "check")``) replaces all of it, not its first or last line."""
+    if not (0 <= k < len(seg) and 0 <= q < len(lines)) or not seg[k].strip() \
+            or bracket_depth(seg[k]) != 0 or not lines[q].strip():
+        return None
+    depth, end = bracket_depth(lines[q]), q
+    if depth * step <= 0:  # walking forwards from an opener, or backwards from a closer
+        return None
+    while depth != 0 and abs(end - q) < STATEMENT_LINES:
+        end += step
+        if not 0 <= end < len(lines):
+            return None
+        depth += bracket_depth(lines[end])
+    head = min(q, end)
+    opener = lines[head].strip()  # ``session.run(``: the new line calls the same
+    if depth != 0 or not (_rewrites(seg[k], lines[head]) or (
+            _WORDS.search(opener) and seg[k].strip().startswith(opener))):
+        return None
+    return 1, abs(end - q) + 1
 
 
 def _reflow(seg: Sequence[str], k: int, lines: Sequence[str], q: int, step: int
@@ -773,11 +822,13 @@ def _boundary_placements(index: _Index, segment: Segment, total: int) -> list[_P
         if soft:
             return _softly_placed(index, seg, segment, soft, total)
     h, t = _anchors_in_order(index, seg, known)
-    # Every occurrence of the anchors, walked out; keyed by where the anchor itself is.
-    starts = {_walk_out(index.lines, seg, h, p, -1): p for p in index.where[seg[h]]
-              } if segment.after_marker else {0: -1}  # -1, total: no anchor at a file edge
-    ends = {_walk_out(index.lines, seg, t, q, +1) + 1: q for q in index.where[seg[t]]
-            } if segment.before_marker else {total: total}
+    # Every occurrence of the anchors that can stand in order with the other anchor, walked
+    # out; keyed by where the anchor itself is.
+    first, last = index.where[seg[h]], index.where[seg[t]]
+    starts = {_walk_out(index.lines, seg, h, p, -1): p for p in first
+              if p <= max(last)} if segment.after_marker else {0: -1}
+    ends = {_walk_out(index.lines, seg, t, q, +1) + 1: q for q in last
+            if q >= min(first)} if segment.before_marker else {total: total}
     places = [_Placement(s, e) for s in sorted(starts) for e in sorted(ends)
               if s <= e and starts[s] <= ends[e]]
     if len(places) <= 1:

@@ -35,6 +35,7 @@ from inference.merge import (
     SWALLOW_FACTOR,
     SWALLOW_SLACK,
     as_snippet,
+    bracket_depth,
     similarity,
     split_lines,
 )
@@ -225,12 +226,14 @@ class _Prover:
     def _swallowed_block(self, i: int, stretch: list[str],
                          opcodes: Sequence[tuple[str, int, int, int, int]]) -> str | None:
         """The first original line of a stretch whose segment drops far more lines than it
-        writes. A deletion the sketch shows has the lines around it and nothing new between
-        them; a rewrite writes about as much as it drops; but an anchor matched at the wrong
-        repetition of a line (a test's ``assertEqual``) drops whole functions and puts the
-        new code where they were."""
-        dropped = [line for tag, i1, i2, _j1, _j2 in opcodes if tag in ("replace", "delete")
-                   for line in stretch[i1:i2] if line]
+        writes (a statement spread over lines counts once: a call with one argument a line
+        rewritten as a short one drops one statement). A deletion the sketch shows has the
+        lines around it and nothing new between them; a rewrite writes about as much as it
+        drops; but an anchor matched at the wrong repetition of a line (a test's
+        ``assertEqual``) drops whole functions and puts the new code where they were."""
+        continued = _continuation_lines(stretch)
+        dropped = [stretch[n] for tag, i1, i2, _j1, _j2 in opcodes if tag in ("replace", "delete")
+                   for n in range(i1, i2) if stretch[n] and n not in continued]
         written = [line for tag, _i1, _i2, j1, j2 in opcodes if tag in ("replace", "insert")
                    for line in self.segments[i].lines[j1:j2] if line.strip()]
         if written and len(dropped) > SWALLOW_FACTOR * len(written) + SWALLOW_SLACK:
@@ -268,3 +271,15 @@ class _Prover:
             return self.reach_failure
         return (f"segment {self.deepest + 1} is not surrounded by original lines in order "
                 "(an elided stretch was not copied unchanged)")
+
+
+def _continuation_lines(stretch: Sequence[str]) -> set[int]:
+    """Positions of the lines that continue a statement opened by a bracket on an earlier
+    line of the stretch."""
+    found = set()
+    depth = 0
+    for number, line in enumerate(stretch):
+        if depth > 0:
+            found.add(number)
+        depth = max(depth + bracket_depth(line), 0)
+    return found

@@ -31,11 +31,11 @@ from inference.merge import (
     _keyed_anchors,
     _left_behind,
     _Placement,
-    _reflow,
     _render,
     _repeated_anchor,
     _similar_to_any,
     _soft_anchors,
+    _spanned,
     _Unsure,
     as_snippet,
     duplicated_lines,
@@ -70,7 +70,7 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
     def walk(k: int, q: int, outermost: int) -> None:
         nonlocal readings
         while 0 <= k < len(seg):
-            reflowed = _reflow(seg, k, lines, q, step)
+            reflowed = _spanned(seg, k, lines, q, step)
             if reflowed is not None:  # a statement joined onto one line, or split
                 outermost = q + step * (reflowed[1] - 1)
                 k, q = k + step * reflowed[0], q + step * reflowed[1]
