@@ -25,6 +25,7 @@ __all__ = [
     "code_of",
     "counterpart",
     "counterpart_copies",
+    "reopens",
     "shares_a_word",
     "similar_to_any",
     "similarity",
@@ -77,6 +78,20 @@ def shares_a_word(a: str, b: str) -> bool:
     return bool(x & y) or not (x or y)
 
 
+#: Clauses that continue a block, and the clause each continues (``elif`` an ``if``).
+_CONTINUES = {"elif": "if", "else": "if", "except": "try", "finally": "try"}
+_FIRST_WORD = re.compile(r"^(\s*)(\w+)")
+
+
+def reopens(new: str, old: str) -> bool:
+    """Whether ``new`` opens a block where ``old`` continued one at the same indentation
+    (``if x:`` for ``elif x:``): the branches above were deleted or stay as a block of their
+    own, and an elided stretch does not say which."""
+    x, y = _FIRST_WORD.match(new), _FIRST_WORD.match(old)
+    return bool(x and y and x.group(1) == y.group(1)
+                and _CONTINUES.get(y.group(2)) == x.group(2))
+
+
 def code_of(line: str) -> str:
     """The line's code: without indentation and trailing comment."""
     return TRAILING_COMMENT.sub("", line).strip()
@@ -113,6 +128,6 @@ def counterpart_copies(lines: Sequence[str], new: str) -> list[int]:
     tied = sorted(n for ratio, n in scored if ratio >= scored[0][0] - COUNTERPART_MARGIN)
     if any(lines[n] != best for n in tied):
         return []
-    if not shares_a_word(new, best) or different_imports(new, best):
+    if not shares_a_word(new, best) or different_imports(new, best) or reopens(new, best):
         return []
     return tied

@@ -29,6 +29,7 @@ from inference.line_similarity import (
     GENERIC_WORDS,
     UNSURE_RATIO,
     counterpart_copies,
+    reopens,
     similarity,
     similarity_unbounded,
 )
@@ -574,6 +575,8 @@ def _rewrites(new: str, old: str) -> bool | None:
     cannot be told (somewhat similar: ``import sys`` where ``import sysconfig`` stood)."""
     if not new.strip() or not old.strip():
         return not new.strip() and not old.strip()  # blank for blank
+    if reopens(new, old):
+        return None
     a, b = DEFINITION.match(new), DEFINITION.match(old)
     if a and b:  # two headers: the same definition, or a new one beside it (or a rename)
         return True if a.groups() == b.groups() else None
@@ -966,7 +969,9 @@ def _most_similar(lines: Sequence[str], target: str) -> list[int]:
     best = max((ratio for ratio, _ in scored), default=0.0)
     if best < FUZZY_RATIO:
         return []
-    return [number for ratio, number in scored if ratio == best]
+    found = [number for ratio, number in scored if ratio == best]
+    # ``if x:`` most like ``elif x:``: whether the branches above stay is not said.
+    return [] if any(reopens(target, lines[number]) for number in found) else found
 
 
 def boundary_merge(original: str, sketch: Sketch) -> MergeOutcome:
