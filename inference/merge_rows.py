@@ -37,6 +37,31 @@ def _shared(a: str, b: str) -> int:
     return n
 
 
+def _frame(row: str, lines: Sequence[str]) -> tuple[str, str]:
+    """The longest start ``row`` shares with an original line (a number at its end counted
+    out whole: ``3.`` for ``3.11``) when it is long enough (`MIN_SHARED`), with an empty end;
+    else the longest start and end it shares with one line together (``    "Draft`` and
+    ``Validator",`` for ``    "Draft201909Validator",`` beside ``    "Draft7Validator",``)."""
+    stripped = [line.rstrip() for line in lines]
+    shared = max((_shared(row, line) for line in stripped), default=0)
+    prefix = row[:shared].rstrip("0123456789")
+    if len(prefix) >= MIN_SHARED * len(row):
+        return prefix, ""
+    best = (prefix, "")
+    for line in stripped:
+        head = row[:_shared(row, line)].rstrip("0123456789")
+        tail = min(_shared(row[::-1], line[::-1]), len(row) - len(head), len(line) - len(head))
+        suffix = row[len(row) - tail:].lstrip("0123456789") if tail else ""
+        if len(head) + len(suffix) > sum(map(len, best)):
+            best = (head, suffix)
+    return best
+
+
+def _framed(line: str, prefix: str, suffix: str) -> bool:
+    return line.startswith(prefix) and line.endswith(suffix) \
+        and len(line) >= len(prefix) + len(suffix)
+
+
 def row_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None:
     """The original line before which the segment's new rows go, or None when their place
     is not clear (see the module docs)."""
@@ -44,14 +69,13 @@ def row_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None:
     if not new or any(line in lines for line in new):
         return None
     first = new[0]
-    shared = max((_shared(first, line.rstrip()) for line in lines), default=0)
-    prefix = first[:shared].rstrip("0123456789")  # a number differs whole: `3.` for `3.11`
-    if len(prefix) < MIN_SHARED * len(first):
+    prefix, suffix = _frame(first, lines)
+    if len(prefix) + len(suffix) < MIN_SHARED * len(first):
         return None
     runs: list[tuple[int, int]] = []
     start = None
     for number, line in enumerate([*lines, ""]):
-        if line.startswith(prefix):
+        if _framed(line.rstrip(), prefix, suffix):
             start = number if start is None else start
         elif start is not None:
             runs.append((start, number))
@@ -62,7 +86,7 @@ def row_insertion(lines: Sequence[str], segment: Sequence[str]) -> int | None:
     rows = [line.rstrip() for line in lines[a:b]]
     keys = [_natural(row) for row in rows]
     merged = sorted([*rows, *new], key=_natural)
-    if keys != sorted(keys) or any(not line.startswith(prefix) for line in new) \
+    if keys != sorted(keys) or any(not _framed(line, prefix, suffix) for line in new) \
             or [row for row in merged if row in new] != new:
         return None
     place = sum(1 for key in keys if key < _natural(first))
