@@ -5,10 +5,14 @@ Assistants often write an added import alone between two elision markers (``# ..
 it. The file's own import blocks do: a module-level import goes into the block of its kind
 (``__future__``, standard library, relative, or third-party with the same top package) at the
 place its sorted order gives, provided the block is itself sorted (isort's and ruff's default
-order, plain ``import`` lines before ``from`` lines, or sorted by module alone) and every
-order it follows gives that place. Anything less clear, two blocks of that kind, an unsorted
-block, orders that disagree, or an import of a name the block already imports (a rewrite,
-not an addition), has no placement: the merge refuses rather than guess.
+order, plain ``import`` lines before ``from`` lines, or sorted by module alone; either by kind
+first, so a run of imports of several kinds with no blank line between them counts when no
+block of the import's kind stands alone) and every order it follows gives that place. A file
+whose one run of imports lacks the import's kind puts it at the run's start or end by isort's
+order of kinds (future, standard library, third-party, relative; two third-party packages
+have no order). Anything less clear, two blocks of that kind, an unsorted block, orders that
+disagree, or an import of a name the block already imports (a rewrite, not an addition), has
+no placement: the merge refuses rather than guess.
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ Assistants add an item to a list (``"Programming Language :: Python :: 3.14",``,
 original, so no anchor places it. The list does: the original lines that share the longest
 common start with the new row (``"Programming Language :: Python :: 3.``) and stand together,
 at least `MIN_RUN` of them in natural order (``3.9`` before ``3.10``), give its place, where
-that order puts it. Anything less clear, such runs in two places, an unsorted run, a row that
-is already there, has no placement: the merge refuses rather than guess. `moved_rows` places
-rows that are already there, once each, where the rest of the list's order puts them: rows
-the sketch moved (``"natural_list",`` shown alone before the rows it sorts before).
+that order puts it; when no start alone is long enough, rows framed alike (the same start and
+end around a number: ``    "Draft7Validator",`` for ``    "Draft201909Validator",``) do.
+Anything less clear, such runs in two places, an unsorted run, a row that is already there,
+has no placement: the merge refuses rather than guess. `moved_rows` places rows that are
+already there, once each, where the rest of the list's order puts them: rows the sketch
+moved (``"natural_list",`` shown alone before the rows it sorts before).
 """
 
 from __future__ import annotations

@@ -74,3 +74,28 @@ def test_apply_places_a_lone_new_import_between_markers() -> None:
     sketch = "# ... existing code ...\nimport math\n# ... existing code ...\n"
     result = apply_sketch(original, sketch, path="mod.py")
     assert result.text == original.replace("import random", "import math\nimport random")
+
+
+def test_an_import_of_a_kind_the_one_import_run_lacks_goes_by_isorts_section_order() -> None:
+    """A standard library import goes above the file's only run of imports when that run is
+    third-party; after it when the run is of an earlier kind."""
+    lines = ["# header", "", "import icecream", "", "x = icecream.ic"]
+    assert import_insertion(lines, ["from typing import Optional"]) == 2
+    assert import_insertion(["import os", "", "x = 1"], ["import icecream"]) == 1
+
+
+def test_two_third_party_packages_have_no_section_order() -> None:
+    """``import pytest`` beside the one run ``from semver import Version``: which package
+    comes first is the file's to say, and it does not."""
+    assert import_insertion(["from semver import Version", "", "x = 1"],
+                            ["import pytest"]) is None
+
+
+def test_a_mixed_run_of_imports_refuses_when_its_orders_disagree() -> None:
+    """The run holds standard library imports then third-party ones; the new standard
+    library import goes after ``from operator import add`` sorted by module, before the
+    ``from`` lines with plain imports first: no placement."""
+    lines = ["from collections.abc import Iterator", "from operator import add",
+             "import pytest", "from whatever import _", "", "x = 1"]
+    assert import_insertion(lines, ["import sys"]) is None
+    assert import_insertion(lines, ["from string import ascii_letters"]) == 2
