@@ -539,7 +539,8 @@ def _repeated_anchor(index: _Index, segment: Segment, place: _Placement) -> str 
         return None
     written = [line for line in seg if line.strip() and line not in index.where]
     lost = [line for line in index.lines[place.start:place.end] if line.strip()
-            and line not in seg and not _similar_to_any(line, written)]
+            and line not in seg and not _similar_to_any(line, written)
+            and not any(_rewrites(new, line) for new in written)]
     if not lost:
         return None
     return next(line.rstrip() for line in segment.lines if line.rstrip() in known)

@@ -202,3 +202,32 @@ def test_a_block_opened_where_the_old_one_continued_is_refused() -> None:
               "        # ... unchanged ...\n")
     with pytest.raises(ApplyFailed):
         apply_sketch(original, sketch, path="sanitize.py")
+
+
+EXTREMES = '''class AbsMax:
+    """Greater than anything.
+
+    Examples:
+        >>> AbsMax > 99
+        # Output: True
+    """
+
+
+class AbsMin:
+    """Less than anything.
+
+    Examples:
+        >>> AbsMin < 99
+        # Output: True
+    """
+'''
+
+
+def test_a_segment_on_repeated_anchors_that_rewrites_labelled_comments_loses_nothing() -> None:
+    """``Examples:`` and the closing quotes repeat, but the lines the segment drops are the
+    ``# Output: True`` comments it writes as code: a rewrite, not a copy beside them."""
+    sketch = ('# (unchanged)\n    Examples:\n        >>> AbsMax() > 99\n        True\n    """\n'
+              '# (unchanged)\n    Examples:\n        >>> AbsMin() < 99\n        True\n    """\n')
+    expected = EXTREMES.replace("AbsMax >", "AbsMax() >").replace("AbsMin <", "AbsMin() <")
+    result = apply_sketch(EXTREMES, sketch, path="extremes.py")
+    assert result.text == expected.replace("# Output: True", "True")
