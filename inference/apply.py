@@ -13,6 +13,9 @@ Paths, tried in order (the result says which one produced the text):
    by lines indented anew or given a comment and by the one clear old version of a new line
    (`inference.line_similarity.counterpart`); ``definitions`` lets a segment that is a whole
    definition replace the definition of its name (`inference.merge_definitions`);
+   ``anchored``: when the deterministic merge's pick fails the checks or it has several, the
+   one merge anchored by the segments' own first and last lines that is proved, parses and
+   reads no name its scope leaves unbound (`inference.merge_names`), if exactly one is;
    ``similarity``/``single-candidate``: one plausible merge explains the sketch clearly best:
    it keeps no moved line twice, deletes no original line without a similar new line of its
    own in its place and leaves no old version of an inserted line standing nearby
@@ -106,8 +109,8 @@ class ApplyResult:
 
     text: str
     path: Path
-    #: "anchors", "boundary", "definitions", "single-candidate", "similarity", "readings",
-    #: "ranked" or "generated"
+    #: "anchors", "boundary", "definitions", "anchored", "single-candidate", "similarity",
+    #: "readings", "ranked" or "generated"
     method: str
     parses: bool | None  #: None when the file is not Python
     attempts: list[str] = field(default_factory=list)  #: what was tried before, and why not

@@ -225,7 +225,18 @@ def anchored_merges(original: str, sketch: Sketch, limit: int = 4 * MAX_CANDIDAT
     if len(found) > limit:
         return []
     return list(dict.fromkeys(join_lines(_render(lines, sketch.segments, chosen), original)
-                              for chosen in found))
+                              for chosen in found
+                              if _placed_soundly(index, sketch.segments, chosen)))
+
+
+def _placed_soundly(index: _Index, segments: Sequence[Segment],
+                    chosen: Sequence[_Placement]) -> bool:
+    """Whether no segment deletes a definition it does not show while being one whole
+    definition, nor rests only on repeated generic anchors (`_place_all`'s doubts)."""
+    return not any(
+        (whole_definition(segment.lines) and _drops_definition(index, segment, place))
+        or _repeated_anchor(index, segment, place) is not None
+        for segment, place in zip(segments, chosen, strict=True))
 
 
 def _over_moved(index: _Index, seg: Sequence[str], at: int, step: int) -> int:
