@@ -330,15 +330,23 @@ def _one_anchored(original: str, parsed: Sketch, python: bool, rejected: str | N
                   ) -> str | None:
     """When the deterministic merge's pick failed (does not parse, fails the check) or it
     had several: the one merge anchored by the segments' own first and last lines
-    (`anchored_merges`, every placement, unranked) that is proved, keeps no moved line twice
-    and (for Python) parses, if exactly one is."""
+    (`anchored_merges`, every placement, unranked) that is proved, keeps no moved line twice,
+    (for Python) parses and reads no name its scope leaves unbound, if exactly one is and
+    its placement raises none of the deterministic merge's doubts. (A doubtful merge that
+    passes those checks is still a reading of the sketch: it makes the choice ambiguous.)
+    Not for a sketch with a segment of original lines alone: it may mean a rewrite of a
+    line like it elsewhere, a reading no anchored merge has."""
     lines = split_lines(original)
-    found = [text for text in anchored_merges(original, parsed) if text != rejected
+    known = set(lines)
+    if any(all(line in known for line in segment.lines) for segment in parsed.segments):
+        return None  # a segment of original lines alone may rewrite a copy elsewhere
+    merges = dict(anchored_merges(original, parsed))
+    found = [text for text in merges if text != rejected
              and check_merge(original, parsed, text) and (not python or parses(text))
              and not duplicated_lines(lines, split_lines(text))]
     if python and len(found) > 1:
         found = _binding_all(original, found)
-    return found[0] if len(found) == 1 else None
+    return found[0] if len(found) == 1 and merges[found[0]] else None
 
 
 def _binding_all(original: str, merges: list[str]) -> list[str]:

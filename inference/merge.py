@@ -206,10 +206,11 @@ def _every_anchored_placement(index: _Index, seg: list[str], segment: Segment, t
 
 
 def anchored_merges(original: str, sketch: Sketch, limit: int = 4 * MAX_CANDIDATES
-                    ) -> list[str]:
+                    ) -> list[tuple[str, bool]]:
     """Every in-order merge whose segments are anchored by their own first and last lines,
-    unranked (the deterministic merge keeps the best-ranked only); empty when a segment has
-    no such placement or there are more than ``limit`` merges (too many to say one is it)."""
+    unranked (the deterministic merge keeps the best-ranked only), each with whether it is
+    free of `_place_all`'s doubts (`_placed_soundly`); empty when a segment has no such
+    placement or there are more than ``limit`` merges (too many to say one is it)."""
     lines = split_lines(original)
     sketch = as_snippet(sketch, len(lines))
     index = _Index(lines)
@@ -224,9 +225,12 @@ def anchored_merges(original: str, sketch: Sketch, limit: int = 4 * MAX_CANDIDAT
     found = list(_assignments(options, limit=limit + 1)) if options else []
     if len(found) > limit:
         return []
-    return list(dict.fromkeys(join_lines(_render(lines, sketch.segments, chosen), original)
-                              for chosen in found
-                              if _placed_soundly(index, sketch.segments, chosen)))
+    merges: dict[str, bool] = {}
+    for chosen in found:
+        text = join_lines(_render(lines, sketch.segments, chosen), original)
+        merges[text] = merges.get(text, True) and _placed_soundly(index, sketch.segments,
+                                                                  chosen)
+    return list(merges.items())
 
 
 def _placed_soundly(index: _Index, segments: Sequence[Segment],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
+from inference.line_similarity import reopens
 from inference.merge import (
     _WORDS,
     FUZZY_RATIO,
@@ -76,6 +77,8 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
                 k, q = k + step * reflowed[0], q + step * reflowed[1]
                 continue
             verdict = _edge_verdict(lines, seg, k, q, step)
+            if verdict is None and 0 <= q < len(lines) and reopens(seg[k], lines[q]):
+                raise _Unsure(seg[k])  # whether the branches above stay is no reading's
             if verdict is None:
                 readings += 1
                 if readings > MAX_READINGS:
