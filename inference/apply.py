@@ -57,6 +57,7 @@ from inference.merge import (
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
+from inference.merge_flow import unreachable_statements
 from inference.merge_names import unbound_names
 from inference.merge_plausibility import unexplained_changes
 from inference.merge_readings import orphaned_name, reading_merges, stranded_import
@@ -205,6 +206,10 @@ def apply_stream(
         if python and not parses(text):
             attempts.append(f"{how}: the merged file does not parse as Python")
             return False
+        if python and _adds_unreachable(original, text):
+            attempts.append(f"{how}: the merge leaves statements after a return or raise "
+                            "(the old version of a line the sketch rewrote kept?)")
+            return False
         return True
 
     def refuse() -> ApplyEvent:
@@ -254,9 +259,10 @@ def apply_stream(
     proved = [c for c in candidates if check_merge(original, parsed, c)]
     if candidates and not proved:
         attempts.append(f"fuzzy: none of {len(candidates)} plausible merges passes the check")
-    good = [c for c in proved if not python or parses(c)]
+    good = [c for c in proved if not python or _runs(original, c)]
     if proved and not good:
-        attempts.append(f"fuzzy: none of {len(proved)} proved merges parses as Python")
+        attempts.append(f"fuzzy: none of {len(proved)} proved merges parses as Python "
+                        "without statements that never run")
     lines = split_lines(original)
     # Drop merges that keep a moved line twice, then those that change clearly more than the
     # sketch accounts for; near ties are left to the model.
@@ -342,7 +348,7 @@ def _one_anchored(original: str, parsed: Sketch, python: bool, rejected: str | N
         return None  # a segment of original lines alone may rewrite a copy elsewhere
     merges = dict(anchored_merges(original, parsed))
     found = [text for text in merges if text != rejected
-             and check_merge(original, parsed, text) and (not python or parses(text))
+             and check_merge(original, parsed, text) and (not python or _runs(original, text))
              and not duplicated_lines(lines, split_lines(text))]
     if python and len(found) > 1:
         found = _binding_all(original, found)
@@ -364,6 +370,18 @@ def _binding_all(original: str, merges: list[str]) -> list[str]:
     return kept
 
 
+def _runs(original: str, merged: str) -> bool:
+    """Whether a Python merge parses and adds no statement that can never run."""
+    return parses(merged) and not _adds_unreachable(original, merged)
+
+
+def _adds_unreachable(original: str, merged: str) -> bool:
+    """Whether the merge has more statements that can never run than the original
+    (`unreachable_statements`)."""
+    before, after = unreachable_statements(original), unreachable_statements(merged)
+    return before is not None and after is not None and after > before
+
+
 def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     """The one merge that every reading of the unsure edge lines that is proved and (for
     Python) parses and keeps a binding of every name its code reads agrees on
@@ -371,7 +389,7 @@ def _one_reading(original: str, parsed: Sketch, python: bool) -> str | None:
     import whose every use the merge rewrote away (`stranded_import`) do not count."""
     found = {text for text in reading_merges(original, parsed)
              if check_merge(original, parsed, text) and (not python or (
-                 parses(text) and orphaned_name(original, text) is None))}
+                 _runs(original, text) and orphaned_name(original, text) is None))}
     if python and len(found) > 1:  # a reading that keeps an import it left unused is not it
         found = {text for text in found if stranded_import(original, text) is None}
     if python and len(found) > 1:

@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
-from inference.line_similarity import FUZZY_RATIO, counterpart, similarity
+from inference.line_similarity import FUZZY_RATIO, code_of, counterpart, similarity
+from inference.line_similarity import TRAILING_COMMENT as _TRAILING_COMMENT
 from inference.merge_imports import different_imports
 from inference.merge_rows import row_insertion
 from inference.sketch import Segment
@@ -56,6 +57,7 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
     rewritten_keys = {statement_key(line) for line in replaced} - {None}
     if place.start == place.end == row_insertion(lines, segment.lines):
         adjacent = []  # a new row of a sorted list: its neighbours are rows like it
+    beside_code = {code_of(line) for line in adjacent}
     fresh = _new_definition_bodies(lines, segment.lines)
     for number, line in enumerate(segment.lines):
         code = line.rstrip()
@@ -65,8 +67,9 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
             continue  # its old version is among the lines replaced, not beside them
         if code not in lines and place.start <= (counterpart(lines, code) or -1) < place.end:
             continue  # its one clear old version is replaced: like lines beside it are kin
-        if code in near:
-            return line
+        if code in near or (_TRAILING_COMMENT.search(code) and code_of(code)
+                            and code_of(code) in beside_code):
+            return line  # word for word, or right beside: the same code, another comment
         beside = max((similarity(code, other) for other in adjacent
                       if not different_imports(code, other)), default=0.0)
         # Similar to a line beside it, unless a replaced line is at least as similar (its
