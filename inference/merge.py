@@ -39,7 +39,7 @@ from inference.line_similarity import code_of as _code
 from inference.line_similarity import counterpart as _counterpart
 from inference.line_similarity import shares_a_word as _shares_a_word
 from inference.line_similarity import similar_to_any as _similar_to_any
-from inference.merge_doubts import duplicated_lines
+from inference.merge_doubts import duplicated_lines, new_definition_lines
 from inference.merge_doubts import left_behind as _left_behind
 from inference.merge_imports import different_imports, import_insertion, import_section
 from inference.merge_rows import moved_rows, row_insertion
@@ -315,7 +315,10 @@ def _dropped(index: _Index, seg: list[str], place: _Placement) -> int:
     """Original lines the placement loses: neither kept by the segment nor rewritten by one of
     its new lines, plus a run of its lines left standing beside it (`_doubled_run`)."""
     own = Counter(seg)  # a line the segment keeps once accounts for one copy of it
-    written = [line for line in seg if line.strip() and line not in index.where]
+    # A new definition's lines are its own: they rewrite no line like them elsewhere.
+    fresh = new_definition_lines(index.lines, seg)
+    written = [line for number, line in enumerate(seg)
+               if line.strip() and line not in index.where and number not in fresh]
     stretch = index.lines[place.start:place.end]
     joined = _joined_lines(stretch, written)
     dropped = 0

@@ -19,7 +19,7 @@ from inference.merge_rows import row_insertion
 from inference.sketch import Segment
 from inference.statement_keys import DEFINITION, statement_key
 
-__all__ = ["BESIDE_LINES", "duplicated_lines", "left_behind"]
+__all__ = ["BESIDE_LINES", "duplicated_lines", "left_behind", "new_definition_lines"]
 
 
 class Stretch(Protocol):
@@ -58,7 +58,7 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
     if place.start == place.end == row_insertion(lines, segment.lines):
         adjacent = []  # a new row of a sorted list: its neighbours are rows like it
     beside_code = {code_of(line) for line in adjacent}
-    fresh = _new_definition_bodies(lines, segment.lines)
+    fresh = new_definition_lines(lines, segment.lines)
     for number, line in enumerate(segment.lines):
         code = line.rstrip()
         if code in replaced or len(re.findall(r"\w+", code)) < 2 or number in fresh:
@@ -80,10 +80,11 @@ def left_behind(lines: Sequence[str], segment: Segment, place: Stretch) -> str |
     return None
 
 
-def _new_definition_bodies(lines: Sequence[str], seg: Sequence[str]) -> set[int]:
-    """Positions of the segment's lines in the body of a function or class whose name the
-    original does not define: a new definition's own lines (``pred = make_pred(pred)``
-    written again in a new function beside one that has it), not lines left behind."""
+def new_definition_lines(lines: Sequence[str], seg: Sequence[str]) -> set[int]:
+    """Positions of the segment's lines that make up a function or class whose name the
+    original does not define, its header and body: a new definition's own lines
+    (``pred = make_pred(pred)`` written again in a new function beside one that has it), not
+    lines left behind nor rewrites of lines like them elsewhere."""
     defined = {header.group(2) for line in lines if (header := DEFINITION.match(line))}
     found: set[int] = set()
     depth = None  # the indentation of the new definition's header while in its body
@@ -96,6 +97,8 @@ def _new_definition_bodies(lines: Sequence[str], seg: Sequence[str]) -> set[int]
             continue
         header = DEFINITION.match(line)
         depth = indent if header and header.group(2) not in defined else None
+        if depth is not None:
+            found.add(number)
     return found
 
 
