@@ -57,7 +57,7 @@ from inference.merge import (
 )
 from inference.merge_check import check_merge
 from inference.merge_definitions import definition_merge
-from inference.merge_flow import unreachable_statements
+from inference.merge_flow import doubled_imports, unreachable_statements
 from inference.merge_names import unbound_names
 from inference.merge_plausibility import unexplained_changes
 from inference.merge_readings import orphaned_name, reading_merges, stranded_import
@@ -209,6 +209,11 @@ def apply_stream(
         if python and _adds_unreachable(original, text):
             attempts.append(f"{how}: the merge leaves statements after a return or raise "
                             "(the old version of a line the sketch rewrote kept?)")
+            return False
+        doubled = doubled_imports(original, text) if python else []
+        if doubled:
+            attempts.append(f"{how}: the merge imports {doubled[0]!r} twice (the old import "
+                            "kept beside its new version?)")
             return False
         return True
 
@@ -371,8 +376,10 @@ def _binding_all(original: str, merges: list[str]) -> list[str]:
 
 
 def _runs(original: str, merged: str) -> bool:
-    """Whether a Python merge parses and adds no statement that can never run."""
-    return parses(merged) and not _adds_unreachable(original, merged)
+    """Whether a Python merge parses, adds no statement that can never run and imports no
+    name twice that the original imported once (`doubled_imports`)."""
+    return parses(merged) and not _adds_unreachable(original, merged) \
+        and not doubled_imports(original, merged)
 
 
 def _adds_unreachable(original: str, merged: str) -> bool:

@@ -1,16 +1,19 @@
 """Placements of issue 18's third Apply round: edge lines that rewrite a labelled comment, a
 statement reflowed or spread over lines, a line the segment moved; merges that keep a moved
-line or a rewritten definition twice; the one anchored merge that parses or binds the names
-it reads; a new definition's own lines; a block reopened where it was continued."""
+line, a rewritten definition or an import twice, or code after a raise; the one anchored
+merge that parses or binds the names it reads; a new definition's own lines; a block
+reopened where it was continued."""
 
 from __future__ import annotations
 
 import pytest
 
 from inference.apply import ApplyFailed, apply_sketch
-from inference.merge import duplicated_lines
+from inference.merge import _Placement, duplicated_lines
 from inference.merge_check import check_merge
-from inference.sketch import parse_sketch
+from inference.merge_doubts import left_behind
+from inference.merge_flow import doubled_imports, unreachable_statements
+from inference.sketch import Segment, parse_sketch
 
 DOCTEST = '''def length(value):
     """Check the length.
@@ -231,3 +234,31 @@ def test_a_segment_on_repeated_anchors_that_rewrites_labelled_comments_loses_not
     expected = EXTREMES.replace("AbsMax >", "AbsMax() >").replace("AbsMin <", "AbsMin() <")
     result = apply_sketch(EXTREMES, sketch, path="extremes.py")
     assert result.text == expected.replace("# Output: True", "True")
+
+
+def test_a_merge_that_keeps_the_old_line_after_a_new_raise_is_refused() -> None:
+    """``raise KeyError(...)`` written for ``msg = ...`` / ``raise KeyError(msg)``: the
+    literal reading keeps the old ``raise`` below the new one, where nothing runs."""
+    original = ("def popitem(self):\n    try:\n        key = self.choice()\n"
+                "    except IndexError:\n        msg = '%s is empty' % type(self).__name__\n"
+                "        raise KeyError(msg) from None\n    return key\n")
+    sketch = ("# rest unchanged\n        raise KeyError('%s is empty' % type(self).__name__)"
+              " from None\n    # rest unchanged\n")
+    assert unreachable_statements(original) == 0
+    with pytest.raises(ApplyFailed):
+        apply_sketch(original, sketch, path="cache.py")
+
+
+def test_a_name_imported_twice_from_one_module_is_a_kept_old_import() -> None:
+    original = "from .compat import basestring, Mapping\nfrom .strings import re_tester\n"
+    assert doubled_imports(original, "from .compat import basestring, Mapping\n"
+                                     "from .compat import basestring\n") == ["basestring"]
+    assert doubled_imports(original, original + "from .compat import Set\n") == []
+
+
+def test_a_line_beside_its_stretch_with_only_another_comment_is_left_behind() -> None:
+    """``return v  # value too large`` written where ``pass  # value too large`` stood,
+    with ``return v`` right after it: the old line would stay."""
+    lines = ["    except ValueError:", "        pass", "        return v  # old", "    x = 1"]
+    segment = Segment(("        return v  # value too large",), True, True)
+    assert left_behind(lines, segment, _Placement(1, 2)) == segment.lines[0]
