@@ -1,11 +1,13 @@
 """Apply on real edits: exact / refused / wrong-but-returned, this code against a baseline.
 
     nice -n 10 python benchmarks/apply_real.py [--split heldout] [--baseline-ref 54ec0ac]
-        [--model-cases 0]
+        [--model-cases 0] [--stress-seed 7]
 
 Cases: ``shared/apply_real/apply_real.jsonl.gz`` (built by ``benchmarks/apply_real_data.py``
 from the git history of 36 public repositories, split by repository; ``--split fresh``: the
-second held-out set, ``apply_real_fresh.jsonl.gz``, from 8 more). Every case is scored as
+second held-out set, ``apply_real_fresh.jsonl.gz``, from 8 more; ``--split stress``: more
+cases of the dev repositories, ``apply_real_stress_s<seed>.jsonl.gz`` of ``--stress-seed``).
+Every case is scored as
 
 * ``exact`` — the returned file is the commit's file;
 * ``refused`` — `ApplyFailed` (a clear error; the user is told);
@@ -53,8 +55,14 @@ def log(message: str) -> None:
 
 
 def load_real_cases(split: str | None = None) -> list[dict]:
-    """The cases of one split (``dev``/``heldout``/``fresh``), or all of the main set."""
-    with gzip.open(FRESH_CASES if split == "fresh" else CASES, "rt") as handle:
+    """The cases of one split (``dev``/``heldout``/``fresh``, ``stress_s<seed>``), or all of
+    the main set."""
+    path = CASES
+    if split == "fresh":
+        path = FRESH_CASES
+    elif split is not None and split.startswith("stress"):
+        path, split = CASES.with_name(f"apply_real_{split}.jsonl.gz"), "stress"
+    with gzip.open(path, "rt") as handle:
         cases = [json.loads(line) for line in handle]
     return [c for c in cases if split is None or c["split"] == split]
 
@@ -147,13 +155,18 @@ def summarise(rows: list[dict], column: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="heldout", choices=("dev", "heldout", "fresh"))
+    parser.add_argument("--split", default="heldout",
+                        choices=("dev", "heldout", "fresh", "stress"))
+    parser.add_argument("--stress-seed", type=int, default=7,
+                        help="which stress set (apply_real_data.py --set stress --seed N)")
     parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
     parser.add_argument("--model-cases", type=int, default=0)
     parser.add_argument("--baseline-model-cases", type=int, default=None,
                         help="model cases for the baseline (default: --model-cases)")
     args = parser.parse_args()
 
+    if args.split == "stress":
+        args.split = f"stress_s{args.stress_seed}"
     started = time.perf_counter()
     current = run_worker(ROOT, args.split, args.model_cases)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,7 @@
 """Build Apply's real-edit sets from the git history of public Python repositories.
 
-    python benchmarks/apply_real_data.py [--per-repo 30] [--mirrors /work/.mirror] [--set fresh]
+    python benchmarks/apply_real_data.py [--per-repo 30] [--mirrors /work/.mirror]
+        [--set fresh|stress] [--seed 18]
 
 Each case is one file changed by one real commit (before = the parent's version, after = the
 commit's) and a *sketch* of the change written the way chat assistants write edits:
@@ -26,7 +27,10 @@ here is in ``synthdata/real/repos.json`` or the guidance set, none is reserved, 
 whose text occurs in the older Apply sets (``apply_dev``/``apply_heldout``) is dropped.
 ``--set fresh`` builds a second held-out set (split ``fresh``, its own file) from `FRESH_REPOS`,
 repositories no earlier round looked at; a file whose text occurs in the main set is dropped
-too. Sources and licenses: ``benchmarks/README.md``. The mirrors are fetched copies of the public
+too. ``--set stress`` builds more cases from the ``dev`` repositories alone, with another
+``--seed`` and ``--per-repo`` (split ``stress``, ``apply_real_stress_s<seed>.jsonl.gz``): dev
+data to read a rule's wrong merges on beyond the 783 dev cases. Sources and licenses:
+``benchmarks/README.md``. The mirrors are fetched copies of the public
 repositories (the ``fetch`` tool puts them under ``/work/.mirror/<owner>+<name>/repo``).
 """
 
@@ -55,6 +59,12 @@ from inference.sketch import parse_sketch  # noqa: E402
 #: Outside ``benchmarks/data``: text taken from fetched repositories is kept under ``shared/``.
 OUTPUT = ROOT / "shared" / "apply_real" / "apply_real.jsonl.gz"
 FRESH_OUTPUT = ROOT / "shared" / "apply_real" / "apply_real_fresh.jsonl.gz"
+
+
+def stress_output(seed: int) -> Path:
+    """The stress set of one seed (``--set stress``)."""
+    return ROOT / "shared" / "apply_real" / f"apply_real_stress_s{seed}.jsonl.gz"
+
 OLDER_SETS = (ROOT / "benchmarks" / "data" / "apply_dev.jsonl.gz",
               ROOT / "benchmarks" / "data" / "apply_heldout.jsonl.gz")
 
@@ -366,12 +376,18 @@ def main() -> None:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--per-repo", type=int, default=30)
     parser.add_argument("--seed", type=int, default=18)
-    parser.add_argument("--set", default="main", choices=("main", "fresh"),
-                        help="fresh: the second held-out set, from FRESH_REPOS")
+    parser.add_argument("--set", default="main", choices=("main", "fresh", "stress"),
+                        help="fresh: the second held-out set, from FRESH_REPOS; stress: more "
+                        "cases of the dev repositories (another --seed and --per-repo)")
     args = parser.parse_args()
     if args.set == "fresh":
         output = FRESH_OUTPUT
         cases = build(args.mirrors, args.per_repo, args.seed, FRESH_REPOS, (OUTPUT,))
+    elif args.set == "stress":
+        output = stress_output(args.seed)
+        dev = tuple((repo, license_, "stress") for repo, license_, split in REPOS
+                    if split == "dev")
+        cases = build(args.mirrors, args.per_repo, args.seed, dev)
     else:
         output = OUTPUT
         cases = build(args.mirrors, args.per_repo, args.seed)
