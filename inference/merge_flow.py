@@ -25,7 +25,7 @@ def unreachable_statements(text: str) -> int | None:
     same block; None when the text does not parse."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     count = 0
     for node in ast.walk(tree):
@@ -54,7 +54,7 @@ def _module_imports(text: str) -> dict[tuple[str, str], int] | None:
     """How many times each ``(module, name)`` is bound by the module's top-level imports."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     counts: dict[tuple[str, str], int] = {}
     for node in tree.body:

@@ -32,7 +32,7 @@ def unbound_names(text: str) -> set[str] | None:
         return None
     try:
         top = symtable.symtable(text, "<merge>", "exec")
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     tables = [top]
     bound = set(_MODULE_NAMES) | set(dir(builtins))
