@@ -9,8 +9,12 @@ every resulting merge; `inference.apply` keeps those that are proved (`inference
 and, for Python, parse, and returns one only when all the survivors are the same file. A new
 header inserted right above the old one's body leaves the old header without a body, so the
 rewrite is the only reading that parses; a header split over lines reads the same either way.
-Only segments whose anchors occur once are read this way: where the anchor itself is in doubt,
-the placement is the boundary merge's to refuse.
+Segments are anchored by their lines that occur once in the original; a segment none of whose
+lines does (a method whose lines a sibling class repeats) is tried at every run of the original
+that holds its lines in order, and the runs that a marker right after a block opener would reach
+only by eliding past the end of that block lose (`_within_block`). Where the boundary merge
+itself finds several placements, the anchor is in doubt, and it is the boundary merge's to
+refuse: letting the readings choose there returned wrong files on the stress sets.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from inference.merge import (
     whole_definition,
 )
 from inference.merge_imports import import_section
-from inference.sketch import Segment, Sketch
+from inference.sketch import Segment, Sketch, indentation
 from inference.statement_keys import DEFINITION
 
 __all__ = ["MAX_READINGS", "orphaned_name", "reading_merges", "stranded_import"]
@@ -108,14 +112,21 @@ def _other_section(new: str, anchor_side: str) -> bool:
 
 
 def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Placement]:
-    """Every placement of a segment over the readings of its edge lines; raises `_Unsure`
-    when its anchors are not single lines of the original."""
+    """Every placement of a segment over the readings of its edge lines: anchored by its
+    outermost lines that occur once in the original, or, where none does, at every run of
+    the original that holds its known lines in order (a method repeated in a sibling class:
+    the sketch's order and `_within_block` choose); raises `_Unsure` when single anchors
+    stand out of order."""
     seg = [line.rstrip() for line in segment.lines]
     known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
     if known:
-        # The outermost lines that occur once in the original anchor it, in order.
         single = [k for k in known if len(index.where[seg[k]]) == 1]
-        if not single or index.where[seg[single[0]]] > index.where[seg[single[-1]]]:
+        if not single:
+            if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
+                raise _Unsure(seg[known[0]])  # ``"""`` or ``else:`` anchors nothing
+            return [place for run in _known_runs(index, seg, known)
+                    for place in _walked(index, segment, seg, run, total)]
+        if index.where[seg[single[0]]] > index.where[seg[single[-1]]]:
             raise _Unsure(seg[known[0]])
         h, t = single[0], single[-1]
         pairs = [(h, index.where[seg[h]][0]), (t, index.where[seg[t]][0])]
@@ -123,11 +134,54 @@ def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Place
         pairs = _keyed_anchors(index.lines, seg) or _soft_anchors(index, seg)
         if not pairs:
             return []
+    return _walked(index, segment, seg, pairs, total)
+
+
+def _walked(index: _Index, segment: Segment, seg: Sequence[str],
+            pairs: Sequence[tuple[int, int]], total: int) -> list[_Placement]:
+    """The placements of a segment anchored at ``(segment line, original line)`` pairs, its
+    edges walked out over every reading."""
     (h, p), (t, q) = pairs[0], pairs[-1]
     starts = _walk_outs(index.lines, seg, h, p, -1) if segment.after_marker else {0}
     ends = ({e + 1 for e in _walk_outs(index.lines, seg, t, q, +1)}
             if segment.before_marker else {total})
     return [_Placement(s, e) for s in sorted(starts) for e in sorted(ends) if s <= e]
+
+
+def _known_runs(index: _Index, seg: Sequence[str], known: Sequence[int],
+                ) -> list[list[tuple[int, int]]]:
+    """For each occurrence of the segment's first known line, its first and last known lines
+    matched in order right after it (each known line's next occurrence below the previous
+    one, at most `NEAR_LINES` lines further), when every known line matches."""
+    runs = []
+    for start in index.where[seg[known[0]]]:
+        at, run = start, [(known[0], start)]
+        for k in known[1:]:
+            nxt = [p for p in index.where[seg[k]] if at < p <= at + NEAR_LINES]
+            if not nxt:
+                break
+            at = nxt[0]
+            run.append((k, at))
+        else:
+            runs.append([run[0], run[-1]])
+    return runs
+
+
+def _within_block(lines: Sequence[str], sketch: Sketch, chosen: Sequence[_Placement]) -> bool:
+    """Whether each marker stays inside the block that the segment before it opened: when a
+    segment ends with a block opener (``class stop_after_delay(stop_base):``) and the next
+    segment is indented deeper, the code elided between them holds no line at the opener's
+    indentation or less (else the segment went to a sibling class's copy of its lines)."""
+    pairs = list(zip(sketch.segments, chosen, strict=True))
+    for (before, place), (after, nxt) in zip(pairs, pairs[1:], strict=False):
+        opener = next((line for line in reversed(before.lines) if line.strip()), "")
+        first = next((line for line in after.lines if line.strip()), "")
+        if not opener.rstrip().endswith(":") or len(indentation(first)) <= len(indentation(opener)):
+            continue
+        if any(line.strip() and len(indentation(line)) <= len(indentation(opener))
+               for line in lines[place.end:nxt.start]):
+            return False
+    return True
 
 
 def _options(index: _Index, segment: Segment, total: int) -> tuple[list[_Placement], bool]:
@@ -206,7 +260,11 @@ NEAR_LINES = 3
 
 def _texts(original: str, lines: list[str], index: _Index, sketch: Sketch,
            options: list[list[_Placement]], read: Sequence[bool]) -> Iterator[str]:
-    for chosen in _assignments(options, limit=MAX_MERGES * 4):
+    assignments = list(_assignments(options, limit=MAX_MERGES * 4))
+    # A marker right after a block opener usually elides code of that block only; where some
+    # assignments keep to that, the others (the segment placed in a sibling block) lose.
+    inside = [chosen for chosen in assignments if _within_block(lines, sketch, chosen)]
+    for chosen in inside or assignments:
         if any(_doubtful(index, segment, place, was_read)
                or _left_behind(lines, segment, place) is not None
                for segment, place, was_read in zip(sketch.segments, chosen, read, strict=True)):

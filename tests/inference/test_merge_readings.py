@@ -194,3 +194,51 @@ def test_settings_rewritten_in_another_order_replace_their_block() -> None:
         "version = '25.0'\nrelease = '25.0.0'\n",
         "import boltons\nrelease = boltons.__version__\n"
         "version = '.'.join(release.split('.')[:2])\n")
+
+
+SIBLINGS = '''import time
+
+
+class ByDeadline:
+    """Stop once the deadline has passed."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+
+    def __call__(self, state):
+        if state.started is None:
+            raise RuntimeError("not started")
+        return time.monotonic() - state.started >= self.deadline
+
+
+class BeforeDeadline:
+    """Stop before the next wait would pass the deadline."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+
+    def __call__(self, state):
+        if state.started is None:
+            raise RuntimeError("not started")
+        return (
+            time.monotonic() - state.started + state.wait
+            >= self.deadline
+        )
+'''
+
+
+def test_a_method_repeated_in_a_sibling_class_is_edited_in_the_class_the_sketch_names() -> None:
+    """Every line of the edited method but its last also stands in the next class (whose
+    return is split over lines, so the new last line may be new or a rewrite there too); the
+    marker after `class ByDeadline:` elides that class's code only, so the segment goes there."""
+    sketch = ("# ... existing code ...\nclass ByDeadline:\n    # ... docstring and __init__ ...\n"
+              "\n    def __call__(self, state):\n        if state.started is None:\n"
+              '            raise RuntimeError("not started")\n'
+              "        # stop a little early\n"
+              "        return time.monotonic() - state.started >= self.deadline - 0.001\n"
+              "# ... rest of the file ...\n")
+    result = apply_sketch(SIBLINGS, sketch, path="stop.py")
+    assert result.text == SIBLINGS.replace(
+        "        return time.monotonic() - state.started >= self.deadline\n",
+        "        # stop a little early\n"
+        "        return time.monotonic() - state.started >= self.deadline - 0.001\n")
