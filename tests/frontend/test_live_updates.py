@@ -4,6 +4,11 @@ finishes and a finding appears, all without a reload."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -35,18 +40,44 @@ def app(tmp_path):
         yield app
 
 
+@contextmanager
+def findings_held(app) -> Iterator[None]:
+    """A second session on the app's database holds a SHARE lock on the findings table: the
+    analysis reads on but waits at its first write of findings, so it is still running when
+    the page's socket connects (a five-line analysis otherwise ends first: measured 0.1 s)."""
+    wait_for_idle_worker(app)
+    with psycopg.connect(app.database_url) as held:
+        held.execute("LOCK TABLE reviews_finding IN SHARE MODE")
+        try:
+            yield
+        finally:
+            held.rollback()
+
+
+def wait_for_idle_worker(app, timeout: float = 120) -> None:
+    """Until no analysis is queued or running (the demo review's, at start-up): the worker
+    runs one job at a time, so a held demo job would keep the test's job queued."""
+    deadline = time.monotonic() + timeout
+    while app.query("SELECT count(*) FROM reviews_analysisjob "
+                    "WHERE state IN ('queued', 'running')")[0][0]:
+        assert time.monotonic() < deadline, "the worker never went idle"
+        time.sleep(0.2)
+
+
 def test_progress_and_a_finding_arrive_over_the_socket_without_a_reload(browser, app):
     log_in(browser, app.url, app.username, app.password)
-    paste_diff(browser, app.url, "Last item", "live/items", DIFF)
-    browser.execute_script("window.squiggleNoReload = true;")  # a reload would drop it
-    assert not browser.find_elements(By.CSS_SELECTOR, ".squiggle[data-finding]")
 
     def dataset(name: str) -> str:
         return browser.execute_script(
             f"return document.getElementById('review').dataset.{name} || ''")
 
-    bar = browser.find_element(By.ID, "job-progress")
-    assert bar.is_displayed()
+    with findings_held(app):
+        paste_diff(browser, app.url, "Last item", "live/items", DIFF)
+        browser.execute_script("window.squiggleNoReload = true;")  # a reload would drop it
+        assert not browser.find_elements(By.CSS_SELECTOR, ".squiggle[data-finding]")
+        bar = browser.find_element(By.ID, "job-progress")
+        assert bar.is_displayed()
+        wait(browser, lambda b: "running" in dataset("socketStates").split(), timeout=120)
     wait(browser, lambda b: dataset("jobState") == "done", timeout=300)
     assert not bar.is_displayed() and bar.get_attribute("value") == "1"
     wait(browser, lambda b: dataset("results") == "final")
