@@ -1,0 +1,158 @@
+"""The detector in a review of the real change that introduced a bug.
+
+    python benchmarks/bug_introducing.py [--split test|dev] [--threads 1]
+
+Cases come from `benchmarks/bug_introducing_data.py`: the file as the introducing commit left
+it, the lines that commit changed, and the lines of the bug a later commit fixed. Each detector
+runs the way the review runs it (`bugmodel.detect_files` with the changed lines: changed
+units, the whole file as context, findings on changed lines only). With the threshold at 0 it
+gives each changed unit's best finding; ranked by probability, the first one (top-1) and the
+first three (top-3) are checked against the bug's lines. At the detector's default threshold
+the findings are counted as right (on a bug's lines) or not.
+
+Baselines in the same run, over the same changed lines: a changed code line picked at random
+(its expected hit rate), and the changed line with the most operators (the trivial stand-in of
+issue 14). Results go to `benchmarks/results/bug_introducing_<split>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import sys
+import time
+import tokenize
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bugmodel.detection import detect_files  # noqa: E402
+from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def load_cases(split: str) -> list[dict]:
+    with gzip.open(DATA, "rt") as lines:
+        return [case for case in map(json.loads, lines) if case["split"] == split]
+
+
+def _on_bug(case: dict, first: int, last: int) -> dict | None:
+    """The bug whose lines the span first..last touches, if any."""
+    return next((bug for bug in case["bugs"]
+                 if first <= bug["lines"][1] and bug["lines"][0] <= last), None)
+
+
+def code_lines(case: dict) -> list[int]:
+    """Changed lines that hold code (not blank, not only a comment)."""
+    lines = case["text"].split("\n")
+    return [n for n in case["changed"] if n <= len(lines)
+            and lines[n - 1].strip() and not lines[n - 1].strip().startswith("#")]
+
+
+def operator_counts(text: str) -> dict[int, int]:
+    """Operator tokens per line (the "most operators" stand-in)."""
+    counts: dict[int, int] = defaultdict(int)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string not in "()[]{},:.;":
+                counts[token.start[0]] += 1
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return counts
+
+
+def baselines(cases: list[dict]) -> dict[str, dict]:
+    """Top-1 of a random changed code line (expected) and of the one with most operators."""
+    random_hits, operator_hits = [], []
+    for case in cases:
+        lines = code_lines(case)
+        if not lines:
+            random_hits.append(0.0)
+            operator_hits.append(0.0)
+            continue
+        random_hits.append(sum(_on_bug(case, n, n) is not None for n in lines) / len(lines))
+        ops = operator_counts(case["text"])
+        best = max(lines, key=lambda n: (ops.get(n, 0), -n))
+        operator_hits.append(float(_on_bug(case, best, best) is not None))
+    return {"random_changed_line": {"top1_localisation": _mean(random_hits)},
+            "most_operators_changed_line": {"top1_localisation": _mean(operator_hits)}}
+
+
+def judge(system: str, cases: list[dict]) -> dict:
+    """Top-1/top-3 over each case's ranked findings, and the default threshold's counts."""
+    os.environ[DETECTOR_ENV] = system
+    detector = load_detector()
+    top1, top3, per_kind = [], [], defaultdict(list)
+    flagged = right = found = bugs = changed = 0
+    started = time.monotonic()
+    for case in cases:
+        findings = detect_files([(case["path"], case["text"])], {case["path"]: case["changed"]},
+                                threshold=0.0, detector=detector).findings
+        ranked = sorted(findings, key=lambda f: -f.probability)
+        hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
+        top1.append(float(bool(hits[:1]) and hits[0] is not None))
+        top3.append(float(any(h is not None for h in hits[:3])))
+        for bug in case["bugs"]:
+            per_kind[bug["kind"]].append(top1[-1])
+        above = [h for f, h in zip(ranked, hits, strict=True)
+                 if f.probability >= detector.threshold]
+        flagged += len(above)
+        right += sum(h is not None for h in above)
+        found += len({h["fix"] for h in above if h is not None})
+        bugs += len(case["bugs"])
+        changed += len(case["changed"])
+    seconds = time.monotonic() - started
+    return {"threshold": detector.threshold, "top1_localisation": _mean(top1),
+            "top3_localisation": _mean(top3), "findings": flagged, "right_findings": right,
+            "precision": round(right / flagged, 4) if flagged else None,
+            "recall": round(found / bugs, 4),
+            "other_findings_per_1000_changed_lines": round(1000 * (flagged - right) / changed,
+                                                           3),
+            "top1_by_kind": {k: [len(v), _mean(v)] for k, v in sorted(per_kind.items())},
+            "files_per_s": round(len(cases) / seconds, 2)}
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", default="test", choices=("dev", "test"))
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    cases = load_cases(args.split)
+    rows = {**baselines(cases), **{system: judge(system, cases) for system in DETECTORS}}
+    random_top1 = rows["random_changed_line"]["top1_localisation"]
+    print(f"{args.split}: {len(cases)} introducing changes, "
+          f"{sum(len(c['bugs']) for c in cases)} bugs, "
+          f"{sum(len(c['changed']) for c in cases)} changed lines")
+    print("| system | top-1 | × random | top-3 | thr | findings | right | precision | recall "
+          "| other findings / 1k changed lines |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        ratio = row["top1_localisation"] / random_top1 if random_top1 else float("nan")
+        print(f"| {name} | {row['top1_localisation']:.3f} | {ratio:.2f}× | "
+              f"{row.get('top3_localisation', '–')} | {row.get('threshold', '–')} | "
+              f"{row.get('findings', '–')} | {row.get('right_findings', '–')} | "
+              f"{row.get('precision', '–')} | {row.get('recall', '–')} | "
+              f"{row.get('other_findings_per_1000_changed_lines', '–')} |")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"bug_introducing_{args.split}.json"
+    out.write_text(json.dumps({"split": args.split, "cases": len(cases), "systems": rows},
+                              indent=1))
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
