@@ -35,10 +35,10 @@ from inference.merge import (
     SWALLOW_FACTOR,
     SWALLOW_SLACK,
     as_snippet,
-    bracket_depth,
     similarity,
     split_lines,
 )
+from inference.merge_edges import bracket_depth
 from inference.sketch import Sketch
 
 __all__ = ["MergeCheck", "check_merge"]

@@ -30,9 +30,7 @@ from inference.merge import (
     _assignments,
     _boundary_placements,
     _drops_definition,
-    _edge_verdict,
     _Index,
-    _joins_group,
     _keyed_anchors,
     _left_behind,
     _Placement,
@@ -40,8 +38,6 @@ from inference.merge import (
     _repeated_anchor,
     _similar_to_any,
     _soft_anchors,
-    _spanned,
-    _Unsure,
     as_snippet,
     duplicated_lines,
     join_lines,
@@ -49,6 +45,7 @@ from inference.merge import (
     split_lines,
     whole_definition,
 )
+from inference.merge_edges import Unsure, edge_verdict, joins_group, spanned
 from inference.merge_imports import import_section
 from inference.sketch import Segment, Sketch, indentation
 from inference.statement_keys import DEFINITION
@@ -63,10 +60,10 @@ MAX_MERGES = 24
 
 def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
                step: int) -> set[int]:
-    """`inference.merge._walk_out` over every reading of its unsure lines: the outermost
+    """`inference.merge_edges.walk_out` over every reading of its unsure lines: the outermost
     original line rewritten, for each. A new import beyond a blank line next to imports of
     its kind joins them when the anchor's side of the blank is another kind (a standard
-    library import beyond the blank above ``import pytest``). Raises `_Unsure` for another
+    library import beyond the blank above ``import pytest``). Raises `Unsure` for another
     new line that may join the group beyond a blank line (that doubt is about where it
     goes, not what it replaces) or when there are more than `MAX_READINGS` readings."""
     found: set[int] = set()
@@ -75,27 +72,27 @@ def _walk_outs(lines: Sequence[str], seg: Sequence[str], at: int, pos: int,
     def walk(k: int, q: int, outermost: int) -> None:
         nonlocal readings
         while 0 <= k < len(seg):
-            reflowed = _spanned(seg, k, lines, q, step)
+            reflowed = spanned(seg, k, lines, q, step)
             if reflowed is not None:  # a statement joined onto one line, or split
                 outermost = q + step * (reflowed[1] - 1)
                 k, q = k + step * reflowed[0], q + step * reflowed[1]
                 continue
-            verdict = _edge_verdict(lines, seg, k, q, step)
+            verdict = edge_verdict(lines, seg, k, q, step)
             if verdict is None and 0 <= q < len(lines) and reopens(seg[k], lines[q]):
-                raise _Unsure(seg[k])  # whether the branches above stay is no reading's
+                raise Unsure(seg[k])  # whether the branches above stay is no reading's
             if verdict is None:
                 readings += 1
                 if readings > MAX_READINGS:
-                    raise _Unsure(seg[k])
+                    raise Unsure(seg[k])
                 walk(k + step, q + step, q if seg[k].strip() else outermost)  # a rewrite
                 verdict = False  # ... or a new line: go on below
             if verdict:
                 if seg[k].strip():
                     outermost = q
                 q += step
-            elif seg[k].strip() and q != outermost + step and _joins_group(seg[k], lines[q]):
+            elif seg[k].strip() and q != outermost + step and joins_group(seg[k], lines[q]):
                 if not _other_section(seg[k], lines[outermost]):
-                    raise _Unsure(seg[k])
+                    raise Unsure(seg[k])
                 outermost = q - step  # over the blank line, into the imports of its kind
             k += step
         found.add(outermost)
@@ -115,7 +112,7 @@ def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Place
     """Every placement of a segment over the readings of its edge lines: anchored by its
     outermost lines that occur once in the original, or, where none does, at every run of
     the original that holds its known lines in order (a method repeated in a sibling class:
-    the sketch's order and `_within_block` choose); raises `_Unsure` when single anchors
+    the sketch's order and `_within_block` choose); raises `Unsure` when single anchors
     stand out of order."""
     seg = [line.rstrip() for line in segment.lines]
     known = [i for i, line in enumerate(seg) if line.strip() and index.where.get(line)]
@@ -123,11 +120,11 @@ def _read_placements(index: _Index, segment: Segment, total: int) -> list[_Place
         single = [k for k in known if len(index.where[seg[k]]) == 1]
         if not single:
             if all(len(_WORDS.findall(seg[k])) <= GENERIC_WORDS for k in known):
-                raise _Unsure(seg[known[0]])  # ``"""`` or ``else:`` anchors nothing
+                raise Unsure(seg[known[0]])  # ``"""`` or ``else:`` anchors nothing
             return [place for run in _known_runs(index, seg, known)
                     for place in _walked(index, segment, seg, run, total)]
         if index.where[seg[single[0]]] > index.where[seg[single[-1]]]:
-            raise _Unsure(seg[known[0]])
+            raise Unsure(seg[known[0]])
         h, t = single[0], single[-1]
         pairs = [(h, index.where[seg[h]][0]), (t, index.where[seg[t]][0])]
     else:
@@ -186,14 +183,14 @@ def _within_block(lines: Sequence[str], sketch: Sketch, chosen: Sequence[_Placem
 
 def _options(index: _Index, segment: Segment, total: int) -> tuple[list[_Placement], bool]:
     """The boundary merge's one placement of a segment, or, where it is unsure of an edge
-    line, the placements of every reading (then True); raises `_Unsure` when the boundary
+    line, the placements of every reading (then True); raises `Unsure` when the boundary
     merge has several placements."""
     try:
         places = _boundary_placements(index, segment, total)
-    except _Unsure:
+    except Unsure:
         return _read_placements(index, segment, total), True
     if len(places) > 1:  # an anchor in doubt: not for the readings to settle
-        raise _Unsure(segment.lines[0])
+        raise Unsure(segment.lines[0])
     return places, False
 
 
@@ -209,7 +206,7 @@ def reading_merges(original: str, sketch: Sketch) -> list[str]:
     try:
         options, read = zip(*(_options(index, segment, len(lines))
                               for segment in sketch.segments), strict=True)
-    except _Unsure:
+    except Unsure:
         return []
     if not all(options):
         return []
