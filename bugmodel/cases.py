@@ -20,11 +20,13 @@ import gzip
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bugmodel.undefined_names import UndefinedName, checks_names, undefined_names
 from synthdata.corpus import class_header
 from synthdata.dataset import Record, iter_records
+from synthdata.mining.clean import CLEAN_FILES
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
 
@@ -49,6 +51,10 @@ class Case:
     exact: list[int] = field(default_factory=list)  # candidates that are the fix
     located: list[int] = field(default_factory=list)  # candidates on the bug's lines
     bug_lines: tuple[int, int] | None = None
+    fixed_text: str | None = None  # the unit as the fix left it (real fixes)
+    # Names the unit reads that its whole file never binds, lines counted in `text`; only
+    # cases whose file is known (real fixes, clean functions with `clean_files.jsonl.gz`).
+    undefined: list[UndefinedName] = field(default_factory=list)
 
     @property
     def buggy(self) -> bool:
@@ -187,7 +193,9 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         lines = (bug_line - first_line + 1, max(bug_line, bug_end) - first_line + 1)
         case = Case("real", row["split"], row.get("kind") or "other",
                     f"{row['repo']}@{row['commit'][:10]}/{row['path']}:{row.get('func_name')}",
-                    unit_text, context, candidates, bug_lines=lines)
+                    unit_text, context, candidates, bug_lines=lines, fixed_text=fixed_unit,
+                    undefined=unit_undefined_names(file_undefined_names(text, row["path"]),
+                                                   first_line, unit_text))
         cases.append(locate(case, fixed_unit))
     return cases
 
@@ -198,6 +206,8 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
     rows = [r for r in _read_jsonl(path) if split is None or r["split"] == split]
     if limit is not None and len(rows) > limit:
         rows = random.Random(seed).sample(rows, limit)
+    files = _clean_files(path.parent / CLEAN_FILES)
+    names: dict[tuple[str, str, str], list[UndefinedName]] = {}
     cases = []
     for row in rows:
         source = normalise_newlines(row["source"]).rstrip("\n") + "\n"
@@ -210,7 +220,40 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
         if unit is None:
             continue
         unit_text, _, candidates, _ = unit
+        key = (row["repo"], row["commit"], row["path"])
+        if key in files and key not in names:
+            names[key] = file_undefined_names(files[key], row["path"])
         cases.append(Case("real", row["split"], "clean",
                           f"{row['repo']}/{row['path']}:{row.get('func_name')}", unit_text, "",
-                          candidates))
+                          candidates, undefined=unit_undefined_names(
+                              names.get(key, []), int(row["func_start"]), unit_text)))
     return cases
+
+
+def _clean_files(path: Path) -> dict[tuple[str, str, str], str]:
+    """(repo, commit, path) -> whole file text, for the clean functions' files that were
+    kept (`python -m synthdata clean-files`); empty when there is no such file."""
+    if not path.exists():
+        return {}
+    return {(r["repo"], r["commit"], r["path"]): normalise_newlines(r["text"])
+            for r in _read_jsonl(path)}
+
+
+def file_undefined_names(file_text: str, path: str) -> list[UndefinedName]:
+    """`undefined_names` of a whole file, as detection reports them (none for example code,
+    none when it does not parse)."""
+    if not checks_names(path):
+        return []
+    try:
+        return undefined_names(file_text)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+
+
+def unit_undefined_names(names: list[UndefinedName], first_line: int, unit_text: str,
+                         ) -> list[UndefinedName]:
+    """Those of a file's undefined `names` on the unit's lines (which start at `first_line`
+    in the file), with lines counted in the unit."""
+    last_line = first_line + unit_text.count("\n") - 1
+    return [replace(n, line=n.line - first_line + 1) for n in names
+            if first_line <= n.line <= last_line]

@@ -21,6 +21,8 @@ from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.tokenizer import lex
+from bugmodel.undefined_names import PROBABILITY as UNDEFINED_PROBABILITY
+from bugmodel.undefined_names import checks_names, undefined_names
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
@@ -213,13 +215,16 @@ def detect_files(files: Iterable[tuple[str, str]],
                  changed_lines: Mapping[str, Collection[int]] | None = None, *,
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
-                 detector: LoadedDetector | None = None) -> DetectResult:
-    """Like `detect`, also reporting the files that were skipped (syntax errors, ...)."""
+                 detector: LoadedDetector | None = None,
+                 undefined: bool = True) -> DetectResult:
+    """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
+    `undefined=False` leaves out the undefined-name findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
     samples: list[Encoded] = []
+    named: list[Finding] = []
     for path, text in files:
         changed = None if changed_lines is None else changed_lines.get(path, ())
         if changed is not None and not changed:
@@ -233,12 +238,17 @@ def detect_files(files: Iterable[tuple[str, str]],
         except RecursionError:
             result.skipped.append(SkippedFile(path, "too deeply nested to analyse"))
             continue
+        if undefined:
+            named.extend(_undefined_name_findings(path, text, changed))
         for window in file_windows:
             sample = encode(detector.vocab, window.text, _relative(window), window.context,
                             None, max_len)
             if sample is not None and len(sample.first):
                 windows.append(window)
                 samples.append(sample)
+    # An undefined name is a different kind of evidence from the model's probabilities: it is
+    # reported unless the caller asks for more certainty than it has.
+    result.findings = [f for f in named if threshold is None or f.probability >= threshold]
     if not samples:
         return result
     temperature, default = detector.temperature, detector.threshold
@@ -263,8 +273,30 @@ def detect_files(files: Iterable[tuple[str, str]],
             if key not in best or best[key].probability < finding.probability:
                 best[key] = finding
             break  # one finding per window: the models are trained on one bug per unit
-    result.findings = sorted(best.values(), key=lambda f: (f.path, f.line, f.column))
+    named_lines = {(f.path, f.line) for f in result.findings}
+    result.findings = sorted(
+        result.findings + [f for f in best.values() if (f.path, f.line) not in named_lines],
+        key=lambda f: (f.path, f.line, f.column))
     return result
+
+
+def _undefined_name_findings(path: str, text: str, changed: Collection[int] | None,
+                             ) -> list[Finding]:
+    """A finding for each undefined name read on a changed line (every line when None)."""
+    if not checks_names(path):
+        return []
+    findings = []
+    for name in undefined_names(text):
+        if changed is not None and name.line not in changed:
+            continue
+        repair = name.replacement or name.name
+        guess = f"probably `{repair}`" if name.replacement else "a typo or a missing import?"
+        message = (f"`{name.name}` is not defined anywhere in this file ({guess}); "
+                   f"{consequence('exception')} (NameError)")
+        findings.append(Finding(path, name.line, name.line, name.column, name.end_column,
+                                "undefined_name", message, UNDEFINED_PROBABILITY,
+                                severity("exception", UNDEFINED_PROBABILITY), repair))
+    return findings
 
 
 def detect(files: Iterable[tuple[str, str]],

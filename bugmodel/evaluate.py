@@ -8,7 +8,11 @@ Systems (all judge the same cases, one unit of code each):
   ratio of 0);
 - `line_ranker`: phase 2 on real fixes: a learned ranking of the unit's lines (their syntax
   and the from-scratch model's verdicts) picks the line, the from-scratch model its repair
-  (the product's detector; `bugmodel/line_ranker.py`).
+  (`bugmodel/line_ranker.py`);
+- `line_ranker+names`: the product's detector: the line ranker, and before its finding any
+  name the unit reads that its whole file never binds (`bugmodel/undefined_names.py`), which
+  is reported whatever the threshold. Known only where the unit's file is (real fixes, and
+  clean functions with `synthdata/real/clean_files.jsonl.gz`); synthetic records have none.
 Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
 compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
 
@@ -48,6 +52,8 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
+from bugmodel.undefined_names import PROBABILITY as UNDEFINED_PROBABILITY
+from bugmodel.undefined_names import UndefinedName
 from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
@@ -55,11 +61,15 @@ if TYPE_CHECKING:
 
 PLOTS_DIR = Path(__file__).parent / "plots"
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
-SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker")
+#: The product: the line ranker, with the undefined names of the unit's file reported first
+#: (`bugmodel/undefined_names.py`; shown whatever the threshold, as `detect` does).
+NAMES = "line_ranker+names"
+SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker", NAMES)
 #: Systems that need no language model (`--without-lm` evaluates only these, on more cases).
-WITHOUT_LM = ("scratch", "line_ranker")
-#: The system whose reliability is drawn uncalibrated too (the product's).
-PRODUCT = "line_ranker"
+WITHOUT_LM = ("scratch", "line_ranker", NAMES)
+#: The system whose reliability is drawn uncalibrated too, and whose threshold the product's
+#: line ranker uses.
+PRODUCT = NAMES
 #: Findings per 1,000 clean lines the default threshold may allow on dev: below the product's
 #: bound of 0.5, because a threshold fitted to exactly 0.5 on dev gave 0.555 on test (the
 #: repositories differ); the margin keeps unseen code under the bound.
@@ -73,6 +83,12 @@ class Judged:
 
     columns: list[int]  # candidate index of logit column 1, 2, ...
     logits: np.ndarray
+    named: UndefinedName | None = None  # an undefined name reported before any candidate
+
+    def named_right(self, case: Case) -> bool:
+        """Whether the reported undefined name sits on the bug's lines."""
+        return (self.named is not None and case.bug_lines is not None
+                and case.bug_lines[0] <= self.named.line <= case.bug_lines[1])
 
     def right(self, case: Case) -> list[int]:
         """Columns counted as right: NO_BUG for clean code, the bug's lines for a bug."""
@@ -90,10 +106,13 @@ def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | N
           ranker: LineRanker | None) -> Judged:
     if system == "lm_zero_shot":
         return Judged(*verdict.logits())
-    if system == "line_ranker" and case.candidates:
+    if system in ("line_ranker", NAMES) and case.candidates:
         small_row = candidate_logits(
             ranker, unit_lines(case.text, case.candidates, small_row), small_row)
-    return Judged(*seen_columns(small_row))
+    judged = Judged(*seen_columns(small_row))
+    if system == NAMES and case.undefined:
+        judged.named = case.undefined[0]
+    return judged
 
 
 def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: float) -> float:
@@ -101,8 +120,9 @@ def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: 
     clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
     lines = sum(c.lines for c, _ in clean)
     tops = [_top(j, temperature)[1] for _, j in clean]
+    named = sum(j.named is not None for _, j in clean)
     for threshold in THRESHOLDS:
-        flagged = sum(p >= threshold for p in tops)
+        flagged = named + sum(p >= threshold for p in tops)
         if 1000 * flagged / max(1, lines) <= MAX_CLEAN_FINDINGS_PER_1000:
             return float(threshold)
     return float(THRESHOLDS[-1])
@@ -124,7 +144,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     clean_lines = clean_findings = 0
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
-        flagged = p >= threshold
+        flagged = p >= threshold or j.named is not None
         if not case.buggy:
             clean_lines += case.lines
             clean_findings += flagged
@@ -133,11 +153,16 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
         right = set(j.right(case))
         exact = {1 + k for k, i in enumerate(j.columns) if i in set(case.exact)}
         ranked = j.ranked()
+        if j.named is not None:  # the named finding comes first, then the ranker's
+            named_right = j.named_right(case)
+            top1, top3 = named_right, named_right or any(c in right for c in ranked[:2])
+            joint, found = _named_fix(case, j.named), named_right
+        else:
+            top1 = bool(ranked[:1]) and ranked[0] in right
+            top3 = any(c in right for c in ranked[:3])
+            joint, found = bool(ranked[:1]) and ranked[0] in exact, flagged and column in right
         rows[case.kind].append({
-            "top1": bool(ranked[:1]) and ranked[0] in right,
-            "top3": any(c in right for c in ranked[:3]),
-            "joint": bool(ranked[:1]) and ranked[0] in exact,
-            "found": flagged and column in right,
+            "top1": top1, "top3": top3, "joint": joint, "found": found,
             "flagged": flagged,
             "expressible": bool(case.exact),
         })
@@ -147,6 +172,10 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     targets = [j.right(c) for c, j in zip(cases, judged, strict=True)]
     logits = [j.logits for j in judged]
     before, after = top_label(logits, targets), top_label(logits, targets, temperature)
+    for k, (case, j) in enumerate(zip(cases, judged, strict=True)):
+        if j.named is not None:  # its probability is the rule's, before and after
+            for confidence, correct in (before, after):
+                confidence[k], correct[k] = UNDEFINED_PROBABILITY, j.named_right(case)
 
     def mean(key: str, rs: list[dict]) -> float | None:
         return round(float(np.mean([r[key] for r in rs])), 4) if rs else None
@@ -169,6 +198,16 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
                      for kind, rs in sorted(rows.items()) if kind != "clean"},
         "_curves": (before, after),
     }
+
+
+def _named_fix(case: Case, name: UndefinedName) -> bool:
+    """Whether the named finding's replacement gives the fixed code."""
+    if case.fixed_text is None or name.replacement is None:
+        return False
+    lines = case.text.split("\n")
+    line = lines[name.line - 1]
+    lines[name.line - 1] = line[: name.column] + name.replacement + line[name.end_column :]
+    return "".join("\n".join(lines).split()) == "".join(case.fixed_text.split())
 
 
 def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
@@ -207,7 +246,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     detector = load_detector(model_dir, from_scratch_only=True)  # the ranker is loaded here
     ranked = load_line_ranker(Path(model_dir) / "heads" / "line_ranker")
     ranker = ranked[0] if ranked is not None else None
-    systems = [s for s in SYSTEMS if (s != "line_ranker" or ranker is not None)
+    systems = [s for s in SYSTEMS if (s not in ("line_ranker", NAMES) or ranker is not None)
                and (with_lm or s in WITHOUT_LM)]
     splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
@@ -245,11 +284,11 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
             curves[(system, split)] = m.pop("_curves")
             entry[split] = m
         results["systems"][system] = entry
-        if system == "line_ranker":
+        if system == PRODUCT:
             _, meta = ranked
             meta.update({"temperature": temperature, "threshold": threshold,
                          "calibrated_on": dev_name})
-            save_line_ranker(ranker, Path(model_dir) / "heads" / system,
+            save_line_ranker(ranker, Path(model_dir) / "heads" / "line_ranker",
                              {k: v for k, v in meta.items()
                               if k not in ("config", "line_features", "unit_features")})
         elif system == "scratch":

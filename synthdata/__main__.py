@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 import sysconfig
@@ -11,6 +12,7 @@ from pathlib import Path
 from synthdata.dataset import BuildConfig, build
 from synthdata.mining.build import MineConfig, mine
 from synthdata.mining.card import render
+from synthdata.mining.clean import CLEAN_FILES, clean_files
 
 DEFAULT_OUT = Path("var/synthdata")
 
@@ -40,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--workers", type=int, default=2)
     m.add_argument("--max-fixes-per-repo", type=int, default=150)
     m.add_argument("--clean-per-repo", type=int, default=500)
+    f = sub.add_parser("clean-files", help="the whole files of the clean functions (checks that "
+                       "read the rest of the module need them)")
+    f.add_argument("--mirrors", type=Path, required=True, help="directory of owner+name mirrors")
+    f.add_argument("--out", type=Path, default=Path("synthdata/real"))
+    f.add_argument("--splits", nargs="+", default=["dev", "test"])
     c = sub.add_parser("card", help="render SOURCES.md of a mined directory")
     c.add_argument("--out", type=Path, default=Path("synthdata/real"))
     args = parser.parse_args(argv)
@@ -47,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return _mine(args)
     if args.command == "card":
         return _card(args.out)
+    if args.command == "clean-files":
+        return _clean_files(args)
     site = None if args.no_site_packages else (
         args.site_packages or Path(sysconfig.get_paths()["purelib"]))
     if site is not None and not site.is_dir():
@@ -59,6 +68,18 @@ def main(argv: list[str] | None = None) -> int:
     summary = {split: {"records": s["records"], "packages": len(s["packages"]), "kinds": s["kinds"]}
                for split, s in manifest["splits"].items()}
     print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _clean_files(args: argparse.Namespace) -> int:
+    with gzip.open(args.out / "clean.jsonl.gz", "rt", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    count = 0
+    with gzip.open(args.out / CLEAN_FILES, "wt", encoding="utf-8") as out:
+        for row in clean_files(rows, args.mirrors, set(args.splits)):
+            out.write(json.dumps(row) + "\n")
+            count += 1
+    print(f"wrote {count} files to {args.out / CLEAN_FILES}")
     return 0
 
 

@@ -37,6 +37,10 @@ fixes and clean functions are all in one split.
 - `clean.jsonl.gz`: `repo`, `commit` (the mirror's HEAD), `license`, `split`, `path`,
   `func_name`, `func_start`, `func_end`, `source` (the function's text, with its original
   indentation), `file_context` (up to the first 60 lines of the file before the function).
+- `clean_files.jsonl.gz`: `repo`, `commit`, `path`, `text`: the whole file of every dev and
+  test clean function at its commit, once per file (`python -m synthdata clean-files
+  --mirrors DIR`), so that checks reading the rest of the module (undefined names,
+  `bugmodel/undefined_names.py`) judge clean code as detection does.
 - `repos.json`: the repository list with URL, license at HEAD, split, whether the synthetic
   corpus holds its package (`in_synthetic_corpus`), its top-level packages and the HEAD mined.
   Passing it back with `--repos` keeps the split assignment.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import ast
 import random
 from collections.abc import Collection, Iterator
+from pathlib import Path
 
 from synthdata.mining.fixes import is_source_path
 from synthdata.mining.history import GitRepository
 from synthdata.mining.statements import functions
 
 _CONTEXT_LINES = 60
+#: The whole files of the clean functions, beside `clean.jsonl.gz` (`synthdata clean-files`).
+CLEAN_FILES = "clean_files.jsonl.gz"
 _MIN_LINES, _MAX_LINES = 3, 200
 _MAX_FILE_BYTES = 400_000
 
@@ -53,3 +56,25 @@ def clean_functions(repo: GitRepository, name: str, rev: str, touched: Collectio
             })
     rng.shuffle(found)
     return found
+
+
+def clean_files(rows: list[dict], mirrors: Path, splits: Collection[str]) -> Iterator[dict]:
+    """The whole file of every clean function of `splits` at its commit, once per file, read
+    from the mirrors (``mirrors/owner+name`` or ``mirrors/owner+name/repo``): checks that need
+    the rest of the module (undefined names) read it."""
+    seen: set[tuple[str, str, str]] = set()
+    repos: dict[str, GitRepository] = {}
+    for row in rows:
+        key = (row["repo"], row["commit"], row["path"])
+        if row["split"] not in splits or key in seen:
+            continue
+        seen.add(key)
+        if row["repo"] not in repos:
+            base = mirrors / row["repo"].replace("/", "+")
+            repos[row["repo"]] = GitRepository(base / "repo" if (base / "repo").is_dir() else base)
+        text = repos[row["repo"]].text(f"{row['commit']}:{row['path']}")
+        if text is not None:
+            yield {"repo": row["repo"], "commit": row["commit"], "path": row["path"],
+                   "text": text}
+    for repo in repos.values():
+        repo.close()

@@ -89,9 +89,10 @@ def test_threshold_keeps_findings_on_clean_code_rare():
     assert fit_threshold(cases[:2], judged[:2], 1.0) == pytest.approx(0.96)
 
 
-def test_evaluation_compares_three_systems_on_real_and_synthetic_splits(tiny_evaluated):
+def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evaluated):
     results = json.loads((tiny_evaluated.parent / "eval.json").read_text())
-    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "line_ranker"}
+    assert set(results["systems"]) == {"scratch", "lm_zero_shot", "line_ranker",
+                                       "line_ranker+names"}
     assert results["dev_split"] == "real_dev"
     for entry in results["systems"].values():
         for split in ("real_test", "synthetic_test"):
