@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     files = sample_functions(args.functions)
     lines = sum(text.count("\n") for _, text in files)
 
-    scratch_only = dataclasses.replace(detector, head=None, ranker=None)
+    scratch_only = dataclasses.replace(detector, ranker=None)
 
     def run(batch_size: int) -> None:
         detect_files(files, threshold=1.1, batch_size=batch_size, detector=scratch_only)
@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         "candidate_enumeration_share_of_batched": round(enumerate_s / batched_s, 2),
     }
     diff_files, changed = changed_diff()
-    units = len(detect_files(diff_files, changed, threshold=0.0, detector=scratch_only).findings)
+    units = len(detect_files(diff_files, changed, threshold=0.0, detector=scratch_only,
+                             undefined=False).findings)
     product_s = timed(lambda: detect_files(diff_files, changed, detector=detector), 1)
     scratch_s = timed(lambda: detect_files(diff_files, changed, detector=scratch_only), 1)
     name = chosen_head() or "scratch"
