@@ -258,7 +258,12 @@ def detect_files(files: Iterable[tuple[str, str]],
     with torch.inference_mode():
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
+    named_lines = {(f.path, f.line) for f in result.findings}
     for window, sample, row in zip(windows, samples, logits, strict=True):
+        first = window.src.position(window.start)[0]
+        if any((window.path, n) in named_lines
+               for n in range(first, first + window.text.count("\n"))):
+            continue  # the unit's finding is its undefined name, as in the evaluation
         columns, scores = _decide(detector, window, sample, row)
         probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
@@ -273,10 +278,8 @@ def detect_files(files: Iterable[tuple[str, str]],
             if key not in best or best[key].probability < finding.probability:
                 best[key] = finding
             break  # one finding per window: the models are trained on one bug per unit
-    named_lines = {(f.path, f.line) for f in result.findings}
-    result.findings = sorted(
-        result.findings + [f for f in best.values() if (f.path, f.line) not in named_lines],
-        key=lambda f: (f.path, f.line, f.column))
+    result.findings = sorted(result.findings + list(best.values()),
+                             key=lambda f: (f.path, f.line, f.column))
     return result
 
 

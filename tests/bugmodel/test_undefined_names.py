@@ -114,3 +114,12 @@ def test_documentation_snippets_are_left_out(tiny_model):
 
     assert named("docs_src/dependencies/tutorial008.py") == []
     assert named("app/dependencies.py") == [2]
+
+
+def test_a_unit_with_an_undefined_name_reports_only_that(tiny_model):
+    """At threshold 0 every unit reports its best candidate; the unit reading `ctypess`
+    reports the undefined name instead, the other units their candidates as before."""
+    findings = detect([("pool.py", POOL)], threshold=0.0, model_dir=tiny_model)
+    load = [f for f in findings if f.line >= POOL.split("\n").index("def load(path):") + 1]
+    assert [f.kind for f in load] == ["undefined_name"]
+    assert any(f.kind != "undefined_name" for f in findings)
