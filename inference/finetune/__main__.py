@@ -1,4 +1,5 @@
-"""``python -m inference.finetune train|evaluate``: Apply's LoRA adapter (see MODEL_CARD.md)."""
+"""``python -m inference.finetune train|evaluate``: Apply's and Tab's LoRA adapters (see each
+adapter's MODEL_CARD.md; ``train --config tab-cpu`` trains Tab's)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from inference.engine import DEFAULT_APPLY_ADAPTER
+from inference.engine import DEFAULT_APPLY_ADAPTER, DEFAULT_TAB_ADAPTER
 from inference.finetune.config import CONFIGS
 
 
@@ -19,7 +20,8 @@ def main() -> None:
     train.add_argument("--max-steps", type=int, help="override the config's step count")
     train.add_argument("--max-minutes", type=float, help="override the config's time budget")
     train.add_argument("--threads", type=int, help="torch CPU threads")
-    train.add_argument("--out", type=Path, default=Path(DEFAULT_APPLY_ADAPTER))
+    train.add_argument("--out", type=Path,
+                       help="adapter directory (default: the task's committed adapter)")
     evaluate = commands.add_parser("evaluate", help="base model vs adapter on held-out edits")
     evaluate.add_argument("--adapter", type=Path, default=Path(DEFAULT_APPLY_ADAPTER))
     evaluate.add_argument("--examples", type=int, default=40)
@@ -37,8 +39,10 @@ def main() -> None:
                      ("max_minutes", args.max_minutes), ("threads", args.threads))
                      if value is not None}
         config = dataclasses.replace(CONFIGS[args.config], **overrides)
-        summary = run_training(config, args.out)
-        print(f"wrote {args.out} after {summary['steps']} steps ({summary['minutes']} min)")
+        out = args.out or Path(DEFAULT_TAB_ADAPTER if config.task == "tab"
+                               else DEFAULT_APPLY_ADAPTER)
+        summary = run_training(config, out)
+        print(f"wrote {out} after {summary['steps']} steps ({summary['minutes']} min)")
     else:
         from inference.finetune.evaluate import evaluate as run_evaluation
 
