@@ -23,7 +23,9 @@ def main() -> None:
     train.add_argument("--out", type=Path,
                        help="adapter directory (default: the task's committed adapter)")
     evaluate = commands.add_parser("evaluate", help="base model vs adapter on held-out edits")
-    evaluate.add_argument("--adapter", type=Path, default=Path(DEFAULT_APPLY_ADAPTER))
+    evaluate.add_argument("--task", choices=("apply", "tab"), default="apply")
+    evaluate.add_argument("--adapter", type=Path,
+                          help="adapter directory (default: the task's committed adapter)")
     evaluate.add_argument("--examples", type=int, default=40)
     evaluate.add_argument("--threads", type=int, help="torch CPU threads")
     evaluate.add_argument("--out", type=Path, help="also write the results as JSON here")
@@ -44,9 +46,12 @@ def main() -> None:
         summary = run_training(config, out)
         print(f"wrote {out} after {summary['steps']} steps ({summary['minutes']} min)")
     else:
-        from inference.finetune.evaluate import evaluate as run_evaluation
+        from inference.finetune.evaluate import evaluate, evaluate_tab
 
-        results = run_evaluation(args.adapter, args.examples)
+        if args.task == "tab":
+            results = evaluate_tab(args.adapter or Path(DEFAULT_TAB_ADAPTER), args.examples)
+        else:
+            results = evaluate(args.adapter or Path(DEFAULT_APPLY_ADAPTER), args.examples)
         text = json.dumps(results, indent=1)
         if args.out:
             args.out.write_text(text + "\n")
