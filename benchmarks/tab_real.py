@@ -1,7 +1,7 @@
 """Tab on real edit sequences: right next edit, right place, quiet where nothing should change.
 
     nice -n 10 python benchmarks/tab_real.py [--split test] [--model-cases 40]
-        [--baseline-ref 3b3a077]
+        [--baseline-ref 3b3a077|none] [--tab-adapter DIR|none] [--out FILE]
 
 Cases: ``benchmarks/data/tab_real.jsonl.gz`` (built by ``benchmarks/tab_real_data.py`` from
 the git history of 15 public repositories, split by repository; ``test`` is held out). Every
@@ -24,10 +24,14 @@ Rows, each over the same cases in the same run:
 * ``model`` (base model alone, no patterns) and ``combined`` (patterns first, then the model) on
   ``--model-cases`` cases, half of them edit cases, chosen by a fixed shuffle (each costs
   seconds on a shared CPU); the pattern rows are reported on that subset too;
+* ``model_tab`` and ``combined_tab``: the same with Tab's LoRA adapter (``--tab-adapter``,
+  default ``inference/adapters/tab`` when it is there) loaded into the same engine; ``model``
+  and ``combined`` then name the base model explicitly;
 * each ``patterns``/``combined`` row also for the *baseline*: the ``inference`` package as of
-  ``--baseline-ref`` (main before this work), run from a copy in a temporary directory.
+  ``--baseline-ref`` (main before this work; ``none`` skips it), run from a copy in a
+  temporary directory.
 
-Writes ``benchmarks/results/tab_real_<split>.json``.
+Writes ``benchmarks/results/tab_real_<split>.json`` (or ``--out``).
 """
 
 from __future__ import annotations
@@ -135,9 +139,11 @@ def score(case: dict, edit: dict | None) -> dict:
     return {**row, "exact": exact, "within_3": near}
 
 
-def evaluate(split: str, model_cases: int, with_repeat: bool) -> list[dict]:
+def evaluate(split: str, model_cases: int, with_repeat: bool,
+             tab_adapter: str | None = None) -> list[dict]:
     """Rows per case: ``repeat_last`` (if asked), ``patterns`` and, on the model subset,
-    ``model`` and ``combined``; run with whichever ``inference`` package is first on the path."""
+    ``model`` and ``combined`` (and ``model_tab``/``combined_tab`` with ``tab_adapter``); run
+    with whichever ``inference`` package is first on the path."""
     from inference.tab import TabPredictor
 
     cases = load_cases(split)
@@ -155,11 +161,12 @@ def evaluate(split: str, model_cases: int, with_repeat: bool) -> list[dict]:
         row["rule"] = found.rule
         rows.append(row)
     if subset:
-        _model_rows(cases, rows, subset)
+        _model_rows(cases, rows, subset, tab_adapter)
     return rows
 
 
-def _model_rows(cases: list[dict], rows: list[dict], subset: set[str]) -> None:
+def _model_rows(cases: list[dict], rows: list[dict], subset: set[str],
+                tab_adapter: str | None = None) -> None:
     import inspect
 
     import torch
@@ -172,6 +179,16 @@ def _model_rows(cases: list[dict], rows: list[dict], subset: set[str]) -> None:
     predictors = {"combined": TabPredictor(engine)}
     if "use_patterns" in inspect.signature(TabPredictor).parameters:  # absent in the baseline
         predictors["model"] = TabPredictor(engine, use_patterns=False)
+    if tab_adapter:
+        from inference.engine import TAB_ADAPTER
+
+        engine.load_adapter(TAB_ADAPTER, Path(tab_adapter))
+        predictors = {
+            "combined": TabPredictor(engine, adapter=None),
+            "model": TabPredictor(engine, use_patterns=False, adapter=None),
+            "combined_tab": TabPredictor(engine, adapter=TAB_ADAPTER),
+            "model_tab": TabPredictor(engine, use_patterns=False, adapter=TAB_ADAPTER),
+        }
     for case, row in zip(cases, rows, strict=True):
         if case["id"] not in subset:
             continue
@@ -184,14 +201,16 @@ def _model_rows(cases: list[dict], rows: list[dict], subset: set[str]) -> None:
             f"{name} {row[name]}" for name in predictors))
 
 
-def run_worker(code_root: Path, split: str, model_cases: int, with_repeat: bool) -> list[dict]:
+def run_worker(code_root: Path, split: str, model_cases: int, with_repeat: bool,
+               tab_adapter: str | None = None) -> list[dict]:
     """`evaluate` in a subprocess whose ``inference`` package is the one under ``code_root``
     (its arguments go in on stdin, its rows come back as the last line of stdout)."""
     program = ("import json, sys; job = json.load(sys.stdin); sys.path[:0] = job['path']; "
                "import inference, tab_real; "
                "print(json.dumps({'package': inference.__file__, "
                "'rows': tab_real.evaluate(*job['arguments'])}))")
-    job = {"path": [str(code_root), str(ROOT)], "arguments": [split, model_cases, with_repeat]}
+    arguments = [split, model_cases, with_repeat] + ([tab_adapter] if tab_adapter else [])
+    job = {"path": [str(code_root), str(ROOT)], "arguments": arguments}
     done = subprocess.run([sys.executable, "-c", program], cwd=ROOT / "benchmarks",
                           input=json.dumps(job), stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
@@ -234,19 +253,29 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
     parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
     parser.add_argument("--model-cases", type=int, default=0)
+    default_adapter = ROOT / "inference" / "adapters" / "tab"
+    parser.add_argument("--tab-adapter", default=str(default_adapter)
+                        if (default_adapter / "adapter.json").is_file() else "none",
+                        help="Tab's LoRA adapter for the *_tab rows (none: no such rows)")
+    parser.add_argument("--out", type=Path, help="results file (default: results/tab_real_"
+                        "<split>.json)")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    current = run_worker(ROOT, args.split, args.model_cases, with_repeat=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        commit = baseline_tree(args.baseline_ref, Path(tmp))
-        baseline = run_worker(Path(tmp), args.split, args.model_cases, with_repeat=False)
-    for row, before in zip(current, baseline, strict=True):
-        for column in ("patterns", "combined"):
-            if column in before:
-                row[f"baseline_{column}"] = before[column]
+    adapter = None if args.tab_adapter == "none" else str(Path(args.tab_adapter).resolve())
+    current = run_worker(ROOT, args.split, args.model_cases, with_repeat=True,
+                         tab_adapter=adapter)
+    commit = "none"
+    if args.baseline_ref != "none":
+        with tempfile.TemporaryDirectory() as tmp:
+            commit = baseline_tree(args.baseline_ref, Path(tmp))
+            baseline = run_worker(Path(tmp), args.split, args.model_cases, with_repeat=False)
+        for row, before in zip(current, baseline, strict=True):
+            for column in ("patterns", "combined"):
+                if column in before:
+                    row[f"baseline_{column}"] = before[column]
     columns = ("repeat_last", "baseline_patterns", "patterns", "model", "baseline_combined",
-               "combined")
+               "combined", "model_tab", "combined_tab")
     subset = [r for r in current if r["model_subset"]]
     pattern_columns = ("repeat_last", "baseline_patterns", "patterns")
     summary = {"all": {c: summarise(current, c) for c in pattern_columns},
@@ -257,11 +286,13 @@ def main() -> None:
                    for name, cross in (("same_file", False), ("cross_file", True))}}
     report = {
         "benchmark": "tab_real", "split": args.split, "baseline_commit": commit,
+        "tab_adapter": adapter and str(Path(adapter).relative_to(ROOT)
+                                       if Path(adapter).is_relative_to(ROOT) else adapter),
         "repos": sorted({r["repo"] for r in current}), "summary": summary,
         "seconds": round(time.perf_counter() - started, 1),
         "machine": platform.platform(), "python": platform.python_version(), "rows": current,
     }
-    results = RESULTS_DIR / f"tab_real_{args.split}.json"
+    results = (args.out or RESULTS_DIR / f"tab_real_{args.split}.json").resolve()
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(report, indent=1) + "\n")
     print(f"Tab on real edit sequences ({args.split}: {len(current)} cases from "
@@ -285,7 +316,7 @@ def main() -> None:
             print(f"{column:<28}{_pct(data['exact']):>8}{_pct(data['within_3']):>10}"
                   f"{_pct(data['false_edit']):>12}{_pct(data['reversal']):>10}"
                   f"{_pct(data['precision']):>11}   {versus}")
-    print(f"\nwrote {results.relative_to(ROOT)}")
+    print(f"\nwrote {results.relative_to(ROOT) if results.is_relative_to(ROOT) else results}")
 
 
 def _pct(value: float | None) -> str:

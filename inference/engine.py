@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APPLY_ADAPTER",
+    "TAB_ADAPTER",
     "DECODINGS",
     "Engine",
     "Generation",
@@ -209,15 +210,17 @@ class Engine:
     # -- adapters -----------------------------------------------------------------------------
 
     def load_adapter(self, name: str, directory: Path) -> None:
-        """Add the LoRA adapter in ``directory`` under ``name`` (off unless a request names it).
+        """Add the LoRA adapter in ``directory`` under ``name`` (off unless a request names it;
+        several may be loaded, one decodes at a time).
 
         Raises `inference.lora.AdapterMismatch` when it was trained on another base model.
         """
         from inference.lora import load_adapter
 
-        if self.adapters:
-            raise ValueError(f"this engine already has the adapter {next(iter(self.adapters))!r}")
-        self.adapters[name] = load_adapter(self.model, directory)
+        if name in self.adapters:
+            raise ValueError(f"this engine already has an adapter named {name!r}")
+        with self.lock:  # no forward pass while the layers are rewrapped
+            self.adapters[name] = load_adapter(self.model, directory)
 
     @contextmanager
     def using(self, adapter: str | None) -> Iterator[PreTrainedModel]:
@@ -451,32 +454,53 @@ APPLY_ADAPTER = "apply"
 #: Apply's committed fine-tune of the default model; ``SQUIGGLE_APPLY_ADAPTER`` names another
 #: adapter directory, or ``none`` for the base model.
 DEFAULT_APPLY_ADAPTER = os.path.join(os.path.dirname(__file__), "adapters", "apply")
+#: The adapter Tab's model stage decodes with when the engine has it (`inference.finetune`,
+#: config "tab-cpu"). ``SQUIGGLE_TAB_ADAPTER`` names an adapter directory, ``default`` for the
+#: committed one, or ``none``; unset, `TAB_ADAPTER_BY_DEFAULT` decides.
+TAB_ADAPTER = "tab"
+#: Tab's committed fine-tune of the default model.
+DEFAULT_TAB_ADAPTER = os.path.join(os.path.dirname(__file__), "adapters", "tab")
+#: Whether Tab uses its committed adapter when nothing says otherwise: only an adapter that beat
+#: the base model's stage on the dev split is on by default (see its MODEL_CARD.md).
+TAB_ADAPTER_BY_DEFAULT = False
 
 
 def get_engine() -> Engine:
     """The process-wide engine on the default (or ``SQUIGGLE_MODEL_DIR``) model, with Apply's
-    adapter when it fits that model."""
+    adapter (and Tab's, when chosen) when it fits that model."""
     global _engine
     with _engine_lock:
         if _engine is None:
             _engine = Engine()
             _load_apply_adapter(_engine)
+            _load_tab_adapter(_engine)
         return _engine
 
 
 def _load_apply_adapter(engine: Engine) -> None:
+    setting = os.environ.get("SQUIGGLE_APPLY_ADAPTER", "").strip()
+    if setting.lower() != "none":
+        _load_task_adapter(engine, APPLY_ADAPTER, setting or DEFAULT_APPLY_ADAPTER, "Apply")
+
+
+def _load_tab_adapter(engine: Engine) -> None:
+    setting = os.environ.get("SQUIGGLE_TAB_ADAPTER", "").strip()
+    if setting.lower() == "none" or (not setting and not TAB_ADAPTER_BY_DEFAULT):
+        return
+    directory = DEFAULT_TAB_ADAPTER if setting.lower() in ("", "default") else setting
+    _load_task_adapter(engine, TAB_ADAPTER, directory, "Tab")
+
+
+def _load_task_adapter(engine: Engine, name: str, directory: str, task: str) -> None:
+    """Load ``directory`` as adapter ``name``, or warn that ``task`` uses the base model."""
     from pathlib import Path
 
     from inference.lora import CONFIG_FILE, AdapterMismatch
 
-    setting = os.environ.get("SQUIGGLE_APPLY_ADAPTER", "").strip()
-    if setting.lower() == "none":
-        return
-    directory = Path(setting or DEFAULT_APPLY_ADAPTER)
-    if not (directory / CONFIG_FILE).is_file():
-        log.warning("no Apply adapter at %s: Apply uses the base model", directory)
+    if not (Path(directory) / CONFIG_FILE).is_file():
+        log.warning("no %s adapter at %s: %s uses the base model", task, directory, task)
         return
     try:
-        engine.load_adapter(APPLY_ADAPTER, directory)
+        engine.load_adapter(name, Path(directory))
     except AdapterMismatch as error:  # e.g. SQUIGGLE_MODEL_DIR points at another model
-        log.warning("Apply uses the base model: %s", error)
+        log.warning("%s uses the base model: %s", task, error)

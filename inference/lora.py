@@ -1,10 +1,12 @@
 """Low-rank adapters (LoRA) on a causal LM's linear layers, switchable per forward pass.
 
-A task-specific fine-tune (Apply's, `inference.finetune`) is a few MB of low-rank updates
-``W + (alpha / rank) * B @ A`` on the attention and MLP projections. The base weights are never
-changed, so one loaded model serves both: `AdapterSwitch.active` turns the updates on for the
-requests that want them (the engine sets it under its lock for each forward pass) and off for
-everything else (hunk scoring keeps the model its features were fitted on).
+A task-specific fine-tune (Apply's and Tab's, `inference.finetune`) is a few MB of low-rank
+updates ``W + (alpha / rank) * B @ A`` on the attention and MLP projections. The base weights
+are never changed, so one loaded model serves all of them: `AdapterSwitch.active` turns one
+adapter's updates on for the requests that want them (the engine sets it under its lock for
+each forward pass, one adapter at a time) and off for everything else (hunk scoring keeps the
+model its features were fitted on). A second adapter wraps the first's layers: while its switch
+is off the inner layer decides, while it is on it adds its own update to the base weight.
 
 Files: ``adapter.safetensors`` (the ``A``/``B`` matrices, keyed by module path) and
 ``adapter.json`` (`LoraConfig` plus the base model it was trained on).
@@ -71,30 +73,39 @@ class LoraLinear(nn.Module):
     two extra small products per layer, which made one-token decoding ~40% slower on CPU.
     """
 
-    def __init__(self, base: nn.Linear, config: LoraConfig, switch: AdapterSwitch) -> None:
+    def __init__(self, base: nn.Linear | LoraLinear, config: LoraConfig,
+                 switch: AdapterSwitch) -> None:
         super().__init__()
         self.base = base
         self.switch = switch
         self.scale = config.alpha / config.rank
-        self.lora_a = nn.Linear(base.in_features, config.rank, bias=False,
-                                device=base.weight.device, dtype=base.weight.dtype)
-        self.lora_b = nn.Linear(config.rank, base.out_features, bias=False,
-                                device=base.weight.device, dtype=base.weight.dtype)
+        linear = self.linear
+        self.lora_a = nn.Linear(linear.in_features, config.rank, bias=False,
+                                device=linear.weight.device, dtype=linear.weight.dtype)
+        self.lora_b = nn.Linear(config.rank, linear.out_features, bias=False,
+                                device=linear.weight.device, dtype=linear.weight.dtype)
         nn.init.kaiming_uniform_(self.lora_a.weight, a=math.sqrt(5))
         nn.init.zeros_(self.lora_b.weight)  # starts as the base model exactly
         self.dropout = nn.Dropout(config.dropout) if config.dropout else nn.Identity()
         self._merged: torch.Tensor | None = None
 
+    @property
+    def linear(self) -> nn.Linear:
+        """The base model's layer (under any other adapters' layers)."""
+        base = self.base
+        return base.linear if isinstance(base, LoraLinear) else base
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.switch.active:
-            return self.base(x)
+            return self.base(x)  # the base layer, or another adapter's that decides for itself
+        linear = self.linear
         if self.lora_a.weight.requires_grad or self.lora_b.weight.requires_grad:  # training
-            return self.base(x) + self.lora_b(self.lora_a(self.dropout(x))) * self.scale
+            return linear(x) + self.lora_b(self.lora_a(self.dropout(x))) * self.scale
         if self._merged is None:
             with torch.no_grad():
                 update = (self.lora_b.weight.float() @ self.lora_a.weight.float()) * self.scale
-                self._merged = (self.base.weight.float() + update).to(self.base.weight.dtype)
-        return nn.functional.linear(x, self._merged, self.base.bias)
+                self._merged = (linear.weight.float() + update).to(linear.weight.dtype)
+        return nn.functional.linear(x, self._merged, linear.bias)
 
 
 def base_model_signature(model: PreTrainedModel) -> dict:
@@ -109,11 +120,15 @@ def base_model_signature(model: PreTrainedModel) -> dict:
 
 
 def add_lora(model: PreTrainedModel, config: LoraConfig) -> AdapterSwitch:
-    """Wrap every targeted ``nn.Linear`` of ``model`` in a `LoraLinear` (in place)."""
+    """Wrap every targeted ``nn.Linear`` of ``model`` (or another adapter's `LoraLinear` of
+    it) in a `LoraLinear` (in place)."""
     switch = AdapterSwitch()
     for module in list(model.modules()):
+        if isinstance(module, LoraLinear):
+            continue  # its base is wrapped as a whole, by its parent's turn
         for child_name, child in list(module.named_children()):
-            if child_name in config.targets and type(child) is nn.Linear:
+            if child_name in config.targets and (type(child) is nn.Linear
+                                                 or isinstance(child, LoraLinear)):
                 wrapped = LoraLinear(child, config, switch)
                 setattr(module, child_name, wrapped)
                 switch.layers.append(wrapped)
@@ -122,10 +137,13 @@ def add_lora(model: PreTrainedModel, config: LoraConfig) -> AdapterSwitch:
     return switch
 
 
-def adapter_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The trainable LoRA matrices of ``model`` by parameter name."""
+def adapter_tensors(model: nn.Module, switch: AdapterSwitch | None = None
+                    ) -> dict[str, torch.Tensor]:
+    """The LoRA matrices of ``model`` by parameter name (only ``switch``'s adapter if given)."""
+    mine = None if switch is None else {id(p) for layer in switch.layers
+                                        for p in (layer.lora_a.weight, layer.lora_b.weight)}
     return {name: p.detach().contiguous() for name, p in model.named_parameters()
-            if ".lora_a." in name or ".lora_b." in name}
+            if (".lora_a." in name or ".lora_b." in name) and (mine is None or id(p) in mine)}
 
 
 def save_adapter(model: PreTrainedModel, config: LoraConfig, directory: Path,
@@ -153,8 +171,9 @@ def load_adapter(model: PreTrainedModel, directory: Path) -> AdapterSwitch:
     switch = add_lora(model, config)
     tensors = load_file(str(directory / WEIGHTS_FILE))
     params = dict(model.named_parameters())
-    missing = set(adapter_tensors(model)) - set(tensors)
-    if missing or set(tensors) - set(params):
+    # An adapter added over another is named as if alone: its layers sit where the base's did.
+    missing = set(adapter_tensors(model, switch)) - set(tensors)
+    if missing or set(tensors) - set(adapter_tensors(model, switch)):
         raise AdapterMismatch(f"adapter {directory} does not fit the model's layers")
     with torch.no_grad():
         for name, tensor in tensors.items():

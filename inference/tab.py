@@ -51,7 +51,8 @@ from inference.tab_text import text_rule
 if TYPE_CHECKING:
     from inference.engine import Engine
 
-__all__ = ["TabPredictor", "TabSuggestion", "edit_as_hunk"]
+__all__ = ["ADAPTER_PROMPT_BUDGET", "TabPredictor", "TabSuggestion", "edit_as_hunk",
+           "model_window", "tab_prompt"]
 
 #: Recent edits (newest first) whose patterns are tried.
 PATTERN_EDITS = 3
@@ -64,6 +65,9 @@ MODEL_WINDOW = 6
 MODEL_MAX_CHANGED_LINES = 4
 #: Tokens for the model's Tab prompt (the file and history are trimmed by priority to fit).
 PROMPT_BUDGET = 1024
+#: Tokens for the prompt the Tab adapter was trained on (`inference.finetune`, task "tab"):
+#: shorter, so a fine-tune fits a CPU, and the same at training and serving time.
+ADAPTER_PROMPT_BUDGET = 384
 MEMORY_ENTRIES = 64
 
 
@@ -98,10 +102,13 @@ class TabPredictor:
     model only."""
 
     def __init__(self, engine: Engine | None = None, *, use_model: bool = True,
-                 use_patterns: bool = True) -> None:
+                 use_patterns: bool = True, adapter: str | None = "tab") -> None:
         self.engine = engine
         self.use_model = use_model and engine is not None
         self.use_patterns = use_patterns
+        #: the LoRA adapter the model stage decodes with when the engine has it loaded
+        #: (`inference.engine.TAB_ADAPTER`); None: always the base model
+        self.adapter = adapter
         self._memory: OrderedDict[str, TabSuggestion] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -186,16 +193,22 @@ class TabPredictor:
                     edits: list[HunkEdit]) -> TabSuggestion:
         assert self.engine is not None
         lines = text.splitlines()
-        low = max(cursor_line - 1 - MODEL_WINDOW, 0)
-        high = min(cursor_line + MODEL_WINDOW, len(lines))
-        window = lines[low:high]
+        low, window = model_window(lines, cursor_line)
         if not window:
             return TabSuggestion(None, "none")
         shown = "".join(line + "\n" for line in window)
-        prompt = self._prompt(text, cursor_line, history, shown)
-        budget = self.engine.count_tokens(shown) + 48
-        result = self.engine.generate_text(prompt, max_new_tokens=budget, draft=shown,
-                                           stop=["```"])
+        from inference.prompt import PromptBudgetExceeded
+
+        loaded = getattr(self.engine, "adapters", {})
+        adapter = self.adapter if self.adapter in loaded else None
+        # The adapter was trained on prompts of its own (shorter) budget: serve it the same.
+        budget = ADAPTER_PROMPT_BUDGET if adapter else PROMPT_BUDGET
+        try:
+            prompt = tab_prompt(self.engine, text, cursor_line, history, shown, budget)
+        except PromptBudgetExceeded:
+            return TabSuggestion(None, "none")  # lines too long to rewrite within the budget
+        result = self.engine.generate_text(prompt, max_new_tokens=self.engine.count_tokens(shown)
+                                           + 48, draft=shown, stop=["```"], adapter=adapter)
         edit = _first_change(window, result.text.splitlines(), low,
                              finished=result.finish_reason != "length")
         if edit is not None and parses(text) and not parses(apply_edit(text, edit)):
@@ -205,27 +218,36 @@ class TabPredictor:
             edit = None  # nothing ties it to the recent edits: more likely noise than intent
         return TabSuggestion(edit, "model" if edit else "none")
 
-    def _prompt(self, text: str, cursor_line: int, history: str, shown: str) -> str:
-        """Priority-rendered: the lines to rewrite always; the newest edits and the code
-        nearest the cursor next; older edits and distant code only while the budget lasts."""
-        from inference.apply import chat_prompt
-        from inference.prompt import REQUIRED, Part, around_line, render
 
-        assert self.engine is not None
-        history = history if history.endswith("\n") or not history else history + "\n"
-        newest = max(len(history.splitlines()) - 1, 0)
-        tree = Part(priority=REQUIRED, children=[
-            Part("The file I am editing:\n```\n"),
-            around_line(text, cursor_line - 1, priority=40, falloff=1.0, elision="...\n",
-                        name="file"),
-            Part("```\n\nMy latest edits, oldest first:\n```diff\n"),
-            around_line(history, newest, priority=45, falloff=0.5, elision="...\n",
-                        name="history"),
-            Part("```\n\nContinue the same kind of change in these lines and write them out "
-                 "again in full:\n```\n" + shown + "```"),
-        ])
-        rendered = render(tree, budget=PROMPT_BUDGET, count_tokens=self.engine.count_tokens)
-        return chat_prompt(self.engine, rendered.text, "```\n", system=None)
+def model_window(lines: list[str], cursor_line: int) -> tuple[int, list[str]]:
+    """The lines the model stage may rewrite around ``cursor_line`` (1-based), and the 0-based
+    index of the first."""
+    low = max(cursor_line - 1 - MODEL_WINDOW, 0)
+    return low, lines[low:min(cursor_line + MODEL_WINDOW, len(lines))]
+
+
+def tab_prompt(engine: Engine, text: str, cursor_line: int, history: str, shown: str,
+               budget: int = PROMPT_BUDGET) -> str:
+    """The model stage's prompt, priority-rendered: the lines to rewrite (``shown``) always;
+    the newest edits and the code nearest the cursor next; older edits and distant code only
+    while ``budget`` tokens last. The answer opens with a code fence."""
+    from inference.apply import chat_prompt
+    from inference.prompt import REQUIRED, Part, around_line, render
+
+    history = history if history.endswith("\n") or not history else history + "\n"
+    newest = max(len(history.splitlines()) - 1, 0)
+    tree = Part(priority=REQUIRED, children=[
+        Part("The file I am editing:\n```\n"),
+        around_line(text, cursor_line - 1, priority=40, falloff=1.0, elision="...\n",
+                    name="file"),
+        Part("```\n\nMy latest edits, oldest first:\n```diff\n"),
+        around_line(history, newest, priority=45, falloff=0.5, elision="...\n",
+                    name="history"),
+        Part("```\n\nContinue the same kind of change in these lines and write them out "
+             "again in full:\n```\n" + shown + "```"),
+    ])
+    rendered = render(tree, budget=budget, count_tokens=engine.count_tokens)
+    return chat_prompt(engine, rendered.text, "```\n", system=None)
 
 
 def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit: HunkEdit,

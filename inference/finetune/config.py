@@ -1,16 +1,20 @@
-"""Hyper-parameters of Apply's fine-tune (one dataclass; the model card records it)."""
+"""Hyper-parameters of the fine-tunes, Apply's and Tab's (one dataclass; each model card records
+it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from inference.lora import LoraConfig
 
 
 @dataclass(frozen=True)
 class TuneConfig:
-    """LoRA fine-tune of the default model for Apply's "model writes the merged code" path."""
+    """LoRA fine-tune of the default model for one task: Apply's "model writes the merged code"
+    path or Tab's model stage (rewrite the lines around the cursor)."""
 
+    task: Literal["apply", "tab"] = "apply"
     lora: LoraConfig = field(default_factory=LoraConfig)
     learning_rate: float = 3e-4
     weight_decay: float = 0.0
@@ -30,4 +34,8 @@ CONFIGS = {
     # A lent GPU: more steps and longer examples in the same budget.
     "gpu": TuneConfig(batch_size=16, max_steps=1500, max_minutes=12.0, max_tokens=1024,
                       eval_every=100, eval_examples=64),
+    # Tab on a shared CPU: the real train-split cases (about 580, prompts of at most
+    # `inference.tab.ADAPTER_PROMPT_BUDGET` tokens), one pass or as far as 35 minutes go.
+    "tab-cpu": TuneConfig(task="tab", warmup_steps=10, max_steps=145, max_minutes=35.0,
+                          max_tokens=640, eval_every=40, eval_examples=24),
 }

@@ -1,10 +1,17 @@
-"""Base model vs Apply's adapter on held-out edits: ``python -m inference.finetune evaluate``.
+"""Base model vs an adapter on held-out cases: ``python -m inference.finetune evaluate``.
 
+Apply (`evaluate`):
 The examples come from the validation packages (never trained on; `inference.finetune.data`)
 with a seed of their own. Each is decoded with the product's prompt both ways (speculative
 decoding, which emits exactly the greedy tokens) and scored: exact match of the merged
 function, whether it parses, how much of the original it copies, tokens per forward pass and
 tokens/s after the first token.
+
+Tab (`evaluate_tab`, ``--task tab``): the model stage's raw rewrite of the lines around the
+cursor, before Tab's checks, on ``dev`` cases it could answer (`inference.finetune.tab_data`;
+edit cases and cases where nothing should change, each the first of a fixed shuffle), base
+model (the product's 1024-token prompt) vs Tab's adapter (its 384-token prompt): how often the
+first change is exactly the expected edit, and how often anything changes.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ import statistics
 from pathlib import Path
 
 from inference.apply import generation_prompt, parses
-from inference.engine import APPLY_ADAPTER, Engine
+from inference.engine import APPLY_ADAPTER, TAB_ADAPTER, Engine
 from inference.finetune.data import VALIDATION_PACKAGES, build_examples, evaluation_fingerprints
+from inference.tab import tab_prompt
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_tab"]
 
 #: Not the seeds training used for its own validation loss: a fresh draw of held-out edits.
 EVALUATION_SEED = 1234
@@ -60,3 +68,51 @@ def evaluate(adapter_dir: Path, examples: int = 40, engine: Engine | None = None
                 r["decode_tokens_per_s"] for r in results), 2),
         }
     return summary
+
+
+def evaluate_tab(adapter_dir: Path, examples: int = 40, engine: Engine | None = None) -> dict:
+    """Raw model-stage rewrites on ``dev``: exact first changes and how often any change is
+    proposed, base model vs Tab's adapter (``examples`` cases, half edit cases)."""
+    import random
+
+    from benchmarks.tab_real_data import load_sequences, steps
+    from inference.finetune.tab_data import tab_example
+    from inference.prompt import PromptBudgetExceeded
+    from inference.tab import ADAPTER_PROMPT_BUDGET, PROMPT_BUDGET, _first_change, model_window
+
+    engine = engine or Engine()
+    if TAB_ADAPTER not in engine.adapters:
+        engine.load_adapter(TAB_ADAPTER, adapter_dir)
+    pairs = [(case, tab_example(case)) for sequence in load_sequences(split="dev")
+             for case in steps(sequence)]
+    edits = [(c, e) for c, e in pairs if e is not None and e.kind == "edit"]
+    nulls = [(c, e) for c, e in pairs if e is not None and e.kind != "edit"]
+    random.Random(0).shuffle(edits)
+    random.Random(1).shuffle(nulls)
+    chosen = edits[:(examples + 1) // 2] + nulls[:examples // 2]
+    counts = {label: {"edit_cases": 0, "exact": 0, "changed_on_edit_cases": 0,
+                      "no_edit_cases": 0, "changed_on_no_edit_cases": 0}
+              for label in ("base", "adapter")}
+    for case, example in chosen:
+        low, window = model_window(case["file"].splitlines(), case["cursor_line"])
+        for label, adapter, budget in (("base", None, PROMPT_BUDGET),
+                                       ("adapter", TAB_ADAPTER, ADAPTER_PROMPT_BUDGET)):
+            try:
+                prompt = tab_prompt(engine, case["file"], case["cursor_line"], case["history"],
+                                    example.shown, budget)
+            except PromptBudgetExceeded:
+                continue
+            result = engine.generate_text(
+                prompt, max_new_tokens=engine.count_tokens(example.shown) + 48,
+                draft=example.shown, stop=["```"], adapter=adapter)
+            found = _first_change(window, result.text.splitlines(), low,
+                                  finished=result.finish_reason != "length")
+            row = counts[label]
+            if case["expected"] is None:
+                row["no_edit_cases"] += 1
+                row["changed_on_no_edit_cases"] += found is not None
+            else:
+                row["edit_cases"] += 1
+                row["changed_on_edit_cases"] += found is not None
+                row["exact"] += found is not None and found.to_json() == case["expected"]
+    return {"split": "dev", "examples": len(chosen), **counts}

@@ -1,9 +1,12 @@
-"""Train Apply's LoRA adapter on the default model: ``python -m inference.finetune train``.
+"""Train a LoRA adapter on the default model: ``python -m inference.finetune train``.
 
-Loss: cross-entropy of the answer tokens only (the merged code, the closing fence and the
-end-of-turn token) after the product's Apply prompt. The base weights stay frozen; only the
-low-rank matrices learn. Validation loss and teacher-forced token accuracy on held-out
-packages are logged every ``eval_every`` steps; the adapter is written at the end.
+The config's ``task`` picks the data: Apply (`inference.finetune.data`: the merged code after
+the product's Apply prompt; validation on held-out packages) or Tab
+(`inference.finetune.tab_data`: the rewritten lines around the cursor after the product's Tab
+prompt; validation on the ``dev`` split). Loss: cross-entropy of the answer tokens only (the
+answer, the closing fence and the end-of-turn token). The base weights stay frozen; only the
+low-rank matrices learn. Validation loss and teacher-forced token accuracy are logged every
+``eval_every`` steps; the adapter is written at the end.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from inference.finetune.data import (
     build_examples,
     evaluation_fingerprints,
 )
+from inference.finetune.tab_data import TabExample, build_tab_examples
 from inference.lora import AdapterSwitch, add_lora, save_adapter
+from inference.tab import ADAPTER_PROMPT_BUDGET, tab_prompt
 
 __all__ = ["Tokenized", "batches", "evaluate_loss", "fit", "tokenize", "train"]
 
@@ -45,10 +50,16 @@ class Tokenized:
         return len(self.prompt) + len(self.answer)
 
 
-def tokenize(engine: Engine, example: Example) -> Tokenized:
+def tokenize(engine: Engine, example: Example | TabExample) -> Tokenized:
     """The tokens the product would feed (prompt) and the tokens it should emit (answer)."""
-    prompt = generation_prompt(engine, example.original, example.sketch, example.path)
-    answer = engine.tokenizer(example.edited + "```", add_special_tokens=False)["input_ids"]
+    if isinstance(example, TabExample):
+        prompt = tab_prompt(engine, example.file, example.cursor_line, example.history,
+                            example.shown, ADAPTER_PROMPT_BUDGET)
+        wanted = example.answer
+    else:
+        prompt = generation_prompt(engine, example.original, example.sketch, example.path)
+        wanted = example.edited
+    answer = engine.tokenizer(wanted + "```", add_special_tokens=False)["input_ids"]
     eos = min(engine.eos_token_ids)
     return Tokenized(engine.encode(prompt), list(answer) + [eos])
 
@@ -100,10 +111,44 @@ def _examples(engine: Engine, packages: tuple[str, ...], per_package: int, seed:
     return [row for row in rows if len(row) <= max_tokens]
 
 
+def _tab_examples(engine: Engine, split: str, seed: int, max_tokens: int) -> list[Tokenized]:
+    from inference.prompt import PromptBudgetExceeded
+
+    rows = []
+    for example in build_tab_examples(split, seed):
+        try:
+            row = tokenize(engine, example)
+        except PromptBudgetExceeded:
+            continue  # lines too long for the budget: the product would not ask the model
+        if len(row) <= max_tokens:
+            rows.append(row)
+    return rows
+
+
+def _task_rows(engine: Engine, config: TuneConfig) -> tuple[list[Tokenized], list[Tokenized],
+                                                             dict]:
+    """Training rows, validation rows and where they came from, for ``config.task``."""
+    if config.task == "tab":
+        train_rows = _tab_examples(engine, "train", config.seed, config.max_tokens)
+        val_rows = _tab_examples(engine, "dev", config.seed + 1, config.max_tokens)
+        return train_rows, val_rows[: config.eval_examples], {
+            "train_data": "benchmarks/data/tab_real.jsonl.gz, split train",
+            "validation_data": "benchmarks/data/tab_real.jsonl.gz, split dev"}
+    excluded = evaluation_fingerprints()
+    needed = config.max_steps * config.batch_size
+    per_package = max(20, math.ceil(1.3 * needed / len(TRAIN_PACKAGES)))
+    train_rows = _examples(engine, TRAIN_PACKAGES, per_package, config.seed, excluded,
+                           config.max_tokens)
+    val_rows = _examples(engine, VALIDATION_PACKAGES, 60, config.seed + 1, excluded,
+                         config.max_tokens)[: config.eval_examples]
+    return train_rows, val_rows, {"train_packages": list(TRAIN_PACKAGES),
+                                  "validation_packages": list(VALIDATION_PACKAGES)}
+
+
 def train(config: TuneConfig, out_dir: Path, engine: Engine | None = None,
           log: Callable[[object], None] = print) -> dict:
-    """Fine-tune the default model on fresh examples, write the adapter to ``out_dir``, return
-    the training summary (also stored in the adapter's ``adapter.json``)."""
+    """Fine-tune the default model on ``config.task``'s examples, write the adapter to
+    ``out_dir``, return the training summary (also stored in the adapter's ``adapter.json``)."""
     started = time.perf_counter()
     random.seed(config.seed)
     torch.manual_seed(config.seed)
@@ -113,13 +158,7 @@ def train(config: TuneConfig, out_dir: Path, engine: Engine | None = None,
     for parameter in engine.model.parameters():
         parameter.requires_grad_(False)
     switch = add_lora(engine.model, config.lora)
-    excluded = evaluation_fingerprints()
-    needed = config.max_steps * config.batch_size
-    per_package = max(20, math.ceil(1.3 * needed / len(TRAIN_PACKAGES)))
-    train_rows = _examples(engine, TRAIN_PACKAGES, per_package, config.seed, excluded,
-                           config.max_tokens)
-    val_rows = _examples(engine, VALIDATION_PACKAGES, 60, config.seed + 1, excluded,
-                         config.max_tokens)[: config.eval_examples]
+    train_rows, val_rows, sources = _task_rows(engine, config)
     trainable = sum(p.numel() for p in engine.model.parameters() if p.requires_grad)
     log(f"{len(train_rows)} training examples, {len(val_rows)} validation examples; "
         f"{trainable:,} trainable parameters")
@@ -127,8 +166,7 @@ def train(config: TuneConfig, out_dir: Path, engine: Engine | None = None,
                **fit(engine, switch, train_rows, val_rows, config, log, started),
                "train_examples": len(train_rows),
                "validation_examples": len(val_rows),
-               "train_packages": list(TRAIN_PACKAGES),
-               "validation_packages": list(VALIDATION_PACKAGES),
+               **sources,
                "device": str(engine.device),
                "threads": torch.get_num_threads(),
                "minutes": round((time.perf_counter() - started) / 60, 1)}

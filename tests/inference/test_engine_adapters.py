@@ -1,4 +1,5 @@
-"""Engine adapters: named per request, decoded exactly, cached apart, loaded only when they fit."""
+"""Engine adapters: named per request, decoded exactly, cached apart, loaded only when they fit,
+several side by side (Apply's and Tab's)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,43 @@ import logging
 import pytest
 import torch
 
-from inference.engine import APPLY_ADAPTER, InvalidRequest, _load_apply_adapter
+from inference.engine import (
+    APPLY_ADAPTER,
+    TAB_ADAPTER,
+    InvalidRequest,
+    _load_apply_adapter,
+    _load_tab_adapter,
+)
 from inference.lora import LoraConfig, add_lora, save_adapter
 from inference.tiny import tiny_engine
 
 PROMPT = "def area(width, height):\n    return width * height\n"
 
 
-@pytest.fixture(scope="module")
-def adapter_dir(tmp_path_factory):
-    """A non-trivial adapter for the seed-0 tiny model."""
+def random_adapter(directory, seed: int):
+    """Write a non-trivial adapter for the seed-0 tiny model to ``directory``."""
     model = tiny_engine(seed=0).model
     config = LoraConfig(rank=4, alpha=8)
     switch = add_lora(model, config)
-    generator = torch.Generator().manual_seed(3)
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for layer in switch.layers:
             layer.lora_b.weight.copy_(torch.randn(layer.lora_b.weight.shape,
                                                   generator=generator) * 0.5)
-    directory = tmp_path_factory.mktemp("adapter")
     save_adapter(model, config, directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(tmp_path_factory):
+    """A non-trivial adapter for the seed-0 tiny model."""
+    return random_adapter(tmp_path_factory.mktemp("adapter"), seed=3)
+
+
+@pytest.fixture(scope="module")
+def other_adapter_dir(tmp_path_factory):
+    """Another one, as a second task's fine-tune."""
+    return random_adapter(tmp_path_factory.mktemp("other"), seed=4)
 
 
 @pytest.fixture
@@ -61,9 +78,32 @@ def test_an_unknown_adapter_is_an_invalid_request(adapted):
         tiny_engine().warm(PROMPT, adapter=APPLY_ADAPTER)
 
 
-def test_a_second_adapter_is_refused(adapted, adapter_dir):
-    with pytest.raises(ValueError, match="already has the adapter"):
-        adapted.load_adapter("other", adapter_dir)
+def test_a_second_adapter_under_a_taken_name_is_refused(adapted, adapter_dir):
+    with pytest.raises(ValueError, match="already has an adapter named 'apply'"):
+        adapted.load_adapter(APPLY_ADAPTER, adapter_dir)
+
+
+def test_two_loaded_adapters_each_decode_as_if_loaded_alone(adapter_dir, other_adapter_dir):
+    """Apply's and Tab's fine-tunes share one model: each request gets exactly the adapter
+    it names (or none), and speculative decoding still emits its greedy tokens."""
+    both = tiny_engine(seed=0)
+    both.load_adapter(APPLY_ADAPTER, adapter_dir)
+    both.load_adapter(TAB_ADAPTER, other_adapter_dir)
+    alone = {}
+    for name, directory in ((APPLY_ADAPTER, adapter_dir), (TAB_ADAPTER, other_adapter_dir)):
+        engine = tiny_engine(seed=0)
+        engine.load_adapter(name, directory)
+        alone[name] = engine.generate_text(PROMPT, max_new_tokens=40, decoding="greedy",
+                                           adapter=name).token_ids
+    assert alone[APPLY_ADAPTER] != alone[TAB_ADAPTER]
+    base = tiny_engine(seed=0).generate_text(PROMPT, max_new_tokens=40, decoding="greedy")
+    assert both.generate_text(PROMPT, max_new_tokens=40).token_ids == base.token_ids
+    for name in (APPLY_ADAPTER, TAB_ADAPTER):
+        for decoding in ("greedy", "speculative"):
+            result = both.generate_text(PROMPT, max_new_tokens=40, decoding=decoding,
+                                        draft=PROMPT, adapter=name)
+            assert result.token_ids == alone[name], (name, decoding)
+    assert not any(switch.active for switch in both.adapters.values())
 
 
 def test_prefix_cache_entries_belong_to_their_adapter(adapted):
@@ -96,12 +136,16 @@ def test_the_apply_adapter_is_skipped_with_a_warning_when_it_does_not_fit(caplog
     assert "Apply uses the base model" in caplog.text
 
 
-def test_the_apply_adapter_setting_chooses_or_disables_it(adapter_dir, monkeypatch):
-    monkeypatch.setenv("SQUIGGLE_APPLY_ADAPTER", str(adapter_dir))
+@pytest.mark.parametrize(("setting", "load", "name"), [
+    ("SQUIGGLE_APPLY_ADAPTER", _load_apply_adapter, APPLY_ADAPTER),
+    ("SQUIGGLE_TAB_ADAPTER", _load_tab_adapter, TAB_ADAPTER)])
+def test_each_adapter_setting_chooses_or_disables_it(setting, load, name, adapter_dir,
+                                                     monkeypatch):
+    monkeypatch.setenv(setting, str(adapter_dir))
     engine = tiny_engine()
-    _load_apply_adapter(engine)
-    assert list(engine.adapters) == [APPLY_ADAPTER]
-    monkeypatch.setenv("SQUIGGLE_APPLY_ADAPTER", "none")
+    load(engine)
+    assert list(engine.adapters) == [name]
+    monkeypatch.setenv(setting, "none")
     engine = tiny_engine()
-    _load_apply_adapter(engine)
+    load(engine)
     assert engine.adapters == {}

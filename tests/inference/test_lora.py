@@ -44,12 +44,14 @@ def test_a_fresh_adapter_starts_as_the_base_model() -> None:
     assert torch.allclose(_logits(model), before, atol=1e-6)
 
 
-def test_every_targeted_projection_is_wrapped_once() -> None:
+def test_every_targeted_projection_is_wrapped_once_per_adapter() -> None:
     model = tiny_engine(layers=3).model
     switch = add_lora(model, LoraConfig(rank=2, alpha=2))
     assert len(switch.layers) == 3 * 7
+    second = add_lora(model, LoraConfig(rank=2, alpha=2))  # a second task's adapter
+    assert [layer.base for layer in second.layers] == switch.layers
     with pytest.raises(ValueError, match="no linear layer"):
-        add_lora(model, LoraConfig(rank=2, alpha=2))  # already wrapped: nothing left to wrap
+        add_lora(model, LoraConfig(rank=2, alpha=2, targets=("w_proj",)))
 
 
 def test_a_saved_adapter_loads_back_to_the_same_outputs_merged(tmp_path) -> None:
