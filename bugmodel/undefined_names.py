@@ -6,7 +6,7 @@ elsewhere in the file. pyflakes reads the whole file (imports, definitions in an
 raises `NameError` when its line runs. On real code this is rare and nearly always a bug:
 in the functions of the mined dev fixes, every undefined name it reports is on the line the
 fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05 times per
-1,000 lines, on documentation snippets (`bugmodel/MODEL_CARD.md`).
+1,000 lines, on documentation snippets and demos (`bugmodel/MODEL_CARD.md`).
 
 Documentation and example code (`docs_src/tutorial008.py`) is left out: it is written to be
 read in pieces, and names its snippets leave undefined are on purpose (on real dev they were
