@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from inference.engine import Engine
 
 __all__ = ["ADAPTER_PROMPT_BUDGET", "TabPredictor", "TabSuggestion", "edit_as_hunk",
-           "model_window", "tab_prompt"]
+           "model_rewrite", "model_window", "tab_prompt"]
 
 #: Recent edits (newest first) whose patterns are tried.
 PATTERN_EDITS = 3
@@ -191,32 +191,41 @@ class TabPredictor:
 
     def _from_model(self, text: str, cursor_line: int, history: str,
                     edits: list[HunkEdit]) -> TabSuggestion:
-        assert self.engine is not None
-        lines = text.splitlines()
-        low, window = model_window(lines, cursor_line)
-        if not window:
-            return TabSuggestion(None, "none")
-        shown = "".join(line + "\n" for line in window)
         from inference.prompt import PromptBudgetExceeded
 
+        assert self.engine is not None
         loaded = getattr(self.engine, "adapters", {})
-        adapter = self.adapter if self.adapter in loaded else None
-        # The adapter was trained on prompts of its own (shorter) budget: serve it the same.
-        budget = ADAPTER_PROMPT_BUDGET if adapter else PROMPT_BUDGET
         try:
-            prompt = tab_prompt(self.engine, text, cursor_line, history, shown, budget)
+            edit = model_rewrite(self.engine, text, cursor_line, history,
+                                 self.adapter if self.adapter in loaded else None)
         except PromptBudgetExceeded:
             return TabSuggestion(None, "none")  # lines too long to rewrite within the budget
-        result = self.engine.generate_text(prompt, max_new_tokens=self.engine.count_tokens(shown)
-                                           + 48, draft=shown, stop=["```"], adapter=adapter)
-        edit = _first_change(window, result.text.splitlines(), low,
-                             finished=result.finish_reason != "length")
         if edit is not None and parses(text) and not parses(apply_edit(text, edit)):
             edit = None  # a suggestion that breaks a file that parsed is noise
+        lines = text.splitlines()
         if edit is not None and not model_edit_is_supported(
                 lines[edit.start_line - 1:edit.end_line], edit.new_text.splitlines(), edits):
             edit = None  # nothing ties it to the recent edits: more likely noise than intent
         return TabSuggestion(edit, "model" if edit else "none")
+
+
+def model_rewrite(engine: Engine, text: str, cursor_line: int, history: str,
+                  adapter: str | None) -> LineEdit | None:
+    """The model stage's raw answer, before Tab's checks: the first change the model makes
+    when it rewrites the lines around the cursor (with ``adapter``, or the base model when
+    None). Raises `inference.prompt.PromptBudgetExceeded` when those lines alone overflow
+    the prompt."""
+    low, window = model_window(text.splitlines(), cursor_line)
+    if not window:
+        return None
+    shown = "".join(line + "\n" for line in window)
+    # The adapter was trained on prompts of its own (shorter) budget: serve it the same.
+    budget = ADAPTER_PROMPT_BUDGET if adapter else PROMPT_BUDGET
+    prompt = tab_prompt(engine, text, cursor_line, history, shown, budget)
+    result = engine.generate_text(prompt, max_new_tokens=engine.count_tokens(shown) + 48,
+                                  draft=shown, stop=["```"], adapter=adapter)
+    return _first_change(window, result.text.splitlines(), low,
+                         finished=result.finish_reason != "length")
 
 
 def model_window(lines: list[str], cursor_line: int) -> tuple[int, list[str]]:

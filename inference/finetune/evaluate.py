@@ -23,7 +23,6 @@ from pathlib import Path
 from inference.apply import generation_prompt, parses
 from inference.engine import APPLY_ADAPTER, TAB_ADAPTER, Engine
 from inference.finetune.data import VALIDATION_PACKAGES, build_examples, evaluation_fingerprints
-from inference.tab import tab_prompt
 
 __all__ = ["evaluate", "evaluate_tab"]
 
@@ -78,7 +77,7 @@ def evaluate_tab(adapter_dir: Path, examples: int = 40, engine: Engine | None = 
     from benchmarks.tab_real_data import load_sequences, steps
     from inference.finetune.tab_data import tab_example
     from inference.prompt import PromptBudgetExceeded
-    from inference.tab import ADAPTER_PROMPT_BUDGET, PROMPT_BUDGET, _first_change, model_window
+    from inference.tab import model_rewrite
 
     engine = engine or Engine()
     if TAB_ADAPTER not in engine.adapters:
@@ -93,20 +92,13 @@ def evaluate_tab(adapter_dir: Path, examples: int = 40, engine: Engine | None = 
     counts = {label: {"edit_cases": 0, "exact": 0, "changed_on_edit_cases": 0,
                       "no_edit_cases": 0, "changed_on_no_edit_cases": 0}
               for label in ("base", "adapter")}
-    for case, example in chosen:
-        low, window = model_window(case["file"].splitlines(), case["cursor_line"])
-        for label, adapter, budget in (("base", None, PROMPT_BUDGET),
-                                       ("adapter", TAB_ADAPTER, ADAPTER_PROMPT_BUDGET)):
+    for case, _ in chosen:
+        for label, adapter in (("base", None), ("adapter", TAB_ADAPTER)):
             try:
-                prompt = tab_prompt(engine, case["file"], case["cursor_line"], case["history"],
-                                    example.shown, budget)
+                found = model_rewrite(engine, case["file"], case["cursor_line"],
+                                      case["history"], adapter)
             except PromptBudgetExceeded:
                 continue
-            result = engine.generate_text(
-                prompt, max_new_tokens=engine.count_tokens(example.shown) + 48,
-                draft=example.shown, stop=["```"], adapter=adapter)
-            found = _first_change(window, result.text.splitlines(), low,
-                                  finished=result.finish_reason != "length")
             row = counts[label]
             if case["expected"] is None:
                 row["no_edit_cases"] += 1
