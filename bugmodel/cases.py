@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bugmodel.undefined_names import UndefinedName, checks_names, undefined_names
+from bugmodel.undefined_names import UndefinedName, reported_undefined_names
 from synthdata.corpus import class_header
 from synthdata.dataset import Record, iter_records
 from synthdata.mining.clean import CLEAN_FILES
@@ -240,12 +240,10 @@ def _clean_files(path: Path) -> dict[tuple[str, str, str], str]:
 
 
 def file_undefined_names(file_text: str, path: str) -> list[UndefinedName]:
-    """`undefined_names` of a whole file, as detection reports them (none for example code,
-    none when it does not parse)."""
-    if not checks_names(path):
-        return []
+    """The undefined names of a whole file as detection reports them (none when it does not
+    parse)."""
     try:
-        return undefined_names(file_text)
+        return reported_undefined_names(path, file_text)
     except (SyntaxError, ValueError, RecursionError):
         return []
 

@@ -22,7 +22,7 @@ from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import PROBABILITY as UNDEFINED_PROBABILITY
-from bugmodel.undefined_names import checks_names, undefined_names
+from bugmodel.undefined_names import reported_undefined_names
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
@@ -147,11 +147,10 @@ def _slices(text: str, budget: int) -> list[tuple[int, int]]:
         first_line = max(first_line + 1, (first_line + last_line) // 2)
 
 
-def _windows(path: str, text: str, budget: int, changed: Collection[int] | None,
-             ) -> list[_Window]:
+def _windows(path: str, text: str, tree: ast.Module, budget: int,
+             changed: Collection[int] | None) -> list[_Window]:
     """Model inputs for a file: one per unit, or line-aligned slices of long units."""
     src = SourceText(text)
-    tree = ast.parse(text)
     lines = text.split("\n")
     windows: list[_Window] = []
     for scope, cls in _units(tree):
@@ -231,15 +230,16 @@ def detect_files(files: Iterable[tuple[str, str]],
             continue
         text = normalise_newlines(text)
         try:
-            file_windows = _windows(path, text, max_len - max_len // 4 - 2, changed)
+            tree = ast.parse(text)
+            file_windows = _windows(path, text, tree, max_len - max_len // 4 - 2, changed)
+            if undefined:
+                named.extend(_undefined_name_findings(path, text, tree, changed))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
         except RecursionError:
             result.skipped.append(SkippedFile(path, "too deeply nested to analyse"))
             continue
-        if undefined:
-            named.extend(_undefined_name_findings(path, text, changed))
         for window in file_windows:
             sample = encode(detector.vocab, window.text, _relative(window), window.context,
                             None, max_len)
@@ -283,13 +283,11 @@ def detect_files(files: Iterable[tuple[str, str]],
     return result
 
 
-def _undefined_name_findings(path: str, text: str, changed: Collection[int] | None,
-                             ) -> list[Finding]:
+def _undefined_name_findings(path: str, text: str, tree: ast.Module,
+                             changed: Collection[int] | None) -> list[Finding]:
     """A finding for each undefined name read on a changed line (every line when None)."""
-    if not checks_names(path):
-        return []
     findings = []
-    for name in undefined_names(text):
+    for name in reported_undefined_names(path, text, tree):
         if changed is not None and name.line not in changed:
             continue
         repair = name.replacement or name.name

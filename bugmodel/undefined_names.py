@@ -48,10 +48,13 @@ class UndefinedName:
     replacement: str | None
 
 
-def checks_names(path: str) -> bool:
-    """Whether undefined names of the file at `path` are reported (not documentation or
-    example code)."""
-    return path.replace("\\", "/").lstrip("/").split("/", 1)[0] not in EXAMPLE_ROOTS
+def reported_undefined_names(path: str, text: str, tree: ast.Module | None = None,
+                             ) -> list[UndefinedName]:
+    """`undefined_names` as the review reports them: none for documentation or example code
+    (a top-level folder in `EXAMPLE_ROOTS`)."""
+    if path.replace("\\", "/").lstrip("/").split("/", 1)[0] in EXAMPLE_ROOTS:
+        return []
+    return undefined_names(text, tree)
 
 
 def undefined_names(text: str, tree: ast.Module | None = None) -> list[UndefinedName]:
