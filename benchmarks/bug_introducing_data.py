@@ -47,6 +47,9 @@ HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
 
 
 def _git(mirror: Path, *args: str) -> str:
+    # Text mode turns CRLF into LF, as the mined fixes' `file_before` is: the bug's lines are
+    # compared with it (`synthdata.mining.history.GitRepository.git` keeps the CRs, and two
+    # cases of CRLF files would be lost).
     return subprocess.run(["git", "-C", str(mirror), *args], check=True, capture_output=True,
                           text=True, errors="replace").stdout
 
