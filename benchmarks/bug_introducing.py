@@ -12,7 +12,7 @@ the findings are counted as right (on a bug's lines) or not.
 
 Baselines in the same run, over the same changed lines: a changed code line picked at random
 (its expected hit rate), and the changed line with the most operators (the trivial stand-in of
-issue 14); and the product's detector without its undefined-name findings. Results go
+issue 14); and the product's detector without its whole-file checks. Results go
 to `benchmarks/results/bug_introducing_<split>.json`.
 """
 
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
+from bugmodel.file_checks import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -86,9 +87,9 @@ def baselines(cases: list[dict]) -> dict[str, dict]:
             "most_operators_changed_line": {"top1_localisation": _mean(operator_hits)}}
 
 
-def judge(system: str, cases: list[dict], undefined: bool = True) -> dict:
+def judge(system: str, cases: list[dict], file_checks: bool = True) -> dict:
     """Top-1/top-3 over each case's ranked findings, and the default threshold's counts
-    (`undefined=False`: without the undefined-name findings)."""
+    (`file_checks=False`: without the whole-file checks' findings)."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
     top1, top3, per_kind = [], [], defaultdict(list)
@@ -97,16 +98,16 @@ def judge(system: str, cases: list[dict], undefined: bool = True) -> dict:
     for case in cases:
         findings = detect_files([(case["path"], case["text"])], {case["path"]: case["changed"]},
                                 threshold=0.0, detector=detector,
-                                undefined=undefined).findings
+                                file_checks=file_checks).findings
         ranked = sorted(findings, key=lambda f: -f.probability)
         hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
         top1.append(float(bool(hits[:1]) and hits[0] is not None))
         top3.append(float(any(h is not None for h in hits[:3])))
         for bug in case["bugs"]:
             per_kind[bug["kind"]].append(top1[-1])
-        # What the review shows: undefined names whatever the threshold (as `detect` does).
+        # What the review shows: the checks' findings whatever the threshold (as `detect`).
         above = [h for f, h in zip(ranked, hits, strict=True)
-                 if f.kind == "undefined_name" or f.probability >= detector.threshold]
+                 if f.kind in FILE_CHECK_PROBABILITY or f.probability >= detector.threshold]
         flagged += len(above)
         right += sum(h is not None for h in above)
         found += len({h["fix"] for h in above if h is not None})
@@ -137,7 +138,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cases = load_cases(args.split)
     rows = {**baselines(cases), **{system: judge(system, cases) for system in DETECTORS},
-            "line_ranker without undefined names": judge("line_ranker", cases, False)}
+            "line_ranker without file checks": judge("line_ranker", cases, False)}
     random_top1 = rows["random_changed_line"]["top1_localisation"]
     print(f"{args.split}: {len(cases)} introducing changes, "
           f"{sum(len(c['bugs']) for c in cases)} bugs, "

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     diff_files, changed = changed_diff()
     units = len(detect_files(diff_files, changed, threshold=0.0, detector=scratch_only,
-                             undefined=False).findings)
+                             file_checks=False).findings)
     product_s = timed(lambda: detect_files(diff_files, changed, detector=detector), 1)
     scratch_s = timed(lambda: detect_files(diff_files, changed, detector=scratch_only), 1)
     name = chosen_head() or "scratch"

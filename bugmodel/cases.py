@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bugmodel.undefined_names import UndefinedName, reported_undefined_names
+from bugmodel.file_checks import FileFinding, reported_file_findings
 from synthdata.corpus import class_header
 from synthdata.dataset import Record, iter_records
 from synthdata.mining.clean import CLEAN_FILES
@@ -52,9 +52,10 @@ class Case:
     located: list[int] = field(default_factory=list)  # candidates on the bug's lines
     bug_lines: tuple[int, int] | None = None
     fixed_text: str | None = None  # the unit as the fix left it (real fixes)
-    # Names the unit reads that its whole file never binds, lines counted in `text`; only
-    # cases whose file is known (real fixes, clean functions with `clean_files.jsonl.gz`).
-    undefined: list[UndefinedName] = field(default_factory=list)
+    # What the whole-file checks report on the unit's lines (`bugmodel/file_checks.py`), lines
+    # counted in `text`; only cases whose file is known (real fixes, clean functions with
+    # `clean_files.jsonl.gz`).
+    checked: list[FileFinding] = field(default_factory=list)
 
     @property
     def buggy(self) -> bool:
@@ -194,8 +195,8 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         case = Case("real", row["split"], row.get("kind") or "other",
                     f"{row['repo']}@{row['commit'][:10]}/{row['path']}:{row.get('func_name')}",
                     unit_text, context, candidates, bug_lines=lines, fixed_text=fixed_unit,
-                    undefined=unit_undefined_names(file_undefined_names(text, row["path"]),
-                                                   first_line, unit_text))
+                    checked=unit_file_findings(file_check_findings(text, row["path"]),
+                                               first_line, unit_text))
         cases.append(locate(case, fixed_unit))
     return cases
 
@@ -207,7 +208,7 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
     if limit is not None and len(rows) > limit:
         rows = random.Random(seed).sample(rows, limit)
     files = _clean_files(path.parent / CLEAN_FILES)
-    names: dict[tuple[str, str, str], list[UndefinedName]] = {}
+    checked: dict[tuple[str, str, str], list[FileFinding]] = {}
     cases = []
     for row in rows:
         source = normalise_newlines(row["source"]).rstrip("\n") + "\n"
@@ -221,12 +222,12 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
             continue
         unit_text, _, candidates, _ = unit
         key = (row["repo"], row["commit"], row["path"])
-        if key in files and key not in names:
-            names[key] = file_undefined_names(files[key], row["path"])
+        if key in files and key not in checked:
+            checked[key] = file_check_findings(files[key], row["path"])
         cases.append(Case("real", row["split"], "clean",
                           f"{row['repo']}/{row['path']}:{row.get('func_name')}", unit_text, "",
-                          candidates, undefined=unit_undefined_names(
-                              names.get(key, []), int(row["func_start"]), unit_text)))
+                          candidates, checked=unit_file_findings(
+                              checked.get(key, []), int(row["func_start"]), unit_text)))
     return cases
 
 
@@ -239,19 +240,19 @@ def _clean_files(path: Path) -> dict[tuple[str, str, str], str]:
             for r in _read_jsonl(path)}
 
 
-def file_undefined_names(file_text: str, path: str) -> list[UndefinedName]:
-    """The undefined names of a whole file as detection reports them (none when it does not
+def file_check_findings(file_text: str, path: str) -> list[FileFinding]:
+    """The whole-file checks' findings as detection reports them (none when the file does not
     parse)."""
     try:
-        return reported_undefined_names(path, file_text)
+        return reported_file_findings(path, file_text)
     except (SyntaxError, ValueError, RecursionError):
         return []
 
 
-def unit_undefined_names(names: list[UndefinedName], first_line: int, unit_text: str,
-                         ) -> list[UndefinedName]:
-    """Those of a file's undefined `names` on the unit's lines (which start at `first_line`
-    in the file), with lines counted in the unit."""
+def unit_file_findings(findings: list[FileFinding], first_line: int, unit_text: str,
+                       ) -> list[FileFinding]:
+    """Those of a file's `findings` inside the unit's lines (which start at `first_line` in
+    the file), with lines counted in the unit."""
     last_line = first_line + unit_text.count("\n") - 1
-    return [replace(n, line=n.line - first_line + 1) for n in names
-            if first_line <= n.line <= last_line]
+    return [replace(f, line=f.line - first_line + 1, end_line=f.end_line - first_line + 1)
+            for f in findings if first_line <= f.line and f.end_line <= last_line]

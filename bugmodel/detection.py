@@ -18,11 +18,10 @@ import torch
 from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
+from bugmodel.file_checks import reported_file_findings
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.tokenizer import lex
-from bugmodel.undefined_names import PROBABILITY as UNDEFINED_PROBABILITY
-from bugmodel.undefined_names import reported_undefined_names
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
@@ -215,15 +214,15 @@ def detect_files(files: Iterable[tuple[str, str]],
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
                  detector: LoadedDetector | None = None,
-                 undefined: bool = True) -> DetectResult:
+                 file_checks: bool = True) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
-    `undefined=False` leaves out the undefined-name findings (a benchmark's baseline)."""
+    `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
     samples: list[Encoded] = []
-    named: list[Finding] = []
+    checked: list[Finding] = []
     for path, text in files:
         changed = None if changed_lines is None else changed_lines.get(path, ())
         if changed is not None and not changed:
@@ -232,8 +231,8 @@ def detect_files(files: Iterable[tuple[str, str]],
         try:
             tree = ast.parse(text)
             file_windows = _windows(path, text, tree, max_len - max_len // 4 - 2, changed)
-            if undefined:
-                named.extend(_undefined_name_findings(path, text, tree, changed))
+            if file_checks:
+                checked.extend(_file_check_findings(path, text, tree, changed))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
@@ -246,9 +245,10 @@ def detect_files(files: Iterable[tuple[str, str]],
             if sample is not None and len(sample.first):
                 windows.append(window)
                 samples.append(sample)
-    # An undefined name is a different kind of evidence from the model's probabilities: it is
-    # reported unless the caller asks for more certainty than it has.
-    result.findings = [f for f in named if threshold is None or f.probability >= threshold]
+    # A whole-file check is a different kind of evidence from the model's probabilities: what
+    # it reports is wrong code whatever the intent, so it is reported unless the caller asks
+    # for more certainty than it has.
+    result.findings = [f for f in checked if threshold is None or f.probability >= threshold]
     if not samples:
         return result
     temperature, default = detector.temperature, detector.threshold
@@ -258,12 +258,12 @@ def detect_files(files: Iterable[tuple[str, str]],
     with torch.inference_mode():
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
-    named_lines = {(f.path, f.line) for f in result.findings}
+    checked_lines = {(f.path, n) for f in result.findings for n in range(f.line, f.end_line + 1)}
     for window, sample, row in zip(windows, samples, logits, strict=True):
         first = window.src.position(window.start)[0]
-        if any((window.path, n) in named_lines
+        if any((window.path, n) in checked_lines
                for n in range(first, first + window.text.count("\n"))):
-            continue  # the unit's finding is its undefined name, as in the evaluation
+            continue  # the unit's finding is the check's, as in the evaluation
         columns, scores = _decide(detector, window, sample, row)
         probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
@@ -283,20 +283,18 @@ def detect_files(files: Iterable[tuple[str, str]],
     return result
 
 
-def _undefined_name_findings(path: str, text: str, tree: ast.Module,
-                             changed: Collection[int] | None) -> list[Finding]:
-    """A finding for each undefined name read on a changed line (every line when None)."""
+def _file_check_findings(path: str, text: str, tree: ast.Module,
+                         changed: Collection[int] | None) -> list[Finding]:
+    """A finding for each whole-file check's report on a changed line (every line when None)."""
     findings = []
-    for name in reported_undefined_names(path, text, tree):
-        if changed is not None and name.line not in changed:
+    for found in reported_file_findings(path, text, tree):
+        if changed is not None and not any(
+                n in changed for n in range(found.line, found.end_line + 1)):
             continue
-        repair = name.replacement or name.name
-        guess = f"probably `{repair}`" if name.replacement else "a typo or a missing import?"
-        message = (f"`{name.name}` is not defined anywhere in this file ({guess}); "
-                   f"{consequence('exception')} (NameError)")
-        findings.append(Finding(path, name.line, name.line, name.column, name.end_column,
-                                "undefined_name", message, UNDEFINED_PROBABILITY,
-                                severity("exception", UNDEFINED_PROBABILITY), repair))
+        findings.append(Finding(
+            path, found.line, found.end_line, found.column, found.end_column, found.kind,
+            f"{found.message}; {consequence(found.effect)}", found.probability,
+            severity(found.effect, found.probability), found.replacement))
     return findings
 
 

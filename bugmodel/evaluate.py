@@ -9,9 +9,10 @@ Systems (all judge the same cases, one unit of code each):
 - `line_ranker`: phase 2 on real fixes: a learned ranking of the unit's lines (their syntax
   and the from-scratch model's verdicts) picks the line, the from-scratch model its repair
   (`bugmodel/line_ranker.py`);
-- `line_ranker+names`: the product's detector: the line ranker, and before its finding any
-  name the unit reads that its whole file never binds (`bugmodel/undefined_names.py`), which
-  is reported whatever the threshold. Known only where the unit's file is (real fixes, and
+- `line_ranker+checks`: the product's detector: the line ranker, and before its finding
+  what the whole-file checks report in the unit (`bugmodel/file_checks.py`: a name the file
+  never binds, `is` against a literal, a format string at odds with its arguments, ...),
+  reported whatever the threshold. Known only where the unit's file is (real fixes, and
   clean functions with `synthdata/real/clean_files.jsonl.gz`); synthetic records have none.
 Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
 compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
@@ -45,6 +46,7 @@ from bugmodel.calibration import (
 from bugmodel.candidate_scoring import seen_columns, small_model_rows, softmax
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
+from bugmodel.file_checks import FileFinding
 from bugmodel.line_ranker import (
     LineRanker,
     candidate_logits,
@@ -52,8 +54,6 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
-from bugmodel.undefined_names import PROBABILITY as UNDEFINED_PROBABILITY
-from bugmodel.undefined_names import UndefinedName
 from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
@@ -61,15 +61,15 @@ if TYPE_CHECKING:
 
 PLOTS_DIR = Path(__file__).parent / "plots"
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugmodel_eval.json"
-#: The product: the line ranker, with the undefined names of the unit's file reported first
-#: (`bugmodel/undefined_names.py`; shown whatever the threshold, as `detect` does).
-NAMES = "line_ranker+names"
-SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker", NAMES)
+#: The product: the line ranker, with the whole-file checks' findings reported first
+#: (`bugmodel/file_checks.py`; shown whatever the threshold, as `detect` does).
+CHECKS = "line_ranker+checks"
+SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker", CHECKS)
 #: Systems that need no language model (`--without-lm` evaluates only these, on more cases).
-WITHOUT_LM = ("scratch", "line_ranker", NAMES)
+WITHOUT_LM = ("scratch", "line_ranker", CHECKS)
 #: The system whose reliability is drawn uncalibrated too, and whose threshold the product's
 #: line ranker uses.
-PRODUCT = NAMES
+PRODUCT = CHECKS
 #: Findings per 1,000 clean lines the default threshold may allow on dev: below the product's
 #: bound of 0.5, because a threshold fitted to exactly 0.5 on dev gave 0.555 on test (the
 #: repositories differ); the margin keeps unseen code under the bound.
@@ -83,12 +83,13 @@ class Judged:
 
     columns: list[int]  # candidate index of logit column 1, 2, ...
     logits: np.ndarray
-    named: UndefinedName | None = None  # an undefined name reported before any candidate
+    checked: FileFinding | None = None  # a whole-file check's finding, before any candidate
 
-    def named_right(self, case: Case) -> bool:
-        """Whether the reported undefined name sits on the bug's lines."""
-        return (self.named is not None and case.bug_lines is not None
-                and case.bug_lines[0] <= self.named.line <= case.bug_lines[1])
+    def checked_right(self, case: Case) -> bool:
+        """Whether the whole-file check's finding sits on the bug's lines."""
+        return (self.checked is not None and case.bug_lines is not None
+                and self.checked.line <= case.bug_lines[1]
+                and case.bug_lines[0] <= self.checked.end_line)
 
     def right(self, case: Case) -> list[int]:
         """Columns counted as right: NO_BUG for clean code, the bug's lines for a bug."""
@@ -106,12 +107,12 @@ def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | N
           ranker: LineRanker | None) -> Judged:
     if system == "lm_zero_shot":
         return Judged(*verdict.logits())
-    if system in ("line_ranker", NAMES) and case.candidates:
+    if system in ("line_ranker", CHECKS) and case.candidates:
         small_row = candidate_logits(
             ranker, unit_lines(case.text, case.candidates, small_row), small_row)
     judged = Judged(*seen_columns(small_row))
-    if system == NAMES and case.undefined:
-        judged.named = case.undefined[0]
+    if system == CHECKS and case.checked:
+        judged.checked = case.checked[0]
     return judged
 
 
@@ -120,9 +121,9 @@ def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: 
     clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
     lines = sum(c.lines for c, _ in clean)
     tops = [_top(j, temperature)[1] for _, j in clean]
-    named = sum(j.named is not None for _, j in clean)
+    checked = sum(j.checked is not None for _, j in clean)
     for threshold in THRESHOLDS:
-        flagged = named + sum(p >= threshold for p in tops)
+        flagged = checked + sum(p >= threshold for p in tops)
         if 1000 * flagged / max(1, lines) <= MAX_CLEAN_FINDINGS_PER_1000:
             return float(threshold)
     return float(THRESHOLDS[-1])
@@ -144,7 +145,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     clean_lines = clean_findings = 0
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
-        flagged = p >= threshold or j.named is not None
+        flagged = p >= threshold or j.checked is not None
         if not case.buggy:
             clean_lines += case.lines
             clean_findings += flagged
@@ -153,10 +154,10 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
         right = set(j.right(case))
         exact = {1 + k for k, i in enumerate(j.columns) if i in set(case.exact)}
         ranked = j.ranked()
-        if j.named is not None:  # the named finding comes first, then the ranker's
-            named_right = j.named_right(case)
-            top1, top3 = named_right, named_right or any(c in right for c in ranked[:2])
-            joint, found = _named_fix(case, j.named), named_right
+        if j.checked is not None:  # the check's finding comes first, then the ranker's
+            checked_right = j.checked_right(case)
+            top1, top3 = checked_right, checked_right or any(c in right for c in ranked[:2])
+            joint, found = _checked_fix(case, j.checked), checked_right
         else:
             top1 = bool(ranked[:1]) and ranked[0] in right
             top3 = any(c in right for c in ranked[:3])
@@ -173,9 +174,9 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     logits = [j.logits for j in judged]
     before, after = top_label(logits, targets), top_label(logits, targets, temperature)
     for k, (case, j) in enumerate(zip(cases, judged, strict=True)):
-        if j.named is not None:  # its probability is the rule's, before and after
+        if j.checked is not None:  # its probability is the check's, before and after
             for confidence, correct in (before, after):
-                confidence[k], correct[k] = UNDEFINED_PROBABILITY, j.named_right(case)
+                confidence[k], correct[k] = j.checked.probability, j.checked_right(case)
 
     def mean(key: str, rs: list[dict]) -> float | None:
         return round(float(np.mean([r[key] for r in rs])), 4) if rs else None
@@ -200,13 +201,14 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     }
 
 
-def _named_fix(case: Case, name: UndefinedName) -> bool:
-    """Whether the named finding's replacement gives the fixed code."""
-    if case.fixed_text is None or name.replacement is None:
+def _checked_fix(case: Case, found: FileFinding) -> bool:
+    """Whether the check's replacement gives the fixed code."""
+    if case.fixed_text is None:
         return False
     lines = case.text.split("\n")
-    line = lines[name.line - 1]
-    lines[name.line - 1] = line[: name.column] + name.replacement + line[name.end_column :]
+    head = lines[found.line - 1][: found.column]
+    tail = lines[found.end_line - 1][found.end_column :]
+    lines[found.line - 1 : found.end_line] = [head + found.replacement + tail]
     return "".join("\n".join(lines).split()) == "".join(case.fixed_text.split())
 
 
@@ -246,7 +248,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     detector = load_detector(model_dir, from_scratch_only=True)  # the ranker is loaded here
     ranked = load_line_ranker(Path(model_dir) / "heads" / "line_ranker")
     ranker = ranked[0] if ranked is not None else None
-    systems = [s for s in SYSTEMS if (s not in ("line_ranker", NAMES) or ranker is not None)
+    systems = [s for s in SYSTEMS if (s not in ("line_ranker", CHECKS) or ranker is not None)
                and (with_lm or s in WITHOUT_LM)]
     splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"

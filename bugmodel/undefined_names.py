@@ -8,10 +8,6 @@ in the functions of the mined dev fixes, every undefined name it reports is on t
 fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05 times per
 1,000 lines, on documentation snippets and demos (`bugmodel/MODEL_CARD.md`).
 
-Documentation and example code (`docs_src/tutorial008.py`) is left out: it is written to be
-read in pieces, and names its snippets leave undefined are on purpose (on real dev they were
-all six undefined names found in clean code).
-
 The repair offered is `self.<name>` inside a method of a class that uses that attribute, else
 the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none.
 """
@@ -25,14 +21,9 @@ import re
 from dataclasses import dataclass
 
 from pyflakes.checker import Checker
+from pyflakes.messages import Message
 from pyflakes.messages import UndefinedName as _PyflakesUndefinedName
 
-#: How sure a reported undefined name is a bug. On real dev, 13 of 13 undefined names that
-#: pyflakes reports inside functions a later commit fixed were on the fixed line; Laplace's
-#: rule gives 14/15 = 0.93 (on real test it was 15 of 27: others were Python 2 builtins).
-PROBABILITY = 0.93
-#: Top-level folders of documentation and example code (as `reviewapp.ordering.conventions`).
-EXAMPLE_ROOTS = frozenset({"examples", "example", "docs_src", "docs", "doc"})
 #: A suggested name must be at least this alike (difflib ratio) to the undefined one.
 CLOSE_RATIO = 0.8
 
@@ -48,23 +39,18 @@ class UndefinedName:
     replacement: str | None
 
 
-def reported_undefined_names(path: str, text: str, tree: ast.Module | None = None,
-                             ) -> list[UndefinedName]:
-    """`undefined_names` as the review reports them: none for documentation or example code
-    (a top-level folder in `EXAMPLE_ROOTS`)."""
-    if path.replace("\\", "/").lstrip("/").split("/", 1)[0] in EXAMPLE_ROOTS:
-        return []
-    return undefined_names(text, tree)
-
-
-def undefined_names(text: str, tree: ast.Module | None = None) -> list[UndefinedName]:
-    """Every read of a name that no scope of the file binds, in file order."""
+def undefined_names(text: str, tree: ast.Module | None = None,
+                    messages: list[Message] | None = None) -> list[UndefinedName]:
+    """Every read of a name that no scope of the file binds, in file order (`messages`:
+    pyflakes' messages for the file when the caller has them)."""
     if tree is None:
         tree = ast.parse(text)
+    if messages is None:
+        messages = Checker(tree, filename="<unit>").messages
     lines = text.split("\n")
     bound = _bound_names(tree)
     found = []
-    for message in Checker(tree, filename="<unit>").messages:
+    for message in messages:
         if not isinstance(message, _PyflakesUndefinedName):
             continue
         name = message.message_args[0]

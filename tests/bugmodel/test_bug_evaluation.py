@@ -92,7 +92,7 @@ def test_threshold_keeps_findings_on_clean_code_rare():
 def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evaluated):
     results = json.loads((tiny_evaluated.parent / "eval.json").read_text())
     assert set(results["systems"]) == {"scratch", "lm_zero_shot", "line_ranker",
-                                       "line_ranker+names"}
+                                       "line_ranker+checks"}
     assert results["dev_split"] == "real_dev"
     for entry in results["systems"].values():
         for split in ("real_test", "synthetic_test"):
