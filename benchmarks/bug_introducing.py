@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
-from bugmodel.file_checks import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
+from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results"

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bugmodel.file_checks import FileFinding, reported_file_findings
+from bugmodel.file_checks import reported_file_findings
+from bugmodel.file_finding import FileFinding
 from synthdata.corpus import class_header
 from synthdata.dataset import Record, iter_records
 from synthdata.mining.clean import CLEAN_FILES

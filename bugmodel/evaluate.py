@@ -46,7 +46,7 @@ from bugmodel.calibration import (
 from bugmodel.candidate_scoring import seen_columns, small_model_rows, softmax
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
-from bugmodel.file_checks import FileFinding
+from bugmodel.file_finding import FileFinding
 from bugmodel.line_ranker import (
     LineRanker,
     candidate_logits,

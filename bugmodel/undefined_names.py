@@ -24,6 +24,8 @@ from pyflakes.checker import Checker
 from pyflakes.messages import Message
 from pyflakes.messages import UndefinedName as _PyflakesUndefinedName
 
+from bugmodel.file_finding import character_column
+
 #: A suggested name must be at least this alike (difflib ratio) to the undefined one.
 CLOSE_RATIO = 0.8
 
@@ -55,8 +57,7 @@ def undefined_names(text: str, tree: ast.Module | None = None,
             continue
         name = message.message_args[0]
         line = lines[message.lineno - 1] if message.lineno <= len(lines) else ""
-        # ast columns count UTF-8 bytes; findings count characters.
-        column = len(line.encode()[: message.col].decode(errors="ignore"))
+        column = character_column(lines, message.lineno, message.col)
         if line[column : column + len(name)] != name:
             continue  # a name inside a string annotation: no span to point at
         found.append(UndefinedName(message.lineno, column, column + len(name), name,

@@ -9,7 +9,8 @@ import pytest
 from bugmodel.cases import Case, unit_file_findings
 from bugmodel.detection import detect
 from bugmodel.evaluate import Judged, fit_threshold, metrics
-from bugmodel.file_checks import PROBABILITY, file_findings
+from bugmodel.file_checks import file_findings
+from bugmodel.file_finding import PROBABILITY
 from synthdata.source import SourceText
 
 from .test_bug_detect import assert_findings_are_exact_edits
