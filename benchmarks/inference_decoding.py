@@ -1,16 +1,24 @@
 """Decoding benchmark: greedy vs Hugging Face prompt lookup vs speculative edits; KV warming.
 
-    nice -n 10 python benchmarks/inference_decoding.py [--cases 20] [--max-new-tokens 160]
-        [--base-model] [--out FILE]
+    nice -n 10 python benchmarks/inference_decoding.py [--task apply|tab] [--cases 20]
+        [--max-new-tokens 160] [--base-model] [--threads N] [--repeats 5] [--out FILE]
 
-1. Apply-style rewrites of real functions (this repository and installed packages, picked
-   deterministically): a lazy edit sketch of the function (a renamed variable, an inserted,
-   deleted or changed line) goes through the product's own model prompt
-   (`inference.apply.generation_prompt`, the one Apply uses when the model writes the file;
-   the original is the draft) and the model's greedy answer is decoded three ways on the same
-   prompt, each from a cold prefix cache. The model is Apply's: the base model with Apply's
-   fine-tune (`inference/adapters/apply`) when the engine has it; ``--base-model`` without.
-   A change of that prompt changes the cases' answers for all three decodings alike.
+1. ``--task apply`` (the default): Apply-style rewrites of real functions (this repository
+   and installed packages, picked deterministically): a lazy edit sketch of the function (a
+   renamed variable, an inserted, deleted or changed line) goes through the product's own
+   model prompt (`inference.apply.generation_prompt`, the one Apply uses when the model
+   writes the file; the original is the draft) and the model's greedy answer is decoded three
+   ways on the same prompt, each from a cold prefix cache. The model is Apply's: the base
+   model with Apply's fine-tune (`inference/adapters/apply`) when the engine has it;
+   ``--base-model`` without. A change of that prompt changes the cases' answers for all three
+   decodings alike.
+   ``--task tab``: Tab's model stage on real next-edit cases instead, the dev split of
+   ``benchmarks/data/tab_real.jsonl.gz`` (half edit cases, half cases where nothing should
+   change, the fixed shuffle of ``benchmarks/tab_real.py``'s model rows): the product's own
+   request (`inference.tab.rewrite_request`: the 13 lines around the cursor written out again,
+   drafted from those lines, at the adapter's prompt budget and token limit), decoded with
+   Tab's adapter (`inference/adapters/tab`, loaded for the run); ``--base-model`` without it
+   (then at the base model's prompt budget, as the product serves it).
    Per case: tokens/s after the first token (the decoding speed; the prompt is the same work
    for all three and shows as time to first token) and end to end, forward passes,
    acceptance rate, whether the tokens equal greedy's, and how much of the original the
@@ -20,7 +28,8 @@
    ``engine.warm`` on the prompt's file part, as the editor does when a file is opened);
    median of repeats.
 
-Writes ``benchmarks/results/inference_decoding.json`` (``benchmarks/inference.py`` folds it in).
+Writes ``benchmarks/results/inference_decoding.json`` (``benchmarks/inference.py`` folds it in);
+``--task tab`` writes ``inference_decoding_tab.json``. ``--repeats 0`` skips part 2.
 """
 
 from __future__ import annotations
@@ -39,10 +48,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inference.apply import generation_prompt  # noqa: E402
-from inference.engine import APPLY_ADAPTER, Engine, get_engine  # noqa: E402
+from inference.engine import (  # noqa: E402
+    APPLY_ADAPTER,
+    DEFAULT_TAB_ADAPTER,
+    TAB_ADAPTER,
+    Engine,
+    get_engine,
+)
 from inference.finetune.data import functions, lazy_sketch, package_root  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "inference_decoding.json"
+TAB_RESULTS = ROOT / "benchmarks" / "results" / "inference_decoding_tab.json"
+#: The real Tab cases' split: dev (the adapter trained on train; test stays held out).
+TAB_SPLIT = "dev"
 DECODINGS = ("greedy", "prompt-lookup", "speculative")
 #: Real code the cases come from: this repository, then installed packages.
 SOURCES = ["inference", "reviewapp", "synthdata", "unidiff", "pygments", "httpx", "starlette"]
@@ -111,10 +129,37 @@ def build_cases(engine: Engine, count: int) -> list[dict]:
     return cases
 
 
+def build_tab_cases(engine: Engine, count: int, adapter: str | None) -> list[dict]:
+    """``count`` requests of Tab's model stage on real dev cases (see the module docs)."""
+    from inference.prompt import PromptBudgetExceeded
+    from inference.tab import rewrite_request
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # tab_real imports its sibling modules
+    from tab_real import load_cases, model_subset
+
+    every = load_cases(TAB_SPLIT)
+    chosen = model_subset(every, count)
+    cases: list[dict] = []
+    for case in every:
+        if case["id"] not in chosen:
+            continue
+        try:
+            request = rewrite_request(engine, case["file"], case["cursor_line"],
+                                      case["history"], adapter)
+        except PromptBudgetExceeded:
+            continue  # the product skips the model for it too
+        if request is not None:
+            cases.append({"source": case["id"], "kind": case["kind"], "original": request.shown,
+                          "prompt": request.prompt, "max_new_tokens": request.max_new_tokens})
+    return cases
+
+
 def run_case(engine: Engine, case: dict, max_new_tokens: int, adapter: str | None) -> dict:
-    """Decode one case three ways from a cold prefix cache; compare tokens with greedy."""
+    """Decode one case three ways from a cold prefix cache; compare tokens with greedy (a
+    case's own ``max_new_tokens``, as Tab's requests carry, wins over the argument)."""
     row: dict = {"source": case["source"], "kind": case["kind"]}
     greedy_ids = None
+    max_new_tokens = case.get("max_new_tokens", max_new_tokens)
     for decoding in DECODINGS:
         engine.prefix_cache.clear()
         result = engine.generate_text(case["prompt"], max_new_tokens=max_new_tokens,
@@ -213,47 +258,67 @@ def warm_latency(engine: Engine, repeats: int = 5, file_tokens: int = 2048) -> d
 
 
 def run(cases: int = 20, max_new_tokens: int = 160, repeats: int = 5,
-        engine: Engine | None = None, base_model: bool = False) -> dict:
+        engine: Engine | None = None, base_model: bool = False, task: str = "apply") -> dict:
     """Both parts of the benchmark; returns the results dict (also what is written)."""
     import torch
 
     engine = engine or get_engine()
-    # Apply's own model: its fine-tune when the engine has it (``base_model``: never).
-    adapter = APPLY_ADAPTER if APPLY_ADAPTER in engine.adapters and not base_model else None
+    if task == "tab":
+        if TAB_ADAPTER not in engine.adapters and not base_model:
+            engine.load_adapter(TAB_ADAPTER, Path(DEFAULT_TAB_ADAPTER))
+        adapter = None if base_model else TAB_ADAPTER
+        chosen = build_tab_cases(engine, cases, adapter)
+    else:
+        # Apply's own model: its fine-tune when the engine has it (``base_model``: never).
+        adapter = APPLY_ADAPTER if APPLY_ADAPTER in engine.adapters and not base_model else None
+        chosen = build_cases(engine, cases)
     rows = []
-    for i, case in enumerate(build_cases(engine, cases)):
+    for i, case in enumerate(chosen):
         rows.append(run_case(engine, case, max_new_tokens, adapter))
         r = rows[-1]
-        log(f"[{i + 1}/{cases}] {r['source']} ({r['kind']}, copied {r['copied_fraction']}): "
+        log(f"[{i + 1}/{len(chosen)}] {r['source']} ({r['kind']}, copied "
+            f"{r['copied_fraction']}): "
             + ", ".join(f"{d} {r[d]['decode_tokens_per_s']}" for d in DECODINGS)
             + f" tok/s after the first; equal: {r['speculative']['equal_to_greedy']}")
     return {
         "machine": {"platform": platform.platform(), "device": str(engine.device),
                     "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
+        "task": task,
         "adapter": adapter,
-        "max_new_tokens": max_new_tokens,
+        "max_new_tokens": "per case (the window's tokens + 48)" if task == "tab"
+        else max_new_tokens,
         "rewrites": summarise(rows),
         "cases": rows,
-        "warm_vs_cold": warm_latency(engine, repeats),
+        "warm_vs_cold": warm_latency(engine, repeats) if repeats else None,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--task", choices=("apply", "tab"), default="apply",
+                        help="whose requests and adapter: Apply's rewrites or Tab's model stage")
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--base-model", action="store_true",
-                        help="decode with the base model, not Apply's fine-tune")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+                        help="decode with the base model, not the task's fine-tune")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    out = args.out or (TAB_RESULTS if args.task == "tab" else RESULTS)
     started = time.perf_counter()
-    results = run(args.cases, args.max_new_tokens, args.repeats, base_model=args.base_model)
+    results = run(args.cases, args.max_new_tokens, args.repeats, base_model=args.base_model,
+                  task=args.task)
     results["wall_s"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
     s, w = results["rewrites"], results["warm_vs_cold"]
-    print(f"{s['cases']} Apply-style rewrites with {results['adapter'] or 'the base model'}; "
+    what = "Tab model-stage rewrites" if args.task == "tab" else "Apply-style rewrites"
+    print(f"{s['cases']} {what} with {results['adapter'] or 'the base model'}; "
           "speed vs greedy, median of per-case ratios:")
     for decoding in ("prompt-lookup", "speculative"):
         d = s[decoding]
@@ -267,10 +332,11 @@ def main() -> None:
     print(f"  greedy {s['greedy']['tokens_per_s_overall']} tok/s, median first token "
           f"{s['greedy']['median_ttft_s']} s; speculative median acceptance "
           f"{s['speculative'].get('median_acceptance_rate')}")
-    print(f"first token on a {w['file_tokens']}-token file: cold {w['cold_ttft_s']} s, warm "
-          f"{w['warm_ttft_s']} s (warm/cold {w['warm_over_cold']}, {w['cached_tokens']} of "
-          f"{w['prompt_tokens']} prompt tokens cached)")
-    print(f"wrote {args.out}")
+    if w:
+        print(f"first token on a {w['file_tokens']}-token file: cold {w['cold_ttft_s']} s, "
+              f"warm {w['warm_ttft_s']} s (warm/cold {w['warm_over_cold']}, "
+              f"{w['cached_tokens']} of {w['prompt_tokens']} prompt tokens cached)")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Command line: ``python -m inference apply|tab|serve`` (contracts in DESIGN.md).
 
     apply --original FILE --sketch FILE [--decoding speculative|greedy|prompt-lookup]
+          [--adapter apply|none]
           → the merged file on stdout; how it was merged on stderr
-    tab --file FILE --history EDITS.json --json
+    tab --file FILE --history EDITS.json --json [--adapter tab|none]
           → {"edit": {"start_line", "end_line", "new_text"} | null, ...} on stdout
     serve [--host 127.0.0.1] [--port 8400] [--workers 2]
 
@@ -43,7 +44,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     sketch = _read(args.sketch, "sketch file")
     try:
         result = get_client().apply(original, sketch, path=args.original,
-                                    decoding=args.decoding)
+                                    decoding=args.decoding, adapter=args.adapter)
     except ApplyFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -69,7 +70,7 @@ def cmd_tab(args: argparse.Namespace) -> int:
         raise UsageError("history 'cursor_line' must be a positive integer (1-based)")
     if not isinstance(diff, str):
         raise UsageError("history 'diff' must be a string (a unified diff)")
-    suggestion = get_client().tab(text, cursor, diff)
+    suggestion = get_client().tab(text, cursor, diff, adapter=args.adapter)
     if args.json:
         print(json.dumps(suggestion.to_json()))
     elif suggestion.edit is None:
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--sketch", required=True, help="the edit, with elision markers")
     apply.add_argument("--decoding", choices=DECODINGS, default="speculative",
                        help="how the model decodes when it is needed (same text, other speed)")
+    apply.add_argument("--adapter", choices=("apply", "none"),
+                       help="the model's weights when it is needed: Apply's fine-tune (must be "
+                       "loaded) or the base model; default: as configured")
     apply.set_defaults(run=cmd_apply)
 
     tab = commands.add_parser("tab", help="predict the next edit")
@@ -117,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     tab.add_argument("--history", required=True,
                      help='JSON: {"path", "cursor_line", "diff": unified diff, oldest first}')
     tab.add_argument("--json", action="store_true", help="print JSON")
+    tab.add_argument("--adapter", choices=("tab", "none"),
+                     help="the model stage's weights: Tab's fine-tune (must be loaded) or the "
+                     "base model; default: as configured (SQUIGGLE_TAB_ADAPTER)")
     tab.set_defaults(run=cmd_tab)
 
     serve = commands.add_parser("serve", help="run the HTTP service")

@@ -76,6 +76,7 @@ __all__ = [
     "chat_prompt",
     "generation_prompt",
     "is_python",
+    "model_adapter",
     "parses",
     "rank_candidates",
     "stream_generated_merge",
@@ -160,9 +161,11 @@ def apply_sketch(
     engine: Engine | None = None,
     path: str | None = None,
     decoding: str = "speculative",
+    adapter: str | None = None,
 ) -> ApplyResult:
     """Merge ``sketch`` into ``original`` (see the module docs); raises `ApplyFailed`."""
-    for event in apply_stream(original, sketch, engine=engine, path=path, decoding=decoding):
+    for event in apply_stream(original, sketch, engine=engine, path=path, decoding=decoding,
+                              adapter=adapter):
         if event.kind == "done":
             assert event.result is not None
             return event.result
@@ -180,16 +183,21 @@ def apply_stream(
     path: str | None = None,
     decoding: str = "speculative",
     cancel: threading.Event | None = None,
+    adapter: str | None = None,
 ) -> Iterator[ApplyEvent]:
     """`apply_sketch` as a stream of `ApplyEvent`; ``engine=None`` never calls a model.
 
     Setting ``cancel`` stops a model generation before its next forward pass (the stream then
-    just ends): the service sets it when the client disconnects.
+    just ends): the service sets it when the client disconnects. ``adapter`` chooses the
+    weights the model writes with (see `model_adapter`; a bad choice raises
+    `inference.engine.InvalidRequest` before any merge is tried).
     """
     from inference.engine import DECODINGS
 
     if decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
+    if adapter is not None:
+        model_adapter(engine, adapter)
     python = is_python(path, original)
     attempts: list[str] = []
     parsed = parse_sketch(sketch)
@@ -319,7 +327,7 @@ def apply_stream(
         return
 
     merge = stream_generated_merge(engine, original, sketch, path=path, decoding=decoding,
-                                   cancel=cancel)
+                                   cancel=cancel, adapter=adapter)
     while True:
         try:
             piece = next(merge)
@@ -412,21 +420,22 @@ def stream_generated_merge(
     path: str | None = None,
     decoding: str = "speculative",
     cancel: threading.Event | None = None,
+    adapter: str | None = None,
 ) -> Generator[str, None, tuple[str | None, str, dict | None]]:
     """The model writes the merged file: yields text pieces, returns ``(text, why, stats)``.
 
     ``text`` is None when the model failed: its prompt does not fit, it copied an elision
     marker of the sketch instead of the code it stands for (the small model's typical failure;
     caught at the first such line, so it costs little), its file lacks a line of the sketch
-    (e.g. it copied the original unchanged), or it was cancelled.
+    (e.g. it copied the original unchanged), or it was cancelled. ``adapter`` is the request's
+    choice (see `model_adapter`).
     """
-    from inference.engine import APPLY_ADAPTER, InvalidRequest
+    from inference.engine import InvalidRequest
 
     prompt = generation_prompt(engine, original, sketch, path)
     max_new = engine.count_tokens(original) + engine.count_tokens(sketch) + 64
-    # Apply's fine-tune copies the unchanged code far more faithfully than the base model.
-    adapter = APPLY_ADAPTER if APPLY_ADAPTER in getattr(engine, "adapters", ()) else None
     try:
+        adapter = model_adapter(engine, adapter)
         # The answer mostly repeats the original: it is the draft for speculative decoding.
         generation = engine.generate(prompt, max_new_tokens=max_new, decoding=decoding,
                                      draft=original, stop=["```"], adapter=adapter)
@@ -457,6 +466,16 @@ def stream_generated_merge(
     if missing is not None:
         return None, f"the model's file leaves out the sketch's line {missing!r}", stats
     return text, "", stats
+
+
+def model_adapter(engine: Engine | None, requested: str | None) -> str | None:
+    """The adapter Apply's model writes with for a request (None: the base model): by default
+    Apply's fine-tune when the engine has it loaded, since it copies the unchanged code far
+    more faithfully than the base model; ``"none"`` the base model; ``"apply"`` the fine-tune,
+    which must be loaded (else, as for any other name, `inference.engine.InvalidRequest`)."""
+    from inference.engine import APPLY_ADAPTER, request_adapter
+
+    return request_adapter(engine, requested, task_adapter=APPLY_ADAPTER, default=APPLY_ADAPTER)
 
 
 def _first_missing_sketch_line(merged: str, sketch: str) -> str | None:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any
 
-from inference.apply import ApplyEvent, ApplyFailed, ApplyResult, apply_stream
+from inference.apply import ApplyEvent, ApplyFailed, ApplyResult, apply_stream, model_adapter
 from inference.edit_history import LineEdit
 from inference.tab import TabPredictor, TabSuggestion
 
@@ -109,12 +109,20 @@ class InferenceClient(ABC):
 
     @abstractmethod
     def apply_stream(self, original: str, sketch: str, *, path: str | None = None,
-                     decoding: str = "speculative") -> Iterator[ApplyEvent]:
-        """Merge a sketch into a file as a stream of events (see `inference.apply`)."""
+                     decoding: str = "speculative",
+                     adapter: str | None = None) -> Iterator[ApplyEvent]:
+        """Merge a sketch into a file as a stream of events (see `inference.apply`).
+
+        ``adapter``: None for the service's configured model, ``"apply"`` for Apply's
+        fine-tune (refused when not loaded), ``"none"`` for the base model."""
 
     @abstractmethod
-    def tab(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
-        """The next edit given the file, the cursor (1-based) and the recent edits' diff."""
+    def tab(self, text: str, cursor_line: int, history: str, *,
+            adapter: str | None = None) -> TabSuggestion:
+        """The next edit given the file, the cursor (1-based) and the recent edits' diff.
+
+        ``adapter``: None for the service's configured model stage, ``"tab"`` for Tab's
+        fine-tune (refused when not loaded), ``"none"`` for the base model."""
 
     @abstractmethod
     def score(self, requests: Sequence[ScoreRequest]) -> list[SpanScore]:
@@ -129,9 +137,10 @@ class InferenceClient(ABC):
         """Tokens ``text`` occupies in the model's tokenizer (prompt budgets need it)."""
 
     def apply(self, original: str, sketch: str, *, path: str | None = None,
-              decoding: str = "speculative") -> ApplyResult:
+              decoding: str = "speculative", adapter: str | None = None) -> ApplyResult:
         """The merged file; raises `ApplyFailed` when no acceptable merge exists."""
-        for event in self.apply_stream(original, sketch, path=path, decoding=decoding):
+        for event in self.apply_stream(original, sketch, path=path, decoding=decoding,
+                                       adapter=adapter):
             if event.kind == "error" and event.error is not None:
                 raise event.error
             if event.kind == "done" and event.result is not None:
@@ -178,13 +187,18 @@ class LocalClient(InferenceClient):
         return getattr(self.engine, "loaded", True)
 
     def apply_stream(self, original: str, sketch: str, *, path: str | None = None,
-                     decoding: str = "speculative",
+                     decoding: str = "speculative", adapter: str | None = None,
                      cancel: threading.Event | None = None) -> Iterator[ApplyEvent]:
+        """Checks a named ``adapter`` at once (an `inference.engine.InvalidRequest` here, not
+        an error in the stream), so the service can refuse it with a 400."""
+        if adapter is not None:
+            model_adapter(self.engine, adapter)
         return apply_stream(original, sketch, engine=self.engine, path=path, decoding=decoding,
-                            cancel=cancel)
+                            cancel=cancel, adapter=adapter)
 
-    def tab(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
-        return self.tab_predictor.predict(text, cursor_line, history)
+    def tab(self, text: str, cursor_line: int, history: str, *,
+            adapter: str | None = None) -> TabSuggestion:
+        return self.tab_predictor.predict(text, cursor_line, history, adapter)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[SpanScore]:
         return self.engine.score(list(requests))
@@ -226,10 +240,13 @@ class HTTPClient(InferenceClient):
         return response.json()
 
     def apply_stream(self, original: str, sketch: str, *, path: str | None = None,
-                     decoding: str = "speculative") -> Iterator[ApplyEvent]:
+                     decoding: str = "speculative",
+                     adapter: str | None = None) -> Iterator[ApplyEvent]:
         import httpx
 
         payload = {"original": original, "sketch": sketch, "path": path, "decoding": decoding}
+        if adapter is not None:  # unset: the service's own choice (and older services work)
+            payload["adapter"] = adapter
         try:
             with self._http.stream("POST", "/v1/apply", json=payload) as response:
                 if response.status_code >= 400:
@@ -241,8 +258,12 @@ class HTTPClient(InferenceClient):
             raise InferenceUnavailable(f"inference service at {self._http.base_url}: {error}") \
                 from error
 
-    def tab(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
-        body = self._post("/v1/tab", {"file": text, "cursor_line": cursor_line, "diff": history})
+    def tab(self, text: str, cursor_line: int, history: str, *,
+            adapter: str | None = None) -> TabSuggestion:
+        payload: dict = {"file": text, "cursor_line": cursor_line, "diff": history}
+        if adapter is not None:
+            payload["adapter"] = adapter
+        body = self._post("/v1/tab", payload)
         return TabSuggestion(_edit(body.get("edit")), body.get("source", "none"),
                              body.get("rule"), _edit(body.get("next")))
 

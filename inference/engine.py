@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APPLY_ADAPTER",
+    "BASE_MODEL",
     "TAB_ADAPTER",
     "DECODINGS",
     "Engine",
@@ -76,6 +77,7 @@ __all__ = [
     "PromptTooLong",
     "Timings",
     "get_engine",
+    "request_adapter",
 ]
 
 Decoding = Literal["speculative", "greedy", "prompt-lookup"]
@@ -463,6 +465,37 @@ DEFAULT_TAB_ADAPTER = os.path.join(os.path.dirname(__file__), "adapters", "tab")
 #: Whether Tab uses its committed adapter when nothing says otherwise: only an adapter that beat
 #: the base model's stage on the dev split is on by default (see its MODEL_CARD.md).
 TAB_ADAPTER_BY_DEFAULT = False
+#: What a request names (``"adapter": "none"``) to decode with the base model.
+BASE_MODEL = "none"
+#: The setting that makes `get_engine` load each task's adapter (named in refusals).
+_ADAPTER_SETTINGS = {APPLY_ADAPTER: "SQUIGGLE_APPLY_ADAPTER", TAB_ADAPTER: "SQUIGGLE_TAB_ADAPTER"}
+
+
+def request_adapter(engine: object, requested: str | None, *, task_adapter: str,
+                    default: str | None) -> str | None:
+    """The adapter one request of a task decodes with (None: the base model).
+
+    ``requested`` None keeps the configured behaviour: ``default`` when ``engine`` has it
+    loaded, else the base model. `BASE_MODEL` asks for the base model; ``task_adapter`` (the
+    task's own fine-tune) asks for it, and it must be loaded. Anything else is an
+    `InvalidRequest` that says what may be asked, as is an adapter the engine has not loaded.
+    Naming an adapter reads ``engine.adapters``, which loads a lazily loaded model.
+    """
+    if requested is None:
+        loaded = getattr(engine, "adapters", {})
+        return default if default is not None and default in loaded else None
+    if requested == BASE_MODEL:
+        return None
+    if requested != task_adapter:
+        raise InvalidRequest(f"unknown adapter {requested!r}: this request can name "
+                             f"{task_adapter!r} or {BASE_MODEL!r} (the base model)")
+    loaded = getattr(engine, "adapters", {})
+    if requested not in loaded:
+        setting = _ADAPTER_SETTINGS.get(requested, "the service's configuration")
+        raise InvalidRequest(f"adapter {requested!r} is not loaded by this service (loaded: "
+                             f"{', '.join(loaded) or 'none'}); {setting} loads it, or name "
+                             f"{BASE_MODEL!r} for the base model")
+    return requested
 
 
 def get_engine() -> Engine:

@@ -2,12 +2,13 @@
 
 Endpoints (JSON in, JSON out; errors are ``{"error": "..."}`` with a 4xx/5xx status)::
 
-    POST /v1/apply  {"original", "sketch", "path"?, "decoding"?}
+    POST /v1/apply  {"original", "sketch", "path"?, "decoding"?, "adapter"?: "apply"|"none"}
                     → NDJSON stream: {"event": "delta", "text"} … then {"event": "done", "text",
                       "path", "method", "parses", …} or {"event": "error", "error", "attempts",
                       "line"};
                       {"event": "reset"} means "discard the text streamed so far".
-    POST /v1/tab    {"file", "cursor_line", "diff"} → {"edit", "source", "rule", "next"}
+    POST /v1/tab    {"file", "cursor_line", "diff", "adapter"?: "tab"|"none"}
+                    → {"edit", "source", "rule", "next"}
     POST /v1/score  {"requests": [{"context", "span"}, …]} → {"scores": [...]}
     POST /v1/warm   {"text"} → {"cached_tokens": n}
     GET  /healthz   → {"status": "ok", "model_loaded", "running", "waiting"}
@@ -16,6 +17,11 @@ One client (so one model) serves every request. At most ``workers`` requests run
 forward passes interleave on the engine's lock); the others wait in per-client queues served
 round-robin, so one client's burst cannot starve another. A request whose client disconnects
 stops waiting, and a streamed Apply stops generating. Bodies over ``max_body_bytes`` get 413.
+
+``adapter`` chooses the weights of that one request's model calls: the task's fine-tune
+(which the service must have loaded), ``"none"`` for the base model, or left out for the
+service's configuration (Apply's fine-tune when loaded; Tab's when ``SQUIGGLE_TAB_ADAPTER``
+loaded it). Another name, or an adapter the service has not loaded, is a 400 saying which.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,6 +44,9 @@ from starlette.types import Receive, Scope, Send
 
 from inference.client import InferenceClient, LocalClient, event_to_json
 from inference.edit_history import HistoryError
+
+if TYPE_CHECKING:
+    from inference.apply import ApplyEvent
 
 __all__ = ["ServiceLimits", "create_app"]
 
@@ -161,6 +170,12 @@ def create_app(client: InferenceClient | None = None,
                              f"{limits.max_file_chars}", 413)
         return value
 
+    def adapter_field(data: dict) -> str | None:
+        value = data.get("adapter")
+        if value is not None and not isinstance(value, str):
+            raise BadRequest("field 'adapter' must be a string (an adapter's name or 'none')")
+        return value
+
     async def run(request: Request, work: Callable[[], Any]) -> Any:
         """Run blocking ``work`` in a thread once a slot is free; give up on disconnect."""
         who = request.client.host if request.client else "?"
@@ -178,16 +193,27 @@ def create_app(client: InferenceClient | None = None,
         decoding = data.get("decoding") or "speculative"
         if decoding not in ("speculative", "greedy", "prompt-lookup"):
             raise BadRequest("decoding must be speculative, greedy or prompt-lookup")
+        adapter = adapter_field(data)
         who = request.client.host if request.client else "?"
         await _until_disconnect(request, queue.acquire(who))
         cancel = threading.Event()
 
-        def events() -> Iterator[dict]:
+        def open_stream() -> Iterator[ApplyEvent]:
             if isinstance(client, LocalClient):
-                stream = client.apply_stream(original, sketch, path=path, decoding=decoding,
-                                             cancel=cancel)
-            else:
-                stream = client.apply_stream(original, sketch, path=path, decoding=decoding)
+                return client.apply_stream(original, sketch, path=path, decoding=decoding,
+                                           adapter=adapter, cancel=cancel)
+            return client.apply_stream(original, sketch, path=path, decoding=decoding,
+                                       adapter=adapter)
+
+        try:
+            # Opened before the response starts: a refused adapter is then a 400, not an
+            # error in a 200 stream. In a thread, since checking it may load the model.
+            stream = await asyncio.to_thread(open_stream)
+        except BaseException:
+            queue.release()
+            raise
+
+        def events() -> Iterator[dict]:
             for event in stream:
                 yield event_to_json(event)
 
@@ -200,7 +226,8 @@ def create_app(client: InferenceClient | None = None,
         cursor = data.get("cursor_line")
         if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 1:
             raise BadRequest("field 'cursor_line' must be a positive integer (1-based)")
-        suggestion = await run(request, lambda: client.tab(text, cursor, diff))
+        adapter = adapter_field(data)
+        suggestion = await run(request, lambda: client.tab(text, cursor, diff, adapter=adapter))
         return JSONResponse(suggestion.to_json())
 
     async def score(request: Request) -> Response:

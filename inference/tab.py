@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
+from inference.engine import BASE_MODEL, TAB_ADAPTER, InvalidRequest, request_adapter
 from inference.tab_analogy import AnalogyRule, analogy_rule, repeats
 from inference.tab_confidence import (
     analogy_is_confident,
@@ -51,8 +52,8 @@ from inference.tab_text import text_rule
 if TYPE_CHECKING:
     from inference.engine import Engine
 
-__all__ = ["ADAPTER_PROMPT_BUDGET", "TabPredictor", "TabSuggestion", "edit_as_hunk",
-           "model_rewrite", "model_window", "tab_prompt"]
+__all__ = ["ADAPTER_PROMPT_BUDGET", "RewriteRequest", "TabPredictor", "TabSuggestion",
+           "edit_as_hunk", "model_rewrite", "model_window", "rewrite_request", "tab_prompt"]
 
 #: Recent edits (newest first) whose patterns are tried.
 PATTERN_EDITS = 3
@@ -107,19 +108,29 @@ class TabPredictor:
         self.use_model = use_model and engine is not None
         self.use_patterns = use_patterns
         #: the LoRA adapter the model stage decodes with when the engine has it loaded
-        #: (`inference.engine.TAB_ADAPTER`); None: always the base model
+        #: (`inference.engine.TAB_ADAPTER`) and the request does not choose; None: the base
+        #: model unless the request names the adapter
         self.adapter = adapter
         self._memory: OrderedDict[str, TabSuggestion] = OrderedDict()
         self._lock = threading.Lock()
 
-    def predict(self, text: str, cursor_line: int, history: str) -> TabSuggestion:
-        """The next edit of ``text`` given the cursor (1-based) and the history diff."""
-        key = _digest("request", str(cursor_line), history, text)
+    def predict(self, text: str, cursor_line: int, history: str,
+                adapter: str | None = None) -> TabSuggestion:
+        """The next edit of ``text`` given the cursor (1-based) and the history diff.
+
+        ``adapter`` chooses the model stage's weights for this request: None keeps the
+        predictor's (``self.adapter`` when the engine has it loaded), ``"none"`` is the base
+        model, ``"tab"`` Tab's adapter, which the engine must have loaded (else
+        `inference.engine.InvalidRequest`, as for any other name).
+        """
+        if adapter is not None:  # checked now: a bad name is refused even if a pattern answers
+            self._chosen_adapter(adapter)
+        key = _digest("request", str(cursor_line), history, text, adapter or "")
         remembered = self._recall(key) or self._recall(_digest("accepted", text))
         if remembered is not None:
             return remembered
         edits = parse_history(history)
-        suggestion = self._predict(text, cursor_line, edits, history)
+        suggestion = self._predict(text, cursor_line, edits, history, adapter)
         if suggestion.edit is not None:
             # Precompute the suggestion for the file with this one accepted.
             after = apply_edit(text, suggestion.edit)
@@ -149,13 +160,21 @@ class TabPredictor:
             while len(self._memory) > MEMORY_ENTRIES:
                 self._memory.popitem(last=False)
 
+    def _chosen_adapter(self, requested: str | None) -> str | None:
+        """The adapter the model stage decodes with for a request (None: the base model)."""
+        if requested not in (None, BASE_MODEL) and not self.use_model:
+            raise InvalidRequest(f"adapter {requested!r} was asked for, but this Tab runs "
+                                 "without a model")
+        return request_adapter(self.engine, requested, task_adapter=TAB_ADAPTER,
+                               default=self.adapter)
+
     def _predict(self, text: str, cursor_line: int, edits: list[HunkEdit],
-                 history: str) -> TabSuggestion:
+                 history: str, adapter: str | None = None) -> TabSuggestion:
         found = (self._from_patterns(text, cursor_line, edits) if self.use_patterns
                  else TabSuggestion(None, "none"))
         if found.edit is not None or found.rule is not None or not self.use_model:
             return found  # a suggestion, or a pattern Tab was unsure of: the model is no surer
-        return self._from_model(text, cursor_line, history, edits)
+        return self._from_model(text, cursor_line, history, edits, adapter)
 
     @staticmethod
     def _from_patterns(text: str, cursor_line: int, edits: list[HunkEdit]) -> TabSuggestion:
@@ -190,14 +209,14 @@ class TabPredictor:
         return TabSuggestion(best[1], "pattern", best[2])
 
     def _from_model(self, text: str, cursor_line: int, history: str,
-                    edits: list[HunkEdit]) -> TabSuggestion:
+                    edits: list[HunkEdit], adapter: str | None = None) -> TabSuggestion:
+        """The model stage, with the request's ``adapter`` (see `predict`)."""
         from inference.prompt import PromptBudgetExceeded
 
         assert self.engine is not None
-        loaded = getattr(self.engine, "adapters", {})
         try:
             edit = model_rewrite(self.engine, text, cursor_line, history,
-                                 self.adapter if self.adapter in loaded else None)
+                                 self._chosen_adapter(adapter))
         except PromptBudgetExceeded:
             return TabSuggestion(None, "none")  # lines too long to rewrite within the budget
         if edit is not None and parses(text) and not parses(apply_edit(text, edit)):
@@ -209,12 +228,28 @@ class TabPredictor:
         return TabSuggestion(edit, "model" if edit else "none")
 
 
-def model_rewrite(engine: Engine, text: str, cursor_line: int, history: str,
-                  adapter: str | None) -> LineEdit | None:
-    """The model stage's raw answer, before Tab's checks: the first change the model makes
-    when it rewrites the lines around the cursor (with ``adapter``, or the base model when
-    None). Raises `inference.prompt.PromptBudgetExceeded` when those lines alone overflow
-    the prompt."""
+@dataclass(frozen=True)
+class RewriteRequest:
+    """What the model stage asks of the model: write ``window`` (the file's lines from 0-based
+    ``low``) out again after ``prompt``, drafting from those lines."""
+
+    low: int
+    window: list[str]
+    prompt: str
+    max_new_tokens: int
+    adapter: str | None
+
+    @property
+    def shown(self) -> str:
+        """The window as the prompt shows it (and the speculative draft)."""
+        return "".join(line + "\n" for line in self.window)
+
+
+def rewrite_request(engine: Engine, text: str, cursor_line: int, history: str,
+                    adapter: str | None) -> RewriteRequest | None:
+    """The model stage's request for the lines around the cursor (None: no lines there).
+    Raises `inference.prompt.PromptBudgetExceeded` when those lines alone overflow the
+    prompt."""
     low, window = model_window(text.splitlines(), cursor_line)
     if not window:
         return None
@@ -222,9 +257,21 @@ def model_rewrite(engine: Engine, text: str, cursor_line: int, history: str,
     # The adapter was trained on prompts of its own (shorter) budget: serve it the same.
     budget = ADAPTER_PROMPT_BUDGET if adapter else PROMPT_BUDGET
     prompt = tab_prompt(engine, text, cursor_line, history, shown, budget)
-    result = engine.generate_text(prompt, max_new_tokens=engine.count_tokens(shown) + 48,
-                                  draft=shown, stop=["```"], adapter=adapter)
-    return _first_change(window, result.text.splitlines(), low,
+    return RewriteRequest(low, window, prompt, engine.count_tokens(shown) + 48, adapter)
+
+
+def model_rewrite(engine: Engine, text: str, cursor_line: int, history: str,
+                  adapter: str | None) -> LineEdit | None:
+    """The model stage's raw answer, before Tab's checks: the first change the model makes
+    when it rewrites the lines around the cursor (with ``adapter``, or the base model when
+    None). Raises `inference.prompt.PromptBudgetExceeded` when those lines alone overflow
+    the prompt."""
+    request = rewrite_request(engine, text, cursor_line, history, adapter)
+    if request is None:
+        return None
+    result = engine.generate_text(request.prompt, max_new_tokens=request.max_new_tokens,
+                                  draft=request.shown, stop=["```"], adapter=adapter)
+    return _first_change(request.window, result.text.splitlines(), request.low,
                          finished=result.finish_reason != "length")
 
 

@@ -190,3 +190,19 @@ def test_each_deleted_line_needs_its_own_similar_new_line() -> None:
     two_for_three = "    assert g(2) == 2\n    assert g(3) == 3\n"
     assert unexplained_changes(original, three_for_three) == 0
     assert unexplained_changes(original, two_for_three) == 1
+
+
+@pytest.mark.parametrize(("adapter", "words"), [
+    ("apply", "not loaded"),  # no model at all, so no adapter either
+    ("tab", "unknown adapter 'tab'"),
+])
+def test_an_adapter_apply_cannot_use_is_refused_before_any_merge(adapter, words) -> None:
+    """Naming an adapter the model lacks, or another task's, raises InvalidRequest even for a
+    sketch the deterministic merge places; "none" (the base model) merges as usual."""
+    from inference.engine import InvalidRequest
+
+    sketch = "# ... existing code ...\ndef remove(path):\n    os.unlink(path)\n"
+    with pytest.raises(InvalidRequest, match=words):
+        apply_sketch(ORIGINAL, sketch, adapter=adapter)
+    merged = apply_sketch(ORIGINAL, sketch, adapter="none")
+    assert merged.text == ORIGINAL.replace("os.remove(path)", "os.unlink(path)")

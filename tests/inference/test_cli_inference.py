@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINAL = "def area(w, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
+RENAME_DIFF = ("--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n-total = price(a)\n"
+               "+total = cost(a)\n shown = price(b)\n")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -49,15 +51,34 @@ def test_tab_json_answers_with_the_next_edit(tmp_path: Path) -> None:
     """A rename applied once: the JSON answer is the edit at the next use (DESIGN contract)."""
     before = "total = price(a)\nshown = price(b)\n"
     (tmp_path / "calc.py").write_text("total = cost(a)\nshown = price(b)\n")
-    history = {"path": "calc.py", "cursor_line": 1, "diff": (
-        "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n-total = price(a)\n+total = cost(a)\n"
-        " shown = price(b)\n")}
+    history = {"path": "calc.py", "cursor_line": 1, "diff": RENAME_DIFF}
     (tmp_path / "edits.json").write_text(json.dumps(history))
     result = run("tab", "--file", "calc.py", "--history", "edits.json", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["edit"] == {"start_line": 2, "end_line": 2, "new_text": "shown = cost(b)\n"}
     assert before  # the file before the rename, for the reader
+
+
+def test_adapter_is_chosen_per_command_and_checked(tmp_path: Path) -> None:
+    """--adapter none (the base model) answers as usual where no model is needed; a name the
+    command cannot use is a usage error (status 2)."""
+    (tmp_path / "calc.py").write_text("total = cost(a)\nshown = price(b)\n")
+    (tmp_path / "edits.json").write_text(json.dumps({"path": "calc.py", "cursor_line": 1,
+                                                     "diff": RENAME_DIFF}))
+    tab = run("tab", "--file", "calc.py", "--history", "edits.json", "--json", "--adapter",
+              "none", cwd=tmp_path)
+    assert tab.returncode == 0, tab.stderr
+    assert json.loads(tab.stdout)["edit"]["new_text"] == "shown = cost(b)\n"
+    (tmp_path / "shapes.py").write_text(ORIGINAL)
+    (tmp_path / "edit.txt").write_text("# ... existing code ...\ndef perimeter(w, h):\n"
+                                       "    return 2 * w + 2 * h\n")
+    merged = run("apply", "--original", "shapes.py", "--sketch", "edit.txt", "--adapter",
+                 "none", cwd=tmp_path)
+    assert merged.returncode == 0 and "path=deterministic" in merged.stderr, merged.stderr
+    wrong = run("tab", "--file", "calc.py", "--history", "edits.json", "--adapter", "apply",
+                cwd=tmp_path)
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
 
 
 def test_tab_bad_history_exits_2(tmp_path: Path) -> None:

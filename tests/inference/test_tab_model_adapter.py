@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from inference.edit_history import LineEdit
-from inference.engine import TAB_ADAPTER, GenerationResult
+from inference.engine import BASE_MODEL, TAB_ADAPTER, GenerationResult, InvalidRequest
 from inference.tab import (
     ADAPTER_PROMPT_BUDGET,
     PROMPT_BUDGET,
@@ -40,6 +40,12 @@ class RecordingModel:
         return GenerationResult("\n".join(rewrite) + "\n", [0], "stop")
 
 
+def shown_window() -> str:
+    """The lines the model stage shows (and drafts from) at cursor line 10."""
+    _, window = model_window(FLOATED.splitlines(), 10)
+    return "".join(line + "\n" for line in window)
+
+
 @pytest.mark.parametrize(("loaded", "chosen", "used", "budget"), [
     ((TAB_ADAPTER,), TAB_ADAPTER, TAB_ADAPTER, ADAPTER_PROMPT_BUDGET),  # the default choice
     ((TAB_ADAPTER,), None, None, PROMPT_BUDGET),  # the base model, chosen
@@ -58,6 +64,48 @@ def test_the_model_stage_uses_the_tab_adapter_only_when_chosen_and_loaded(
     _, window = model_window(FLOATED.splitlines(), 10)
     shown = "".join(line + "\n" for line in window)
     assert call["prompt"] == tab_prompt(model, FLOATED, 10, HISTORY, shown, budget)
+
+
+@pytest.mark.parametrize(("configured", "requested", "used", "budget"), [
+    (None, TAB_ADAPTER, TAB_ADAPTER, ADAPTER_PROMPT_BUDGET),  # the request turns it on
+    (TAB_ADAPTER, BASE_MODEL, None, PROMPT_BUDGET),  # the request turns it off
+    (TAB_ADAPTER, None, TAB_ADAPTER, ADAPTER_PROMPT_BUDGET),  # the predictor's choice
+])
+def test_a_request_chooses_the_model_stage_s_adapter(configured, requested, used,
+                                                     budget) -> None:
+    """A request's ``adapter`` wins over the predictor's; left out, the predictor's stands
+    (each with the prompt budget of the weights it picks)."""
+    model = RecordingModel((TAB_ADAPTER,))
+    predictor = TabPredictor(model, use_patterns=False, adapter=configured)
+    suggestion = predictor.predict(FLOATED, 10, HISTORY, adapter=requested)
+    assert suggestion.edit == LineEdit(12, 12, "v12 = float(12)\n")
+    [call] = model.calls
+    assert call["adapter"] == used
+    assert call["prompt"] == tab_prompt(model, FLOATED, 10, HISTORY, shown_window(), budget)
+
+
+def test_the_same_request_with_another_adapter_is_not_answered_from_memory() -> None:
+    """Answers are remembered per adapter: asking again with the same one is free."""
+    model = RecordingModel((TAB_ADAPTER,))
+    predictor = TabPredictor(model, use_patterns=False)
+    for requested in (BASE_MODEL, TAB_ADAPTER, BASE_MODEL):
+        predictor.predict(FLOATED, 10, HISTORY, adapter=requested)
+    assert [call["adapter"] for call in model.calls] == [None, TAB_ADAPTER]
+
+
+@pytest.mark.parametrize(("predictor", "requested", "words"), [
+    (lambda: TabPredictor(RecordingModel(())), TAB_ADAPTER, "not loaded"),
+    (lambda: TabPredictor(RecordingModel((TAB_ADAPTER, "apply"))), "apply",
+     "unknown adapter 'apply'"),
+    (lambda: TabPredictor(), TAB_ADAPTER, "without a model"),
+])
+def test_an_adapter_tab_cannot_use_is_refused(predictor, requested, words) -> None:
+    """Refused with InvalidRequest (the service's 400), even where a pattern answers alone."""
+    chosen = predictor()
+    for history in (HISTORY, ""):
+        with pytest.raises(InvalidRequest, match=words):
+            chosen.predict(FLOATED, 10, history, adapter=requested)
+    assert not getattr(chosen.engine, "calls", [])
 
 
 @pytest.mark.slow

@@ -16,15 +16,19 @@ from inference.engine import Generation, GenerationResult, Timings
 
 class ScriptedEngine:
     """Stands in for the language model: "generates" its draft back one line per step, then
-    ``extra``, sleeping ``delay`` seconds per step, and records how far each generation got."""
+    ``extra``, sleeping ``delay`` seconds per step, and records how far each generation got
+    and which of its (named, weightless) ``adapters`` it decoded with."""
 
     tokenizer = None
 
-    def __init__(self, delay: float = 0.0, extra: str = "") -> None:
+    def __init__(self, delay: float = 0.0, extra: str = "",
+                 adapters: tuple[str, ...] = ()) -> None:
         self.delay = delay
         self.extra = extra
+        self.adapters = dict.fromkeys(adapters)
         self.steps: list[int] = []  # lines produced per generation, in start order
         self.closed: list[bool] = []
+        self.used_adapters: list[str | None] = []  # per generation, in start order
         self.lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
@@ -33,10 +37,13 @@ class ScriptedEngine:
     def generate(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
                  draft: str | None = None, stop=None, adapter=None) -> Generation:
         lines = (draft or "").splitlines(keepends=True) + self.extra.splitlines(keepends=True)
+        if adapter is not None and adapter not in self.adapters:
+            raise ValueError(f"no adapter named {adapter!r} is loaded")  # as the engine does
         with self.lock:
             number = len(self.steps)
             self.steps.append(0)
             self.closed.append(False)
+            self.used_adapters.append(adapter)
         generation = Generation(iter(()))
 
         def pieces() -> Iterator[str]:
@@ -94,6 +101,24 @@ def service_url(scripted_engine: ScriptedEngine) -> Iterator[str]:
     limits = ServiceLimits(max_body_bytes=20_000, max_file_chars=10_000, workers=2)
     with running_server(create_app(LocalClient(scripted_engine), limits)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def serve_scripted():
+    """``with serve_scripted(adapters) as (url, engine):`` the service, with small limits, on a
+    fresh scripted model (no delay; it writes the original, then ``MODEL_SKETCH``'s line)
+    that has the named ``adapters`` loaded."""
+    from inference.client import LocalClient
+    from inference.service import ServiceLimits, create_app
+
+    @contextmanager
+    def start(adapters: tuple[str, ...] = ()) -> Iterator[tuple[str, ScriptedEngine]]:
+        engine = ScriptedEngine(extra="QQQ_ZZZ = [[[]]]\n", adapters=adapters)
+        limits = ServiceLimits(max_body_bytes=20_000, max_file_chars=10_000)
+        with running_server(create_app(LocalClient(engine), limits)) as url:
+            yield url, engine
+
+    return start
 
 
 @pytest.fixture(scope="session")
