@@ -176,10 +176,23 @@ def known_lines(file, hunks) -> dict[int, str]:
             if kind in ("ctx", "add")}
 
 
-def finding_cards(file, hunks, findings) -> list[tuple[object, FixPreview | None]]:
-    """Each finding with the before/after of its suggested fix, from the new side's lines."""
+def changes_code(finding, lines: dict[int, str]) -> bool:
+    """Whether accepting the finding's replacement would change the code (a whole-file check
+    without a repair carries the span's own text). Unknown lines: assume it would."""
+    span = [lines.get(n) for n in range(finding.line, finding.end_line + 1)]
+    if None in span:
+        return bool(finding.replacement) or finding.column != finding.end_column
+    text = "\n".join(span)
+    original = text[finding.column : len(text) - len(span[-1]) + finding.end_column]
+    return finding.replacement != original
+
+
+def finding_cards(file, hunks, findings) -> list[tuple[object, FixPreview | None, bool]]:
+    """Each finding with the before/after of its suggested fix, from the new side's lines, and
+    whether it has a fix to accept at all."""
     lines = known_lines(file, hunks)
-    return [(finding, fix_preview(finding, lines.get(finding.line))) for finding in findings]
+    return [(finding, fix_preview(finding, lines.get(finding.line)),
+             changes_code(finding, lines)) for finding in findings]
 
 
 def findings_index(findings) -> dict[int, list]:

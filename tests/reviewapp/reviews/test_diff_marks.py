@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from reviewapp.reviews.highlighting import Mark, line_html, token_lines
-from reviewapp.reviews.rendering import fix_preview, render_rows
+from reviewapp.reviews.rendering import changes_code, fix_preview, render_rows
 from reviewapp.reviews.word_diff import changed_spans, paired_lines
 
 
@@ -77,4 +77,18 @@ def test_finding_card_says_when_there_is_no_suggestion(client, member, review, p
     price_finding.replacement = "item.price"  # the same code: nothing to suggest
     price_finding.save()
     client.force_login(member)
-    assert "No suggestion." in client.get(review.get_absolute_url()).content.decode()
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "No suggestion." in page
+    assert "Accept fix" not in page  # nothing to accept
+
+
+@pytest.mark.parametrize(("fields", "changes"), [
+    (dict(), True), (dict(replacement="[]"), False),
+    (dict(line=3, end_line=4, column=4, end_column=13, replacement="x = 1\n    return []"),
+     False),
+    (dict(line=3, end_line=4, column=4, end_column=13, replacement="return []"), True),
+    (dict(line=9, end_line=9), True),  # a line the page does not know: offer it
+])
+def test_a_fix_is_offered_only_when_it_changes_the_code(fields, changes):
+    lines = {3: "    x = 1", 4: "    return []"}
+    assert changes_code(_finding(**fields), lines) is changes
