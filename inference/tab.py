@@ -2,8 +2,9 @@
 
 First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
 structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
-import changes in `inference.tab_imports`, moves finished in `inference.tab_moves`): a rename or signature change made once is made
-again at the next place it applies, which may be far from the cursor;
+import changes in `inference.tab_imports`, moves finished in `inference.tab_moves`, new names
+passed on in `inference.tab_params`): a rename or signature change made once is made again at
+the next place it applies, which may be far from the cursor;
 `inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
 rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
 difference is the suggestion.
@@ -38,6 +39,7 @@ from inference.tab_confidence import (
 )
 from inference.tab_imports import import_rule
 from inference.tab_moves import MoveRule, move_rule
+from inference.tab_params import pass_on_rule
 from inference.tab_patterns import (
     ArgumentsRule,
     LineRule,
@@ -63,6 +65,8 @@ PATTERN_EDITS = 3
 STRIP_EDITS = 2
 #: A line moved by one of this many newest edits has its old copy deleted next.
 MOVE_EDITS = 1
+#: A name introduced by the newest edit is passed on (older: the user has moved on).
+PASS_ON_EDITS = 1
 #: Lines above and below the cursor the model sees and may rewrite.
 MODEL_WINDOW = 6
 #: A model suggestion touching more lines than this is more likely noise than an edit.
@@ -322,6 +326,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = imported.next_edit(lines, cursor_line - 1, written) if imported else None
     if imported is not None and found is not None:
         yield imported, found, True
+    passed = pass_on_rule(edit, lines)
+    found = passed.next_edit(lines, cursor_line - 1, written, skip) if passed else None
+    if passed is not None and found is not None:
+        yield passed, found, age < PASS_ON_EDITS
     if age >= PATTERN_EDITS:
         return
     moved = move_rule(edit, lines)
