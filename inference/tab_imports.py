@@ -1,6 +1,8 @@
 """Follow an import change through the file's uses of the names it binds.
 
 * ``from openpyxl.styles import Font`` added: ``openpyxl.styles.Font(...)`` becomes ``Font(...)``;
+* a module import swapped for a name (``import cStringIO`` → ``from StringIO import StringIO``):
+  ``cStringIO.StringIO()`` becomes ``StringIO()``;
 * an alias renamed (``... import dumps as json_dump`` → ``... as json_dumps``): its uses too;
 * ``from typing import List`` dropped: ``List[int]`` becomes ``list[int]`` (and ``Dict``,
   ``Tuple``, ``Set``, ``FrozenSet``, ``Type`` likewise).
@@ -90,6 +92,9 @@ def import_rule(edit: HunkEdit, lines: Sequence[str]) -> ImportRule | None:
                      if source == origin and was != name and was not in new)
         if "." in origin and name not in old:
             pairs.append((origin, name))  # `from m import x` added: `m.x` → `x`
+            # `import cStringIO` → `from StringIO import StringIO`: `cStringIO.StringIO` too
+            pairs.extend((f"{was}.{origin.rsplit('.', 1)[1]}", name)
+                         for was, source in old.items() if was == source and was not in new)
     pairs.extend((name, _TYPING_BUILTINS[name]) for name, origin in old.items()
                  if name not in new and name in _TYPING_BUILTINS and origin.startswith("typing."))
     still = bindings([line for line in lines if is_import(line)])

@@ -10,11 +10,11 @@ followed; the old copy is deleted only when the file still parses without it.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit
 from inference.tab_imports import bindings, is_import
 from inference.tab_patterns import Rule
@@ -37,16 +37,12 @@ def _says_something(line: str) -> bool:
             and not text.startswith(("#", *_FLOW)) and not text.endswith(("(", "[", "{", ",")))
 
 
+def _text(lines: Sequence[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
 def _indent(line: str) -> str:
     return line[:len(line) - len(line.lstrip())]
-
-
-def _parses(lines: Sequence[str]) -> bool:
-    try:
-        ast.parse("".join(line + "\n" for line in lines))
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class MoveRule(Rule):
         if above and not above[0].strip() and (not below or not below[0].strip()):
             start -= 1  # a line alone between blank lines takes one of them with it
         rest = [*lines[:start], *lines[number + 1:]]
-        if _parses(lines) and not _parses(rest):
+        if parses(_text(lines)) and not parses(_text(rest)):
             return None  # the old copy is all its block holds: deleting it breaks the file
         return LineEdit(start + 1, number + 1, "")
 
