@@ -49,7 +49,6 @@ from inference.tab_patterns import (
     prose_lines,
     rules_from_edit,
     search_rank,
-    statement_lines,
 )
 from inference.tab_text import text_rule
 
@@ -193,7 +192,7 @@ class TabPredictor:
             return TabSuggestion(None, "none")
         written = frozenset(line.rstrip() for edit in edits for line in edit.added)
         skip = prose_lines(text)
-        statements = statement_lines(text)
+        parsed: bool | None = None  # whether the file parses, read once a suggestion needs it
         best: tuple[int, LineEdit, str] | None = None
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
@@ -207,8 +206,6 @@ class TabPredictor:
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
                     continue
-                if _breaks_statement(lines, found, statements):
-                    continue  # `from a from b import c`: a rule carried where it makes no sense
                 if not confident:
                     # A passed-over analogy does not silence the model: most edits have lines
                     # of their shape somewhere, so its abstention says little.
@@ -216,8 +213,13 @@ class TabPredictor:
                         passed_over = passed_over or type(rule).__name__
                     continue
                 rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
-                if best is None or rank < best[0]:
-                    best = (rank, found, type(rule).__name__)
+                if best is not None and rank >= best[0]:
+                    continue
+                if parsed is None:
+                    parsed = parses(text)
+                if parsed and not parses(apply_edit(text, found)):
+                    continue  # `from a from b import c`: a rule carried where it makes no sense
+                best = (rank, found, type(rule).__name__)
         if best is None:
             return TabSuggestion(None, "none", passed_over)
         return TabSuggestion(best[1], "pattern", best[2])
@@ -367,15 +369,6 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield analogy, found, analogy_is_confident(
             age=age, similarity=analogy.similarity(lines, found.start_line - 1),
             repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
-
-
-def _breaks_statement(lines: list[str], edit: LineEdit, statements: frozenset[int]) -> bool:
-    """Whether ``edit`` rewrites a line that is a whole Python statement (0-based numbers in
-    ``statements``) into one that is not."""
-    replaced, written = lines[edit.start_line - 1:edit.end_line], edit.new_text.splitlines()
-    if len(replaced) != 1 or len(written) != 1 or edit.start_line - 1 not in statements:
-        return False
-    return parses(replaced[0].strip()) and not parses(written[0].strip())
 
 
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:

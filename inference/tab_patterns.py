@@ -28,7 +28,7 @@ from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
 __all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
-           "rules_from_edit", "search_rank", "statement_lines", "tokenize"]
+           "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -82,27 +82,6 @@ def prose_lines(text: str) -> frozenset[int]:
                 opens_line = not lines[first - 1][:column].strip()
                 found.update(range(first - 1 if opens_line else first, last))
     except (tokenize_module.TokenError, SyntaxError, IndexError):
-        return frozenset(found)  # what was read before the file stopped being Python
-    return frozenset(found)
-
-
-def statement_lines(text: str) -> frozenset[int]:
-    """0-based numbers of the lines that hold one whole statement (a logical line that opens
-    and ends on them): only there does a line parse on its own."""
-    found: set[int] = set()
-    opened: int | None = None
-    try:
-        for token in tokenize_module.generate_tokens(io.StringIO(text).readline):
-            if token.type in (tokenize_module.NL, tokenize_module.COMMENT,
-                              tokenize_module.INDENT, tokenize_module.DEDENT):
-                continue
-            if token.type == tokenize_module.NEWLINE:
-                if opened == token.start[0]:
-                    found.add(opened - 1)
-                opened = None
-            elif opened is None:
-                opened = token.start[0]
-    except (tokenize_module.TokenError, SyntaxError, IndentationError):
         return frozenset(found)  # what was read before the file stopped being Python
     return frozenset(found)
 
