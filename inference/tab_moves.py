@@ -59,9 +59,10 @@ class MoveRule(Rule):
         if number in self.placed:
             return None
         line = lines[number]
-        if line.strip() != self.moved and not self._imports_again(line):
+        copy = bool(self.moved) and line.strip() == self.moved
+        if not copy and not self._imports_again(line):
             return None
-        if line.strip() == self.moved and not is_import(self.moved) and not any(
+        if copy and not is_import(self.moved) and not any(
                 abs(number - n) <= HOIST_LINES and _indent(lines[n]) != _indent(lines[number])
                 for n in self.placed if lines[n].strip() == self.moved):
             return None  # a statement copied, not moved: kept unless hoisted or pushed in
