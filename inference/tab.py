@@ -2,8 +2,9 @@
 
 First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
 structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
-import changes in `inference.tab_imports`): a rename or signature change made once is made
-again at the next place it applies, which may be far from the cursor;
+import changes in `inference.tab_imports`, moves finished in `inference.tab_moves`, new names
+passed on in `inference.tab_params`): a rename or signature change made once is made again at
+the next place it applies, which may be far from the cursor;
 `inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
 rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
 difference is the suggestion.
@@ -37,6 +38,8 @@ from inference.tab_confidence import (
     undoes,
 )
 from inference.tab_imports import import_rule
+from inference.tab_moves import MoveRule, move_rule
+from inference.tab_params import pass_on_rule
 from inference.tab_patterns import (
     ArgumentsRule,
     LineRule,
@@ -60,6 +63,10 @@ PATTERN_EDITS = 3
 #: A whitespace clean-up among this many newest edits is carried on (trained on train/dev:
 #: taught by the newest or the one before, the next stripped run was right 7 times in 12).
 STRIP_EDITS = 2
+#: A line moved by one of this many newest edits has its old copy deleted next.
+MOVE_EDITS = 1
+#: A name introduced by the newest edit is passed on (older: the user has moved on).
+PASS_ON_EDITS = 1
 #: Lines above and below the cursor the model sees and may rewrite.
 MODEL_WINDOW = 6
 #: A model suggestion touching more lines than this is more likely noise than an edit.
@@ -185,6 +192,7 @@ class TabPredictor:
             return TabSuggestion(None, "none")
         written = frozenset(line.rstrip() for edit in edits for line in edit.added)
         skip = prose_lines(text)
+        parsed: bool | None = None  # whether the file parses, read once a suggestion needs it
         best: tuple[int, LineEdit, str] | None = None
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
@@ -192,9 +200,12 @@ class TabPredictor:
         for age, edit in enumerate(reversed(edits)):
             for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
                                                       written, skip):
-                if undoes(lines[found.start_line - 1:found.end_line],
-                          found.new_text.splitlines(), edits):
-                    continue  # whichever rule proposes it, an undo is not the next edit
+                # Whichever rule proposes it, an undo is not the next edit; a move's old copy
+                # reads like one (its text is what the edit added) but the new copy stays.
+                if not isinstance(rule, MoveRule) and undoes(
+                        lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
+                        edits):
+                    continue
                 if not confident:
                     # A passed-over analogy does not silence the model: most edits have lines
                     # of their shape somewhere, so its abstention says little.
@@ -202,8 +213,13 @@ class TabPredictor:
                         passed_over = passed_over or type(rule).__name__
                     continue
                 rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
-                if best is None or rank < best[0]:
-                    best = (rank, found, type(rule).__name__)
+                if best is not None and rank >= best[0]:
+                    continue
+                if parsed is None:
+                    parsed = parses(text)
+                if parsed and not parses(apply_edit(text, found)):
+                    continue  # `from a from b import c`: a rule carried where it makes no sense
+                best = (rank, found, type(rule).__name__)
         if best is None:
             return TabSuggestion(None, "none", passed_over)
         return TabSuggestion(best[1], "pattern", best[2])
@@ -316,8 +332,16 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = imported.next_edit(lines, cursor_line - 1, written) if imported else None
     if imported is not None and found is not None:
         yield imported, found, True
+    passed = pass_on_rule(edit, lines)
+    found = passed.next_edit(lines, cursor_line - 1, written, skip) if passed else None
+    if passed is not None and found is not None:
+        yield passed, found, age < PASS_ON_EDITS
     if age >= PATTERN_EDITS:
         return
+    moved = move_rule(edit, lines)
+    found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
+    if moved is not None and found is not None:
+        yield moved, found, age < MOVE_EDITS
     # Code patterns stay out of comments and docstrings; prose edits stay in prose.
     avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
     for rule in rules_from_edit(edit):

@@ -1,6 +1,8 @@
 """Follow an import change through the file's uses of the names it binds.
 
 * ``from openpyxl.styles import Font`` added: ``openpyxl.styles.Font(...)`` becomes ``Font(...)``;
+* a module import swapped for a name (``import cStringIO`` → ``from StringIO import StringIO``):
+  ``cStringIO.StringIO()`` becomes ``StringIO()``;
 * an alias renamed (``... import dumps as json_dump`` → ``... as json_dumps``): its uses too;
 * ``from typing import List`` dropped: ``List[int]`` becomes ``list[int]`` (and ``Dict``,
   ``Tuple``, ``Set``, ``FrozenSet``, ``Type`` likewise).
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from inference.edit_history import HunkEdit, LineEdit
 from inference.tab_patterns import Rule
 
-__all__ = ["ImportRule", "import_rule"]
+__all__ = ["ImportRule", "bindings", "import_rule", "is_import"]
 
 _FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^#)]*)")
 _IMPORT = re.compile(r"^\s*import\s+([^#]*)")
@@ -28,7 +30,8 @@ _TYPING_BUILTINS = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "se
                     "FrozenSet": "frozenset", "Type": "type"}
 
 
-def _is_import(line: str) -> bool:
+def is_import(line: str) -> bool:
+    """Whether ``line`` is an ``import`` or ``from ... import`` statement."""
     return bool(_FROM.match(line) or _IMPORT.match(line))
 
 
@@ -61,7 +64,7 @@ class ImportRule(Rule):
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         line = lines[number]
-        if _is_import(line):
+        if is_import(line):
             return None
         for old, new in self.pairs:
             pattern = r"(?<![\w.])" + re.escape(old) + r"(?!\w)"
@@ -73,13 +76,13 @@ class ImportRule(Rule):
 
 def import_rule(edit: HunkEdit, lines: Sequence[str]) -> ImportRule | None:
     """The uses ``edit`` (an import change of this file) rewrites, or None."""
-    if not any(_is_import(line) for line in edit.removed + edit.added) or not all(
-            _is_import(line) for line in edit.added if line.strip()):
+    if not any(is_import(line) for line in edit.removed + edit.added) or not all(
+            is_import(line) for line in edit.added if line.strip()):
         return None  # not an import change (what it replaced may be other bindings)
     present = set(lines)
     if not all(line in present for line in edit.added if line.strip()):
         return None  # an import change of another file
-    old = bindings([line for line in edit.removed if _is_import(line)])
+    old = bindings([line for line in edit.removed if is_import(line)])
     new = bindings(edit.added)
     pairs: list[tuple[str, str]] = []
     for name, origin in new.items():
@@ -89,9 +92,12 @@ def import_rule(edit: HunkEdit, lines: Sequence[str]) -> ImportRule | None:
                      if source == origin and was != name and was not in new)
         if "." in origin and name not in old:
             pairs.append((origin, name))  # `from m import x` added: `m.x` → `x`
+            # `import cStringIO` → `from StringIO import StringIO`: `cStringIO.StringIO` too
+            pairs.extend((f"{was}.{origin.rsplit('.', 1)[1]}", name)
+                         for was, source in old.items() if was == source and was not in new)
     pairs.extend((name, _TYPING_BUILTINS[name]) for name, origin in old.items()
                  if name not in new and name in _TYPING_BUILTINS and origin.startswith("typing."))
-    still = bindings([line for line in lines if _is_import(line)])
+    still = bindings([line for line in lines if is_import(line)])
     pairs = [(a, b) for a, b in pairs if _DOTTED.fullmatch(a) and _DOTTED.fullmatch(b)
              and a not in still]  # a name the file still imports keeps its uses
     return ImportRule(tuple(pairs)) if pairs else None

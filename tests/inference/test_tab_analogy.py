@@ -132,6 +132,16 @@ def test_from_import_added_turns_qualified_uses_into_the_bare_name() -> None:
         35, 35, "    bold = Font(bold=True)\n")
 
 
+def test_module_import_swapped_for_a_from_import_unqualifies_its_uses() -> None:
+    """`import cStringIO` → `from StringIO import StringIO`: `cStringIO.StringIO()` becomes
+    `StringIO()`, and the import change is not carried as tokens onto the next import line
+    (`from tablib.packages from StringIO import markup` is not Python)."""
+    code = ("import cStringIO\n\nfrom tablib.packages import markup\n\n\ndef export():\n"
+            "    stream = cStringIO.StringIO()\n    return stream\n")
+    after = code.replace("import cStringIO\n", "from StringIO import StringIO\n")
+    assert predict(code, after, cursor=1) == LineEdit(7, 7, "    stream = StringIO()\n")
+
+
 def test_typing_alias_dropped_turns_annotations_into_builtins() -> None:
     code = "from typing import Dict, List\n\n\ndef f(x: List[int]) -> Dict[str, int]:\n    ...\n"
     after = code.replace("from typing import Dict, List", "from typing import Dict")

@@ -267,3 +267,11 @@ def test_model_fallback_ignores_a_rewrite_cut_short() -> None:
 def test_model_suggestion_that_breaks_python_is_dropped() -> None:
     """A rewrite whose first change would make a parsing file unparsable is not suggested."""
     assert model_suggestion("v12 = float((12") is None
+
+
+def test_pattern_suggestion_that_breaks_a_parsing_file_is_not_shown() -> None:
+    """`import x` → `from y import x` teaches a token change that, carried to the next import,
+    writes `from a from y import b`; the file parsed, so that suggestion is dropped."""
+    before = "import cjson\n\nfrom pkg import markup\n"
+    after = before.replace("import cjson", "from simplejson import cjson")
+    assert predict(before, after, 1) is None

@@ -1,0 +1,56 @@
+"""Tab finishes a move: the old copy of a line just written elsewhere goes (patterns only)."""
+
+from __future__ import annotations
+
+import difflib
+
+from inference.edit_history import LineEdit
+from inference.tab import TabPredictor
+
+
+def predict(before: str, after: str, cursor: int) -> LineEdit | None:
+    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        "a/m.py", "b/m.py", n=2))
+    return TabPredictor().predict(after, cursor, diff).edit
+
+
+def test_import_moved_up_has_its_old_copy_and_a_blank_line_deleted() -> None:
+    """`import _ast` written above `import operator`: the old `import _ast` (alone between
+    blank lines) goes with the blank line above it."""
+    before = '"""Doc."""\n\nimport operator\n\nimport _ast\n\nfrom mako import compat\n'
+    after = before.replace("import operator\n", "import _ast\nimport operator\n")
+    assert predict(before, after, 3) == LineEdit(5, 6, "")
+
+
+def test_name_imported_from_elsewhere_drops_its_old_import() -> None:
+    """`mock` added to `from test import ...`: the module-level `import mock` goes."""
+    before = "from test import eq_, raises\nimport mock\n\n\ndef f():\n    return mock.Mock()\n"
+    after = before.replace("raises\n", "raises, mock\n")
+    assert predict(before, after, 1) == LineEdit(2, 2, "")
+
+
+def test_statement_hoisted_out_of_a_block_leaves_the_block() -> None:
+    """An assignment written above the `try` that held it: the copy inside the `try` goes."""
+    before = ("def ping(server, port):\n    try:\n"
+              "        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+              "        s.connect((server, port))\n    except OSError:\n        return False\n")
+    after = before.replace(
+        "    try:\n", "    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n    try:\n")
+    assert predict(before, after, 2) == LineEdit(4, 4, "")
+
+
+def test_statement_copied_at_the_same_depth_is_kept() -> None:
+    """A test's assertion copied into the next test is a copy, not a move: nothing to do."""
+    line = "        self.assertEqual(result.status_code, 200)\n"
+    before = ("class T:\n    def test_a(self):\n        result = get('/a')\n" + line
+              + "\n    def test_b(self):\n        result = get('/b')\n")
+    after = before + line
+    assert predict(before, after, 8) is None
+
+
+def test_only_statement_of_a_block_is_not_deleted() -> None:
+    """The fallback import in `except ImportError:` is all its block holds: it stays, and an
+    indented import is never taken for the old copy of a module-level one."""
+    before = "try:\n    import simplejson as json\nexcept ImportError:\n    import json\n"
+    after = "import json\n" + before
+    assert predict(before, after, 1) is None
