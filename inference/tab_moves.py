@@ -4,13 +4,17 @@
 moved above the loop that used to hold it, a setting moved to the top of a config file: the
 next edit deletes the line where it was. Only a line that stands exactly twice in the file (the
 new copy and the old one, whatever their indentation) and says something (an import or a
-statement with a name and at least `MIN_CHARS` characters, not ``return x`` or ``pass``) is
-followed; the old copy is deleted only when the file still parses without it.
+statement with a name and at least `MIN_CHARS` characters, not ``return x`` or ``pass``) and
+that the edit inserted (a line it rewrote, say with a comment added, is not a move) is followed;
+the old copy is deleted only when the file still parses without it, and only when both copies
+are code or both stand in the same string or comment block (a docstring's lines reordered).
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +49,24 @@ def _indent(line: str) -> str:
     return line[:len(line) - len(line.lstrip())]
 
 
+def _prose_blocks(lines: Sequence[str]) -> dict[int, int]:
+    """For each 0-based line inside a multi-line string or holding only a comment, the first
+    line of its string or of its run of comment lines; code lines are not in it."""
+    blocks: dict[int, int] = {}
+    comments: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(_text(lines)).readline):
+            (first, column), (last, _) = token.start, token.end
+            if token.type == tokenize.COMMENT and not lines[first - 1][:column].strip():
+                comments.add(first - 1)
+                blocks[first - 1] = blocks[first - 2] if first - 2 in comments else first - 1
+            elif token.type == tokenize.STRING and last > first:
+                blocks.update(dict.fromkeys(range(first - 1, last), first - 1))
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        pass  # the blocks read before the file stopped being Python
+    return blocks
+
+
 @dataclass(frozen=True)
 class MoveRule(Rule):
     """Delete the other copy of ``moved`` (stripped text) or a module-level import binding
@@ -66,6 +88,11 @@ class MoveRule(Rule):
                 abs(number - n) <= HOIST_LINES and _indent(lines[n]) != _indent(lines[number])
                 for n in self.placed if lines[n].strip() == self.moved):
             return None  # a statement copied, not moved: kept unless hoisted or pushed in
+        if copy:
+            blocks = _prose_blocks(lines)
+            if not any(blocks.get(n) == blocks.get(number)
+                       for n in self.placed if lines[n].strip() == self.moved):
+                return None  # a docstring line that reads like code elsewhere is no move of it
         start = number
         above, below = lines[number - 1:number], lines[number + 1:number + 2]
         if above and not above[0].strip() and (not below or not below[0].strip()):
@@ -94,16 +121,17 @@ def move_rule(edit: HunkEdit, lines: Sequence[str]) -> MoveRule | None:
     start = edit.new_start - 1
     if not edit.added or tuple(lines[start:start + len(edit.added)]) != edit.added:
         return None  # an edit of another file, or of lines changed since
-    removed = {line.strip() for line in edit.removed}
     placed = frozenset(range(start, start + len(edit.added)))
     rebound = frozenset(bindings([line for line in edit.added if line == line.lstrip()]))
     rebound -= set(bindings([line for line in edit.removed if is_import(line)]))
+    if edit.removed:  # a line rewritten (a comment added) that matches one nearby is no move
+        return MoveRule("", placed, rebound) if rebound else None
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.strip()] = counts.get(line.strip(), 0) + 1
     for line in edit.added:
         text = line.strip()
-        # Exactly two copies: the new one and the old; one the edit itself replaced is a rewrite.
-        if _says_something(line) and counts.get(text) == 2 and text not in removed:
+        # Exactly two copies: the new one and the old.
+        if _says_something(line) and counts.get(text) == 2:
             return MoveRule(text, placed, rebound)
     return MoveRule("", placed, rebound) if rebound else None

@@ -54,3 +54,45 @@ def test_only_statement_of_a_block_is_not_deleted() -> None:
     before = "try:\n    import simplejson as json\nexcept ImportError:\n    import json\n"
     after = "import json\n" + before
     assert predict(before, after, 1) is None
+
+
+def test_rewritten_line_matching_one_at_another_depth_is_not_a_move() -> None:
+    """An argument dropped from `result = load_settings(...)`: the same call in the loop below
+    is not the old copy of a moved line, so it is not deleted."""
+    before = ("def f(items, cache):\n    result = load_settings(cache, True)\n"
+              "    for item in items:\n        result = load_settings(cache)\n"
+              "        item.apply(result)\n")
+    after = before.replace("load_settings(cache, True)", "load_settings(cache)")
+    assert predict(before, after, 2) is None
+
+
+def test_docstring_line_reading_like_an_import_does_not_delete_the_import() -> None:
+    """A usage line written into a docstring is prose: the module's import of the same name
+    stays."""
+    before = ('from app.settings import load_settings\n\n\ndef f():\n    """Load them.\n\n'
+              '    Example::\n\n    """\n    return load_settings()\n')
+    after = before.replace("    Example::\n\n",
+                           "    Example::\n\n        from app.settings import load_settings\n")
+    assert predict(before, after, 8) is None
+
+
+def test_line_moved_within_a_docstring_leaves_its_old_place() -> None:
+    """A sentence from a parameter's description written under the docstring's summary: its
+    old line in the same docstring goes."""
+    sentence = "Classes starting with an underscore are skipped.\n"
+    before = ('def visit(tree, visit_tokens):\n    """Visit every class.\n\n    Parameters:\n'
+              '        visit_tokens: whether to visit tokens too.\n'
+              '                      ' + sentence + '    """\n    return tree\n')
+    after = before.replace("    Parameters:", "    " + sentence + "    Parameters:")
+    assert predict(before, after, 4) == LineEdit(7, 7, "")
+
+
+def test_docstring_example_is_not_the_old_copy_of_a_statement() -> None:
+    """A statement written into the function body: the same line in its docstring's example is
+    prose, not the statement's old place, so it stays."""
+    before = ('def connect(server):\n    """Open a connection, as in::\n\n'
+              '        sock = socket.create_connection(server)\n    """\n'
+              '    return socket.create_connection(server)\n')
+    after = before.replace("    return socket", "    sock = socket.create_connection(server)\n"
+                                                 "    return socket")
+    assert predict(before, after, 6) is None
