@@ -40,10 +40,12 @@ import argparse
 import json
 import platform
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from apply_real import baseline_tree  # the same copy of `inference` as Apply's baseline
@@ -111,19 +113,82 @@ def _applied(text: str, edit: dict) -> str | None:
         return None
 
 
-def reverses(case: dict, edit: dict) -> bool:
-    """Whether ``edit`` undoes one of the case's recent edits (its lines back as they were)."""
+@dataclass
+class _Written:
+    """What one change of a recent edit wrote, tracked to where it stands in the file now."""
+
+    lines: set[int]  # current line numbers of the lines it added that no later edit replaced
+    top: int  # its place now: a line inserted before ``top``..``bottom`` is inserted there
+    bottom: int
+    added: set[str]
+    removed: set[str]
+
+
+def _written(case: dict) -> list[_Written]:
+    """The changes the case's recent edits made to its file, oldest first, with their lines
+    followed through the later edits (a later edit that rewrites a line takes it over)."""
     from inference.edit_history import parse_history
 
+    changes: list[_Written] = []
+    for path, diff in _HISTORY_FILE.findall(case["history"]):
+        if path != case["path"]:
+            continue
+        runs = parse_history(diff)
+        for past in changes:
+            past.lines = {m for n in past.lines if (m := _moved(n, runs))}
+            past.top = _moved_gap(past.top, runs) or 0
+            past.bottom = _moved_gap(past.bottom, runs) or 0
+        changes.extend(_Written(
+            set(range(run.new_start, run.new_start + len(run.added))), run.new_start,
+            run.new_start + len(run.added), {line.strip() for line in run.added} - {""},
+            {line.strip() for line in run.removed} - {""}) for run in runs)
+    return changes
+
+
+# one edit of the history: its file and its hunks (up to the next file header)
+_HISTORY_FILE = re.compile(r"^--- a/.*\n\+\+\+ b/(.*)\n((?:(?!--- a/).*\n?)*)", re.MULTILINE)
+
+
+def _moved(line: int, runs: list) -> int | None:
+    """Where ``line`` stands after the changes ``runs`` of one edit; None once replaced."""
+    shift = 0
+    for run in runs:
+        if run.old_start <= line < run.old_start + len(run.removed):
+            return None
+        if run.old_start <= line:
+            shift += len(run.added) - len(run.removed)
+    return line + shift
+
+
+def _moved_gap(gap: int, runs: list) -> int | None:
+    """Where the place just above line ``gap`` stands after ``runs``; None once replaced."""
+    shift = 0
+    for run in runs:
+        if run.old_start < gap < run.old_start + len(run.removed):
+            return None
+        if run.old_start + len(run.removed) <= gap and run.old_start < gap:
+            shift += len(run.added) - len(run.removed)
+    return gap + shift
+
+
+def reverses(case: dict, edit: dict) -> bool:
+    """Whether ``edit`` undoes one of the case's recent edits at its place: it replaces only
+    lines that edit wrote (or inserts where it removed lines) and writes back lines it removed.
+    A line equal to one the edit wrote but standing elsewhere (the old copy of a moved line)
+    is not the edit's."""
     lines = case["file"].splitlines()
-    replaced = {line.strip() for line in lines[edit["start_line"] - 1:edit["end_line"]]} - {""}
+    span = range(edit["start_line"], edit["end_line"] + 1)
+    replaced = {n for n in span if n <= len(lines) and lines[n - 1].strip()}
+    replaced_text = {lines[n - 1].strip() for n in replaced}
     written = {line.strip() for line in edit["new_text"].splitlines()} - {""}
     if not replaced and not written:
         return False
-    for past in parse_history(case["history"]):
-        added = {line.strip() for line in past.added} - {""}
-        removed = {line.strip() for line in past.removed} - {""}
-        if replaced <= added and written <= removed:
+    for past in _written(case):
+        if not (replaced_text <= past.added and written <= past.removed):
+            continue
+        at_place = (replaced <= past.lines if replaced
+                    else past.top <= edit["start_line"] <= past.bottom)
+        if at_place:
             return True
     return False
 
