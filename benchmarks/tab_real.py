@@ -12,7 +12,9 @@ case is (file, cursor line, recent edits) and the expected next edit, or none. S
 * ``false_edit`` — on the cases where nothing should change (``no_edit``: a line the commit left
   alone in a finished file; ``reversal_trap``: the cursor on the file's last edit;
   ``untouched_file``: a file the commit did not change), any predicted edit;
-* ``reversal`` — of all cases, predictions that undo one of the recent edits;
+* ``reversal`` — of all cases, predictions that undo one of the recent edits at its place
+  (the lines it wrote in this file, followed through the later edits, deleted or written
+  back; not a line elsewhere that reads the same);
 * ``precision`` — of all predicted edits, the exact ones (a wrong suggestion costs the user).
 
 Rows, each over the same cases in the same run:
@@ -47,13 +49,19 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apply_real import baseline_tree  # the same copy of `inference` as Apply's baseline
+
+if TYPE_CHECKING:
+    from inference.edit_history import HunkEdit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 DEFAULT_BASELINE = "3b3a077"  # main before the Tab half of issue 18
 NULL_KINDS = ("no_edit", "reversal_trap", "untouched_file")
+# one edit of a case's history: its file and its hunks (up to the next file header)
+_HISTORY_FILE = re.compile(r"^--- a/.*\n\+\+\+ b/(.*)\n((?:(?!--- a/).*\n?)*)", re.MULTILINE)
 
 
 def log(message: str) -> None:
@@ -119,6 +127,7 @@ class _Written:
 
     lines: set[int]  # current line numbers of the lines it added that no later edit replaced
     top: int  # its place now: a line inserted before ``top``..``bottom`` is inserted there
+    # (both 0 once a later edit replaced the place)
     bottom: int
     added: set[str]
     removed: set[str]
@@ -145,11 +154,7 @@ def _written(case: dict) -> list[_Written]:
     return changes
 
 
-# one edit of the history: its file and its hunks (up to the next file header)
-_HISTORY_FILE = re.compile(r"^--- a/.*\n\+\+\+ b/(.*)\n((?:(?!--- a/).*\n?)*)", re.MULTILINE)
-
-
-def _moved(line: int, runs: list) -> int | None:
+def _moved(line: int, runs: list[HunkEdit]) -> int | None:
     """Where ``line`` stands after the changes ``runs`` of one edit; None once replaced."""
     shift = 0
     for run in runs:
@@ -160,7 +165,7 @@ def _moved(line: int, runs: list) -> int | None:
     return line + shift
 
 
-def _moved_gap(gap: int, runs: list) -> int | None:
+def _moved_gap(gap: int, runs: list[HunkEdit]) -> int | None:
     """Where the place just above line ``gap`` stands after ``runs``; None once replaced."""
     shift = 0
     for run in runs:
@@ -181,8 +186,9 @@ def reverses(case: dict, edit: dict) -> bool:
     replaced = {n for n in span if n <= len(lines) and lines[n - 1].strip()}
     replaced_text = {lines[n - 1].strip() for n in replaced}
     written = {line.strip() for line in edit["new_text"].splitlines()} - {""}
-    if not replaced and not written:
-        return False
+    unchanged = lines[edit["start_line"] - 1:edit["end_line"]] == edit["new_text"].splitlines()
+    if unchanged or not replaced and not written:
+        return False  # the lines written as they stand, or only blank lines: nothing undone
     for past in _written(case):
         if not (replaced_text <= past.added and written <= past.removed):
             continue

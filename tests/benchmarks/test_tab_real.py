@@ -66,6 +66,14 @@ def test_a_deleted_line_written_back_counts_only_at_its_place() -> None:
     assert not reverses(case, {"start_line": 1, "end_line": 0, "new_text": "import sys\n"})
 
 
+def test_writing_a_line_as_it_is_undoes_nothing() -> None:
+    """A re-indented line written again as it now stands is no reversal; indented back, it is."""
+    indented = [*ORIGINAL[:4], "        import sys", *ORIGINAL[5:]]
+    case = _case(ORIGINAL, indented)
+    assert not reverses(case, {"start_line": 5, "end_line": 5, "new_text": "        import sys\n"})
+    assert reverses(case, {"start_line": 5, "end_line": 5, "new_text": "    import sys\n"})
+
+
 def test_edits_to_another_file_are_not_undone_here() -> None:
     """A recent edit of another file has no place in this one."""
     case = _case(ORIGINAL, HOISTED)
