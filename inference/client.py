@@ -136,6 +136,11 @@ class InferenceClient(ABC):
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` occupies in the model's tokenizer (prompt budgets need it)."""
 
+    def adapters(self) -> dict[str, bool] | None:
+        """Whether a request may name each task's adapter (``{"apply": bool, "tab": bool}``;
+        ``"none"`` always can); None when this client cannot tell."""
+        return None
+
     def apply(self, original: str, sketch: str, *, path: str | None = None,
               decoding: str = "speculative", adapter: str | None = None) -> ApplyResult:
         """The merged file; raises `ApplyFailed` when no acceptable merge exists."""
@@ -174,6 +179,8 @@ class LocalClient(InferenceClient):
     """Runs Apply and Tab in this process; the model is loaded on first need."""
 
     def __init__(self, engine: Engine | Callable[[], Engine] | None = None) -> None:
+        # Only the default engine's adapters can be told before it loads (from its settings).
+        self._default_engine = engine is None
         if engine is None:
             from inference.engine import get_engine
 
@@ -185,6 +192,17 @@ class LocalClient(InferenceClient):
     def model_loaded(self) -> bool:
         """Whether the model is in memory yet."""
         return getattr(self.engine, "loaded", True)
+
+    def adapters(self) -> dict[str, bool] | None:
+        """Whether a request may name each task's adapter (``{"apply": bool, "tab": bool}``),
+        without loading the model: once loaded, what the engine holds; before, what
+        `inference.engine.get_engine` is configured to load (None for another engine factory,
+        which cannot be told before it runs)."""
+        from inference.engine import requestable_adapters
+
+        if self.model_loaded:
+            return requestable_adapters(self.engine)
+        return requestable_adapters() if self._default_engine else None
 
     def apply_stream(self, original: str, sketch: str, *, path: str | None = None,
                      decoding: str = "speculative", adapter: str | None = None,
@@ -229,15 +247,27 @@ class HTTPClient(InferenceClient):
         self._http.close()
 
     def _post(self, route: str, payload: dict) -> dict:
+        return self._request("POST", route, payload)
+
+    def _request(self, method: str, route: str, payload: dict | None = None) -> dict:
         import httpx
 
         try:
-            response = self._http.post(route, json=payload)
+            response = self._http.request(method, route, json=payload)
         except httpx.HTTPError as error:
             raise InferenceUnavailable(f"inference service at {self._http.base_url}: {error}") \
                 from error
         _raise_for_status(response.status_code, response.content)
         return response.json()
+
+    def health(self) -> dict:
+        """The service's ``GET /healthz``: status, model_loaded, running, waiting, adapters."""
+        return self._request("GET", "/healthz")
+
+    def adapters(self) -> dict[str, bool] | None:
+        """Whether a request may name each task's adapter, as the service reports it (None
+        from a service that does not say)."""
+        return self.health().get("adapters")
 
     def apply_stream(self, original: str, sketch: str, *, path: str | None = None,
                      decoding: str = "speculative",

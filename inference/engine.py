@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from inference.span_scoring import ScoreRequest, SpanScore
 
 __all__ = [
+    "ADAPTER_CONFIG_FILE",
     "APPLY_ADAPTER",
     "BASE_MODEL",
     "TAB_ADAPTER",
@@ -76,8 +77,10 @@ __all__ = [
     "InvalidRequest",
     "PromptTooLong",
     "Timings",
+    "configured_adapter_directories",
     "get_engine",
     "request_adapter",
+    "requestable_adapters",
 ]
 
 Decoding = Literal["speculative", "greedy", "prompt-lookup"]
@@ -467,6 +470,8 @@ DEFAULT_TAB_ADAPTER = os.path.join(os.path.dirname(__file__), "adapters", "tab")
 TAB_ADAPTER_BY_DEFAULT = False
 #: What a request names (``"adapter": "none"``) to decode with the base model.
 BASE_MODEL = "none"
+#: The file that marks a directory as a LoRA adapter (`inference.lora` writes and reads it).
+ADAPTER_CONFIG_FILE = "adapter.json"
 #: The setting that makes `get_engine` load each task's adapter (named in refusals).
 _ADAPTER_SETTINGS = {APPLY_ADAPTER: "SQUIGGLE_APPLY_ADAPTER", TAB_ADAPTER: "SQUIGGLE_TAB_ADAPTER"}
 
@@ -510,27 +515,61 @@ def get_engine() -> Engine:
         return _engine
 
 
+def configured_adapter_directories() -> dict[str, str]:
+    """The directory `get_engine` loads each task's adapter from, by name, as the environment
+    says now; an adapter its setting switches off is absent."""
+    directories = {}
+    apply = os.environ.get(_ADAPTER_SETTINGS[APPLY_ADAPTER], "").strip()
+    if apply.lower() != "none":
+        directories[APPLY_ADAPTER] = apply or DEFAULT_APPLY_ADAPTER
+    tab = os.environ.get(_ADAPTER_SETTINGS[TAB_ADAPTER], "").strip()
+    if tab.lower() != "none" and (tab or TAB_ADAPTER_BY_DEFAULT):
+        directories[TAB_ADAPTER] = DEFAULT_TAB_ADAPTER if tab.lower() in ("", "default") else tab
+    return directories
+
+
+def requestable_adapters(engine: object | None = None) -> dict[str, bool]:
+    """Whether a request may name each task's adapter (``"apply"``, ``"tab"``).
+
+    With ``engine``: whether it holds the adapter. Without (the model is not loaded yet): whether
+    `get_engine` is configured to load one, judged without loading anything: its setting leaves
+    it on and its directory holds an adapter. (One that then does not fit the model is skipped,
+    so it reads False once the engine is loaded.)
+    """
+    if engine is not None:
+        held = getattr(engine, "adapters", {})
+        return {name: name in held for name in _ADAPTER_SETTINGS}
+    directories = configured_adapter_directories()
+    return {name: name in directories and _holds_adapter(directories[name])
+            for name in _ADAPTER_SETTINGS}
+
+
+def _holds_adapter(directory: str) -> bool:
+    # The name `inference.lora` writes; importing it would import torch into a cheap health check.
+    return os.path.isfile(os.path.join(directory, ADAPTER_CONFIG_FILE))
+
+
 def _load_apply_adapter(engine: Engine) -> None:
-    setting = os.environ.get("SQUIGGLE_APPLY_ADAPTER", "").strip()
-    if setting.lower() != "none":
-        _load_task_adapter(engine, APPLY_ADAPTER, setting or DEFAULT_APPLY_ADAPTER, "Apply")
+    _load_configured_adapter(engine, APPLY_ADAPTER, "Apply")
 
 
 def _load_tab_adapter(engine: Engine) -> None:
-    setting = os.environ.get("SQUIGGLE_TAB_ADAPTER", "").strip()
-    if setting.lower() == "none" or (not setting and not TAB_ADAPTER_BY_DEFAULT):
-        return
-    directory = DEFAULT_TAB_ADAPTER if setting.lower() in ("", "default") else setting
-    _load_task_adapter(engine, TAB_ADAPTER, directory, "Tab")
+    _load_configured_adapter(engine, TAB_ADAPTER, "Tab")
+
+
+def _load_configured_adapter(engine: Engine, name: str, task: str) -> None:
+    directory = configured_adapter_directories().get(name)
+    if directory is not None:
+        _load_task_adapter(engine, name, directory, task)
 
 
 def _load_task_adapter(engine: Engine, name: str, directory: str, task: str) -> None:
     """Load ``directory`` as adapter ``name``, or warn that ``task`` uses the base model."""
     from pathlib import Path
 
-    from inference.lora import CONFIG_FILE, AdapterMismatch
+    from inference.lora import AdapterMismatch
 
-    if not (Path(directory) / CONFIG_FILE).is_file():
+    if not _holds_adapter(directory):
         log.warning("no %s adapter at %s: %s uses the base model", task, directory, task)
         return
     try:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from inference.engine import ADAPTER_CONFIG_FILE
+
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
@@ -39,7 +41,8 @@ __all__ = [
 ]
 
 WEIGHTS_FILE = "adapter.safetensors"
-CONFIG_FILE = "adapter.json"
+#: Marks a directory as an adapter; the engine checks for it without importing torch.
+CONFIG_FILE = ADAPTER_CONFIG_FILE
 
 
 class AdapterMismatch(ValueError):

@@ -11,7 +11,8 @@ Endpoints (JSON in, JSON out; errors are ``{"error": "..."}`` with a 4xx/5xx sta
                     → {"edit", "source", "rule", "next"}
     POST /v1/score  {"requests": [{"context", "span"}, …]} → {"scores": [...]}
     POST /v1/warm   {"text"} → {"cached_tokens": n}
-    GET  /healthz   → {"status": "ok", "model_loaded", "running", "waiting"}
+    GET  /healthz   → {"status": "ok", "model_loaded", "running", "waiting",
+                       "adapters": {"apply": bool, "tab": bool}}
 
 One client (so one model) serves every request. At most ``workers`` requests run at once (their
 forward passes interleave on the engine's lock); the others wait in per-client queues served
@@ -22,6 +23,10 @@ stops waiting, and a streamed Apply stops generating. Bodies over ``max_body_byt
 (which the service must have loaded), ``"none"`` for the base model, or left out for the
 service's configuration (Apply's fine-tune when loaded; Tab's when ``SQUIGGLE_TAB_ADAPTER``
 loaded it). Another name, or an adapter the service has not loaded, is a 400 saying which.
+/healthz says which task adapters a request may name, never loading the model: before it loads,
+those the settings make it load (``SQUIGGLE_APPLY_ADAPTER``, ``SQUIGGLE_TAB_ADAPTER``, whose
+directories hold an adapter); after, those the engine holds; null when it cannot tell.
+``"none"`` can always be named.
 """
 
 from __future__ import annotations
@@ -267,8 +272,10 @@ def create_app(client: InferenceClient | None = None,
 
     async def healthz(request: Request) -> Response:
         loaded = getattr(client, "model_loaded", None)
+        adapters = client.adapters() if isinstance(client, LocalClient) else None
         return JSONResponse({"status": "ok", "model_loaded": loaded,
-                             "running": queue.running, "waiting": queue.waiting})
+                             "running": queue.running, "waiting": queue.waiting,
+                             "adapters": adapters})
 
     def protected(endpoint: Callable[[Request], Awaitable[Response]]):
         guarded = _guarded(endpoint)

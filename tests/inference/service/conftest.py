@@ -34,6 +34,10 @@ class ScriptedEngine:
     def count_tokens(self, text: str) -> int:
         return len(text.split()) + 1
 
+    def load_adapter(self, name: str, directory) -> None:
+        """Takes the name only: a scripted model has no weights to adapt."""
+        self.adapters[name] = None
+
     def generate(self, prompt: str, *, max_new_tokens: int, decoding: str = "speculative",
                  draft: str | None = None, stop=None, adapter=None) -> Generation:
         lines = (draft or "").splitlines(keepends=True) + self.extra.splitlines(keepends=True)
