@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.utils.html import escape
 
+from reviewapp.findings.fixes import FixSource, NoFix, replace_span
+
 from .highlighting import Mark, line_html, token_lines
 from .word_diff import changed_spans, paired_lines
 
@@ -178,13 +180,18 @@ def known_lines(file, hunks) -> dict[int, str]:
 
 def changes_code(finding, lines: dict[int, str]) -> bool:
     """Whether accepting the finding's replacement would change the code (a whole-file check
-    without a repair carries the span's own text). Unknown lines: assume it would."""
+    without a repair carries the span's own text), judged by the span edit accepting makes
+    (`reviewapp.findings.fixes.replace_span`). Unknown lines or a span that does not fit
+    them: assume it would, and let accepting say why not."""
     span = [lines.get(n) for n in range(finding.line, finding.end_line + 1)]
     if None in span:
         return bool(finding.replacement) or finding.column != finding.end_column
-    text = "\n".join(span)
-    original = text[finding.column : len(text) - len(span[-1]) + finding.end_column]
-    return finding.replacement != original
+    source = FixSource("".join(line + "\n" for line in span), first_line=finding.line,
+                       whole_file=False)
+    try:
+        return replace_span(source, finding) != source.text
+    except NoFix:
+        return True
 
 
 def finding_cards(file, hunks, findings) -> list[tuple[object, FixPreview | None, bool]]:
