@@ -22,8 +22,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from bugmodel.file_checks import EXAMPLE_ROOTS, reported_file_findings
-from bugmodel.file_finding import PROBABILITY, FileFinding
+from bugmodel.cases import file_check_findings
+from bugmodel.file_checks import EXAMPLE_ROOTS
+from bugmodel.file_finding import PROBABILITY
 from synthdata.source import normalise_newlines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +40,6 @@ def _rows(path: Path) -> Iterator[dict]:
         yield from map(json.loads, lines)
 
 
-def _findings(path: str, text: str) -> list[FileFinding]:
-    try:
-        return reported_file_findings(path, normalise_newlines(text))
-    except (SyntaxError, ValueError, RecursionError):
-        return []
-
-
 def _group(kind: str) -> str:
     return kind if kind in OWN_ESTIMATE else "misuse"
 
@@ -58,8 +52,8 @@ def measure(fixes: Path, clean_files: Path, repos: Path) -> dict:
     for fix in _rows(fixes):
         start, end = int(fix["func_start"]), int(fix["func_end"])
         lo, hi = int(fix["stmt_line"]), int(fix["stmt_end_line"])
-        inside = [f for f in _findings(fix["path"], fix["file_before"])
-                  if start <= f.line <= end]
+        found = file_check_findings(normalise_newlines(fix["file_before"]), fix["path"])
+        inside = [f for f in found if start <= f.line <= end]
         for f in inside:
             hit = f.line <= hi and lo <= f.end_line
             (on if hit else elsewhere)[f.kind][fix["split"]] += 1
@@ -75,7 +69,7 @@ def measure(fixes: Path, clean_files: Path, repos: Path) -> dict:
             continue  # the checks leave documentation and examples out: so does the rate
         split = split_of[row["repo"]]
         lines[split] += row["text"].count("\n")
-        for f in _findings(row["path"], row["text"]):
+        for f in file_check_findings(normalise_newlines(row["text"]), row["path"]):
             clean[f.kind][split] += 1
     fitted = {}
     for group, splits in first.items():
