@@ -6,6 +6,7 @@ Also the edit value object Tab answers with, and how to apply one to a file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["HistoryError", "HunkEdit", "LineEdit", "apply_edit", "parse_history"]
@@ -27,6 +28,12 @@ class HunkEdit:
     added: tuple[str, ...]
     before: tuple[str, ...]  # unchanged lines just above the change
     after: tuple[str, ...]  # unchanged lines just below it
+
+    def stands_in(self, lines: Sequence[str]) -> bool:
+        """Whether the lines this edit added stand at its place in ``lines``: an edit of this
+        file whose lines nothing has changed since (never true of a pure deletion)."""
+        start = self.new_start - 1
+        return bool(self.added) and tuple(lines[start:start + len(self.added)]) == self.added
 
 
 @dataclass(frozen=True)

@@ -374,8 +374,8 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:
     """Whether ``edit`` was made in a comment or docstring: read from the file when its lines
     are there (an edit of this file), else from how its first line opens."""
-    start = edit.new_start - 1
-    if edit.added and tuple(lines[start:start + len(edit.added)]) == edit.added:
+    if edit.stands_in(lines):
+        start = edit.new_start - 1
         return all(n in prose for n in range(start, start + len(edit.added)))
     first = next((line.strip() for line in edit.removed + edit.added if line.strip()), "")
     return first.startswith(("#", '"""', "'''"))

@@ -12,16 +12,14 @@ are code or both stand in the same string or comment block (a docstring's lines 
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit
 from inference.tab_imports import bindings, is_import
-from inference.tab_patterns import Rule
+from inference.tab_patterns import Rule, prose_spans
 
 __all__ = ["MoveRule", "move_rule"]
 
@@ -54,16 +52,13 @@ def _prose_blocks(lines: Sequence[str]) -> dict[int, int]:
     line of its string or of its run of comment lines; code lines are not in it."""
     blocks: dict[int, int] = {}
     comments: set[int] = set()
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(_text(lines)).readline):
-            (first, column), (last, _) = token.start, token.end
-            if token.type == tokenize.COMMENT and not lines[first - 1][:column].strip():
-                comments.add(first - 1)
-                blocks[first - 1] = blocks[first - 2] if first - 2 in comments else first - 1
-            elif token.type == tokenize.STRING and last > first:
-                blocks.update(dict.fromkeys(range(first - 1, last), first - 1))
-    except (tokenize.TokenError, SyntaxError, IndexError):
-        pass  # the blocks read before the file stopped being Python
+    for span in prose_spans(_text(lines)):
+        if span.comment:
+            comments.add(span.first)
+            blocks[span.first] = blocks[span.first - 1] if span.first - 1 in comments \
+                else span.first
+        else:
+            blocks.update(dict.fromkeys(range(span.first, span.last + 1), span.first))
     return blocks
 
 
@@ -118,9 +113,9 @@ class MoveRule(Rule):
 
 def move_rule(edit: HunkEdit, lines: Sequence[str]) -> MoveRule | None:
     """The move ``edit`` (of this file: its new lines are at its place) started, or None."""
-    start = edit.new_start - 1
-    if not edit.added or tuple(lines[start:start + len(edit.added)]) != edit.added:
+    if not edit.stands_in(lines):
         return None  # an edit of another file, or of lines changed since
+    start = edit.new_start - 1
     placed = frozenset(range(start, start + len(edit.added)))
     rebound = frozenset(bindings([line for line in edit.added if line == line.lstrip()]))
     rebound -= set(bindings([line for line in edit.removed if is_import(line)]))

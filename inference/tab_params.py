@@ -164,9 +164,9 @@ def _unused(lines: Sequence[str], name: str, first: int, last: int) -> bool:
 
 def pass_on_rule(edit: HunkEdit, lines: Sequence[str]) -> PassOnRule | None:
     """The name ``edit`` (of this file) introduced and its scope's calls should pass on."""
-    start = edit.new_start - 1
-    if not edit.added or tuple(lines[start:start + len(edit.added)]) != edit.added:
+    if not edit.stands_in(lines):
         return None  # an edit of another file, or of lines changed since
+    start = edit.new_start - 1
     old_defs = [_DEF.match(line) for line in edit.removed]
     for offset, line in enumerate(edit.added):
         number = start + offset

@@ -68,21 +68,38 @@ class Rule(ABC):
         return None
 
 
-def prose_lines(text: str) -> frozenset[int]:
-    """0-based numbers of the lines that hold only a comment or the inside of a multi-line
-    string (docstrings): words there are prose, and code patterns do not carry over to them."""
-    found: set[int] = set()
+@dataclass(frozen=True)
+class ProseSpan:
+    """A comment alone on its line, or a multi-line string: 0-based lines ``first..last``."""
+
+    comment: bool
+    first: int
+    last: int
+    opens_line: bool  # nothing but indentation before it on its first line
+
+
+def prose_spans(text: str) -> Iterator[ProseSpan]:
+    """The comments alone on their lines and the multi-line strings of ``text``, in order; the
+    spans read before the text stops being Python, when it does."""
     lines = text.splitlines()
     try:
         for token in tokenize_module.generate_tokens(io.StringIO(text).readline):
             (first, column), (last, _) = token.start, token.end
             if token.type == tokenize_module.COMMENT and not lines[first - 1][:column].strip():
-                found.add(first - 1)
+                yield ProseSpan(True, first - 1, first - 1, True)
             elif token.type == tokenize_module.STRING and last > first:
-                opens_line = not lines[first - 1][:column].strip()
-                found.update(range(first - 1 if opens_line else first, last))
+                yield ProseSpan(False, first - 1, last - 1,
+                                not lines[first - 1][:column].strip())
     except (tokenize_module.TokenError, SyntaxError, IndexError):
-        return frozenset(found)  # what was read before the file stopped being Python
+        return
+
+
+def prose_lines(text: str) -> frozenset[int]:
+    """0-based numbers of the lines that hold only a comment or the inside of a multi-line
+    string (docstrings): words there are prose, and code patterns do not carry over to them."""
+    found: set[int] = set()
+    for span in prose_spans(text):
+        found.update(range(span.first if span.opens_line else span.first + 1, span.last + 1))
     return frozenset(found)
 
 
