@@ -474,6 +474,8 @@ BASE_MODEL = "none"
 ADAPTER_CONFIG_FILE = "adapter.json"
 #: The setting that makes `get_engine` load each task's adapter (named in refusals).
 _ADAPTER_SETTINGS = {APPLY_ADAPTER: "SQUIGGLE_APPLY_ADAPTER", TAB_ADAPTER: "SQUIGGLE_TAB_ADAPTER"}
+#: The task each adapter serves (named in the warnings when it cannot be loaded).
+_TASKS = {APPLY_ADAPTER: "Apply", TAB_ADAPTER: "Tab"}
 
 
 def request_adapter(engine: object, requested: str | None, *, task_adapter: str,
@@ -510,8 +512,7 @@ def get_engine() -> Engine:
     with _engine_lock:
         if _engine is None:
             _engine = Engine()
-            _load_apply_adapter(_engine)
-            _load_tab_adapter(_engine)
+            _load_configured_adapters(_engine)
         return _engine
 
 
@@ -549,30 +550,19 @@ def _holds_adapter(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, ADAPTER_CONFIG_FILE))
 
 
-def _load_apply_adapter(engine: Engine) -> None:
-    _load_configured_adapter(engine, APPLY_ADAPTER, "Apply")
-
-
-def _load_tab_adapter(engine: Engine) -> None:
-    _load_configured_adapter(engine, TAB_ADAPTER, "Tab")
-
-
-def _load_configured_adapter(engine: Engine, name: str, task: str) -> None:
-    directory = configured_adapter_directories().get(name)
-    if directory is not None:
-        _load_task_adapter(engine, name, directory, task)
-
-
-def _load_task_adapter(engine: Engine, name: str, directory: str, task: str) -> None:
-    """Load ``directory`` as adapter ``name``, or warn that ``task`` uses the base model."""
+def _load_configured_adapters(engine: Engine) -> None:
+    """Load each adapter the settings choose (`configured_adapter_directories`); one that is
+    missing or does not fit the model is skipped with a warning: its task uses the base model."""
     from pathlib import Path
 
     from inference.lora import AdapterMismatch
 
-    if not _holds_adapter(directory):
-        log.warning("no %s adapter at %s: %s uses the base model", task, directory, task)
-        return
-    try:
-        engine.load_adapter(name, Path(directory))
-    except AdapterMismatch as error:  # e.g. SQUIGGLE_MODEL_DIR points at another model
-        log.warning("%s uses the base model: %s", task, error)
+    for name, directory in configured_adapter_directories().items():
+        task = _TASKS[name]
+        if not _holds_adapter(directory):
+            log.warning("no %s adapter at %s: %s uses the base model", task, directory, task)
+            continue
+        try:
+            engine.load_adapter(name, Path(directory))
+        except AdapterMismatch as error:  # e.g. SQUIGGLE_MODEL_DIR points at another model
+            log.warning("%s uses the base model: %s", task, error)

@@ -12,8 +12,7 @@ from inference.engine import (
     APPLY_ADAPTER,
     TAB_ADAPTER,
     InvalidRequest,
-    _load_apply_adapter,
-    _load_tab_adapter,
+    _load_configured_adapters,
 )
 from inference.lora import LoraConfig, add_lora, save_adapter
 from inference.tiny import tiny_engine
@@ -129,23 +128,25 @@ def test_the_switch_is_off_again_when_a_forward_pass_fails(adapted):
 def test_the_apply_adapter_is_skipped_with_a_warning_when_it_does_not_fit(caplog, monkeypatch):
     """The committed adapter belongs to the default model; another model runs Apply bare."""
     monkeypatch.delenv("SQUIGGLE_APPLY_ADAPTER", raising=False)
+    monkeypatch.delenv("SQUIGGLE_TAB_ADAPTER", raising=False)
     engine = tiny_engine()
     with caplog.at_level(logging.WARNING, logger="inference.engine"):
-        _load_apply_adapter(engine)
+        _load_configured_adapters(engine)
     assert engine.adapters == {}
     assert "Apply uses the base model" in caplog.text
 
 
-@pytest.mark.parametrize(("setting", "load", "name"), [
-    ("SQUIGGLE_APPLY_ADAPTER", _load_apply_adapter, APPLY_ADAPTER),
-    ("SQUIGGLE_TAB_ADAPTER", _load_tab_adapter, TAB_ADAPTER)])
-def test_each_adapter_setting_chooses_or_disables_it(setting, load, name, adapter_dir,
+@pytest.mark.parametrize(("setting", "other", "name"), [
+    ("SQUIGGLE_APPLY_ADAPTER", "SQUIGGLE_TAB_ADAPTER", APPLY_ADAPTER),
+    ("SQUIGGLE_TAB_ADAPTER", "SQUIGGLE_APPLY_ADAPTER", TAB_ADAPTER)])
+def test_each_adapter_setting_chooses_or_disables_it(setting, other, name, adapter_dir,
                                                      monkeypatch):
+    monkeypatch.setenv(other, "none")  # the other task's adapter stays out of this test
     monkeypatch.setenv(setting, str(adapter_dir))
     engine = tiny_engine()
-    load(engine)
+    _load_configured_adapters(engine)
     assert list(engine.adapters) == [name]
     monkeypatch.setenv(setting, "none")
     engine = tiny_engine()
-    load(engine)
+    _load_configured_adapters(engine)
     assert engine.adapters == {}
