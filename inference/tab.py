@@ -47,9 +47,11 @@ from inference.tab_patterns import (
     Rule,
     StripRule,
     prose_lines,
+    remakes_a_line,
     rules_from_edit,
     search_rank,
 )
+from inference.tab_runs import grow_run
 from inference.tab_text import text_rule
 
 if TYPE_CHECKING:
@@ -193,7 +195,7 @@ class TabPredictor:
         written = frozenset(line.rstrip() for edit in edits for line in edit.added)
         skip = prose_lines(text)
         parsed: bool | None = None  # whether the file parses, read once a suggestion needs it
-        best: tuple[int, LineEdit, str] | None = None
+        best: tuple[tuple[int, bool], LineEdit, Rule] | None = None
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
@@ -212,17 +214,25 @@ class TabPredictor:
                     if not isinstance(rule, AnalogyRule):
                         passed_over = passed_over or type(rule).__name__
                     continue
-                rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
+                # On one line, a rule that remakes a whole changed line of its edit comes
+                # before one that remakes only part of it (`key` → `key: str` taught by a
+                # line that also annotated `pre_run`).
+                rank = (search_rank(len(lines), cursor_line - 1, found.start_line - 1),
+                        not remakes_a_line(rule, edit))
                 if best is not None and rank >= best[0]:
                     continue
                 if parsed is None:
                     parsed = parses(text)
                 if parsed and not parses(apply_edit(text, found)):
                     continue  # `from a from b import c`: a rule carried where it makes no sense
-                best = (rank, found, type(rule).__name__)
+                best = (rank, found, rule)
         if best is None:
             return TabSuggestion(None, "none", passed_over)
-        return TabSuggestion(best[1], "pattern", best[2])
+        _, found, rule = best
+        grown = grow_run(rule, lines, found, written, skip)
+        if grown is not found and parsed and not parses(apply_edit(text, grown)):
+            grown = found
+        return TabSuggestion(grown, "pattern", type(rule).__name__)
 
     def _from_model(self, text: str, cursor_line: int, history: str,
                     edits: list[HunkEdit], adapter: str | None = None) -> TabSuggestion:

@@ -28,7 +28,7 @@ from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
 __all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
-           "rules_from_edit", "search_rank", "tokenize"]
+           "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -431,6 +431,19 @@ def _generalises(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
             return True  # something was replaced, not only wrapped
         added.remove(token)
     return not (any(t in _OPERATORS for t in added) and any(_is_word(t) for t in added))
+
+
+def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
+    """Whether ``rule`` (taught by ``edit``) turns one of the lines ``edit`` changed into what
+    ``edit`` made of it; true of rules that do not work line by line. A token rule that does
+    not carries only part of its line's change (the rest fell outside what it generalises)."""
+    if not isinstance(rule, ReplaceRule | ArgumentsRule) or len(edit.removed) != len(edit.added):
+        return True
+    for number, (old, new) in enumerate(zip(edit.removed, edit.added, strict=True)):
+        made = rule.edit_at(edit.removed, number) if old != new else None
+        if made is not None and made.new_text == new + "\n":
+            return True
+    return False
 
 
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:

@@ -275,3 +275,15 @@ def test_pattern_suggestion_that_breaks_a_parsing_file_is_not_shown() -> None:
     before = "import cjson\n\nfrom pkg import markup\n"
     after = before.replace("import cjson", "from simplejson import cjson")
     assert predict(before, after, 1) is None
+
+
+def test_a_rule_that_remakes_its_whole_line_wins_over_a_partial_one_on_the_same_line() -> None:
+    """Two parameters annotated on one ``def``: the next ``def`` gets both annotations (the
+    structural repeat), not only the first (a token rule that generalised part of the line)."""
+    code = ("def test_getattr(benchmark, setup: Setup, key, pre_run):\n    return key\n\n\n"
+            "def test_getitem(benchmark, setup: Setup, key, pre_run):\n    return key\n")
+    after = code.replace("def test_getattr(benchmark, setup: Setup, key, pre_run):",
+                         "def test_getattr(benchmark, setup: Setup, key: str, pre_run: bool):")
+    edit = predict(code, after, 1)
+    assert edit == LineEdit(
+        5, 5, "def test_getitem(benchmark, setup: Setup, key: str, pre_run: bool):\n")
