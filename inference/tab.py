@@ -52,6 +52,7 @@ from inference.tab_patterns import (
     search_rank,
 )
 from inference.tab_runs import grow_run
+from inference.tab_signatures import sibling_parameters_rule
 from inference.tab_text import text_rule
 
 if TYPE_CHECKING:
@@ -368,6 +369,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
             target=lines[target], distance=abs(target + 1 - cursor_line),
             renamed_definition=renamed)
+    siblings = sibling_parameters_rule(edit)
+    found = siblings.next_edit(lines, cursor_line - 1, written, skip) if siblings else None
+    if siblings is not None and found is not None:
+        yield siblings, found, age == 0
     text = text_rule(edit)
     found = text.next_edit(lines, cursor_line - 1, written) if text else None
     if text is not None and found is not None:  # text rules apply in prose and code alike

@@ -27,8 +27,8 @@ from difflib import SequenceMatcher
 from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
-__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
-           "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
+__all__ = ["ArgumentsRule", "Call", "LineRule", "ReplaceRule", "Rule", "StripRule", "calls",
+           "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -190,7 +190,7 @@ class ArgumentsRule(Rule):
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
-        for call in _calls(tokens):
+        for call in calls(tokens):
             if (call.name, call.is_def, call.attribute) != (
                     self.name, self.is_def, self.attribute):
                 continue
@@ -286,7 +286,10 @@ def _shape(line: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
+    """One ``name(...)`` on a line: where its parentheses are (token indexes) and its
+    top-level arguments as written."""
+
     name: str
     is_def: bool
     attribute: bool  # `obj.name(...)` rather than `name(...)`
@@ -295,8 +298,9 @@ class _Call:
     args: list[str]
 
 
-def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
-    """Every ``name(...)`` whose parentheses close on this line, with its top-level arguments."""
+def calls(tokens: Sequence[str]) -> Iterator[Call]:
+    """Every ``name(...)`` (a call or a ``def``) whose parentheses close on this line, with its
+    top-level arguments, from the `tokenize` tokens of the line."""
     for i, token in enumerate(tokens):
         if token != "(" or i == 0 or not tokens[i - 1][:1].isalpha() and tokens[i - 1][:1] != "_":
             continue
@@ -310,7 +314,7 @@ def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
                     parts.append("".join(current).strip())
                     args = [] if parts == [""] else parts
                     before = [t for t in tokens[:i - 1] if t.strip()]
-                    yield _Call(tokens[i - 1], bool(before) and before[-1] == "def",
+                    yield Call(tokens[i - 1], bool(before) and before[-1] == "def",
                                 i > 1 and tokens[i - 2] == ".", i, j, args)
                     break
                 depth -= 1
@@ -323,7 +327,7 @@ def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
 
 def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
     old_tokens, new_tokens = tokenize(old), tokenize(new)
-    old_calls, new_calls = list(_calls(old_tokens)), list(_calls(new_tokens))
+    old_calls, new_calls = list(calls(old_tokens)), list(calls(new_tokens))
     if len(old_calls) != len(new_calls):
         return None
     for a, b in zip(old_calls, new_calls, strict=True):
@@ -337,7 +341,7 @@ def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
     return None
 
 
-def _classify(call: _Call, new: list[str]) -> ArgumentsRule | None:
+def _classify(call: Call, new: list[str]) -> ArgumentsRule | None:
     old = call.args
     n, m = len(old), len(new)
     kind = (call.name, call.is_def, call.attribute)
