@@ -8,10 +8,12 @@ from inference.edit_history import LineEdit
 from inference.tab import TabPredictor
 from inference.tab_signatures import SiblingParametersRule
 
+BODY = "".join(f"        self.step_{n}()\n" for n in range(20))
 CLASS = """class Dataset:
     def append(self, row=None, col=None, tags=list()):
         return self.insert(len(self), row, col, tags)
 
+""" + BODY + """
     def insert(self, index, row=None, col=None, tags=list()):
         self.rows.insert(index, row)
 
@@ -29,10 +31,12 @@ def predict(before: str, after: str, cursor: int) -> LineEdit | None:
 def test_parameter_inserted_goes_into_the_sibling_def_with_the_same_neighbours() -> None:
     """``header=None`` put between ``col=None`` and ``tags=list()`` of ``append`` goes into
     ``insert`` (same neighbours), far from the cursor; ``validate`` does not share them."""
+    line = CLASS.splitlines().index("    def insert(self, index, row=None, col=None, tags=list()):")
     after = CLASS.replace("def append(self, row=None, col=None, tags=list())",
                           "def append(self, row=None, col=None, header=None, tags=list())")
     assert predict(CLASS, after, 2) == LineEdit(
-        5, 5, "    def insert(self, index, row=None, col=None, header=None, tags=list()):\n")
+        line + 1, line + 1,
+        "    def insert(self, index, row=None, col=None, header=None, tags=list()):\n")
 
 
 def test_no_sibling_shares_the_neighbours_so_nothing_is_suggested() -> None:
@@ -48,8 +52,9 @@ def test_parameter_dropped_between_the_same_neighbours_is_dropped_from_siblings(
     code = CLASS.replace("col=None, safety", "safety")
     after = code.replace("def append(self, row=None, col=None, tags=list())",
                          "def append(self, row=None, tags=list())")
+    line = code.splitlines().index("    def insert(self, index, row=None, col=None, tags=list()):")
     assert predict(code, after, 2) == LineEdit(
-        5, 5, "    def insert(self, index, row=None, tags=list()):\n")
+        line + 1, line + 1, "    def insert(self, index, row=None, tags=list()):\n")
 
 
 def test_appending_needs_the_same_last_two_parameters() -> None:
