@@ -197,6 +197,10 @@ class TabPredictor:
         skip = prose_lines(text)
         parsed: bool | None = None  # whether the file parses, read once a suggestion needs it
         best: tuple[tuple[int, bool], LineEdit, Rule] | None = None
+        # The rules a suggestion may grow by (`grow_run`): the confident ones and all the newest
+        # edit's (next to a confident suggestion, a line the newest edit's rule rewrites is
+        # part of the same change, however far from the cursor).
+        sure: list[Rule] = []
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
@@ -209,6 +213,8 @@ class TabPredictor:
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
                     continue
+                if confident or age == 0:
+                    sure.append(rule)
                 if not confident:
                     # A passed-over analogy does not silence the model: most edits have lines
                     # of their shape somewhere, so its abstention says little.
@@ -230,7 +236,7 @@ class TabPredictor:
         if best is None:
             return TabSuggestion(None, "none", passed_over)
         _, found, rule = best
-        grown = grow_run(rule, lines, found, written, skip)
+        grown = grow_run([rule, *sure], lines, found, written, skip)
         if grown is not found and parsed and not parses(apply_edit(text, grown)):
             grown = found
         return TabSuggestion(grown, "pattern", type(rule).__name__)

@@ -1,11 +1,12 @@
-"""Grow a one-line suggestion over the run of neighbouring lines the same rule changes.
+"""Grow a one-line suggestion over the run of neighbouring lines the recent edits' rules change.
 
 A rename, an import change or a quoting change reaches two adjacent lines as often as one
 (``bold = openpyxl.styles.Font(...)`` over ``wrap_text = openpyxl.styles.Alignment(...)``);
 the user makes them as one edit, so Tab suggests them as one: the lines just above and below
-the suggested line that the same rule also rewrites, one for one, join it. Lines the recent
-edits wrote are never rewritten again, and a run stays in code or in prose (comments and
-docstrings) as its first line does.
+the suggested line that its rule, or another rule of the recent edits (``json`` → ``json_dumps``
+on one line, the import alias ``json_dump`` → ``json_dumps`` on the next), also rewrites one for
+one join it. Lines the recent edits wrote are never rewritten again, and a run stays in code or
+in prose (comments and docstrings) as its first line does.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ MAX_RUN = 6
 MIN_SHAPE = 0.5
 
 
-def grow_run(rule: Rule, lines: Sequence[str], edit: LineEdit,
+def grow_run(rules: Sequence[Rule], lines: Sequence[str], edit: LineEdit,
              written: frozenset[str] = frozenset(),
              prose: frozenset[int] = frozenset()) -> LineEdit:
-    """``edit`` (made by ``rule``) with the adjacent lines ``rule`` also rewrites one for one
-    joined to it; ``edit`` itself when it is not a one-line rewrite or has no such neighbour.
-    ``prose``: 0-based numbers of comment and docstring lines."""
+    """``edit`` (made by ``rules[0]``) with the adjacent lines one of ``rules`` (the first that
+    does, in order) also rewrites one for one joined to it; ``edit`` itself when it is not a
+    one-line rewrite or has no such neighbour. ``prose``: 0-based numbers of comment and
+    docstring lines."""
     if edit.start_line != edit.end_line or edit.new_text.count("\n") != 1:
         return edit
     first = last = edit.start_line - 1
@@ -46,10 +48,12 @@ def grow_run(rule: Rule, lines: Sequence[str], edit: LineEdit,
             return None
         if _shape_ratio(lines[number], lines[edit.start_line - 1]) < MIN_SHAPE:
             return None
-        found = rule.edit_at(lines, number)
-        if found is None or (found.start_line, found.end_line) != (number + 1, number + 1):
-            return None
-        return found.new_text if found.new_text.count("\n") == 1 else None
+        for rule in rules:
+            found = rule.edit_at(lines, number)
+            if (found is not None and (found.start_line, found.end_line) == (number + 1, number + 1)
+                    and found.new_text.count("\n") == 1):
+                return found.new_text
+        return None
 
     while last - first + 1 < MAX_RUN and (text := rewrite(last + 1)) is not None:
         last += 1

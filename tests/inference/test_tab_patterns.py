@@ -287,3 +287,12 @@ def test_a_rule_that_remakes_its_whole_line_wins_over_a_partial_one_on_the_same_
     edit = predict(code, after, 1)
     assert edit == LineEdit(
         5, 5, "def test_getitem(benchmark, setup: Setup, key: str, pre_run: bool):\n")
+
+
+def test_bindings_keep_the_first_of_a_name_bound_twice() -> None:
+    """A fallback import binds the same name again; the name stands for the first binding."""
+    from inference.tab_imports import bindings
+
+    lines = ["    from json import dumps as json_dumps",
+             "    from simplejson import dumps as json_dumps"]
+    assert bindings(lines) == {"json_dumps": "json.dumps"}
