@@ -39,7 +39,7 @@ from inference.tab_confidence import (
 )
 from inference.tab_imports import import_rule
 from inference.tab_moves import MoveRule, move_rule
-from inference.tab_params import pass_on_rule
+from inference.tab_params import pass_on_rule, store_rule
 from inference.tab_patterns import (
     ArgumentsRule,
     LineRule,
@@ -353,6 +353,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = passed.next_edit(lines, cursor_line - 1, written, skip) if passed else None
     if passed is not None and found is not None:
         yield passed, found, age < PASS_ON_EDITS
+    stored = store_rule(edit, lines)
+    found = stored.next_edit(lines, cursor_line - 1, written, skip) if stored else None
+    if stored is not None and found is not None:
+        yield stored, found, age < PASS_ON_EDITS
     if age >= PATTERN_EDITS:
         return
     moved = move_rule(edit, lines)
