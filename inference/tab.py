@@ -37,6 +37,8 @@ from inference.tab_confidence import (
     text_is_confident,
     undoes,
 )
+from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
+from inference.tab_decorators import decorator_rule
 from inference.tab_imports import import_rule
 from inference.tab_moves import MoveRule, move_rule
 from inference.tab_params import pass_on_rule, store_rule
@@ -379,6 +381,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
             target=lines[target], distance=abs(target + 1 - cursor_line),
             renamed_definition=renamed)
+    decorated = decorator_rule(edit, lines)
+    found = decorated.next_edit(lines, cursor_line - 1, written, skip) if decorated else None
+    if decorated is not None and found is not None:
+        yield decorated, found, age == 0 and abs(found.start_line - cursor_line) < DECORATOR_NEAR
     siblings = sibling_parameters_rule(edit)
     found = siblings.next_edit(lines, cursor_line - 1, written, skip) if siblings else None
     if siblings is not None and found is not None:
