@@ -56,6 +56,7 @@ from inference.tab_patterns import (
 from inference.tab_runs import grow_run
 from inference.tab_signatures import sibling_parameters_rule
 from inference.tab_text import text_rule
+from inference.tab_versions import version_rule
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -385,6 +386,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = decorated.next_edit(lines, cursor_line - 1, written, skip) if decorated else None
     if decorated is not None and found is not None:
         yield decorated, found, age == 0 and abs(found.start_line - cursor_line) < DECORATOR_NEAR
+    dropped = version_rule(edit)
+    found = dropped.next_edit(lines, cursor_line - 1, written) if dropped else None
+    if dropped is not None and found is not None:
+        yield dropped, found, age == 0
     siblings = sibling_parameters_rule(edit)
     found = siblings.next_edit(lines, cursor_line - 1, written, skip) if siblings else None
     if siblings is not None and found is not None:
