@@ -54,7 +54,7 @@ from inference.tab_patterns import (
     search_rank,
 )
 from inference.tab_runs import grow_run
-from inference.tab_signatures import sibling_parameters_rule
+from inference.tab_signatures import dropped_argument_rule, sibling_parameters_rule
 from inference.tab_text import text_rule
 from inference.tab_versions import version_rule
 
@@ -360,6 +360,12 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = stored.next_edit(lines, cursor_line - 1, written, skip) if stored else None
     if stored is not None and found is not None:
         yield stored, found, age < PASS_ON_EDITS
+    dropped_argument = dropped_argument_rule(edit)
+    found = (dropped_argument.next_edit(lines, cursor_line - 1, written, skip)
+             if dropped_argument else None)
+    if dropped_argument is not None and found is not None:
+        # A signature binds every call, however far, like an import binds every use.
+        yield dropped_argument, found, True
     if age >= PATTERN_EDITS:
         return
     moved = move_rule(edit, lines)

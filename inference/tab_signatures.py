@@ -11,6 +11,11 @@ shared neighbours, whatever the definition is called.
 The neighbours must match as written (``col=None``, not ``col``), on both sides of the change;
 a parameter appended at the end needs the same last two parameters (one, ``benchmark`` in
 ``def test_x(benchmark)``, is shared by unrelated functions).
+
+A parameter dropped from a ``def`` is also dropped from the calls of that name that pass it on
+by its own name (``default(handler)`` → ``default()`` after ``def default(handler)`` →
+``def default()``; ``load(text, mangle, dotted_path)`` or ``dotted_path=dotted_path``):
+`DroppedArgumentRule`. A call passing something else there is left to the user.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from dataclasses import dataclass
 from inference.edit_history import HunkEdit, LineEdit
 from inference.tab_patterns import Rule, calls, tokenize
 
-__all__ = ["SiblingParametersRule", "sibling_parameters_rule"]
+__all__ = ["DroppedArgumentRule", "SiblingParametersRule", "dropped_argument_rule",
+           "sibling_parameters_rule"]
 
 
 @dataclass(frozen=True)
@@ -93,3 +99,41 @@ def sibling_parameters_rule(edit: HunkEdit) -> SiblingParametersRule | None:
                 return SiblingParametersRule(name, (before[at - 1],), before[at + 1],
                                              dropped=before[at])
     return None
+
+
+@dataclass(frozen=True)
+class DroppedArgumentRule(Rule):
+    """In calls of ``name`` (``obj.name(...)`` too), drop the argument that passes on
+    ``parameter`` by its name, positionally or by keyword."""
+
+    name: str
+    parameter: str
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        tokens = tokenize(lines[number])
+        for call in calls(tokens):
+            if call.is_def or call.name != self.name:
+                continue
+            kept = [arg for arg in call.args
+                    if arg.replace(" ", "") not in (self.parameter,
+                                                    f"{self.parameter}={self.parameter}")]
+            if len(kept) == len(call.args) - 1:
+                new = ("".join(tokens[:call.open + 1]) + ", ".join(kept)
+                       + "".join(tokens[call.close:]))
+                return LineEdit(number + 1, number + 1, new + "\n")
+        return None
+
+
+def dropped_argument_rule(edit: HunkEdit) -> DroppedArgumentRule | None:
+    """The rule a one-line ``def`` change that dropped one parameter teaches, or None."""
+    if len(edit.removed) != 1 or len(edit.added) != 1:
+        return None
+    old = [c for c in calls(tokenize(edit.removed[0])) if c.is_def]
+    new = [c for c in calls(tokenize(edit.added[0])) if c.is_def]
+    if len(old) != 1 or len(new) != 1 or old[0].name != new[0].name:
+        return None
+    names = [arg.split("=")[0].split(":")[0].strip() for arg in old[0].args]
+    gone = [n for n, arg in zip(names, old[0].args, strict=True) if arg not in new[0].args]
+    if len(new[0].args) != len(old[0].args) - 1 or len(gone) != 1 or not gone[0].isidentifier():
+        return None
+    return DroppedArgumentRule(old[0].name, gone[0])

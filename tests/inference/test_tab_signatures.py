@@ -66,3 +66,20 @@ def test_appending_needs_the_same_last_two_parameters() -> None:
     code = "def test_a(benchmark):\n    pass\n\n\ndef test_b(key, benchmark):\n    pass\n"
     after = code.replace("def test_a(benchmark):", "def test_a(benchmark, setup):")
     assert predict(code, after, 1) is None
+
+
+def test_parameter_dropped_from_a_def_is_dropped_from_calls_passing_it_by_name() -> None:
+    """``def default(handler)`` → ``def default()``: the call passing ``handler`` on loses it,
+    however far (an older edit in between); a call passing something else keeps it."""
+    code = ("def default(handler):\n    return app().default(handler)\n\n\n"
+            + "".join(f"step_{n} = {n}\n" for n in range(20))
+            + "default(other)\nx = load(text, mangle, handler=handler)\n"
+            + "result = app().default(handler)\n")
+    dropped = code.replace("def default(handler):", "def default():")
+    after = dropped.replace("step_0 = 0", "step_0 = 1")
+    diff = "".join(
+        "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "a/m.py", "b/m.py",
+                                     n=2))
+        for a, b in ((code, dropped), (dropped, after)))
+    edit = TabPredictor().predict(after, 6, diff).edit
+    assert edit == LineEdit(27, 27, "result = app().default()\n")
