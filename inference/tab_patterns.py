@@ -177,7 +177,9 @@ def _distinctive(name: str) -> bool:
 class ArgumentsRule(Rule):
     """Change the argument list of ``name(...)`` (``obj.name(...)`` when ``attribute``):
     ``insert`` at ``index`` (negative: from the end), ``drop`` the argument at ``index``, or
-    reorder by ``order`` (new[i] = old[order[i]])."""
+    reorder by ``order`` (new[i] = old[order[i]]). A ``def`` rule applies only to definitions
+    that take a receiver (``self``/``cls`` first) as the taught one did or did not
+    (``method``): a method and a function of one name are different signatures."""
 
     name: str
     is_def: bool
@@ -187,12 +189,15 @@ class ArgumentsRule(Rule):
     inserted: tuple[str, ...] = ()
     old_arity: int = 0
     order: tuple[int, ...] = ()
+    method: bool = False
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
         for call in calls(tokens):
             if (call.name, call.is_def, call.attribute) != (
                     self.name, self.is_def, self.attribute):
+                continue
+            if self.is_def and _takes_receiver(call.args) != self.method:
                 continue
             args = self._change(call.args)
             if args is not None and args != call.args:
@@ -341,22 +346,28 @@ def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
     return None
 
 
+def _takes_receiver(args: Sequence[str]) -> bool:
+    return bool(args) and args[0] in ("self", "cls")
+
+
 def _classify(call: Call, new: list[str]) -> ArgumentsRule | None:
     old = call.args
     n, m = len(old), len(new)
     kind = (call.name, call.is_def, call.attribute)
+    method = call.is_def and _takes_receiver(old)
     if m > n:
         for at in range(n + 1):
             if new[:at] == old[:at] and new[at + m - n:] == old[at:]:
                 index = at if at < n else -1  # appended: keep appending at the end
-                return ArgumentsRule(*kind, "insert", index, tuple(new[at:at + m - n]))
+                return ArgumentsRule(*kind, "insert", index, tuple(new[at:at + m - n]),
+                                     method=method)
     if m == n - 1:
         for at in range(n):
             if old[:at] + old[at + 1:] == new:
-                return ArgumentsRule(*kind, "drop", at, old_arity=n)
+                return ArgumentsRule(*kind, "drop", at, old_arity=n, method=method)
     if m == n >= 2 and sorted(old) == sorted(new) and len(set(old)) == n:
         order = tuple(old.index(arg) for arg in new)
-        return ArgumentsRule(*kind, "reorder", old_arity=n, order=order)
+        return ArgumentsRule(*kind, "reorder", old_arity=n, order=order, method=method)
     return None
 
 

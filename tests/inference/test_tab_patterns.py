@@ -296,3 +296,12 @@ def test_bindings_keep_the_first_of_a_name_bound_twice() -> None:
     lines = ["    from json import dumps as json_dumps",
              "    from simplejson import dumps as json_dumps"]
     assert bindings(lines) == {"json_dumps": "json.dumps"}
+
+
+def test_a_functions_signature_change_leaves_a_method_of_the_same_name_alone() -> None:
+    """``def default(handler)`` → ``def default()``: the method ``def default(self)`` keeps
+    its receiver."""
+    code = ("class App:\n    def default(self):\n        return self.handler\n\n\n"
+            "def default(handler):\n    return handler\n")
+    after = code.replace("def default(handler):", "def default():")
+    assert predict(code, after, 6) is None
