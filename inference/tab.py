@@ -37,6 +37,7 @@ from inference.tab_confidence import (
     text_is_confident,
     undoes,
 )
+from inference.tab_copyright import copyright_rule
 from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
 from inference.tab_decorators import decorator_rule
 from inference.tab_imports import import_rule
@@ -368,6 +369,10 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield dropped_argument, found, True
     if age >= PATTERN_EDITS:
         return
+    notice = copyright_rule(edit)
+    found = notice.next_edit(lines, cursor_line - 1, written) if notice else None
+    if notice is not None and found is not None:
+        yield notice, found, True  # a project's notices are bumped together, in any file
     moved = move_rule(edit, lines)
     found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
     if moved is not None and found is not None:
