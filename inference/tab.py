@@ -357,22 +357,14 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = passed.next_edit(lines, cursor_line - 1, written, skip) if passed else None
     if passed is not None and found is not None:
         yield passed, found, age < PASS_ON_EDITS
-    stored = store_rule(edit, lines)
-    found = stored.next_edit(lines, cursor_line - 1, written, skip) if stored else None
-    if stored is not None and found is not None:
-        yield stored, found, age < PASS_ON_EDITS
-    dropped_argument = dropped_argument_rule(edit)
-    found = (dropped_argument.next_edit(lines, cursor_line - 1, written, skip)
-             if dropped_argument else None)
-    if dropped_argument is not None and found is not None:
-        # A signature binds every call, however far, like an import binds every use.
-        yield dropped_argument, found, True
+    if placed := _placed(store_rule(edit, lines), lines, cursor_line, written, skip):
+        yield *placed, age < PASS_ON_EDITS
+    if placed := _placed(dropped_argument_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, True  # a signature binds every call, however far, as an import does
     if age >= PATTERN_EDITS:
         return
-    notice = copyright_rule(edit)
-    found = notice.next_edit(lines, cursor_line - 1, written) if notice else None
-    if notice is not None and found is not None:
-        yield notice, found, True  # a project's notices are bumped together, in any file
+    if placed := _placed(copyright_rule(edit), lines, cursor_line, written):
+        yield *placed, True  # a project's notices are bumped together, in any file
     moved = move_rule(edit, lines)
     found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
     if moved is not None and found is not None:
@@ -393,18 +385,12 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
             target=lines[target], distance=abs(target + 1 - cursor_line),
             renamed_definition=renamed)
-    decorated = decorator_rule(edit, lines)
-    found = decorated.next_edit(lines, cursor_line - 1, written, skip) if decorated else None
-    if decorated is not None and found is not None:
-        yield decorated, found, age == 0 and abs(found.start_line - cursor_line) < DECORATOR_NEAR
-    dropped = version_rule(edit)
-    found = dropped.next_edit(lines, cursor_line - 1, written) if dropped else None
-    if dropped is not None and found is not None:
-        yield dropped, found, age == 0
-    siblings = sibling_parameters_rule(edit)
-    found = siblings.next_edit(lines, cursor_line - 1, written, skip) if siblings else None
-    if siblings is not None and found is not None:
-        yield siblings, found, age == 0
+    if placed := _placed(decorator_rule(edit, lines), lines, cursor_line, written, skip):
+        yield *placed, age == 0 and abs(placed[1].start_line - cursor_line) < DECORATOR_NEAR
+    if placed := _placed(version_rule(edit), lines, cursor_line, written):
+        yield *placed, age == 0
+    if placed := _placed(sibling_parameters_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, age == 0
     text = text_rule(edit)
     found = text.next_edit(lines, cursor_line - 1, written) if text else None
     if text is not None and found is not None:  # text rules apply in prose and code alike
@@ -416,6 +402,13 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield analogy, found, analogy_is_confident(
             age=age, similarity=analogy.similarity(lines, found.start_line - 1),
             repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
+
+
+def _placed(rule: Rule | None, lines: list[str], cursor_line: int, written: frozenset[str],
+            skip: frozenset[int] = frozenset()) -> tuple[Rule, LineEdit] | None:
+    """``rule`` and the next place it applies from the cursor, or None (no rule, no place)."""
+    found = rule.next_edit(lines, cursor_line - 1, written, skip) if rule else None
+    return (rule, found) if rule is not None and found is not None else None
 
 
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:
