@@ -37,9 +37,12 @@ from inference.tab_confidence import (
     text_is_confident,
     undoes,
 )
+from inference.tab_copyright import copyright_rule
+from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
+from inference.tab_decorators import decorator_rule
 from inference.tab_imports import import_rule
 from inference.tab_moves import MoveRule, move_rule
-from inference.tab_params import pass_on_rule
+from inference.tab_params import pass_on_rule, store_rule
 from inference.tab_patterns import (
     ArgumentsRule,
     LineRule,
@@ -47,10 +50,14 @@ from inference.tab_patterns import (
     Rule,
     StripRule,
     prose_lines,
+    remakes_a_line,
     rules_from_edit,
     search_rank,
 )
+from inference.tab_runs import grow_run
+from inference.tab_signatures import dropped_argument_rule, sibling_parameters_rule
 from inference.tab_text import text_rule
+from inference.tab_versions import version_rule
 
 if TYPE_CHECKING:
     from inference.engine import Engine
@@ -193,7 +200,11 @@ class TabPredictor:
         written = frozenset(line.rstrip() for edit in edits for line in edit.added)
         skip = prose_lines(text)
         parsed: bool | None = None  # whether the file parses, read once a suggestion needs it
-        best: tuple[int, LineEdit, str] | None = None
+        best: tuple[tuple[int, bool], LineEdit, Rule] | None = None
+        # The rules a suggestion may grow by (`grow_run`): the confident ones and all the newest
+        # edit's (next to a confident suggestion, a line the newest edit's rule rewrites is
+        # part of the same change, however far from the cursor).
+        sure: list[Rule] = []
         passed_over: str | None = None
         # The nearest place any recent edit's rule applies (newest edit first on a tie): the
         # next edit is usually the next place in reading order, whichever edit taught it.
@@ -206,23 +217,33 @@ class TabPredictor:
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
                     continue
+                if confident or age == 0:
+                    sure.append(rule)
                 if not confident:
                     # A passed-over analogy does not silence the model: most edits have lines
                     # of their shape somewhere, so its abstention says little.
                     if not isinstance(rule, AnalogyRule):
                         passed_over = passed_over or type(rule).__name__
                     continue
-                rank = search_rank(len(lines), cursor_line - 1, found.start_line - 1)
+                # On one line, a rule that remakes a whole changed line of its edit comes
+                # before one that remakes only part of it (`key` → `key: str` taught by a
+                # line that also annotated `pre_run`).
+                rank = (search_rank(len(lines), cursor_line - 1, found.start_line - 1),
+                        not remakes_a_line(rule, edit))
                 if best is not None and rank >= best[0]:
                     continue
                 if parsed is None:
                     parsed = parses(text)
                 if parsed and not parses(apply_edit(text, found)):
                     continue  # `from a from b import c`: a rule carried where it makes no sense
-                best = (rank, found, type(rule).__name__)
+                best = (rank, found, rule)
         if best is None:
             return TabSuggestion(None, "none", passed_over)
-        return TabSuggestion(best[1], "pattern", best[2])
+        _, found, rule = best
+        grown = grow_run([rule, *sure], lines, found, written, skip)
+        if grown is not found and parsed and not parses(apply_edit(text, grown)):
+            grown = found
+        return TabSuggestion(grown, "pattern", type(rule).__name__)
 
     def _from_model(self, text: str, cursor_line: int, history: str,
                     edits: list[HunkEdit], adapter: str | None = None) -> TabSuggestion:
@@ -336,8 +357,14 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = passed.next_edit(lines, cursor_line - 1, written, skip) if passed else None
     if passed is not None and found is not None:
         yield passed, found, age < PASS_ON_EDITS
+    if placed := _placed(store_rule(edit, lines), lines, cursor_line, written, skip):
+        yield *placed, age < PASS_ON_EDITS
+    if placed := _placed(dropped_argument_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, True  # a signature binds every call, however far, as an import does
     if age >= PATTERN_EDITS:
         return
+    if placed := _placed(copyright_rule(edit), lines, cursor_line, written):
+        yield *placed, True  # a project's notices are bumped together, in any file
     moved = move_rule(edit, lines)
     found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
     if moved is not None and found is not None:
@@ -358,6 +385,12 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
             target=lines[target], distance=abs(target + 1 - cursor_line),
             renamed_definition=renamed)
+    if placed := _placed(decorator_rule(edit, lines), lines, cursor_line, written, skip):
+        yield *placed, age == 0 and abs(placed[1].start_line - cursor_line) < DECORATOR_NEAR
+    if placed := _placed(version_rule(edit), lines, cursor_line, written):
+        yield *placed, age == 0
+    if placed := _placed(sibling_parameters_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, age == 0
     text = text_rule(edit)
     found = text.next_edit(lines, cursor_line - 1, written) if text else None
     if text is not None and found is not None:  # text rules apply in prose and code alike
@@ -369,6 +402,13 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield analogy, found, analogy_is_confident(
             age=age, similarity=analogy.similarity(lines, found.start_line - 1),
             repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
+
+
+def _placed(rule: Rule | None, lines: list[str], cursor_line: int, written: frozenset[str],
+            skip: frozenset[int] = frozenset()) -> tuple[Rule, LineEdit] | None:
+    """``rule`` and the next place it applies from the cursor, or None (no rule, no place)."""
+    found = rule.next_edit(lines, cursor_line - 1, written, skip) if rule else None
+    return (rule, found) if rule is not None and found is not None else None
 
 
 def _taught_on_prose(edit: HunkEdit, lines: list[str], prose: frozenset[int]) -> bool:

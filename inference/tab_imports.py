@@ -26,6 +26,10 @@ __all__ = ["ImportRule", "bindings", "import_rule", "is_import"]
 _FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^#)]*)")
 _IMPORT = re.compile(r"^\s*import\s+([^#]*)")
 _DOTTED = re.compile(r"[A-Za-z_][\w.]*")
+#: The lines that wrap an import in a fallback (``try:`` / ``except ImportError:``): an import
+#: change may add them around the new imports and still bind nothing else.
+_GUARD = re.compile(
+    r"^\s*(?:try|else|finally|except(?:\s+[\w.]+(?:\s+as\s+\w+)?|\s*\(.*\))?)\s*:\s*(?:#.*)?$")
 _TYPING_BUILTINS = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set",
                     "FrozenSet": "frozenset", "Type": "type"}
 
@@ -36,7 +40,9 @@ def is_import(line: str) -> bool:
 
 
 def bindings(lines: Sequence[str]) -> dict[str, str]:
-    """Name bound → what it stands for (``module.name`` or the module), over import lines."""
+    """Name bound → what it stands for (``module.name`` or the module), over import lines; a
+    name bound twice (``from json import dumps`` with ``from simplejson import dumps`` as its
+    fallback) stands for what it is bound to first."""
     bound: dict[str, str] = {}
     for line in lines:
         found = _FROM.match(line)
@@ -45,14 +51,15 @@ def bindings(lines: Sequence[str]) -> dict[str, str]:
                 bits = part.split()
                 if bits:
                     name = bits[2] if len(bits) == 3 and bits[1] == "as" else bits[0]
-                    bound[name] = f"{found.group(1)}.{bits[0]}"
+                    bound.setdefault(name, f"{found.group(1)}.{bits[0]}")
             continue
         found = _IMPORT.match(line)
         if found:
             for part in found.group(1).split(","):
                 bits = part.split()
                 if bits:
-                    bound[bits[2] if len(bits) == 3 and bits[1] == "as" else bits[0]] = bits[0]
+                    bound.setdefault(bits[2] if len(bits) == 3 and bits[1] == "as" else bits[0],
+                                     bits[0])
     return bound
 
 
@@ -77,7 +84,7 @@ class ImportRule(Rule):
 def import_rule(edit: HunkEdit, lines: Sequence[str]) -> ImportRule | None:
     """The uses ``edit`` (an import change of this file) rewrites, or None."""
     if not any(is_import(line) for line in edit.removed + edit.added) or not all(
-            is_import(line) for line in edit.added if line.strip()):
+            is_import(line) or _GUARD.match(line) for line in edit.added if line.strip()):
         return None  # not an import change (what it replaced may be other bindings)
     present = set(lines)
     if not all(line in present for line in edit.added if line.strip()):

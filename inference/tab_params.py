@@ -11,6 +11,9 @@ in its scope that pass on its neighbours.
 
 Only the call's last argument (before its ``)`` or at the end of the line) is extended: an
 argument in the middle of a call could be followed by anything.
+
+A new parameter of a method whose body stores its parameters (``self.filename = filename``)
+is stored too: ``self.no_disk = no_disk`` after the last of those lines (`StoreRule`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from dataclasses import dataclass
 from inference.edit_history import HunkEdit, LineEdit
 from inference.tab_patterns import Rule, tokenize
 
-__all__ = ["PassOnRule", "pass_on_rule"]
+__all__ = ["PassOnRule", "StoreRule", "pass_on_rule", "store_rule"]
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+\w+\s*\((.*)\)\s*(?:->.*)?:\s*(?:#.*)?$")
 _ASSIGN = re.compile(r"^(\s*)([A-Za-z_]\w*)\s*=(?!=)")
+_STORED = re.compile(r"^(\s*)self\.(\w+)\s*=\s*(\w+)\s*(?:#.*)?$")
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -162,31 +166,71 @@ def _unused(lines: Sequence[str], name: str, first: int, last: int) -> bool:
     return not any(word.search(lines[n]) for n in range(first, last + 1))
 
 
-def pass_on_rule(edit: HunkEdit, lines: Sequence[str]) -> PassOnRule | None:
-    """The name ``edit`` (of this file) introduced and its scope's calls should pass on."""
+@dataclass(frozen=True)
+class StoreRule(Rule):
+    """Store parameter ``name`` as ``self.name = name`` after line ``after`` (0-based), the
+    last line of its method that stores a parameter so."""
+
+    name: str
+    after: int
+
+    def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        if number != self.after:
+            return None
+        stored = _STORED.match(lines[number])
+        if stored is None:
+            return None
+        return LineEdit(number + 2, number + 1, f"{stored[1]}self.{self.name} = {self.name}\n")
+
+
+def _new_parameter(edit: HunkEdit, lines: Sequence[str]) -> tuple[str, str, int, int] | None:
+    """The one parameter ``edit`` (of this file) added to a ``def`` and its body does not use
+    yet: its name, its neighbour on the left, the ``def`` line and the body's last line
+    (0-based)."""
     if not edit.stands_in(lines):
         return None  # an edit of another file, or of lines changed since
+    old = next((m for m in map(_DEF.match, edit.removed) if m), None)
+    for offset, line in enumerate(edit.added):
+        header = _DEF.match(line)
+        if header is None or old is None:
+            continue  # not a def, or a new function: nothing here follows its parameters
+        before, after = _parameters(old.group(2)), _parameters(header.group(2))
+        new = [name for name in after if name not in before]
+        if len(new) != 1 or after.index(new[0]) == 0 or re.search(
+                r"\*\s*" + re.escape(new[0]) + r"\b", header.group(2)):
+            continue  # several at once, the first, or `*args`/`**kw` (not passed as `x=x`)
+        number = edit.new_start - 1 + offset
+        last = _scope_end(lines, number, _indent(line))
+        if last > number and _unused(lines, new[0], number + 1, last):
+            return new[0], after[after.index(new[0]) - 1], number, last
+    return None
+
+
+def store_rule(edit: HunkEdit, lines: Sequence[str]) -> StoreRule | None:
+    """The new parameter ``edit`` gave a method whose body stores its parameters, or None."""
+    found = _new_parameter(edit, lines)
+    if found is None:
+        return None
+    name, _, number, last = found
+    parameters = set(_parameters(_DEF.match(lines[number]).group(2)))
+    stores = [n for n in range(number + 1, last + 1)
+              if (stored := _STORED.match(lines[n])) and stored[2] == stored[3]
+              and stored[3] in parameters]
+    return StoreRule(name, stores[-1]) if stores else None
+
+
+def pass_on_rule(edit: HunkEdit, lines: Sequence[str]) -> PassOnRule | None:
+    """The name ``edit`` (of this file) introduced and its scope's calls should pass on."""
+    found = _new_parameter(edit, lines)
+    if found is not None:
+        name, neighbour, number, last = found
+        if neighbour not in ("self", "cls"):
+            return PassOnRule(name, neighbour, number + 1, last)
+    if not edit.stands_in(lines):
+        return None
     start = edit.new_start - 1
-    old_defs = [_DEF.match(line) for line in edit.removed]
     for offset, line in enumerate(edit.added):
         number = start + offset
-        header = _DEF.match(line)
-        if header:
-            old = next((m for m in old_defs if m), None)
-            if old is None:
-                continue  # a new function: its parameters have no callers here to follow
-            before, after = _parameters(old.group(2)), _parameters(header.group(2))
-            new = [name for name in after if name not in before]
-            if len(new) != 1 or after.index(new[0]) == 0 or re.search(
-                    r"\*\s*" + re.escape(new[0]) + r"\b", header.group(2)):
-                continue  # several at once, the first, or `*args`/`**kw` (not passed as `x=x`)
-            neighbour = after[after.index(new[0]) - 1]
-            if neighbour in ("self", "cls"):
-                continue
-            last = _scope_end(lines, number, _indent(line))
-            if last > number and _unused(lines, new[0], number + 1, last):
-                return PassOnRule(new[0], neighbour, number + 1, last)
-            continue
         assigned = _ASSIGN.match(line)
         if (assigned and not edit.removed and _indent(line) > 0 and not _continued(lines, number)
                 and not line.rstrip().endswith(",")):

@@ -27,8 +27,8 @@ from difflib import SequenceMatcher
 from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
-__all__ = ["ArgumentsRule", "LineRule", "ReplaceRule", "Rule", "StripRule", "prose_lines",
-           "rules_from_edit", "search_rank", "tokenize"]
+__all__ = ["ArgumentsRule", "Call", "LineRule", "ReplaceRule", "Rule", "StripRule", "calls",
+           "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
@@ -177,7 +177,9 @@ def _distinctive(name: str) -> bool:
 class ArgumentsRule(Rule):
     """Change the argument list of ``name(...)`` (``obj.name(...)`` when ``attribute``):
     ``insert`` at ``index`` (negative: from the end), ``drop`` the argument at ``index``, or
-    reorder by ``order`` (new[i] = old[order[i]])."""
+    reorder by ``order`` (new[i] = old[order[i]]). A ``def`` rule applies only to definitions
+    that take a receiver (``self``/``cls`` first) as the taught one did or did not
+    (``method``): a method and a function of one name are different signatures."""
 
     name: str
     is_def: bool
@@ -187,12 +189,15 @@ class ArgumentsRule(Rule):
     inserted: tuple[str, ...] = ()
     old_arity: int = 0
     order: tuple[int, ...] = ()
+    method: bool = False
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
-        for call in _calls(tokens):
+        for call in calls(tokens):
             if (call.name, call.is_def, call.attribute) != (
                     self.name, self.is_def, self.attribute):
+                continue
+            if self.is_def and _takes_receiver(call.args) != self.method:
                 continue
             args = self._change(call.args)
             if args is not None and args != call.args:
@@ -286,7 +291,10 @@ def _shape(line: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
+    """One ``name(...)`` on a line: where its parentheses are (token indexes) and its
+    top-level arguments as written."""
+
     name: str
     is_def: bool
     attribute: bool  # `obj.name(...)` rather than `name(...)`
@@ -295,8 +303,9 @@ class _Call:
     args: list[str]
 
 
-def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
-    """Every ``name(...)`` whose parentheses close on this line, with its top-level arguments."""
+def calls(tokens: Sequence[str]) -> Iterator[Call]:
+    """Every ``name(...)`` (a call or a ``def``) whose parentheses close on this line, with its
+    top-level arguments, from the `tokenize` tokens of the line."""
     for i, token in enumerate(tokens):
         if token != "(" or i == 0 or not tokens[i - 1][:1].isalpha() and tokens[i - 1][:1] != "_":
             continue
@@ -310,7 +319,7 @@ def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
                     parts.append("".join(current).strip())
                     args = [] if parts == [""] else parts
                     before = [t for t in tokens[:i - 1] if t.strip()]
-                    yield _Call(tokens[i - 1], bool(before) and before[-1] == "def",
+                    yield Call(tokens[i - 1], bool(before) and before[-1] == "def",
                                 i > 1 and tokens[i - 2] == ".", i, j, args)
                     break
                 depth -= 1
@@ -323,7 +332,7 @@ def _calls(tokens: Sequence[str]) -> Iterator[_Call]:
 
 def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
     old_tokens, new_tokens = tokenize(old), tokenize(new)
-    old_calls, new_calls = list(_calls(old_tokens)), list(_calls(new_tokens))
+    old_calls, new_calls = list(calls(old_tokens)), list(calls(new_tokens))
     if len(old_calls) != len(new_calls):
         return None
     for a, b in zip(old_calls, new_calls, strict=True):
@@ -337,22 +346,28 @@ def _arguments_rule(old: str, new: str) -> ArgumentsRule | None:
     return None
 
 
-def _classify(call: _Call, new: list[str]) -> ArgumentsRule | None:
+def _takes_receiver(args: Sequence[str]) -> bool:
+    return bool(args) and args[0] in ("self", "cls")
+
+
+def _classify(call: Call, new: list[str]) -> ArgumentsRule | None:
     old = call.args
     n, m = len(old), len(new)
     kind = (call.name, call.is_def, call.attribute)
+    method = call.is_def and _takes_receiver(old)
     if m > n:
         for at in range(n + 1):
             if new[:at] == old[:at] and new[at + m - n:] == old[at:]:
                 index = at if at < n else -1  # appended: keep appending at the end
-                return ArgumentsRule(*kind, "insert", index, tuple(new[at:at + m - n]))
+                return ArgumentsRule(*kind, "insert", index, tuple(new[at:at + m - n]),
+                                     method=method)
     if m == n - 1:
         for at in range(n):
             if old[:at] + old[at + 1:] == new:
-                return ArgumentsRule(*kind, "drop", at, old_arity=n)
+                return ArgumentsRule(*kind, "drop", at, old_arity=n, method=method)
     if m == n >= 2 and sorted(old) == sorted(new) and len(set(old)) == n:
         order = tuple(old.index(arg) for arg in new)
-        return ArgumentsRule(*kind, "reorder", old_arity=n, order=order)
+        return ArgumentsRule(*kind, "reorder", old_arity=n, order=order, method=method)
     return None
 
 
@@ -431,6 +446,19 @@ def _generalises(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
             return True  # something was replaced, not only wrapped
         added.remove(token)
     return not (any(t in _OPERATORS for t in added) and any(_is_word(t) for t in added))
+
+
+def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
+    """Whether ``rule`` (taught by ``edit``) turns one of the lines ``edit`` changed into what
+    ``edit`` made of it; true of rules that do not work line by line. A token rule that does
+    not carries only part of its line's change (the rest fell outside what it generalises)."""
+    if not isinstance(rule, ReplaceRule | ArgumentsRule) or len(edit.removed) != len(edit.added):
+        return True
+    for number, (old, new) in enumerate(zip(edit.removed, edit.added, strict=True)):
+        made = rule.edit_at(edit.removed, number) if old != new else None
+        if made is not None and made.new_text == new + "\n":
+            return True
+    return False
 
 
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:

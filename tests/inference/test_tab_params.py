@@ -1,4 +1,5 @@
-"""Tab passes a new parameter or local on to the calls that pass on its neighbours."""
+"""Tab passes a new parameter or local on to the calls that pass on its neighbours, and stores a
+new parameter where its method stores the others."""
 
 from __future__ import annotations
 
@@ -70,3 +71,30 @@ def test_new_local_reaches_the_call_that_passes_names_on() -> None:
     assert predict(before, after, 3) == LineEdit(
         6, 6, "        template = Template(sys.stdin.read(), lookup=lookup, "
               "output_encoding=output_encoding)\n")
+
+
+INIT = """class Store:
+    def __init__(self, filename, debug):
+        self.debug = debug
+        self.filename = filename
+        self.nest = 0
+
+    def open(self):
+        return connect(self.filename)
+"""
+
+
+def test_new_parameter_of_a_method_storing_its_parameters_is_stored_after_them() -> None:
+    """``no_disk=False`` added to ``__init__`` whose body stores ``debug`` and ``filename``:
+    ``self.no_disk = no_disk`` goes after the last of those lines."""
+    after = INIT.replace("def __init__(self, filename, debug):",
+                         "def __init__(self, filename, debug, no_disk=False):")
+    assert predict(INIT, after, 2) == LineEdit(5, 4, "        self.no_disk = no_disk\n")
+
+
+def test_new_parameter_already_used_in_the_body_is_not_stored_again() -> None:
+    """The body already uses the new parameter: nothing to store."""
+    code = INIT.replace("self.nest = 0", "self.nest = no_disk")
+    after = code.replace("def __init__(self, filename, debug):",
+                         "def __init__(self, filename, debug, no_disk=False):")
+    assert predict(code, after, 2) is None

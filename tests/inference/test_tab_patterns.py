@@ -275,3 +275,33 @@ def test_pattern_suggestion_that_breaks_a_parsing_file_is_not_shown() -> None:
     before = "import cjson\n\nfrom pkg import markup\n"
     after = before.replace("import cjson", "from simplejson import cjson")
     assert predict(before, after, 1) is None
+
+
+def test_a_rule_that_remakes_its_whole_line_wins_over_a_partial_one_on_the_same_line() -> None:
+    """Two parameters annotated on one ``def``: the next ``def`` gets both annotations (the
+    structural repeat), not only the first (a token rule that generalised part of the line)."""
+    code = ("def test_getattr(benchmark, setup: Setup, key, pre_run):\n    return key\n\n\n"
+            "def test_getitem(benchmark, setup: Setup, key, pre_run):\n    return key\n")
+    after = code.replace("def test_getattr(benchmark, setup: Setup, key, pre_run):",
+                         "def test_getattr(benchmark, setup: Setup, key: str, pre_run: bool):")
+    edit = predict(code, after, 1)
+    assert edit == LineEdit(
+        5, 5, "def test_getitem(benchmark, setup: Setup, key: str, pre_run: bool):\n")
+
+
+def test_bindings_keep_the_first_of_a_name_bound_twice() -> None:
+    """A fallback import binds the same name again; the name stands for the first binding."""
+    from inference.tab_imports import bindings
+
+    lines = ["    from json import dumps as json_dumps",
+             "    from simplejson import dumps as json_dumps"]
+    assert bindings(lines) == {"json_dumps": "json.dumps"}
+
+
+def test_a_functions_signature_change_leaves_a_method_of_the_same_name_alone() -> None:
+    """``def default(handler)`` → ``def default()``: the method ``def default(self)`` keeps
+    its receiver."""
+    code = ("class App:\n    def default(self):\n        return self.handler\n\n\n"
+            "def default(handler):\n    return handler\n")
+    after = code.replace("def default(handler):", "def default():")
+    assert predict(code, after, 6) is None
