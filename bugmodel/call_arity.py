@@ -1,21 +1,26 @@
-"""Calls that the file's own definition of the callee cannot take: a `TypeError` when run.
+"""Calls that their callee's signature cannot take: a `TypeError` when run.
 
-Only callees whose signature the file pins down are checked: a module-level function, a
+Only callees whose signature is pinned down are checked: a module-level function, a
 method called as `self.method(...)` from a method of the same class, or a module-level
 class's `__init__`; each defined once, undecorated (a decorator may change the signature;
 `staticmethod` and `classmethod` are understood), never rebound or imported under the same
-name, and a class without a metaclass, decorators or `__new__`. Calls that spread `*args` or
-`**kwargs` are not judged. On the mined real fixes this fired on the fixed line of 7
-functions (`self.finish()` for `self.finish(request)`, an extra `self` passed to a method)
+name, and a class without a metaclass, decorators or `__new__`. Builtin functions the file
+never rebinds (`hasattr(obj)`) and methods called on a literal (`" ".join(a, b)`) are checked
+against the running Python's own signatures. Calls that spread `*args` or `**kwargs` are not
+judged. On the mined real fixes this fired on the fixed line of 9 functions (`self.finish()`
+for `self.finish(request)`, an extra `self` passed to a method, `" ".join(enc, description)`)
 and once elsewhere, and never in the clean files (`bugmodel/MODEL_CARD.md`).
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import inspect
 from dataclasses import dataclass
 
 from bugmodel.file_finding import FileFinding, node_span, span_text
+from bugmodel.undefined_names import bound_names
 
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -78,6 +83,36 @@ def signature(function: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool,
         arguments.kwarg is not None)
 
 
+def runtime_signature(callable_: object, bound: bool) -> Signature | None:
+    """The signature Python itself reports for a builtin (`bound`: a method of a type, called
+    through an instance), or None when it reports none or takes `*args`."""
+    try:
+        parameters = list(inspect.signature(callable_).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if bound:
+        parameters = parameters[1:]
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keyword_only = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
+    return Signature(
+        [p.name for p in positional], sum(p.default is p.empty for p in positional),
+        {p.name for p in positional if p.kind is p.POSITIONAL_OR_KEYWORD}
+        | {p.name for p in keyword_only},
+        {p.name for p in keyword_only if p.default is p.empty},
+        any(p.kind is p.VAR_KEYWORD for p in parameters))
+
+
+#: Builtin functions (not types, whose constructors take many forms) with a fixed signature.
+BUILTIN_CALLEES = {name: sig for name, value in vars(builtins).items()
+                   if callable(value) and not isinstance(value, type)
+                   and not name.startswith("_")
+                   for sig in [runtime_signature(value, bound=False)] if sig is not None}
+#: The types of literals whose method calls are checked, by the literal's AST node.
+_LITERAL_TYPES = {ast.List: list, ast.Dict: dict, ast.Set: set, ast.Tuple: tuple}
+
+
 def wrong_arity_calls(tree: ast.Module, lines: list[str]) -> list[FileFinding]:
     """Every call in the file that its callee's signature cannot take."""
     callees = _module_callees(tree)
@@ -87,6 +122,7 @@ def wrong_arity_calls(tree: ast.Module, lines: list[str]) -> list[FileFinding]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             found += _self_calls(node)
+    found += _builtin_calls(tree)
     findings = []
     for call, callee, name in found:
         problem = callee.problem(call)
@@ -152,3 +188,26 @@ def _self_calls(cls: ast.ClassDef) -> list[tuple[ast.Call, Signature, str]]:
                     and methods.get(call.func.attr) is not None):
                 found.append((call, methods[call.func.attr], f"{me}.{call.func.attr}"))
     return found
+
+
+def _builtin_calls(tree: ast.Module) -> list[tuple[ast.Call, Signature, str]]:
+    """Calls of builtin functions the file never rebinds, and of methods on literals."""
+    rebound = bound_names(tree)
+    found = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in BUILTIN_CALLEES and func.id not in rebound:
+            found.append((call, BUILTIN_CALLEES[func.id], func.id))
+        elif isinstance(func, ast.Attribute) and not func.attr.startswith("_"):
+            literal = func.value
+            kind = (type(literal.value) if isinstance(literal, ast.Constant)
+                    else _LITERAL_TYPES.get(type(literal)))
+            method = (getattr(kind, func.attr, None)
+                      if kind in (str, bytes, *_LITERAL_TYPES.values()) else None)
+            callee = runtime_signature(method, bound=True) if callable(method) else None
+            if callee is not None:
+                found.append((call, callee, f"{kind.__name__}.{func.attr}"))
+    return found
+

@@ -8,9 +8,12 @@ whole file and report code that is wrong whatever the intent:
   `NameError` on any Python the product supports, but in code of the Python 2 era often not
   the bug a later commit fixed, so its probability is measured apart;
 - the misuses of `bugmodel/misuse_checks.py`: `is` against a literal, a format string at
-  odds with its arguments, `raise NotImplemented`, a regex flag passed as a count;
-- `call_arity`: a call that the file's own definition of its callee cannot take
-  (`bugmodel/call_arity.py`).
+  odds with its arguments, `raise NotImplemented`, a regex flag passed as a count, `super`
+  given another class;
+- `call_arity`: a call that its callee's signature cannot take, for callees the file
+  defines and for builtins (`bugmodel/call_arity.py`);
+- `attribute_typo`: `self.registy` where the class has `registry`
+  (`bugmodel/attribute_typos.py`).
 
 Each was chosen by measuring, on the mined real fixes' files and the clean files of the same
 repositories, how often a check fires on the line a later commit fixed against anywhere else
@@ -25,6 +28,7 @@ import ast
 
 from pyflakes.checker import Checker
 
+from bugmodel.attribute_typos import attribute_typos
 from bugmodel.call_arity import wrong_arity_calls
 from bugmodel.file_finding import FileFinding
 from bugmodel.misuse_checks import misuses
@@ -57,6 +61,7 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
     messages = Checker(tree, filename="<file>").messages
     found = [_undefined_finding(n) for n in undefined_names(text, tree, messages)]
     found += misuses(tree, lines, messages) + wrong_arity_calls(tree, lines)
+    found += attribute_typos(tree, lines)
     return sorted(found, key=lambda f: (f.line, f.column))
 
 

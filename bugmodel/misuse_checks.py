@@ -7,7 +7,10 @@
 - `raise_not_implemented`: `raise NotImplemented` raises `TypeError` (`NotImplementedError`
   was meant);
 - `regex_flag_as_count`: `re.sub(pattern, repl, text, re.I)` passes the flag as `count`
-  (and `re.split`'s as `maxsplit`): the flag is ignored and replacements are capped.
+  (and `re.split`'s as `maxsplit`): the flag is ignored and replacements are capped;
+- `wrong_super`: `super(Other, self)` in a method of a class that is not `Other` and does
+  not build on it (a class copied or renamed; `TypeError`), and `super.method(...)`, the
+  builtin itself rather than `super()`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import ast
 
 from pyflakes import messages as pyflakes_messages
 
-from bugmodel.file_finding import FileFinding, node_span, span_text
+from bugmodel.file_finding import FileFinding, node_span, span_text, walk_outside_classes
 
 #: pyflakes' format messages whose mistake raises (a missing argument, a malformed format);
 #: the other format messages are about arguments that are silently left out of the text.
@@ -46,7 +49,7 @@ _REGEX_COUNT_ARGUMENT = {"sub": 3, "subn": 3, "split": 2}
 def misuses(tree: ast.Module, lines: list[str], messages: list[pyflakes_messages.Message],
             ) -> list[FileFinding]:
     """Every misuse in the file (`messages`: pyflakes' messages for it)."""
-    found = _format_mismatches(tree, lines, messages)
+    found = _format_mismatches(tree, lines, messages) + _wrong_supers(tree, lines)
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             found += _identity_literals(node, lines)
@@ -148,3 +151,49 @@ def _is_formatting(node: ast.AST) -> bool:
         return isinstance(node.op, ast.Mod)
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and node.func.attr == "format")
+
+
+def _wrong_supers(tree: ast.Module, lines: list[str]) -> list[FileFinding]:
+    definitions = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    names = [cls.name for cls in definitions]
+    # A name defined twice leaves open which class a base or `super` argument means.
+    classes = {cls.name: cls for cls in definitions if names.count(cls.name) == 1}
+    found = []
+    for cls in classes.values():
+        ancestry = _ancestor_names(cls, classes)
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in walk_outside_classes(method):
+                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                        and node.value.id == "super"):
+                    found.append(FileFinding(
+                        *node_span(node.value, lines), "wrong_super",
+                        f"`super.{node.attr}` looks the attribute up on the builtin `super` "
+                        "itself, not on the parent class; probably `super()`",
+                        "exception", "super()"))
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id == "super" and node.args
+                        and isinstance(node.args[0], ast.Name)
+                        and node.args[0].id in classes and node.args[0].id != cls.name
+                        and node.args[0].id not in ancestry):
+                    found.append(FileFinding(
+                        *node_span(node.args[0], lines), "wrong_super",
+                        f"`super({node.args[0].id}, ...)` in a method of `{cls.name}`, which "
+                        f"does not build on `{node.args[0].id}`: a TypeError (a copied or "
+                        f"renamed class?); probably `{cls.name}`", "exception", cls.name))
+    return found
+
+
+def _ancestor_names(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> set[str]:
+    """Names of the classes `cls` builds on, followed through the file's own classes."""
+    names: set[str] = set()
+    todo = [cls]
+    while todo:
+        for base in todo.pop().bases:
+            name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)
+            if name is not None and name not in names:
+                names.add(name)
+                if name in classes:
+                    todo.append(classes[name])
+    return names

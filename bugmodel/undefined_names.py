@@ -50,7 +50,7 @@ def undefined_names(text: str, tree: ast.Module | None = None,
     if messages is None:
         messages = Checker(tree, filename="<unit>").messages
     lines = text.split("\n")
-    bound = _bound_names(tree)
+    bound = bound_names(tree)
     found = []
     for message in messages:
         if not isinstance(message, _PyflakesUndefinedName):
@@ -65,7 +65,7 @@ def undefined_names(text: str, tree: ast.Module | None = None,
     return sorted(found, key=lambda u: (u.line, u.column))
 
 
-def _bound_names(tree: ast.Module) -> set[str]:
+def bound_names(tree: ast.Module) -> set[str]:
     """Names the file binds anywhere (definitions, assignments, imports, parameters)."""
     names: set[str] = set()
     for node in ast.walk(tree):

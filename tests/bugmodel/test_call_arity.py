@@ -126,3 +126,32 @@ class C:
         return f(x, 2, c=3, d=4, e=5), self.m(1, 2, 3, 4)
 '''
     assert _problems(code) == []
+
+
+def test_builtins_and_methods_on_literals_are_checked_against_python_itself():
+    code = '''def describe(obj, parts):
+    if hasattr(obj):
+        return " ".join(parts, "and")
+    return ", ".join(parts) + str(len(parts)) + [1].index(1, 0, 1, 2)
+'''
+    assert _problems(code) == [
+        (2, "`hasattr(...)` cannot take these arguments: the required argument `name` is "
+            "missing (TypeError)"),
+        (3, "`str.join(...)` cannot take these arguments: it takes 1 positional argument(s) "
+            "but 2 are given (TypeError)"),
+        (4, "`list.index(...)` cannot take these arguments: it takes 3 positional argument(s) "
+            "but 4 are given (TypeError)")]
+
+
+def test_a_builtin_the_file_rebinds_is_left_alone():
+    code = '''from compat import hasattr
+
+
+def sorted(items, key, reverse, extra):
+    return items
+
+
+def f(obj, len=len):
+    return hasattr(obj), sorted(1, 2, 3, 4), len(1, 2), print(1, 2, 3, sep="")
+'''
+    assert _problems(code) == []

@@ -29,6 +29,20 @@ def axis(kind, size):
 
 def slug(text):
     return re.sub(r"\\W+", "-", text, re.IGNORECASE | re.ASCII)
+
+
+class Reader:
+    def read(self):
+        return 1
+
+
+class Parser(Reader):
+    def read(self):
+        return super(Writer, self).read() + super.read()
+
+
+class Writer:
+    pass
 '''
 
 CORRECT = '''import re
@@ -45,6 +59,20 @@ def axis(kind, size=None, unit=None):
 def words(text):
     first, rest = re.split(r"\\s+", text, 1)
     return re.sub(r"\\W+", "-", rest, count=1, flags=re.I), first
+
+
+class Base:
+    def read(self):
+        return 1
+
+
+class Middle(Base):
+    pass
+
+
+class Leaf(Middle):
+    def read(self):
+        return super(Middle, self).read() + super(Leaf, self).read() + super().read()
 '''
 
 
@@ -59,12 +87,15 @@ def test_each_defect_is_reported_with_its_repair():
     found = file_findings(DEFECTS)
     assert [(f.line, f.kind) for f in found] == [
         (5, "identity_literal"), (7, "identity_literal"), (8, "raise_not_implemented"),
-        (9, "format_mismatch"), (13, "regex_flag_as_count")]
+        (9, "format_mismatch"), (13, "regex_flag_as_count"), (23, "wrong_super"),
+        (23, "wrong_super")]
     repaired = [_applied(DEFECTS, f).split("\n")[f.line - 1].strip() for f in found]
     assert repaired == [
         'if kind == "linear":', "if (kind) != 'log':",
         'raise NotImplementedError("axis %s" % kind)', 'return "{0} {1}".format(kind)',
-        'return re.sub(r"\\W+", "-", text, flags=re.IGNORECASE | re.ASCII)']
+        'return re.sub(r"\\W+", "-", text, flags=re.IGNORECASE | re.ASCII)',
+        "return super(Parser, self).read() + super.read()",
+        "return super(Writer, self).read() + super().read()"]
     by_kind = {f.kind: f for f in found}
     assert by_kind["format_mismatch"].effect == "exception"  # `{1}` has no argument
     assert by_kind["raise_not_implemented"].effect == "exception"
@@ -73,7 +104,7 @@ def test_each_defect_is_reported_with_its_repair():
 
 def test_correct_code_is_left_alone():
     """Identity with None/True/..., NotImplemented returned, formats that match, a real
-    maxsplit and keyword flags."""
+    maxsplit and keyword flags, `super` given the class itself or one it builds on."""
     assert file_findings(CORRECT) == []
 
 
