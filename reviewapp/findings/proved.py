@@ -18,6 +18,7 @@ Pure Python (no Django): the CLI pipeline and the Celery stage both call `prove_
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,12 @@ from pathlib import Path
 from reviewapp.hunts.engine import candidates as candidate_sources
 from reviewapp.hunts.engine.localize import is_test_file, localize, source_files
 from reviewapp.hunts.engine.pool import LocalPool, ValidationSetup
-from reviewapp.hunts.engine.reproduce import TestCommand, failure_messages, reproduce
+from reviewapp.hunts.engine.reproduce import (
+    Reproduction,
+    TestCommand,
+    failure_messages,
+    reproduce,
+)
 from reviewapp.hunts.engine.sandbox import ISOLATION_WORDS, Sandbox, SandboxLimits
 from reviewapp.hunts.engine.validate import VALIDATED, Validation
 from reviewapp.ingest.parsed import DELETED, ParsedDiff
@@ -65,21 +71,48 @@ class TestRunSettings:
 
 
 @dataclass(frozen=True)
-class ProvedFinding:
-    """A finding with the fields of `bugmodel.Finding` (DESIGN.md's review JSON), proved by a
-    repair the change's tests validated."""
+class LineEdit:
+    """A rewrite of one span within one line: columns 0-based, end exclusive."""
 
-    path: str
     line: int
-    end_line: int
     column: int
     end_column: int
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ProvedFinding:
+    """A repair the change's tests validated, read as a finding: it has the fields of
+    `bugmodel.Finding` (DESIGN.md's review JSON), its span and replacement those of `edit`."""
+
+    path: str
+    edit: LineEdit
     kind: str
     message: str
-    probability: float
-    severity: str
-    replacement: str
+    probability: float = PROVED_PROBABILITY
+    severity: str = PROVED_SEVERITY
     origin: str = ORIGIN
+
+    @property
+    def line(self) -> int:
+        return self.edit.line
+
+    @property
+    def end_line(self) -> int:
+        return self.edit.line
+
+    @property
+    def column(self) -> int:
+        return self.edit.column
+
+    @property
+    def end_column(self) -> int:
+        return self.edit.end_column
+
+    @property
+    def replacement(self) -> str:
+        return self.edit.new
 
 
 @dataclass
@@ -94,17 +127,6 @@ class TestsOutcome:
     failing: list[str] = field(default_factory=list)  # node ids failing at the head
     repairs_tried: int = 0
     wall_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class LineEdit:
-    """A rewrite of one span within one line: columns 0-based, end exclusive."""
-
-    line: int
-    column: int
-    end_column: int
-    old: str
-    new: str
 
 
 def is_test_module(path: str) -> bool:
@@ -179,7 +201,9 @@ def prove_with_tests(diff: ParsedDiff, checkout: HeadCheckout,
                      settings: TestRunSettings | None = None,
                      on_progress: Callable[[str], None] | None = None) -> TestsOutcome:
     """Run the change's test modules at the head; for failing ones, search a repair on the
-    changed lines within the budget. Never raises: what could not be done is a note."""
+    changed lines within the budget. What could not be done is a note, never an exception:
+    a head that cannot be read (git, GitHub, a broken archive) or a sandbox that cannot
+    start leaves the rest of the review as it is."""
     settings = settings or TestRunSettings()
     test_files = changed_test_modules(diff)
     if not test_files:
@@ -187,24 +211,27 @@ def prove_with_tests(diff: ParsedDiff, checkout: HeadCheckout,
     started = time.monotonic()
     outcome = TestsOutcome(test_files=test_files)
     report = on_progress or (lambda _: None)
-    box: Sandbox | None = None
+    report("copying the head into a sandbox")
     try:
-        report("copying the head into a sandbox")
         box = checkout.open(settings.limits())
+    except Exception as exc:  # each source fails its own way (git, GitHub, tar): all say why
+        log.warning("the head of the change could not be read", exc_info=True)
+        outcome.notes.append(f"tests: not run: the head's files could not be read: {exc}")
+        return outcome
+    try:
         _run(box, diff, outcome, settings, started + settings.budget_s, report)
-    except Exception as exc:  # the review goes on without this stage, saying why
+    except (OSError, subprocess.SubprocessError) as exc:  # the sandbox could not start
         log.warning("running the change's tests failed", exc_info=True)
-        outcome.notes.append(f"tests: the change's tests could not run: "
-                             f"{type(exc).__name__}: {exc}")
+        outcome.notes.append(f"tests: the change's tests could not run: {exc}")
     finally:
-        if box is not None:
-            box.close()
+        box.close()
         outcome.wall_s = time.monotonic() - started
     return outcome
 
 
 def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRunSettings,
          deadline: float, report: Callable[[str], None]) -> None:
+    """The first run of the change's tests; a repair search when some fail."""
     names = ", ".join(outcome.test_files)
     stale = _differs_from_review(box, diff)
     if stale:
@@ -217,24 +244,30 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
     first = reproduce(box, command, timeout_s=timeout_s)
     run = first.outcome.run
     if run.timed_out or run.limits_hit:
+        limits = settings.limits()
         outcome.notes.append(
             f"tests: {names} stopped by the sandbox at its {' and '.join(run.limits_hit)} "
-            f"limit ({timeout_s:.0f} s wall, {settings.limits().cpu_s} CPU-s, "
-            f"{settings.limits().processes} processes; "
-            f"{ISOLATION_WORDS.get(run.isolation, run.isolation)}); their results are not used")
-        return
-    if not first.outcome.ran:
+            f"limit ({timeout_s:.0f} s wall, {limits.cpu_s} CPU-s, {limits.processes} "
+            f"processes; {ISOLATION_WORDS.get(run.isolation, run.isolation)}); their results "
+            "are not used")
+    elif not first.outcome.ran:
         last = run.output.strip().splitlines()[-1:] or ["no output"]
         outcome.notes.append(f"tests: {names} did not run (pytest exit code {run.returncode}: "
                              f"{last[0][:200]})")
-        return
-    outcome.failing = first.failing
-    if not first.failing:
-        return
-    failing = _failing_phrase(first.failing, failure_messages(run.output, first.failing))
+    elif first.failing:
+        outcome.failing = first.failing
+        _repair(box, command, first, diff, outcome, settings, deadline, report)
+
+
+def _repair(box: Sandbox, command: TestCommand, first: Reproduction, diff: ParsedDiff,
+            outcome: TestsOutcome, settings: TestRunSettings, deadline: float,
+            report: Callable[[str], None]) -> None:
+    """A finding from the first validated one-line repair of a changed line, else a note."""
+    failing = _failing_phrase(first.failing,
+                              failure_messages(first.outcome.run.output, first.failing))
     changed = changed_source_lines(diff)
     report(f"{len(first.failing)} failing; localizing on the changed lines")
-    localization, _ = localize(box, command, first.failing, run.output,
+    localization, _ = localize(box, command, first.failing, first.outcome.run.output,
                                use_bugmodel=False, use_lm_surprisal=False)
     suspicious = [item for item in localization.lines if item.line in changed.get(item.path, ())]
     if not suspicious:
@@ -259,12 +292,10 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
     edit = edits[id(found.candidate)]
     others = found.tests_passed - len(first.failing)
     outcome.findings.append(ProvedFinding(
-        path=found.candidate.path, line=edit.line, end_line=edit.line, column=edit.column,
-        end_column=edit.end_column, kind=found.candidate.kind,
+        path=found.candidate.path, edit=edit, kind=found.candidate.kind,
         message=(f"{failing}; `{edit.old}` → `{edit.new}` here makes "
                  f"{'it' if len(first.failing) == 1 else 'them'} pass, and the other {others} "
-                 f"test{'s' if others != 1 else ''} of the change still pass"),
-        probability=PROVED_PROBABILITY, severity=PROVED_SEVERITY, replacement=edit.new))
+                 f"test{'s' if others != 1 else ''} of the change still pass")))
 
 
 def _first_repair(box: Sandbox, command: TestCommand, failing: list[str], candidates: list,

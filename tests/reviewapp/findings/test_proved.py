@@ -11,6 +11,7 @@ import pytest
 from reviewapp.findings.checkout import HeadCheckout, LocalCheckout
 from reviewapp.findings.proved import (
     PROVED_PROBABILITY,
+    LineEdit,
     ProvedFinding,
     TestRunSettings,
     line_edit,
@@ -137,7 +138,7 @@ def test_a_head_that_cannot_be_opened_is_a_note_not_a_crash(tmp_path):
     repo = tmp_path / "demo"
     diff = diff_from_git(str(repo), build_demo_repository(repo))
     outcome = prove_with_tests(diff, LocalCheckout(str(repo), "0" * 40))
-    assert outcome.findings == [] and "could not run" in outcome.notes[0]
+    assert outcome.findings == [] and "could not be read" in outcome.notes[0]
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
@@ -160,8 +161,8 @@ def test_an_edit_across_lines_is_not_a_line_edit():
 
 def test_a_proved_finding_replaces_learned_ones_on_its_line():
     def finding(line: int, origin: str = "bugmodel") -> ProvedFinding:
-        return ProvedFinding("shop/prices.py", line, line, 16, 17, "comparison", "m", 0.4,
-                             "medium", ">=", origin)
+        return ProvedFinding("shop/prices.py", LineEdit(line, 16, 17, ">", ">="), "comparison",
+                             "m", origin=origin)
 
     learned = [finding(22), finding(8)]
     proved = [finding(22, "tests")]
