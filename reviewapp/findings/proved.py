@@ -33,7 +33,7 @@ from reviewapp.hunts.engine.reproduce import (
     failure_messages,
     reproduce,
 )
-from reviewapp.hunts.engine.sandbox import ISOLATION_WORDS, Sandbox, SandboxLimits
+from reviewapp.hunts.engine.sandbox import ISOLATION_WORDS, NONE, Sandbox, SandboxLimits
 from reviewapp.hunts.engine.validate import VALIDATED, Validation
 from reviewapp.ingest.parsed import DELETED, ParsedDiff
 
@@ -65,6 +65,7 @@ class TestRunSettings:
     budget_s: float = 60.0  # wall seconds for the stage: first run, localization and repairs
     run_s: float = 30.0  # wall seconds (and CPU seconds) one test run may take
     top_lines: int = 12  # changed lines, most suspicious first, that get repair candidates
+    parallel: int = 2  # sandboxes validating repairs at once
 
     def limits(self) -> SandboxLimits:
         return SandboxLimits(wall_s=self.run_s, cpu_s=max(int(self.run_s), 1))
@@ -189,12 +190,17 @@ def _char_kind(char: str) -> str:
     return _OPERATOR if char in _OPERATOR_CHARS else ""
 
 
-def prefer_proved(learned: list, proved: list[ProvedFinding]) -> list:
-    """One finding per line: a proved finding replaces the learned ones on its lines."""
+def outranked(learned: list, proved: list[ProvedFinding]) -> list:
+    """The learned findings that proved ones replace: one finding per line, the proved one."""
     taken = {(f.path, line) for f in proved for line in range(f.line, f.end_line + 1)}
-    kept = [f for f in learned
-            if not any((f.path, line) in taken for line in range(f.line, f.end_line + 1))]
-    return kept + list(proved)
+    return [f for f in learned
+            if any((f.path, line) in taken for line in range(f.line, f.end_line + 1))]
+
+
+def prefer_proved(learned: list, proved: list[ProvedFinding]) -> list:
+    """The learned findings that no proved one outranks, then the proved ones."""
+    gone = {id(f) for f in outranked(learned, proved)}
+    return [f for f in learned if id(f) not in gone] + list(proved)
 
 
 def prove_with_tests(diff: ParsedDiff, checkout: HeadCheckout,
@@ -217,6 +223,12 @@ def prove_with_tests(diff: ParsedDiff, checkout: HeadCheckout,
     except Exception as exc:  # each source fails its own way (git, GitHub, tar): all say why
         log.warning("the head of the change could not be read", exc_info=True)
         outcome.notes.append(f"tests: not run: the head's files could not be read: {exc}")
+        return outcome
+    if box.isolation == NONE and not checkout.trusted:
+        box.close()
+        outcome.notes.append("tests: not run: this host gives the sandbox no network namespace "
+                             f"({'; '.join(box.refused)}), and this change's code is not "
+                             "trusted to run without one")
         return outcome
     try:
         _run(box, diff, outcome, settings, started + settings.budget_s, report)
@@ -245,15 +257,24 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
     run = first.outcome.run
     if run.timed_out or run.limits_hit:
         limits = settings.limits()
+        plural = "s" if len(run.limits_hit) > 1 else ""
         outcome.notes.append(
             f"tests: {names} stopped by the sandbox at its {' and '.join(run.limits_hit)} "
-            f"limit ({timeout_s:.0f} s wall, {limits.cpu_s} CPU-s, {limits.processes} "
+            f"limit{plural} ({timeout_s:.0f} s wall, {limits.cpu_s} CPU-s, {limits.processes} "
             f"processes; {ISOLATION_WORDS.get(run.isolation, run.isolation)}); their results "
             "are not used")
     elif not first.outcome.ran:
         last = run.output.strip().splitlines()[-1:] or ["no output"]
         outcome.notes.append(f"tests: {names} did not run (pytest exit code {run.returncode}: "
                              f"{last[0][:200]})")
+    elif first.failing and all("::" not in node for node in first.failing):
+        # Only collection errors: most often an import the server's interpreter cannot
+        # satisfy (the tests run with its packages), which no edit of a changed line repairs.
+        outcome.failing = first.failing
+        said = failure_messages(run.output, first.failing)
+        outcome.notes.append("tests: " + "; ".join(
+            f"{node} could not be collected at the head ({said.get(node, 'no message')[:200]})"
+            for node in first.failing))
     elif first.failing:
         outcome.failing = first.failing
         _repair(box, command, first, diff, outcome, settings, deadline, report)
@@ -282,7 +303,8 @@ def _repair(box: Sandbox, command: TestCommand, first: Reproduction, diff: Parse
         if edit is not None and edit.line in changed[candidate.path]:
             edits[id(candidate)] = edit
             candidates.append(candidate)
-    found = _first_repair(box, command, first.failing, candidates, deadline, outcome, report)
+    found = _first_repair(box, command, first.failing, candidates, deadline, settings, outcome,
+                          report)
     if found is None:
         outcome.notes.append(
             f"tests: {failing}; none of the {outcome.repairs_tried} one-line repairs of the "
@@ -299,25 +321,24 @@ def _repair(box: Sandbox, command: TestCommand, first: Reproduction, diff: Parse
 
 
 def _first_repair(box: Sandbox, command: TestCommand, failing: list[str], candidates: list,
-                  deadline: float, outcome: TestsOutcome,
+                  deadline: float, settings: TestRunSettings, outcome: TestsOutcome,
                   report: Callable[[str], None]) -> Validation | None:
-    """The first candidate (likeliest first) that keeps every test green, within the time."""
-    found: Validation | None = None
+    """The likeliest candidate that keeps every test green, within the time: candidates start
+    in order, `settings.parallel` at once, none after the first repair; of the repairs the
+    runs in flight then find, the earliest in the order wins."""
+    found: list[Validation] = []
+    rank = {id(candidate): index for index, candidate in enumerate(candidates)}
     pool = LocalPool(ValidationSetup(box, command, failing,
-                                     deadline=time.time() + _left(deadline)), parallel=1)
-
-    def may_start() -> bool:
-        return found is None and _left(deadline) > 0
-
+                                     deadline=time.time() + _left(deadline)), settings.parallel)
     try:
-        for validation in pool.validate(candidates, may_start):
+        for validation in pool.validate(candidates, lambda: not found and _left(deadline) > 0):
             outcome.repairs_tried += 1
             report(f"repairs: {outcome.repairs_tried}/{len(candidates)} tried")
             if validation.status == VALIDATED:
-                found = validation
+                found.append(validation)
     finally:
         pool.close()
-    return found
+    return min(found, key=lambda v: rank[id(v.candidate)], default=None)
 
 
 def _failing_phrase(failing: list[str], said: dict[str, str]) -> str:

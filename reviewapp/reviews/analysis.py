@@ -27,15 +27,7 @@ from reviewapp.findings import (
     fingerprint,
     flagged_lines,
     known_new_lines,
-)
-from reviewapp.findings.proved import (
-    ORIGIN as TESTS_ORIGIN,
-)
-from reviewapp.findings.proved import (
-    TestRunSettings,
-    is_test_module,
-    prefer_proved,
-    prove_with_tests,
+    proved,
 )
 from reviewapp.importance import (
     HunkScore,
@@ -194,11 +186,13 @@ def detect_bugs(stored: StoredRevision) -> None:
         _save_scores(stored, stored.scores_with_findings())
 
 
-def tests_stage_settings() -> TestRunSettings:
-    """The tests stage's budget from SQUIGGLE["REVIEW_TESTS_BUDGET_S"] and ["..._RUN_S"]."""
+def tests_stage_settings() -> proved.TestRunSettings:
+    """The tests stage's budget: SQUIGGLE["REVIEW_TESTS_BUDGET_S"], ["..._RUN_S"] and
+    ["..._PARALLEL"]."""
     conf = settings.SQUIGGLE
-    return TestRunSettings(budget_s=conf["REVIEW_TESTS_BUDGET_S"],
-                           run_s=conf["REVIEW_TESTS_RUN_S"])
+    return proved.TestRunSettings(budget_s=conf["REVIEW_TESTS_BUDGET_S"],
+                                  run_s=conf["REVIEW_TESTS_RUN_S"],
+                                  parallel=conf["REVIEW_TESTS_PARALLEL"])
 
 
 def run_change_tests(stored: StoredRevision) -> None:
@@ -214,15 +208,16 @@ def run_change_tests(stored: StoredRevision) -> None:
         publish(revision.change_set_id, {"revision": revision.number, "job": {
             "state": "running", "stage": f"tests: {step}", "progress": None}})
 
-    outcome = prove_with_tests(stored.parsed, checkout, tests_stage_settings(), on_progress=report)
-    rows = _finding_rows(stored, outcome.findings, TESTS_ORIGIN, "")
-    learned = [f for f in stored.findings if f.origin != TESTS_ORIGIN]
-    kept = prefer_proved(learned, outcome.findings)
-    replaced = [f.pk for f in learned if f not in kept]
+    outcome = proved.prove_with_tests(stored.parsed, checkout, tests_stage_settings(),
+                                      on_progress=report)
+    rows = _finding_rows(stored, outcome.findings, proved.ORIGIN, "")
+    learned = [f for f in stored.findings if f.origin != proved.ORIGIN]
+    replaced = {f.pk for f in proved.outranked(learned, outcome.findings)}
     with transaction.atomic():
-        Finding.objects.filter(revision=revision, origin=TESTS_ORIGIN).delete()
+        Finding.objects.filter(revision=revision, origin=proved.ORIGIN).delete()
         Finding.objects.filter(pk__in=replaced).delete()
-        stored.findings = [f for f in kept if f in learned] + Finding.objects.bulk_create(rows)
+        stored.findings = [f for f in learned if f.pk not in replaced] + \
+            Finding.objects.bulk_create(rows)
         revision.warnings = [w for w in revision.warnings if not w.startswith("tests: ")]
         revision.warnings += outcome.notes
         revision.save(update_fields=["warnings"])
@@ -265,7 +260,7 @@ def runs_change_tests(revision: Revision | None) -> bool:
     checkout = head_checkout(revision) if revision is not None else None
     if checkout is None or not revision.repo_config.runs_tests(checkout.trusted):
         return False
-    return any(is_test_module(path) for path in revision.files.exclude(
+    return any(proved.is_test_module(path) for path in revision.files.exclude(
         status="deleted").values_list("path", flat=True))
 
 

@@ -18,6 +18,8 @@ from reviewapp.findings.proved import (
     prefer_proved,
     prove_with_tests,
 )
+from reviewapp.hunts.engine import sandbox
+from reviewapp.hunts.engine.sandbox import NONE, Sandbox
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
@@ -120,6 +122,18 @@ def test_a_test_reaching_for_the_network_fails_inside_and_is_noted(tmp_path):
     assert "test_network fails at the head" in note
 
 
+def test_a_test_module_that_cannot_be_imported_is_noted_without_a_repair_search(tmp_path):
+    repo = tmp_path / "calc"
+    range_spec = two_commits(repo, {"calc.py": CALC, "tests/test_calc.py": CALC_TEST}, {
+        "calc.py": CALC.replace("a + b", "b + a"),
+        "tests/test_calc.py": "import not_installed_anywhere\n" + CALC_TEST})
+    outcome = prove(repo, range_spec)
+    assert outcome.findings == [] and outcome.repairs_tried == 0
+    [note] = outcome.notes
+    assert "tests/test_calc.py could not be collected at the head" in note
+    assert "not_installed_anywhere" in note
+
+
 class _Unopenable(HeadCheckout):
     trusted = True
 
@@ -132,6 +146,26 @@ def test_a_change_without_test_modules_costs_nothing(tmp_path):
     range_spec = two_commits(repo, {"calc.py": CALC}, {"calc.py": CALC.replace("+", "-")})
     outcome = prove_with_tests(diff_from_git(str(repo), range_spec), _Unopenable())
     assert (outcome.test_files, outcome.findings, outcome.notes) == ([], [], [])
+
+
+class _UntrustedFolder(HeadCheckout):
+    """A head that is not the reviewer's own code (as a pull request's)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def open(self, limits):
+        return Sandbox.from_repository(self.path, limits)
+
+
+def test_an_untrusted_head_never_runs_without_a_network_namespace(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "detect_isolation", lambda: (NONE, ("no namespaces here",)))
+    repo = tmp_path / "demo"
+    diff = diff_from_git(str(repo), build_demo_repository(repo))
+    outcome = prove_with_tests(diff, _UntrustedFolder(repo))
+    assert outcome.failing == [] and outcome.findings == []
+    [note] = outcome.notes
+    assert "no network namespace (no namespaces here)" in note and "not trusted" in note
 
 
 def test_a_head_that_cannot_be_opened_is_a_note_not_a_crash(tmp_path):
