@@ -23,8 +23,6 @@ from reviewapp.hunts.engine.sandbox import NONE, Sandbox
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
-pytestmark = pytest.mark.slow
-
 CALC = "def add(a, b):\n    return a + b\n"
 CALC_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
 

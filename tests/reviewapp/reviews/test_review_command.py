@@ -59,7 +59,6 @@ def test_git_range_is_reviewed(tmp_path):
     assert paths.index("shop/prices.py") < paths.index("shop/cart.py")
 
 
-@pytest.mark.slow
 def test_a_diff_with_its_repository_and_range_gets_the_finding_its_tests_prove(tmp_path):
     """`--diff F --repo DIR --range A..B`: the diff is reviewed and the change's tests run at
     the range's head; the demo's new test fails on `>`, and `>=` is the finding."""
@@ -82,7 +81,6 @@ def test_a_diff_with_its_repository_and_range_gets_the_finding_its_tests_prove(t
     assert json.loads(skipped.stdout)["findings"] == []
 
 
-@pytest.mark.slow
 def test_a_repository_turning_the_tests_stage_off_gets_no_test_findings(tmp_path):
     from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 

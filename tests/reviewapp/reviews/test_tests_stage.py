@@ -25,7 +25,6 @@ def stage_names(revision: Revision) -> list[str]:
     return [name for name, _ in analysis.stages(revision)]
 
 
-@pytest.mark.slow
 def test_the_demo_review_of_a_registered_checkout_shows_the_proved_finding(
         repository, member, tmp_path, temp_repo_roots, django_capture_on_commit_callbacks):
     """The Celery path on the demo: the tests stage runs after bug detection, stores the `>=`
