@@ -12,6 +12,11 @@ replacement applies exactly to its span. Failing tests without such a repair bec
 a run the sandbox had to stop (a hang, a fork bomb) becomes a note too. Passing tests say
 nothing. A change that touches no test module costs nothing: no copy, no process.
 
+Bounds, on purpose: the tests run with the server's interpreter and its packages (a module
+importing what it lacks is noted as not collected); "the others" are the other tests of the
+changed modules, not the repository's whole suite (which has no time bound); one repair must
+turn every failing test green, so two bugs failing two tests give a note, not two findings.
+
 Pure Python (no Django): the CLI pipeline and the Celery stage both call `prove_with_tests`.
 """
 
