@@ -38,7 +38,7 @@ from reviewapp.hunts.engine.reproduce import (
     failure_messages,
     reproduce,
 )
-from reviewapp.hunts.engine.sandbox import ISOLATION_WORDS, NONE, Sandbox, SandboxLimits
+from reviewapp.hunts.engine.sandbox import BWRAP, ISOLATION_WORDS, Sandbox, SandboxLimits
 from reviewapp.hunts.engine.validate import VALIDATED, Validation
 from reviewapp.ingest.parsed import DELETED, ParsedDiff
 
@@ -229,11 +229,14 @@ def prove_with_tests(diff: ParsedDiff, checkout: HeadCheckout,
         log.warning("the head of the change could not be read", exc_info=True)
         outcome.notes.append(f"tests: not run: the head's files could not be read: {exc}")
         return outcome
-    if box.isolation == NONE and not checkout.trusted:
+    if box.isolation != BWRAP and not checkout.trusted:
+        # Only bubblewrap keeps the host's files read-only; a pull request from anyone must
+        # not run where it could read the server's secrets or write its files.
         box.close()
-        outcome.notes.append("tests: not run: this host gives the sandbox no network namespace "
+        outcome.notes.append("tests: not run: the sandbox here is "
+                             f"{ISOLATION_WORDS.get(box.isolation, box.isolation)} "
                              f"({'; '.join(box.refused)}), and this change's code is not "
-                             "trusted to run without one")
+                             "trusted to run without bubblewrap")
         return outcome
     try:
         _run(box, diff, outcome, settings, started + settings.budget_s, report)

@@ -2,7 +2,8 @@
 tarball of the head commit, downloaded only when the tests are about to run. The tests run only
 when the repository's `.squiggle.toml`, read at the pull request's base, sets
 `[stages] tests = true`: a pull request's code may come from anyone, so it is not trusted by
-default (`ArchiveCheckout.trusted` is False) and cannot opt itself in."""
+default (`ArchiveCheckout.trusted` is False), cannot opt itself in, and runs only where the
+sandbox has bubblewrap (`reviewapp.findings.proved`)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from reviewapp.findings.proved import (
     prove_with_tests,
 )
 from reviewapp.hunts.engine import sandbox
-from reviewapp.hunts.engine.sandbox import NONE, Sandbox
+from reviewapp.hunts.engine.sandbox import NONE, UNSHARE, Sandbox
 from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
@@ -156,14 +156,16 @@ class _UntrustedFolder(HeadCheckout):
         return Sandbox.from_repository(self.path, limits)
 
 
-def test_an_untrusted_head_never_runs_without_a_network_namespace(tmp_path, monkeypatch):
-    monkeypatch.setattr(sandbox, "detect_isolation", lambda: (NONE, ("no namespaces here",)))
+@pytest.mark.parametrize("isolation", [UNSHARE, NONE])
+def test_an_untrusted_head_runs_only_where_bubblewrap_protects_the_host(tmp_path, monkeypatch,
+                                                                        isolation):
+    monkeypatch.setattr(sandbox, "detect_isolation", lambda: (isolation, ("no bubblewrap",)))
     repo = tmp_path / "demo"
     diff = diff_from_git(str(repo), build_demo_repository(repo))
     outcome = prove_with_tests(diff, _UntrustedFolder(repo))
     assert outcome.failing == [] and outcome.findings == []
     [note] = outcome.notes
-    assert "no network namespace (no namespaces here)" in note and "not trusted" in note
+    assert "(no bubblewrap)" in note and "not trusted to run without bubblewrap" in note
 
 
 def test_a_head_that_cannot_be_opened_is_a_note_not_a_crash(tmp_path):
