@@ -4,6 +4,10 @@
       → order (`reviewapp.ordering`)
       → importance (`reviewapp.importance`: mechanical detectors, instant)
       → findings (`reviewapp.findings`: the bug model; its findings keep hunks out of gray)
+      → tests (`reviewapp.findings.proved`: with the head's files at hand and test modules in
+        the change, those tests run in the hunt sandbox, and a failing one's validated repair
+        on a changed line is a finding that replaces learned ones on its line; a change
+        without test modules skips it at no cost)
       → importance again with the language model (only with the `use_lm` setting: it arrives
         last and never grays a hunk with a finding)
       → publish (`reviewapp.publish`: what the page, the CLI JSON and GitHub receive)
@@ -19,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reviewapp.findings import Flagged, find_bugs, finding_risk, flagged_lines
+from reviewapp.findings.checkout import HeadCheckout
+from reviewapp.findings.proved import TestRunSettings, prefer_proved, prove_with_tests
 from reviewapp.importance import (
     DEFAULT_SETTINGS,
     HunkScore,
@@ -39,7 +45,8 @@ class ReviewResult:
     diff: ParsedDiff  # without the files the configuration ignores
     ordered: list[OrderedFile]  # review order
     scores: list[list[HunkScore]]  # per file (diff order), per hunk
-    findings: list = field(default_factory=list)  # bugmodel.Finding, path as in the diff
+    # bugmodel.Finding and findings.proved.ProvedFinding, path as in the diff
+    findings: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # stages that could not run, and why
     ignored: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
     config: RepoConfig = field(default_factory=RepoConfig)  # the configuration that applied
@@ -69,10 +76,12 @@ def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
 
 def review_diff(diff: ParsedDiff, *, use_models: bool = True,
                 importance: ImportanceSettings | None = None,
-                config: RepoConfig | None = None) -> ReviewResult:
+                config: RepoConfig | None = None, checkout: HeadCheckout | None = None,
+                tests: TestRunSettings | None = None) -> ReviewResult:
     """Every stage on a parsed diff, as the repository's configuration asks (ignored files left
     out, stages on or off, its `[importance]` overrides unless `importance` is given); a model
-    that cannot load leaves a note, not a crash."""
+    that cannot load leaves a note, not a crash. With the head's files (`checkout`) the
+    change's tests run (`run_change_tests`) with `tests`' budget."""
     config = config or RepoConfig()
     importance = importance or config.importance_settings()
     diff, ignored = leave_out_ignored(diff, config)
@@ -84,8 +93,10 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
                 findings, detection_ran = find_bugs(diff), True
             except FileNotFoundError as exc:  # bugmodel.WeightsMissing
                 notes.append(f"bug detection skipped: {exc}")
-        flagged = flagged_lines(findings)
-        scores = promote_flagged(diff, scores, flagged, settings=importance)
+    findings = run_change_tests(diff, checkout, config, tests, findings, notes)
+    flagged = flagged_lines(findings)
+    scores = promote_flagged(diff, scores, flagged, settings=importance)
+    if use_models:
         try:
             if config.stages.get("importance_lm", True):
                 scores = lm_refine(diff, scores, flagged, importance)
@@ -96,3 +107,15 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
     return ReviewResult(diff=diff, ordered=ordered, scores=scores, findings=findings,
                         notes=notes, ignored=ignored, config=config,
                         detection_ran=detection_ran)
+
+
+def run_change_tests(diff: ParsedDiff, checkout: HeadCheckout | None, config: RepoConfig,
+                     tests: TestRunSettings | None, findings: list, notes: list[str]) -> list:
+    """The findings with those the change's own tests prove (which win on their lines), the
+    stage's notes added to `notes`; unchanged without a checkout or when the configuration
+    keeps the tests from running (`RepoConfig.runs_tests`)."""
+    if checkout is None or not config.runs_tests(checkout.trusted):
+        return findings
+    outcome = prove_with_tests(diff, checkout, tests)
+    notes.extend(outcome.notes)
+    return prefer_proved(findings, outcome.findings)

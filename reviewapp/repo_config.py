@@ -12,6 +12,8 @@ base commit, so a PR cannot loosen its own review). Pure Python, no Django. The 
     [stages]
     bug_detection = true
     importance_lm = false
+    tests = true                     # run the change's tests (default: on for local
+                                     # checkouts, off for GitHub pull requests)
     [importance]                     # overrides of reviewapp.importance.ImportanceSettings
     key_share = 0.1
 
@@ -32,7 +34,10 @@ from reviewapp.ingest.parsed import ParsedDiff
 
 CONFIG_FILE = ".squiggle.toml"
 SEVERITIES = ("high", "medium", "low")
-STAGES = ("bug_detection", "importance_lm")
+STAGES = ("bug_detection", "importance_lm", "tests")
+# Stages on unless the configuration turns them off. `tests` runs the reviewed change's own
+# code, so its default depends on where the change comes from (`runs_tests`).
+ON_BY_DEFAULT = ("bug_detection", "importance_lm")
 # .gitattributes attributes that mark a path as not worth reviewing.
 SKIP_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
 
@@ -46,7 +51,7 @@ class RepoConfig:
     threshold: float = 0.0
     severities: list[str] = field(default_factory=lambda: list(SEVERITIES))
     drafts: bool = False
-    stages: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(STAGES, True))
+    stages: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(ON_BY_DEFAULT, True))
     importance: dict[str, Any] = field(default_factory=dict)  # ImportanceSettings overrides
     errors: list[str] = field(default_factory=list)
     source: str = ""  # CONFIG_FILE when one was read, "" for the defaults
@@ -67,6 +72,8 @@ class RepoConfig:
         if self.drafts:
             said.append("draft pull requests reviewed")
         said += [f"stage {name} off" for name, on in self.stages.items() if not on]
+        if self.stages.get("tests"):
+            said.append("stage tests on")
         said += [f"importance {name} = {value}" for name, value in self.importance.items()]
         return said
 
@@ -74,6 +81,12 @@ class RepoConfig:
         """Tier settings: `base` (the server's SQUIGGLE_IMPORTANCE) with this repository's
         `[importance]` overrides on top."""
         return ImportanceSettings.from_mapping({**(base or {}), **self.importance})
+
+    def runs_tests(self, trusted_source: bool) -> bool:
+        """Whether the change's tests run: as `[stages] tests` says, else on only for a
+        trusted source (a local checkout; not a pull request, whose code may come from anyone
+        and whose configuration is read at its base, so it cannot opt itself in)."""
+        return self.stages.get("tests", trusted_source)
 
     def ignored_reason(self, path: str) -> str | None:
         """Why `path` is left out of the review, or None when it is reviewed."""

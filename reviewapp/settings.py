@@ -24,6 +24,11 @@
 - SQUIGGLE_HUNT_LM_SURPRISAL (1): bug hunts rank suspicious lines with the language model's
   surprisal too (with SQUIGGLE_ANALYSIS_ML)
 - SQUIGGLE_IMPORTANCE ({}): JSON overrides of the hunk-tier thresholds (ImportanceSettings)
+- SQUIGGLE_REVIEW_TESTS_BUDGET_S (60) / _RUN_S (30) / _PARALLEL (2): a review whose change adds
+  or modifies test modules runs them at its head in the hunt sandbox (local checkouts; pull
+  requests only when `.squiggle.toml` sets `[stages] tests = true`): the wall seconds for the
+  whole stage (first run, localization, repair search), for one test run (also its CPU
+  seconds), and how many sandboxes validate repairs at once
 - SQUIGGLE_TASKS_EAGER (0): run Celery tasks inline
 - SQUIGGLE_JOB_HEARTBEAT_S / _STALE_S / _MAX_ATTEMPTS (5 / 60 / 3): a job whose worker is silent
   for _STALE_S seconds is requeued, at most _MAX_ATTEMPTS workers in all (keep _STALE_S below
@@ -312,6 +317,10 @@ SQUIGGLE = {
     "JOB_HEARTBEAT_S": float(_env("SQUIGGLE_JOB_HEARTBEAT_S", "5")),
     "JOB_STALE_S": float(_env("SQUIGGLE_JOB_STALE_S", "60")),
     "JOB_MAX_ATTEMPTS": int(_env("SQUIGGLE_JOB_MAX_ATTEMPTS", "3")),
+    # The change's own tests (reviewapp.findings.proved): the stage's wall budget, one run's.
+    "REVIEW_TESTS_BUDGET_S": float(_env("SQUIGGLE_REVIEW_TESTS_BUDGET_S", "60")),
+    "REVIEW_TESTS_RUN_S": float(_env("SQUIGGLE_REVIEW_TESTS_RUN_S", "30")),
+    "REVIEW_TESTS_PARALLEL": int(_env("SQUIGGLE_REVIEW_TESTS_PARALLEL", "2")),
     # One analysis stage running longer fails the job ("took longer than N s"); retry is offered.
     "STAGE_TIME_LIMIT_S": float(_env("SQUIGGLE_STAGE_TIME_LIMIT_S", "600")),
 }

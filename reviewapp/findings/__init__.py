@@ -1,7 +1,10 @@
 """Stage 4 of the analysis (ingest → order → importance → findings → publish): likely bugs on
 the changed lines, their identity across revisions, and their fixes as patches.
 
-Pure Python (no Django): the review task stores what this returns.
+Pure Python (no Django): the review task stores what this returns. Findings proved by the
+change's own tests live in `reviewapp.findings.proved` (with `checkout`: where the head's files
+come from); they are imported from there, not here, so importing this package never imports
+the hunt engine.
 """
 
 from reviewapp.findings.detect import (

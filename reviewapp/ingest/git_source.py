@@ -76,6 +76,25 @@ def diff_from_git(repo_dir: str, range_spec: str | None, *,
     return parsed
 
 
+def resolve_head(repo_dir: str, range_spec: str | None) -> str | None:
+    """The commit id at the head of a range in `repo_dir`; None for the working tree."""
+    if range_spec is None or not range_spec.strip():
+        return None
+    return _Repository(repo_dir).resolve_range(range_spec.strip())[1]
+
+
+def tree_archive(repo_dir: str, commit: str, max_bytes: int) -> bytes:
+    """The files of `commit` as a plain tar (`git archive`: no filter or compression command
+    runs), refused with GitSourceError past `max_bytes`."""
+    repo = _Repository(repo_dir)
+    sha = repo.resolve(commit)
+    try:
+        return repo.capped(["archive", "--format=tar", sha], IngestLimits(max_bytes=max_bytes))
+    except DiffTooLarge as exc:
+        raise GitSourceError(f"the files at {sha[:7]} are {exc.actual:,} bytes, over the "
+                             f"limit of {max_bytes:,}") from None
+
+
 class _Repository:
     """Runs git in one repository's top-level directory."""
 

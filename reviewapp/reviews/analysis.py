@@ -5,7 +5,9 @@ them) and hands the same `StoredRevision` to every stage. Each stage computes wi
 stage packages (`reviewapp.importance`, `reviewapp.findings`, `reviewapp.ordering`) outside any
 transaction and overwrites its own outputs in one short transaction, so a retried or
 redelivered task never duplicates anything and the web app's writes never wait behind a model.
-The mechanical tiers come first (seconds, no model); the models refine them.
+The mechanical tiers come first (seconds, no model); the models refine them. The change's own
+tests (`run_change_tests`) run only for a revision whose head is at hand and whose change adds
+or modifies test modules, so every other review lists no such stage and waits for nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from reviewapp.findings import (
     fingerprint,
     flagged_lines,
     known_new_lines,
+    proved,
 )
 from reviewapp.importance import (
     HunkScore,
@@ -36,6 +39,7 @@ from reviewapp.ingest.parsed import ParsedDiff, ParsedFile, ParsedHunk, ParsedLi
 from reviewapp.ordering import order_files
 from reviewapp.repo_config import RepoConfig
 
+from .checkouts import head_checkout
 from .models import FileChange, Finding, Hunk, Revision
 from .progress import publish
 from .rendering import parse_hunk_text
@@ -134,18 +138,12 @@ def score_mechanically(stored: StoredRevision) -> None:
         _save_scores(stored, scores)
 
 
-def detect_bugs(stored: StoredRevision) -> None:
-    """Bug-model findings on changed lines; replaces this origin's earlier findings. A finding
-    a reviewer dismissed in any revision of the change (same fingerprint) stays dismissed; one
-    accepted in this revision stays accepted when the analysis runs again."""
-    from bugmodel.detector import model_version
-
+def _finding_rows(stored: StoredRevision, found: list, origin: str,
+                  version: str) -> list[Finding]:
+    """Unsaved Finding rows for what a stage found. A finding a reviewer dismissed in any
+    revision of the change (same fingerprint) stays dismissed; one accepted in this revision
+    stays accepted when the analysis runs again."""
     revision = stored.revision
-    try:
-        found = find_bugs(stored.parsed)
-    except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
-        log.warning("bug detection skipped for %s: %s", revision, exc)
-        return
     by_path = {row.path: row for row in stored.rows}
     lines = {file.path: known_new_lines(file) for file in stored.parsed.files}
     dismissed = dict(Finding.objects.filter(
@@ -154,7 +152,6 @@ def detect_bugs(stored: StoredRevision) -> None:
     # A rerun of this revision keeps what was accepted here, with its fix.
     accepted = dict(Finding.objects.filter(revision=revision, state=Finding.ACCEPTED)
                     .exclude(fingerprint="").values_list("fingerprint", "fix_patch"))
-    version = model_version()
     rows = []
     for f in found:
         key = fingerprint(f.path, lines[f.path].get(f.line, ""), f.kind)
@@ -164,13 +161,66 @@ def detect_bugs(stored: StoredRevision) -> None:
             revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
             column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
             probability=f.probability, severity=f.severity, replacement=f.replacement,
-            origin="bugmodel", model_version=version, fingerprint=key, state=state,
+            origin=origin, model_version=version, fingerprint=key, state=state,
             dismiss_reason=dismissed.get(key, ""), fix_patch=accepted.get(key, ""),
         ))
+    return rows
+
+
+def detect_bugs(stored: StoredRevision) -> None:
+    """Bug-model findings on changed lines; replaces this origin's earlier findings (dismissed
+    and accepted states carried over, `_finding_rows`)."""
+    from bugmodel.detector import model_version
+
+    revision = stored.revision
+    try:
+        found = find_bugs(stored.parsed)
+    except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
+        log.warning("bug detection skipped for %s: %s", revision, exc)
+        return
+    rows = _finding_rows(stored, found, "bugmodel", model_version())
     others = [f for f in stored.findings if f.origin != "bugmodel"]
     with transaction.atomic():
         Finding.objects.filter(revision=revision, origin="bugmodel").delete()
         stored.findings = others + Finding.objects.bulk_create(rows)
+        _save_scores(stored, stored.scores_with_findings())
+
+
+def tests_stage_settings() -> proved.TestRunSettings:
+    """The tests stage's budget: SQUIGGLE["REVIEW_TESTS_BUDGET_S"], ["..._RUN_S"] and
+    ["..._PARALLEL"]."""
+    conf = settings.SQUIGGLE
+    return proved.TestRunSettings(budget_s=conf["REVIEW_TESTS_BUDGET_S"],
+                                  run_s=conf["REVIEW_TESTS_RUN_S"],
+                                  parallel=conf["REVIEW_TESTS_PARALLEL"])
+
+
+def run_change_tests(stored: StoredRevision) -> None:
+    """The change's tests at its head (`reviewapp.findings.proved`): a validated repair is a
+    finding that replaces the learned findings on its line; what could not be proved, and why,
+    goes to the revision's warnings (replacing this stage's earlier ones)."""
+    revision = stored.revision
+    checkout = head_checkout(revision)
+    if checkout is None:
+        return
+
+    def report(step: str) -> None:
+        publish(revision.change_set_id, {"revision": revision.number, "job": {
+            "state": "running", "stage": f"tests: {step}", "progress": None}})
+
+    outcome = proved.prove_with_tests(stored.parsed, checkout, tests_stage_settings(),
+                                      on_progress=report)
+    rows = _finding_rows(stored, outcome.findings, proved.ORIGIN, "")
+    learned = [f for f in stored.findings if f.origin != proved.ORIGIN]
+    replaced = {f.pk for f in proved.outranked(learned, outcome.findings)}
+    with transaction.atomic():
+        Finding.objects.filter(revision=revision, origin=proved.ORIGIN).delete()
+        Finding.objects.filter(pk__in=replaced).delete()
+        stored.findings = [f for f in learned if f.pk not in replaced] + \
+            Finding.objects.bulk_create(rows)
+        revision.warnings = [w for w in revision.warnings if not w.startswith("tests: ")]
+        revision.warnings += outcome.notes
+        revision.save(update_fields=["warnings"])
         _save_scores(stored, stored.scores_with_findings())
 
 
@@ -203,20 +253,35 @@ def reorder_by_findings(stored: StoredRevision) -> None:
         FileChange.objects.bulk_update(rows, ["order", "order_reason", "group"])
 
 
+def runs_change_tests(revision: Revision | None) -> bool:
+    """Whether the tests stage has work: the head is at hand, the configuration lets the
+    change's code run (`RepoConfig.runs_tests`: on for local checkouts, opt-in for pull
+    requests) and the change adds or modifies test modules."""
+    checkout = head_checkout(revision) if revision is not None else None
+    if checkout is None or not revision.repo_config.runs_tests(checkout.trusted):
+        return False
+    return any(proved.is_test_module(path) for path in revision.files.exclude(
+        status="deleted").values_list("path", flat=True))
+
+
 def stages(revision: Revision | None = None) -> list[tuple[str, Stage]]:
     """The stages to run, in order, by name (the model stages only when enabled, globally and
     by the revision's repository configuration; the language-model stage only when the
-    `use_lm` importance setting is on, so a review never lists a stage that does nothing)."""
-    mechanical = [("importance (mechanical)", score_mechanically)]
-    if not settings.SQUIGGLE["ANALYSIS_ML"]:
-        return mechanical
+    `use_lm` importance setting is on; the tests stage only with work to do
+    (`runs_change_tests`), so a review never lists a stage that does nothing). The tests stage
+    needs no model: it runs whether or not the models do."""
     config = revision.repo_config if revision is not None else None
     enabled = config.stages if config is not None else {}
-    chosen = mechanical
-    if enabled.get("bug_detection", True):
-        chosen = chosen + [("bug detection", detect_bugs)]
-    if enabled.get("importance_lm", True) and importance_settings(config).use_lm:
-        chosen = chosen + [("importance (language model)", refine_importance)]
-    if enabled.get("bug_detection", True):
-        chosen = chosen + [("order by findings", reorder_by_findings)]
+    ml = settings.SQUIGGLE["ANALYSIS_ML"]
+    learned = ml and enabled.get("bug_detection", True)
+    tests = runs_change_tests(revision)
+    chosen: list[tuple[str, Stage]] = [("importance (mechanical)", score_mechanically)]
+    if learned:
+        chosen.append(("bug detection", detect_bugs))
+    if tests:
+        chosen.append(("tests", run_change_tests))
+    if ml and enabled.get("importance_lm", True) and importance_settings(config).use_lm:
+        chosen.append(("importance (language model)", refine_importance))
+    if learned or tests:
+        chosen.append(("order by findings", reorder_by_findings))
     return chosen

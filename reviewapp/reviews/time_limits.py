@@ -23,7 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 # analysis.stages() with every stage on; the task's own limit leaves room for all of them.
-MOST_STAGES = 4
+MOST_STAGES = 5
 # Loading the revision and saving progress between stages, outside any stage's limit.
 TASK_MARGIN_S = 60.0
 

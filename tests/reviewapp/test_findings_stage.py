@@ -1,6 +1,7 @@
 """The review's findings stage with the committed detector (the line ranker by default, the
 from-scratch model alone when chosen):
-changed code gets findings, a function's unchanged code and harmless edits stay silent."""
+changed code gets findings, a function's unchanged code and harmless edits stay silent; and the
+whole review of the demo, whose own test proves the boundary bug the detector misses."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pytest
 
 from bugmodel import detect
 from reviewapp.findings import find_bugs
+from reviewapp.findings.checkout import LocalCheckout
+from reviewapp.ingest.git_source import diff_from_git
 from reviewapp.ingest.parser import parse_diff
+from reviewapp.pipeline import review_diff
 from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
 
 from .importance.conftest import make_diff
@@ -83,10 +87,25 @@ def test_the_demo_review_raises_no_false_alarm(demo_findings):
     assert all(_is_the_demo_bug(f, prices) for f in findings)
 
 
-@pytest.mark.xfail(strict=True, reason="measured: the committed detectors rank the demo's `>` "
-                   "below its threshold (bugmodel/MODEL_CARD.md)")
-def test_the_demo_review_shows_its_boundary_bug(demo_findings):
+@pytest.fixture(scope="module")
+def demo_review(tmp_path_factory) -> tuple[list, list[str]]:
+    """The whole review of the demo change as `manage.py review --repo --range` runs it: the
+    bug model, then the change's own tests at the head's checkout."""
+    repo = tmp_path_factory.mktemp("demo-review") / "repo"
+    diff = diff_from_git(str(repo), build_demo_repository(repo))
+    result = review_diff(diff, checkout=LocalCheckout(str(repo), diff.head_sha))
+    return result.to_json()["findings"], (repo / "shop" / "prices.py").read_text().split("\n")
+
+
+def test_the_demo_review_shows_its_boundary_bug(demo_review):
     """The demo's bulk discount starts at `threshold` items ("from threshold items on") but the
-    code says `>`: the finding should be that comparison, repaired to `>=`."""
-    findings, prices = demo_findings
-    assert any(_is_the_demo_bug(f, prices) for f in findings)
+    code says `>`: its new test fails, `>=` makes it pass, and the review shows that one
+    finding on the comparison (no second one on the same span, no false alarm)."""
+    findings, prices = demo_review
+    assert len(findings) == 1
+    [finding] = findings
+    line = prices[finding["line"] - 1]
+    assert line.strip() == "if quantity > threshold:" and finding["path"] == "shop/prices.py"
+    assert line[finding["column"]:finding["end_column"]] == ">"
+    assert finding["replacement"] == ">=" and "test_bulk_discount_from_ten_items" in \
+        finding["message"]

@@ -11,6 +11,10 @@ from .sandbox import RunResult, Sandbox
 
 # pytest's `-rA` short summary: "PASSED tests/test_a.py::test_x" / "FAILED ... - message".
 _SUMMARY_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XPASS)\s+(\S+)(?:\s+-\s.*)?$")
+# A failure's section header in pytest's report ("____ test_x ____", "____ ERROR collecting
+# tests/test_a.py ____") and the lines saying what went wrong ("E       assert 1 == 2").
+_SECTION_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$")
+_ERROR_LINE = re.compile(r"^E\s+(\S.*)$")
 # pytest exit codes that mean "the tests ran" (0 all passed, 1 some failed).
 _RAN = (0, 1)
 _PYTEST_FLAGS = ["-rA", "-p", "no:cacheprovider", "-o", "console_output_style=classic"]
@@ -99,6 +103,25 @@ def run_tests(box: Sandbox, command: TestCommand, node_ids: list[str] | None = N
     return TestOutcome(result, passed=passed, failed=failed, ran=ran or bool(failed))
 
 
+def failure_messages(output: str, node_ids: list[str]) -> dict[str, str]:
+    """What each failing test said: the first `E` line of its section in pytest's report
+    (the short summary cuts it to the terminal's width). Tests without one are left out."""
+    first_error: dict[str, str] = {}
+    header = None
+    for line in output.splitlines():
+        if match := _SECTION_HEADER.match(line):
+            header = match.group(1)
+        elif header and header not in first_error and (match := _ERROR_LINE.match(line)):
+            first_error[header] = match.group(1).strip()
+    said = {}
+    for node in node_ids:
+        path, _, name = node.partition("::")
+        header = name.replace("::", ".") if name else f"ERROR collecting {path}"
+        if header in first_error:
+            said[node] = first_error[header]
+    return said
+
+
 @dataclass
 class Reproduction:
     """The original code's test outcome: reproduced when some test fails."""
@@ -111,7 +134,8 @@ class Reproduction:
         return bool(self.failing)
 
 
-def reproduce(box: Sandbox, command: TestCommand) -> Reproduction:
+def reproduce(box: Sandbox, command: TestCommand, timeout_s: float | None = None
+              ) -> Reproduction:
     """Run the tests on the unmodified copy; the failing ones are the hunt's target."""
-    outcome = run_tests(box, command)
+    outcome = run_tests(box, command, timeout_s=timeout_s)
     return Reproduction(outcome, failing=list(outcome.failed))

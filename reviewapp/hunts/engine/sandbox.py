@@ -238,9 +238,10 @@ class Sandbox:
 
     @classmethod
     def from_archive(cls, archive: bytes, limits: SandboxLimits | None = None) -> Sandbox:
-        """A sandbox over the files of `archive()` (another machine's scratch copy)."""
+        """A sandbox over the files of a tar archive, gzipped or not: `archive()` (another
+        machine's scratch copy), GitHub's tarball of a commit, `git archive` of a local one."""
         scratch = Path(tempfile.mkdtemp(prefix="squiggle-hunt-"))
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
             # "data": no absolute paths, no links out of the folder, no device files
             tar.extractall(scratch / "work", filter="data")
         return cls(scratch, limits)

@@ -64,5 +64,6 @@ def test_a_repository_turning_use_lm_on_gets_the_language_model_stage(settings):
     from reviewapp.repo_config import load_config
 
     settings.SQUIGGLE = {**settings.SQUIGGLE, "ANALYSIS_ML": True, "IMPORTANCE": {}}
-    revision = SimpleNamespace(repo_config=load_config("[importance]\nuse_lm = true\n"))
+    revision = SimpleNamespace(repo_config=load_config("[importance]\nuse_lm = true\n"),
+                               source="paste")
     assert LM_STAGE in [name for name, _ in stages(revision)]

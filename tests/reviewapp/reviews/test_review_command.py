@@ -59,11 +59,45 @@ def test_git_range_is_reviewed(tmp_path):
     assert paths.index("shop/prices.py") < paths.index("shop/cart.py")
 
 
+def test_a_diff_with_its_repository_and_range_gets_the_finding_its_tests_prove(tmp_path):
+    """`--diff F --repo DIR --range A..B`: the diff is reviewed and the change's tests run at
+    the range's head; the demo's new test fails on `>`, and `>=` is the finding."""
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    repo = tmp_path / "repo"
+    range_spec = build_demo_repository(repo)
+    diff = tmp_path / "change.diff"
+    diff.write_bytes(subprocess.run(["git", "-C", str(repo), "diff", range_spec],
+                                    check=True, capture_output=True).stdout)
+    args = ("--diff", str(diff), "--repo", str(repo), "--range", range_spec, "--json")
+    result = run_review(*args)
+    assert result.returncode == 0, result.stderr.decode()
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["replacement"]) == (
+        "shop/prices.py", 22, ">=")
+    assert finding["kind"] == "comparison" and "test_bulk_discount_from_ten_items" in \
+        finding["message"]
+    skipped = run_review(*args, "--no-tests")
+    assert json.loads(skipped.stdout)["findings"] == []
+
+
+def test_a_repository_turning_the_tests_stage_off_gets_no_test_findings(tmp_path):
+    from reviewapp.reviews.management.commands.bootstrap_demo import build_demo_repository
+
+    repo = tmp_path / "repo"
+    range_spec = build_demo_repository(repo)
+    (repo / ".squiggle.toml").write_text("[stages]\ntests = false\n")
+    result = run_review("--repo", str(repo), "--range", range_spec, "--json")
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and "stage tests off" in data["config"]["applied"]
+
+
 @pytest.mark.parametrize("args,stdin,expected", [
     (("--diff", "-", "--json"), b"garbage, not a diff\n", "no file changes"),
     (("--diff", "/nonexistent/x.diff"), None, "cannot read"),
     (("--repo", "/nonexistent-repo", "--range", "A..B"), None, ""),
-    (("--json",), None, "exactly one of"),
+    (("--json",), None, "give --diff FILE|- or --repo DIR"),
+    (("--diff", "-", "--range", "A..B"), b"", "--range needs --repo"),
 ])
 def test_bad_input_exits_non_zero_with_one_clear_line(args, stdin, expected):
     result = run_review(*args, stdin=stdin)
@@ -93,7 +127,7 @@ def test_the_repositorys_squiggle_toml_leaves_files_out_and_is_reported(tmp_path
     repo = tmp_path / "repo"
     range_spec = build_demo_repository(repo)
     (repo / ".squiggle.toml").write_text('[review]\nignore = ["shop/cart.py"]\nthreshold = 2\n')
-    result = run_review("--repo", str(repo), "--range", range_spec, "--json")
+    result = run_review("--repo", str(repo), "--range", range_spec, "--json", "--no-tests")
     assert result.returncode == 0, result.stderr.decode()
     data = json.loads(result.stdout)
     assert "shop/cart.py" not in [f["path"] for f in data["files"]]

@@ -9,13 +9,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from reviewapp.findings.checkout import LocalCheckout
 from reviewapp.ingest.errors import IngestError
-from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.ingest.git_source import diff_from_git, resolve_head
 from reviewapp.ingest.parser import parse_diff
 from reviewapp.pipeline import ReviewResult, review_diff
 from reviewapp.publish import shown_findings
 from reviewapp.repo_config import RepoConfig, load_config, read_config
-from reviewapp.reviews.analysis import importance_settings
+from reviewapp.reviews.analysis import importance_settings, tests_stage_settings
 from reviewapp.reviews.services import ingest_limits
 
 
@@ -23,7 +24,9 @@ class Command(BaseCommand):
     help = "Review a diff: files in review order with reasons, hunk tiers, findings."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--diff", help="a unified diff file, or - for standard input")
+        parser.add_argument("--diff", help="a unified diff file, or - for standard input "
+                                           "(with --repo: that repository's change, whose "
+                                           "tests run at the head of --range)")
         parser.add_argument("--repo", help="a local git repository")
         parser.add_argument("--range", dest="range_spec",
                             help="A..B in --repo (default: working tree vs HEAD)")
@@ -31,24 +34,35 @@ class Command(BaseCommand):
                             help="print the review JSON")
         parser.add_argument("--no-models", action="store_true",
                             help="skip the bug model and the language model (mechanical only)")
+        parser.add_argument("--no-tests", action="store_true",
+                            help="do not run the change's tests (they run in a sandbox when "
+                                 "--repo is given and the change adds or modifies tests)")
         parser.add_argument("--config", help="a .squiggle.toml to apply (default: the one at "
                                              "the root of --repo, if any)")
 
     def handle(self, *args, diff: str | None, repo: str | None, range_spec: str | None,
-               as_json: bool, no_models: bool, config: str | None = None, **options) -> None:
-        if bool(diff) == bool(repo):
-            raise CommandError("give exactly one of --diff FILE|- or --repo DIR")
+               as_json: bool, no_models: bool, no_tests: bool = False,
+               config: str | None = None, **options) -> None:
+        if not diff and not repo:
+            raise CommandError("give --diff FILE|- or --repo DIR (or both: the diff is "
+                               "reviewed, its tests run at the head of --repo --range)")
+        if range_spec and not repo:
+            raise CommandError("--range needs --repo")
         repo_config = self._config(config, repo)
+        checkout = None
         try:
-            if repo:
-                parsed = diff_from_git(repo, range_spec, limits=ingest_limits())
-            else:
+            if diff:
                 parsed = parse_diff(self._read(diff), limits=ingest_limits())
+            else:
+                parsed = diff_from_git(repo, range_spec, limits=ingest_limits())
+            if repo and not no_tests:
+                checkout = LocalCheckout(repo, resolve_head(repo, range_spec))
         except IngestError as exc:
             raise CommandError(str(exc)) from None
         use_models = settings.SQUIGGLE["ANALYSIS_ML"] and not no_models
         result = review_diff(parsed, use_models=use_models,
-                             importance=importance_settings(repo_config), config=repo_config)
+                             importance=importance_settings(repo_config), config=repo_config,
+                             checkout=checkout, tests=tests_stage_settings())
         for note in result.notes:
             self.stderr.write(note)
         if as_json:
