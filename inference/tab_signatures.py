@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.edit_history import HunkEdit, LineEdit
-from inference.tab_patterns import Rule, calls, tokenize
+from inference.tab_patterns import Call, Rule, calls, tokenize
 
 __all__ = ["DroppedArgumentRule", "SiblingParametersRule", "dropped_argument_rule",
            "sibling_parameters_rule"]
@@ -75,13 +75,11 @@ class SiblingParametersRule(Rule):
 def sibling_parameters_rule(edit: HunkEdit) -> SiblingParametersRule | None:
     """The rule a one-line ``def`` change that inserted or dropped parameters teaches, or
     None."""
-    if len(edit.removed) != 1 or len(edit.added) != 1:
+    changed = _changed_def(edit)
+    if changed is None:
         return None
-    old = [c for c in calls(tokenize(edit.removed[0])) if c.is_def]
-    new = [c for c in calls(tokenize(edit.added[0])) if c.is_def]
-    if len(old) != 1 or len(new) != 1 or old[0].name != new[0].name:
-        return None
-    name, before, after = old[0].name, old[0].args, new[0].args
+    old, new = changed
+    name, before, after = old.name, old.args, new.args
     if len(after) > len(before):
         extra = len(after) - len(before)
         for at in range(1, len(before) + 1):
@@ -126,14 +124,24 @@ class DroppedArgumentRule(Rule):
 
 def dropped_argument_rule(edit: HunkEdit) -> DroppedArgumentRule | None:
     """The rule a one-line ``def`` change that dropped one parameter teaches, or None."""
+    changed = _changed_def(edit)
+    if changed is None:
+        return None
+    old, new = changed
+    names = [arg.split("=")[0].split(":")[0].strip() for arg in old.args]
+    gone = [n for n, arg in zip(names, old.args, strict=True) if arg not in new.args]
+    if len(new.args) != len(old.args) - 1 or len(gone) != 1 or not gone[0].isidentifier():
+        return None
+    return DroppedArgumentRule(old.name, gone[0])
+
+
+def _changed_def(edit: HunkEdit) -> tuple[Call, Call] | None:
+    """The ``def`` before and after an edit that rewrote one line holding one definition
+    (of the same name), or None."""
     if len(edit.removed) != 1 or len(edit.added) != 1:
         return None
     old = [c for c in calls(tokenize(edit.removed[0])) if c.is_def]
     new = [c for c in calls(tokenize(edit.added[0])) if c.is_def]
     if len(old) != 1 or len(new) != 1 or old[0].name != new[0].name:
         return None
-    names = [arg.split("=")[0].split(":")[0].strip() for arg in old[0].args]
-    gone = [n for n, arg in zip(names, old[0].args, strict=True) if arg not in new[0].args]
-    if len(new[0].args) != len(old[0].args) - 1 or len(gone) != 1 or not gone[0].isidentifier():
-        return None
-    return DroppedArgumentRule(old[0].name, gone[0])
+    return old[0], new[0]
