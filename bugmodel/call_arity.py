@@ -210,4 +210,3 @@ def _builtin_calls(tree: ast.Module) -> list[tuple[ast.Call, Signature, str]]:
             if callee is not None:
                 found.append((call, callee, f"{kind.__name__}.{func.attr}"))
     return found
-
