@@ -72,8 +72,13 @@ def _undefined_finding(name: UndefinedName) -> FileFinding:
         return FileFinding(name.line, name.column, name.line, name.end_column, "python2_name",
                            f"`{name.name}` exists only in Python 2, a NameError under Python 3"
                            f"{guess}", "exception", modern or name.name)
+    if name.bound_elsewhere:
+        why = "only another scope of this file defines it (a missing parameter?)"
+    else:
+        why = "nothing in this file defines it"
     guess = (f"probably `{name.replacement}`" if name.replacement
-             else "a typo or a missing import?")
+             else "" if name.bound_elsewhere else "a typo or a missing import?")
     return FileFinding(name.line, name.column, name.line, name.end_column, "undefined_name",
-                       f"`{name.name}` is not defined anywhere in this file, a NameError "
-                       f"({guess})", "exception", name.replacement or name.name)
+                       f"`{name.name}` is not defined where it is read, a NameError: {why}"
+                       + (f"; {guess}" if guess else ""), "exception",
+                       name.replacement or name.name)

@@ -39,6 +39,7 @@ class UndefinedName:
     end_column: int
     name: str
     replacement: str | None
+    bound_elsewhere: bool = False  # another scope of the file binds it (a method without `self`)
 
 
 def undefined_names(text: str, tree: ast.Module | None = None,
@@ -61,7 +62,8 @@ def undefined_names(text: str, tree: ast.Module | None = None,
         if line[column : column + len(name)] != name:
             continue  # a name inside a string annotation: no span to point at
         found.append(UndefinedName(message.lineno, column, column + len(name), name,
-                                   _repair(tree, text, message.lineno, name, bound)))
+                                   _repair(tree, text, message.lineno, name, bound),
+                                   name in bound))
     return sorted(found, key=lambda u: (u.line, u.column))
 
 
@@ -85,7 +87,8 @@ def _repair(tree: ast.Module, text: str, line: int, name: str, bound: set[str]) 
     if cls is not None and re.search(rf"\bself\.{re.escape(name)}\b",
                                      ast.get_source_segment(text, cls) or ""):
         return f"self.{name}"
-    close = difflib.get_close_matches(name, sorted(bound | set(dir(builtins))), n=1,
+    # The name itself is no repair: bound in another scope, it is the scope that is wrong.
+    close = difflib.get_close_matches(name, sorted((bound | set(dir(builtins))) - {name}), n=1,
                                       cutoff=CLOSE_RATIO)
     return close[0] if close else None
 

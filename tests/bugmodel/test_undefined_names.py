@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bugmodel.file_checks import file_findings
 from bugmodel.undefined_names import undefined_names
 
 POOL = '''import ctypes
@@ -62,3 +63,21 @@ def test_a_star_import_and_an_unlike_name_give_no_guess():
 def test_columns_count_characters_after_non_ascii_text():
     (name,) = undefined_names('def f():\n    return "é" + valeu\n\nvalue = 1\n')
     assert (name.column, name.end_column, name.replacement) == (17, 22, "value")
+
+
+def test_a_method_without_self_is_told_apart_from_a_name_nothing_defines():
+    code = '''class Logger:
+    def error(self, msg):
+        return msg
+
+    def log(lvl, msg):
+        return self.error(msg), undefined_thing
+'''
+    found = undefined_names(code)
+    assert [(u.name, u.replacement, u.bound_elsewhere) for u in found] == [
+        ("self", None, True), ("undefined_thing", None, False)]
+
+    messages = [f.message for f in file_findings(code)]
+    assert "only another scope of this file defines it (a missing parameter?)" in messages[0]
+    assert "probably" not in messages[0]
+    assert "nothing in this file defines it; a typo or a missing import?" in messages[1]
