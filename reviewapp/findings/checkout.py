@@ -4,6 +4,7 @@ request's, from GitHub). Each opens as a hunt sandbox's scratch copy; nothing ru
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from reviewapp.ingest.git_source import tree_archive
 MAX_CHECKOUT_BYTES = 200_000_000
 
 
-class HeadCheckout:
+class HeadCheckout(ABC):
     """The files of the change's head, opened as a sandbox's scratch copy.
 
     `trusted` is whether the change's tests run when the repository's configuration does not
@@ -33,9 +34,9 @@ class HeadCheckout:
 
     trusted: ClassVar[bool] = False
 
+    @abstractmethod
     def open(self, limits: SandboxLimits) -> Sandbox:
         """A sandbox over a fresh copy of the head's files (the caller closes it)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
