@@ -19,9 +19,11 @@ from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.file_checks import reported_file_findings
+from bugmodel.file_finding import span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.tokenizer import lex
+from bugmodel.undefined_names import unbound_reads
 from synthdata.corpus import class_header
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
 # Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
 MAX_MISUSE_NAMES = 24
+
+#: Whole-file check kinds that report a name nothing binds.
+NAME_KINDS = frozenset({"undefined_name", "python2_name"})
 
 #: Overrides the calibrated default threshold of `detect` (a probability in [0, 1]).
 THRESHOLD_ENV = "SQUIGGLE_BUG_THRESHOLD"
@@ -214,10 +219,14 @@ def detect_files(files: Iterable[tuple[str, str]],
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
                  detector: LoadedDetector | None = None,
-                 file_checks: bool = True) -> DetectResult:
+                 file_checks: bool = True, base_texts: Iterable[str] = ()) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
     `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
+    # A name the code before the change already read without binding is provided at run time
+    # (a test framework that installs `assertEqual` into builtins, gettext's `_`): the change
+    # did not make it undefined, so reading it again is no NameError to report.
+    provided = unbound_reads(base_texts) if file_checks else set()
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -232,7 +241,7 @@ def detect_files(files: Iterable[tuple[str, str]],
             tree = ast.parse(text)
             file_windows = _windows(path, text, tree, max_len - max_len // 4 - 2, changed)
             if file_checks:
-                checked.extend(_file_check_findings(path, text, tree, changed))
+                checked.extend(_file_check_findings(path, text, tree, changed, provided))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
@@ -284,12 +293,18 @@ def detect_files(files: Iterable[tuple[str, str]],
 
 
 def _file_check_findings(path: str, text: str, tree: ast.Module,
-                         changed: Collection[int] | None) -> list[Finding]:
-    """A finding for each whole-file check's report on a changed line (every line when None)."""
+                         changed: Collection[int] | None, provided: Collection[str],
+                         ) -> list[Finding]:
+    """A finding for each whole-file check's report on a changed line (every line when None),
+    leaving out names in `provided`."""
     findings = []
+    lines = text.split("\n")
     for found in reported_file_findings(path, text, tree):
         if changed is not None and not any(
                 n in changed for n in range(found.line, found.end_line + 1)):
+            continue
+        if found.kind in NAME_KINDS and span_text(
+                lines, found.line, found.column, found.end_line, found.end_column) in provided:
             continue
         findings.append(Finding(
             path, found.line, found.end_line, found.column, found.end_column, found.kind,
@@ -301,12 +316,15 @@ def _file_check_findings(path: str, text: str, tree: ast.Module,
 def detect(files: Iterable[tuple[str, str]],
            changed_lines: Mapping[str, Collection[int]] | None = None, *,
            threshold: float | None = None, model_dir: str | Path | None = None,
-           device: str | None = None, batch_size: int = 32) -> list[Finding]:
+           device: str | None = None, batch_size: int = 32,
+           base_texts: Iterable[str] = ()) -> list[Finding]:
     """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
 
     With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
     are analysed and only findings on them are returned; files not in the mapping are skipped.
-    Files with syntax errors are skipped (see `detect_files` for the reasons).
+    Files with syntax errors are skipped (see `detect_files` for the reasons). `base_texts`:
+    the changed files as they were before the change, where known; a name they already read
+    without binding is not reported as undefined.
     """
     return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
-                        device=device, batch_size=batch_size).findings
+                        device=device, batch_size=batch_size, base_texts=base_texts).findings

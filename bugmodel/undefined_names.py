@@ -18,6 +18,7 @@ import ast
 import builtins
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyflakes.checker import Checker
@@ -65,6 +66,18 @@ def undefined_names(text: str, tree: ast.Module | None = None,
                                    _repair(tree, text, message.lineno, name, bound),
                                    name in bound))
     return sorted(found, key=lambda u: (u.line, u.column))
+
+
+def unbound_reads(texts: Iterable[str]) -> set[str]:
+    """The names that any of `texts` reads without binding (texts that do not parse count
+    for nothing)."""
+    names: set[str] = set()
+    for text in texts:
+        try:
+            names.update(name.name for name in undefined_names(text))
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+    return names
 
 
 def bound_names(tree: ast.Module) -> set[str]:

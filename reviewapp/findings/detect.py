@@ -27,16 +27,18 @@ def find_bugs(diff: ParsedDiff) -> list:
     source is known. Raises FileNotFoundError (`bugmodel` WeightsMissing) without weights."""
     from bugmodel import detect
 
-    sources, changed = [], {}
+    sources, changed, bases = [], {}, []
     for file in diff.files:
         text = new_source(file)
         if text is None or not file.path.endswith(".py"):
             continue
         sources.append((file.path, text))
         changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
+        if file.old_content is not None:
+            bases.append(file.old_content)
     if not sources:
         return []
-    return detect(sources, changed)
+    return detect(sources, changed, base_texts=bases)
 
 
 def flagged_lines(findings) -> Flagged:

@@ -218,3 +218,40 @@ def test_a_python2_builtin_is_its_own_kind_with_its_python3_spelling(tiny_model)
     assert_findings_are_exact_edits(code, shown)
     assert detect([("evens.py", code)], {"evens.py": {2}}, threshold=0.5,
                   model_dir=tiny_model) == []
+
+
+CHAI_TEST = '''from chai import Chai
+
+
+class ParserTests(Chai):
+    def test_date(self):
+        assertEqual(parse("2013-02-03").day, 3)
+'''
+
+
+def test_a_name_the_code_before_the_change_already_read_unbound_is_not_reported(tiny_model):
+    """chai installs `assertEqual` into builtins: code that read it before the change ran."""
+    new = CHAI_TEST + '''
+    def test_time(self):
+        assertEqual(parse("04:05").hour, 4)
+'''
+    line = new.split("\n").index('        assertEqual(parse("04:05").hour, 4)') + 1
+
+    def names(base_texts: list[str]) -> list[str]:
+        found = detect([("tests/test_parser.py", new)], {"tests/test_parser.py": {line}},
+                       model_dir=tiny_model, base_texts=base_texts)
+        return [f.kind for f in found if f.kind == "undefined_name"]
+
+    assert names([]) == ["undefined_name", "undefined_name"]  # assertEqual and parse
+    assert names([CHAI_TEST]) == []
+    # Another file of the change counts too: a new test module beside an old one.
+    assert names(["x = 1\n", CHAI_TEST]) == []
+
+
+def test_a_name_whose_binding_the_change_removed_is_still_reported(tiny_model):
+    base = "import traceback\n\n\ndef log(exc):\n    traceback.print_exc()\n"
+    new = "def log(exc):\n    traceback.print_exception(exc)\n"
+    found = detect([("log.py", new)], {"log.py": {1, 2}}, model_dir=tiny_model,
+                   base_texts=[base])
+    assert [(f.line, f.kind) for f in found if f.kind == "undefined_name"] == [
+        (2, "undefined_name")]

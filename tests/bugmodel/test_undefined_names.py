@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bugmodel.file_checks import file_findings
-from bugmodel.undefined_names import undefined_names
+from bugmodel.undefined_names import unbound_reads, undefined_names
 
 POOL = '''import ctypes
 
@@ -81,3 +81,9 @@ def test_a_method_without_self_is_told_apart_from_a_name_nothing_defines():
     assert "only another scope of this file defines it (a missing parameter?)" in messages[0]
     assert "probably" not in messages[0]
     assert "nothing in this file defines it; a typo or a missing import?" in messages[1]
+
+
+def test_unbound_reads_collects_the_names_of_every_text_and_skips_broken_ones():
+    assert unbound_reads(["print(assertEqual)\n", "def f(:\n", "x = _('hi')\n"]) == {
+        "assertEqual", "_"}
+    assert unbound_reads([]) == set()

@@ -63,6 +63,19 @@ def test_a_harmless_diff_gets_no_finding():
     assert find_bugs(make_diff({"shop/total.py": (TOTAL, new)})) == []
 
 
+def test_names_the_old_files_already_read_unbound_are_not_called_undefined():
+    """A test framework's injected builtins (chai's `assertEqual`), seen in a review of arrow;
+    a name the change itself leaves unbound is still reported."""
+    old = ("from chai import Chai\n\n\nclass ParserTests(Chai):\n"
+           "    def test_day(self):\n        assertEqual(self.day, 3)\n")
+    new = old + "\n    def test_hour(self):\n        assertEqual(self.hour, 4)\n"
+    typo = new + "\n    def test_minute(self):\n        asertEqual(self.minute, 5)\n"
+    assert find_bugs(make_diff({"tests/parser_tests.py": (old, new)})) == []
+    findings = find_bugs(make_diff({"tests/parser_tests.py": (old, typo)}))
+    line = typo.split("\n").index("        asertEqual(self.minute, 5)") + 1
+    assert [(f.kind, f.line) for f in findings] == [("undefined_name", line)]
+
+
 @pytest.fixture(scope="module")
 def demo_findings(tmp_path_factory) -> tuple[list, list[str]]:
     """Findings of the review's findings stage on the demo change, and the new prices.py."""
