@@ -219,14 +219,19 @@ def detect_files(files: Iterable[tuple[str, str]],
                  threshold: float | None = None, model_dir: str | Path | None = None,
                  device: str | None = None, batch_size: int = 32,
                  detector: LoadedDetector | None = None,
-                 file_checks: bool = True, base_texts: Iterable[str] = ()) -> DetectResult:
+                 file_checks: bool = True,
+                 base_files: Iterable[tuple[str, Collection[int]]] = ()) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
     `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
-    # A name the code before the change already read without binding is provided at run time
+    # A name that code the change keeps already read without binding is provided at run time
     # (a test framework that installs `assertEqual` into builtins, gettext's `_`): the change
-    # did not make it undefined, so reading it again is no NameError to report.
-    provided = unbound_reads(base_texts) if file_checks else set()
+    # did not make it undefined. Reads on lines the change rewrites do not count: there a
+    # long-standing typo (`kwgars`) is as much the change's as a new one.
+    provided: set[str] = set()
+    if file_checks:
+        for base, rewritten in base_files:
+            provided |= unbound_reads(base, rewritten)
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -317,14 +322,15 @@ def detect(files: Iterable[tuple[str, str]],
            changed_lines: Mapping[str, Collection[int]] | None = None, *,
            threshold: float | None = None, model_dir: str | Path | None = None,
            device: str | None = None, batch_size: int = 32,
-           base_texts: Iterable[str] = ()) -> list[Finding]:
+           base_files: Iterable[tuple[str, Collection[int]]] = ()) -> list[Finding]:
     """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
 
     With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
     are analysed and only findings on them are returned; files not in the mapping are skipped.
-    Files with syntax errors are skipped (see `detect_files` for the reasons). `base_texts`:
-    the changed files as they were before the change, where known; a name they already read
-    without binding is not reported as undefined.
+    Files with syntax errors are skipped (see `detect_files` for the reasons). `base_files`:
+    the changed files as they were before the change, where known, each with the lines
+    (1-based) the change removed from it; a name that their other lines read without binding
+    is not reported as undefined.
     """
     return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
-                        device=device, batch_size=batch_size, base_texts=base_texts).findings
+                        device=device, batch_size=batch_size, base_files=base_files).findings

@@ -18,7 +18,7 @@ import ast
 import builtins
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pyflakes.checker import Checker
@@ -68,16 +68,13 @@ def undefined_names(text: str, tree: ast.Module | None = None,
     return sorted(found, key=lambda u: (u.line, u.column))
 
 
-def unbound_reads(texts: Iterable[str]) -> set[str]:
-    """The names that any of `texts` reads without binding (texts that do not parse count
-    for nothing)."""
-    names: set[str] = set()
-    for text in texts:
-        try:
-            names.update(name.name for name in undefined_names(text))
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-    return names
+def unbound_reads(text: str, skip_lines: Collection[int] = ()) -> set[str]:
+    """The names `text` reads without binding, except on `skip_lines` (1-based); none for a
+    text that does not parse."""
+    try:
+        return {name.name for name in undefined_names(text) if name.line not in skip_lines}
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
 
 
 def bound_names(tree: ast.Module) -> set[str]:

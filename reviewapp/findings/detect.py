@@ -35,10 +35,11 @@ def find_bugs(diff: ParsedDiff) -> list:
         sources.append((file.path, text))
         changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
         if file.old_content is not None:
-            bases.append(file.old_content)
+            removed = {line.old_lineno for h in file.hunks for line in h.removed}
+            bases.append((file.old_content, removed))
     if not sources:
         return []
-    return detect(sources, changed, base_texts=bases)
+    return detect(sources, changed, base_files=bases)
 
 
 def flagged_lines(findings) -> Flagged:

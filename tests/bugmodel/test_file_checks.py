@@ -237,21 +237,30 @@ def test_a_name_the_code_before_the_change_already_read_unbound_is_not_reported(
 '''
     line = new.split("\n").index('        assertEqual(parse("04:05").hour, 4)') + 1
 
-    def names(base_texts: list[str]) -> list[str]:
+    def names(base_files: list[tuple[str, set[int]]]) -> list[str]:
         found = detect([("tests/test_parser.py", new)], {"tests/test_parser.py": {line}},
-                       model_dir=tiny_model, base_texts=base_texts)
+                       model_dir=tiny_model, base_files=base_files)
         return [f.kind for f in found if f.kind == "undefined_name"]
 
     assert names([]) == ["undefined_name", "undefined_name"]  # assertEqual and parse
-    assert names([CHAI_TEST]) == []
+    assert names([(CHAI_TEST, set())]) == []
     # Another file of the change counts too: a new test module beside an old one.
-    assert names(["x = 1\n", CHAI_TEST]) == []
+    assert names([("x = 1\n", set()), (CHAI_TEST, set())]) == []
+
+
+def test_a_long_standing_typo_on_a_line_the_change_rewrites_is_still_reported(tiny_model):
+    base = "def run(**kwargs):\n    return start(**kwgars)\n\n\ndef start(**kw):\n    return kw\n"
+    new = base.replace("start(**kwgars)", "start(debug=True, **kwgars)")
+    found = detect([("main.py", new)], {"main.py": {2}}, model_dir=tiny_model,
+                   base_files=[(base, {2})])
+    assert [(f.line, f.kind) for f in found if f.kind == "undefined_name"] == [
+        (2, "undefined_name")]
 
 
 def test_a_name_whose_binding_the_change_removed_is_still_reported(tiny_model):
     base = "import traceback\n\n\ndef log(exc):\n    traceback.print_exc()\n"
     new = "def log(exc):\n    traceback.print_exception(exc)\n"
     found = detect([("log.py", new)], {"log.py": {1, 2}}, model_dir=tiny_model,
-                   base_texts=[base])
+                   base_files=[(base, {1, 5})])
     assert [(f.line, f.kind) for f in found if f.kind == "undefined_name"] == [
         (2, "undefined_name")]

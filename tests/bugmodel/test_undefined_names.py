@@ -83,7 +83,8 @@ def test_a_method_without_self_is_told_apart_from_a_name_nothing_defines():
     assert "nothing in this file defines it; a typo or a missing import?" in messages[1]
 
 
-def test_unbound_reads_collects_the_names_of_every_text_and_skips_broken_ones():
-    assert unbound_reads(["print(assertEqual)\n", "def f(:\n", "x = _('hi')\n"]) == {
-        "assertEqual", "_"}
-    assert unbound_reads([]) == set()
+def test_unbound_reads_leaves_out_the_skipped_lines_and_broken_texts():
+    text = "x = _('hi')\nprint(assertEqual)\n"
+    assert unbound_reads(text) == {"_", "assertEqual"}
+    assert unbound_reads(text, skip_lines={2}) == {"_"}
+    assert unbound_reads("def f(:\n") == set()
