@@ -224,14 +224,7 @@ def detect_files(files: Iterable[tuple[str, str]],
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
     `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
-    # A name that code the change keeps already read without binding is provided at run time
-    # (a test framework that installs `assertEqual` into builtins, gettext's `_`): the change
-    # did not make it undefined. Reads on lines the change rewrites do not count: there a
-    # long-standing typo (`kwgars`) is as much the change's as a new one.
-    provided: set[str] = set()
-    if file_checks:
-        for base, rewritten in base_files:
-            provided |= unbound_reads(base, rewritten)
+    provided = provided_names(base_files) if file_checks else set()
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -246,7 +239,7 @@ def detect_files(files: Iterable[tuple[str, str]],
             tree = ast.parse(text)
             file_windows = _windows(path, text, tree, max_len - max_len // 4 - 2, changed)
             if file_checks:
-                checked.extend(_file_check_findings(path, text, tree, changed, provided))
+                checked.extend(change_check_findings(path, text, tree, changed, provided))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
@@ -297,11 +290,24 @@ def detect_files(files: Iterable[tuple[str, str]],
     return result
 
 
-def _file_check_findings(path: str, text: str, tree: ast.Module,
-                         changed: Collection[int] | None, provided: Collection[str],
-                         ) -> list[Finding]:
+def provided_names(base_files: Iterable[tuple[str, Collection[int]]]) -> set[str]:
+    """Names that the kept lines of the changed files' old versions read without binding:
+    ((old text, the 1-based lines the change removed from it), ...)."""
+    # Such a name is provided at run time (a test framework that installs `assertEqual` into
+    # builtins, gettext's `_`): the change did not make it undefined. Reads on lines the change
+    # rewrites do not count: there a long-standing typo (`kwgars`) is as much the change's as
+    # a new one.
+    names: set[str] = set()
+    for base, rewritten in base_files:
+        names |= unbound_reads(base, rewritten)
+    return names
+
+
+def change_check_findings(path: str, text: str, tree: ast.Module,
+                          changed: Collection[int] | None, provided: Collection[str] = (),
+                          ) -> list[Finding]:
     """A finding for each whole-file check's report on a changed line (every line when None),
-    leaving out names in `provided`."""
+    leaving out undefined names in `provided` (`provided_names`)."""
     findings = []
     lines = text.split("\n")
     for found in reported_file_findings(path, text, tree):

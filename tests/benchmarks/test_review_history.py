@@ -1,0 +1,41 @@
+"""The review-history benchmark on a small real git history."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from benchmarks.review_history import measure
+
+OLD = '''from chai import Chai
+
+
+class ParserTests(Chai):
+    def test_day(self):
+        assertEqual(parse_day("2013-02-03"), 3)
+'''
+
+
+def _commit(repo: Path, files: dict[str, str], message: str) -> None:
+    for path, text in files.items():
+        (repo / path).write_text(text)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-qm", message], check=True)
+
+
+def test_injected_names_are_provided_and_a_new_typo_is_kept(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, {"README": "r\n"}, "start")
+    _commit(tmp_path, {"parser_tests.py": OLD}, "tests")
+    _commit(tmp_path, {"parser_tests.py": OLD + "\n    def test_hour(self):\n"
+                       "        assertEqual(parse_hour('04:05'), 4)\n"
+                       "        asertEqual(parse_hour('05:06'), 5)\n"}, "more tests")
+    row = measure(tmp_path, commits=10)  # the root commit is no review
+    assert row["reviews_with_python"] == 2
+    # The file's first commit has no old version: its two names are reported both ways.
+    assert row["findings_without_base_rule"] == {"undefined_name": 2 + 4}
+    assert row["names_provided"] == {"assertEqual": 1}
+    assert row["findings"] == {"undefined_name": 2 + 3}
+    assert [(k["line"], k["kind"]) for k in row["kept"][:3]] == [
+        (9, "undefined_name"), (10, "undefined_name"), (10, "undefined_name")]
