@@ -48,6 +48,24 @@ def test_statement_split_over_two_lines_is_repeated_on_the_next_one() -> None:
         4, 4, "    try:\n        send(b, root='./')\n")
 
 
+def test_a_comment_added_is_repeated_only_on_the_same_statement() -> None:
+    """``# noqa: PERF203`` added to one ``except`` goes to the next identical ``except``, not
+    to an ``except`` of another exception shaped like it."""
+    code = ("for hook in hooks:\n    try:\n        run(hook)\n    except RuntimeError as e:\n"
+            "        log(e)\n")
+    code = code + code.replace("RuntimeError as e", "OSError as err").replace("(e)", "(err)")
+    after = code.replace("except RuntimeError as e:", "except RuntimeError as e:  # noqa: PERF203")
+    assert predict(code, after, cursor=4) is None
+    twice = code + code
+    first = twice.replace("except RuntimeError as e:",
+                          "except RuntimeError as e:  # noqa: PERF203", 1)
+    assert predict(twice, first, cursor=4) == LineEdit(
+        14, 14, "    except RuntimeError as e:  # noqa: PERF203\n")
+    rule = analogy_rule(["    except RuntimeError as e:"],
+                        ["    except RuntimeError as e:  # noqa: PERF203"])
+    assert rule is not None and rule.edit_at(["    except OSError as err:"], 0) is None
+
+
 def test_a_carried_name_is_replaced_by_the_targets_own() -> None:
     """`request.keys()` → `list(request)` teaches `other.keys()` → `list(other)`."""
     rule = analogy_rule(["        ok(request.keys() == e)"], ["        ok(list(request) == e)"])
