@@ -399,7 +399,9 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     analogy = analogy_rule(edit.removed, edit.added)
     found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
     if analogy is not None and found is not None:
-        yield analogy, found, analogy_is_confident(
+        # Only from an edit of this file whose lines still stand: a shape made twice in one
+        # file says little about another file's lines of that shape.
+        yield analogy, found, edit.stands_in(lines) and analogy_is_confident(
             age=age, similarity=analogy.similarity(lines, found.start_line - 1),
             repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
 

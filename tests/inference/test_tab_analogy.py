@@ -30,6 +30,17 @@ def test_base_class_added_to_two_classes_is_added_to_the_next_with_its_own_name(
         9, 9, "class Context(unittest.TestCase):\n")
 
 
+def test_a_repeat_made_in_another_file_is_not_carried_into_this_one() -> None:
+    """A base class added to two classes of one test module is not added to the classes of
+    another module (there, lines the recent edits never touched)."""
+    code = "".join(f"class {name}:\n    pass\n\n\n" for name in ("Loop", "Stack", "Context"))
+    first = code.replace("class Loop:", "class Loop(unittest.TestCase):")
+    second = first.replace("class Stack:", "class Stack(unittest.TestCase):")
+    other = "import ast\n\n\nclass F:\n    pass\n"
+    diff = history(code, first, second, path="test_loop.py")
+    assert TabPredictor().predict(other, 1, diff).edit is None
+
+
 def test_repeated_string_prefix_goes_on_to_a_far_form_with_other_text() -> None:
     """A `u` prefix put on two forms' text is carried to the next form, however far."""
     forms = ['    "forms": {"text": "' + word + '"},\n' for word in ("one", "two", "three")]
