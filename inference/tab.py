@@ -33,6 +33,7 @@ from inference.tab_confidence import (
     analogy_is_confident,
     model_edit_is_supported,
     pattern_is_confident,
+    renames_a_twin,
     renames_definition,
     text_is_confident,
     undoes,
@@ -216,6 +217,11 @@ class TabPredictor:
                 if not isinstance(rule, MoveRule) and undoes(
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
+                    continue
+                # Nor is a second definition of a name renamed as the first was (a duplicate
+                # told apart: the other keeps its name).
+                if found.start_line == found.end_line and renames_a_twin(
+                        lines, found.start_line - 1, found.new_text, edits):
                     continue
                 if confident or age == 0:
                     sure.append(rule)

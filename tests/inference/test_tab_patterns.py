@@ -305,3 +305,17 @@ def test_a_functions_signature_change_leaves_a_method_of_the_same_name_alone() -
             "def default(handler):\n    return handler\n")
     after = code.replace("def default(handler):", "def default():")
     assert predict(code, after, 6) is None
+
+
+def test_a_second_definition_of_a_renamed_name_in_the_same_class_keeps_its_name() -> None:
+    """Renaming the second of two ``test_include`` methods of one class tells a duplicate
+    apart: the first keeps its name. The same method of another class is renamed."""
+    body = "    def test_include(self):\n        self.check('{}')\n\n"
+    twins = "class TestTemplate:\n" + body.format("foo") + body.format("foo x=y")
+    for other in ("", "\nclass TestOther:\n" + body.format("bar")):
+        code = twins + other
+        after = code.replace("def test_include(self):\n        self.check('foo x=y')",
+                             "def test_include_with_args(self):\n        self.check('foo x=y')")
+        suggestion = TabPredictor().predict(after, 5, history(code, after)).edit
+        assert suggestion == (LineEdit(10, 10, "    def test_include_with_args(self):\n")
+                              if other else None)
