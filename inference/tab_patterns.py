@@ -150,6 +150,10 @@ class ReplaceRule(Rule):
                     out.extend(new)
                     i += len(old)
                     break
+                if requoted := _requoted(old, new, tokens[i]):
+                    out.append(requoted)
+                    i += 1
+                    break
             else:
                 out.append(self._in_string(tokens[i]))
                 i += 1
@@ -165,6 +169,26 @@ class ReplaceRule(Rule):
             if len(old) == 1 and len(new) == 1 and _distinctive(old[0]) and new[0].isidentifier():
                 token = re.sub(rf"(?<![\w]){re.escape(old[0])}(?![\w])", new[0], token)
         return token
+
+
+def _requoted(old: tuple[str, ...], new: tuple[str, ...], token: str) -> str | None:
+    """``new`` written in ``token``'s quotes when ``old`` is one string literal that ``token``
+    spells with the other quotes (``'1.6.0'`` → ``'1.7.0'`` also bumps ``"1.6.0"``)."""
+    if len(old) != 1 or len(new) != 1 or len(token) < 2 or token[0] not in "\"'":
+        return None
+    quote, other = token[0], "'" if token[0] == '"' else '"'
+    if not (_plain_string(old[0], other) and _plain_string(new[0], other)):
+        return None
+    if old[0][1:-1] != token[1:-1] or quote in new[0][1:-1]:
+        return None
+    return quote + new[0][1:-1] + quote
+
+
+def _plain_string(token: str, quote: str) -> bool:
+    """A string literal in ``quote`` quotes, without prefix, escapes or the other quote."""
+    inner = token[1:-1]
+    return (len(token) >= 2 and token[0] == token[-1] == quote and "\\" not in inner
+            and "'" not in inner and '"' not in inner)
 
 
 def _distinctive(name: str) -> bool:

@@ -319,3 +319,11 @@ def test_a_second_definition_of_a_renamed_name_in_the_same_class_keeps_its_name(
         suggestion = TabPredictor().predict(after, 5, history(code, after)).edit
         assert suggestion == (LineEdit(10, 10, "    def test_include_with_args(self):\n")
                               if other else None)
+
+
+def test_a_string_changed_in_one_quote_style_is_changed_in_the_other() -> None:
+    """``__version__ = '1.6.0'`` bumped to ``'1.7.0'`` bumps ``version = "1.6.0"`` of another
+    file too, in that file's quotes."""
+    diff = history("__version__ = '1.6.0'\n", "__version__ = '1.7.0'\n", path="pkg/__init__.py")
+    setup = 'from setuptools import setup\n\nversion = "1.6.0"\nsetup(version=version)\n'
+    assert TabPredictor().predict(setup, 1, diff).edit == LineEdit(3, 3, 'version = "1.7.0"\n')
