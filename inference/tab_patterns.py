@@ -425,7 +425,9 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
     return ReplaceRule(tuple(pairs)) if pairs else None
 
 
-_OPERATORS = frozenset("+-*/%|&=<>@^~")
+#: Operators, the boolean and conditional keywords among them: a condition joined to a test
+#: (`if not no_input:` → `if not no_input and not key.startswith('__'):`) is about that test.
+_OPERATORS = frozenset("+-*/%|&=<>@^~") | {"and", "or", "not", "if", "else"}
 
 
 def _joined_changes(tokens: list[str], opcodes: list) -> list[tuple[str, int, int, int, int]]:
@@ -454,7 +456,7 @@ def _generalises(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     (`mod.sub.name` → `name`; `x += sep + line` → `x += line` would leave `+=  + line` at
     other uses of `sep`); a comment added (`# noqa`, `# type: ignore` are about one line); an
     operator and operand wrapped around a name that stays (`s = a` → `s = a + b` is one
-    computation, not a pattern; `rv is 3` → `rv == 3` is).
+    computation, not a pattern, nor is `if a:` → `if a and b:`; `rv is 3` → `rv == 3` is).
     """
     solid_old = [t for t in old if t.strip()]
     solid_new = [t for t in new if t.strip()]

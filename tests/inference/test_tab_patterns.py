@@ -327,3 +327,13 @@ def test_a_string_changed_in_one_quote_style_is_changed_in_the_other() -> None:
     diff = history("__version__ = '1.6.0'\n", "__version__ = '1.7.0'\n", path="pkg/__init__.py")
     setup = 'from setuptools import setup\n\nversion = "1.6.0"\nsetup(version=version)\n'
     assert TabPredictor().predict(setup, 1, diff).edit == LineEdit(3, 3, 'version = "1.7.0"\n')
+
+
+def test_a_condition_joined_to_one_test_is_not_joined_to_others() -> None:
+    """``and not key.startswith('__')`` added to one ``if`` is about that test: the other
+    ``if`` on the same name is left alone."""
+    code = ("def prompt(context, no_input):\n    for key in context:\n        if not no_input:\n"
+            "            ask(key)\n        if no_input:\n            skip(key)\n")
+    after = code.replace("        if not no_input:",
+                         "        if not no_input and not key.startswith('__'):")
+    assert TabPredictor().predict(after, 3, history(code, after)).edit is None
