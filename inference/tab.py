@@ -381,8 +381,8 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         found = rule.next_edit(lines, cursor_line - 1, written, avoid)
         if found is None:
             continue
-        if isinstance(rule, StripRule):
-            yield rule, found, age <= STRIP_EDITS - 1
+        if isinstance(rule, StripRule):  # a clean-up of this file, not of another one
+            yield rule, found, age <= STRIP_EDITS - 1 and edit.stands_in(lines)
             continue
         target = min(found.start_line, len(lines)) - 1
         renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)

@@ -114,6 +114,13 @@ def test_trailing_whitespace_clean_up_goes_on_to_the_next_run() -> None:
     assert predict(code, after, cursor=2) == LineEdit(24, 25, "d = 4\n\n")
 
 
+def test_clean_up_of_another_file_is_not_carried_into_this_one() -> None:
+    """Trailing whitespace stripped in one file says nothing of another file's."""
+    code = "a = 1\n\t\nb = 2\n"
+    diff = history(code, code.replace("\t\n", "\n"), path="other.py")
+    assert TabPredictor().predict("d = 4  \ne = 5\n", 1, diff).edit is None
+
+
 def test_clean_up_two_edits_back_is_not_carried_on() -> None:
     code = "a = 1\n\t\nb = 2\nc = 3\nd = 4\t\n"
     first = code.replace("a = 1\n\t\n", "a = 1\n\n")
