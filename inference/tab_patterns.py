@@ -487,6 +487,13 @@ def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
     return False
 
 
+def _is_import(line: str) -> bool:
+    """Whether ``line`` is an ``import`` or ``from ... import`` statement: its tokens name
+    where names come from (``unittest`` in ``from unittest import SkipTest``), so a change to
+    them is no rename of the same tokens elsewhere, only of the same statement."""
+    return line.lstrip().startswith(("import ", "from "))
+
+
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:
     """The rules one past edit suggests, most specific first."""
     removed = tuple(line.rstrip() for line in edit.removed)
@@ -503,8 +510,15 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
     for old, new in zip(edit.removed, edit.added, strict=True):
         if old == new:
             continue
-        # A recognised argument change is the pattern; its token diff would over-generalise.
-        rule = _arguments_rule(old, new) or _replace_rule(old, new)
+        if _is_import(old) and _is_import(new):
+            # The same import statement changed again (in another file); what the change
+            # means for the code is `inference.tab_imports`'.
+            rule: Rule | None = ReplaceRule(((tuple(tokenize(old.strip())),
+                                              tuple(tokenize(new.strip()))),))
+        else:
+            # A recognised argument change is the pattern; its token diff would
+            # over-generalise.
+            rule = _arguments_rule(old, new) or _replace_rule(old, new)
         if isinstance(rule, ReplaceRule) and _renames_method(rule, old):
             rule = ReplaceRule(rule.pairs, attributes=True)  # its calls are `obj.name(...)`
         if rule is not None and rule not in rules:

@@ -337,3 +337,14 @@ def test_a_condition_joined_to_one_test_is_not_joined_to_others() -> None:
     after = code.replace("        if not no_input:",
                          "        if not no_input and not key.startswith('__'):")
     assert TabPredictor().predict(after, 3, history(code, after)).edit is None
+
+
+def test_a_module_changed_in_an_import_line_is_not_renamed_in_the_code() -> None:
+    """``from unittest import SkipTest`` → ``from _pytest.runner import Skipped as SkipTest``
+    does not turn ``import unittest`` or ``unittest.TestCase`` into ``_pytest.runner``."""
+    code = ("import unittest\ntry:\n    from nose import SkipTest\nexcept ImportError:\n"
+            "    from unittest import SkipTest\n\n\nclass TemplateTest(unittest.TestCase):\n"
+            "    pass\n")
+    after = code.replace("    from unittest import SkipTest",
+                         "    from _pytest.runner import Skipped as SkipTest")
+    assert TabPredictor().predict(after, 5, history(code, after)).edit is None
