@@ -28,11 +28,13 @@ from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
 __all__ = ["ArgumentsRule", "Call", "LineRule", "ReplaceRule", "Rule", "StripRule", "calls",
-           "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
+           "is_import", "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank",
+           "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
 _OPEN, _CLOSE = "([{", ")]}"
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+[\w.]+\s+import\s|import\s)")
 
 
 def tokenize(line: str) -> list[str]:
@@ -487,11 +489,9 @@ def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
     return False
 
 
-def _is_import(line: str) -> bool:
-    """Whether ``line`` is an ``import`` or ``from ... import`` statement: its tokens name
-    where names come from (``unittest`` in ``from unittest import SkipTest``), so a change to
-    them is no rename of the same tokens elsewhere, only of the same statement."""
-    return line.lstrip().startswith(("import ", "from "))
+def is_import(line: str) -> bool:
+    """Whether ``line`` is an ``import`` or ``from ... import`` statement."""
+    return bool(_IMPORT_LINE.match(line))
 
 
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:
@@ -510,9 +510,10 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
     for old, new in zip(edit.removed, edit.added, strict=True):
         if old == new:
             continue
-        if _is_import(old) and _is_import(new):
-            # The same import statement changed again (in another file); what the change
-            # means for the code is `inference.tab_imports`'.
+        if is_import(old) and is_import(new):
+            # The same import statement changed again (in another file), not a rename of its
+            # tokens (`unittest` in `from unittest import SkipTest` names where a name comes
+            # from); what the change means for the code is `inference.tab_imports`'.
             rule: Rule | None = ReplaceRule(((tuple(tokenize(old.strip())),
                                               tuple(tokenize(new.strip()))),))
         else:
