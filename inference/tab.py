@@ -2,9 +2,10 @@
 
 First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
 structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
-import changes in `inference.tab_imports`, moves finished in `inference.tab_moves`, new names
-passed on in `inference.tab_params`): a rename or signature change made once is made again at
-the next place it applies, which may be far from the cursor;
+import changes in `inference.tab_imports`, moves finished in `inference.tab_moves` and
+`inference.tab_deferred`, new names passed on in `inference.tab_params`): a rename or
+signature change made once is made again at the next place it applies, which may be far from
+the cursor;
 `inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
 rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
 difference is the suggestion.
@@ -41,6 +42,7 @@ from inference.tab_confidence import (
 from inference.tab_copyright import copyright_rule
 from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
 from inference.tab_decorators import decorator_rule
+from inference.tab_deferred import DeferredRule, deferred_rule
 from inference.tab_imports import import_rule
 from inference.tab_moves import MoveRule, move_rule
 from inference.tab_params import pass_on_rule, store_rule
@@ -213,8 +215,9 @@ class TabPredictor:
             for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
                                                       written, skip):
                 # Whichever rule proposes it, an undo is not the next edit; a move's old copy
-                # reads like one (its text is what the edit added) but the new copy stays.
-                if not isinstance(rule, MoveRule) and undoes(
+                # reads like one (its text is what the edit added) but the new copy stays, and
+                # a deleted statement written again elsewhere is moved, not put back.
+                if not isinstance(rule, MoveRule | DeferredRule) and undoes(
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
                     continue
@@ -375,6 +378,8 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
     if moved is not None and found is not None:
         yield moved, found, age < MOVE_EDITS
+    if placed := _placed(deferred_rule(edit, lines, edits), lines, cursor_line, written):
+        yield *placed, age < MOVE_EDITS
     # Code patterns stay out of comments and docstrings; prose edits stay in prose.
     avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
     for rule in rules_from_edit(edit):
