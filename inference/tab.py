@@ -31,6 +31,7 @@ from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
 from inference.engine import BASE_MODEL, TAB_ADAPTER, InvalidRequest, request_adapter
 from inference.tab_analogy import AnalogyRule, analogy_rule, repeats
 from inference.tab_confidence import (
+    NEAR_LINES,
     analogy_is_confident,
     model_edit_is_supported,
     pattern_is_confident,
@@ -44,6 +45,7 @@ from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
 from inference.tab_decorators import decorator_rule
 from inference.tab_deferred import DeferredRule, deferred_rule
 from inference.tab_imports import import_rule
+from inference.tab_joins import join_rule
 from inference.tab_moves import MoveRule, move_rule
 from inference.tab_params import pass_on_rule, store_rule
 from inference.tab_patterns import (
@@ -402,6 +404,8 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield *placed, age == 0
     if placed := _placed(sibling_parameters_rule(edit), lines, cursor_line, written, skip):
         yield *placed, age == 0
+    if placed := _placed(join_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, age == 0 and abs(placed[1].start_line - cursor_line) < NEAR_LINES
     text = text_rule(edit)
     found = text.next_edit(lines, cursor_line - 1, written) if text else None
     if text is not None and found is not None:  # text rules apply in prose and code alike
