@@ -139,6 +139,8 @@ class ReplaceRule(Rule):
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         tokens = tokenize(lines[number])
+        if not self._holds_swapped(tokens):
+            return None
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -161,6 +163,16 @@ class ReplaceRule(Rule):
                 i += 1
         return _replace_line(lines, number, "".join(out))
 
+
+    def _holds_swapped(self, tokens: Sequence[str]) -> bool:
+        """Whether ``tokens`` hold both sides of every swap among the pairs (``a, b`` →
+        ``b, a`` reorders where both stand; alone, either name is no rename)."""
+        words = set(tokens)
+        for old, new in self.pairs:
+            if len(old) == 1 and len(new) == 1 and ((new, old) in self.pairs) and not (
+                    old[0] in words and new[0] in words):
+                return False
+        return True
 
     def _in_string(self, token: str) -> str:
         """A string literal with distinctive renamed names renamed in it too (generated code

@@ -348,3 +348,13 @@ def test_a_module_changed_in_an_import_line_is_not_renamed_in_the_code() -> None
     after = code.replace("    from unittest import SkipTest",
                          "    from _pytest.runner import Skipped as SkipTest")
     assert TabPredictor().predict(after, 5, history(code, after)).edit is None
+
+
+def test_a_swap_of_two_names_is_not_a_rename_where_only_one_stands() -> None:
+    """``for offsets, arc in info:`` → ``for arc, offsets in info:`` reorders the pair; the
+    ``if arc is None:`` below keeps its name."""
+    code = ("def walk(info):\n    for offsets, arc in info:\n        if arc is None:\n"
+            "            continue\n        yield offsets, arc\n")
+    after = code.replace("for offsets, arc in info:", "for arc, offsets in info:")
+    suggestion = TabPredictor().predict(after, 2, history(code, after)).edit
+    assert suggestion == LineEdit(5, 5, "        yield arc, offsets\n")
