@@ -36,6 +36,7 @@ from inference.tab_confidence import (
     model_edit_is_supported,
     pattern_is_confident,
     renames_a_twin,
+    renames_binding,
     renames_definition,
     text_is_confident,
     undoes,
@@ -392,7 +393,9 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
             yield rule, found, age <= STRIP_EDITS - 1 and edit.stands_in(lines)
             continue
         target = min(found.start_line, len(lines)) - 1
-        renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
+        renamed = isinstance(rule, ReplaceRule) and (
+            renames_definition(rule.pairs, edits)
+            or renames_binding(rule.pairs, edit, lines, target))
         yield rule, found, pattern_is_confident(
             whole_lines=isinstance(rule, LineRule),
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,

@@ -23,7 +23,7 @@ from inference.edit_history import HunkEdit
 
 __all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
            "model_edit_is_supported", "pattern_is_confident", "renames_a_twin",
-           "renames_definition", "text_is_confident", "undoes"]
+           "renames_binding", "renames_definition", "text_is_confident", "undoes"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
@@ -98,6 +98,65 @@ def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
                    and any(re.match(after, line) for line in edit.added) for edit in edits):
             return False
     return True
+
+
+def renames_binding(pairs: Sequence[tuple[Sequence[str], Sequence[str]]], taught: HunkEdit,
+                    lines: Sequence[str], target: int) -> bool:
+    """Whether the one ``old → new`` rename of ``pairs`` was made, by ``taught`` (an edit of
+    this file), where the old name is bound (a parameter, an assignment, a ``for`` or ``as``
+    target), and 0-based line ``target`` lies in that binding's scope (the function, or the
+    module for a binding outside any): every use there must follow, however far."""
+    if len(pairs) != 1 or len(pairs[0][0]) != 1 or len(pairs[0][1]) != 1:
+        return False
+    old, new = pairs[0][0][0], pairs[0][1][0]
+    if not (old.isidentifier() and new.isidentifier()) or not taught.stands_in(lines):
+        return False
+    start = taught.new_start - 1
+    for offset, (was, now) in enumerate(zip(taught.removed, taught.added, strict=False)):
+        kind = _binds(was, old)
+        if kind is None or kind != _binds(now, new):
+            continue
+        line = start + offset
+        if kind == "parameter":
+            return _in_body(lines, line, target)
+        header = _enclosing_def(lines, line)
+        return header is None or _in_body(lines, header, target)
+    return False
+
+
+def _binds(line: str, name: str) -> str | None:
+    """How ``line`` binds ``name``: ``"parameter"``, ``"local"`` (an assignment, a ``for`` or
+    an ``as`` target), or None."""
+    word = re.escape(name)
+    if re.match(rf"\s*(?:async\s+)?def\s+\w+\s*\((?:[^()]|\([^()]*\))*\b{word}\b", line):
+        return "parameter"
+    if (re.match(rf"\s*(?:\w+\s*,\s*)*{word}(?:\s*,\s*\w+)*\s*(?::[^=]+)?=(?!=)", line)
+            or re.match(rf"\s*(?:async\s+)?for\s+[\w\s,()]*\b{word}\b[\w\s,()]*\bin\b", line)
+            or re.search(rf"\bas\s+{word}\s*[:,)]", line)):
+        return "local"
+    return None
+
+
+def _enclosing_def(lines: Sequence[str], number: int) -> int | None:
+    """The 0-based line of the ``def`` whose body holds line ``number``, or None."""
+    depth = len(lines[number]) - len(lines[number].lstrip())
+    for above in range(number - 1, -1, -1):
+        line = lines[above]
+        if line.strip() and len(line) - len(line.lstrip()) < depth:
+            if re.match(r"\s*(?:async\s+)?def\s", line):
+                return above
+            depth = len(line) - len(line.lstrip())
+    return None
+
+
+def _in_body(lines: Sequence[str], header: int, target: int) -> bool:
+    """Whether 0-based line ``target`` is in the body of the definition at ``header``."""
+    if target <= header:
+        return False
+    depth = len(lines[header]) - len(lines[header].lstrip())
+    return all(not line.strip() or len(line) - len(line.lstrip()) > depth
+               or line.lstrip().startswith((")", "]", "}"))
+               for line in lines[header + 1:target + 1])
 
 
 def renames_a_twin(lines: Sequence[str], number: int, written: str,

@@ -8,6 +8,7 @@ import pytest
 
 from inference.edit_history import HistoryError, LineEdit, apply_edit, parse_history
 from inference.tab import TabPredictor
+from inference.tab_confidence import renames_binding
 
 
 def history(before: str, after: str, path: str = "m.py") -> str:
@@ -358,3 +359,21 @@ def test_a_swap_of_two_names_is_not_a_rename_where_only_one_stands() -> None:
     after = code.replace("for offsets, arc in info:", "for arc, offsets in info:")
     suggestion = TabPredictor().predict(after, 2, history(code, after)).edit
     assert suggestion == LineEdit(5, 5, "        yield arc, offsets\n")
+
+
+def test_a_renamed_parameter_is_renamed_at_its_far_uses_in_the_function_only() -> None:
+    """``file_exists`` renamed in a ``def`` is renamed at a use 12 lines down, in that
+    function; the same name in the next function is another variable."""
+    body = "".join(f"    step_{n}(tmp_path)\n" for n in range(12))
+    code = ("def test_recreate(tmp_path, file_exists):\n" + body
+            + "    if file_exists:\n        create(tmp_path)\n\n\n"
+            "def test_other(file_exists):\n" + body + "    if file_exists:\n        skip()\n")
+    after = code.replace("def test_recreate(tmp_path, file_exists):",
+                         "def test_recreate(tmp_path, create_file_first):")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+        14, 14, "    if create_file_first:\n")
+    renamed = parse_history(history(code, after))[-1]
+    pairs = ((("file_exists",), ("create_file_first",)),)
+    other_use = after.splitlines().index("    if file_exists:", 15)
+    assert renames_binding(pairs, renamed, after.splitlines(), 13)
+    assert not renames_binding(pairs, renamed, after.splitlines(), other_use)
