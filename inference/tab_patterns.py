@@ -136,8 +136,11 @@ class ReplaceRule(Rule):
 
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     attributes: bool = False
+    imports_only: bool = False  # taught on an import: it changes other imports, not code
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        if self.imports_only and not is_import(lines[number]):
+            return None
         tokens = tokenize(lines[number])
         if not self._holds_swapped(tokens):
             return None
@@ -501,6 +504,13 @@ def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
     return False
 
 
+def _inserts(old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whether ``new`` is ``old`` with tokens inserted (every token of ``old`` kept, in
+    order)."""
+    rest = iter(new)
+    return all(token in rest for token in old)
+
+
 def is_import(line: str) -> bool:
     """Whether ``line`` is an ``import`` or ``from ... import`` statement."""
     return bool(_IMPORT_LINE.match(line))
@@ -523,11 +533,16 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
         if old == new:
             continue
         if is_import(old) and is_import(new):
-            # The same import statement changed again (in another file), not a rename of its
-            # tokens (`unittest` in `from unittest import SkipTest` names where a name comes
-            # from); what the change means for the code is `inference.tab_imports`'.
-            rule: Rule | None = ReplaceRule(((tuple(tokenize(old.strip())),
-                                              tuple(tokenize(new.strip()))),))
+            # A package relocated (`from rich.x import y` → `from pip._vendor.rich.x import
+            # y`: tokens inserted, none replaced) is carried to its other imports; any other
+            # import change only to the same statement (in another file). Never to the code:
+            # `unittest` in `from unittest import SkipTest` names where a name comes from, and
+            # what an import change means for the code is `inference.tab_imports`'.
+            found = _replace_rule(old, new)
+            pairs = found.pairs if found is not None and all(
+                _inserts(a, b) for a, b in found.pairs) else (
+                (tuple(tokenize(old.strip())), tuple(tokenize(new.strip()))),)
+            rule: Rule | None = ReplaceRule(pairs, imports_only=True)
         else:
             # A recognised argument change is the pattern; its token diff would
             # over-generalise.

@@ -377,3 +377,13 @@ def test_a_renamed_parameter_is_renamed_at_its_far_uses_in_the_function_only() -
     other_use = after.splitlines().index("    if file_exists:", 15)
     assert renames_binding(pairs, renamed, after.splitlines(), 13)
     assert not renames_binding(pairs, renamed, after.splitlines(), other_use)
+
+
+def test_a_relocated_package_is_relocated_in_its_other_imports_only() -> None:
+    """``rich`` moved under ``pip._vendor`` in one import goes to the next import of it, and
+    never into code that mentions ``rich``."""
+    code = ("from rich._versions import VERSIONS\nimport os\n\n"
+            "def cells():\n    from rich.cells import CellTable\n    return rich_repr(CellTable)\n")
+    after = code.replace("from rich._versions", "from pip._vendor.rich._versions")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+        5, 5, "    from pip._vendor.rich.cells import CellTable\n")
