@@ -434,6 +434,10 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
         while i2 < len(a) and j2 < len(b) and a[i2] == b[j2] and (
             not any(_is_word(t) for t in a[stop if insertion else i1:i2])):
             i2, j2 = i2 + 1, j2 + 1
+        if i2 - i1 == 1 and a[i1][:1].isdigit() and i1 > 0 and j1 > 0 and a[i1 - 1] == b[j1 - 1]:
+            # A number keeps the token before it: `xrange(1)` → `xrange(101)` is about that
+            # bound, not every `1` (`i+1` below).
+            i1, j1 = i1 - 1, j1 - 1
         pair = (tuple(a[i1:i2]), tuple(b[j1:j2]))
         if not pair[0] or not any(t.strip() for t in pair[0]) or not _generalises(*pair):
             return None

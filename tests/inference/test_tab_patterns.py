@@ -387,3 +387,15 @@ def test_a_relocated_package_is_relocated_in_its_other_imports_only() -> None:
     after = code.replace("from rich._versions", "from pip._vendor.rich._versions")
     assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
         5, 5, "    from pip._vendor.rich.cells import CellTable\n")
+
+
+def test_a_changed_number_follows_only_where_it_stands_after_the_same_token() -> None:
+    """``range(1)`` → ``range(101)`` leaves the ``i + 1`` below alone; ``sleep(0.2)`` →
+    ``sleep(0.4)`` goes to the next ``sleep(0.2)``."""
+    code = "for i in range(1):\n    check(i, i+1)\n"
+    after = code.replace("range(1)", "range(101)")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit is None
+    code = "start()\ntime.sleep(0.2)\npoll()\ntime.sleep(0.2)\n"
+    after = code.replace("time.sleep(0.2)", "time.sleep(0.4)", 1)
+    assert TabPredictor().predict(after, 2, history(code, after)).edit == LineEdit(
+        4, 4, "time.sleep(0.4)\n")
