@@ -76,6 +76,9 @@ PATTERN_EDITS = 3
 #: A whitespace clean-up among this many newest edits is carried on (trained on train/dev:
 #: taught by the newest or the one before, the next stripped run was right 7 times in 12).
 STRIP_EDITS = 2
+#: ... within this many lines of the cursor (on train/dev, the next stripped run was right
+#: 4-23 lines away and wrong, or where nothing should change, 51 or more).
+STRIP_NEAR = 40
 #: A line moved by one of this many newest edits has its old copy deleted next.
 MOVE_EDITS = 1
 #: A name introduced by the newest edit is passed on (older: the user has moved on).
@@ -389,8 +392,9 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         found = rule.next_edit(lines, cursor_line - 1, written, avoid)
         if found is None:
             continue
-        if isinstance(rule, StripRule):  # a clean-up of this file, not of another one
-            yield rule, found, age <= STRIP_EDITS - 1 and edit.stands_in(lines)
+        if isinstance(rule, StripRule):  # a clean-up of this file, where the user works
+            yield rule, found, (age <= STRIP_EDITS - 1 and edit.stands_in(lines)
+                                and abs(found.start_line - cursor_line) < STRIP_NEAR)
             continue
         target = min(found.start_line, len(lines)) - 1
         renamed = isinstance(rule, ReplaceRule) and (

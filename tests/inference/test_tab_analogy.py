@@ -121,6 +121,13 @@ def test_clean_up_of_another_file_is_not_carried_into_this_one() -> None:
     assert TabPredictor().predict("d = 4  \ne = 5\n", 1, diff).edit is None
 
 
+def test_clean_up_is_not_carried_to_a_run_far_from_the_cursor() -> None:
+    """Trailing whitespace 60 lines away is not where the user is cleaning up."""
+    code = "a = 1\n\t\nb = 2\n" + "c = 3\n" * 60 + "d = 4  \ne = 5\n"
+    after = code.replace("a = 1\n\t\n", "a = 1\n\n")
+    assert predict(code, after, cursor=2) is None
+
+
 def test_clean_up_two_edits_back_is_not_carried_on() -> None:
     code = "a = 1\n\t\nb = 2\nc = 3\nd = 4\t\n"
     first = code.replace("a = 1\n\t\n", "a = 1\n\n")
