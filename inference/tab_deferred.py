@@ -25,9 +25,28 @@ __all__ = ["DeferredRule", "deferred_rule"]
 #: Lines below the deletion searched for what the statement needs.
 HORIZON = 12
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)(?:\.\w+|\[[^\]]*\])*\s*(?:[-+*/|&]?=)(?!=)")
-_NOT_MOVED = ("#", "@", "def ", "async ", "class ", "return", "yield", "raise", "pass", "break",
-              "continue", "else", "elif", "try", "except", "finally", "if ", "for ", "while ",
-              "with ")
+_NOT_MOVED = (
+    "#",
+    "@",
+    "def ",
+    "async ",
+    "class ",
+    "return",
+    "yield",
+    "raise",
+    "pass",
+    "break",
+    "continue",
+    "else",
+    "elif",
+    "try",
+    "except",
+    "finally",
+    "if ",
+    "for ",
+    "while ",
+    "with ",
+)
 
 
 @dataclass(frozen=True)
@@ -42,29 +61,40 @@ class DeferredRule(Rule):
             return None
         return LineEdit(number + 2, number + 1, self.statement + "\n")
 
-    def next_edit(self, lines: Sequence[str], cursor: int,
-                  written: frozenset[str] = frozenset(),
-                  skip: frozenset[int] = frozenset()) -> LineEdit | None:
+    def next_edit(
+        self,
+        lines: Sequence[str],
+        cursor: int,
+        written: frozenset[str] = frozenset(),
+        skip: frozenset[int] = frozenset(),
+    ) -> LineEdit | None:
         """The one place the statement goes, wherever the cursor is (the line it follows may
         be one the recent edits wrote)."""
         return self.edit_at(lines, self.after)
 
 
-def deferred_rule(edit: HunkEdit, lines: Sequence[str],
-                  edits: Sequence[HunkEdit]) -> DeferredRule | None:
+def deferred_rule(
+    edit: HunkEdit, lines: Sequence[str], edits: Sequence[HunkEdit]
+) -> DeferredRule | None:
     """Where the statement ``edit`` deleted (from this file) goes again, or None."""
     if edit.added or len(edit.removed) != 1:
         return None
     statement = edit.removed[0].rstrip()
     text = statement.strip()
-    if (not text or is_import(text) or text.startswith(_NOT_MOVED)
-            or text.endswith(("(", "[", "{", ",", ":", "\\"))):
+    if (
+        not text
+        or is_import(text)
+        or text.startswith(_NOT_MOVED)
+        or text.endswith(("(", "[", "{", ",", ":", "\\"))
+    ):
         return None
     place = edit.new_start - 1  # the line that now stands where the statement was
     if not _deleted_here(edit, lines, place):
         return None
-    if any(line.strip() == text for line in lines) or sum(
-            other.removed == edit.removed and not other.added for other in edits) > 1:
+    if (
+        any(line.strip() == text for line in lines)
+        or sum(other.removed == edit.removed and not other.added for other in edits) > 1
+    ):
         return None  # a copy elsewhere, or a statement being removed wherever it is
     reads = _names_read(text)
     depth = _depth(statement)
@@ -79,8 +109,9 @@ def deferred_rule(edit: HunkEdit, lines: Sequence[str],
     if last is None:
         return None
     after = last  # below the statement or block that holds the assignment
-    while after + 1 < len(lines) and (not lines[after + 1].strip()
-                                      or _depth(lines[after + 1]) > depth):
+    while after + 1 < len(lines) and (
+        not lines[after + 1].strip() or _depth(lines[after + 1]) > depth
+    ):
         after += 1
     while after > last and not lines[after].strip():
         after -= 1
@@ -89,15 +120,15 @@ def deferred_rule(edit: HunkEdit, lines: Sequence[str],
 
 def _deleted_here(edit: HunkEdit, lines: Sequence[str], place: int) -> bool:
     """Whether the lines around ``place`` are the context the deletion had (this file)."""
-    above = tuple(lines[max(place - len(edit.before), 0):place])
-    below = tuple(lines[place:place + len(edit.after)])
+    above = tuple(lines[max(place - len(edit.before), 0) : place])
+    below = tuple(lines[place : place + len(edit.after)])
     return bool(edit.before or edit.after) and above == edit.before and below == edit.after
 
 
 def _names_read(text: str) -> set[str]:
     """The names a statement reads: all of them but an assignment's target and attributes."""
     found = _ASSIGNED.match(text)
-    tokens = tokenize(text[found.end():] if found else text)
+    tokens = tokenize(text[found.end() :] if found else text)
     names: set[str] = set()
     previous = ""
     for token in tokens:

@@ -45,7 +45,7 @@ class JoinRule(Rule):
     width: int
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
-        run = lines[number:number + self.size]
+        run = lines[number : number + self.size]
         if len(run) < self.size or run[0].lstrip().startswith("#") or _depth(run[0]) <= 0:
             return None
         depth = 0
