@@ -2,9 +2,10 @@
 
 First the recent edits (newest first) are generalised into rules (`inference.tab_patterns`,
 structural repeats in `inference.tab_analogy`, changes inside text in `inference.tab_text`,
-import changes in `inference.tab_imports`, moves finished in `inference.tab_moves`, new names
-passed on in `inference.tab_params`): a rename or signature change made once is made again at
-the next place it applies, which may be far from the cursor;
+import changes in `inference.tab_imports`, moves finished in `inference.tab_moves` and
+`inference.tab_deferred`, new names passed on in `inference.tab_params`): a rename or
+signature change made once is made again at the next place it applies, which may be far from
+the cursor;
 `inference.tab_confidence` decides which suggestions are shown. When no rule applies, the model
 rewrites the lines around the cursor (speculatively, drafting from those lines) and the first
 difference is the suggestion.
@@ -30,9 +31,12 @@ from inference.edit_history import HunkEdit, LineEdit, apply_edit, parse_history
 from inference.engine import BASE_MODEL, TAB_ADAPTER, InvalidRequest, request_adapter
 from inference.tab_analogy import AnalogyRule, analogy_rule, repeats
 from inference.tab_confidence import (
+    NEAR_LINES,
     analogy_is_confident,
     model_edit_is_supported,
     pattern_is_confident,
+    renames_a_twin,
+    renames_binding,
     renames_definition,
     text_is_confident,
     undoes,
@@ -40,7 +44,9 @@ from inference.tab_confidence import (
 from inference.tab_copyright import copyright_rule
 from inference.tab_decorators import NEAR_LINES as DECORATOR_NEAR
 from inference.tab_decorators import decorator_rule
+from inference.tab_deferred import DeferredRule, deferred_rule
 from inference.tab_imports import import_rule
+from inference.tab_joins import join_rule
 from inference.tab_moves import MoveRule, move_rule
 from inference.tab_params import pass_on_rule, store_rule
 from inference.tab_patterns import (
@@ -70,6 +76,9 @@ PATTERN_EDITS = 3
 #: A whitespace clean-up among this many newest edits is carried on (trained on train/dev:
 #: taught by the newest or the one before, the next stripped run was right 7 times in 12).
 STRIP_EDITS = 2
+#: ... within this many lines of the cursor (on train/dev, the next stripped run was right
+#: 4-23 lines away and wrong, or where nothing should change, 51 or more).
+STRIP_NEAR = 40
 #: A line moved by one of this many newest edits has its old copy deleted next.
 MOVE_EDITS = 1
 #: A name introduced by the newest edit is passed on (older: the user has moved on).
@@ -212,10 +221,16 @@ class TabPredictor:
             for rule, found, confident in _candidates(lines, cursor_line, edits, edit, age,
                                                       written, skip):
                 # Whichever rule proposes it, an undo is not the next edit; a move's old copy
-                # reads like one (its text is what the edit added) but the new copy stays.
-                if not isinstance(rule, MoveRule) and undoes(
+                # reads like one (its text is what the edit added) but the new copy stays, and
+                # a deleted statement written again elsewhere is moved, not put back.
+                if not isinstance(rule, MoveRule | DeferredRule) and undoes(
                         lines[found.start_line - 1:found.end_line], found.new_text.splitlines(),
                         edits):
+                    continue
+                # Nor is a second definition of a name renamed as the first was (a duplicate
+                # told apart: the other keeps its name).
+                if found.start_line == found.end_line and renames_a_twin(
+                        lines, found.start_line - 1, found.new_text, edits):
                     continue
                 if confident or age == 0:
                     sure.append(rule)
@@ -369,17 +384,22 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     found = moved.next_edit(lines, cursor_line - 1, written) if moved else None
     if moved is not None and found is not None:
         yield moved, found, age < MOVE_EDITS
+    if placed := _placed(deferred_rule(edit, lines, edits), lines, cursor_line, written):
+        yield *placed, age < MOVE_EDITS
     # Code patterns stay out of comments and docstrings; prose edits stay in prose.
     avoid = frozenset() if _taught_on_prose(edit, lines, skip) else skip
     for rule in rules_from_edit(edit):
         found = rule.next_edit(lines, cursor_line - 1, written, avoid)
         if found is None:
             continue
-        if isinstance(rule, StripRule):
-            yield rule, found, age <= STRIP_EDITS - 1
+        if isinstance(rule, StripRule):  # a clean-up of this file, where the user works
+            yield rule, found, (age <= STRIP_EDITS - 1 and edit.stands_in(lines)
+                                and abs(found.start_line - cursor_line) < STRIP_NEAR)
             continue
         target = min(found.start_line, len(lines)) - 1
-        renamed = isinstance(rule, ReplaceRule) and renames_definition(rule.pairs, edits)
+        renamed = isinstance(rule, ReplaceRule) and (
+            renames_definition(rule.pairs, edits)
+            or renames_binding(rule.pairs, edit, lines, target))
         yield rule, found, pattern_is_confident(
             whole_lines=isinstance(rule, LineRule),
             age=0 if age and _repeated(rule, edits, edit) else age, taught=edit,
@@ -391,6 +411,8 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
         yield *placed, age == 0
     if placed := _placed(sibling_parameters_rule(edit), lines, cursor_line, written, skip):
         yield *placed, age == 0
+    if placed := _placed(join_rule(edit), lines, cursor_line, written, skip):
+        yield *placed, age == 0 and abs(placed[1].start_line - cursor_line) < NEAR_LINES
     text = text_rule(edit)
     found = text.next_edit(lines, cursor_line - 1, written) if text else None
     if text is not None and found is not None:  # text rules apply in prose and code alike
@@ -399,7 +421,9 @@ def _candidates(lines: list[str], cursor_line: int, edits: list[HunkEdit], edit:
     analogy = analogy_rule(edit.removed, edit.added)
     found = analogy.next_edit(lines, cursor_line - 1, written, avoid) if analogy else None
     if analogy is not None and found is not None:
-        yield analogy, found, analogy_is_confident(
+        # Only from an edit of this file whose lines still stand: a shape made twice in one
+        # file says little about another file's lines of that shape.
+        yield analogy, found, edit.stands_in(lines) and analogy_is_confident(
             age=age, similarity=analogy.similarity(lines, found.start_line - 1),
             repeats=repeats(analogy, edits, edit), distance=abs(found.start_line - cursor_line))
 

@@ -214,9 +214,22 @@ def analogy_rule(removed: Sequence[str], added: Sequence[str]) -> AnalogyRule | 
     if not changes or (not solid and not written):
         return None  # spacing only
     kept = sum(size for _, _, size in matcher.get_matching_blocks())
-    # Most of the block rewritten: a one-off, repeated only where the very same block recurs.
+    # Most of the block rewritten, or only a comment added: a one-off, repeated only where the
+    # very same block recurs (a linter's `noqa` or a coverage `pragma` is about that
+    # statement, not every `except` or `if` shaped like it).
     return AnalogyRule(tuple(old), tuple(new), len(removed), changes,
-                       tuple(skeleton(t) for t in old), whole=kept * 2 < len(old))
+                       tuple(skeleton(t) for t in old),
+                       whole=kept * 2 < len(old) or _comments_only(changes, new))
+
+
+def _comments_only(changes: Sequence[tuple[int, int, int, int]], new: Sequence[str]) -> bool:
+    """Whether every change only inserts a comment (a trailing one, or ``#`` commenting the
+    line out)."""
+    for i1, i2, j1, j2 in changes:
+        written = [t for t in new[j1:j2] if t.strip()]
+        if i1 != i2 or not written or written[0] != "#":
+            return False
+    return True
 
 
 def repeats(rule: AnalogyRule, edits: Sequence[HunkEdit], taught: HunkEdit) -> int:

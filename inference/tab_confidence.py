@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from inference.edit_history import HunkEdit
 
 __all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
-           "model_edit_is_supported", "pattern_is_confident", "renames_definition",
-           "text_is_confident", "undoes"]
+           "model_edit_is_supported", "pattern_is_confident", "renames_a_twin",
+           "renames_binding", "renames_definition", "text_is_confident", "undoes"]
 
 #: A target within this many lines of the cursor is where the user is working.
 NEAR_LINES = 10
@@ -36,6 +36,8 @@ SIMILAR = 0.6
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEFINES = r"\s*(?:async\s+)?(?:def|class)\s+{}\b"
+#: a definition's header: its indentation and keyword, and the name it defines
+_DEFINED = re.compile(r"(\s*(?:async\s+)?(?:def|class)\s+)(\w+)")
 
 
 def pattern_is_confident(*, whole_lines: bool, age: int, taught: HunkEdit, target: str,
@@ -96,6 +98,93 @@ def renames_definition(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
                    and any(re.match(after, line) for line in edit.added) for edit in edits):
             return False
     return True
+
+
+def renames_binding(pairs: Sequence[tuple[Sequence[str], Sequence[str]]], taught: HunkEdit,
+                    lines: Sequence[str], target: int) -> bool:
+    """Whether the one ``old → new`` rename of ``pairs`` was made, by ``taught`` (an edit of
+    this file), where the old name is bound (a parameter, an assignment, a ``for`` or ``as``
+    target), and 0-based line ``target`` lies in that binding's scope (the function, or the
+    module for a binding outside any): every use there must follow, however far."""
+    if len(pairs) != 1 or len(pairs[0][0]) != 1 or len(pairs[0][1]) != 1:
+        return False
+    old, new = pairs[0][0][0], pairs[0][1][0]
+    if not (old.isidentifier() and new.isidentifier()) or not taught.stands_in(lines):
+        return False
+    start = taught.new_start - 1
+    for offset, (was, now) in enumerate(zip(taught.removed, taught.added, strict=False)):
+        kind = _binds(was, old)
+        if kind is None or kind != _binds(now, new):
+            continue
+        line = start + offset
+        if kind == "parameter":
+            return _in_body(lines, line, target)
+        header = _enclosing_def(lines, line)
+        return header is None or _in_body(lines, header, target)
+    return False
+
+
+def _binds(line: str, name: str) -> str | None:
+    """How ``line`` binds ``name``: ``"parameter"``, ``"local"`` (an assignment, a ``for`` or
+    an ``as`` target), or None."""
+    word = re.escape(name)
+    if re.match(rf"\s*(?:async\s+)?def\s+\w+\s*\((?:[^()]|\([^()]*\))*\b{word}\b", line):
+        return "parameter"
+    if (re.match(rf"\s*(?:\w+\s*,\s*)*{word}(?:\s*,\s*\w+)*\s*(?::[^=]+)?=(?!=)", line)
+            or re.match(rf"\s*(?:async\s+)?for\s+[\w\s,()]*\b{word}\b[\w\s,()]*\bin\b", line)
+            or re.search(rf"\bas\s+{word}\s*[:,)]", line)):
+        return "local"
+    return None
+
+
+def _enclosing_def(lines: Sequence[str], number: int) -> int | None:
+    """The 0-based line of the ``def`` whose body holds line ``number``, or None."""
+    depth = len(lines[number]) - len(lines[number].lstrip())
+    for above in range(number - 1, -1, -1):
+        line = lines[above]
+        if line.strip() and len(line) - len(line.lstrip()) < depth:
+            if re.match(r"\s*(?:async\s+)?def\s", line):
+                return above
+            depth = len(line) - len(line.lstrip())
+    return None
+
+
+def _in_body(lines: Sequence[str], header: int, target: int) -> bool:
+    """Whether 0-based line ``target`` is in the body of the definition at ``header``."""
+    if target <= header:
+        return False
+    depth = len(lines[header]) - len(lines[header].lstrip())
+    return all(not line.strip() or len(line) - len(line.lstrip()) > depth
+               or line.lstrip().startswith((")", "]", "}"))
+               for line in lines[header + 1:target + 1])
+
+
+def renames_a_twin(lines: Sequence[str], number: int, written: str,
+                   edits: Sequence[HunkEdit]) -> bool:
+    """Whether writing ``written`` over 0-based line ``number`` renames a second ``def`` or
+    ``class`` of a name that one of ``edits`` renamed the same way in the same block: two
+    definitions of one name told apart (the second was shadowing the first), not a use."""
+    old, new = _DEFINED.match(lines[number]), _DEFINED.match(written)
+    if old is None or new is None or old[2] == new[2] or old[1] != new[1]:
+        return False
+    for edit in edits:
+        if not edit.stands_in(lines):
+            continue
+        for offset, (was, now) in enumerate(zip(edit.removed, edit.added, strict=False)):
+            before, after = _DEFINED.match(was), _DEFINED.match(now)
+            if (before and after and (before[1], before[2], after[2]) == (old[1], old[2], new[2])
+                    and _same_block(lines, edit.new_start - 1 + offset, number)):
+                return True
+    return False
+
+
+def _same_block(lines: Sequence[str], a: int, b: int) -> bool:
+    """Whether lines ``a`` and ``b`` stand at one indentation with no line less indented
+    between them (the same class body, function body or module)."""
+    low, high = sorted((a, b))
+    depth = len(lines[a]) - len(lines[a].lstrip())
+    return all(not line.strip() or len(line) - len(line.lstrip()) >= depth
+               for line in lines[low:high + 1])
 
 
 def model_edit_is_supported(replaced: Sequence[str], written: Sequence[str],

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.edit_history import HunkEdit, LineEdit
-from inference.tab_patterns import Rule
+from inference.tab_patterns import Rule, is_import
 
-__all__ = ["ImportRule", "bindings", "import_rule", "is_import"]
+__all__ = ["ImportRule", "bindings", "import_rule"]
 
 _FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^#)]*)")
 _IMPORT = re.compile(r"^\s*import\s+([^#]*)")
@@ -32,11 +32,6 @@ _GUARD = re.compile(
     r"^\s*(?:try|else|finally|except(?:\s+[\w.]+(?:\s+as\s+\w+)?|\s*\(.*\))?)\s*:\s*(?:#.*)?$")
 _TYPING_BUILTINS = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set",
                     "FrozenSet": "frozenset", "Type": "type"}
-
-
-def is_import(line: str) -> bool:
-    """Whether ``line`` is an ``import`` or ``from ... import`` statement."""
-    return bool(_FROM.match(line) or _IMPORT.match(line))
 
 
 def bindings(lines: Sequence[str]) -> dict[str, str]:

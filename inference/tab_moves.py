@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from inference.apply import parses
 from inference.edit_history import HunkEdit, LineEdit
-from inference.tab_imports import bindings, is_import
-from inference.tab_patterns import Rule, prose_spans
+from inference.tab_imports import bindings
+from inference.tab_patterns import Rule, is_import, prose_spans
 
 __all__ = ["MoveRule", "move_rule"]
 

@@ -28,11 +28,13 @@ from inference.edit_history import HunkEdit, LineEdit
 from inference.sketch import indentation
 
 __all__ = ["ArgumentsRule", "Call", "LineRule", "ReplaceRule", "Rule", "StripRule", "calls",
-           "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank", "tokenize"]
+           "is_import", "prose_lines", "remakes_a_line", "rules_from_edit", "search_rank",
+           "tokenize"]
 
 _TOKEN = re.compile(
     r"""[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\s+|.""")
 _OPEN, _CLOSE = "([{", ")]}"
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+[\w.]+\s+import\s|import\s)")
 
 
 def tokenize(line: str) -> list[str]:
@@ -134,9 +136,14 @@ class ReplaceRule(Rule):
 
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     attributes: bool = False
+    imports_only: bool = False  # taught on an import: it changes other imports, not code
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
+        if self.imports_only and not is_import(lines[number]):
+            return None
         tokens = tokenize(lines[number])
+        if not self._holds_swapped(tokens):
+            return None
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -150,11 +157,25 @@ class ReplaceRule(Rule):
                     out.extend(new)
                     i += len(old)
                     break
+                if requoted := _requoted(old, new, tokens[i]):
+                    out.append(requoted)
+                    i += 1
+                    break
             else:
                 out.append(self._in_string(tokens[i]))
                 i += 1
         return _replace_line(lines, number, "".join(out))
 
+
+    def _holds_swapped(self, tokens: Sequence[str]) -> bool:
+        """Whether ``tokens`` hold both sides of every swap among the pairs (``a, b`` →
+        ``b, a`` reorders where both stand; alone, either name is no rename)."""
+        words = set(tokens)
+        for old, new in self.pairs:
+            if len(old) == 1 and len(new) == 1 and ((new, old) in self.pairs) and not (
+                    old[0] in words and new[0] in words):
+                return False
+        return True
 
     def _in_string(self, token: str) -> str:
         """A string literal with distinctive renamed names renamed in it too (generated code
@@ -165,6 +186,26 @@ class ReplaceRule(Rule):
             if len(old) == 1 and len(new) == 1 and _distinctive(old[0]) and new[0].isidentifier():
                 token = re.sub(rf"(?<![\w]){re.escape(old[0])}(?![\w])", new[0], token)
         return token
+
+
+def _requoted(old: tuple[str, ...], new: tuple[str, ...], token: str) -> str | None:
+    """``new`` written in ``token``'s quotes when ``old`` is one string literal that ``token``
+    spells with the other quotes (``'1.6.0'`` → ``'1.7.0'`` also bumps ``"1.6.0"``)."""
+    if len(old) != 1 or len(new) != 1 or len(token) < 2 or token[0] not in "\"'":
+        return None
+    quote, other = token[0], "'" if token[0] == '"' else '"'
+    if not (_plain_string(old[0], other) and _plain_string(new[0], other)):
+        return None
+    if old[0][1:-1] != token[1:-1] or quote in new[0][1:-1]:
+        return None
+    return quote + new[0][1:-1] + quote
+
+
+def _plain_string(token: str, quote: str) -> bool:
+    """A string literal in ``quote`` quotes, without prefix, escapes or the other quote."""
+    inner = token[1:-1]
+    return (len(token) >= 2 and token[0] == token[-1] == quote and "\\" not in inner
+            and "'" not in inner and '"' not in inner)
 
 
 def _distinctive(name: str) -> bool:
@@ -393,6 +434,10 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
         while i2 < len(a) and j2 < len(b) and a[i2] == b[j2] and (
             not any(_is_word(t) for t in a[stop if insertion else i1:i2])):
             i2, j2 = i2 + 1, j2 + 1
+        if i2 - i1 == 1 and a[i1][:1].isdigit() and i1 > 0 and j1 > 0 and a[i1 - 1] == b[j1 - 1]:
+            # A number keeps the token before it: `xrange(1)` → `xrange(101)` is about that
+            # bound, not every `1` (`i+1` below).
+            i1, j1 = i1 - 1, j1 - 1
         pair = (tuple(a[i1:i2]), tuple(b[j1:j2]))
         if not pair[0] or not any(t.strip() for t in pair[0]) or not _generalises(*pair):
             return None
@@ -401,7 +446,9 @@ def _replace_rule(old: str, new: str) -> ReplaceRule | None:
     return ReplaceRule(tuple(pairs)) if pairs else None
 
 
-_OPERATORS = frozenset("+-*/%|&=<>@^~")
+#: Operators, the boolean and conditional keywords among them: a condition joined to a test
+#: (`if not no_input:` → `if not no_input and not key.startswith('__'):`) is about that test.
+_OPERATORS = frozenset("+-*/%|&=<>@^~") | {"and", "or", "not", "if", "else"}
 
 
 def _joined_changes(tokens: list[str], opcodes: list) -> list[tuple[str, int, int, int, int]]:
@@ -430,7 +477,7 @@ def _generalises(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     (`mod.sub.name` → `name`; `x += sep + line` → `x += line` would leave `+=  + line` at
     other uses of `sep`); a comment added (`# noqa`, `# type: ignore` are about one line); an
     operator and operand wrapped around a name that stays (`s = a` → `s = a + b` is one
-    computation, not a pattern; `rv is 3` → `rv == 3` is).
+    computation, not a pattern, nor is `if a:` → `if a and b:`; `rv is 3` → `rv == 3` is).
     """
     solid_old = [t for t in old if t.strip()]
     solid_new = [t for t in new if t.strip()]
@@ -461,6 +508,18 @@ def remakes_a_line(rule: Rule, edit: HunkEdit) -> bool:
     return False
 
 
+def _inserts(old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whether ``new`` is ``old`` with tokens inserted (every token of ``old`` kept, in
+    order)."""
+    rest = iter(new)
+    return all(token in rest for token in old)
+
+
+def is_import(line: str) -> bool:
+    """Whether ``line`` is an ``import`` or ``from ... import`` statement."""
+    return bool(_IMPORT_LINE.match(line))
+
+
 def rules_from_edit(edit: HunkEdit) -> list[Rule]:
     """The rules one past edit suggests, most specific first."""
     removed = tuple(line.rstrip() for line in edit.removed)
@@ -477,8 +536,21 @@ def rules_from_edit(edit: HunkEdit) -> list[Rule]:
     for old, new in zip(edit.removed, edit.added, strict=True):
         if old == new:
             continue
-        # A recognised argument change is the pattern; its token diff would over-generalise.
-        rule = _arguments_rule(old, new) or _replace_rule(old, new)
+        if is_import(old) and is_import(new):
+            # A package relocated (`from rich.x import y` → `from pip._vendor.rich.x import
+            # y`: tokens inserted, none replaced) is carried to its other imports; any other
+            # import change only to the same statement (in another file). Never to the code:
+            # `unittest` in `from unittest import SkipTest` names where a name comes from, and
+            # what an import change means for the code is `inference.tab_imports`'.
+            found = _replace_rule(old, new)
+            pairs = found.pairs if found is not None and all(
+                _inserts(a, b) for a, b in found.pairs) else (
+                (tuple(tokenize(old.strip())), tuple(tokenize(new.strip()))),)
+            rule: Rule | None = ReplaceRule(pairs, imports_only=True)
+        else:
+            # A recognised argument change is the pattern; its token diff would
+            # over-generalise.
+            rule = _arguments_rule(old, new) or _replace_rule(old, new)
         if isinstance(rule, ReplaceRule) and _renames_method(rule, old):
             rule = ReplaceRule(rule.pairs, attributes=True)  # its calls are `obj.name(...)`
         if rule is not None and rule not in rules:

@@ -5,8 +5,10 @@ A rename, an import change or a quoting change reaches two adjacent lines as oft
 the user makes them as one edit, so Tab suggests them as one: the lines just above and below
 the suggested line that its rule, or another rule of the recent edits (``json`` → ``json_dumps``
 on one line, the import alias ``json_dump`` → ``json_dumps`` on the next), also rewrites one for
-one join it. Lines the recent edits wrote are never rewritten again, and a run stays in code or
-in prose (comments and docstrings) as its first line does.
+one join it. Lines the recent edits wrote are never rewritten again, a run stays in code or
+in prose (comments and docstrings) as its first line does, and a structural repeat
+(`inference.tab_analogy`) reaches a neighbour only as alike as its own suggestions must be
+(``read_text()`` → ``read_text(encoding=...)`` is not carried onto ``text.splitlines()``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from inference.edit_history import LineEdit
-from inference.tab_analogy import skeleton
+from inference.tab_analogy import AnalogyRule, skeleton
+from inference.tab_confidence import ANALOGY_SIMILAR
 from inference.tab_patterns import Rule, tokenize
 
 __all__ = ["grow_run"]
@@ -49,6 +52,8 @@ def grow_run(rules: Sequence[Rule], lines: Sequence[str], edit: LineEdit,
         if _shape_ratio(lines[number], lines[edit.start_line - 1]) < MIN_SHAPE:
             return None
         for rule in rules:
+            if isinstance(rule, AnalogyRule) and rule.similarity(lines, number) < ANALOGY_SIMILAR:
+                continue  # shaped alike, but not the same kind of line: not the same edit
             found = rule.edit_at(lines, number)
             if (found is not None and (found.start_line, found.end_line) == (number + 1, number + 1)
                     and found.new_text.count("\n") == 1):

@@ -30,6 +30,17 @@ def test_base_class_added_to_two_classes_is_added_to_the_next_with_its_own_name(
         9, 9, "class Context(unittest.TestCase):\n")
 
 
+def test_a_repeat_made_in_another_file_is_not_carried_into_this_one() -> None:
+    """A base class added to two classes of one test module is not added to the classes of
+    another module (there, lines the recent edits never touched)."""
+    code = "".join(f"class {name}:\n    pass\n\n\n" for name in ("Loop", "Stack", "Context"))
+    first = code.replace("class Loop:", "class Loop(unittest.TestCase):")
+    second = first.replace("class Stack:", "class Stack(unittest.TestCase):")
+    other = "import ast\n\n\nclass F:\n    pass\n"
+    diff = history(code, first, second, path="test_loop.py")
+    assert TabPredictor().predict(other, 1, diff).edit is None
+
+
 def test_repeated_string_prefix_goes_on_to_a_far_form_with_other_text() -> None:
     """A `u` prefix put on two forms' text is carried to the next form, however far."""
     forms = ['    "forms": {"text": "' + word + '"},\n' for word in ("one", "two", "three")]
@@ -46,6 +57,24 @@ def test_statement_split_over_two_lines_is_repeated_on_the_next_one() -> None:
     after = code.replace("    try: send(a, root='./')", "    try:\n        send(a, root='./')")
     assert predict(code, after, cursor=1) == LineEdit(
         4, 4, "    try:\n        send(b, root='./')\n")
+
+
+def test_a_comment_added_is_repeated_only_on_the_same_statement() -> None:
+    """``# noqa: PERF203`` added to one ``except`` goes to the next identical ``except``, not
+    to an ``except`` of another exception shaped like it."""
+    code = ("for hook in hooks:\n    try:\n        run(hook)\n    except RuntimeError as e:\n"
+            "        log(e)\n")
+    code = code + code.replace("RuntimeError as e", "OSError as err").replace("(e)", "(err)")
+    after = code.replace("except RuntimeError as e:", "except RuntimeError as e:  # noqa: PERF203")
+    assert predict(code, after, cursor=4) is None
+    twice = code + code
+    first = twice.replace("except RuntimeError as e:",
+                          "except RuntimeError as e:  # noqa: PERF203", 1)
+    assert predict(twice, first, cursor=4) == LineEdit(
+        14, 14, "    except RuntimeError as e:  # noqa: PERF203\n")
+    rule = analogy_rule(["    except RuntimeError as e:"],
+                        ["    except RuntimeError as e:  # noqa: PERF203"])
+    assert rule is not None and rule.edit_at(["    except OSError as err:"], 0) is None
 
 
 def test_a_carried_name_is_replaced_by_the_targets_own() -> None:
@@ -83,6 +112,20 @@ def test_trailing_whitespace_clean_up_goes_on_to_the_next_run() -> None:
     code = "a = 1\n\t\nb = 2\n" + "c = 3\n" * 20 + "d = 4  \n\t\t\ne = 5\n"
     after = code.replace("a = 1\n\t\n", "a = 1\n\n")
     assert predict(code, after, cursor=2) == LineEdit(24, 25, "d = 4\n\n")
+
+
+def test_clean_up_of_another_file_is_not_carried_into_this_one() -> None:
+    """Trailing whitespace stripped in one file says nothing of another file's."""
+    code = "a = 1\n\t\nb = 2\n"
+    diff = history(code, code.replace("\t\n", "\n"), path="other.py")
+    assert TabPredictor().predict("d = 4  \ne = 5\n", 1, diff).edit is None
+
+
+def test_clean_up_is_not_carried_to_a_run_far_from_the_cursor() -> None:
+    """Trailing whitespace 60 lines away is not where the user is cleaning up."""
+    code = "a = 1\n\t\nb = 2\n" + "c = 3\n" * 60 + "d = 4  \ne = 5\n"
+    after = code.replace("a = 1\n\t\n", "a = 1\n\n")
+    assert predict(code, after, cursor=2) is None
 
 
 def test_clean_up_two_edits_back_is_not_carried_on() -> None:

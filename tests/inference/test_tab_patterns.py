@@ -8,6 +8,7 @@ import pytest
 
 from inference.edit_history import HistoryError, LineEdit, apply_edit, parse_history
 from inference.tab import TabPredictor
+from inference.tab_confidence import renames_binding
 
 
 def history(before: str, after: str, path: str = "m.py") -> str:
@@ -305,3 +306,96 @@ def test_a_functions_signature_change_leaves_a_method_of_the_same_name_alone() -
             "def default(handler):\n    return handler\n")
     after = code.replace("def default(handler):", "def default():")
     assert predict(code, after, 6) is None
+
+
+def test_a_second_definition_of_a_renamed_name_in_the_same_class_keeps_its_name() -> None:
+    """Renaming the second of two ``test_include`` methods of one class tells a duplicate
+    apart: the first keeps its name. The same method of another class is renamed."""
+    body = "    def test_include(self):\n        self.check('{}')\n\n"
+    twins = "class TestTemplate:\n" + body.format("foo") + body.format("foo x=y")
+    for other in ("", "\nclass TestOther:\n" + body.format("bar")):
+        code = twins + other
+        after = code.replace("def test_include(self):\n        self.check('foo x=y')",
+                             "def test_include_with_args(self):\n        self.check('foo x=y')")
+        suggestion = TabPredictor().predict(after, 5, history(code, after)).edit
+        assert suggestion == (LineEdit(10, 10, "    def test_include_with_args(self):\n")
+                              if other else None)
+
+
+def test_a_string_changed_in_one_quote_style_is_changed_in_the_other() -> None:
+    """``__version__ = '1.6.0'`` bumped to ``'1.7.0'`` bumps ``version = "1.6.0"`` of another
+    file too, in that file's quotes."""
+    diff = history("__version__ = '1.6.0'\n", "__version__ = '1.7.0'\n", path="pkg/__init__.py")
+    setup = 'from setuptools import setup\n\nversion = "1.6.0"\nsetup(version=version)\n'
+    assert TabPredictor().predict(setup, 1, diff).edit == LineEdit(3, 3, 'version = "1.7.0"\n')
+
+
+def test_a_condition_joined_to_one_test_is_not_joined_to_others() -> None:
+    """``and not key.startswith('__')`` added to one ``if`` is about that test: the other
+    ``if`` on the same name is left alone."""
+    code = ("def prompt(context, no_input):\n    for key in context:\n        if not no_input:\n"
+            "            ask(key)\n        if no_input:\n            skip(key)\n")
+    after = code.replace("        if not no_input:",
+                         "        if not no_input and not key.startswith('__'):")
+    assert TabPredictor().predict(after, 3, history(code, after)).edit is None
+
+
+def test_a_module_changed_in_an_import_line_is_not_renamed_in_the_code() -> None:
+    """``from unittest import SkipTest`` → ``from _pytest.runner import Skipped as SkipTest``
+    does not turn ``import unittest`` or ``unittest.TestCase`` into ``_pytest.runner``."""
+    code = ("import unittest\ntry:\n    from nose import SkipTest\nexcept ImportError:\n"
+            "    from unittest import SkipTest\n\n\nclass TemplateTest(unittest.TestCase):\n"
+            "    pass\n")
+    after = code.replace("    from unittest import SkipTest",
+                         "    from _pytest.runner import Skipped as SkipTest")
+    assert TabPredictor().predict(after, 5, history(code, after)).edit is None
+
+
+def test_a_swap_of_two_names_is_not_a_rename_where_only_one_stands() -> None:
+    """``for offsets, arc in info:`` → ``for arc, offsets in info:`` reorders the pair; the
+    ``if arc is None:`` below keeps its name."""
+    code = ("def walk(info):\n    for offsets, arc in info:\n        if arc is None:\n"
+            "            continue\n        yield offsets, arc\n")
+    after = code.replace("for offsets, arc in info:", "for arc, offsets in info:")
+    suggestion = TabPredictor().predict(after, 2, history(code, after)).edit
+    assert suggestion == LineEdit(5, 5, "        yield arc, offsets\n")
+
+
+def test_a_renamed_parameter_is_renamed_at_its_far_uses_in_the_function_only() -> None:
+    """``file_exists`` renamed in a ``def`` is renamed at a use 12 lines down, in that
+    function; the same name in the next function is another variable."""
+    body = "".join(f"    step_{n}(tmp_path)\n" for n in range(12))
+    code = ("def test_recreate(tmp_path, file_exists):\n" + body
+            + "    if file_exists:\n        create(tmp_path)\n\n\n"
+            "def test_other(file_exists):\n" + body + "    if file_exists:\n        skip()\n")
+    after = code.replace("def test_recreate(tmp_path, file_exists):",
+                         "def test_recreate(tmp_path, create_file_first):")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+        14, 14, "    if create_file_first:\n")
+    renamed = parse_history(history(code, after))[-1]
+    pairs = ((("file_exists",), ("create_file_first",)),)
+    other_use = after.splitlines().index("    if file_exists:", 15)
+    assert renames_binding(pairs, renamed, after.splitlines(), 13)
+    assert not renames_binding(pairs, renamed, after.splitlines(), other_use)
+
+
+def test_a_relocated_package_is_relocated_in_its_other_imports_only() -> None:
+    """``rich`` moved under ``pip._vendor`` in one import goes to the next import of it, and
+    never into code that mentions ``rich``."""
+    code = ("from rich._versions import VERSIONS\nimport os\n\n"
+            "def cells():\n    from rich.cells import CellTable\n    return rich_repr(CellTable)\n")
+    after = code.replace("from rich._versions", "from pip._vendor.rich._versions")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+        5, 5, "    from pip._vendor.rich.cells import CellTable\n")
+
+
+def test_a_changed_number_follows_only_where_it_stands_after_the_same_token() -> None:
+    """``range(1)`` → ``range(101)`` leaves the ``i + 1`` below alone; ``sleep(0.2)`` →
+    ``sleep(0.4)`` goes to the next ``sleep(0.2)``."""
+    code = "for i in range(1):\n    check(i, i+1)\n"
+    after = code.replace("range(1)", "range(101)")
+    assert TabPredictor().predict(after, 1, history(code, after)).edit is None
+    code = "start()\ntime.sleep(0.2)\npoll()\ntime.sleep(0.2)\n"
+    after = code.replace("time.sleep(0.2)", "time.sleep(0.4)", 1)
+    assert TabPredictor().predict(after, 2, history(code, after)).edit == LineEdit(
+        4, 4, "time.sleep(0.4)\n")

@@ -83,3 +83,15 @@ def test_run_joins_a_neighbour_another_rule_rewrites() -> None:
     assert TabPredictor().predict(after, 7, diff).edit == LineEdit(
         line + 1, line + 2, "if autojson and json_dumps and isinstance(output, dict):\n"
                             "    output = json_dumps(output)\n")
+
+
+def test_structural_repeat_grows_only_onto_a_neighbour_as_alike_as_its_suggestions() -> None:
+    """``encoding=`` added to one ``read_text()`` goes to the next ``read_text()``, not also to
+    the ``text.splitlines()`` below it: shaped alike, but not like the edited line."""
+    before = ("def load(path):\n    content = path.read_text()\n    return content\n\n\n"
+              "def rows(path):\n    text = path.read_text()\n    lines = text.splitlines()\n"
+              "    return lines\n")
+    after = before.replace("content = path.read_text()",
+                           'content = path.read_text(encoding="utf-8")')
+    assert predict(before, after, 2) == LineEdit(
+        7, 7, '    text = path.read_text(encoding="utf-8")\n')
