@@ -4,33 +4,34 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live_squiggle import LiveSquiggle, live_app_on_postgres_and_redis
+from tests.live_squiggle import EVERY_STAGE, LiveSquiggle, live_app_on_postgres_and_redis
 
 # Fast failure detection for the tests; production defaults are 5 s / 60 s.
 FAST_JOBS = {"SQUIGGLE_JOB_HEARTBEAT_S": "1", "SQUIGGLE_JOB_STALE_S": "4"}
 
 
-# The LM stage is off by default (benchmarks/README.md); on here so every stage runs.
-EVERY_STAGE = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_IMPORTANCE": '{"use_lm": true}'}
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def live_app(request, tmp_path):
     """runsquiggle with every analysis stage, on the embedded SQLite default or on
-    PostgreSQL + Redis; stopped (and its database dropped) afterwards."""
+    PostgreSQL + Redis, its demo already analysed; stopped (and its database dropped)
+    afterwards."""
     env = {**EVERY_STAGE, **FAST_JOBS}
     if request.param == "postgres":
-        with live_app_on_postgres_and_redis(tmp_path / "data", env) as app:
+        seed = request.getfixturevalue("analysed_demo_on_postgres")
+        with live_app_on_postgres_and_redis(tmp_path / "data", env, seed) as app:
             yield app
         return
-    with LiveSquiggle(tmp_path / "data", env=env).running() as app:
+    seed = request.getfixturevalue("analysed_demo")
+    with LiveSquiggle(tmp_path / "data", env=env, seed=seed).running() as app:
         yield app
 
 
 @pytest.fixture
-def embedded_app(tmp_path):
-    """runsquiggle on the embedded default (SQLite, filesystem broker), every stage on."""
-    with LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS}).running() as app:
+def embedded_app(tmp_path, analysed_demo):
+    """runsquiggle on the embedded default (SQLite, filesystem broker), every stage on, its
+    demo already analysed."""
+    with LiveSquiggle(tmp_path / "data", env={**EVERY_STAGE, **FAST_JOBS},
+                      seed=analysed_demo).running() as app:
         yield app
 
 
