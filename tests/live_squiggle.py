@@ -61,14 +61,19 @@ class AnalysedDemo:
     test's own job runs."""
 
     data_dir: Path  # its data folder: the login, the secret key, the demo's checkout, SQLite
-    database: str | None = None  # a PostgreSQL database to copy (CREATE ... TEMPLATE)
+    database_url: str | None = None  # its PostgreSQL database, to copy (never to run on)
+
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database's name: a template for copies on the same server."""
+        return urlparse(self.database_url).path.lstrip("/") if self.database_url else None
 
 
 class LiveSquiggle:
     """One app instance. SQLite and a filesystem broker by default (the embedded default), or
     PostgreSQL (`database_url`) and Redis (`redis_url`). With `seed` (`analyse_demo`) it starts
     from that app's data files, as a second `make run` on the same data folder would (the
-    caller makes `database_url` a copy of `seed.database`)."""
+    caller makes `database_url` a copy of `seed.database_url`)."""
 
     def __init__(self, data_dir: Path, *, database_url: str | None = None,
                  redis_url: str | None = None, env: dict[str, str] | None = None,
@@ -248,11 +253,11 @@ def analyse_demo(data_dir: Path, *, on_postgres: bool = False) -> AnalysedDemo:
     """The data of a `make run` whose first start is over, its demo analysed inline (no worker);
     on a PostgreSQL database of its own with `on_postgres` (drop it with
     `drop_postgres_database`)."""
-    name = f"squiggle_demo_{uuid.uuid4().hex[:10]}" if on_postgres else None
-    app = LiveSquiggle(data_dir, database_url=name and create_postgres_database(name),
-                       env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"})
-    app.prepare()
-    return AnalysedDemo(data_dir, name)
+    url = create_postgres_database(f"squiggle_demo_{uuid.uuid4().hex[:10]}") if on_postgres \
+        else None
+    LiveSquiggle(data_dir, database_url=url,
+                 env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
+    return AnalysedDemo(data_dir, url)
 
 
 def create_postgres_database(name: str, template: str | None = None) -> str:

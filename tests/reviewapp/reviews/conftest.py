@@ -36,19 +36,22 @@ def embedded_app(tmp_path, analysed_demo):
 
 
 @pytest.fixture
-def app_on_private_services(tmp_path):
+def app_on_private_services(tmp_path, analysed_demo_on_postgres):
     """runsquiggle (every stage) on a PostgreSQL and a Redis of this test's own, which the test
-    may restart: (app, postgres, redis). The bug model's threshold is 0, so every analysed
-    function gets a finding: rows that a restart could lose or store twice."""
+    may restart: (app, postgres, redis), its demo already analysed. The bug model's threshold is
+    0, so every analysed function gets a finding: rows that a restart could lose or store
+    twice."""
     from tests.private_services import PrivatePostgres, PrivateRedis
 
+    seed = analysed_demo_on_postgres
     postgres, redis = PrivatePostgres(), PrivateRedis(tmp_path / "redis")
     try:
         postgres.start()
         redis.start()
-        app = LiveSquiggle(tmp_path / "data", database_url=postgres.create_database("squiggle"),
-                           redis_url=redis.url,
-                           env={**EVERY_STAGE, **FAST_JOBS, "SQUIGGLE_BUG_THRESHOLD": "0"})
+        database_url = postgres.create_database("squiggle", copy_of=seed.database_url)
+        app = LiveSquiggle(tmp_path / "data", database_url=database_url, redis_url=redis.url,
+                           env={**EVERY_STAGE, **FAST_JOBS, "SQUIGGLE_BUG_THRESHOLD": "0"},
+                           seed=seed)
         with app.running():
             yield app, postgres, redis
     finally:
