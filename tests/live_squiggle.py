@@ -253,11 +253,18 @@ def analyse_demo(data_dir: Path, *, on_postgres: bool = False) -> AnalysedDemo:
     """The data of a `make run` whose first start is over, its demo analysed inline (no worker);
     on a PostgreSQL database of its own with `on_postgres` (drop it with
     `drop_postgres_database`)."""
-    url = create_postgres_database(f"squiggle_demo_{uuid.uuid4().hex[:10]}") if on_postgres \
-        else None
-    LiveSquiggle(data_dir, database_url=url,
-                 env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
-    return AnalysedDemo(data_dir, url)
+    demo = AnalysedDemo(data_dir)
+    if on_postgres:
+        demo = AnalysedDemo(data_dir, create_postgres_database(
+            f"squiggle_demo_{uuid.uuid4().hex[:10]}"))
+    try:
+        LiveSquiggle(data_dir, database_url=demo.database_url,
+                     env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
+    except BaseException:
+        if demo.database:
+            drop_postgres_database(demo.database)
+        raise
+    return demo
 
 
 def create_postgres_database(name: str, template: str | None = None) -> str:
