@@ -83,3 +83,21 @@ def temp_repo_roots(settings, tmp_path_factory):
     settings.SQUIGGLE = {**settings.SQUIGGLE,
                          "REPO_ROOTS": [*settings.SQUIGGLE["REPO_ROOTS"], root]}
     return root
+
+
+@pytest.fixture(scope="session")
+def analysed_demo(tmp_path_factory):
+    """A `make run`'s SQLite data after its first start, for live apps to start from."""
+    from tests.live_squiggle import analyse_demo
+
+    return analyse_demo(tmp_path_factory.mktemp("analysed-demo") / "data")
+
+
+@pytest.fixture(scope="session")
+def analysed_demo_on_postgres(tmp_path_factory):
+    """The same on PostgreSQL: a database live apps' databases are copies of."""
+    from tests.live_squiggle import analyse_demo, drop_postgres_database
+
+    demo = analyse_demo(tmp_path_factory.mktemp("analysed-demo") / "data", on_postgres=True)
+    yield demo
+    drop_postgres_database(demo.database)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -15,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,6 +25,11 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the output
+# The LM stage is off by default (benchmarks/README.md); on here so every stage runs.
+EVERY_STAGE = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_IMPORTANCE": '{"use_lm": true}'}
+# What an app keeps in its data folder besides its repositories' checkouts (the SQLite
+# database, when it has one, with its journal files).
+_DATA_FILES = ("squiggle.sqlite3*", "secret_key", "login.txt")
 
 
 def free_port() -> int:
@@ -46,13 +53,33 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Callable[[], st
     raise AssertionError(f"{url} did not answer within {timeout:.0f} s\n{log()}")
 
 
+@dataclass(frozen=True)
+class AnalysedDemo:
+    """A `make run`'s data after its first start (`analyse_demo`): migrated, the login made, the
+    demo review analysed with every stage. Apps started from it skip that analysis, which
+    otherwise holds their one worker for 15-40 s (the change's tests, both models) before a
+    test's own job runs."""
+
+    data_dir: Path  # its data folder: the login, the secret key, the demo's checkout, SQLite
+    database_url: str | None = None  # its PostgreSQL database, to copy (never to run on)
+
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database's name: a template for copies on the same server."""
+        return urlparse(self.database_url).path.lstrip("/") if self.database_url else None
+
+
 class LiveSquiggle:
     """One app instance. SQLite and a filesystem broker by default (the embedded default), or
-    PostgreSQL (`database_url`) and Redis (`redis_url`)."""
+    PostgreSQL (`database_url`) and Redis (`redis_url`). With `seed` (`analyse_demo`) it starts
+    from that app's data files, as a second `make run` on the same data folder would (the
+    caller makes `database_url` a copy of `seed.database_url`)."""
 
     def __init__(self, data_dir: Path, *, database_url: str | None = None,
-                 redis_url: str | None = None, env: dict[str, str] | None = None) -> None:
+                 redis_url: str | None = None, env: dict[str, str] | None = None,
+                 seed: AnalysedDemo | None = None) -> None:
         self.data_dir = data_dir
+        self.seed = seed
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{data_dir / 'squiggle.sqlite3'}"
@@ -75,8 +102,13 @@ class LiveSquiggle:
         return done.stdout
 
     def prepare(self) -> None:
-        """Migrate and create the login, as `make run` does (the demo review included)."""
+        """Migrate and create the login, as `make run` does (the demo review included; with a
+        `seed`, both are there already and the commands only check)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.seed is not None:
+            for pattern in _DATA_FILES:
+                for path in self.seed.data_dir.glob(pattern):
+                    shutil.copy2(path, self.data_dir / path.name)
         self.manage("migrate", "--noinput", "-v0")
         self.manage("bootstrap_demo")
         self.username, self.password = (self.data_dir / "login.txt").read_text().split()[:2]
@@ -217,8 +249,27 @@ class LiveSquiggle:
             return db.execute(sql).fetchall()
 
 
-def create_postgres_database(name: str) -> str:
-    """A fresh PostgreSQL database next to the test database (DATABASE_URL); its URL."""
+def analyse_demo(data_dir: Path, *, on_postgres: bool = False) -> AnalysedDemo:
+    """The data of a `make run` whose first start is over, its demo analysed inline (no worker);
+    on a PostgreSQL database of its own with `on_postgres` (drop it with
+    `drop_postgres_database`)."""
+    demo = AnalysedDemo(data_dir)
+    if on_postgres:
+        demo = AnalysedDemo(data_dir, create_postgres_database(
+            f"squiggle_demo_{uuid.uuid4().hex[:10]}"))
+    try:
+        LiveSquiggle(data_dir, database_url=demo.database_url,
+                     env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
+    except BaseException:
+        if demo.database:
+            drop_postgres_database(demo.database)
+        raise
+    return demo
+
+
+def create_postgres_database(name: str, template: str | None = None) -> str:
+    """A fresh PostgreSQL database next to the test database (DATABASE_URL), or a copy of
+    `template`; its URL."""
     import psycopg
     import pytest
 
@@ -226,7 +277,7 @@ def create_postgres_database(name: str) -> str:
     if not base.startswith("postgres"):
         pytest.skip("needs a PostgreSQL DATABASE_URL (make test sets it)")
     with psycopg.connect(base, autocommit=True) as db:
-        db.execute(f'CREATE DATABASE "{name}"')
+        db.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return urlparse(base)._replace(path=f"/{name}").geturl()
 
 
@@ -251,14 +302,15 @@ def own_redis_url() -> str:
 
 
 @contextmanager
-def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str]
-                                   ) -> Iterator[LiveSquiggle]:
-    """runsquiggle on a fresh PostgreSQL database and Redis (broker and channel layer),
-    started; stopped and its database dropped afterwards."""
+def live_app_on_postgres_and_redis(data_dir: Path, env: dict[str, str],
+                                   seed: AnalysedDemo | None = None) -> Iterator[LiveSquiggle]:
+    """runsquiggle on a fresh PostgreSQL database (a copy of `seed`'s) and Redis (broker and
+    channel layer), started; stopped and its database dropped afterwards."""
     name = f"squiggle_live_{uuid.uuid4().hex[:10]}"
     redis_url = own_redis_url()
-    app = LiveSquiggle(data_dir, database_url=create_postgres_database(name),
-                       redis_url=redis_url, env=env)
+    database_url = create_postgres_database(name, template=seed and seed.database)
+    app = LiveSquiggle(data_dir, database_url=database_url, redis_url=redis_url, env=env,
+                       seed=seed)
     try:
         with app.running():
             yield app

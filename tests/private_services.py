@@ -75,11 +75,18 @@ class PrivatePostgres:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, copy_of: str | None = None) -> str:
+        """A new database; with `copy_of` (another server's database URL), its tables and rows
+        (pg_dump into psql)."""
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as db:
             db.execute(f'CREATE DATABASE "{name}"')
+        if copy_of:
+            dump = subprocess.run([str(PG_BIN / "pg_dump"), "--no-owner", "--no-privileges",
+                                   copy_of], capture_output=True, text=True, check=True)
+            subprocess.run([str(PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", self.url(name)],
+                           input=dump.stdout, capture_output=True, text=True, check=True)
         return self.url(name)
 
     def url(self, database: str) -> str:

@@ -23,11 +23,13 @@ FAST_JOBS = {"SQUIGGLE_JOB_HEARTBEAT_S": "1", "SQUIGGLE_JOB_STALE_S": "4"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The embedded default with every stage on, shared by this module's tests."""
+def app(tmp_path_factory, analysed_demo):
+    """The embedded default with every stage on, its demo analysed, shared by this module's
+    tests."""
     app = LiveSquiggle(tmp_path_factory.mktemp("live") / "data",
                        env={"SQUIGGLE_ANALYSIS_ML": "1",
-                            "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **FAST_JOBS})
+                            "SQUIGGLE_IMPORTANCE": '{"use_lm": true}', **FAST_JOBS},
+                       seed=analysed_demo)
     with app.running():
         yield app
 

@@ -31,11 +31,12 @@ DIFF = ("diff --git a/shop/items.py b/shop/items.py\nnew file mode 100644\n--- /
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, analysed_demo_on_postgres):
     # Threshold 0: the model's best proposal on the new function is shown, so one appears.
     env = {"SQUIGGLE_ANALYSIS_ML": "1", "SQUIGGLE_BUG_THRESHOLD": "0",
            "SQUIGGLE_JOB_HEARTBEAT_S": "1", "SQUIGGLE_JOB_STALE_S": "4"}
-    with live_app_on_postgres_and_redis(tmp_path / "data", env) as app:
+    with live_app_on_postgres_and_redis(tmp_path / "data", env,
+                                        analysed_demo_on_postgres) as app:
         yield app
 
 

@@ -32,9 +32,10 @@ def _only(serving: psutil.Process, webs: list[psutil.Process]) -> Iterator[None]
             web.send_signal(signal.SIGCONT)
 
 
-def test_every_web_process_listens_on_the_port_and_answers_alone(tmp_path):
+def test_every_web_process_listens_on_the_port_and_answers_alone(tmp_path, analysed_demo):
     app = LiveSquiggle(tmp_path / "data", env={"SQUIGGLE_WEB_PROCESSES": "3",
-                                               "SQUIGGLE_ANALYSIS_ML": "0"})
+                                               "SQUIGGLE_ANALYSIS_ML": "0"},
+                       seed=analysed_demo)
     with app.running():
         webs = _web_processes(app)
         assert len(webs) == 3
@@ -55,10 +56,11 @@ def _wrong_sign_in(app: LiveSquiggle) -> int:
             "csrfmiddlewaretoken": client.cookies["csrftoken"]}).status_code
 
 
-def test_failed_sign_ins_are_counted_across_web_processes(tmp_path):
+def test_failed_sign_ins_are_counted_across_web_processes(tmp_path, analysed_demo):
     app = LiveSquiggle(tmp_path / "data", env={"SQUIGGLE_WEB_PROCESSES": "2",
                                                "SQUIGGLE_ANALYSIS_ML": "0",
-                                               "SQUIGGLE_LOGIN_FAILURE_LIMIT": "4"})
+                                               "SQUIGGLE_LOGIN_FAILURE_LIMIT": "4"},
+                       seed=analysed_demo)
     with app.running():
         webs = _web_processes(app)
         statuses = []
