@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import re
 import subprocess
 from collections import Counter
 from pathlib import Path
 
-from bugmodel.detection import Finding, change_check_findings, provided_names
+from bugmodel.detection import Finding, change_check_findings, provided_names, reads_provided_name
 from bugmodel.file_finding import span_text
+from reviewapp.ingest.parser import parse_diff
 from synthdata.source import normalise_newlines
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_history.json"
-HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
 #: Files larger than this are left out, as a review's size limits would.
 MAX_FILE_CHARS = 400_000
 
@@ -39,13 +38,14 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def changed_lines(repo: Path, commit: str, path: str) -> tuple[set[int], set[int]]:
-    """(old lines removed, new lines added) by `commit` in `path`, 1-based."""
+    """(old lines removed, new lines added) by `commit` in `path`, 1-based, read by the
+    review's own diff parser."""
     removed: set[int] = set()
     added: set[int] = set()
-    for m in HUNK.finditer(_git(repo, "diff", "-U0", f"{commit}^", commit, "--", path)):
-        old_start, old_count, new_start, new_count = m.groups()
-        removed.update(range(int(old_start), int(old_start) + int(old_count or 1)))
-        added.update(range(int(new_start), int(new_start) + int(new_count or 1)))
+    for file in parse_diff(_git(repo, "diff", "-U0", f"{commit}^", commit, "--", path)).files:
+        for hunk in file.hunks:
+            removed.update(line.old_lineno for line in hunk.removed)
+            added.update(line.new_lineno for line in hunk.added)
     return removed, added
 
 
@@ -71,13 +71,12 @@ def review_commit(repo: Path, commit: str) -> list[tuple[str, Finding, str, bool
             continue
         try:
             tree = ast.parse(text)
-            every = change_check_findings(path, text, tree, added)
-            kept = set(change_check_findings(path, text, tree, added, provided))
+            found = change_check_findings(path, text, tree, added)
         except (SyntaxError, ValueError, RecursionError):
             continue
         lines = text.split("\n")
         reports += [(path, f, span_text(lines, f.line, f.column, f.end_line, f.end_column),
-                     f in kept) for f in every]
+                     not reads_provided_name(f, lines, provided)) for f in found]
     return reports
 
 

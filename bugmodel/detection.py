@@ -19,7 +19,7 @@ from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.file_checks import reported_file_findings
-from bugmodel.file_finding import span_text
+from bugmodel.file_finding import FileFinding, span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
 from bugmodel.tokenizer import lex
@@ -303,6 +303,14 @@ def provided_names(base_files: Iterable[tuple[str, Collection[int]]]) -> set[str
     return names
 
 
+def reads_provided_name(found: FileFinding | Finding, lines: list[str],
+                        provided: Collection[str]) -> bool:
+    """Whether a check's report is an undefined name in `provided` (`provided_names`);
+    `lines`: the file's text split on newlines."""
+    return found.kind in NAME_KINDS and span_text(
+        lines, found.line, found.column, found.end_line, found.end_column) in provided
+
+
 def change_check_findings(path: str, text: str, tree: ast.Module,
                           changed: Collection[int] | None, provided: Collection[str] = (),
                           ) -> list[Finding]:
@@ -314,8 +322,7 @@ def change_check_findings(path: str, text: str, tree: ast.Module,
         if changed is not None and not any(
                 n in changed for n in range(found.line, found.end_line + 1)):
             continue
-        if found.kind in NAME_KINDS and span_text(
-                lines, found.line, found.column, found.end_line, found.end_column) in provided:
+        if reads_provided_name(found, lines, provided):
             continue
         findings.append(Finding(
             path, found.line, found.end_line, found.column, found.end_column, found.kind,
