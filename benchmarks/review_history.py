@@ -5,9 +5,12 @@
 Every first-parent, non-merge commit among the newest `--commits` that adds or modifies Python
 files is reviewed as the review's findings stage does it: the checks run over each new file and
 report on the lines the commit changed (`bugmodel.detection.change_check_findings`). Each
-report is counted by kind twice in the same run: as the product reports it, where a name that
-the kept lines of the commit's old files read without binding is provided at run time (chai's
-`assertEqual`, gettext's `_`), and without that rule (the baseline). Most commits of a
+report is counted by kind three times in the same run: without any evidence from other code
+(the baseline); with the rule that a name the kept lines of the commit's old files read
+without binding is provided at run time (chai's `assertEqual`, gettext's `_`); and as the
+product reports it with a checkout at hand, where the unchanged Python files beside the
+changed ones count as such evidence too (`reviewapp.findings.repository_names`). The undefined
+names still reported are counted with the import the message then suggests. Most commits of a
 repository introduce no bug, so these counts are mostly what reviewers would be told that is
 not a bug; the kept reports are listed for reading. Any git directory works (the `fetch`
 mirrors are bare); nothing is downloaded. Writes benchmarks/results/review_history.json.
@@ -20,16 +23,31 @@ import ast
 import json
 import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from bugmodel.detection import Finding, change_check_findings, provided_names, reads_provided_name
 from bugmodel.file_finding import span_text
+from reviewapp.findings.checkout import LocalCheckout
+from reviewapp.findings.repository_names import sibling_bases, with_import_hints
 from reviewapp.ingest.parser import parse_diff
 from synthdata.source import normalise_newlines
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_history.json"
 #: Files larger than this are left out, as a review's size limits would.
 MAX_FILE_CHARS = 400_000
+
+
+@dataclass(frozen=True)
+class Report:
+    """A check's report on a reviewed commit, and the evidence that leaves it out: "" (none,
+    the product reports it), "old_files" or "siblings"."""
+
+    path: str
+    finding: Finding
+    code: str
+    left_out_by: str
+    import_hint: bool  # the message says which module defines the name
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -49,9 +67,9 @@ def changed_lines(repo: Path, commit: str, path: str) -> tuple[set[int], set[int
     return removed, added
 
 
-def review_commit(repo: Path, commit: str) -> list[tuple[str, Finding, str, bool]] | None:
-    """(path, finding, its code, whether the base rule keeps it) for one commit; None when
-    the commit adds or modifies no Python file."""
+def review_commit(repo: Path, commit: str) -> list[Report] | None:
+    """What the checks report on one commit's changed lines, and which evidence (if any)
+    leaves each report out; None when the commit adds or modifies no Python file."""
     status = [line.split("\t") for line in _git(
         repo, "diff", "--name-status", "--no-renames", f"{commit}^", commit).splitlines()]
     files = [(kind, path) for kind, path in status
@@ -64,7 +82,10 @@ def review_commit(repo: Path, commit: str) -> list[tuple[str, Finding, str, bool
         if kind == "M":
             bases.append((normalise_newlines(_git(repo, "show", f"{commit}^:{path}")), removed))
         news.append((path, normalise_newlines(_git(repo, "show", f"{commit}:{path}")), added))
-    provided = provided_names(bases)
+    checkout = LocalCheckout(str(repo), commit)
+    from_old_files = provided_names(bases)
+    from_siblings = provided_names(sibling_bases(
+        [path for _, path in files], {path for _, path in status}, checkout))
     reports = []
     for path, text, added in news:
         if len(text) > MAX_FILE_CHARS:
@@ -75,8 +96,14 @@ def review_commit(repo: Path, commit: str) -> list[tuple[str, Finding, str, bool
         except (SyntaxError, ValueError, RecursionError):
             continue
         lines = text.split("\n")
-        reports += [(path, f, span_text(lines, f.line, f.column, f.end_line, f.end_column),
-                     not reads_provided_name(f, lines, provided)) for f in found]
+        for f in found:
+            left_out_by = ("old_files" if reads_provided_name(f, lines, from_old_files)
+                           else "siblings" if reads_provided_name(f, lines, from_siblings)
+                           else "")
+            hinted = f if left_out_by else with_import_hints([f], {path: text}, checkout)[0]
+            reports.append(Report(path, hinted, span_text(lines, f.line, f.column, f.end_line,
+                                                          f.end_column), left_out_by,
+                                  hinted.message != f.message))
     return reports
 
 
@@ -86,25 +113,36 @@ def measure(repo: Path, commits: int) -> dict:
                    "HEAD").split()[:commits]
     reviews = 0
     without: Counter = Counter()
+    old_files_only: Counter = Counter()
     product: Counter = Counter()
-    dropped: Counter = Counter()
+    dropped = {"old_files": Counter(), "siblings": Counter()}
     kept = []
+    hints = 0
     for commit in history:
         reports = review_commit(repo, commit)
         if reports is None:
             continue
         reviews += 1
-        for path, finding, code, is_kept in reports:
-            without[finding.kind] += 1
-            if is_kept:
-                product[finding.kind] += 1
-                kept.append({"commit": commit[:10], "path": path, "line": finding.line,
-                             "kind": finding.kind, "message": finding.message})
-            else:
-                dropped[code] += 1
+        for report in reports:
+            kind = report.finding.kind
+            without[kind] += 1
+            if report.left_out_by != "old_files":
+                old_files_only[kind] += 1
+            if report.left_out_by:
+                dropped[report.left_out_by][report.code] += 1
+                continue
+            product[kind] += 1
+            hints += report.import_hint
+            kept.append({"commit": commit[:10], "path": report.path,
+                         "line": report.finding.line, "kind": kind,
+                         "message": report.finding.message})
     return {"commits": len(history), "reviews_with_python": reviews,
-            "findings_without_base_rule": dict(without), "findings": dict(product),
-            "names_provided": dict(dropped.most_common(20)), "kept": kept}
+            "findings_without_base_rule": dict(without),
+            "findings_with_old_files_only": dict(old_files_only), "findings": dict(product),
+            "import_hints": hints,
+            "names_provided": dict(dropped["old_files"].most_common(20)),
+            "names_provided_by_siblings": dict(dropped["siblings"].most_common(20)),
+            "kept": kept}
 
 
 def main() -> None:
@@ -119,9 +157,11 @@ def main() -> None:
         results[name] = measure(repo, args.commits)
         row = results[name]
         before = sum(row["findings_without_base_rule"].values())
+        old_files = sum(row["findings_with_old_files_only"].values())
         after = sum(row["findings"].values())
-        print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {after} "
-              f"({after / before if before else 1:.2f}x); per kind {row['findings']}")
+        print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {old_files} "
+              f"(old files) -> {after} (and siblings; {after / before if before else 1:.2f}x);"
+              f" per kind {row['findings']}; {row['import_hints']} with an import hint")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
 

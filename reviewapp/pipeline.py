@@ -90,7 +90,7 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
     if use_models:
         if config.stages.get("bug_detection", True):
             try:
-                findings, detection_ran = find_bugs(diff), True
+                findings, detection_ran = find_bugs(diff, checkout), True
             except FileNotFoundError as exc:  # bugmodel.WeightsMissing
                 notes.append(f"bug detection skipped: {exc}")
     findings = run_change_tests(diff, checkout, config, tests, findings, notes)

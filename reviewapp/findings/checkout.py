@@ -1,17 +1,18 @@
-"""Where a reviewed change's head comes from, for the stage that runs the change's tests: a
-local repository at a commit (or its working tree), or an archive of the head's files (a pull
-request's, from GitHub). Each opens as a hunt sandbox's scratch copy; nothing runs in place."""
+"""Where a reviewed change's head comes from: a local repository at a commit (or its working
+tree), or an archive of the head's files (a pull request's, from GitHub). The stage that runs
+the change's tests opens it as a hunt sandbox's scratch copy (nothing runs in place); the
+findings stage reads a few files of it beside the change (`reviewapp.findings.repository_names`)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from reviewapp.hunts.engine.sandbox import Sandbox, SandboxLimits
-from reviewapp.ingest.git_source import tree_archive
+from reviewapp.ingest.git_source import files_beside, files_matching, tree_archive
 
 # The largest head (uncompressed `git archive`) copied into a sandbox.
 MAX_CHECKOUT_BYTES = 200_000_000
@@ -38,6 +39,18 @@ class HeadCheckout(ABC):
     def open(self, limits: SandboxLimits) -> Sandbox:
         """A sandbox over a fresh copy of the head's files (the caller closes it)."""
 
+    def files_beside(self, directories: Collection[str], suffix: str,
+                     max_files: int) -> dict[str, str]:
+        """Texts of the head's files ending in `suffix` directly inside `directories` (""
+        is the top level), path -> text. None by default: a checkout that would have to
+        download the whole head to read them (a pull request's tarball) reads none."""
+        return {}
+
+    def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
+        """Texts of the head's files ending in `suffix` with a line matching the extended
+        regular expression `pattern`; none by default, as for `files_beside`."""
+        return {}
+
 
 @dataclass(frozen=True)
 class LocalCheckout(HeadCheckout):
@@ -54,6 +67,16 @@ class LocalCheckout(HeadCheckout):
             return Sandbox.from_repository(Path(self.repo_dir), limits)
         return Sandbox.from_archive(tree_archive(self.repo_dir, self.head_sha,
                                                  MAX_CHECKOUT_BYTES), limits)
+
+    def files_beside(self, directories: Collection[str], suffix: str,
+                     max_files: int) -> dict[str, str]:
+        # The working tree's unchanged files are HEAD's: its changed ones are in the diff.
+        return files_beside(self.repo_dir, self.head_sha or "HEAD", directories,
+                            suffix=suffix, max_files=max_files)
+
+    def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
+        return files_matching(self.repo_dir, self.head_sha or "HEAD", pattern, suffix=suffix,
+                              max_files=max_files)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from reviewapp.findings.repository_names import sibling_bases, with_import_hints
 from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
+
+if TYPE_CHECKING:  # the checkout module imports the hunt engine
+    from reviewapp.findings.checkout import HeadCheckout
 
 Flagged = dict[str, set[int]]  # path -> new-side lines with findings
 
@@ -22,24 +28,30 @@ def new_source(file: ParsedFile) -> str | None:
     return None
 
 
-def find_bugs(diff: ParsedDiff) -> list:
+def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None) -> list:
     """Bug-model findings (`bugmodel.Finding`) on the changed lines of the Python files whose
-    source is known. Raises FileNotFoundError (`bugmodel` WeightsMissing) without weights."""
+    source is known. With the head's files (`checkout`), names that the unchanged files
+    beside the change read unbound are not reported, and an undefined name's message says
+    which module defines it (`repository_names`). Raises FileNotFoundError (`bugmodel`
+    WeightsMissing) without weights."""
     from bugmodel import detect
 
-    sources, changed, bases = [], {}, []
+    sources, changed, bases = {}, {}, []
     for file in diff.files:
         text = new_source(file)
         if text is None or not file.path.endswith(".py"):
             continue
-        sources.append((file.path, text))
+        sources[file.path] = text
         changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
         if file.old_content is not None:
             removed = {line.old_lineno for h in file.hunks for line in h.removed}
             bases.append((file.old_content, removed))
     if not sources:
         return []
-    return detect(sources, changed, base_files=bases)
+    in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
+    bases += sibling_bases(list(sources), in_diff, checkout)
+    found = detect(sources.items(), changed, base_files=bases)
+    return with_import_hints(found, sources, checkout)
 
 
 def flagged_lines(findings) -> Flagged:

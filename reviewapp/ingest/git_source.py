@@ -23,6 +23,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+from collections.abc import Collection
 
 from .decoding import decode_content, encoding_label
 from .errors import DiffParseError, DiffTooLarge, GitSourceError
@@ -93,6 +94,57 @@ def tree_archive(repo_dir: str, commit: str, max_bytes: int) -> bytes:
     except DiffTooLarge as exc:
         raise GitSourceError(f"the files at {sha[:7]} are {exc.actual:,} bytes, over the "
                              f"limit of {max_bytes:,}") from None
+
+
+def files_beside(repo_dir: str, commit: str, directories: Collection[str], *, suffix: str,
+                 max_files: int, limits: IngestLimits | None = None) -> dict[str, str]:
+    """Texts of the regular files ending in `suffix` directly inside `directories` ("" is the
+    top level) at `commit`, at most `max_files` of them (the smallest first); binaries and
+    files over the per-file limit are left out."""
+    limits = limits or IngestLimits()
+    repo = _Repository(repo_dir)
+    sha = repo.resolve(commit)
+    sizes: dict[str, tuple[int, str]] = {}  # path -> (size, blob id)
+    for directory in sorted(set(directories)):
+        listing = repo.run(["ls-tree", "-z", "--long", sha,
+                            *(["--", f"{directory}/"] if directory else [])]).stdout
+        for entry in listing.split(b"\0"):
+            info, _, raw_path = entry.partition(b"\t")
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parts = info.split()
+            if (len(parts) == 4 and parts[0] in (b"100644", b"100755") and path.endswith(suffix)
+                    and parts[3].isdigit() and int(parts[3]) <= limits.max_file_bytes):
+                sizes[path] = (int(parts[3]), parts[2].decode())
+    ordered = sorted(sizes, key=lambda path: sizes[path])
+    texts: dict[str, str] = {}
+    for start in range(0, len(ordered), max_files):  # binaries do not count: read on
+        chosen = ordered[start:start + max_files]
+        blobs = repo.blobs([sizes[path][1] for path in chosen], limits.max_file_bytes)
+        for path in chosen:
+            data = blobs.get(sizes[path][1])
+            if isinstance(data, bytes) and b"\0" not in data[:8000] and len(texts) < max_files:
+                texts[path] = decode_content(data)[0]
+        if len(texts) >= max_files:
+            break
+    return texts
+
+
+def files_matching(repo_dir: str, commit: str, pattern: str, *, suffix: str,
+                   max_files: int) -> dict[str, str]:
+    """Texts of the files ending in `suffix` at `commit` with a line that matches the extended
+    regular expression `pattern` (`git grep`), at most `max_files` of them in path order."""
+    repo = _Repository(repo_dir)
+    sha = repo.resolve(commit)
+    found = repo.run(["grep", "-z", "-l", "-I", "-E", "-e", pattern, sha], check=False)
+    if found.returncode not in (0, 1):  # 1: no line matched
+        raise GitSourceError(f"git grep failed: {_first_line(found)}")
+    prefix = f"{sha}:"
+    paths = [name.decode("utf-8", "surrogateescape").removeprefix(prefix)
+             for name in found.stdout.split(b"\0") if name]
+    chosen = sorted(path for path in paths if path.endswith(suffix))[:max_files]
+    blobs = repo.blobs([f"{sha}:{path}" for path in chosen], IngestLimits().max_file_bytes)
+    return {path: decode_content(data)[0] for path in chosen
+            if isinstance(data := blobs.get(f"{sha}:{path}"), bytes)}
 
 
 class _Repository:

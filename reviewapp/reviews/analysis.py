@@ -174,7 +174,7 @@ def detect_bugs(stored: StoredRevision) -> None:
 
     revision = stored.revision
     try:
-        found = find_bugs(stored.parsed)
+        found = find_bugs(stored.parsed, head_checkout(revision))
     except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
         log.warning("bug detection skipped for %s: %s", revision, exc)
         return

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from reviewapp.ingest import DiffTooLarge, GitSourceError, IngestLimits, diff_from_git
+from reviewapp.ingest.git_source import files_beside, files_matching
 from reviewapp.ingest.parsed import ADDED, COPIED, DELETED, MODIFIED, RENAMED
 
 BASE_FILES = {
@@ -301,3 +302,25 @@ def test_large_work_tree_file_is_not_read(make_repo):
     assert by_path(parsed)["huge.txt"].new_content is None
     assert parsed.warnings == [
         "huge.txt: content not loaded (5,000 bytes, over the 1,000-byte per-file limit)"]
+
+
+
+def test_files_beside_reads_one_folders_files_of_a_suffix_smallest_first(make_repo):
+    repo = make_repo({"pkg/a.py": "A = 1\n", "pkg/big.py": "B = 2\n" * 50,
+                      "pkg/notes.txt": "not python\n", "pkg/blob.py": b"\0\1\2",
+                      "pkg/sub/deep.py": "D = 3\n", "top.py": "T = 0\n"})
+    assert files_beside(repo.dir, "HEAD", ["pkg"], suffix=".py", max_files=5) == {
+        "pkg/a.py": "A = 1\n", "pkg/big.py": "B = 2\n" * 50}
+    assert list(files_beside(repo.dir, "HEAD", ["pkg"], suffix=".py", max_files=1)) == \
+        ["pkg/a.py"]
+    assert files_beside(repo.dir, "HEAD", [""], suffix=".py", max_files=5) == {
+        "top.py": "T = 0\n"}
+
+
+def test_files_matching_reads_the_files_with_a_matching_line(make_repo):
+    repo = make_repo({"pkg/compat.py": "def reraise(tp):\n    pass\n",
+                      "pkg/compat.txt": "def reraise(tp):\n", "pkg/other.py": "X = 1\n"})
+    pattern = "def[[:space:]]+reraise"
+    assert files_matching(repo.dir, "HEAD", pattern, suffix=".py", max_files=5) == {
+        "pkg/compat.py": "def reraise(tp):\n    pass\n"}
+    assert files_matching(repo.dir, "HEAD", "nowhere", suffix=".py", max_files=5) == {}

@@ -1,0 +1,128 @@
+"""What the rest of a reviewed repository says about the names a change reads.
+
+The whole-file checks read one file, so a name bound only at run time looks undefined: a test
+harness that `exec`s data files with `uri` set (gunicorn's `tests/requests/valid/*.py`), chai
+installing `assertEqual` into builtins for every test module. When the unchanged Python files
+beside a changed file read the same name without binding it, so does working code, and the
+change did not make it undefined (`sibling_bases`). When a name really is undefined, another
+module of the repository may define it, and the message says where to import it from
+(`with_import_hints`: flask's `reraise`, defined in `flask/_compat.py`).
+
+Both read the head through the review's `HeadCheckout`; without one, or when git cannot read
+it, the findings are what the file alone says.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import logging
+import posixpath
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from reviewapp.ingest.errors import GitSourceError
+
+if TYPE_CHECKING:  # the checkout module imports the hunt engine
+    from reviewapp.findings.checkout import HeadCheckout
+
+log = logging.getLogger(__name__)
+
+#: Unchanged files read beside a change, at most (the smallest first): a data directory of
+#: hundreds of files says what it says in its first few dozen.
+MAX_SIBLING_FILES = 120
+#: Files read to find where an undefined name is defined, at most, per name.
+MAX_DEFINING_FILES = 20
+#: Folders a module path does not start with (`src/flask/app.py` is `flask.app`).
+SOURCE_ROOTS = ("src", "lib")
+
+
+def sibling_bases(paths: Collection[str], in_diff: Collection[str],
+                  checkout: HeadCheckout | None) -> list[tuple[str, set[int]]]:
+    """The Python files in the folders of `paths` that the change leaves alone (every path
+    it touches is in `in_diff`), each as a base file with no line removed (`bugmodel.detect`'s
+    `base_files`)."""
+    if checkout is None or not paths:
+        return []
+    try:
+        texts = checkout.files_beside({posixpath.dirname(p) for p in paths}, ".py",
+                                      MAX_SIBLING_FILES + len(in_diff))
+    except GitSourceError as exc:
+        log.warning("files beside the change not read: %s", exc)
+        return []
+    unchanged = [text for path, text in texts.items() if path not in in_diff]
+    return [(text, set()) for text in unchanged[:MAX_SIBLING_FILES]]
+
+
+def with_import_hints(findings: list, sources: dict[str, str],
+                      checkout: HeadCheckout | None) -> list:
+    """The findings, each undefined name's message saying which module of the repository
+    defines that name at module level, where one does."""
+    if checkout is None:
+        return findings
+    hinted = []
+    for finding in findings:
+        if finding.kind == "undefined_name":
+            name = _span(sources[finding.path], finding)
+            hint = _import_hint(name, finding.path, checkout) if name.isidentifier() else ""
+            if hint:
+                finding = dataclasses.replace(finding, message=f"{finding.message}. {hint}")
+        hinted.append(finding)
+    return hinted
+
+
+def _span(text: str, finding) -> str:
+    lines = text.split("\n")
+    if finding.line != finding.end_line or finding.line > len(lines):
+        return ""
+    return lines[finding.line - 1][finding.column:finding.end_column]
+
+
+def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
+    pattern = (rf"((async[[:space:]]+)?def|class)[[:space:]]+{name}[^[:alnum:]_]"
+               rf"|^[[:space:]]*{name}[[:space:]]*(:[^=]*)?=([^=]|$)")
+    try:
+        texts = checkout.files_matching(pattern, ".py", MAX_DEFINING_FILES)
+    except GitSourceError as exc:
+        log.warning("where %s is defined was not looked up: %s", name, exc)
+        return ""
+    package = path.split("/")[0]
+    definers = sorted((p for p, text in texts.items() if p != path and defines(text, name)),
+                      key=lambda p: (p.split("/")[0] != package, p.count("/"), p))
+    if not definers:
+        return ""
+    module = module_name(definers[0])
+    where = f"`{definers[0]}` defines it"
+    return f"{where}: a missing `from {module} import {name}`?" if module else f"{where}."
+
+
+def defines(text: str, name: str) -> bool:
+    """Whether the module binds `name` at module level, in any branch of an `if` or `try`."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    while body:
+        node = body.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name
+                   for target in targets for t in ast.walk(target)):
+                return True
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+            body += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+            body += [n for handler in getattr(node, "handlers", []) for n in handler.body]
+    return False
+
+
+def module_name(path: str) -> str:
+    """The dotted module a repository path imports as; "" when a part is no identifier."""
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if len(parts) > 1 and parts[0] in SOURCE_ROOTS:
+        parts.pop(0)
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else ""
