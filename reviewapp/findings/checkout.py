@@ -5,21 +5,35 @@ findings stage reads a few files of it beside the change (`reviewapp.findings.re
 
 from __future__ import annotations
 
+import io
+import posixpath
+import re
+import tarfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from reviewapp.hunts.engine.sandbox import Sandbox, SandboxLimits
+from reviewapp.ingest.decoding import decode_content
+from reviewapp.ingest.errors import GitSourceError
 from reviewapp.ingest.git_source import files_beside, files_matching, tree_archive
+from reviewapp.ingest.limits import IngestLimits
 
 # The largest head (uncompressed `git archive`) copied into a sandbox.
 MAX_CHECKOUT_BYTES = 200_000_000
+# The largest file of an archive read as text, as for a diff's file contents.
+MAX_READ_FILE_BYTES = IngestLimits().max_file_bytes
+
+
+class CheckoutUnreadable(Exception):
+    """The head's files could not be read (git failed, the download failed, a bad archive)."""
 
 
 class HeadCheckout(ABC):
-    """The files of the change's head, opened as a sandbox's scratch copy.
+    """The files of the change's head, opened as a sandbox's scratch copy (and read one by
+    one by the findings stage, where the subclass can: `files_beside`, `files_matching`).
 
     `trusted` is whether the change's tests run when the repository's configuration does not
     say (`RepoConfig.runs_tests`): a local checkout holds the reviewer's own code; a pull
@@ -42,14 +56,15 @@ class HeadCheckout(ABC):
     def files_beside(self, directories: Collection[str], suffix: str,
                      max_files: int) -> dict[str, str]:
         """Texts of the head's files ending in `suffix` directly inside `directories` (""
-        is the top level), path -> text. None by default: a checkout that would have to
-        download the whole head to read them (a pull request's tarball) reads none."""
-        return {}
+        is the top level), path -> text, at most `max_files` (the smallest first). Raises
+        CheckoutUnreadable when the head cannot be read (always, unless overridden)."""
+        raise CheckoutUnreadable(f"{type(self).__name__} reads no single files")
 
     def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
-        """Texts of the head's files ending in `suffix` with a line matching the extended
-        regular expression `pattern`; none by default, as for `files_beside`."""
-        return {}
+        """Texts of the head's files ending in `suffix` with a line matching `pattern` (an
+        extended regular expression that means the same to `git grep -E` and Python's `re`:
+        no backslash classes), at most `max_files` in path order. Raises CheckoutUnreadable."""
+        raise CheckoutUnreadable(f"{type(self).__name__} reads no single files")
 
 
 @dataclass(frozen=True)
@@ -68,23 +83,65 @@ class LocalCheckout(HeadCheckout):
         return Sandbox.from_archive(tree_archive(self.repo_dir, self.head_sha,
                                                  MAX_CHECKOUT_BYTES), limits)
 
+    # The working tree's unchanged files are HEAD's: its changed ones are in the diff.
     def files_beside(self, directories: Collection[str], suffix: str,
                      max_files: int) -> dict[str, str]:
-        # The working tree's unchanged files are HEAD's: its changed ones are in the diff.
-        return files_beside(self.repo_dir, self.head_sha or "HEAD", directories,
-                            suffix=suffix, max_files=max_files)
+        try:
+            return files_beside(self.repo_dir, self.head_sha or "HEAD", directories,
+                                suffix=suffix, max_files=max_files)
+        except GitSourceError as exc:
+            raise CheckoutUnreadable(str(exc)) from None
 
     def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
-        return files_matching(self.repo_dir, self.head_sha or "HEAD", pattern, suffix=suffix,
-                              max_files=max_files)
+        try:
+            return files_matching(self.repo_dir, self.head_sha or "HEAD", pattern,
+                                  suffix=suffix, max_files=max_files)
+        except GitSourceError as exc:
+            raise CheckoutUnreadable(str(exc)) from None
 
 
 @dataclass(frozen=True)
 class ArchiveCheckout(HeadCheckout):
-    """The head's files as a tar archive that `fetch` downloads when the tests are about to
-    run (GitHub's tarball of a pull request's head)."""
+    """The head's files as a tar archive that `fetch` downloads the first time they are
+    needed (GitHub's tarball of a pull request's head): when the tests are about to run, or
+    when the findings stage reads files beside the change. One download per analysis."""
 
     fetch: Callable[[], bytes]
+    _downloaded: list[bytes] = field(default_factory=list, compare=False, repr=False)
+
+    def archive(self) -> bytes:
+        """The archive's bytes, downloaded on the first call."""
+        if not self._downloaded:
+            self._downloaded.append(self.fetch())
+        return self._downloaded[0]
 
     def open(self, limits: SandboxLimits) -> Sandbox:
-        return Sandbox.from_archive(self.fetch(), limits)
+        return Sandbox.from_archive(self.archive(), limits)
+
+    def files_beside(self, directories: Collection[str], suffix: str,
+                     max_files: int) -> dict[str, str]:
+        wanted = set(directories)
+        texts = self._texts(lambda path: posixpath.dirname(path) in wanted, suffix)
+        return dict(sorted(texts.items(), key=lambda item: len(item[1]))[:max_files])
+
+    def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
+        line = re.compile(pattern, re.MULTILINE)
+        texts = self._texts(lambda path: True, suffix)
+        matching = [path for path in sorted(texts) if line.search(texts[path])]
+        return {path: texts[path] for path in matching[:max_files]}
+
+    def _texts(self, wanted: Callable[[str], bool], suffix: str) -> dict[str, str]:
+        """The archive's text files ending in `suffix` whose path is `wanted`."""
+        texts = {}
+        try:
+            with tarfile.open(fileobj=io.BytesIO(self.archive()), mode="r:*") as tar:
+                for member in tar:
+                    path = member.name.removeprefix("./")
+                    if (member.isfile() and path.endswith(suffix) and wanted(path)
+                            and member.size <= MAX_READ_FILE_BYTES):
+                        data = tar.extractfile(member).read()  # type: ignore[union-attr]
+                        if b"\0" not in data[:8000]:
+                            texts[path] = decode_content(data)[0]
+        except Exception as exc:  # the download fails its own way (GitHub, size, tar)
+            raise CheckoutUnreadable(f"the head's files could not be read: {exc}") from None
+        return texts

@@ -35,6 +35,7 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None) -> list:
     which module defines it (`repository_names`). Raises FileNotFoundError (`bugmodel`
     WeightsMissing) without weights."""
     from bugmodel import detect
+    from bugmodel.detection import NAME_KINDS, provided_names, reads_provided_name
 
     sources, changed, bases = {}, {}, []
     for file in diff.files:
@@ -48,9 +49,19 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None) -> list:
             bases.append((file.old_content, removed))
     if not sources:
         return []
-    in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
-    bases += sibling_bases(list(sources), in_diff, checkout)
     found = detect(sources.items(), changed, base_files=bases)
+    # The files beside are read only for a name the change's own files could not vouch for,
+    # so most reviews read none (and a pull request's head is not downloaded for them).
+    named = {f.path for f in found if f.kind in NAME_KINDS}
+    if checkout is None or not named:
+        return found
+    in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
+    siblings = sibling_bases(named, in_diff, checkout)
+    provided = provided_names(siblings)
+    if any(reads_provided_name(f, sources[f.path].split("\n"), provided) for f in found):
+        # Again with the evidence: a unit whose only finding was such a name gets the
+        # learned detector's finding instead, as if the name had never been reported.
+        found = detect(sources.items(), changed, base_files=bases + siblings)
     return with_import_hints(found, sources, checkout)
 
 

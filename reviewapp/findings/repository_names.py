@@ -21,10 +21,10 @@ import posixpath
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from reviewapp.ingest.errors import GitSourceError
-
-if TYPE_CHECKING:  # the checkout module imports the hunt engine
+if TYPE_CHECKING:  # the checkout module imports the hunt engine; with a checkout at hand,
+    # whoever made it has imported it already (`CheckoutUnreadable` is imported then)
     from reviewapp.findings.checkout import HeadCheckout
+
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ def sibling_bases(paths: Collection[str], in_diff: Collection[str],
     `base_files`)."""
     if checkout is None or not paths:
         return []
+    from reviewapp.findings.checkout import CheckoutUnreadable
+
     try:
         texts = checkout.files_beside({posixpath.dirname(p) for p in paths}, ".py",
                                       MAX_SIBLING_FILES + len(in_diff))
-    except GitSourceError as exc:
+    except CheckoutUnreadable as exc:
         log.warning("files beside the change not read: %s", exc)
         return []
     unchanged = [text for path, text in texts.items() if path not in in_diff]
@@ -79,11 +81,14 @@ def _span(text: str, finding) -> str:
 
 
 def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
-    pattern = (rf"((async[[:space:]]+)?def|class)[[:space:]]+{name}[^[:alnum:]_]"
-               rf"|^[[:space:]]*{name}[[:space:]]*(:[^=]*)?=([^=]|$)")
+    from reviewapp.findings.checkout import CheckoutUnreadable
+
+    # Brackets with a space and a tab: the same to `git grep -E` and to Python's `re`.
+    pattern = (f"((async[ \t]+)?def|class)[ \t]+{name}[^A-Za-z0-9_]"
+               f"|^[ \t]*{name}[ \t]*(:[^=]*)?=([^=]|$)")
     try:
         texts = checkout.files_matching(pattern, ".py", MAX_DEFINING_FILES)
-    except GitSourceError as exc:
+    except CheckoutUnreadable as exc:
         log.warning("where %s is defined was not looked up: %s", name, exc)
         return ""
     package = path.split("/")[0]

@@ -1,5 +1,7 @@
-"""A pull request's head for the review's tests stage (`reviewapp.findings.proved`): GitHub's
-tarball of the head commit, downloaded only when the tests are about to run. The tests run only
+"""A pull request's head for the review's tests stage (`reviewapp.findings.proved`) and for
+the findings stage's reading of files beside the change (`reviewapp.findings.repository_names`:
+only when the change reads a name its own files do not bind): GitHub's tarball of the head
+commit, downloaded once, the first time either needs it. The tests run only
 when the repository's `.squiggle.toml`, read at the pull request's base, sets
 `[stages] tests = true`: a pull request's code may come from anyone, so it is not trusted by
 default (`ArchiveCheckout.trusted` is False), cannot opt itself in, and runs only where the

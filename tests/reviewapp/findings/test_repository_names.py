@@ -12,7 +12,8 @@ import pytest
 from reviewapp.findings import find_bugs
 from reviewapp.findings.checkout import ArchiveCheckout, LocalCheckout
 from reviewapp.findings.repository_names import defines, module_name, sibling_bases
-from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.hunts.engine.sandbox import SandboxLimits
+from reviewapp.ingest.git_source import diff_from_git, tree_archive
 
 HARNESS = ("import glob\n\nfor name in glob.glob('valid/*.py'):\n"
            "    exec(open(name).read(), {'uri': 1})\n")
@@ -52,10 +53,16 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-def review(repo: Path, files: dict[str, str], *, with_checkout: bool = True) -> list:
+def review(repo: Path, files: dict[str, str], *, with_checkout: bool = True,
+           from_archive: bool = False) -> list:
+    """The findings stage on a commit of `files`; the head read through git, or through an
+    archive of it as a pull request's head is (`from_archive`)."""
     head = commit(repo, files, "change")
     diff = diff_from_git(str(repo), f"{head}^..{head}")
-    return find_bugs(diff, LocalCheckout(str(repo), head) if with_checkout else None)
+    checkout = LocalCheckout(str(repo), head)
+    if from_archive:
+        checkout = ArchiveCheckout(lambda: tree_archive(str(repo), head, 10_000_000))
+    return find_bugs(diff, checkout if with_checkout else None)
 
 
 @pytest.mark.ml
@@ -65,6 +72,31 @@ def test_a_name_the_unchanged_files_beside_read_unbound_is_not_called_undefined(
                                    with_checkout=False)] == ["undefined_name"]
     git(repo, "reset", "-q", "--hard", "HEAD^")
     assert review(repo, {"tests/requests/valid/003.py": new_data}) == []
+
+
+@pytest.mark.ml
+def test_a_pull_requests_archive_gives_the_same_evidence_and_hints(repo):
+    new_data = DATA.replace("stuff", "new").replace("GET", "POST")
+    assert review(repo, {"tests/requests/valid/003.py": new_data}, from_archive=True) == []
+    findings = review(repo, {"pkg/ctx.py": "def pop(exc):\n    reraise(type(exc), exc)\n"},
+                      from_archive=True)
+    assert "a missing `from pkg._compat import reraise`?" in findings[0].message
+
+
+def test_an_archive_is_downloaded_once_for_both_readers_and_the_sandbox(repo):
+    downloads = []
+
+    def fetch() -> bytes:
+        downloads.append(1)
+        return tree_archive(str(repo), "HEAD", 10_000_000)
+
+    checkout = ArchiveCheckout(fetch)
+    assert set(checkout.files_beside(["tests/requests/valid"], ".py", 5)) == {
+        "tests/requests/valid/001.py", "tests/requests/valid/002.py"}
+    assert list(checkout.files_matching("def[ \t]+reraise", ".py", 5)) == ["pkg/_compat.py"]
+    with checkout.open(SandboxLimits()) as box:
+        assert (box.work / "pkg" / "ctx.py").exists()
+    assert downloads == [1]
 
 
 @pytest.mark.ml
