@@ -12,8 +12,11 @@ the findings are counted as right (on a bug's lines) or not.
 
 Baselines in the same run, over the same changed lines: a changed code line picked at random
 (its expected hit rate), and the changed line with the most operators (the trivial stand-in of
-issue 14); and the product's detector without its whole-file checks. Results go
-to `benchmarks/results/bug_introducing_<split>.json`.
+issue 14); and the product's detector without its whole-file checks. With `--mirrors` (the
+cases' repositories, fetched), the product's detector also as a review of a registered
+checkout runs it: with the file before the commit and the unchanged files beside it, so that
+names they read unbound are provided at run time. Results go to
+`benchmarks/results/bug_introducing_<split>.json`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.review_history import (  # noqa: E402
+    changed_lines,
+    commit_changes,
+    old_file_base,
+)
 from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
 from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
+from reviewapp.findings.checkout import LocalCheckout  # noqa: E402
+from reviewapp.findings.repository_names import sibling_bases  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -87,18 +97,34 @@ def baselines(cases: list[dict]) -> dict[str, dict]:
             "most_operators_changed_line": {"top1_localisation": _mean(operator_hits)}}
 
 
-def judge(system: str, cases: list[dict], file_checks: bool = True) -> dict:
+def repository_bases(mirrors: Path, case: dict) -> list[tuple[str, set[int]]]:
+    """What a review of the introducing commit from a registered checkout knows beyond the
+    file: the file before the commit, with the lines it removed, and the unchanged Python files
+    beside it (`reviewapp.findings.repository_names`), read from the repository's mirror."""
+    repo = mirrors / case["repo"].replace("/", "+") / "repo"
+    commit, path = case["commit"], case["path"]
+    status = commit_changes(repo, commit)
+    bases = [old_file_base(repo, commit, path, changed_lines(repo, commit, path)[0])
+             for kind, changed_path in status if changed_path == path and kind == "M"]
+    return bases + sibling_bases([path], {p for _, p in status},
+                                 LocalCheckout(str(repo), commit))
+
+
+def judge(system: str, cases: list[dict], file_checks: bool = True,
+          mirrors: Path | None = None) -> dict:
     """Top-1/top-3 over each case's ranked findings, and the default threshold's counts
-    (`file_checks=False`: without the whole-file checks' findings)."""
+    (`file_checks=False`: without the whole-file checks' findings; `mirrors`: with what the
+    repository says, `repository_bases`)."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
     top1, top3, per_kind = [], [], defaultdict(list)
     flagged = right = found = bugs = changed = 0
     started = time.monotonic()
     for case in cases:
+        bases = repository_bases(mirrors, case) if mirrors else []
         findings = detect_files([(case["path"], case["text"])], {case["path"]: case["changed"]},
                                 threshold=0.0, detector=detector,
-                                file_checks=file_checks).findings
+                                file_checks=file_checks, base_files=bases).findings
         ranked = sorted(findings, key=lambda f: -f.probability)
         hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
         top1.append(float(bool(hits[:1]) and hits[0] is not None))
@@ -132,6 +158,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", default="test", choices=("dev", "test"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--mirrors", type=Path, help="a folder of the cases' repositories as "
+                        "the fetch tool lays them out (owner+name/repo): adds the row "
+                        "'line_ranker with the repository'")
     args = parser.parse_args()
     import torch
 
@@ -139,6 +168,9 @@ def main() -> None:
     cases = load_cases(args.split)
     rows = {**baselines(cases), **{system: judge(system, cases) for system in DETECTORS},
             "line_ranker without file checks": judge("line_ranker", cases, False)}
+    if args.mirrors:
+        rows["line_ranker with the repository"] = judge("line_ranker", cases,
+                                                        mirrors=args.mirrors)
     random_top1 = rows["random_changed_line"]["top1_localisation"]
     print(f"{args.split}: {len(cases)} introducing changes, "
           f"{sum(len(c['bugs']) for c in cases)} bugs, "

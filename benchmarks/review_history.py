@@ -67,11 +67,25 @@ def changed_lines(repo: Path, commit: str, path: str) -> tuple[set[int], set[int
     return removed, added
 
 
+def commit_changes(repo: Path, commit: str) -> list[tuple[str, str]]:
+    """(status letter, path) of each file `commit` changes against its first parent (every
+    file added, for a root commit)."""
+    return [tuple(line.split("\t")) for line in _git(  # type: ignore[misc]
+        repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-status", "--no-renames",
+        commit).splitlines()]
+
+
+def old_file_base(repo: Path, commit: str, path: str,
+                  removed: set[int]) -> tuple[str, set[int]]:
+    """`path` before `commit`, with the lines the commit removed (`bugmodel.detect`'s
+    `base_files`)."""
+    return normalise_newlines(_git(repo, "show", f"{commit}^:{path}")), removed
+
+
 def review_commit(repo: Path, commit: str) -> list[Report] | None:
     """What the checks report on one commit's changed lines, and which evidence (if any)
     leaves each report out; None when the commit adds or modifies no Python file."""
-    status = [line.split("\t") for line in _git(
-        repo, "diff", "--name-status", "--no-renames", f"{commit}^", commit).splitlines()]
+    status = commit_changes(repo, commit)
     files = [(kind, path) for kind, path in status
              if path.endswith(".py") and kind in ("A", "M")]
     if not files:
@@ -80,7 +94,7 @@ def review_commit(repo: Path, commit: str) -> list[Report] | None:
     for kind, path in files:
         removed, added = changed_lines(repo, commit, path)
         if kind == "M":
-            bases.append((normalise_newlines(_git(repo, "show", f"{commit}^:{path}")), removed))
+            bases.append(old_file_base(repo, commit, path, removed))
         news.append((path, normalise_newlines(_git(repo, "show", f"{commit}:{path}")), added))
     checkout = LocalCheckout(str(repo), commit)
     from_old_files = provided_names(bases)

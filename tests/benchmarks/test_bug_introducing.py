@@ -8,7 +8,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.bug_introducing import baselines, code_lines
+from benchmarks.bug_introducing import baselines, code_lines, repository_bases
 from benchmarks.bug_introducing_data import changed_lines, introducing_case
 
 FIRST = '''def page(items, size, number):
@@ -77,3 +77,17 @@ def test_baselines_read_only_changed_code_lines():
     assert rows["random_changed_line"]["top1_localisation"] == 0.5
     # `if start > len(items):` holds the one operator of the changed lines
     assert rows["most_operators_changed_line"]["top1_localisation"] == 1.0
+
+
+def test_repository_bases_are_the_old_file_and_the_unchanged_files_beside(tmp_path):
+    mirrors = tmp_path / "mirrors"
+    repo = mirrors / "t+pager" / "repo"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "helpers.py").write_text("LIMIT = 10\n")
+    first = _commit(repo, FIRST, "add pager")
+    introducing = _commit(repo, BUGGY, "stop past the end")
+    case = {"repo": "t/pager", "commit": introducing, "path": "pager.py"}
+    assert repository_bases(mirrors, case) == [(FIRST, set()), ("LIMIT = 10\n", set())]
+    # The root commit added helpers.py too: a file of the change is no evidence.
+    assert repository_bases(mirrors, dict(case, commit=first)) == []

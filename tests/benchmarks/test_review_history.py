@@ -36,6 +36,23 @@ def test_injected_names_are_provided_and_a_new_typo_is_kept(tmp_path):
     # The file's first commit has no old version: its two names are reported both ways.
     assert row["findings_without_base_rule"] == {"undefined_name": 2 + 4}
     assert row["names_provided"] == {"assertEqual": 1}
-    assert row["findings"] == {"undefined_name": 2 + 3}
+    assert row["findings_with_old_files_only"] == row["findings"] == {"undefined_name": 2 + 3}
     assert [(k["line"], k["kind"]) for k in row["kept"][:3]] == [
         (9, "undefined_name"), (10, "undefined_name"), (10, "undefined_name")]
+
+
+def test_names_the_unchanged_files_beside_read_are_provided_and_imports_suggested(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, {"parser_tests.py": OLD,
+                       "compat.py": "def parse_minute(text):\n    return 0\n"}, "start")
+    _commit(tmp_path, {"hour_tests.py": OLD.replace("test_day", "test_hour")
+                       + "        minute = parse_minute('04:05')\n"}, "hour tests")
+    row = measure(tmp_path, commits=10)
+    assert row["reviews_with_python"] == 1
+    # assertEqual and parse_day are read unbound by parser_tests.py, which this commit left.
+    assert row["findings_without_base_rule"] == row["findings_with_old_files_only"] == {
+        "undefined_name": 3}
+    assert row["names_provided_by_siblings"] == {"assertEqual": 1, "parse_day": 1}
+    assert row["findings"] == {"undefined_name": 1}
+    assert row["import_hints"] == 1
+    assert "a missing `from compat import parse_minute`?" in row["kept"][0]["message"]
