@@ -94,10 +94,10 @@ def analysed_demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def analysed_demo_on_postgres(tmp_path_factory):
-    """The same on PostgreSQL: a database live apps' databases are copies of."""
-    from tests.live_squiggle import analyse_demo, drop_postgres_database
+def analysed_demo_on_postgres(analysed_demo):
+    """The same data on PostgreSQL: a database live apps' databases are copies of."""
+    from tests.live_squiggle import copy_demo_to_postgres, drop_postgres_database
 
-    demo = analyse_demo(tmp_path_factory.mktemp("analysed-demo") / "data", on_postgres=True)
+    demo = copy_demo_to_postgres(analysed_demo)
     yield demo
     drop_postgres_database(demo.database)

@@ -249,22 +249,31 @@ class LiveSquiggle:
             return db.execute(sql).fetchall()
 
 
-def analyse_demo(data_dir: Path, *, on_postgres: bool = False) -> AnalysedDemo:
-    """The data of a `make run` whose first start is over, its demo analysed inline (no worker);
-    on a PostgreSQL database of its own with `on_postgres` (drop it with
-    `drop_postgres_database`)."""
-    demo = AnalysedDemo(data_dir)
-    if on_postgres:
-        demo = AnalysedDemo(data_dir, create_postgres_database(
-            f"squiggle_demo_{uuid.uuid4().hex[:10]}"))
+def analyse_demo(data_dir: Path) -> AnalysedDemo:
+    """The data of a `make run` whose first start is over, its demo analysed inline (no
+    worker), on SQLite (`copy_demo_to_postgres` for PostgreSQL)."""
+    LiveSquiggle(data_dir, env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
+    return AnalysedDemo(data_dir)
+
+
+def copy_demo_to_postgres(demo: AnalysedDemo) -> AnalysedDemo:
+    """`demo`'s data on a PostgreSQL database of its own (drop it with
+    `drop_postgres_database`): migrated, then loaded from a dump of the SQLite database, a few
+    seconds where analysing the demo again takes most of a minute."""
+    copy = AnalysedDemo(demo.data_dir, create_postgres_database(
+        f"squiggle_demo_{uuid.uuid4().hex[:10]}"))
+    dump = demo.data_dir / "demo-dump.json"
     try:
-        LiveSquiggle(data_dir, database_url=demo.database_url,
-                     env={**EVERY_STAGE, "SQUIGGLE_TASKS_EAGER": "1"}).prepare()
+        LiveSquiggle(demo.data_dir).manage(
+            "dumpdata", "--natural-foreign", "--natural-primary", "--exclude", "contenttypes",
+            "--exclude", "auth.permission", "--output", str(dump))
+        target = LiveSquiggle(demo.data_dir, database_url=copy.database_url)
+        target.manage("migrate", "--noinput", "-v0")
+        target.manage("loaddata", str(dump), "-v0")
     except BaseException:
-        if demo.database:
-            drop_postgres_database(demo.database)
+        drop_postgres_database(copy.database)
         raise
-    return demo
+    return copy
 
 
 def create_postgres_database(name: str, template: str | None = None) -> str:
