@@ -65,6 +65,11 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
     return sorted(found, key=lambda f: (f.line, f.column))
 
 
+#: What an undefined name's message guesses when the file offers no like name (a review that
+#: finds the module defining it says so instead: `reviewapp.findings.repository_names`).
+UNKNOWN_NAME_GUESS = "a typo or a missing import?"
+
+
 def _undefined_finding(name: UndefinedName) -> FileFinding:
     if name.name in PYTHON2_NAMES:
         modern = PYTHON2_NAMES[name.name]
@@ -77,7 +82,7 @@ def _undefined_finding(name: UndefinedName) -> FileFinding:
     else:
         why = "nothing in this file defines it"
     guess = (f"probably `{name.replacement}`" if name.replacement
-             else "" if name.bound_elsewhere else "a typo or a missing import?")
+             else "" if name.bound_elsewhere else UNKNOWN_NAME_GUESS)
     return FileFinding(name.line, name.column, name.line, name.end_column, "undefined_name",
                        f"`{name.name}` is not defined where it is read, a NameError: {why}"
                        + (f"; {guess}" if guess else ""), "exception",

@@ -68,9 +68,18 @@ def with_import_hints(findings: list, sources: dict[str, str],
             name = _span(sources[finding.path], finding)
             hint = _import_hint(name, finding.path, checkout) if name.isidentifier() else ""
             if hint:
-                finding = dataclasses.replace(finding, message=f"{finding.message}. {hint}")
+                finding = dataclasses.replace(finding, message=_with_hint(finding.message, hint))
         hinted.append(finding)
     return hinted
+
+
+def _with_hint(message: str, hint: str) -> str:
+    """The message with the hint in place of its guess ("a typo or a missing import?")."""
+    from bugmodel.file_checks import UNKNOWN_NAME_GUESS
+
+    if UNKNOWN_NAME_GUESS in message:
+        return message.replace(UNKNOWN_NAME_GUESS, hint, 1)
+    return f"{message}; {hint}"
 
 
 def _span(text: str, finding) -> str:
@@ -98,7 +107,7 @@ def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
         return ""
     module = module_name(definers[0])
     where = f"`{definers[0]}` defines it"
-    return f"{where}: a missing `from {module} import {name}`?" if module else f"{where}."
+    return f"{where}: a missing `from {module} import {name}`?" if module else where
 
 
 def defines(text: str, name: str) -> bool:
