@@ -77,11 +77,12 @@ def lm_refine(diff: ParsedDiff, scores: list[list[HunkScore]], flagged: Flagged,
 def review_diff(diff: ParsedDiff, *, use_models: bool = True,
                 importance: ImportanceSettings | None = None,
                 config: RepoConfig | None = None, checkout: HeadCheckout | None = None,
-                tests: TestRunSettings | None = None) -> ReviewResult:
+                tests: TestRunSettings | None = None, run_tests: bool = True) -> ReviewResult:
     """Every stage on a parsed diff, as the repository's configuration asks (ignored files left
     out, stages on or off, its `[importance]` overrides unless `importance` is given); a model
     that cannot load leaves a note, not a crash. With the head's files (`checkout`) the
-    change's tests run (`run_change_tests`) with `tests`' budget."""
+    findings stage reads the files beside the change, and the change's tests run
+    (`run_change_tests`, unless `run_tests` is False) with `tests`' budget."""
     config = config or RepoConfig()
     importance = importance or config.importance_settings()
     diff, ignored = leave_out_ignored(diff, config)
@@ -93,7 +94,8 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
                 findings, detection_ran = find_bugs(diff, checkout), True
             except FileNotFoundError as exc:  # bugmodel.WeightsMissing
                 notes.append(f"bug detection skipped: {exc}")
-    findings = run_change_tests(diff, checkout, config, tests, findings, notes)
+    if run_tests:
+        findings = run_change_tests(diff, checkout, config, tests, findings, notes)
     flagged = flagged_lines(findings)
     scores = promote_flagged(diff, scores, flagged, settings=importance)
     if use_models:

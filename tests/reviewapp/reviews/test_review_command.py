@@ -13,8 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def run_review(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="0")
+def run_review(*args: str, stdin: bytes | None = None,
+               models: bool = False) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SQUIGGLE_ANALYSIS_ML="1" if models else "0")
     return subprocess.run([sys.executable, "manage.py", "review", *args], cwd=ROOT, env=env,
                           input=stdin, capture_output=True, timeout=120)
 
@@ -81,6 +82,26 @@ def test_a_diff_with_its_repository_and_range_gets_the_finding_its_tests_prove(t
         finding["message"]
     skipped = run_review(*args, "--no-tests")
     assert json.loads(skipped.stdout)["findings"] == []
+
+
+@pytest.mark.ml
+def test_a_repository_review_without_tests_still_reads_the_files_beside(tmp_path):
+    """`--no-tests` turns off the change's tests, not the repository: an undefined name's
+    message names the module that defines it."""
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "compat.py").write_text("def reraise(tp, value):\n    raise value\n")
+    (repo / "pkg" / "ctx.py").write_text("def pop(exc):\n    return exc\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
+    (repo / "pkg" / "ctx.py").write_text("def pop(exc):\n    reraise(type(exc), exc)\n")
+    result = run_review("--repo", str(repo), "--json", "--no-tests", models=True)
+    assert result.returncode == 0, result.stderr.decode()
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["kind"] == "undefined_name" and finding["line"] == 2
+    assert "a missing `from pkg.compat import reraise`?" in finding["message"]
 
 
 def test_a_repository_turning_the_tests_stage_off_gets_no_test_findings(tmp_path):

@@ -55,14 +55,15 @@ class Command(BaseCommand):
                 parsed = parse_diff(self._read(diff), limits=ingest_limits())
             else:
                 parsed = diff_from_git(repo, range_spec, limits=ingest_limits())
-            if repo and not no_tests:
+            if repo:  # the findings stage reads files beside the change from it too
                 checkout = LocalCheckout(repo, resolve_head(repo, range_spec))
         except IngestError as exc:
             raise CommandError(str(exc)) from None
         use_models = settings.SQUIGGLE["ANALYSIS_ML"] and not no_models
         result = review_diff(parsed, use_models=use_models,
                              importance=importance_settings(repo_config), config=repo_config,
-                             checkout=checkout, tests=tests_stage_settings())
+                             checkout=checkout, tests=tests_stage_settings(),
+                             run_tests=not no_tests)
         for note in result.notes:
             self.stderr.write(note)
         if as_json:
