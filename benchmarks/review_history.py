@@ -23,10 +23,20 @@ import ast
 import json
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bugmodel.detection import Finding, change_check_findings, provided_names, reads_provided_name
+import torch
+
+from bugmodel.detection import (
+    Finding,
+    change_check_findings,
+    detect_files,
+    provided_names,
+    reads_provided_name,
+)
+from bugmodel.detector import LoadedDetector, load_detector
+from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY
 from bugmodel.file_finding import span_text
 from reviewapp.findings.checkout import LocalCheckout
 from reviewapp.findings.repository_names import sibling_bases, with_import_hints
@@ -82,9 +92,12 @@ def old_file_base(repo: Path, commit: str, path: str,
     return normalise_newlines(_git(repo, "show", f"{commit}^:{path}")), removed
 
 
-def review_commit(repo: Path, commit: str) -> list[Report] | None:
+def review_commit(repo: Path, commit: str,
+                  detector: LoadedDetector | None = None) -> list[Report] | None:
     """What the checks report on one commit's changed lines, and which evidence (if any)
-    leaves each report out; None when the commit adds or modifies no Python file."""
+    leaves each report out; with `detector`, also the learned detector's findings as the
+    product reports them (kind "learned:<kind>"); None when the commit adds or modifies no
+    Python file."""
     status = commit_changes(repo, commit)
     files = [(kind, path) for kind, path in status
              if path.endswith(".py") and kind in ("A", "M")]
@@ -97,10 +110,9 @@ def review_commit(repo: Path, commit: str) -> list[Report] | None:
             bases.append(old_file_base(repo, commit, path, removed))
         news.append((path, normalise_newlines(_git(repo, "show", f"{commit}:{path}")), added))
     checkout = LocalCheckout(str(repo), commit)
-    from_old_files = provided_names(bases)
-    from_siblings = provided_names(sibling_bases(
-        [path for _, path in files], {path for _, path in status}, checkout))
-    reports = []
+    siblings = sibling_bases([path for _, path in files], {path for _, path in status}, checkout)
+    from_old_files, from_siblings = provided_names(bases), provided_names(siblings)
+    reports = [] if detector is None else learned_reports(news, bases + siblings, detector)
     for path, text, added in news:
         if len(text) > MAX_FILE_CHARS:
             continue
@@ -121,7 +133,27 @@ def review_commit(repo: Path, commit: str) -> list[Report] | None:
     return reports
 
 
-def measure(repo: Path, commits: int) -> dict:
+def learned_reports(news: list[tuple[str, str, set[int]]], bases: list[tuple[str, set[int]]],
+                    detector: LoadedDetector) -> list[Report]:
+    """The learned detector's findings on the changed lines, at its default threshold, as a
+    review with the repository at hand reports them (a unit with a check's finding shows
+    that instead)."""
+    small = [(path, text) for path, text, _ in news if len(text) <= MAX_FILE_CHARS]
+    changed = {path: added for path, _, added in news}
+    found = detect_files(small, changed, detector=detector, base_files=bases).findings
+    texts = dict(small)
+    reports = []
+    for f in found:
+        if f.kind in FILE_CHECK_PROBABILITY:
+            continue
+        lines = texts[f.path].split("\n")
+        learned = replace(f, kind=f"learned:{f.kind}")
+        reports.append(Report(f.path, learned, span_text(lines, f.line, f.column, f.end_line,
+                                                         f.end_column), "", False))
+    return reports
+
+
+def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) -> dict:
     """Counts per kind with and without the base rule, and the reports kept."""
     history = _git(repo, "rev-list", "--first-parent", "--no-merges", "--min-parents=1",
                    "HEAD").split()[:commits]
@@ -133,7 +165,7 @@ def measure(repo: Path, commits: int) -> dict:
     kept = []
     hints = 0
     for commit in history:
-        reports = review_commit(repo, commit)
+        reports = review_commit(repo, commit, detector)
         if reports is None:
             continue
         reviews += 1
@@ -148,7 +180,8 @@ def measure(repo: Path, commits: int) -> dict:
             product[kind] += 1
             hints += report.import_hint
             kept.append({"commit": commit[:10], "path": report.path,
-                         "line": report.finding.line, "kind": kind,
+                         "line": report.finding.line, "kind": kind, "code": report.code,
+                         "probability": round(report.finding.probability, 3),
                          "message": report.finding.message})
     return {"commits": len(history), "reviews_with_python": reviews,
             "findings_without_base_rule": dict(without),
@@ -164,15 +197,26 @@ def main() -> None:
     parser.add_argument("repos", nargs="+", type=Path, help="git directories (bare is fine)")
     parser.add_argument("--commits", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--with-model", action="store_true",
+                        help="also the learned detector's findings (kinds learned:*), as the "
+                             "product reports them; one torch thread")
     args = parser.parse_args()
+    detector = None
+    if args.with_model:
+        torch.set_num_threads(1)
+        detector = load_detector()
     results = {}
     for repo in args.repos:
         name = repo.resolve().parent.name if repo.name == "repo" else repo.resolve().name
-        results[name] = measure(repo, args.commits)
+        results[name] = measure(repo, args.commits, detector)
         row = results[name]
         before = sum(row["findings_without_base_rule"].values())
         old_files = sum(row["findings_with_old_files_only"].values())
         after = sum(row["findings"].values())
+        learned = sum(n for kind, n in row["findings"].items() if kind.startswith("learned:"))
+        before, old_files, after = before - learned, old_files - learned, after - learned
+        if detector is not None:
+            print(f"{name}: {learned} findings of the learned detector")
         print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {old_files} "
               f"(old files) -> {after} (and siblings; {after / before if before else 1:.2f}x);"
               f" per kind {row['findings']}; {row['import_hints']} with an import hint")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from benchmarks.review_history import measure
 
 OLD = '''from chai import Chai
@@ -56,3 +58,33 @@ def test_names_the_unchanged_files_beside_read_are_provided_and_imports_suggeste
     assert row["findings"] == {"undefined_name": 1}
     assert row["import_hints"] == 1
     assert "a missing `from compat import parse_minute`?" in row["kept"][0]["message"]
+
+
+TOTAL = '''def total(prices):
+    """Sum of every price."""
+    result = 0
+    for i in range(len(prices)):
+        result += prices[i]
+    return result
+'''
+
+
+@pytest.mark.ml
+def test_with_the_model_its_findings_are_counted_as_learned(tmp_path):
+    from bugmodel.detector import load_detector
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, {"README": "r\n"}, "start")
+    _commit(tmp_path, {"total.py": TOTAL}, "total")
+    _commit(tmp_path, {"total.py": TOTAL.replace("len(prices)", "len(prices) - 1")}, "skip one")
+    row = measure(tmp_path, commits=10, detector=load_detector())
+    assert row["findings"] == {"learned:off_by_one": 1}
+    [kept] = row["kept"]
+    assert (kept["commit"], kept["line"], kept["code"]) == (
+        _head(tmp_path)[:10], 4, "len(prices) - 1")
+    assert measure(tmp_path, commits=10)["findings"] == {}  # the checks alone find nothing
+
+
+def _head(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
