@@ -126,12 +126,13 @@ class ArchiveCheckout(HeadCheckout):
 
     def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
         line = re.compile(pattern, re.MULTILINE)
-        texts = self._texts(lambda path: True, suffix)
-        matching = [path for path in sorted(texts) if line.search(texts[path])]
-        return {path: texts[path] for path in matching[:max_files]}
+        texts = self._texts(lambda path: True, suffix, lambda text: bool(line.search(text)))
+        return {path: texts[path] for path in sorted(texts)[:max_files]}
 
-    def _texts(self, wanted: Callable[[str], bool], suffix: str) -> dict[str, str]:
-        """The archive's text files ending in `suffix` whose path is `wanted`."""
+    def _texts(self, wanted: Callable[[str], bool], suffix: str,
+               keep: Callable[[str], bool] = lambda text: True) -> dict[str, str]:
+        """The archive's text files ending in `suffix` whose path is `wanted` and whose text
+        the caller `keep`s (only those are held)."""
         texts = {}
         try:
             with tarfile.open(fileobj=io.BytesIO(self.archive()), mode="r:*") as tar:
@@ -140,8 +141,9 @@ class ArchiveCheckout(HeadCheckout):
                     if (member.isfile() and path.endswith(suffix) and wanted(path)
                             and member.size <= MAX_READ_FILE_BYTES):
                         data = tar.extractfile(member).read()  # type: ignore[union-attr]
-                        if b"\0" not in data[:8000]:
-                            texts[path] = decode_content(data)[0]
+                        text = decode_content(data)[0] if b"\0" not in data[:8000] else None
+                        if text is not None and keep(text):
+                            texts[path] = text
         except Exception as exc:  # the download fails its own way (GitHub, size, tar)
             raise CheckoutUnreadable(f"the head's files could not be read: {exc}") from None
         return texts

@@ -29,6 +29,7 @@ from reviewapp.findings import (
     known_new_lines,
     proved,
 )
+from reviewapp.findings.checkout import HeadCheckout
 from reviewapp.importance import (
     HunkScore,
     ImportanceSettings,
@@ -59,6 +60,12 @@ class StoredRevision:
     @property
     def pk(self) -> int:
         return self.revision.pk
+
+    @cached_property
+    def checkout(self) -> HeadCheckout | None:
+        """The head's files, one object for every stage (a pull request's tarball is
+        downloaded at most once per run)."""
+        return head_checkout(self.revision)
 
     @cached_property
     def importance(self) -> ImportanceSettings:
@@ -174,7 +181,7 @@ def detect_bugs(stored: StoredRevision) -> None:
 
     revision = stored.revision
     try:
-        found = find_bugs(stored.parsed, head_checkout(revision))
+        found = find_bugs(stored.parsed, stored.checkout)
     except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
         log.warning("bug detection skipped for %s: %s", revision, exc)
         return
@@ -200,7 +207,7 @@ def run_change_tests(stored: StoredRevision) -> None:
     finding that replaces the learned findings on its line; what could not be proved, and why,
     goes to the revision's warnings (replacing this stage's earlier ones)."""
     revision = stored.revision
-    checkout = head_checkout(revision)
+    checkout = stored.checkout
     if checkout is None:
         return
 
