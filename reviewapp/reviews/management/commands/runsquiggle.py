@@ -54,6 +54,9 @@ class Command(BaseCommand):
             raise CommandError("--web-processes must be at least 1")
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="reviewapp.settings")
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # Ctrl-C too, explicitly: started from a script's background job (`cmd &`), this
+        # process inherits SIGINT ignored and would only stop when killed.
+        signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
         if not no_worker:
             # This command owns the only local worker: whatever is still "running" from before
             # it started and has missed a few heartbeats was left by a dead worker.
