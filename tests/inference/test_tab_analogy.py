@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit, parse_history
 from inference.tab import TabPredictor
 from inference.tab_analogy import analogy_rule
 from inference.tab_text import text_rule
-
-
-def history(*versions: str, path: str = "m.py") -> str:
-    """The diffs an editor records between consecutive versions of a file."""
-    return "".join(
-        "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), f"a/{path}",
-                                     f"b/{path}", n=2))
-        for a, b in zip(versions, versions[1:], strict=False))
+from tests.inference.tab_edits import edit_history
 
 
 def predict(*versions: str, cursor: int) -> LineEdit | None:
-    return TabPredictor().predict(versions[-1], cursor, history(*versions)).edit
+    return TabPredictor().predict(versions[-1], cursor, edit_history(*versions)).edit
 
 
 def test_base_class_added_to_two_classes_is_added_to_the_next_with_its_own_name() -> None:
@@ -37,7 +28,7 @@ def test_a_repeat_made_in_another_file_is_not_carried_into_this_one() -> None:
     first = code.replace("class Loop:", "class Loop(unittest.TestCase):")
     second = first.replace("class Stack:", "class Stack(unittest.TestCase):")
     other = "import ast\n\n\nclass F:\n    pass\n"
-    diff = history(code, first, second, path="test_loop.py")
+    diff = edit_history(code, first, second, path="test_loop.py")
     assert TabPredictor().predict(other, 1, diff).edit is None
 
 
@@ -117,7 +108,7 @@ def test_trailing_whitespace_clean_up_goes_on_to_the_next_run() -> None:
 def test_clean_up_of_another_file_is_not_carried_into_this_one() -> None:
     """Trailing whitespace stripped in one file says nothing of another file's."""
     code = "a = 1\n\t\nb = 2\n"
-    diff = history(code, code.replace("\t\n", "\n"), path="other.py")
+    diff = edit_history(code, code.replace("\t\n", "\n"), path="other.py")
     assert TabPredictor().predict("d = 4  \ne = 5\n", 1, diff).edit is None
 
 
@@ -163,7 +154,7 @@ def test_text_rule_leaves_code_and_cut_words_alone() -> None:
     after = code.replace("label = 'total_amount'", "label = 'grand_amount'")
     edit = predict(code, after, cursor=1)
     assert edit is None or edit.start_line != 2  # code is the token rules' business
-    rule = text_rule(parse_history(history(code, after))[0])
+    rule = text_rule(parse_history(edit_history(code, after))[0])
     assert rule is not None and rule.edit_at(code.splitlines(), 2) is None  # `subtotal_`
 
 
@@ -193,7 +184,7 @@ def test_typing_alias_dropped_turns_annotations_into_builtins() -> None:
 
 
 def test_an_import_change_of_another_file_is_not_followed() -> None:
-    other = history("import openpyxl\n", "from openpyxl.styles import Font\n", path="other.py")
+    other = edit_history("import openpyxl\n", "from openpyxl.styles import Font\n", path="other.py")
     code = "import openpyxl\n\nbold = openpyxl.styles.Font(bold=True)\n"
     suggestion = TabPredictor().predict(code, 1, other)  # repeating the import is fine
     assert suggestion.rule != "ImportRule" and suggestion.edit is not None

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit
-from inference.tab import TabPredictor
-
-
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        "a/m.py", "b/m.py", n=2))
-    return TabPredictor().predict(after, cursor, diff).edit
+from tests.inference.tab_edits import predict
 
 
 def decorate(code: str, name: str) -> str:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit, parse_history
 from inference.tab import TabPredictor
 from inference.tab_deferred import deferred_rule
+from tests.inference.tab_edits import edit_history
 
 
 def history(*versions: str) -> str:
-    return "".join(
-        "".join(
-            difflib.unified_diff(a.splitlines(True), b.splitlines(True), "a/m.py", "b/m.py", n=3)
-        )
-        for a, b in zip(versions, versions[1:], strict=False)
-    )
+    """The edits with three lines of context around each hunk."""
+    return edit_history(*versions, context=3)
 
 
 REQUEST = """def request(env, files):

@@ -3,17 +3,8 @@ new parameter where its method stores the others."""
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit
-from inference.tab import TabPredictor
-
-
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        "a/m.py", "b/m.py", n=2))
-    return TabPredictor().predict(after, cursor, diff).edit
-
+from tests.inference.tab_edits import predict
 
 ENABLE = '''class Table:
     def enable_fts(self, columns):

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 
 from inference.edit_history import HistoryError, LineEdit, apply_edit, parse_history
 from inference.tab import TabPredictor
 from inference.tab_confidence import renames_binding
-
-
-def history(before: str, after: str, path: str = "m.py") -> str:
-    """The unified diff an editor would send for the edits so far."""
-    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        f"a/{path}", f"b/{path}", n=2))
-
+from tests.inference.tab_edits import edit_history, predict
 
 CODE = """def fetch(url, timeout):
     return get(url, timeout)
@@ -31,8 +23,6 @@ def main():
 """
 
 
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    return TabPredictor().predict(after, cursor, history(before, after)).edit
 
 
 def test_rename_applied_once_is_suggested_at_the_next_occurrence() -> None:
@@ -101,18 +91,18 @@ def test_suggestion_carries_the_next_one_and_remembers_it_for_the_accepted_file(
     accepted returns that next edit from memory (precomputed)."""
     predictor = TabPredictor()
     after = CODE.replace("    log(first)", "    record(first)")
-    first = predictor.predict(after, 7, history(CODE, after))
+    first = predictor.predict(after, 7, edit_history(CODE, after))
     assert first.edit == LineEdit(9, 9, "    record(second)\n")
     assert first.next is None or first.next.start_line != 9
     accepted = apply_edit(after, first.edit)
-    second = predictor.predict(accepted, 9, history(CODE, accepted))
+    second = predictor.predict(accepted, 9, edit_history(CODE, accepted))
     assert second.edit == first.next
 
 
 def test_precomputed_next_edit_follows_a_signature_change_through_the_file() -> None:
     """Three calls: after changing the first, the suggestion is the second and next the third."""
     after = CODE.replace('fetch("a", 5)', 'fetch("a", 5, retries=3)')
-    suggestion = TabPredictor().predict(after, 6, history(CODE, after))
+    suggestion = TabPredictor().predict(after, 6, edit_history(CODE, after))
     assert suggestion.next == LineEdit(10, 10, '    third = fetch("c", 5, retries=3)\n')
 
 
@@ -126,7 +116,7 @@ def test_history_parser_splits_runs_of_changes_with_positions() -> None:
     """One hunk with two separate changes gives two edits with their new-side lines."""
     before = "a\nb\nc\nd\ne\n"
     after = "a\nB\nc\nD\ne\n"
-    edits = parse_history(history(before, after))
+    edits = parse_history(edit_history(before, after))
     assert [(e.new_start, e.removed, e.added) for e in edits] == [
         (2, ("b",), ("B",)), (4, ("d",), ("D",))]
 
@@ -155,7 +145,7 @@ def test_pattern_of_an_older_edit_is_not_suggested_after_an_unrelated_one() -> N
     edit's pattern rarely resumes), and Tab abstains."""
     renamed = CODE.replace("    log(first)", "    record(first)")
     after = renamed.replace("    return first, second, third", "    return None")
-    suggestion = TabPredictor().predict(after, 11, history(CODE, renamed) + history(renamed, after))
+    suggestion = TabPredictor().predict(after, 11, edit_history(CODE, renamed, after))
     assert suggestion.edit is None and suggestion.rule is not None
 
 
@@ -227,7 +217,7 @@ def model_suggestion(line_12: str) -> LineEdit | None:
     window = FLOATED.splitlines()[3:16]  # the cursor at line 10 sees lines 4..16
     rewrite = "\n".join(line if line != "v12 = 12" else line_12 for line in window)
     suggestion = TabPredictor(RewritingModel(rewrite + "\n")).predict(
-        FLOATED, 10, history(VALUES, FLOATED))
+        FLOATED, 10, edit_history(VALUES, FLOATED))
     assert suggestion.source == ("model" if suggestion.edit else "none")
     return suggestion.edit
 
@@ -249,7 +239,7 @@ def test_model_suggestion_that_undoes_a_recent_edit_is_not_shown() -> None:
     before = "".join(f"v{i} = {i}\n" for i in range(1, 11)) + "v11 = float(11)\n"
     middle = before.replace("v5 = 5\n", "v5 = float(5)\n")
     text = middle.replace("v11 = float(11)\n", "v11 = double(11)\n")
-    edits = history(before, middle) + history(middle, text)
+    edits = edit_history(before, middle) + edit_history(middle, text)
     undo = "\n".join(line if line != "v11 = double(11)" else "v11 = float(11)"
                      for line in text.splitlines()[3:11])
     suggestion = TabPredictor(RewritingModel(undo + "\n")).predict(text, 10, edits)
@@ -317,7 +307,7 @@ def test_a_second_definition_of_a_renamed_name_in_the_same_class_keeps_its_name(
         code = twins + other
         after = code.replace("def test_include(self):\n        self.check('foo x=y')",
                              "def test_include_with_args(self):\n        self.check('foo x=y')")
-        suggestion = TabPredictor().predict(after, 5, history(code, after)).edit
+        suggestion = TabPredictor().predict(after, 5, edit_history(code, after)).edit
         assert suggestion == (LineEdit(10, 10, "    def test_include_with_args(self):\n")
                               if other else None)
 
@@ -325,7 +315,8 @@ def test_a_second_definition_of_a_renamed_name_in_the_same_class_keeps_its_name(
 def test_a_string_changed_in_one_quote_style_is_changed_in_the_other() -> None:
     """``__version__ = '1.6.0'`` bumped to ``'1.7.0'`` bumps ``version = "1.6.0"`` of another
     file too, in that file's quotes."""
-    diff = history("__version__ = '1.6.0'\n", "__version__ = '1.7.0'\n", path="pkg/__init__.py")
+    diff = edit_history("__version__ = '1.6.0'\n", "__version__ = '1.7.0'\n",
+                        path="pkg/__init__.py")
     setup = 'from setuptools import setup\n\nversion = "1.6.0"\nsetup(version=version)\n'
     assert TabPredictor().predict(setup, 1, diff).edit == LineEdit(3, 3, 'version = "1.7.0"\n')
 
@@ -337,7 +328,7 @@ def test_a_condition_joined_to_one_test_is_not_joined_to_others() -> None:
             "            ask(key)\n        if no_input:\n            skip(key)\n")
     after = code.replace("        if not no_input:",
                          "        if not no_input and not key.startswith('__'):")
-    assert TabPredictor().predict(after, 3, history(code, after)).edit is None
+    assert TabPredictor().predict(after, 3, edit_history(code, after)).edit is None
 
 
 def test_a_module_changed_in_an_import_line_is_not_renamed_in_the_code() -> None:
@@ -348,7 +339,7 @@ def test_a_module_changed_in_an_import_line_is_not_renamed_in_the_code() -> None
             "    pass\n")
     after = code.replace("    from unittest import SkipTest",
                          "    from _pytest.runner import Skipped as SkipTest")
-    assert TabPredictor().predict(after, 5, history(code, after)).edit is None
+    assert TabPredictor().predict(after, 5, edit_history(code, after)).edit is None
 
 
 def test_a_swap_of_two_names_is_not_a_rename_where_only_one_stands() -> None:
@@ -357,7 +348,7 @@ def test_a_swap_of_two_names_is_not_a_rename_where_only_one_stands() -> None:
     code = ("def walk(info):\n    for offsets, arc in info:\n        if arc is None:\n"
             "            continue\n        yield offsets, arc\n")
     after = code.replace("for offsets, arc in info:", "for arc, offsets in info:")
-    suggestion = TabPredictor().predict(after, 2, history(code, after)).edit
+    suggestion = TabPredictor().predict(after, 2, edit_history(code, after)).edit
     assert suggestion == LineEdit(5, 5, "        yield arc, offsets\n")
 
 
@@ -370,9 +361,9 @@ def test_a_renamed_parameter_is_renamed_at_its_far_uses_in_the_function_only() -
             "def test_other(file_exists):\n" + body + "    if file_exists:\n        skip()\n")
     after = code.replace("def test_recreate(tmp_path, file_exists):",
                          "def test_recreate(tmp_path, create_file_first):")
-    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+    assert TabPredictor().predict(after, 1, edit_history(code, after)).edit == LineEdit(
         14, 14, "    if create_file_first:\n")
-    renamed = parse_history(history(code, after))[-1]
+    renamed = parse_history(edit_history(code, after))[-1]
     pairs = ((("file_exists",), ("create_file_first",)),)
     other_use = after.splitlines().index("    if file_exists:", 15)
     assert renames_binding(pairs, renamed, after.splitlines(), 13)
@@ -385,7 +376,7 @@ def test_a_relocated_package_is_relocated_in_its_other_imports_only() -> None:
     code = ("from rich._versions import VERSIONS\nimport os\n\n"
             "def cells():\n    from rich.cells import CellTable\n    return rich_repr(CellTable)\n")
     after = code.replace("from rich._versions", "from pip._vendor.rich._versions")
-    assert TabPredictor().predict(after, 1, history(code, after)).edit == LineEdit(
+    assert TabPredictor().predict(after, 1, edit_history(code, after)).edit == LineEdit(
         5, 5, "    from pip._vendor.rich.cells import CellTable\n")
 
 
@@ -394,8 +385,8 @@ def test_a_changed_number_follows_only_where_it_stands_after_the_same_token() ->
     ``sleep(0.4)`` goes to the next ``sleep(0.2)``."""
     code = "for i in range(1):\n    check(i, i+1)\n"
     after = code.replace("range(1)", "range(101)")
-    assert TabPredictor().predict(after, 1, history(code, after)).edit is None
+    assert TabPredictor().predict(after, 1, edit_history(code, after)).edit is None
     code = "start()\ntime.sleep(0.2)\npoll()\ntime.sleep(0.2)\n"
     after = code.replace("time.sleep(0.2)", "time.sleep(0.4)", 1)
-    assert TabPredictor().predict(after, 2, history(code, after)).edit == LineEdit(
+    assert TabPredictor().predict(after, 2, edit_history(code, after)).edit == LineEdit(
         4, 4, "time.sleep(0.4)\n")

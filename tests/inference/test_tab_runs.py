@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit
 from inference.tab import TabPredictor
 from inference.tab_patterns import ReplaceRule
 from inference.tab_runs import grow_run
-
-
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        "a/m.py", "b/m.py", n=2))
-    return TabPredictor().predict(after, cursor, diff).edit
+from tests.inference.tab_edits import edit_history, predict
 
 IMPORTS = """import openpyxl
 
@@ -75,10 +68,7 @@ def test_run_joins_a_neighbour_another_rule_rewrites() -> None:
                 "    except ImportError:\n        from simplejson import dumps as json_dumps\n")
     imported = code.replace("try:\n    import json.dumps as json_dump\n", fallback)
     after = imported.replace("    json = None", "    json_dumps = None")
-    diff = "".join(
-        "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "a/m.py", "b/m.py",
-                                     n=2))
-        for a, b in ((code, imported), (imported, after)))
+    diff = edit_history(code, imported, after)
     line = after.splitlines().index("if autojson and json and isinstance(output, dict):")
     assert TabPredictor().predict(after, 7, diff).edit == LineEdit(
         line + 1, line + 2, "if autojson and json_dumps and isinstance(output, dict):\n"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit
 from inference.tab import TabPredictor
 from inference.tab_signatures import SiblingParametersRule
+from tests.inference.tab_edits import edit_history, predict
 
 BODY = "".join(f"        self.step_{n}()\n" for n in range(20))
 CLASS = """class Dataset:
@@ -22,10 +21,6 @@ CLASS = """class Dataset:
 """
 
 
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        "a/m.py", "b/m.py", n=2))
-    return TabPredictor().predict(after, cursor, diff).edit
 
 
 def test_parameter_inserted_goes_into_the_sibling_def_with_the_same_neighbours() -> None:
@@ -77,9 +72,6 @@ def test_parameter_dropped_from_a_def_is_dropped_from_calls_passing_it_by_name()
             + "result = app().default(handler)\n")
     dropped = code.replace("def default(handler):", "def default():")
     after = dropped.replace("step_0 = 0", "step_0 = 1")
-    diff = "".join(
-        "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "a/m.py", "b/m.py",
-                                     n=2))
-        for a, b in ((code, dropped), (dropped, after)))
+    diff = edit_history(code, dropped, after)
     edit = TabPredictor().predict(after, 6, diff).edit
     assert edit == LineEdit(27, 27, "result = app().default()\n")

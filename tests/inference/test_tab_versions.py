@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-
 from inference.edit_history import LineEdit
-from inference.tab import TabPredictor
+from tests.inference.tab_edits import predict
 
 SETUP = """import sys
 
@@ -25,33 +23,31 @@ setup(
 """
 
 
-def predict(before: str, after: str, cursor: int) -> LineEdit | None:
-    diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        "a/setup.py", "b/setup.py", n=2))
-    return TabPredictor().predict(after, cursor, diff).edit
+def predict_setup(before: str, after: str, cursor: int) -> LineEdit | None:
+    return predict(before, after, cursor, path="setup.py")
 
 
 def test_raised_minimum_deletes_the_classifiers_below_it_as_one_run() -> None:
     """``(3, 5)`` → ``(3, 7)``: the 3.5 and 3.6 classifiers go together; 3 and 3.7 stay."""
     after = SETUP.replace("version_info < (3, 5)", "version_info < (3, 7)")
-    assert predict(SETUP, after, 3) == LineEdit(11, 12, "")
+    assert predict_setup(SETUP, after, 3) == LineEdit(11, 12, "")
 
 
 def test_raised_minimum_in_a_message_counts_too() -> None:
     """``3.5+`` → ``3.6+`` in the error message: the 3.5 classifier goes."""
     after = SETUP.replace("Python 3.5+", "Python 3.6+")
-    assert predict(SETUP, after, 4) == LineEdit(11, 11, "")
+    assert predict_setup(SETUP, after, 4) == LineEdit(11, 11, "")
 
 
 def test_deleted_classifier_raises_the_declared_minimum() -> None:
     """The 3.5 classifier deleted: ``python_requires=">=3.5"`` becomes ``">=3.6"``."""
     after = SETUP.replace('        "Programming Language :: Python :: 3.5",\n', "")
-    assert predict(SETUP, after, 11) == LineEdit(8, 8, '    python_requires=">=3.6",\n')
+    assert predict_setup(SETUP, after, 11) == LineEdit(8, 8, '    python_requires=">=3.6",\n')
 
 
 def test_other_version_changes_teach_nothing() -> None:
     """A version lowered, or a line changed besides its version, is no dropped support."""
     lowered = SETUP.replace("version_info < (3, 5)", "version_info < (3, 4)")
-    assert predict(SETUP, lowered, 3) is None
+    assert predict_setup(SETUP, lowered, 3) is None
     rewritten = SETUP.replace("version_info < (3, 5)", "version_info <= (3, 6)")
-    assert predict(SETUP, rewritten, 3) is None
+    assert predict_setup(SETUP, rewritten, 3) is None
