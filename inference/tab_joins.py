@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.edit_history import HunkEdit, LineEdit
-from inference.tab_patterns import Rule, tokenize
+from inference.merge_edges import bracket_depth
+from inference.tab_patterns import Rule
 
 __all__ = ["JoinRule", "join_rule"]
 
@@ -31,11 +32,6 @@ def _joined(lines: Sequence[str]) -> str:
     return out
 
 
-def _depth(line: str) -> int:
-    tokens = tokenize(line)
-    return sum(t in _OPENERS for t in tokens) - sum(t in _CLOSERS for t in tokens)
-
-
 @dataclass(frozen=True)
 class JoinRule(Rule):
     """Join the next statement wrapped over ``size`` lines whose joined line is at most
@@ -46,11 +42,11 @@ class JoinRule(Rule):
 
     def edit_at(self, lines: Sequence[str], number: int) -> LineEdit | None:
         run = lines[number : number + self.size]
-        if len(run) < self.size or run[0].lstrip().startswith("#") or _depth(run[0]) <= 0:
+        if len(run) < self.size or run[0].lstrip().startswith("#") or bracket_depth(run[0]) <= 0:
             return None
         depth = 0
         for position, line in enumerate(run):
-            depth += _depth(line)
+            depth += bracket_depth(line)
             if depth <= 0 and position < self.size - 1:
                 return None  # the statement ends before the run does
         if depth != 0:
