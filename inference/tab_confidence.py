@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 
 from inference.edit_history import HunkEdit
+from inference.sketch import indentation
 
 __all__ = ["ANALOGY_SIMILAR", "NEAR_LINES", "SIMILAR", "analogy_is_confident",
            "model_edit_is_supported", "pattern_is_confident", "renames_a_twin",
@@ -139,13 +140,13 @@ def _binds(line: str, name: str) -> str | None:
 
 def _enclosing_def(lines: Sequence[str], number: int) -> int | None:
     """The 0-based line of the ``def`` whose body holds line ``number``, or None."""
-    depth = len(lines[number]) - len(lines[number].lstrip())
+    depth = len(indentation(lines[number]))
     for above in range(number - 1, -1, -1):
         line = lines[above]
-        if line.strip() and len(line) - len(line.lstrip()) < depth:
+        if line.strip() and len(indentation(line)) < depth:
             if re.match(r"\s*(?:async\s+)?def\s", line):
                 return above
-            depth = len(line) - len(line.lstrip())
+            depth = len(indentation(line))
     return None
 
 
@@ -153,8 +154,8 @@ def _in_body(lines: Sequence[str], header: int, target: int) -> bool:
     """Whether 0-based line ``target`` is in the body of the definition at ``header``."""
     if target <= header:
         return False
-    depth = len(lines[header]) - len(lines[header].lstrip())
-    return all(not line.strip() or len(line) - len(line.lstrip()) > depth
+    depth = len(indentation(lines[header]))
+    return all(not line.strip() or len(indentation(line)) > depth
                or line.lstrip().startswith((")", "]", "}"))
                for line in lines[header + 1:target + 1])
 
@@ -182,8 +183,8 @@ def _same_block(lines: Sequence[str], a: int, b: int) -> bool:
     """Whether lines ``a`` and ``b`` stand at one indentation with no line less indented
     between them (the same class body, function body or module)."""
     low, high = sorted((a, b))
-    depth = len(lines[a]) - len(lines[a].lstrip())
-    return all(not line.strip() or len(line) - len(line.lstrip()) >= depth
+    depth = len(indentation(lines[a]))
+    return all(not line.strip() or len(indentation(line)) >= depth
                for line in lines[low:high + 1])
 
 

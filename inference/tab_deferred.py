@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.edit_history import HunkEdit, LineEdit
+from inference.sketch import indentation
 from inference.tab_patterns import Rule, is_import, tokenize
 
 __all__ = ["DeferredRule", "deferred_rule"]
@@ -97,11 +98,11 @@ def deferred_rule(
     ):
         return None  # a copy elsewhere, or a statement being removed wherever it is
     reads = _names_read(text)
-    depth = _depth(statement)
+    depth = len(indentation(statement))
     last = None
     for number in range(place, min(place + HORIZON, len(lines))):
         line = lines[number]
-        if line.strip() and _depth(line) < depth:
+        if line.strip() and len(indentation(line)) < depth:
             break  # the end of the statement's block
         found = _ASSIGNED.match(line)
         if line.strip() and found and found[1] in reads:
@@ -110,7 +111,7 @@ def deferred_rule(
         return None
     after = last  # below the statement or block that holds the assignment
     while after + 1 < len(lines) and (
-        not lines[after + 1].strip() or _depth(lines[after + 1]) > depth
+        not lines[after + 1].strip() or len(indentation(lines[after + 1])) > depth
     ):
         after += 1
     while after > last and not lines[after].strip():
@@ -137,7 +138,3 @@ def _names_read(text: str) -> set[str]:
         if token.strip():
             previous = token
     return names
-
-
-def _depth(line: str) -> int:
-    return len(line) - len(line.lstrip())
