@@ -126,7 +126,7 @@ def review_commit(repo: Path, commit: str,
             left_out_by = ("old_files" if reads_provided_name(f, lines, from_old_files)
                            else "siblings" if reads_provided_name(f, lines, from_siblings)
                            else "")
-            hinted = f if left_out_by else with_import_hints([f], {path: text}, checkout)[0]
+            hinted = f if left_out_by else with_import_hints([f], {path: lines}, checkout)[0]
             reports.append(Report(path, hinted, span_text(lines, f.line, f.column, f.end_line,
                                                           f.end_column), left_out_by,
                                   hinted.message != f.message))

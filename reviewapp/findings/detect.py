@@ -58,11 +58,12 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None) -> list:
     in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
     siblings = sibling_bases(named, in_diff, checkout)
     provided = provided_names(siblings)
-    if any(reads_provided_name(f, sources[f.path].split("\n"), provided) for f in found):
+    lines = {path: text.split("\n") for path, text in sources.items()}
+    if any(reads_provided_name(f, lines[f.path], provided) for f in found):
         # Again with the evidence: a unit whose only finding was such a name gets the
         # learned detector's finding instead, as if the name had never been reported.
         found = detect(sources.items(), changed, base_files=bases + siblings)
-    return with_import_hints(found, sources, checkout)
+    return with_import_hints(found, lines, checkout)
 
 
 def flagged_lines(findings) -> Flagged:

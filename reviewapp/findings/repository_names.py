@@ -56,16 +56,20 @@ def sibling_bases(paths: Collection[str], in_diff: Collection[str],
     return [(text, set()) for text in unchanged[:MAX_SIBLING_FILES]]
 
 
-def with_import_hints(findings: list, sources: dict[str, str],
+def with_import_hints(findings: list, lines: dict[str, list[str]],
                       checkout: HeadCheckout | None) -> list:
     """The findings, each undefined name's message saying which module of the repository
-    defines that name at module level, where one does."""
+    defines that name at module level, where one does (`lines`: each file's text split on
+    newlines)."""
     if checkout is None:
         return findings
+    from bugmodel.file_finding import span_text
+
     hinted = []
     for finding in findings:
         if finding.kind == "undefined_name":
-            name = _span(sources[finding.path], finding)
+            name = span_text(lines[finding.path], finding.line, finding.column,
+                             finding.end_line, finding.end_column)
             hint = _import_hint(name, finding.path, checkout) if name.isidentifier() else ""
             if hint:
                 finding = dataclasses.replace(finding, message=_with_hint(finding.message, hint))
@@ -80,13 +84,6 @@ def _with_hint(message: str, hint: str) -> str:
     if UNKNOWN_NAME_GUESS in message:
         return message.replace(UNKNOWN_NAME_GUESS, hint, 1)
     return f"{message}; {hint}"
-
-
-def _span(text: str, finding) -> str:
-    lines = text.split("\n")
-    if finding.line != finding.end_line or finding.line > len(lines):
-        return ""
-    return lines[finding.line - 1][finding.column:finding.end_column]
 
 
 def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
