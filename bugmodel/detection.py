@@ -43,7 +43,8 @@ THRESHOLD_ENV = "SQUIGGLE_BUG_THRESHOLD"
 @dataclass(frozen=True)
 class Finding:
     """A likely bug: `replacement` replaces exactly the span (lines 1-based, columns 0-based
-    character offsets, end exclusive, as in Python's `ast`)."""
+    character offsets, end exclusive, as in Python's `ast`); `added_import`, when not empty,
+    is a statement the fix also adds among the file's imports (a forgotten import)."""
 
     path: str
     line: int
@@ -55,6 +56,7 @@ class Finding:
     probability: float  # calibrated
     severity: str  # high | medium | low
     replacement: str
+    added_import: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -327,7 +329,7 @@ def change_check_findings(path: str, text: str, tree: ast.Module,
         findings.append(Finding(
             path, found.line, found.end_line, found.column, found.end_column, found.kind,
             f"{found.message}; {consequence(found.effect)}", found.probability,
-            severity(found.effect, found.probability), found.replacement))
+            severity(found.effect, found.probability), found.replacement, found.added_import))
     return findings
 
 

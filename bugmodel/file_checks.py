@@ -31,6 +31,7 @@ from pyflakes.checker import Checker
 from bugmodel.attribute_typos import attribute_typos
 from bugmodel.call_arity import wrong_arity_calls
 from bugmodel.file_finding import FileFinding
+from bugmodel.missing_imports import attribute_reads, import_for
 from bugmodel.misuse_checks import misuses
 from bugmodel.undefined_names import UndefinedName, undefined_names
 
@@ -59,7 +60,9 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
         tree = ast.parse(text)
     lines = text.split("\n")
     messages = Checker(tree, filename="<file>").messages
-    found = [_undefined_finding(n) for n in undefined_names(text, tree, messages)]
+    reads = attribute_reads(tree)
+    found = [_undefined_finding(n, reads.get(n.name, set()))
+             for n in undefined_names(text, tree, messages)]
     found += misuses(tree, lines, messages) + wrong_arity_calls(tree, lines)
     found += attribute_typos(tree, lines)
     return sorted(found, key=lambda f: (f.line, f.column))
@@ -70,7 +73,7 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
 UNKNOWN_NAME_GUESS = "a typo or a missing import?"
 
 
-def _undefined_finding(name: UndefinedName) -> FileFinding:
+def _undefined_finding(name: UndefinedName, attributes: set[str]) -> FileFinding:
     if name.name in PYTHON2_NAMES:
         modern = PYTHON2_NAMES[name.name]
         guess = f"; probably `{modern}`" if modern else ""
@@ -81,9 +84,15 @@ def _undefined_finding(name: UndefinedName) -> FileFinding:
         why = "only another scope of this file defines it (a missing parameter?)"
     else:
         why = "nothing in this file defines it"
-    guess = (f"probably `{name.replacement}`" if name.replacement
-             else "" if name.bound_elsewhere else UNKNOWN_NAME_GUESS)
+    added_import = ""
+    if name.replacement:
+        guess = f"probably `{name.replacement}`"
+    elif name.bound_elsewhere:
+        guess = ""
+    else:
+        added_import = import_for(name.name, attributes)
+        guess = f"a missing `{added_import}`?" if added_import else UNKNOWN_NAME_GUESS
     return FileFinding(name.line, name.column, name.line, name.end_column, "undefined_name",
                        f"`{name.name}` is not defined where it is read, a NameError: {why}"
                        + (f"; {guess}" if guess else ""), "exception",
-                       name.replacement or name.name)
+                       name.replacement or name.name, added_import)

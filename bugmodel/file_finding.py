@@ -21,7 +21,8 @@ PROBABILITY = {
 @dataclass(frozen=True)
 class FileFinding:
     """A defect at lines [line, end_line] (1-based), character columns [column, end_column);
-    `replacement` replaces exactly that span (the span's own text: no repair to offer)."""
+    `replacement` replaces exactly that span (the span's own text: no repair to offer);
+    `added_import` is a statement the repair adds among the file's imports ("" for none)."""
 
     line: int
     column: int
@@ -31,6 +32,7 @@ class FileFinding:
     message: str  # what is wrong, in plain words
     effect: str  # exception | wrong result (as `bugmodel.messages.effect`)
     replacement: str
+    added_import: str = ""
 
     @property
     def probability(self) -> float:

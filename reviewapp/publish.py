@@ -34,7 +34,8 @@ def finding_json(finding) -> dict:
     return {"path": finding.path, "line": finding.line, "end_line": finding.end_line,
             "column": finding.column, "end_column": finding.end_column, "kind": finding.kind,
             "message": finding.message, "probability": round(finding.probability, 4),
-            "severity": finding.severity, "replacement": finding.replacement}
+            "severity": finding.severity, "replacement": finding.replacement,
+            "added_import": finding.added_import}
 
 
 def review_json(result: ReviewResult) -> dict:

@@ -1,7 +1,8 @@
 """A finding's suggested fix, produced through the inference engine's Apply on the real file and
 returned as a committable patch.
 
-The bug model's `replacement` replaces exactly the finding's span. From it we write the lazy
+The bug model's `replacement` replaces exactly the finding's span, and a forgotten import's fix
+also adds the finding's `added_import` after the file's imports. From that we write the lazy
 sketch an editor would send (the fixed lines between unchanged anchor lines, the rest elided by
 `# ... existing code ...`), and Apply merges it into the file (deterministically: the anchors
 are chosen to be unique, so no model runs). The merge is checked against the exact span edit;
@@ -10,6 +11,7 @@ if Apply is unavailable or disagrees, the exact span edit is the fix and `method
 
 from __future__ import annotations
 
+import ast
 import difflib
 import logging
 import re
@@ -41,6 +43,7 @@ class Span(Protocol):
     column: int
     end_column: int
     replacement: str
+    added_import: str  # "" for none
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,41 @@ def replace_span(source: FixSource, span: Span) -> str:
     ending = lines[last][len(end_line):]
     fixed = start_line[:span.column] + span.replacement + end_line[span.end_column:] + ending
     return "".join(lines[:first]) + fixed + "".join(lines[last + 1:])
+
+
+def add_import(text: str, statement: str) -> str:
+    """`text` with `statement` on a line of its own after the module's leading imports (after
+    its docstring and `__future__` imports when it has none); raises NoFix when the text does
+    not parse."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        raise NoFix(f"the file does not parse, so where its imports end is unknown: {exc}"
+                    ) from exc
+    after = 0  # the 1-based line the statement goes after
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        after = body[0].end_lineno or 0  # the docstring
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            break
+        if _imports(node):
+            after = node.end_lineno or after
+    lines = text.splitlines(keepends=True)
+    if after == 0:  # a shebang or an encoding line stays first
+        while after < len(lines) and lines[after].startswith("#"):
+            after += 1
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if lines[:after] and not lines[after - 1].endswith(("\n", "\r")):
+        lines[after - 1] += newline
+    return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
+
+
+def _imports(node: ast.stmt) -> bool:
+    """An import, or a `try`/`if` whose body imports (`try: import json except ...`)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    return isinstance(node, (ast.Try, ast.If)) and any(
+        isinstance(child, (ast.Import, ast.ImportFrom)) for child in node.body)
 
 
 def marker_for(path: str) -> str:
@@ -137,9 +175,14 @@ def suggest_fix(path: str, source: FixSource, span: Span,
                 client: InferenceClient | None = None) -> SuggestedFix:
     """The finding's fix as a patch, merged by Apply (`client`, default `get_client()`, which
     honours SQUIGGLE_INFERENCE_URL). Raises NoFix when there is nothing to apply."""
-    if not span.replacement and span.column == span.end_column:
+    if not span.replacement and span.column == span.end_column and not span.added_import:
         raise NoFix("this finding has no suggested replacement")
     expected = replace_span(source, span)
+    if span.added_import:
+        if not source.whole_file:
+            raise NoFix(f"the fix adds `{span.added_import}` to the file's imports, which are "
+                        "not in the diff: add it by hand")
+        expected = add_import(expected, span.added_import)
     if expected == source.text:
         raise NoFix("the suggested replacement changes nothing")
     method = "exact span"

@@ -99,6 +99,7 @@ class ProvedFinding:
     probability: float = PROVED_PROBABILITY
     severity: str = PROVED_SEVERITY
     origin: str = ORIGIN
+    added_import: str = ""  # a repair the tests proved is one line's edit
 
     @property
     def line(self) -> int:

@@ -58,35 +58,45 @@ def sibling_bases(paths: Collection[str], in_diff: Collection[str],
 
 def with_import_hints(findings: list, lines: dict[str, list[str]],
                       checkout: HeadCheckout | None) -> list:
-    """The findings, each undefined name's message saying which module of the repository
-    defines that name at module level, where one does (`lines`: each file's text split on
-    newlines)."""
+    """The findings, each undefined name that a module of the repository defines at module
+    level saying so, with the import as its fix (`lines`: each file's text split on
+    newlines). A name the standard library already explains keeps that import."""
     if checkout is None:
         return findings
     from bugmodel.file_finding import span_text
 
     hinted = []
     for finding in findings:
-        if finding.kind == "undefined_name":
-            name = span_text(lines[finding.path], finding.line, finding.column,
-                             finding.end_line, finding.end_column)
-            hint = _import_hint(name, finding.path, checkout) if name.isidentifier() else ""
-            if hint:
-                finding = dataclasses.replace(finding, message=_with_hint(finding.message, hint))
+        if finding.kind == "undefined_name" and not finding.added_import:
+            text = lines[finding.path]
+            name = span_text(text, finding.line, finding.column, finding.end_line,
+                             finding.end_column)
+            definer = _defining_file(name, finding.path, checkout) if name.isidentifier() else ""
+            if definer:
+                statement = import_statement(finding.path, "\n".join(text), definer, name)
+                finding = dataclasses.replace(
+                    finding, message=_with_hint(finding.message, definer, statement),
+                    added_import=statement)
         hinted.append(finding)
     return hinted
 
 
-def _with_hint(message: str, hint: str) -> str:
-    """The message with the hint in place of its guess ("a typo or a missing import?")."""
+def _with_hint(message: str, definer: str, statement: str) -> str:
+    """The message saying where the name is defined in place of its guess ("a typo or a
+    missing import?")."""
     from bugmodel.file_checks import UNKNOWN_NAME_GUESS
 
+    hint = f"`{definer}` defines it"
+    if statement:
+        hint += f": a missing `{statement}`?"
     if UNKNOWN_NAME_GUESS in message:
         return message.replace(UNKNOWN_NAME_GUESS, hint, 1)
     return f"{message}; {hint}"
 
 
-def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
+def _defining_file(name: str, path: str, checkout: HeadCheckout) -> str:
+    """The repository file that defines `name` at module level, nearest `path`'s package
+    first; "" for none."""
     from reviewapp.findings.checkout import CheckoutUnreadable
 
     # Brackets with a space and a tab: the same to `git grep -E` and to Python's `re`.
@@ -100,11 +110,33 @@ def _import_hint(name: str, path: str, checkout: HeadCheckout) -> str:
     package = path.split("/")[0]
     definers = sorted((p for p, text in texts.items() if p != path and defines(text, name)),
                       key=lambda p: (p.split("/")[0] != package, p.count("/"), p))
-    if not definers:
+    return definers[0] if definers else ""
+
+
+def import_statement(path: str, text: str, definer: str, name: str) -> str:
+    """`from <module> import <name>` for the file at `path` (its source `text`): relative
+    when the file already imports its own package relatively and `definer` is in that
+    package, else absolute; "" when the definer's path is no importable module."""
+    module = module_name(definer)
+    if not module:
         return ""
-    module = module_name(definers[0])
-    where = f"`{definers[0]}` defines it"
-    return f"{where}: a missing `from {module} import {name}`?" if module else where
+    here = module_name(path).split(".")[:-1]  # the importing file's package
+    there = module.split(".")
+    if here and there[0] == here[0] and _imports_relatively(text):
+        common = 0
+        while common < min(len(here), len(there)) and here[common] == there[common]:
+            common += 1
+        dots = "." * (len(here) - common + 1)
+        return f"from {dots}{'.'.join(there[common:])} import {name}"
+    return f"from {module} import {name}"
+
+
+def _imports_relatively(text: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
 
 def defines(text: str, name: str) -> bool:

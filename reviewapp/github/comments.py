@@ -113,6 +113,9 @@ def inline_comment(finding: Finding) -> dict | None:
 def comment_body(finding: Finding) -> str:
     text = (f"**Possible bug** ({finding.kind}, {finding.severity} severity, "
             f"probability {finding.probability:.0%}): {finding.message}")
+    if finding.added_import:
+        # A suggestion block can only rewrite the commented lines, not the imports above.
+        text += f"\n\nAdd to the file's imports:\n```python\n{finding.added_import}\n```"
     patched = suggested_lines(finding)
     if patched is not None:
         text += "\n\n```suggestion\n" + "\n".join(patched) + "\n```"
@@ -120,7 +123,8 @@ def comment_body(finding: Finding) -> str:
 
 
 def suggested_lines(finding: Finding) -> list[str] | None:
-    """The finding's lines with the fix applied, or None when the fix would not parse."""
+    """The finding's lines with the fix applied, or None when the fix would not parse or
+    leaves them as they are (a forgotten import's fix is above them)."""
     if not finding.replacement and finding.end_column <= finding.column:
         return None
     lines = new_lines(finding.file)
@@ -128,6 +132,8 @@ def suggested_lines(finding: Finding) -> list[str] | None:
         return None
     first, last = lines[finding.line - 1], lines[finding.end_line - 1]
     patched = (first[:finding.column] + finding.replacement + last[finding.end_column:])
+    if patched.split("\n") == lines[finding.line - 1:finding.end_line]:
+        return None
     new_text = lines[:finding.line - 1] + patched.split("\n") + lines[finding.end_line:]
     if finding.file.path.endswith(".py"):
         try:

@@ -168,8 +168,8 @@ def _finding_rows(stored: StoredRevision, found: list, origin: str,
             revision=revision, file=by_path[f.path], line=f.line, end_line=f.end_line,
             column=f.column, end_column=f.end_column, kind=f.kind, message=f.message,
             probability=f.probability, severity=f.severity, replacement=f.replacement,
-            origin=origin, model_version=version, fingerprint=key, state=state,
-            dismiss_reason=dismissed.get(key, ""), fix_patch=accepted.get(key, ""),
+            added_import=f.added_import, origin=origin, model_version=version, fingerprint=key,
+            state=state, dismiss_reason=dismissed.get(key, ""), fix_patch=accepted.get(key, ""),
         ))
     return rows
 

@@ -60,7 +60,8 @@ def _record(finding: Finding, user, action: str, reason: str = "", patch: str = 
         action=action, reason=reason, path=finding.file.path, line=finding.line,
         end_line=finding.end_line, column=finding.column, end_column=finding.end_column,
         kind=finding.kind, message=finding.message, probability=finding.probability,
-        severity=finding.severity, replacement=finding.replacement, origin=finding.origin,
+        severity=finding.severity, replacement=finding.replacement,
+        added_import=finding.added_import, origin=finding.origin,
         model_version=finding.model_version, fingerprint=finding.fingerprint,
         context=context, context_start=start, patch=patch,
     )

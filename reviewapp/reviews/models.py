@@ -265,6 +265,8 @@ class Finding(models.Model):
     probability = models.FloatField()
     severity = models.CharField(max_length=20, default="medium")
     replacement = models.TextField(blank=True)
+    # A statement the fix also adds among the file's imports (a forgotten import).
+    added_import = models.TextField(blank=True)
     origin = models.CharField(max_length=100, default="bugmodel")
     state = models.CharField(max_length=20, choices=STATES, default=OPEN)
     dismiss_reason = models.CharField(max_length=20, choices=DISMISS_REASONS, blank=True)
@@ -321,6 +323,7 @@ class FindingFeedback(models.Model):
     probability = models.FloatField()
     severity = models.CharField(max_length=20)
     replacement = models.TextField(blank=True)
+    added_import = models.TextField(blank=True)
     origin = models.CharField(max_length=100)
     model_version = models.CharField(max_length=100, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)

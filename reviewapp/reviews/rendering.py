@@ -150,21 +150,27 @@ def render_rows(parsed: list[tuple[str, int | None, int | None, str]], language:
 
 @dataclass
 class FixPreview:
-    """A finding's suggested fix as the line before and after it."""
+    """A finding's suggested fix as the line before and after it ("" and "" when the line
+    stays) and the import it adds ("" for none)."""
 
     before: str
     after: str
+    added_import: str = ""
 
 
 def fix_preview(finding, line_text: str | None) -> FixPreview | None:
-    """The one-line before/after of a finding's replacement; None when there is nothing to show."""
-    if line_text is None or finding.end_line != finding.line:
-        return None
+    """The one-line before/after of a finding's replacement, with the import it adds; None
+    when there is nothing to show."""
+    before = after = ""
     start, end = finding.column, finding.end_column
-    if not 0 <= start <= end <= len(line_text):
+    if line_text is not None and finding.end_line == finding.line and (
+            0 <= start <= end <= len(line_text)):
+        changed = line_text[:start] + finding.replacement + line_text[end:]
+        if changed != line_text:
+            before, after = line_text, changed
+    if not before and not finding.added_import:
         return None
-    after = line_text[:start] + finding.replacement + line_text[end:]
-    return FixPreview(line_text, after) if after != line_text else None
+    return FixPreview(before, after, finding.added_import)
 
 
 def known_lines(file, hunks) -> dict[int, str]:
@@ -183,6 +189,8 @@ def changes_code(finding, lines: dict[int, str]) -> bool:
     without a repair carries the span's own text), judged by the span edit accepting makes
     (`reviewapp.findings.fixes.replace_span`). Unknown lines or a span that does not fit
     them: assume it would, and let accepting say why not."""
+    if finding.added_import:
+        return True
     span = [lines.get(n) for n in range(finding.line, finding.end_line + 1)]
     if None in span:
         return bool(finding.replacement) or finding.column != finding.end_column

@@ -264,3 +264,10 @@ def test_a_name_whose_binding_the_change_removed_is_still_reported(tiny_model):
                    base_files=[(base, {1, 5})])
     assert [(f.line, f.kind) for f in found if f.kind == "undefined_name"] == [
         (2, "undefined_name")]
+
+
+
+def test_an_undefined_name_s_fix_is_the_import_its_use_fits():
+    found, = file_findings("def f(exc):\n    return traceback.format_exc()\n")
+    assert found.added_import == "import traceback" and found.replacement == "traceback"
+    assert "a missing `import traceback`?" in found.message

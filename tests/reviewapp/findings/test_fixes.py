@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from bugmodel.undefined_names import undefined_names
 from inference.client import LocalClient
 from reviewapp.findings import FixSource, NoFix, suggest_fix
-from reviewapp.findings.fixes import replace_span, sketch_for
+from reviewapp.findings.fixes import add_import, replace_span, sketch_for
 
 SOURCE = '''def total(items):
     result = 0
@@ -33,6 +34,7 @@ class Span:
     column: int
     end_column: int
     replacement: str
+    added_import: str = ""
 
 
 PRICE = Span(4, 4, 18, 28, "item.cost")  # `item.price` -> `item.cost`
@@ -90,3 +92,70 @@ def test_when_apply_cannot_merge_the_exact_span_edit_is_the_fix():
 def test_a_fix_that_cannot_be_made_says_why(span, reason):
     with pytest.raises(NoFix, match=reason):
         suggest_fix("shop/total.py", FixSource(SOURCE), span)
+
+
+REPORTING = '''"""Run jobs and report their failures."""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def run(job):
+    try:
+        return job()
+    except Exception:
+        log.error(traceback.format_exc())
+'''
+# `traceback` read on line 13 and never imported: the fix leaves the line and adds the import.
+TRACEBACK = Span(13, 13, 18, 27, "traceback", "import traceback")
+
+
+def test_a_forgotten_import_is_added_after_the_imports_and_git_applies_the_patch(tmp_path):
+    fix = suggest_fix("jobs/run.py", FixSource(REPORTING), TRACEBACK,
+                      client=LocalClient(engine=no_model))
+    assert fix.method == "apply (deterministic)"
+    added = [line for line in fix.patch.splitlines() if line.startswith("+")][1:]  # not +++
+    assert added == ["+import traceback"]
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs/run.py").write_text(REPORTING)
+    (tmp_path / "fix.patch").write_text(fix.patch)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, check=True)
+    fixed = (tmp_path / "jobs/run.py").read_text()
+    assert fixed == REPORTING.replace("import logging\n", "import logging\nimport traceback\n")
+    assert undefined_names(fixed) == []
+
+
+def test_a_forgotten_import_needs_the_whole_file():
+    fragment = "    except Exception:\n        log.error(traceback.format_exc())\n"
+    with pytest.raises(NoFix, match="`import traceback` to the file's imports, which are not"):
+        suggest_fix("jobs/run.py", FixSource(fragment, first_line=12, whole_file=False),
+                    TRACEBACK, client=LocalClient(engine=no_model))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # after a `try` block of imports, before the module's other statements
+    ("import os\ntry:\n    import json\nexcept ImportError:\n    json = None\n\nX = 1\n",
+     "import os\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport re\n"
+     "\nX = 1\n"),
+    # an import inside a function is not the module's
+    ("def f():\n    import os\n", "import re\ndef f():\n    import os\n"),
+    # a docstring and no imports: after the docstring
+    ('"""Doc,\non two lines."""\nX = 1\n', '"""Doc,\non two lines."""\nimport re\nX = 1\n'),
+    # a shebang and an encoding line stay first
+    ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nX = 1\n",
+     "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport re\nX = 1\n"),
+    # Windows line endings are kept, and a last line without a newline gets one
+    ("import os\r\nX = 1\r\n", "import os\r\nimport re\r\nX = 1\r\n"),
+    ("import os", "import os\nimport re\n"),
+    ("", "import re\n"),
+])
+def test_an_import_goes_after_the_module_s_leading_imports(text, expected):
+    assert add_import(text, "import re") == expected
+
+
+def test_no_import_is_placed_in_a_file_that_does_not_parse():
+    with pytest.raises(NoFix, match="does not parse"):
+        add_import("def f(:\n", "import re")

@@ -11,7 +11,12 @@ import pytest
 
 from reviewapp.findings import find_bugs
 from reviewapp.findings.checkout import ArchiveCheckout, LocalCheckout
-from reviewapp.findings.repository_names import defines, module_name, sibling_bases
+from reviewapp.findings.repository_names import (
+    defines,
+    import_statement,
+    module_name,
+    sibling_bases,
+)
 from reviewapp.hunts.engine.sandbox import SandboxLimits
 from reviewapp.ingest.git_source import diff_from_git, tree_archive
 
@@ -112,6 +117,38 @@ def test_an_undefined_names_message_says_which_module_defines_it(repo):
     assert [(f.kind, f.line) for f in findings] == [("undefined_name", 2)]
     assert "`pkg/_compat.py` defines it: a missing `from pkg._compat import reraise`?" in \
         findings[0].message
+
+
+@pytest.mark.ml
+def test_the_import_is_the_fix_in_the_file_s_own_import_style(repo):
+    absolute, = review(repo, {"pkg/ctx.py": "def pop(exc):\n    reraise(type(exc), exc)\n"})
+    assert absolute.added_import == "from pkg._compat import reraise"
+    git(repo, "reset", "-q", "--hard", "HEAD^")
+    relative, = review(repo, {"pkg/ctx.py": "from . import _compat\n\n\ndef pop(exc):\n"
+                                            "    reraise(type(exc), exc)\n"})
+    assert relative.added_import == "from ._compat import reraise"
+
+
+@pytest.mark.ml
+def test_a_standard_module_keeps_its_import_though_the_repository_binds_the_name(repo):
+    commit(repo, {"pkg/log.py": "traceback = None\n"}, "a module-level traceback")
+    found, = review(repo, {"pkg/ctx.py": "def pop(exc):\n    return traceback.format_exc()\n"})
+    assert found.added_import == "import traceback" and "pkg/log.py" not in found.message
+
+
+@pytest.mark.parametrize(("path", "text", "definer", "statement"), [
+    ("flask/app.py", "import os\n", "flask/_compat.py", "from flask._compat import reraise"),
+    ("flask/app.py", "from .x import y\n", "flask/_compat.py", "from ._compat import reraise"),
+    ("src/flask/json/tag.py", "from ..x import y\n", "src/flask/_compat.py",
+     "from .._compat import reraise"),
+    ("flask/json/tag.py", "from . import x\n", "flask/json/__init__.py", "from . import reraise"),
+    # a relative import reaches only inside the importing file's own package
+    ("tests/test_app.py", "from . import x\n", "flask/_compat.py",
+     "from flask._compat import reraise"),
+    ("flask/app.py", "from .x import y\n", "scripts/make-release.py", ""),
+])
+def test_import_statement_follows_the_file_s_style(path, text, definer, statement):
+    assert import_statement(path, text, definer, "reraise") == statement
 
 
 @pytest.mark.ml

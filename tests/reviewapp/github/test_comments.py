@@ -55,6 +55,16 @@ def test_a_fix_that_would_not_parse_is_never_suggested(revision):
     assert "```suggestion" not in inline_comment(f)["body"]
 
 
+def test_a_forgotten_import_is_named_in_the_comment_without_a_suggestion_that_changes_nothing(
+        revision):
+    f = finding(revision, 11, 11, 16, "items", kind="undefined_name")
+    Finding.objects.filter(pk=f.pk).update(added_import="from shop.cart import items")
+    f.refresh_from_db()
+    body = inline_comment(f)["body"]
+    assert "Add to the file's imports:\n```python\nfrom shop.cart import items\n```" in body
+    assert "```suggestion" not in body
+
+
 def test_a_finding_outside_the_diff_goes_in_the_body(revision):
     f = finding(revision, 2, 12, 19, "items[1]", kind="literal")
     assert inline_comment(f) is None

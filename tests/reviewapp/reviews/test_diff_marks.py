@@ -48,7 +48,8 @@ def test_plain_text_for_unknown_languages_is_escaped():
 
 
 def _finding(**fields):
-    defaults = dict(line=4, end_line=4, column=11, end_column=13, replacement="None")
+    defaults = dict(line=4, end_line=4, column=11, end_column=13, replacement="None",
+                    added_import="")
     return SimpleNamespace(**{**defaults, **fields})
 
 
@@ -61,6 +62,22 @@ def test_fix_preview_shows_the_line_before_and_after():
                                     dict(column=40, end_column=42)])
 def test_no_fix_preview_when_nothing_would_change_or_the_span_is_off(fields):
     assert fix_preview(_finding(**fields), "    return []") is None
+
+
+def test_a_forgotten_import_s_preview_is_the_import_alone():
+    fix = fix_preview(_finding(replacement="[]", added_import="import json"), "    return []")
+    assert (fix.before, fix.after, fix.added_import) == ("", "", "import json")
+
+
+@pytest.mark.django_db
+def test_finding_card_shows_the_import_to_add(client, member, review, price_finding):
+    price_finding.replacement, price_finding.added_import = "item.price", "from shop import cost"
+    price_finding.save()
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "Add to the file's imports:" in page
+    assert '<span class="fix-add">+ from shop import cost</span>' in page
+    assert "No suggestion." not in page and "Accept fix" in page
 
 
 @pytest.mark.django_db
@@ -88,6 +105,7 @@ def test_finding_card_says_when_there_is_no_suggestion(client, member, review, p
      False),
     (dict(line=3, end_line=4, column=4, end_column=13, replacement="return []"), True),
     (dict(line=9, end_line=9), True),  # a line the page does not know: offer it
+    (dict(replacement="[]", added_import="import json"), True),  # the import is the fix
 ])
 def test_a_fix_is_offered_only_when_it_changes_the_code(fields, changes):
     lines = {3: "    x = 1", 4: "    return []"}

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reviewapp.reviews.models import AnalysisJob, Finding, FindingFeedback
+from reviewapp.reviews.models import AnalysisJob, FileChange, Finding, FindingFeedback
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,49 @@ def test_a_finding_without_a_replacement_cannot_be_accepted(client, member, pric
     client.force_login(member)
     response = client.post(_url(price_finding, "accept_finding"))
     assert response.status_code == 400 and "no suggested replacement" in response.json()["error"]
+
+
+VIEWS = ('from pkg.models import Order\n\n\ndef show(order: Order):\n'
+         '    total = Decimal(order.total())\n    return f"{order.items} {total}"\n')
+
+
+def _forgotten_import(review) -> Finding:
+    """`Decimal` read on line 5 of pkg/views.py, whose whole new text is stored."""
+    file = review.files.get(path="pkg/views.py")
+    file.new_content = VIEWS
+    file.save()
+    return Finding.objects.create(
+        revision=review, file=file, line=5, end_line=5, column=12, end_column=19,
+        kind="undefined_name", probability=0.92, severity="high",
+        message="`Decimal` is not defined", replacement="Decimal",
+        added_import="from decimal import Decimal")
+
+
+def test_accepting_a_forgotten_import_adds_it_after_the_file_s_imports(client, member, review,
+                                                                        tmp_path):
+    finding = _forgotten_import(review)
+    client.force_login(member)
+    data = client.post(_url(finding, "accept_finding")).json()
+    assert data["state"] == "accepted" and data["method"].startswith("apply")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/views.py").write_text(VIEWS)
+    (tmp_path / "fix.patch").write_text(data["patch"])
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, check=True)
+    assert (tmp_path / "pkg/views.py").read_text() == VIEWS.replace(
+        "import Order\n", "import Order\nfrom decimal import Decimal\n")
+    record = FindingFeedback.objects.get()
+    assert record.added_import == "from decimal import Decimal"
+
+
+def test_a_forgotten_import_in_a_pasted_diff_is_refused_with_the_reason(client, member, review):
+    finding = _forgotten_import(review)
+    FileChange.objects.filter(pk=finding.file_id).update(new_content=None)
+    client.force_login(member)
+    response = client.post(_url(finding, "accept_finding"))
+    assert response.status_code == 400
+    assert "`from decimal import Decimal` to the file's imports, which are not in the diff" in \
+        response.json()["error"]
 
 
 def test_verdicts_are_for_members_only_and_need_post_and_csrf(client, outsider, member,
