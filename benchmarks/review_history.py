@@ -9,8 +9,10 @@ report is counted by kind three times in the same run: without any evidence from
 (the baseline); with the rule that a name the kept lines of the commit's old files read
 without binding is provided at run time (chai's `assertEqual`, gettext's `_`); and as the
 product reports it with a checkout at hand, where the unchanged Python files beside the
-changed ones count as such evidence too (`reviewapp.findings.repository_names`). The undefined
-names still reported are counted with the import the message then suggests. Most commits of a
+changed ones count as such evidence too (`reviewapp.findings.repository_names`). Each undefined
+name still reported whose fix is an import (`Finding.added_import`) is followed through the
+file's later history to the first version where the name is no longer undefined, and the
+import the developers wrote there is compared with the suggested one. Most commits of a
 repository introduce no bug, so these counts are mostly what reviewers would be told that is
 not a bug; the kept reports are listed for reading. Any git directory works (the `fetch`
 mirrors are bare); nothing is downloaded. Writes benchmarks/results/review_history.json.
@@ -38,14 +40,17 @@ from bugmodel.detection import (
 from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY
 from bugmodel.file_finding import span_text
+from bugmodel.undefined_names import unbound_reads
 from reviewapp.findings.checkout import LocalCheckout
-from reviewapp.findings.repository_names import sibling_bases, with_import_hints
+from reviewapp.findings.repository_names import package_of, sibling_bases, with_import_hints
 from reviewapp.ingest.parser import parse_diff
 from synthdata.source import normalise_newlines
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_history.json"
 #: Files larger than this are left out, as a review's size limits would.
 MAX_FILE_CHARS = 400_000
+#: Later versions of a file read to find how the developers resolved an undefined name.
+MAX_LATER_VERSIONS = 60
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Report:
     finding: Finding
     code: str
     left_out_by: str
-    import_hint: bool  # the message says which module defines the name
+    import_hint: bool  # the message says which module of the repository defines the name
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -129,8 +134,48 @@ def review_commit(repo: Path, commit: str,
             hinted = f if left_out_by else with_import_hints([f], {path: lines}, checkout)[0]
             reports.append(Report(path, hinted, span_text(lines, f.line, f.column, f.end_line,
                                                           f.end_column), left_out_by,
-                                  hinted.message != f.message))
+                                  hinted.added_import != f.added_import))
     return reports
+
+
+def developers_fix(repo: Path, commit: str, path: str, name: str) -> str:
+    """How the history after `commit` resolved `name`, undefined in `path`: the import that
+    binds it in the first later version where it is no longer undefined (absolute, as
+    `absolute_import` writes it), "otherwise" when that version binds it another way or no
+    longer reads it, "deleted" when the file went first, "" when no later version fixes it."""
+    later = _git(repo, "log", "--format=%H", "--first-parent", "--reverse", f"{commit}..HEAD",
+                 "--", path).split()[:MAX_LATER_VERSIONS]
+    for version in later:
+        try:
+            text = _git(repo, "show", f"{version}:{path}")
+        except subprocess.CalledProcessError:
+            return "deleted"
+        if name in unbound_reads(text):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        bindings = (absolute_import(node, name, path) for node in ast.walk(tree)
+                    if isinstance(node, (ast.Import, ast.ImportFrom)))
+        return next((b for b in bindings if b), "otherwise")
+    return ""
+
+
+def absolute_import(node: ast.Import | ast.ImportFrom, name: str, path: str) -> str:
+    """The import statement, with a relative module made absolute from `path`'s package,
+    when it binds `name`; "" when it does not."""
+    for alias in node.names:
+        if (alias.asname or alias.name.split(".")[0]) != name:
+            continue
+        binding = f" as {alias.asname}" if alias.asname and alias.asname != alias.name else ""
+        if isinstance(node, ast.Import):
+            return f"import {alias.name}{binding}"
+        package = package_of(path)
+        base = package[:len(package) - node.level + 1] if node.level else []
+        module = ".".join(base + (node.module.split(".") if node.module else []))
+        return f"from {module} import {alias.name}{binding}"
+    return ""
 
 
 def learned_reports(news: list[tuple[str, str, set[int]]], bases: list[tuple[str, set[int]]],
@@ -164,6 +209,7 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
     dropped = {"old_files": Counter(), "siblings": Counter()}
     kept = []
     hints = 0
+    imports: Counter = Counter()  # suggested imports by what the developers did
     for commit in history:
         reports = review_commit(repo, commit, detector)
         if reports is None:
@@ -179,17 +225,32 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
                 continue
             product[kind] += 1
             hints += report.import_hint
-            kept.append({"commit": commit[:10], "path": report.path,
-                         "line": report.finding.line, "kind": kind, "code": report.code,
-                         "probability": round(report.finding.probability, 3),
-                         "message": report.finding.message})
+            row = {"commit": commit[:10], "path": report.path, "line": report.finding.line,
+                   "kind": kind, "code": report.code,
+                   "probability": round(report.finding.probability, 3),
+                   "message": report.finding.message}
+            if report.finding.added_import:
+                suggested = absolute_import(ast.parse(report.finding.added_import).body[0],
+                                            report.code, report.path)
+                done = developers_fix(repo, commit, report.path, report.code)
+                imports[_agreement(suggested, done)] += 1
+                row.update(added_import=report.finding.added_import, developers_fix=done)
+            kept.append(row)
     return {"commits": len(history), "reviews_with_python": reviews,
             "findings_without_base_rule": dict(without),
             "findings_with_old_files_only": dict(old_files_only), "findings": dict(product),
-            "import_hints": hints,
+            "import_hints": hints, "suggested_imports": dict(imports),
             "names_provided": dict(dropped["old_files"].most_common(20)),
             "names_provided_by_siblings": dict(dropped["siblings"].most_common(20)),
             "kept": kept}
+
+
+def _agreement(suggested: str, done: str) -> str:
+    """A suggested import against what the developers did later (`developers_fix`)."""
+    if done in ("", "deleted", "otherwise"):
+        return {"": "never fixed", "deleted": "file deleted first",
+                "otherwise": "fixed without an import"}[done]
+    return "the same import" if done == suggested else "another import"
 
 
 def main() -> None:
@@ -219,7 +280,8 @@ def main() -> None:
             print(f"{name}: {learned} findings of the learned detector")
         print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {old_files} "
               f"(old files) -> {after} (and siblings; {after / before if before else 1:.2f}x);"
-              f" per kind {row['findings']}; {row['import_hints']} with an import hint")
+              f" per kind {row['findings']}; {row['import_hints']} with the repository's import;"
+              f" suggested imports against the developers' fix: {row['suggested_imports']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
 

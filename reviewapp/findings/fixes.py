@@ -11,12 +11,13 @@ if Apply is unavailable or disagrees, the exact span edit is the fix and `method
 
 from __future__ import annotations
 
-import ast
 import difflib
 import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from reviewapp.findings.import_lines import UnplacedImport, add_import
 
 if TYPE_CHECKING:
     from inference.client import InferenceClient
@@ -78,41 +79,6 @@ def replace_span(source: FixSource, span: Span) -> str:
     ending = lines[last][len(end_line):]
     fixed = start_line[:span.column] + span.replacement + end_line[span.end_column:] + ending
     return "".join(lines[:first]) + fixed + "".join(lines[last + 1:])
-
-
-def add_import(text: str, statement: str) -> str:
-    """`text` with `statement` on a line of its own after the module's leading imports (after
-    its docstring and `__future__` imports when it has none); raises NoFix when the text does
-    not parse."""
-    try:
-        body = ast.parse(text).body
-    except (SyntaxError, ValueError, RecursionError) as exc:
-        raise NoFix(f"the file does not parse, so where its imports end is unknown: {exc}"
-                    ) from exc
-    after = 0  # the 1-based line the statement goes after
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        after = body[0].end_lineno or 0  # the docstring
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            break
-        if _imports(node):
-            after = node.end_lineno or after
-    lines = text.splitlines(keepends=True)
-    if after == 0:  # a shebang or an encoding line stays first
-        while after < len(lines) and lines[after].startswith("#"):
-            after += 1
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if lines[:after] and not lines[after - 1].endswith(("\n", "\r")):
-        lines[after - 1] += newline
-    return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
-
-
-def _imports(node: ast.stmt) -> bool:
-    """An import, or a `try`/`if` whose body imports (`try: import json except ...`)."""
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return True
-    return isinstance(node, (ast.Try, ast.If)) and any(
-        isinstance(child, (ast.Import, ast.ImportFrom)) for child in node.body)
 
 
 def marker_for(path: str) -> str:
@@ -182,7 +148,10 @@ def suggest_fix(path: str, source: FixSource, span: Span,
         if not source.whole_file:
             raise NoFix(f"the fix adds `{span.added_import}` to the file's imports, which are "
                         "not in the diff: add it by hand")
-        expected = add_import(expected, span.added_import)
+        try:
+            expected = add_import(expected, span.added_import)
+        except UnplacedImport as exc:
+            raise NoFix(str(exc)) from exc
     if expected == source.text:
         raise NoFix("the suggested replacement changes nothing")
     method = "exact span"

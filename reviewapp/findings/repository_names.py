@@ -120,7 +120,7 @@ def import_statement(path: str, text: str, definer: str, name: str) -> str:
     module = module_name(definer)
     if not module:
         return ""
-    here = module_name(path).split(".")[:-1]  # the importing file's package
+    here = package_of(path)
     there = module.split(".")
     if here and there[0] == here[0] and _imports_relatively(text):
         common = 0
@@ -159,6 +159,13 @@ def defines(text: str, name: str) -> bool:
             body += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
             body += [n for handler in getattr(node, "handlers", []) for n in handler.body]
     return False
+
+
+def package_of(path: str) -> list[str]:
+    """The dotted package a relative import in the file at `path` starts from, as parts
+    (`flask/json/tag.py` and `flask/json/__init__.py`: ["flask", "json"])."""
+    parts = module_name(path).split(".") if module_name(path) else []
+    return parts if path.endswith("__init__.py") else parts[:-1]
 
 
 def module_name(path: str) -> str:

@@ -88,3 +88,28 @@ def test_with_the_model_its_findings_are_counted_as_learned(tmp_path):
 def _head(repo: Path) -> str:
     return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
                           capture_output=True, text=True).stdout.strip()
+
+
+def test_a_suggested_import_is_compared_with_the_one_the_developers_wrote_later(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "pkg").mkdir()
+    _commit(tmp_path, {"pkg/__init__.py": "", "pkg/compat.py": "def reraise(exc):\n    pass\n",
+                       "pkg/log.py": "X = 1\n"}, "start")
+    uses = "def report():\n    return traceback.format_exc()\n"
+    _commit(tmp_path, {"pkg/log.py": "from . import compat\n\n\n" + uses,
+                       "pkg/run.py": "def run(exc):\n    reraise(exc)\n",
+                       "pkg/when.py": "def now():\n    return datetime.now()\n"},
+            "three NameErrors")
+    _commit(tmp_path, {"pkg/log.py": "import traceback\n\n\n" + uses,  # the same import
+                       "pkg/run.py": "from .compat import reraise\n\n\ndef run(exc):\n"
+                                     "    reraise(exc)\n",  # the same, written relatively
+                       "pkg/when.py": "import datetime\n\n\ndef now():\n"
+                                      "    return datetime.datetime.now()\n"}, "fixed")
+    row = measure(tmp_path, commits=10)
+    suggested = {k["path"]: (k["added_import"], k["developers_fix"]) for k in row["kept"]}
+    assert suggested == {
+        "pkg/log.py": ("import traceback", "import traceback"),
+        "pkg/run.py": ("from pkg.compat import reraise", "from pkg.compat import reraise"),
+        "pkg/when.py": ("from datetime import datetime", "import datetime"),
+    }
+    assert row["suggested_imports"] == {"the same import": 2, "another import": 1}

@@ -10,7 +10,7 @@ import pytest
 from bugmodel.undefined_names import undefined_names
 from inference.client import LocalClient
 from reviewapp.findings import FixSource, NoFix, suggest_fix
-from reviewapp.findings.fixes import add_import, replace_span, sketch_for
+from reviewapp.findings.fixes import replace_span, sketch_for
 
 SOURCE = '''def total(items):
     result = 0
@@ -135,27 +135,7 @@ def test_a_forgotten_import_needs_the_whole_file():
                     TRACEBACK, client=LocalClient(engine=no_model))
 
 
-@pytest.mark.parametrize("text, expected", [
-    # after a `try` block of imports, before the module's other statements
-    ("import os\ntry:\n    import json\nexcept ImportError:\n    json = None\n\nX = 1\n",
-     "import os\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport re\n"
-     "\nX = 1\n"),
-    # an import inside a function is not the module's
-    ("def f():\n    import os\n", "import re\ndef f():\n    import os\n"),
-    # a docstring and no imports: after the docstring
-    ('"""Doc,\non two lines."""\nX = 1\n', '"""Doc,\non two lines."""\nimport re\nX = 1\n'),
-    # a shebang and an encoding line stay first
-    ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nX = 1\n",
-     "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport re\nX = 1\n"),
-    # Windows line endings are kept, and a last line without a newline gets one
-    ("import os\r\nX = 1\r\n", "import os\r\nimport re\r\nX = 1\r\n"),
-    ("import os", "import os\nimport re\n"),
-    ("", "import re\n"),
-])
-def test_an_import_goes_after_the_module_s_leading_imports(text, expected):
-    assert add_import(text, "import re") == expected
-
-
 def test_no_import_is_placed_in_a_file_that_does_not_parse():
+    broken = Span(1, 1, 0, 3, "def", "import re")
     with pytest.raises(NoFix, match="does not parse"):
-        add_import("def f(:\n", "import re")
+        suggest_fix("broken.py", FixSource("def f(:\n"), broken)

@@ -142,6 +142,8 @@ def test_a_standard_module_keeps_its_import_though_the_repository_binds_the_name
     ("src/flask/json/tag.py", "from ..x import y\n", "src/flask/_compat.py",
      "from .._compat import reraise"),
     ("flask/json/tag.py", "from . import x\n", "flask/json/__init__.py", "from . import reraise"),
+    ("flask/json/__init__.py", "from . import x\n", "flask/_compat.py",
+     "from .._compat import reraise"),
     # a relative import reaches only inside the importing file's own package
     ("tests/test_app.py", "from . import x\n", "flask/_compat.py",
      "from flask._compat import reraise"),

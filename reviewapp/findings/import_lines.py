@@ -1,0 +1,102 @@
+"""Where a forgotten import goes in a file, written the way its authors would.
+
+A name the file imports from a module it already imports from joins that import
+(`from ._compat import BROKEN_PYPY_CTXMGR_EXIT, reraise`, as flask's own fix of that NameError
+was written); any other statement goes on a line of its own after the module's leading
+imports.
+"""
+
+from __future__ import annotations
+
+import ast
+
+#: A joined single-line import may grow to this width, or to the file's widest line.
+LINE_WIDTH = 79
+
+
+class UnplacedImport(ValueError):
+    """The file gives no place for the import (it does not parse)."""
+
+
+def add_import(text: str, statement: str) -> str:
+    """`text` with `statement` (one `import` or `from ... import` of one name) added: joined
+    to a module-level import from the same module, else on a line of its own after the
+    module's leading imports (after its docstring when it has none)."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        raise UnplacedImport(
+            f"the file does not parse, so where its imports end is unknown: {exc}") from exc
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    wanted = ast.parse(statement).body[0]
+    if isinstance(wanted, ast.ImportFrom):
+        joined = _joined(lines, body, wanted)
+        if joined is not None:
+            return joined
+    after = _after_imports(body)
+    if after == 0:  # a shebang or an encoding line stays first
+        while after < len(lines) and lines[after].startswith("#"):
+            after += 1
+    if lines[:after] and not lines[after - 1].endswith(("\n", "\r")):
+        lines[after - 1] += newline
+    return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
+
+
+def _after_imports(body: list[ast.stmt]) -> int:
+    """The 1-based line after which a new import goes (0: the top)."""
+    after = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        after = body[0].end_lineno or 0  # the docstring
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            break
+        if _imports(node):
+            after = node.end_lineno or after
+    return after
+
+
+def _imports(node: ast.stmt) -> bool:
+    """An import, or a `try`/`if` whose body imports (`try: import json except ...`)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    return isinstance(node, (ast.Try, ast.If)) and any(
+        isinstance(child, (ast.Import, ast.ImportFrom)) for child in node.body)
+
+
+def _joined(lines: list[str], body: list[ast.stmt], wanted: ast.ImportFrom) -> str | None:
+    """The text with the wanted name joined to the last module-level import from the same
+    module, when that import is one line short enough to take it, or one name per line in
+    brackets; None otherwise."""
+    name = wanted.names[0].name + (f" as {wanted.names[0].asname}"
+                                   if wanted.names[0].asname else "")
+    same = [node for node in body if isinstance(node, ast.ImportFrom)
+            and (node.module, node.level) == (wanted.module, wanted.level)
+            and not any(alias.name == "*" for alias in node.names)]
+    if not same:
+        return None
+    node = same[-1]
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    if first == last:
+        code, ending = _split_ending(lines[first])
+        if "(" in code or "#" in code or ";" in code:
+            return None
+        width = max(LINE_WIDTH, *(len(_split_ending(line)[0]) for line in lines))
+        if len(code) + len(name) + 2 > width:
+            return None
+        return "".join(lines[:first]) + f"{code}, {name}{ending}" + "".join(lines[first + 1:])
+    closing, ending = _split_ending(lines[last])
+    previous, previous_ending = _split_ending(lines[last - 1])
+    if closing.strip() != ")" or "#" in previous:
+        return None
+    indent = previous[:len(previous) - len(previous.lstrip())]
+    if not previous.rstrip().endswith(","):
+        previous = previous.rstrip() + ","
+    return ("".join(lines[:last - 1]) + previous + previous_ending
+            + f"{indent}{name},{ending}" + "".join(lines[last:]))
+
+
+def _split_ending(line: str) -> tuple[str, str]:
+    """(the line without its line ending, the ending)."""
+    code = line.rstrip("\r\n")
+    return code, line[len(code):]
