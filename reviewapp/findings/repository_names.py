@@ -21,6 +21,8 @@ import posixpath
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from bugmodel.file_checks import EXAMPLE_ROOTS
+
 if TYPE_CHECKING:  # the checkout module imports the hunt engine; with a checkout at hand,
     # whoever made it has imported it already (`CheckoutUnreadable` is imported then)
     from reviewapp.findings.checkout import HeadCheckout
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 MAX_SIBLING_FILES = 120
 #: Files read to find where an undefined name is defined, at most, per name.
 MAX_DEFINING_FILES = 20
+#: Top-level folders whose modules define names for themselves, not for the library to import.
+OWN_NAME_ROOTS = EXAMPLE_ROOTS | {"tests", "test", "testing", "scripts", "benchmarks"}
 #: Folders a module path does not start with (`src/flask/app.py` is `flask.app`).
 SOURCE_ROOTS = ("src", "lib")
 
@@ -73,7 +77,8 @@ def with_import_hints(findings: list, lines: dict[str, list[str]],
                              finding.end_column)
             definer = _defining_file(name, finding.path, checkout) if name.isidentifier() else ""
             if definer:
-                statement = import_statement(finding.path, "\n".join(text), definer, name)
+                module = public_module(name, finding.path, definer, checkout)
+                statement = import_statement(finding.path, "\n".join(text), module, name)
                 finding = dataclasses.replace(
                     finding, message=_with_hint(finding.message, definer, statement),
                     added_import=statement)
@@ -96,28 +101,59 @@ def _with_hint(message: str, definer: str, statement: str) -> str:
 
 def _defining_file(name: str, path: str, checkout: HeadCheckout) -> str:
     """The repository file that defines `name` at module level, nearest `path`'s package
-    first; "" for none."""
-    from reviewapp.findings.checkout import CheckoutUnreadable
-
+    first; "" for none. Documentation, examples and tests define names for themselves: they
+    count only for a file in the same top-level folder."""
     # Brackets with a space and a tab: the same to `git grep -E` and to Python's `re`.
-    pattern = (f"((async[ \t]+)?def|class)[ \t]+{name}[^A-Za-z0-9_]"
-               f"|^[ \t]*{name}[ \t]*(:[^=]*)?=([^=]|$)")
-    try:
-        texts = checkout.files_matching(pattern, ".py", MAX_DEFINING_FILES)
-    except CheckoutUnreadable as exc:
-        log.warning("where %s is defined was not looked up: %s", name, exc)
-        return ""
-    package = path.split("/")[0]
-    definers = sorted((p for p, text in texts.items() if p != path and defines(text, name)),
-                      key=lambda p: (p.split("/")[0] != package, p.count("/"), p))
+    texts = _files_matching(checkout, name, (
+        f"((async[ \t]+)?def|class)[ \t]+{name}[^A-Za-z0-9_]"
+        f"|^[ \t]*{name}[ \t]*(:[^=]*)?=([^=]|$)"), ".py")
+    top = path.split("/")[0]
+    definers = sorted((p for p, text in texts.items() if p != path and defines(text, name)
+                       and (p.split("/")[0] == top or p.split("/")[0] not in OWN_NAME_ROOTS)),
+                      key=lambda p: (p.split("/")[0] != top, p.count("/"), p))
     return definers[0] if definers else ""
 
 
-def import_statement(path: str, text: str, definer: str, name: str) -> str:
-    """`from <module> import <name>` for the file at `path` (its source `text`): relative
-    when the file already imports its own package relatively and `definer` is in that
-    package, else absolute; "" when the definer's path is no importable module."""
+def public_module(name: str, path: str, definer: str, checkout: HeadCheckout) -> str:
+    """The module a file at `path` imports `name` from: for a file outside the definer's
+    package, the shallowest package above the definer whose `__init__` re-exports it
+    (`from flask import render_template`, not `flask.templating`); the definer's module
+    otherwise, and inside the package (where the package import could be circular)."""
     module = module_name(definer)
+    if not module or module_name(path).split(".")[0] == module.split(".")[0]:
+        return module
+    inits = _files_matching(checkout, name, f"(^|[^A-Za-z0-9_]){name}([^A-Za-z0-9_]|$)",
+                            "__init__.py")
+    exporters = [module_name(p) for p, text in inits.items() if _reexports(text, name)]
+    above = [m for m in exporters if module.startswith(m + ".")]
+    return min(above, key=lambda m: m.count("."), default=module)
+
+
+def _files_matching(checkout: HeadCheckout, name: str, pattern: str,
+                    suffix: str) -> dict[str, str]:
+    from reviewapp.findings.checkout import CheckoutUnreadable
+
+    try:
+        return checkout.files_matching(pattern, suffix, MAX_DEFINING_FILES)
+    except CheckoutUnreadable as exc:
+        log.warning("where %s is defined was not looked up: %s", name, exc)
+        return {}
+
+
+def _reexports(text: str, name: str) -> bool:
+    """Whether the module imports `name` at module level (to offer it as its own)."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return any(isinstance(node, ast.ImportFrom) and any(
+        (alias.asname or alias.name) == name for alias in node.names) for node in body)
+
+
+def import_statement(path: str, text: str, module: str, name: str) -> str:
+    """`from <module> import <name>` for the file at `path` (its source `text`): relative
+    when the file already imports its own package relatively and `module` is in that
+    package, else absolute; "" when there is no module."""
     if not module:
         return ""
     here = package_of(path)

@@ -136,21 +136,40 @@ def test_a_standard_module_keeps_its_import_though_the_repository_binds_the_name
     assert found.added_import == "import traceback" and "pkg/log.py" not in found.message
 
 
-@pytest.mark.parametrize(("path", "text", "definer", "statement"), [
-    ("flask/app.py", "import os\n", "flask/_compat.py", "from flask._compat import reraise"),
-    ("flask/app.py", "from .x import y\n", "flask/_compat.py", "from ._compat import reraise"),
-    ("src/flask/json/tag.py", "from ..x import y\n", "src/flask/_compat.py",
+@pytest.mark.parametrize(("path", "text", "module", "statement"), [
+    ("flask/app.py", "import os\n", "flask._compat", "from flask._compat import reraise"),
+    ("flask/app.py", "from .x import y\n", "flask._compat", "from ._compat import reraise"),
+    ("src/flask/json/tag.py", "from ..x import y\n", "flask._compat",
      "from .._compat import reraise"),
-    ("flask/json/tag.py", "from . import x\n", "flask/json/__init__.py", "from . import reraise"),
-    ("flask/json/__init__.py", "from . import x\n", "flask/_compat.py",
+    ("flask/json/tag.py", "from . import x\n", "flask.json", "from . import reraise"),
+    ("flask/json/__init__.py", "from . import x\n", "flask._compat",
      "from .._compat import reraise"),
     # a relative import reaches only inside the importing file's own package
-    ("tests/test_app.py", "from . import x\n", "flask/_compat.py",
+    ("tests/test_app.py", "from . import x\n", "flask._compat",
      "from flask._compat import reraise"),
-    ("flask/app.py", "from .x import y\n", "scripts/make-release.py", ""),
+    ("flask/app.py", "from .x import y\n", "", ""),
 ])
-def test_import_statement_follows_the_file_s_style(path, text, definer, statement):
-    assert import_statement(path, text, definer, "reraise") == statement
+def test_import_statement_follows_the_file_s_style(path, text, module, statement):
+    assert import_statement(path, text, module, "reraise") == statement
+
+
+@pytest.mark.ml
+def test_a_file_outside_the_package_imports_what_the_package_re_exports(repo):
+    commit(repo, {"pkg/__init__.py": "from ._compat import reraise\n"}, "a public reraise")
+    outside, = review(repo, {"tools/run.py": "def run(exc):\n    reraise(type(exc), exc)\n"})
+    assert outside.added_import == "from pkg import reraise"
+    inside, = review(repo, {"pkg/ctx.py": "def pop(exc):\n    reraise(type(exc), exc)\n"})
+    assert inside.added_import == "from pkg._compat import reraise"  # no circular import
+
+
+@pytest.mark.ml
+def test_no_import_is_suggested_from_examples_or_tests_into_the_library(repo):
+    commit(repo, {"examples/bad.py": "app = object()\n", "tests/helpers.py": "app = 1\n"},
+           "an example app")
+    found, = review(repo, {"pkg/main.py": "def run():\n    return app\n"})
+    assert found.added_import == "" and "a typo or a missing import?" in found.message
+    beside, = review(repo, {"tests/test_run.py": "def test_run():\n    assert app\n"})
+    assert beside.added_import == "from tests.helpers import app"
 
 
 @pytest.mark.ml
