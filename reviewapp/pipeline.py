@@ -91,7 +91,7 @@ def review_diff(diff: ParsedDiff, *, use_models: bool = True,
     if use_models:
         if config.stages.get("bug_detection", True):
             try:
-                findings, detection_ran = find_bugs(diff, checkout), True
+                findings, detection_ran = find_bugs(diff, checkout, notes), True
             except FileNotFoundError as exc:  # bugmodel.WeightsMissing
                 notes.append(f"bug detection skipped: {exc}")
     if run_tests:

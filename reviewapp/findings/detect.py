@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewapp.findings.repository_names import sibling_bases, with_import_hints
+from reviewapp.findings.stale_imports import stale_import_findings
 from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
 
 if TYPE_CHECKING:  # the checkout module imports the hunt engine
@@ -28,12 +29,19 @@ def new_source(file: ParsedFile) -> str | None:
     return None
 
 
-def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None) -> list:
+def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
+              notes: list[str] | None = None) -> list:
     """Bug-model findings (`bugmodel.Finding`) on the changed lines of the Python files whose
     source is known. With the head's files (`checkout`), names that the unchanged files
-    beside the change read unbound are not reported, and an undefined name's message says
-    which module defines it (`repository_names`). Raises FileNotFoundError (`bugmodel`
-    WeightsMissing) without weights."""
+    beside the change read unbound are not reported, an undefined name's message says which
+    module defines it (`repository_names`), and names the change removes that other modules
+    still import are reported (`stale_imports`; a deleted module's importers outside the
+    diff go to `notes`). Raises FileNotFoundError (`bugmodel` WeightsMissing) without
+    weights."""
+    return _detected(diff, checkout) + stale_import_findings(diff, checkout, notes)
+
+
+def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
     from bugmodel import detect
     from bugmodel.detection import NAME_KINDS, provided_names, reads_provided_name
 

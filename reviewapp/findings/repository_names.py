@@ -18,7 +18,7 @@ import ast
 import dataclasses
 import logging
 import posixpath
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from bugmodel.file_checks import EXAMPLE_ROOTS
@@ -176,25 +176,35 @@ def _imports_relatively(text: str) -> bool:
 
 
 def defines(text: str, name: str) -> bool:
-    """Whether the module binds `name` at module level, in any branch of an `if` or `try`."""
+    """Whether the module defines or assigns `name` at module level, in any branch of an `if`
+    or `try` (an import of it does not count)."""
     try:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError):
         return False
-    while body:
-        node = body.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name == name:
-                return True
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == name
-                   for target in targets for t in ast.walk(target)):
-                return True
-        elif isinstance(node, (ast.If, ast.Try, ast.With)):
-            body += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
-            body += [n for handler in getattr(node, "handlers", []) for n in handler.body]
-    return False
+    return any(name in defined_names(node) for node in module_level(body))
+
+
+def module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The module's statements, those in every branch of its `if`, `try` and `with` blocks
+    included."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With)):
+            stack += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+            stack += [n for handler in getattr(node, "handlers", []) for n in handler.body]
+
+
+def defined_names(node: ast.stmt) -> set[str]:
+    """The names a definition or an assignment statement binds."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+    return set()
 
 
 def package_of(path: str) -> list[str]:

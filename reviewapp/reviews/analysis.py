@@ -180,8 +180,9 @@ def detect_bugs(stored: StoredRevision) -> None:
     from bugmodel.detector import model_version
 
     revision = stored.revision
+    notes: list[str] = []
     try:
-        found = find_bugs(stored.parsed, stored.checkout)
+        found = find_bugs(stored.parsed, stored.checkout, notes)
     except FileNotFoundError as exc:  # bugmodel.WeightsMissing: review without findings
         log.warning("bug detection skipped for %s: %s", revision, exc)
         return
@@ -190,6 +191,10 @@ def detect_bugs(stored: StoredRevision) -> None:
     with transaction.atomic():
         Finding.objects.filter(revision=revision, origin="bugmodel").delete()
         stored.findings = others + Finding.objects.bulk_create(rows)
+        # This stage's notes (deleted modules still imported) replace its earlier ones.
+        revision.warnings = [w for w in revision.warnings if not w.startswith("imports: ")]
+        revision.warnings += notes
+        revision.save(update_fields=["warnings"])
         _save_scores(stored, stored.scores_with_findings())
 
 
