@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reviewapp.findings.repository_names import (
+    OWN_NAME_ROOTS,
     defined_names,
     module_level,
     module_name,
@@ -64,28 +65,48 @@ def stale_import_findings(diff: ParsedDiff, checkout: HeadCheckout | None,
     """Findings for the names the diff removes from modules that the head's other files
     still import (none without a checkout); a deleted module's importers outside the diff
     are added to `notes`."""
+    return reported(stale_imports(diff, checkout), diff, notes)
+
+
+def reported(stale_found: list[StaleImport], diff: ParsedDiff,
+             notes: list[str] | None = None) -> list[Finding]:
+    """The findings (and notes, one per module) a review shows for `stale_imports`'
+    results."""
     findings = []
     in_diff = {file.path: file for file in diff.files if file.new_content is not None}
-    for stale in stale_imports(diff, checkout):
+    unanchored: dict[str, list[StaleImport]] = {}
+    for stale in stale_found:
         outside = []
         for importer in stale.importers:
             if importer[0] in in_diff:
                 findings.append(_on_import(stale, *importer))
             else:
                 outside.append(importer)
-        if not outside:
-            continue
-        anchor = _anchor(stale.definer, stale.old_line)
-        if anchor is None:
-            if notes is not None:
-                gone = (f"moves to `{stale.definer.path}`" if stale.definer.status == RENAMED
-                        else "deletes")
-                notes.append(f"imports: {_who(outside)} still import `{stale.name}` from "
-                             f"`{stale.module}`, which this change {gone}: ImportError when "
-                             "they are imported")
-            continue
-        findings.append(_on_removal(stale, outside, *anchor))
+        anchor = _anchor(stale.definer, stale.old_line) if outside else None
+        if anchor is not None:
+            findings.append(_on_removal(stale, outside, *anchor))
+        elif outside:
+            unanchored.setdefault(stale.module, []).append(
+                StaleImport(stale.definer, stale.module, stale.name, stale.old_line, outside))
+    if notes is not None:
+        notes += [_note(module, stales) for module, stales in unanchored.items()]
     return findings
+
+
+def _note(module: str, stales: list[StaleImport]) -> str:
+    """One note for a module whose removed names have no line in the diff to hold them."""
+    definer = stales[0].definer
+    gone = f"moves to `{definer.path}`" if definer.status == RENAMED else "deletes"
+    first: dict[str, int] = {}
+    for stale in stales:
+        for path, line, *_ in stale.importers:
+            first[path] = min(line, first.get(path, line))
+    names = ", ".join(f"`{s.name}`" for s in stales[:NAMED_IMPORTERS])
+    if len(stales) > NAMED_IMPORTERS:
+        names += f" and {len(stales) - NAMED_IMPORTERS} more names"
+    who = _who([(path, line, 0, 0) for path, line in first.items()])
+    return (f"imports: {who} still import {names} from `{module}`, which this change {gone}: "
+            "ImportError when they are imported")
 
 
 def stale_imports(diff: ParsedDiff, checkout: HeadCheckout | None) -> list[StaleImport]:
@@ -244,6 +265,8 @@ def _kept_around(lines: list, old_line: int) -> Iterator[int]:
 
 
 def _who(importers: list[tuple[str, int, int, int]]) -> str:
+    """The importers in words, the library's own modules before tests, examples and docs."""
+    importers = sorted(importers, key=lambda i: (i[0].split("/")[0] in OWN_NAME_ROOTS, i[0]))
     named = [f"`{path}` line {line}" for path, line, _, _ in importers[:NAMED_IMPORTERS]]
     more = len(importers) - NAMED_IMPORTERS
     return ", ".join(named) + (f" and {more} more" if more > 0 else "")
