@@ -105,8 +105,8 @@ def _note(module: str, stales: list[StaleImport]) -> str:
     if len(stales) > NAMED_IMPORTERS:
         names += f" and {len(stales) - NAMED_IMPORTERS} more names"
     who = _who([(path, line, 0, 0) for path, line in first.items()])
-    return (f"imports: {who} still import {names} from `{module}`, which this change {gone}: "
-            "ImportError when they are imported")
+    return (f"imports: {who} still {_import_verb(len(first))} {names} from `{module}`, which "
+            f"this change {gone}: ImportError when {_pronoun(len(first))} imported")
 
 
 def stale_imports(diff: ParsedDiff, checkout: HeadCheckout | None) -> list[StaleImport]:
@@ -194,8 +194,9 @@ def _removed_names(file: ParsedFile, diff: ParsedDiff) -> dict[str, int]:
     new = set() if new_text is None else module_names(new_text)
     if old is None or new is None:
         return {}
-    return {name: line for name, line in old.items()
-            if name not in new and not name.startswith("__")}
+    gone = [(line, name) for name, line in old.items()
+            if name not in new and not name.startswith("__")]
+    return {name: line for line, name in sorted(gone)}
 
 
 def _new_module(file: ParsedFile, diff: ParsedDiff) -> str | None:
@@ -272,6 +273,14 @@ def _who(importers: list[tuple[str, int, int, int]]) -> str:
     return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
+def _import_verb(count: int) -> str:
+    return "imports" if count == 1 else "import"
+
+
+def _pronoun(count: int) -> str:
+    return "it is" if count == 1 else "they are"
+
+
 def _on_import(stale: StaleImport, path: str, line: int, column: int, end: int) -> Finding:
     return _finding(path, line, column, end, stale.name,
                     f"`{stale.module}` no longer has `{stale.name}`: this change removes it "
@@ -283,7 +292,8 @@ def _on_removal(stale: StaleImport, importers: list[tuple[str, int, int, int]], 
     lines = (stale.definer.new_content or "").split("\n")
     return _finding(stale.definer.path, line, column, end, lines[line - 1][column:end],
                     f"this change removes `{stale.name}` from `{stale.module}`, but "
-                    f"{_who(importers)} still import it: ImportError when they are imported")
+                    f"{_who(importers)} still {_import_verb(len(importers))} it: ImportError "
+                    f"when {_pronoun(len(importers))} imported")
 
 
 def _finding(path: str, line: int, column: int, end: int, text: str, message: str) -> Finding:
