@@ -229,7 +229,8 @@ def publish(client: GitHubClient, analysis: PullRequestAnalysis) -> None:
 
 
 def summary(analysis: PullRequestAnalysis, plan: Plan) -> str:
-    """The check run's summary: counts, tiers, the guided page, time taken, models used."""
+    """The check run's summary: counts, tiers, the guided page, time taken, models used, and
+    the analysis's notes."""
     revision = analysis.revision
     severities = Counter(f.severity for f in plan.current)
     tiers = Counter(Hunk.objects.filter(file__revision=revision).values_list("tier", flat=True))
@@ -251,6 +252,10 @@ def summary(analysis: PullRequestAnalysis, plan: Plan) -> str:
     if analysis.left_out:
         lines += ["", "**Left out of this review:**"]
         lines += [f"- `{item['path']}`: {item['reason']}" for item in analysis.left_out]
+    if revision.warnings:  # what the analysis could not put on a line (a deleted module's
+        # importers, tests that could not be run)
+        lines += ["", "**Notes:**"]
+        lines += [f"- {warning}" for warning in revision.warnings]
     if plan.resolved:
         lines += ["", "**Resolved since the previous push:**"]
         lines += [f"- `{p.path}` line {p.line}: {p.kind}" for p in plan.resolved]

@@ -95,6 +95,17 @@ def test_no_findings_give_a_check_run_and_no_review(live_server, connected, fake
     assert run["output"]["title"] == "No likely bugs"
 
 
+def test_a_deleted_module_still_imported_is_a_note_of_the_check_run(live_server, connected,
+                                                                      fake_github):
+    base = {".squiggle.toml": NO_LM, **BASE,
+            "widgets/shapes.py": "from widgets.sizes import area\n\n\nSQUARE = area(1, 1)\n"}
+    head = {path: text for path, text in base.items() if path != "widgets/sizes.py"}
+    analysis = review_pull_request(live_server, fake_github, base=base, head=head)
+    summary = fake_github.check_runs[analysis.check_run_id]["output"]["summary"]
+    assert ("**Notes:**\n- imports: `widgets/shapes.py` line 1 still imports `area` from "
+            "`widgets.sizes`, which this change deletes") in summary
+
+
 def test_configuration_at_the_base_commit_applies_and_errors_are_reported(
         live_server, connected, fake_github):
     base = {**BASE, ".squiggle.toml": NO_LM + '[review]\nthreshold = 2\nignore = ["docs/**"]\n'
