@@ -44,6 +44,8 @@ KIND = "stale_import"
 PROBABILITY = 0.9
 #: Importing files read per changed module, at most.
 MAX_IMPORTERS = 60
+#: Files of a package read to tell its submodules from removed names, at most.
+MAX_SUBMODULES = 2000
 #: Importers a message names before "and N more".
 NAMED_IMPORTERS = 3
 
@@ -123,8 +125,9 @@ def stale_imports(diff: ParsedDiff, checkout: HeadCheckout | None) -> list[Stale
             continue
         module = module_name(file.old_path)
         try:
-            if file.old_path.endswith("__init__.py"):
-                gone = _without_submodules(file.old_path, gone, checkout)
+            gone = _without_submodules(file.old_path, gone, checkout)
+            if not gone or _new_module(file, diff) is None and _aliased(module, checkout):
+                continue
             texts = checkout.files_matching(_import_pattern(module), ".py", MAX_IMPORTERS)
         except CheckoutUnreadable as exc:
             log.warning("the importers of %s were not read: %s", module, exc)
@@ -209,17 +212,25 @@ def _new_module(file: ParsedFile, diff: ParsedDiff) -> str | None:
                  and module_name(other.path) == module), None)
 
 
-def _without_submodules(init_path: str, gone: dict[str, int],
+def _without_submodules(old_path: str, gone: dict[str, int],
                         checkout: HeadCheckout) -> dict[str, int]:
     """`gone` without the names that are modules of the package at the head (`from pkg
-    import mod` still works)."""
-    package = posixpath.dirname(init_path)
-    modules = checkout.files_beside([package], ".py", 10_000)
+    import mod` still works), the module's own package if it became one included."""
+    package = (posixpath.dirname(old_path) if old_path.endswith("__init__.py")
+               else old_path.removesuffix(".py"))
+    modules = checkout.files_beside([package], ".py", MAX_SUBMODULES)
     packages = checkout.files_beside([posixpath.join(package, n) for n in gone], "__init__.py",
                                      len(gone))
     present = {posixpath.basename(p).removesuffix(".py") for p in modules}
     present |= {posixpath.basename(posixpath.dirname(p)) for p in packages}
     return {name: line for name, line in gone.items() if name not in present}
+
+
+def _aliased(module: str, checkout: HeadCheckout) -> bool:
+    """Whether a file of the head puts a module under the deleted module's name
+    (`sys.modules['alembic.migration'] = migration`)."""
+    dotted = module.replace(".", "[.]")
+    return bool(checkout.files_matching(f"sys[.]modules.*{dotted}", ".py", 1))
 
 
 def _import_pattern(module: str) -> str:

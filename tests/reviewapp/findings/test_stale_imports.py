@@ -106,6 +106,21 @@ def test_the_review_reports_the_stale_import_with_its_findings(repo):
     assert [(f.kind, f.path, f.line) for f in found] == [("stale_import", "pkg/util.py", 1)]
 
 
+def test_a_module_that_became_a_package_keeps_its_submodules(repo):
+    commit(repo, {"pkg/util.py": UTIL + "\n\ndef parse():\n    pass\n",
+                  "pkg/app.py": "from pkg.util import parse\n"}, "a parse function")
+    found = review(repo, {"pkg/util/__init__.py": UTIL, "pkg/util/parse.py": "X = 1\n"},
+                   removed=("pkg/util.py",))
+    assert found == ([], [])  # `parse` is now the submodule pkg.util.parse
+
+
+def test_a_deleted_module_that_the_package_aliases_in_sys_modules_is_left_alone(repo):
+    commit(repo, {"pkg/__init__.py": "import sys\nfrom .core import util as _util\n"
+                                     "sys.modules['pkg.util'] = _util\n",
+                  "pkg/core/__init__.py": "", "pkg/core/util.py": UTIL}, "an alias")
+    assert review(repo, {}, removed=("pkg/util.py",)) == ([], [])
+
+
 def test_no_checkout_no_reading(repo):
     assert review(repo, {"pkg/util.py": ""}, with_checkout=False) == ([], [])
 
