@@ -42,7 +42,11 @@ from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY
 from bugmodel.file_finding import span_text
 from bugmodel.undefined_names import unbound_reads
 from reviewapp.findings.checkout import LocalCheckout
-from reviewapp.findings.repository_names import package_of, sibling_bases, with_import_hints
+from reviewapp.findings.repository_names import (
+    imported_module,
+    sibling_bases,
+    with_import_hints,
+)
 from reviewapp.ingest.parser import parse_diff
 from synthdata.source import normalise_newlines
 
@@ -171,10 +175,7 @@ def absolute_import(node: ast.Import | ast.ImportFrom, name: str, path: str) -> 
         binding = f" as {alias.asname}" if alias.asname and alias.asname != alias.name else ""
         if isinstance(node, ast.Import):
             return f"import {alias.name}{binding}"
-        package = package_of(path)
-        base = package[:len(package) - node.level + 1] if node.level else []
-        module = ".".join(base + (node.module.split(".") if node.module else []))
-        return f"from {module} import {alias.name}{binding}"
+        return f"from {imported_module(node, path)} import {alias.name}{binding}"
     return ""
 
 

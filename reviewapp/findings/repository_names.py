@@ -207,6 +207,16 @@ def defined_names(node: ast.stmt) -> set[str]:
     return set()
 
 
+def imported_module(node: ast.ImportFrom, path: str) -> str:
+    """The module a `from ... import` in the file at `path` reads from, a relative one made
+    absolute from the file's package."""
+    if not node.level:
+        return node.module or ""
+    package = package_of(path)
+    base = package[:len(package) - node.level + 1]
+    return ".".join(base + (node.module.split(".") if node.module else []))
+
+
 def package_of(path: str) -> list[str]:
     """The dotted package a relative import in the file at `path` starts from, as parts
     (`flask/json/tag.py` and `flask/json/__init__.py`: ["flask", "json"])."""

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from reviewapp.findings.repository_names import (
     OWN_NAME_ROOTS,
     defined_names,
+    imported_module,
     module_level,
     module_name,
-    package_of,
 )
 from reviewapp.ingest.parsed import ADDED, MODIFIED, RENAMED, ParsedDiff, ParsedFile
 
@@ -160,7 +160,7 @@ def imported_from(text: str, path: str, module: str) -> dict[str, tuple[int, int
         return {}
     names = {}
     for node in body:
-        if isinstance(node, ast.ImportFrom) and _absolute(node, path) == module:
+        if isinstance(node, ast.ImportFrom) and imported_module(node, path) == module:
             for alias in node.names:
                 end = alias.col_offset + len(alias.name)
                 names.setdefault(alias.name, (alias.lineno, alias.col_offset, end))
@@ -238,15 +238,6 @@ def _import_pattern(module: str) -> str:
     `from . import` (`git grep -E` and Python's `re` alike)."""
     last = module.split(".")[-1]
     return f"from[ \t]+([.A-Za-z0-9_]*{last}|[.]+)[ \t]+import"
-
-
-def _absolute(node: ast.ImportFrom, path: str) -> str:
-    """The module an import reads from, made absolute from `path`'s package."""
-    if not node.level:
-        return node.module or ""
-    package = package_of(path)
-    base = package[:len(package) - node.level + 1]
-    return ".".join(base + (node.module.split(".") if node.module else []))
 
 
 def _anchor(file: ParsedFile, old_line: int) -> tuple[int, int, int] | None:
