@@ -18,8 +18,13 @@ class ParserTests(Chai):
 '''
 
 
-def _commit(repo: Path, files: dict[str, str], message: str) -> None:
+def commit_files(repo: Path, files: dict[str, str | None], message: str) -> None:
+    """Commit `files` (path -> text; None deletes the file) to the repository."""
     for path, text in files.items():
+        if text is None:
+            subprocess.run(["git", "-C", str(repo), "rm", "-q", path], check=True)
+            continue
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
@@ -28,9 +33,9 @@ def _commit(repo: Path, files: dict[str, str], message: str) -> None:
 
 def test_injected_names_are_provided_and_a_new_typo_is_kept(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    _commit(tmp_path, {"README": "r\n"}, "start")
-    _commit(tmp_path, {"parser_tests.py": OLD}, "tests")
-    _commit(tmp_path, {"parser_tests.py": OLD + "\n    def test_hour(self):\n"
+    commit_files(tmp_path, {"README": "r\n"}, "start")
+    commit_files(tmp_path, {"parser_tests.py": OLD}, "tests")
+    commit_files(tmp_path, {"parser_tests.py": OLD + "\n    def test_hour(self):\n"
                        "        assertEqual(parse_hour('04:05'), 4)\n"
                        "        asertEqual(parse_hour('05:06'), 5)\n"}, "more tests")
     row = measure(tmp_path, commits=10)  # the root commit is no review
@@ -45,9 +50,9 @@ def test_injected_names_are_provided_and_a_new_typo_is_kept(tmp_path):
 
 def test_names_the_unchanged_files_beside_read_are_provided_and_imports_suggested(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    _commit(tmp_path, {"parser_tests.py": OLD,
+    commit_files(tmp_path, {"parser_tests.py": OLD,
                        "compat.py": "def parse_minute(text):\n    return 0\n"}, "start")
-    _commit(tmp_path, {"hour_tests.py": OLD.replace("test_day", "test_hour")
+    commit_files(tmp_path, {"hour_tests.py": OLD.replace("test_day", "test_hour")
                        + "        minute = parse_minute('04:05')\n"}, "hour tests")
     row = measure(tmp_path, commits=10)
     assert row["reviews_with_python"] == 1
@@ -74,9 +79,9 @@ def test_with_the_model_its_findings_are_counted_as_learned(tmp_path):
     from bugmodel.detector import load_detector
 
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    _commit(tmp_path, {"README": "r\n"}, "start")
-    _commit(tmp_path, {"total.py": TOTAL}, "total")
-    _commit(tmp_path, {"total.py": TOTAL.replace("len(prices)", "len(prices) - 1")}, "skip one")
+    commit_files(tmp_path, {"README": "r\n"}, "start")
+    commit_files(tmp_path, {"total.py": TOTAL}, "total")
+    commit_files(tmp_path, {"total.py": TOTAL.replace("len(prices)", "len(prices) - 1")}, "skip one")
     row = measure(tmp_path, commits=10, detector=load_detector())
     assert row["findings"] == {"learned:off_by_one": 1}
     [kept] = row["kept"]
@@ -92,15 +97,14 @@ def _head(repo: Path) -> str:
 
 def test_a_suggested_import_is_compared_with_the_one_the_developers_wrote_later(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / "pkg").mkdir()
-    _commit(tmp_path, {"pkg/__init__.py": "", "pkg/compat.py": "def reraise(exc):\n    pass\n",
+    commit_files(tmp_path, {"pkg/__init__.py": "", "pkg/compat.py": "def reraise(exc):\n    pass\n",
                        "pkg/log.py": "X = 1\n"}, "start")
     uses = "def report():\n    return traceback.format_exc()\n"
-    _commit(tmp_path, {"pkg/log.py": "from . import compat\n\n\n" + uses,
+    commit_files(tmp_path, {"pkg/log.py": "from . import compat\n\n\n" + uses,
                        "pkg/run.py": "def run(exc):\n    reraise(exc)\n",
                        "pkg/when.py": "def now():\n    return datetime.now()\n"},
             "three NameErrors")
-    _commit(tmp_path, {"pkg/log.py": "import traceback\n\n\n" + uses,  # the same import
+    commit_files(tmp_path, {"pkg/log.py": "import traceback\n\n\n" + uses,  # the same import
                        "pkg/run.py": "from .compat import reraise\n\n\ndef run(exc):\n"
                                      "    reraise(exc)\n",  # the same, written relatively
                        "pkg/when.py": "import datetime\n\n\ndef now():\n"
