@@ -81,7 +81,8 @@ def test_with_the_model_its_findings_are_counted_as_learned(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     commit_files(tmp_path, {"README": "r\n"}, "start")
     commit_files(tmp_path, {"total.py": TOTAL}, "total")
-    commit_files(tmp_path, {"total.py": TOTAL.replace("len(prices)", "len(prices) - 1")}, "skip one")
+    commit_files(tmp_path, {"total.py": TOTAL.replace("len(prices)", "len(prices) - 1")},
+                 "skip one")
     row = measure(tmp_path, commits=10, detector=load_detector())
     assert row["findings"] == {"learned:off_by_one": 1}
     [kept] = row["kept"]
