@@ -3,12 +3,14 @@
 A name the file imports from a module it already imports from joins that import
 (`from ._compat import BROKEN_PYPY_CTXMGR_EXIT, reraise`, as flask's own fix of that NameError
 was written); any other statement goes on a line of its own after the module's leading
-imports.
+imports of its group (`import traceback` after `import sys`, before `from gunicorn import
+util`, where gunicorn's own fix put it).
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 
 #: A joined single-line import may grow to this width, or to the file's widest line.
 LINE_WIDTH = 79
@@ -34,7 +36,7 @@ def add_import(text: str, statement: str) -> str:
         joined = _joined(lines, body, wanted)
         if joined is not None:
             return joined
-    after = _after_imports(body)
+    after = _after_imports(body, _is_standard(wanted))
     if after == 0:  # a shebang or an encoding line stays first
         while after < len(lines) and lines[after].startswith("#"):
             after += 1
@@ -43,17 +45,33 @@ def add_import(text: str, statement: str) -> str:
     return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
 
 
-def _after_imports(body: list[ast.stmt]) -> int:
-    """The 1-based line after which a new import goes (0: the top)."""
+def _after_imports(body: list[ast.stmt], standard: bool) -> int:
+    """The 1-based line after which a new import goes (0: the top): after the last of the
+    module's leading imports from the same group (the standard library's, or the others),
+    as import sorters group them; after the last import when the group has none."""
     after = 0
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         after = body[0].end_lineno or 0  # the docstring
+    same_group = 0
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             break
         if _imports(node):
             after = node.end_lineno or after
-    return after
+            if _is_standard(node) == standard:
+                same_group = after
+    return same_group or after
+
+
+def _is_standard(node: ast.stmt) -> bool:
+    """Whether an import reads the standard library (`__future__` counts: nothing goes
+    before it)."""
+    if isinstance(node, ast.Import):
+        return all(alias.name.split(".")[0] in sys.stdlib_module_names for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return not node.level and (node.module or "").split(".")[0] in sys.stdlib_module_names
+    imports = [child for child in getattr(node, "body", []) if _imports(child)]
+    return bool(imports) and all(_is_standard(child) for child in imports)
 
 
 def _imports(node: ast.stmt) -> bool:

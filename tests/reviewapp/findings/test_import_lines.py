@@ -48,6 +48,16 @@ def test_a_name_joins_an_import_from_the_same_module(text, expected):
     assert add_import(text, "from ._compat import reraise") == expected
 
 
+def test_a_standard_import_joins_the_standard_group():
+    # gunicorn's glogging.py and its own fix of the NameError (571a5309)
+    text = "import datetime\nimport sys\n\nfrom gunicorn import util\n\nclass Logger:\n    pass\n"
+    assert add_import(text, "import traceback") == text.replace(
+        "import sys\n", "import sys\nimport traceback\n")
+    config = "from gunicorn.config import Config"
+    assert add_import(text, config) == text.replace(
+        "from gunicorn import util\n", f"from gunicorn import util\n{config}\n")
+
+
 def test_no_import_is_placed_in_a_file_that_does_not_parse():
     with pytest.raises(UnplacedImport, match="does not parse"):
         add_import("def f(:\n", "import re")
