@@ -21,6 +21,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from reviewapp.findings.import_lines import UnplacedImport, add_import
 from synthdata.rewrites import Candidate as Rewrite
 from synthdata.rewrites import enumerate_candidates
 from synthdata.source import SourceText
@@ -215,8 +216,15 @@ def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findin
         start = src.line_start(finding["line"]) + finding["column"]
         end = src.line_start(finding["end_line"]) + finding["end_column"]
         rewrite = Rewrite(finding["kind"], start, end, finding["replacement"])
-        keep(path, rewrite.apply(src.text), BUGMODEL, "bugmodel", finding["line"],
-             "bug model " + _describe(src, rewrite), weight=0.5 + finding["probability"])
+        new_text, what = rewrite.apply(src.text), _describe(src, rewrite)
+        if finding.get("added_import"):  # a forgotten import: the fix is the import
+            try:
+                new_text = add_import(new_text, finding["added_import"])
+            except UnplacedImport:
+                continue
+            what = f"{finding['kind']}: add `{finding['added_import']}`"
+        keep(path, new_text, BUGMODEL, "bugmodel", finding["line"], "bug model " + what,
+             weight=0.5 + finding["probability"])
     singles: dict[tuple[str, int], list[Rewrite]] = {}
     for path, lines in by_path.items():
         text = files[path]

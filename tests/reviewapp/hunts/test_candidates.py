@@ -65,6 +65,17 @@ def test_bug_model_repairs_come_first_and_multi_token_edits_after_single_tokens(
     assert stages.index(MULTI_TOKEN) > stages.index(INVERSE)
 
 
+def test_a_forgotten_import_s_candidate_adds_the_import():
+    source = "import os\n\n\ndef report():\n    return traceback.format_exc()\n"
+    finding = {"path": "pricing.py", "line": 5, "end_line": 5, "column": 11, "end_column": 20,
+               "kind": "undefined_name", "replacement": "traceback", "probability": 0.92,
+               "added_import": "import traceback"}
+    first = generate({"pricing.py": source}, [line(5)], [finding])[0]
+    assert first.stage == BUGMODEL
+    assert first.new_text == source.replace("import os\n", "import os\nimport traceback\n")
+    assert first.description == "bug model undefined_name: add `import traceback`"
+
+
 def test_ochiai_prefers_lines_only_failing_tests_run():
     assert ochiai(failed=1, passed=0, total_failed=1) == 1.0
     assert ochiai(failed=1, passed=3, total_failed=1) == 0.5
