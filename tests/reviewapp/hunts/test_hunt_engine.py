@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reviewapp.hunts.engine.hunt import (
     BUDGET_EXHAUSTED,
     CANCELLED,
@@ -51,6 +53,44 @@ def test_the_hunt_fixes_the_bug_with_a_validated_patch(buggy_project):
     top = result.localization.lines[0]
     assert (top.path, top.function) == ("stats.py", "last_items")
     assert (buggy_project / "stats.py").read_text().count("len(items) - 1)") == 1  # untouched
+
+
+REPORT = '''"""Report what went wrong in a job."""
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def run(job):
+    """Run `job`; on failure, return the traceback's text instead of raising."""
+    try:
+        return job()
+    except Exception:
+        text = traceback.format_exc()
+        log.error(text)
+        return text
+'''
+REPORT_TEST = '''from report import run
+
+
+def test_a_failing_job_returns_its_traceback():
+    def boom():
+        raise ValueError("no")
+    assert "ValueError: no" in run(boom)
+'''
+
+
+@pytest.mark.ml
+def test_the_hunt_adds_a_forgotten_import(tmp_path):
+    """The bug model's undefined-name finding carries the import; its candidate is the fix."""
+    (tmp_path / "report.py").write_text(REPORT)
+    (tmp_path / "test_report.py").write_text(REPORT_TEST)
+    result = run_hunt(tmp_path, "python -m pytest", config=HuntConfig(
+        budget_s=120, max_patches=1, use_lm=False, parallel=2))
+    assert result.status == FIXED
+    assert "+import traceback\n" in result.patches[0].diff
+    assert result.patches[0].candidate.description == \
+        "bug model undefined_name: add `import traceback`"
 
 
 def test_the_budget_stops_the_hunt(buggy_project):
