@@ -6,8 +6,8 @@ changed files alone does not show the importers. With the head at hand (`HeadChe
 module the change modifies or deletes is compared before and after, and the head's files that
 import from it are read: an unguarded module-level import of a name that is gone is reported.
 
-The finding sits on the import itself when the importing file is in the diff, else where the
-name was removed (the hunk's first added line, often the renamed `def`, or the line beside a
+The finding sits on the import itself when the diff shows that line, else where the name was
+removed (the hunk's first added line, often the renamed `def`, or the line beside a
 pure removal). A deleted module has no line left to hold a finding: its importers outside the
 diff become a note of the review. Modules that make names at run time (a module `__getattr__`,
 a star import) are left alone, and so are a package's submodules.
@@ -76,12 +76,13 @@ def reported(stale_found: list[StaleImport], diff: ParsedDiff,
     """The findings (and notes, one per module) a review shows for `stale_imports`'
     results."""
     findings = []
-    in_diff = {file.path: file for file in diff.files if file.new_content is not None}
+    shown = {(file.path, line.new_lineno) for file in diff.files for hunk in file.hunks
+             for line in hunk.lines if line.kind != "-"}
     unanchored: dict[str, list[StaleImport]] = {}
     for stale in stale_found:
         outside = []
         for importer in stale.importers:
-            if importer[0] in in_diff:
+            if importer[:2] in shown:  # the import is on a line the diff shows
                 findings.append(_on_import(stale, *importer))
             else:
                 outside.append(importer)

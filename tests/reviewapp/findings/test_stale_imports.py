@@ -45,11 +45,18 @@ def test_a_renamed_function_still_imported_elsewhere_is_reported_where_it_was_re
     assert found.replacement == "def assist(x):" and notes == []  # nothing to accept
 
 
-def test_an_importer_in_the_diff_gets_the_finding_on_its_import(repo):
+def test_an_import_the_diff_shows_gets_the_finding(repo):
     (found,), _ = review(repo, {"pkg/util.py": UTIL.replace("helper", "assist"),
-                                "pkg/app.py": APP.replace("(1)", "(2)")})
+                                "pkg/app.py": APP.replace("helper\n", "helper\nimport os\n", 1)})
     assert (found.path, found.line, found.column, found.end_column) == ("pkg/app.py", 1, 21, 27)
     assert "`pkg.util` no longer has `helper`" in found.message
+
+
+def test_an_import_the_diff_does_not_show_is_named_where_the_name_was_removed(repo):
+    (found,), _ = review(repo, {"pkg/util.py": UTIL.replace("helper", "assist"),
+                                "pkg/app.py": APP + "\n" * 6 + "X = 1\n"})
+    assert (found.path, found.line) == ("pkg/util.py", 1)
+    assert "`pkg/app.py` line 1 still imports it" in found.message
 
 
 def test_a_relative_import_is_an_import_too(repo):
