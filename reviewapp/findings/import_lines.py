@@ -17,7 +17,7 @@ LINE_WIDTH = 79
 
 
 class UnplacedImport(ValueError):
-    """The file gives no place for the import (it does not parse)."""
+    """The import cannot be placed: the file does not parse, or the statement is no import."""
 
 
 def add_import(text: str, statement: str) -> str:
@@ -29,9 +29,14 @@ def add_import(text: str, statement: str) -> str:
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise UnplacedImport(
             f"the file does not parse, so where its imports end is unknown: {exc}") from exc
+    try:
+        wanted, = ast.parse(statement).body
+    except (SyntaxError, ValueError) as exc:
+        raise UnplacedImport(f"`{statement}` is not one statement") from exc
+    if not isinstance(wanted, (ast.Import, ast.ImportFrom)):
+        raise UnplacedImport(f"`{statement}` is no import")
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if "\r\n" in text else "\n"
-    wanted = ast.parse(statement).body[0]
     if isinstance(wanted, ast.ImportFrom):
         joined = _joined(lines, body, wanted)
         if joined is not None:

@@ -58,6 +58,12 @@ def test_a_standard_import_joins_the_standard_group():
         "from gunicorn import util\n", f"from gunicorn import util\n{config}\n")
 
 
-def test_no_import_is_placed_in_a_file_that_does_not_parse():
-    with pytest.raises(UnplacedImport, match="does not parse"):
-        add_import("def f(:\n", "import re")
+@pytest.mark.parametrize(("text", "statement", "reason"), [
+    ("def f(:\n", "import re", "does not parse"),
+    ("X = 1\n", "import re; import os", "is not one statement"),
+    ("X = 1\n", "os.system('x')", "is no import"),
+    ("X = 1\n", "import (", "is not one statement"),
+])
+def test_an_import_that_cannot_be_placed_says_why(text, statement, reason):
+    with pytest.raises(UnplacedImport, match=reason):
+        add_import(text, statement)
