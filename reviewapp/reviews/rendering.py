@@ -165,11 +165,11 @@ def fix_preview(finding, line_text: str | None) -> FixPreview | None:
     start, end = finding.column, finding.end_column
     if line_text is not None and finding.end_line == finding.line and (
             0 <= start <= end <= len(line_text)):
-        changed = line_text[:start] + finding.replacement + line_text[end:]
-        if changed != line_text:
-            before, after = line_text, changed
-    if not before and not finding.added_import:
+        before, after = line_text, line_text[:start] + finding.replacement + line_text[end:]
+    if before == after and not finding.added_import:
         return None
+    if before == after:  # the line stays: the import is the whole fix
+        before = after = ""
     return FixPreview(before, after, finding.added_import)
 
 

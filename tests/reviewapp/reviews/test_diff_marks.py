@@ -64,6 +64,11 @@ def test_no_fix_preview_when_nothing_would_change_or_the_span_is_off(fields):
     assert fix_preview(_finding(**fields), "    return []") is None
 
 
+def test_a_fix_on_an_empty_line_is_shown():
+    fix = fix_preview(_finding(column=0, end_column=0, replacement="pass"), "")
+    assert (fix.before, fix.after) == ("", "pass")
+
+
 def test_a_forgotten_import_s_preview_is_the_import_alone():
     fix = fix_preview(_finding(replacement="[]", added_import="import json"), "    return []")
     assert (fix.before, fix.after, fix.added_import) == ("", "", "import json")
