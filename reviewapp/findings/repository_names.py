@@ -75,8 +75,8 @@ def with_import_hints(findings: list, lines: dict[str, list[str]],
             text = lines[finding.path]
             name = span_text(text, finding.line, finding.column, finding.end_line,
                              finding.end_column)
-            # A one-letter name (gettext's `_`) is too generic to say where it comes from.
-            guessable = name.isidentifier() and len(name) > 1
+            # gettext installs `_` into builtins; a module-level `_` elsewhere is a throwaway.
+            guessable = name.isidentifier() and name.strip("_") != ""
             definer = _defining_file(name, finding.path, checkout) if guessable else ""
             if definer:
                 module = public_module(name, finding.path, definer, checkout)

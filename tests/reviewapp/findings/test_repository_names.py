@@ -173,7 +173,7 @@ def test_no_import_is_suggested_from_examples_or_tests_into_the_library(repo):
 
 
 @pytest.mark.ml
-def test_no_import_is_suggested_for_a_one_letter_name(repo):
+def test_no_import_is_suggested_for_gettext_s_underscore(repo):
     commit(repo, {"pkg/twisted.py": "_ = None\n"}, "a throwaway at module level")
     found, = review(repo, {"pkg/messages.py": "def hello():\n    return _('Hello')\n"})
     assert found.added_import == "" and "pkg/twisted.py" not in found.message
