@@ -121,14 +121,15 @@ def stale_imports(diff: ParsedDiff, checkout: HeadCheckout | None) -> list[Stale
     from reviewapp.findings.checkout import CheckoutUnreadable
 
     found = []
+    new_modules = _new_modules(diff)
     for file in diff.files:
-        gone = _removed_names(file, diff)
+        gone = _removed_names(file, new_modules)
         if not gone:
             continue
         module = module_name(file.old_path)
         try:
             gone = _without_submodules(file.old_path, gone, checkout)
-            if not gone or _new_module(file, diff) is None and _aliased(module, checkout):
+            if not gone or module not in new_modules and _aliased(module, checkout):
                 continue
             texts = checkout.files_matching(_import_pattern(module), ".py", MAX_IMPORTERS)
         except CheckoutUnreadable as exc:
@@ -187,16 +188,18 @@ def _bindings(text: str) -> dict[str, int] | None:
     return None if "__getattr__" in lines else lines
 
 
-def _removed_names(file: ParsedFile, diff: ParsedDiff) -> dict[str, int]:
+def _removed_names(file: ParsedFile, new_modules: dict[str, str | None]) -> dict[str, int]:
     """The public names the old module bound and the new one does not, with their old lines;
     {} when either side is unknown or makes names at run time."""
     if not file.old_path.endswith(".py") or file.old_content is None or file.status == ADDED:
         return {}
-    if not module_name(file.old_path):
+    module = module_name(file.old_path)
+    if not module:
         return {}
+    if module in new_modules and new_modules[module] is None:
+        return {}  # the new text is unknown (too large to fetch)
     old = _bindings(file.old_content)
-    new_text = _new_module(file, diff)
-    new = set() if new_text is None else module_names(new_text)
+    new = module_names(new_modules[module]) if module in new_modules else set()
     if old is None or new is None:
         return {}
     gone = [(line, name) for name, line in old.items()
@@ -204,14 +207,12 @@ def _removed_names(file: ParsedFile, diff: ParsedDiff) -> dict[str, int]:
     return {name: line for line, name in sorted(gone)}
 
 
-def _new_module(file: ParsedFile, diff: ParsedDiff) -> str | None:
-    """The text the module of `file`'s old path has after the change: its own new text, or
-    that of the file of the diff the same dotted name now imports (`pkg/mod.py` become
-    `pkg/mod/__init__.py`); None when the module is gone."""
-    module = module_name(file.old_path)
-    return next((other.new_content for other in diff.files
-                 if other.status in (ADDED, RENAMED, MODIFIED)
-                 and module_name(other.path) == module), None)
+def _new_modules(diff: ParsedDiff) -> dict[str, str | None]:
+    """The modules the diff leaves in place, by dotted name, with their new text (None when
+    unknown): a file's own new version, or the file the same name now imports (`pkg/mod.py`
+    become `pkg/mod/__init__.py`)."""
+    return {module_name(file.path): file.new_content for file in diff.files
+            if file.status in (ADDED, RENAMED, MODIFIED) and module_name(file.path)}
 
 
 def _without_submodules(old_path: str, gone: dict[str, int],

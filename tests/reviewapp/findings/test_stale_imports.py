@@ -128,6 +128,13 @@ def test_a_deleted_module_that_the_package_aliases_in_sys_modules_is_left_alone(
     assert review(repo, {}, removed=("pkg/util.py",)) == ([], [])
 
 
+def test_a_module_whose_new_text_is_unknown_removes_nothing(repo):
+    head = commit(repo, {"pkg/util.py": UTIL.replace("helper", "assist")}, "rename")
+    diff = diff_from_git(str(repo), f"{head}^..{head}")
+    diff.files[0].new_content = None  # as a pull request's file too large to fetch
+    assert stale_import_findings(diff, LocalCheckout(str(repo), head)) == []
+
+
 def test_no_checkout_no_reading(repo):
     assert review(repo, {"pkg/util.py": ""}, with_checkout=False) == ([], [])
 
