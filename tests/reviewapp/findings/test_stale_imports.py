@@ -132,7 +132,9 @@ def test_a_module_whose_new_text_is_unknown_removes_nothing(repo):
     head = commit(repo, {"pkg/util.py": UTIL.replace("helper", "assist")}, "rename")
     diff = diff_from_git(str(repo), f"{head}^..{head}")
     diff.files[0].new_content = None  # as a pull request's file too large to fetch
-    assert stale_import_findings(diff, LocalCheckout(str(repo), head)) == []
+    notes: list[str] = []
+    assert stale_import_findings(diff, LocalCheckout(str(repo), head), notes) == []
+    assert notes == []  # not "which this change deletes"
 
 
 def test_no_checkout_no_reading(repo):
