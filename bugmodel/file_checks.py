@@ -60,9 +60,10 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
         tree = ast.parse(text)
     lines = text.split("\n")
     messages = Checker(tree, filename="<file>").messages
-    reads = attribute_reads(tree)
-    found = [_undefined_finding(n, reads.get(n.name, set()))
-             for n in undefined_names(text, tree, messages)]
+    undefined = undefined_names(text, tree, messages)
+    # Walked only for a file that reads an undefined name: most files read none.
+    reads = attribute_reads(tree) if undefined else {}
+    found = [_undefined_finding(n, reads.get(n.name, set())) for n in undefined]
     found += misuses(tree, lines, messages) + wrong_arity_calls(tree, lines)
     found += attribute_typos(tree, lines)
     return sorted(found, key=lambda f: (f.line, f.column))
