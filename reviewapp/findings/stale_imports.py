@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND = "stale_import"
+#: How the review's notes about deleted modules begin (each stage replaces its own notes).
+NOTE_PREFIX = "imports: "
 #: An unguarded module-level import of a name its module no longer binds raises ImportError;
 #: the doubt left is whether anyone still imports that code. Laplace's rule over the stale
 #: names of nine real histories that a later commit fixed or removed: 29 of 31
@@ -109,7 +111,7 @@ def _note(module: str, stales: list[StaleImport]) -> str:
     if len(stales) > NAMED_IMPORTERS:
         names += f" and {len(stales) - NAMED_IMPORTERS} more names"
     who = _who([(path, line, 0, 0) for path, line in first.items()])
-    return (f"imports: {who} still {_import_verb(len(first))} {names} from `{module}`, which "
+    return (f"{NOTE_PREFIX}{who} still {_import_verb(len(first))} {names} from `{module}`, which "
             f"this change {gone}: ImportError when {_pronoun(len(first))} imported")
 
 

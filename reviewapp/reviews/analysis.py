@@ -30,6 +30,7 @@ from reviewapp.findings import (
     proved,
 )
 from reviewapp.findings.checkout import HeadCheckout
+from reviewapp.findings.stale_imports import NOTE_PREFIX as STALE_IMPORT_NOTE
 from reviewapp.importance import (
     HunkScore,
     ImportanceSettings,
@@ -191,10 +192,7 @@ def detect_bugs(stored: StoredRevision) -> None:
     with transaction.atomic():
         Finding.objects.filter(revision=revision, origin="bugmodel").delete()
         stored.findings = others + Finding.objects.bulk_create(rows)
-        # This stage's notes (deleted modules still imported) replace its earlier ones.
-        revision.warnings = [w for w in revision.warnings if not w.startswith("imports: ")]
-        revision.warnings += notes
-        revision.save(update_fields=["warnings"])
+        revision.replace_warnings(STALE_IMPORT_NOTE, notes)
         _save_scores(stored, stored.scores_with_findings())
 
 
@@ -230,9 +228,7 @@ def run_change_tests(stored: StoredRevision) -> None:
         Finding.objects.filter(pk__in=replaced).delete()
         stored.findings = [f for f in learned if f.pk not in replaced] + \
             Finding.objects.bulk_create(rows)
-        revision.warnings = [w for w in revision.warnings if not w.startswith("tests: ")]
-        revision.warnings += outcome.notes
-        revision.save(update_fields=["warnings"])
+        revision.replace_warnings("tests: ", outcome.notes)
         _save_scores(stored, stored.scores_with_findings())
 
 
