@@ -245,10 +245,10 @@ def _import_pattern(module: str) -> str:
     return f"from[ \t]+([.A-Za-z0-9_]*{last}|[.]+)[ \t]+import"
 
 
-def _anchor(file: ParsedFile, old_line: int) -> tuple[int, int, int] | None:
-    """(line, column, end column) on the new side of `file` where the binding on `old_line`
-    was removed: the first added line of its hunk, else the kept line before (or after) the
-    removal; None for a file with no new side."""
+def _anchor(file: ParsedFile, old_line: int) -> tuple[int, int, int, str] | None:
+    """(line, column, end column, the code between them) on the new side of `file` where the
+    binding on `old_line` was removed: the first added line of its hunk, else the kept line
+    before (or after) the removal; None for a file with no new side."""
     if file.new_content is None:
         return None
     lines = file.new_content.split("\n")
@@ -260,7 +260,7 @@ def _anchor(file: ParsedFile, old_line: int) -> tuple[int, int, int] | None:
         number = added[0] if added else kept[0] if kept else None
         if number and 0 < number <= len(lines):
             text = lines[number - 1]
-            return number, len(text) - len(text.lstrip()), len(text)
+            return number, len(text) - len(text.lstrip()), len(text), text.lstrip()
     return None
 
 
@@ -295,9 +295,8 @@ def _on_import(stale: StaleImport, path: str, line: int, column: int, end: int) 
 
 
 def _on_removal(stale: StaleImport, importers: list[tuple[str, int, int, int]], line: int,
-                column: int, end: int) -> Finding:
-    lines = (stale.definer.new_content or "").split("\n")
-    return _finding(stale.definer.path, line, column, end, lines[line - 1][column:end],
+                column: int, end: int, code: str) -> Finding:
+    return _finding(stale.definer.path, line, column, end, code,
                     f"this change removes `{stale.name}` from `{stale.module}`, but "
                     f"{_who(importers)} still {_import_verb(len(importers))} it: ImportError "
                     f"when {_pronoun(len(importers))} imported")
