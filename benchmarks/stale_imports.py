@@ -51,11 +51,10 @@ def _show(repo: Path, commit: str, path: str) -> str | None:
         return None
 
 
-def fate(repo: Path, commit: str, importer: str, module: str, definer: str, name: str,
-         follow: int) -> str:
-    """What the later history did about `importer` importing `name` from `module`."""
-    later = _git(repo, "rev-list", "--first-parent", "--reverse", f"{commit}..HEAD").split()
-    for steps, version in enumerate(later[:follow], start=1):
+def fate(repo: Path, later: list[str], importer: str, module: str, definer: str,
+         name: str) -> str:
+    """What the `later` commits did about `importer` importing `name` from `module`."""
+    for steps, version in enumerate(later, start=1):
         text = _show(repo, version, importer)
         if text is None:
             return "importer deleted"
@@ -86,10 +85,12 @@ def measure(repo: Path, commits: int, follow: int) -> dict:
         reviews += 1
         findings += len(found)
         notes += len(said)
+        later = _git(repo, "rev-list", "--first-parent", "--reverse",
+                     f"{commit}..HEAD").split()[:follow]
         for stale in stale_found:
             for importer, line, _, _ in stale.importers:
-                what = fate(repo, commit, importer, stale.module, stale.definer.old_path,
-                            stale.name, follow)
+                what = fate(repo, later, importer, stale.module, stale.definer.old_path,
+                            stale.name)
                 fates["fixed" if what.startswith("fixed") else what] += 1
                 listed.append({"commit": commit[:10], "module": stale.module,
                                "name": stale.name, "importer": importer, "line": line,
