@@ -33,7 +33,13 @@ from bugmodel.call_arity import wrong_arity_calls
 from bugmodel.file_finding import FileFinding
 from bugmodel.missing_imports import attribute_reads, import_for
 from bugmodel.misuse_checks import misuses
-from bugmodel.undefined_names import UndefinedName, undefined_names
+from bugmodel.undefined_names import (
+    UndefinedName,
+    silenced_lines,
+    silences_undefined_names,
+    undefined_names,
+    version_guarded_lines,
+)
 
 #: Top-level folders of documentation and example code (`reviewapp.ordering.conventions`'s,
 #: and demo scripts: paramiko's `demos/` held 14 of the 16 undefined names in clean dev files).
@@ -60,13 +66,21 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
         tree = ast.parse(text)
     lines = text.split("\n")
     messages = Checker(tree, filename="<file>").messages
-    undefined = undefined_names(text, tree, messages)
+    silenced = silenced_lines(text)
+    undefined = [n for n in undefined_names(text, tree, messages)
+                 if n.line not in silenced or not silences_undefined_names(silenced[n.line])]
+    if any(n.name in PYTHON2_NAMES for n in undefined):
+        # Compatibility code reads Python 2's builtins in the branch only Python 2 runs.
+        guarded = version_guarded_lines(tree)
+        undefined = [n for n in undefined if n.name not in PYTHON2_NAMES or n.line not in guarded]
     # Walked only for a file that reads an undefined name: most files read none.
     reads = attribute_reads(tree) if undefined else {}
     found = [_undefined_finding(n, reads.get(n.name, set())) for n in undefined]
     found += misuses(tree, lines, messages) + wrong_arity_calls(tree, lines)
     found += attribute_typos(tree, lines)
-    return sorted(found, key=lambda f: (f.line, f.column))
+    # A bare noqa comment is the developer saying the line is meant as it is.
+    return sorted((f for f in found if silenced.get(f.line) != frozenset()),
+                  key=lambda f: (f.line, f.column))
 
 
 #: What an undefined name's message guesses when the file offers no like name (a review that

@@ -10,6 +10,11 @@ fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05
 
 The repair offered is `self.<name>` inside a method of a class that uses that attribute, else
 the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none.
+
+Two places where a developer has already said the name is meant are told apart for the
+checks to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and
+the branches of an `if` that picks code by the running Python's version, where compatibility
+code reads `unicode` or `basestring` (`version_guarded_lines`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import io
 import re
+import tokenize
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -29,6 +36,14 @@ from bugmodel.file_finding import character_column
 
 #: A suggested name must be at least this alike (difflib ratio) to the undefined one.
 CLOSE_RATIO = 0.8
+#: pyflakes' code for an undefined name, as flake8 and ruff list it in a noqa comment.
+UNDEFINED_NAME_CODE = "F821"
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?",
+                   re.IGNORECASE)
+#: Names an `if` test reads when it picks code by the running Python (`PY2`, `six.PY3`,
+#: `is_py2`, `PY3K`, `sys.version_info`, `sys.hexversion`, `sys.version`).
+_VERSION_MARKER = re.compile(
+    r"(?:is_|IS_)?(?:py|PY|python|PYTHON)_?[23]\w*|PY3K|version_info|hexversion|version")
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,43 @@ def unbound_reads(text: str, skip_lines: Collection[int] = ()) -> set[str]:
         return {name.name for name in undefined_names(text) if name.line not in skip_lines}
     except (SyntaxError, ValueError, RecursionError):
         return set()
+
+
+def silenced_lines(text: str) -> dict[int, frozenset[str]]:
+    """Lines with a `# noqa` comment: line -> the codes it lists (empty: a bare `# noqa`,
+    which silences every check on the line, as in flake8 and ruff)."""
+    silenced: dict[int, frozenset[str]] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and (match := _NOQA.search(token.string)):
+                codes = re.split(r"[,\s]+", (match["codes"] or "").upper())
+                silenced[token.start[0]] = frozenset(code for code in codes if code)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # a file that does not tokenize has no findings to silence
+    return silenced
+
+
+def silences_undefined_names(codes: frozenset[str]) -> bool:
+    """Whether a `# noqa` with `codes` silences an undefined name (F821, or a prefix of it)."""
+    return not codes or any(UNDEFINED_NAME_CODE.startswith(code) for code in codes)
+
+
+def version_guarded_lines(tree: ast.Module) -> set[int]:
+    """Lines in either branch of an `if` or conditional expression whose test reads the
+    Python version: code that runs under one Python only (`if PY2: text = unicode`)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.IfExp)) and _reads_version(node.test):
+            branches = [node.body, node.orelse] if isinstance(node, ast.IfExp) else (
+                node.body + node.orelse)
+            for branch in branches:
+                lines.update(range(branch.lineno, (branch.end_lineno or branch.lineno) + 1))
+    return lines
+
+
+def _reads_version(test: ast.expr) -> bool:
+    return any(_VERSION_MARKER.fullmatch(node.id if isinstance(node, ast.Name) else node.attr)
+               for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute)))
 
 
 def bound_names(tree: ast.Module) -> set[str]:

@@ -271,3 +271,47 @@ def test_an_undefined_name_s_fix_is_the_import_its_use_fits():
     found, = file_findings("def f(exc):\n    return traceback.format_exc()\n")
     assert found.added_import == "import traceback" and found.replacement == "traceback"
     assert "a missing `import traceback`?" in found.message
+
+
+COMPAT = '''import sys
+
+PY2 = sys.version_info[0] == 2
+if PY2:
+    text_type = unicode
+else:
+    text_type = str
+string_types = (str,) if sys.version_info >= (3,) else (basestring,)
+
+
+def to_text(value):
+    return unicode(value)
+'''
+
+
+def test_python2_builtins_in_a_branch_picked_by_the_python_version_are_left_alone():
+    """Compatibility code (tornado's, arrow's, httpie's) reads `unicode` where only Python 2
+    runs; the same name outside such a branch is still a NameError under Python 3."""
+    found = file_findings(COMPAT)
+    assert [(f.line, f.kind, f.replacement) for f in found] == [(12, "python2_name", "str")]
+
+
+@pytest.mark.parametrize("comment, reported", [
+    ("# noqa", []),
+    ("# noqa: F821", []),
+    ("# NOQA:E501,F821", []),
+    ("# noqa: F8", []),
+    ("# noqa: E501", ["undefined_name"]),
+    ("# not a noqa", ["undefined_name"]),
+])
+def test_a_noqa_comment_that_covers_an_undefined_name_silences_it(comment, reported):
+    """The developer has said the name is meant (tornado marks its Python 2 names `# noqa`);
+    flake8 and ruff stay quiet on such a line, and so does the review."""
+    code = f"def f(value):\n    return helper(value)  {comment}\n"
+    assert [f.kind for f in file_findings(code)] == reported
+
+
+def test_a_bare_noqa_silences_every_check_but_a_noqa_in_a_string_does_not():
+    code = 'def f(kind):\n    return kind is "linear"  # noqa\n'
+    assert file_findings(code) == []
+    assert [f.kind for f in file_findings(code.replace("  # noqa", ' or "# noqa"'))] == [
+        "identity_literal"]

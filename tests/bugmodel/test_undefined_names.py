@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import ast
+
 from bugmodel.file_checks import file_findings
-from bugmodel.undefined_names import unbound_reads, undefined_names
+from bugmodel.undefined_names import (
+    silenced_lines,
+    unbound_reads,
+    undefined_names,
+    version_guarded_lines,
+)
 
 POOL = '''import ctypes
 
@@ -88,3 +95,25 @@ def test_unbound_reads_leaves_out_the_skipped_lines_and_broken_texts():
     assert unbound_reads(text) == {"_", "assertEqual"}
     assert unbound_reads(text, skip_lines={2}) == {"_"}
     assert unbound_reads("def f(:\n") == set()
+
+
+def test_silenced_lines_reads_noqa_comments_and_their_codes():
+    code = 'a = 1  # noqa\nb = "# noqa"\nc = 2  # noqa: e501, F821\nd = (  # NoQA:F\n  3)\n'
+    assert silenced_lines(code) == {1: frozenset(), 3: frozenset({"E501", "F821"}),
+                                    4: frozenset({"F"})}
+    assert silenced_lines('s = """\n') == {}  # an unterminated string: nothing read
+
+
+def test_version_guarded_lines_are_both_branches_of_a_version_test_only():
+    code = '''import six, sys
+if six.PY3:
+    a = 1
+else:
+    a = 2
+if sys.version_info < (3, 8):
+    b = 3
+if debug:
+    c = 4
+d = 5 if is_py2 else 6
+'''
+    assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10}
