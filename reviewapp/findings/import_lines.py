@@ -2,9 +2,10 @@
 
 A name the file imports from a module it already imports from joins that import
 (`from ._compat import BROKEN_PYPY_CTXMGR_EXIT, reraise`, as flask's own fix of that NameError
-was written); any other statement goes on a line of its own after the module's leading
-imports of its group (`import traceback` after `import sys`, before `from gunicorn import
-util`, where gunicorn's own fix put it).
+was written); any other statement goes on a line of its own among the module's leading
+imports of its group, the standard library's or the others (`import traceback` after `import
+sys`, before `from gunicorn import util`, where gunicorn's own fix put it): in its sorted place
+when the group is sorted, as import sorters keep it, else after the group's last import.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def add_import(text: str, statement: str) -> str:
         joined = _joined(lines, body, wanted)
         if joined is not None:
             return joined
-    after = _after_imports(body, _is_standard(wanted))
+    after = _after_imports(body, wanted, lines)
     if after == 0:  # a shebang or an encoding line stays first
         while after < len(lines) and lines[after].startswith("#"):
             after += 1
@@ -50,14 +51,18 @@ def add_import(text: str, statement: str) -> str:
     return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
 
 
-def _after_imports(body: list[ast.stmt], standard: bool) -> int:
-    """The 1-based line after which a new import goes (0: the top): after the last of the
-    module's leading imports from the same group (the standard library's, or the others),
-    as import sorters group them; after the last import when the group has none."""
+def _after_imports(body: list[ast.stmt], wanted: ast.Import | ast.ImportFrom,
+                   lines: list[str]) -> int:
+    """The 1-based line after which a new import goes (0: the top): in its sorted place among
+    the module's leading imports from the same group (the standard library's, or the others),
+    when they are sorted; else after the last of them; after the last import when the group
+    has none."""
     after = 0
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         after = body[0].end_lineno or 0  # the docstring
+    standard = _is_standard(wanted)
     same_group = 0
+    group: list[ast.stmt] = []
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             break
@@ -65,7 +70,49 @@ def _after_imports(body: list[ast.stmt], standard: bool) -> int:
             after = node.end_lineno or after
             if _is_standard(node) == standard:
                 same_group = after
+                group.append(node)
+    before = _sorted_place(group, wanted)
+    if before is not None:
+        first = before.lineno - 1
+        while first > 0 and lines[first - 1].lstrip().startswith("#"):
+            first -= 1  # a comment above an import belongs to it
+        return first
     return same_group or after
+
+
+def _sorted_place(group: list[ast.stmt], wanted: ast.Import | ast.ImportFrom,
+                  ) -> ast.stmt | None:
+    """The import of `group` the wanted one goes before, when the group's absolute imports
+    are sorted the way isort and ruff sort them (plain imports first, or `from` imports
+    among them by module) and one of them sorts after it; None otherwise. A relative import,
+    and `__future__`'s, keep their own places."""
+    if _module(wanted).startswith((".", "__future__")):
+        return None
+    imports = [node for node in group if not _module(node).startswith((".", "__future__"))]
+    if not all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in imports):
+        return None  # a `try` or `if` block of imports: no order to keep
+    for key in (_plain_first, _by_module):
+        keys = [key(node) for node in imports]
+        if keys == sorted(keys):
+            return next((node for node in imports if key(node) > key(wanted)), None)
+    return None
+
+
+def _module(node: ast.stmt) -> str:
+    """The module an import reads ("" for a block of imports), relative ones with their dots."""
+    if isinstance(node, ast.Import):
+        return node.names[0].name
+    if isinstance(node, ast.ImportFrom):
+        return "." * node.level + (node.module or "")
+    return ""
+
+
+def _plain_first(node: ast.stmt) -> tuple[bool, str]:
+    return isinstance(node, ast.ImportFrom), _module(node).lower()
+
+
+def _by_module(node: ast.stmt) -> tuple[str, bool]:
+    return _module(node).lower(), isinstance(node, ast.ImportFrom)
 
 
 def _is_standard(node: ast.stmt) -> bool:

@@ -67,3 +67,30 @@ def test_a_standard_import_joins_the_standard_group():
 def test_an_import_that_cannot_be_placed_says_why(text, statement, reason):
     with pytest.raises(UnplacedImport, match=reason):
         add_import(text, statement)
+
+
+@pytest.mark.parametrize("text, statement, expected", [
+    # a sorted group: plain imports first, then `from` imports, each by module
+    ("import os\nimport sys\nfrom collections import deque\n", "import errno",
+     "import errno\nimport os\nimport sys\nfrom collections import deque\n"),
+    ("import os\nimport sys\nfrom collections import deque\n", "from abc import ABC",
+     "import os\nimport sys\nfrom abc import ABC\nfrom collections import deque\n"),
+    # sorted by module alone (isort's force_sort_within_sections)
+    ("from abc import ABC\nimport os\nimport sys\n", "import errno",
+     "from abc import ABC\nimport errno\nimport os\nimport sys\n"),
+    # `__future__` stays first, a comment stays above its import
+    ("from __future__ import annotations\n\nimport os\n# the config\nimport sys\n",
+     "import re", "from __future__ import annotations\n\nimport os\nimport re\n# the config\n"
+     "import sys\n"),
+    # an unsorted group, or one with a `try` block: after its last import
+    ("import sys\nimport os\n", "import errno", "import sys\nimport os\nimport errno\n"),
+    ("import os\ntry:\n    import json\nexcept ImportError:\n    json = None\n", "import errno",
+     "import os\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport errno\n"),
+    # the other group's sorted imports, relative ones last
+    ("import os\n\nfrom flask.app import Flask\nfrom flask.helpers import url_for\n"
+     "from .views import index\n", "from flask.config import Config",
+     "import os\n\nfrom flask.app import Flask\nfrom flask.config import Config\n"
+     "from flask.helpers import url_for\nfrom .views import index\n"),
+])
+def test_an_import_takes_its_sorted_place_in_a_sorted_group(text, statement, expected):
+    assert add_import(text, statement) == expected
