@@ -104,10 +104,11 @@ def repository_bases(mirrors: Path, case: dict) -> list[tuple[str, set[int]]]:
     repo = mirrors / case["repo"].replace("/", "+") / "repo"
     commit, path = case["commit"], case["path"]
     status = commit_changes(repo, commit)
-    bases = [old_file_base(repo, commit, path, changed_lines(repo, commit, path)[0])
-             for kind, changed_path in status if changed_path == path and kind == "M"]
-    return bases + sibling_bases([path], {p for _, p in status},
-                                 LocalCheckout(str(repo), commit))
+    bases = [old_file_base(repo, commit, old_path,
+                           changed_lines(repo, commit, path, old_path)[0])
+             for kind, changed_path, old_path in status if changed_path == path and kind != "A"]
+    in_diff = {p for _, changed_path, old_path in status for p in (changed_path, old_path)}
+    return bases + sibling_bases([path], in_diff, LocalCheckout(str(repo), commit))
 
 
 def judge(system: str, cases: list[dict], file_checks: bool = True,

@@ -12,9 +12,11 @@ product reports it with a checkout at hand, where the unchanged Python files bes
 changed ones count as such evidence too (`reviewapp.findings.repository_names`). Each undefined
 name still reported whose fix is an import (`Finding.added_import`) is followed through the
 file's later history to the first version where the name is no longer undefined, and the
-import the developers wrote there is compared with the suggested one. Most commits of a
-repository introduce no bug, so these counts are mostly what reviewers would be told that is
-not a bug; the kept reports are listed for reading. Any git directory works (the `fetch`
+import the developers wrote there is compared with the suggested one, and, when it is the same,
+where "Accept fix" puts it with where they did (the line above it). Moved and copied files are
+reviewed against their old versions, as the review's own diffs (`-M -C`) find them. Most
+commits of a repository introduce no bug, so these counts are mostly what reviewers would be
+told that is not a bug; the kept reports are listed for reading. Any git directory works (the `fetch`
 mirrors are bare); nothing is downloaded. Writes benchmarks/results/review_history.json.
 """
 
@@ -42,6 +44,7 @@ from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY
 from bugmodel.file_finding import span_text
 from bugmodel.undefined_names import unbound_reads
 from reviewapp.findings.checkout import LocalCheckout
+from reviewapp.findings.import_lines import UnplacedImport, add_import
 from reviewapp.findings.repository_names import (
     imported_module,
     sibling_bases,
@@ -74,30 +77,39 @@ def _git(repo: Path, *args: str) -> str:
                           text=True, errors="replace").stdout
 
 
-def changed_lines(repo: Path, commit: str, path: str) -> tuple[set[int], set[int]]:
-    """(old lines removed, new lines added) by `commit` in `path`, 1-based, read by the
-    review's own diff parser."""
+def changed_lines(repo: Path, commit: str, path: str,
+                  old_path: str | None = None) -> tuple[set[int], set[int]]:
+    """(old lines removed, new lines added) by `commit` in `path` (moved or copied from
+    `old_path`), 1-based, read by the review's own diff parser."""
     removed: set[int] = set()
     added: set[int] = set()
-    for file in parse_diff(_git(repo, "diff", "-U0", f"{commit}^", commit, "--", path)).files:
+    paths = [path] if old_path in (None, path) else [old_path, path]
+    for file in parse_diff(_git(repo, "diff", "-U0", "-M", "-C", f"{commit}^", commit, "--",
+                                *paths)).files:
+        if file.path != path:
+            continue
         for hunk in file.hunks:
             removed.update(line.old_lineno for line in hunk.removed)
             added.update(line.new_lineno for line in hunk.added)
     return removed, added
 
 
-def commit_changes(repo: Path, commit: str) -> list[tuple[str, str]]:
-    """(status letter, path) of each file `commit` changes against its first parent (every
-    file added, for a root commit)."""
-    return [tuple(line.split("\t")) for line in _git(  # type: ignore[misc]
-        repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-status", "--no-renames",
-        commit).splitlines()]
+def commit_changes(repo: Path, commit: str) -> list[tuple[str, str, str]]:
+    """(status letter, path, old path) of each file `commit` changes against its first parent
+    (every file added, for a root commit), moves and copies found as the review's own diffs
+    find them (`-M -C`): a moved file is reviewed against its old version."""
+    changes = []
+    for line in _git(repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-status",
+                     "-M", "-C", commit).splitlines():
+        status, *paths = line.split("\t")
+        changes.append((status[0], paths[-1], paths[0]))
+    return changes
 
 
 def old_file_base(repo: Path, commit: str, path: str,
                   removed: set[int]) -> tuple[str, set[int]]:
-    """`path` before `commit`, with the lines the commit removed (`bugmodel.detect`'s
-    `base_files`)."""
+    """`path` (a moved file's old path) before `commit`, with the lines the commit removed
+    (`bugmodel.detect`'s `base_files`)."""
     return normalise_newlines(_git(repo, "show", f"{commit}^:{path}")), removed
 
 
@@ -108,18 +120,19 @@ def review_commit(repo: Path, commit: str,
     product reports them (kind "learned:<kind>"); None when the commit adds or modifies no
     Python file."""
     status = commit_changes(repo, commit)
-    files = [(kind, path) for kind, path in status
-             if path.endswith(".py") and kind in ("A", "M")]
+    files = [(kind, path, old_path) for kind, path, old_path in status
+             if path.endswith(".py") and kind in ("A", "M", "R", "C")]
     if not files:
         return None
     bases, news = [], []
-    for kind, path in files:
-        removed, added = changed_lines(repo, commit, path)
-        if kind == "M":
-            bases.append(old_file_base(repo, commit, path, removed))
+    for kind, path, old_path in files:
+        removed, added = changed_lines(repo, commit, path, old_path)
+        if kind != "A":
+            bases.append(old_file_base(repo, commit, old_path, removed))
         news.append((path, normalise_newlines(_git(repo, "show", f"{commit}:{path}")), added))
     checkout = LocalCheckout(str(repo), commit)
-    siblings = sibling_bases([path for _, path in files], {path for _, path in status}, checkout)
+    in_diff = {p for _, path, old_path in status for p in (path, old_path)}
+    siblings = sibling_bases([path for _, path, _ in files], in_diff, checkout)
     from_old_files, from_siblings = provided_names(bases), provided_names(siblings)
     reports = [] if detector is None else learned_reports(news, bases + siblings, detector)
     for path, text, added in news:
@@ -142,18 +155,19 @@ def review_commit(repo: Path, commit: str,
     return reports
 
 
-def developers_fix(repo: Path, commit: str, path: str, name: str) -> str:
+def developers_fix(repo: Path, commit: str, path: str, name: str) -> tuple[str, str]:
     """How the history after `commit` resolved `name`, undefined in `path`: the import that
     binds it in the first later version where it is no longer undefined (absolute, as
     `absolute_import` writes it), "otherwise" when that version binds it another way or no
-    longer reads it, "deleted" when the file went first, "" when no later version fixes it."""
+    longer reads it, "deleted" when the file went first, "" when no later version fixes it;
+    with that version's text ("" when there is none)."""
     later = _git(repo, "log", "--format=%H", "--first-parent", "--reverse", f"{commit}..HEAD",
                  "--", path).split()[:MAX_LATER_VERSIONS]
     for version in later:
         try:
             text = _git(repo, "show", f"{version}:{path}")
         except subprocess.CalledProcessError:
-            return "deleted"
+            return "deleted", ""
         if name in unbound_reads(text):
             continue
         try:
@@ -162,8 +176,28 @@ def developers_fix(repo: Path, commit: str, path: str, name: str) -> str:
             continue
         bindings = (absolute_import(node, name, path) for node in ast.walk(tree)
                     if isinstance(node, (ast.Import, ast.ImportFrom)))
-        return next((b for b in bindings if b), "otherwise")
-    return ""
+        return next((b for b in bindings if b), "otherwise"), text
+    return "", ""
+
+
+def placed_alike(ours: str, theirs: str, name: str) -> bool:
+    """Whether the module-level import that binds `name` follows the same line in both
+    texts, and, joined to other names, is the same statement."""
+    return _import_place(ours, name) == _import_place(theirs, name) is not None
+
+
+def _import_place(text: str, name: str) -> tuple[str, str] | None:
+    """(the nearest non-blank line above the module-level import binding `name`, the
+    statement when it imports other names too, else ""); None when no such import."""
+    lines = text.split("\n")
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
+            above = next((line.strip() for line in reversed(lines[:node.lineno - 1])
+                          if line.strip()), "")
+            statement = " ".join(line.strip() for line in lines[node.lineno - 1:node.end_lineno])
+            return above, statement if len(node.names) > 1 else ""
+    return None
 
 
 def absolute_import(node: ast.Import | ast.ImportFrom, name: str, path: str) -> str:
@@ -211,6 +245,7 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
     kept = []
     hints = 0
     imports: Counter = Counter()  # suggested imports by what the developers did
+    placements: Counter = Counter()  # the same imports, by where "Accept fix" puts them
     for commit in history:
         reports = review_commit(repo, commit, detector)
         if reports is None:
@@ -233,17 +268,33 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
             if report.finding.added_import:
                 suggested = absolute_import(ast.parse(report.finding.added_import).body[0],
                                             report.code, report.path)
-                done = developers_fix(repo, commit, report.path, report.code)
-                imports[_agreement(suggested, done)] += 1
+                done, version = developers_fix(repo, commit, report.path, report.code)
+                agreement = _agreement(suggested, done)
+                imports[agreement] += 1
                 row.update(added_import=report.finding.added_import, developers_fix=done)
+                if agreement == "the same import":
+                    row["placed_as_developers"] = _placed_as_developers(
+                        _git(repo, "show", f"{commit}:{report.path}"),
+                        report.finding.added_import, version, report.code)
+                    placements[row["placed_as_developers"]] += 1
             kept.append(row)
     return {"commits": len(history), "reviews_with_python": reviews,
             "findings_without_base_rule": dict(without),
             "findings_with_old_files_only": dict(old_files_only), "findings": dict(product),
             "import_hints": hints, "suggested_imports": dict(imports),
+            "same_imports_placed_as_developers": {str(k): n for k, n in placements.items()},
             "names_provided": dict(dropped["old_files"].most_common(20)),
             "names_provided_by_siblings": dict(dropped["siblings"].most_common(20)),
             "kept": kept}
+
+
+def _placed_as_developers(text: str, statement: str, version: str, name: str) -> bool:
+    """Whether "Accept fix" (`add_import`) puts the import where the developers' fixed
+    version has it (`placed_alike`)."""
+    try:
+        return placed_alike(add_import(normalise_newlines(text), statement), version, name)
+    except UnplacedImport:
+        return False
 
 
 def _agreement(suggested: str, done: str) -> str:
@@ -282,7 +333,8 @@ def main() -> None:
         print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {old_files} "
               f"(old files) -> {after} (and siblings; {after / before if before else 1:.2f}x);"
               f" per kind {row['findings']}; {row['import_hints']} with the repository's import;"
-              f" suggested imports against the developers' fix: {row['suggested_imports']}")
+              f" suggested imports against the developers' fix: {row['suggested_imports']},"
+              f" placed as theirs: {row['same_imports_placed_as_developers']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -118,3 +118,25 @@ def test_a_suggested_import_is_compared_with_the_one_the_developers_wrote_later(
         "pkg/when.py": ("from datetime import datetime", "import datetime"),
     }
     assert row["suggested_imports"] == {"the same import": 2, "another import": 1}
+    # "Accept fix" adds `import traceback` below `from . import compat`, which the developers
+    # replaced; `reraise` goes where they put it, at the top.
+    placed = {k["path"]: k.get("placed_as_developers") for k in row["kept"]}
+    assert placed == {"pkg/log.py": False, "pkg/run.py": True, "pkg/when.py": None}
+    assert row["same_imports_placed_as_developers"] == {"False": 1, "True": 1}
+
+
+def test_a_moved_file_is_reviewed_against_its_old_version_as_the_review_diffs_it(tmp_path):
+    """gunicorn moved its request data files into `valid/` (each reads `uri`, which the test
+    harness provides): the review's `-M` diff has their old versions, so nothing is told."""
+    data = "request = {'uri': uri('/stuff'), 'method': 'GET'}\n"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    commit_files(tmp_path, {"README": "r\n", "requests/001.py": data}, "start")
+    commit_files(tmp_path, {"requests/001.py": None, "requests/valid/001.py": data}, "move")
+    row = measure(tmp_path, commits=10)
+    assert row["reviews_with_python"] == 1
+    assert row["findings_without_base_rule"] == {}  # a pure move changes no line
+    commit_files(tmp_path, {"requests/valid/001.py": None,
+                            "requests/valid/002.py": data + "body = uri('/more')\n"}, "again")
+    row = measure(tmp_path, commits=10)
+    assert row["names_provided"] == {"uri": 1}
+    assert row["findings"] == {}
