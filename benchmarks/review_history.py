@@ -16,8 +16,9 @@ import the developers wrote there is compared with the suggested one, and, when 
 where "Accept fix" puts it with where they did (the line above it). Moved and copied files are
 reviewed against their old versions, as the review's own diffs (`-M -C`) find them. Most
 commits of a repository introduce no bug, so these counts are mostly what reviewers would be
-told that is not a bug; the kept reports are listed for reading. Any git directory works (the `fetch`
-mirrors are bare); nothing is downloaded. Writes benchmarks/results/review_history.json.
+told that is not a bug; the kept reports are listed for reading. Any git directory works (the
+`fetch` mirrors are bare); nothing is downloaded. Writes
+benchmarks/results/review_history.json.
 """
 
 from __future__ import annotations

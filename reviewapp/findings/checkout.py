@@ -18,7 +18,12 @@ from typing import ClassVar
 from reviewapp.hunts.engine.sandbox import Sandbox, SandboxLimits
 from reviewapp.ingest.decoding import decode_content
 from reviewapp.ingest.errors import GitSourceError
-from reviewapp.ingest.git_source import files_beside, files_matching, tree_archive
+from reviewapp.ingest.git_source import (
+    files_beside,
+    files_matching,
+    paths_beside,
+    tree_archive,
+)
 from reviewapp.ingest.limits import IngestLimits
 
 # The largest head (uncompressed `git archive`) copied into a sandbox.
@@ -33,7 +38,8 @@ class CheckoutUnreadable(Exception):
 
 class HeadCheckout(ABC):
     """The files of the change's head, opened as a sandbox's scratch copy (and read one by
-    one by the findings stage, where the subclass can: `files_beside`, `files_matching`).
+    one by the findings stage, where the subclass can: `files_beside`, `paths_beside`,
+    `files_matching`).
 
     `trusted` is whether the change's tests run when the repository's configuration does not
     say (`RepoConfig.runs_tests`): a local checkout holds the reviewer's own code; a pull
@@ -58,6 +64,11 @@ class HeadCheckout(ABC):
         """Texts of the head's files ending in `suffix` directly inside `directories` (""
         is the top level), path -> text, at most `max_files` (the smallest first). Raises
         CheckoutUnreadable when the head cannot be read (always, unless overridden)."""
+        raise CheckoutUnreadable(f"{type(self).__name__} reads no single files")
+
+    def paths_beside(self, directories: Collection[str], suffix: str) -> set[str]:
+        """Paths of the head's files ending in `suffix` directly inside `directories`, their
+        texts unread. Raises CheckoutUnreadable (always, unless overridden)."""
         raise CheckoutUnreadable(f"{type(self).__name__} reads no single files")
 
     def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
@@ -89,6 +100,13 @@ class LocalCheckout(HeadCheckout):
         try:
             return files_beside(self.repo_dir, self.head_sha or "HEAD", directories,
                                 suffix=suffix, max_files=max_files)
+        except GitSourceError as exc:
+            raise CheckoutUnreadable(str(exc)) from None
+
+    def paths_beside(self, directories: Collection[str], suffix: str) -> set[str]:
+        try:
+            return paths_beside(self.repo_dir, self.head_sha or "HEAD", directories,
+                                suffix=suffix)
         except GitSourceError as exc:
             raise CheckoutUnreadable(str(exc)) from None
 
@@ -124,22 +142,32 @@ class ArchiveCheckout(HeadCheckout):
         texts = self._texts(lambda path: posixpath.dirname(path) in wanted, suffix)
         return dict(sorted(texts.items(), key=lambda item: len(item[1]))[:max_files])
 
+    def paths_beside(self, directories: Collection[str], suffix: str) -> set[str]:
+        wanted = set(directories)
+        return set(self._texts(lambda path: posixpath.dirname(path) in wanted, suffix,
+                               read=False))
+
     def files_matching(self, pattern: str, suffix: str, max_files: int) -> dict[str, str]:
         line = re.compile(pattern, re.MULTILINE)
         texts = self._texts(lambda path: True, suffix, lambda text: bool(line.search(text)))
         return {path: texts[path] for path in sorted(texts)[:max_files]}
 
     def _texts(self, wanted: Callable[[str], bool], suffix: str,
-               keep: Callable[[str], bool] = lambda text: True) -> dict[str, str]:
+               keep: Callable[[str], bool] = lambda text: True,
+               read: bool = True) -> dict[str, str]:
         """The archive's text files ending in `suffix` whose path is `wanted` and whose text
-        the caller `keep`s (only those are held)."""
+        the caller `keep`s (only those are held); with `read=False`, every such regular file
+        with an empty text, none of them read."""
         texts = {}
         try:
             with tarfile.open(fileobj=io.BytesIO(self.archive()), mode="r:*") as tar:
                 for member in tar:
                     path = member.name.removeprefix("./")
-                    if (member.isfile() and path.endswith(suffix) and wanted(path)
-                            and member.size <= MAX_READ_FILE_BYTES):
+                    if not (member.isfile() and path.endswith(suffix) and wanted(path)):
+                        continue
+                    if not read:
+                        texts[path] = ""
+                    elif member.size <= MAX_READ_FILE_BYTES:
                         data = tar.extractfile(member).read()  # type: ignore[union-attr]
                         text = decode_content(data)[0] if b"\0" not in data[:8000] else None
                         if text is not None and keep(text):

@@ -47,8 +47,6 @@ NOTE_PREFIX = "imports: "
 PROBABILITY = 0.91
 #: Importing files read per changed module, at most.
 MAX_IMPORTERS = 60
-#: Files of a package read to tell its submodules from removed names, at most.
-MAX_SUBMODULES = 2000
 #: Importers a message names before "and N more".
 NAMED_IMPORTERS = 3
 
@@ -223,9 +221,8 @@ def _without_submodules(old_path: str, gone: dict[str, int],
     import mod` still works), the module's own package if it became one included."""
     package = (posixpath.dirname(old_path) if old_path.endswith("__init__.py")
                else old_path.removesuffix(".py"))
-    modules = checkout.files_beside([package], ".py", MAX_SUBMODULES)
-    packages = checkout.files_beside([posixpath.join(package, n) for n in gone], "__init__.py",
-                                     len(gone))
+    modules = checkout.paths_beside([package], ".py")
+    packages = checkout.paths_beside([posixpath.join(package, n) for n in gone], "__init__.py")
     present = {posixpath.basename(p).removesuffix(".py") for p in modules}
     present |= {posixpath.basename(posixpath.dirname(p)) for p in packages}
     return {name: line for name, line in gone.items() if name not in present}

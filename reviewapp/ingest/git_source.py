@@ -103,18 +103,9 @@ def files_beside(repo_dir: str, commit: str, directories: Collection[str], *, su
     files over the per-file limit are left out."""
     limits = limits or IngestLimits()
     repo = _Repository(repo_dir)
-    sha = repo.resolve(commit)
-    sizes: dict[str, tuple[int, str]] = {}  # path -> (size, blob id)
-    for directory in sorted(set(directories)):
-        listing = repo.run(["ls-tree", "-z", "--long", sha,
-                            *(["--", f"{directory}/"] if directory else [])]).stdout
-        for entry in listing.split(b"\0"):
-            info, _, raw_path = entry.partition(b"\t")
-            path = raw_path.decode("utf-8", "surrogateescape")
-            parts = info.split()
-            if (len(parts) == 4 and parts[0] in (b"100644", b"100755") and path.endswith(suffix)
-                    and parts[3].isdigit() and int(parts[3]) <= limits.max_file_bytes):
-                sizes[path] = (int(parts[3]), parts[2].decode())
+    sizes = {path: (size, blob) for path, (size, blob)
+             in _listed(repo, repo.resolve(commit), directories, suffix).items()
+             if size <= limits.max_file_bytes}
     ordered = sorted(sizes, key=lambda path: sizes[path])
     texts: dict[str, str] = {}
     for start in range(0, len(ordered), max_files):  # binaries do not count: read on
@@ -127,6 +118,32 @@ def files_beside(repo_dir: str, commit: str, directories: Collection[str], *, su
         if len(texts) >= max_files:
             break
     return texts
+
+
+def paths_beside(repo_dir: str, commit: str, directories: Collection[str], *,
+                 suffix: str) -> set[str]:
+    """Paths of the regular files ending in `suffix` directly inside `directories` at
+    `commit`, their contents unread."""
+    repo = _Repository(repo_dir)
+    return set(_listed(repo, repo.resolve(commit), directories, suffix))
+
+
+def _listed(repo: _Repository, sha: str, directories: Collection[str],
+            suffix: str) -> dict[str, tuple[int, str]]:
+    """path -> (size, blob id) of the regular files ending in `suffix` directly inside
+    `directories` ("" is the top level) at `sha`."""
+    listed: dict[str, tuple[int, str]] = {}
+    for directory in sorted(set(directories)):
+        listing = repo.run(["ls-tree", "-z", "--long", sha,
+                            *(["--", f"{directory}/"] if directory else [])]).stdout
+        for entry in listing.split(b"\0"):
+            info, _, raw_path = entry.partition(b"\t")
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parts = info.split()
+            if (len(parts) == 4 and parts[0] in (b"100644", b"100755") and path.endswith(suffix)
+                    and parts[3].isdigit()):
+                listed[path] = (int(parts[3]), parts[2].decode())
+    return listed
 
 
 def files_matching(repo_dir: str, commit: str, pattern: str, *, suffix: str,

@@ -66,3 +66,20 @@ def test_an_archive_opens_gzipped_as_github_sends_it():
 def test_a_head_over_the_size_limit_is_refused(repo):
     with pytest.raises(GitSourceError, match="over the limit of 100"):
         tree_archive(str(repo), "HEAD", max_bytes=100)
+
+
+def test_both_heads_list_a_folder_s_paths_without_reading_them(repo):
+    """Stale imports only need a package's module names, not its texts."""
+    (repo / "pkg" / "sub").mkdir(parents=True)
+    for path, text in {"pkg/__init__.py": "", "pkg/a.py": "A = 1\n", "pkg/big.py": "B\n" * 9000,
+                       "pkg/notes.txt": "n\n", "pkg/sub/__init__.py": ""}.items():
+        (repo / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "pkg")
+    head = git(repo, "rev-parse", "HEAD")
+    archive = tree_archive(str(repo), head, 10_000_000)
+    for checkout in (LocalCheckout(str(repo), head), ArchiveCheckout(lambda: archive)):
+        assert checkout.paths_beside(["pkg"], ".py") == {
+            "pkg/__init__.py", "pkg/a.py", "pkg/big.py"}
+        assert checkout.paths_beside(["pkg/sub", "pkg/none"], "__init__.py") == {
+            "pkg/sub/__init__.py"}

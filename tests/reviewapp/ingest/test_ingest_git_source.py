@@ -7,7 +7,7 @@ import os
 import pytest
 
 from reviewapp.ingest import DiffTooLarge, GitSourceError, IngestLimits, diff_from_git
-from reviewapp.ingest.git_source import files_beside, files_matching
+from reviewapp.ingest.git_source import files_beside, files_matching, paths_beside
 from reviewapp.ingest.parsed import ADDED, COPIED, DELETED, MODIFIED, RENAMED
 
 BASE_FILES = {
@@ -315,6 +315,9 @@ def test_files_beside_reads_one_folders_files_of_a_suffix_smallest_first(make_re
         ["pkg/a.py"]
     assert files_beside(repo.dir, "HEAD", [""], suffix=".py", max_files=5) == {
         "top.py": "T = 0\n"}
+    # the paths alone: every regular file of the suffix, a binary one too
+    assert paths_beside(repo.dir, "HEAD", ["pkg", "pkg/sub"], suffix=".py") == {
+        "pkg/a.py", "pkg/big.py", "pkg/blob.py", "pkg/sub/deep.py"}
 
 
 def test_files_matching_reads_the_files_with_a_matching_line(make_repo):
