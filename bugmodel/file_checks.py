@@ -99,15 +99,22 @@ def _undefined_finding(name: UndefinedName, attributes: set[str]) -> FileFinding
         why = "only another scope of this file defines it (a missing parameter?)"
     else:
         why = "nothing in this file defines it"
-    added_import = ""
-    if name.replacement:
-        guess = f"probably `{name.replacement}`"
-    elif name.bound_elsewhere:
-        guess = ""
+    added_import = "" if name.bound_elsewhere else import_for(name.name, attributes)
+    replacement = name.replacement
+    # A like name is the likelier fix for a bare read; a name read through attributes that
+    # its import has (`warnings.warn`, not `Warning`) is a forgotten import, as gunicorn's
+    # own fix of that NameError was. `self.<name>`, which the class uses, stays first.
+    if replacement and (replacement.startswith("self.") or not attributes):
+        added_import = ""
+    elif added_import:
+        replacement = None
+    if added_import:
+        guess = f"a missing `{added_import}`?"
+    elif replacement:
+        guess = f"probably `{replacement}`"
     else:
-        added_import = import_for(name.name, attributes)
-        guess = f"a missing `{added_import}`?" if added_import else UNKNOWN_NAME_GUESS
+        guess = "" if name.bound_elsewhere else UNKNOWN_NAME_GUESS
     return FileFinding(name.line, name.column, name.line, name.end_column, "undefined_name",
                        f"`{name.name}` is not defined where it is read, a NameError: {why}"
                        + (f"; {guess}" if guess else ""), "exception",
-                       name.replacement or name.name, added_import)
+                       replacement or name.name, added_import)

@@ -315,3 +315,16 @@ def test_a_bare_noqa_silences_every_check_but_a_noqa_in_a_string_does_not():
     assert file_findings(code) == []
     assert [f.kind for f in file_findings(code.replace("  # noqa", ' or "# noqa"'))] == [
         "identity_literal"]
+
+
+def test_a_module_read_through_its_attributes_is_a_forgotten_import_not_a_like_name():
+    """gunicorn's `warnings.warn(...)` with `warnings` unbound was offered `Warning`; the
+    developers added `import warnings`. A bare read keeps the like name, and `self.` first."""
+    (found,) = file_findings("def f(path):\n    warnings.warn('pending ' + path, Warning)\n")
+    assert (found.added_import, found.replacement) == ("import warnings", "warnings")
+    assert "a missing `import warnings`?" in found.message
+    (found,) = file_findings("def f(path):\n    return Warningg(path)\n")
+    assert (found.added_import, found.replacement) == ("", "Warning")
+    (found,) = file_findings("class Log:\n    def __init__(self):\n        self.warnings = []\n\n"
+                             "    def add(self):\n        warnings.append(1)\n")
+    assert (found.added_import, found.replacement) == ("", "self.warnings")
