@@ -36,6 +36,9 @@ from bugmodel.file_finding import character_column
 
 #: A suggested name must be at least this alike (difflib ratio) to the undefined one.
 CLOSE_RATIO = 0.8
+#: A builtin is offered for names at least this long: `var` → `vars` and `val` → `eval` were
+#: chance (the mined fixes and gunicorn's history), `isintance` → `isinstance` was the fix.
+MIN_BUILTIN_TYPO = 4
 #: pyflakes' code for an undefined name, as flake8 and ruff list it in a noqa comment.
 UNDEFINED_NAME_CODE = "F821"
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?",
@@ -150,9 +153,14 @@ def _repair(tree: ast.Module, text: str, line: int, name: str, bound: set[str]) 
                                      ast.get_source_segment(text, cls) or ""):
         return f"self.{name}"
     # The name itself is no repair: bound in another scope, it is the scope that is wrong.
-    close = difflib.get_close_matches(name, sorted((bound | set(dir(builtins))) - {name}), n=1,
-                                      cutoff=CLOSE_RATIO)
+    like = bound | _builtin_repairs() if len(name) >= MIN_BUILTIN_TYPO else bound
+    close = difflib.get_close_matches(name, sorted(like - {name}), n=1, cutoff=CLOSE_RATIO)
     return close[0] if close else None
+
+
+def _builtin_repairs() -> set[str]:
+    """Builtins a typo may have meant; never one that runs code from a string."""
+    return set(dir(builtins)) - {"eval", "exec", "compile", "__import__"}
 
 
 def _enclosing_class(tree: ast.Module, line: int) -> ast.ClassDef | None:

@@ -117,3 +117,12 @@ if debug:
 d = 5 if is_py2 else 6
 '''
     assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10}
+
+
+def test_a_short_name_gets_no_builtin_and_no_repair_runs_code_from_a_string():
+    """gunicorn's `raise ConfigError("%r not found" % val)` meant `path`, not `eval`."""
+    found = undefined_names("def f(path):\n    raise ValueError(val)\n")
+    assert [(u.name, u.replacement) for u in found] == [("val", None)]
+    found = undefined_names("def f(x):\n    return isintance(x, int) and exce(x)\n")
+    assert [(u.name, u.replacement) for u in found] == [("isintance", "isinstance"),
+                                                         ("exce", None)]
