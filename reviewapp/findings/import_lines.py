@@ -42,42 +42,53 @@ def add_import(text: str, statement: str) -> str:
         joined = _joined(lines, body, wanted)
         if joined is not None:
             return joined
-    after = _after_imports(body, wanted, lines)
+    after, separate = _after_imports(body, wanted, lines)
     if after == 0:  # a shebang or an encoding line stays first
         while after < len(lines) and lines[after].startswith("#"):
             after += 1
     if lines[:after] and not lines[after - 1].endswith(("\n", "\r")):
         lines[after - 1] += newline
-    return "".join(lines[:after]) + statement + newline + "".join(lines[after:])
+    blank = newline if separate else ""
+    return "".join(lines[:after]) + statement + newline + blank + "".join(lines[after:])
 
 
 def _after_imports(body: list[ast.stmt], wanted: ast.Import | ast.ImportFrom,
-                   lines: list[str]) -> int:
-    """The 1-based line after which a new import goes (0: the top): in its sorted place among
-    the module's leading imports from the same group (the standard library's, or the others),
-    when they are sorted; else after the last of them; after the last import when the group
-    has none."""
+                   lines: list[str]) -> tuple[int, bool]:
+    """(the 1-based line after which a new import goes, 0 for the top; whether a blank line
+    must follow it). Among the module's leading imports of its group (the standard library's,
+    or the others): in its sorted place when they are sorted, else after the group's last
+    plain import (a `try` block's fallback code is no place for it). A first standard import
+    opens its group above the others, as import sorters order groups; any other first import
+    goes after the last import (after the docstring when there is none)."""
     after = 0
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         after = body[0].end_lineno or 0  # the docstring
-    standard = _is_standard(wanted)
-    same_group = 0
-    group: list[ast.stmt] = []
+    leading: list[ast.stmt] = []
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             break
         if _imports(node):
-            after = node.end_lineno or after
-            if _is_standard(node) == standard:
-                same_group = after
-                group.append(node)
+            leading.append(node)
+    standard = _is_standard(wanted)
+    group = [node for node in leading if _is_standard(node) == standard]
     before = _sorted_place(group, wanted)
     if before is not None:
-        first = before.lineno - 1
-        while first > 0 and lines[first - 1].lstrip().startswith("#"):
-            first -= 1  # a comment above an import belongs to it
-        return first
-    return same_group or after
+        return _above(before, lines), False
+    others = [node for node in leading if _module(node) != "__future__"]
+    if standard and others and all(_module(node) == "__future__" for node in group):
+        return _above(others[0], lines), True
+    plain = [node for node in group if isinstance(node, (ast.Import, ast.ImportFrom))]
+    last = (plain or group or leading or [None])[-1]
+    return (last.end_lineno or after if last is not None else after), False
+
+
+def _above(node: ast.stmt, lines: list[str]) -> int:
+    """The line after which something goes above `node` and the comment lines right above it
+    (a comment above an import belongs to it)."""
+    first = node.lineno - 1
+    while first > 0 and lines[first - 1].lstrip().startswith("#"):
+        first -= 1
+    return first
 
 
 def _sorted_place(group: list[ast.stmt], wanted: ast.Import | ast.ImportFrom,

@@ -118,11 +118,11 @@ def test_a_suggested_import_is_compared_with_the_one_the_developers_wrote_later(
         "pkg/when.py": ("from datetime import datetime", "import datetime"),
     }
     assert row["suggested_imports"] == {"the same import": 2, "another import": 1}
-    # "Accept fix" adds `import traceback` below `from . import compat`, which the developers
-    # replaced; `reraise` goes where they put it, at the top.
+    # Both go where the developers put them, at the top: `import traceback` opens the
+    # standard group above `from . import compat`.
     placed = {k["path"]: k.get("placed_as_developers") for k in row["kept"]}
-    assert placed == {"pkg/log.py": False, "pkg/run.py": True, "pkg/when.py": None}
-    assert row["same_imports_placed_as_developers"] == {"False": 1, "True": 1}
+    assert placed == {"pkg/log.py": True, "pkg/run.py": True, "pkg/when.py": None}
+    assert row["same_imports_placed_as_developers"] == {"True": 2}
 
 
 def test_a_moved_file_is_reviewed_against_its_old_version_as_the_review_diffs_it(tmp_path):
@@ -140,3 +140,14 @@ def test_a_moved_file_is_reviewed_against_its_old_version_as_the_review_diffs_it
     row = measure(tmp_path, commits=10)
     assert row["names_provided"] == {"uri": 1}
     assert row["findings"] == {}
+
+
+def test_an_import_placed_elsewhere_than_the_developers_did_is_counted(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    commit_files(tmp_path, {"README": "r\n"}, "start")
+    uses = "\n\ndef report():\n    return traceback.format_exc()\n"
+    commit_files(tmp_path, {"log.py": "import os\nimport sys\n" + uses}, "a NameError")
+    commit_files(tmp_path, {"log.py": "import traceback\nimport os\nimport sys\n" + uses}, "fix")
+    row = measure(tmp_path, commits=10)
+    assert [k.get("placed_as_developers") for k in row["kept"]] == [False]  # ours: after sys
+    assert row["same_imports_placed_as_developers"] == {"False": 1}

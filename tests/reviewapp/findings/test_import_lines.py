@@ -9,10 +9,13 @@ from reviewapp.findings.import_lines import UnplacedImport, add_import
 
 
 @pytest.mark.parametrize("text, expected", [
-    # after a `try` block of imports, before the module's other statements
+    # after the group's last plain import, not after a `try` block's fallback code
     ("import os\ntry:\n    import json\nexcept ImportError:\n    json = None\n\nX = 1\n",
-     "import os\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport re\n"
+     "import os\nimport re\ntry:\n    import json\nexcept ImportError:\n    json = None\n"
      "\nX = 1\n"),
+    # a group of `try` blocks only: after the last of them, before the other statements
+    ("try:\n    import json\nexcept ImportError:\n    json = None\nX = 1\n",
+     "try:\n    import json\nexcept ImportError:\n    json = None\nimport re\nX = 1\n"),
     # an import inside a function is not the module's
     ("def f():\n    import os\n", "import re\ndef f():\n    import os\n"),
     # a docstring and no imports: after the docstring
@@ -82,10 +85,16 @@ def test_an_import_that_cannot_be_placed_says_why(text, statement, reason):
     ("from __future__ import annotations\n\nimport os\n# the config\nimport sys\n",
      "import re", "from __future__ import annotations\n\nimport os\nimport re\n# the config\n"
      "import sys\n"),
-    # an unsorted group, or one with a `try` block: after its last import
+    # an unsorted group, or one with a `try` block: after its last plain import
     ("import sys\nimport os\n", "import errno", "import sys\nimport os\nimport errno\n"),
     ("import os\ntry:\n    import json\nexcept ImportError:\n    json = None\n", "import errno",
-     "import os\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport errno\n"),
+     "import os\nimport errno\ntry:\n    import json\nexcept ImportError:\n    json = None\n"),
+    # a first standard import opens its group above the others (gunicorn's fix d14389cb68)
+    ("# This file is part of gunicorn.\n\nfrom tornado.ioloop import IOLoop\n\nX = 1\n",
+     "import os", "# This file is part of gunicorn.\n\nimport os\n\n"
+     "from tornado.ioloop import IOLoop\n\nX = 1\n"),
+    ("from __future__ import annotations\nfrom tornado.ioloop import IOLoop\n", "import os",
+     "from __future__ import annotations\nimport os\n\nfrom tornado.ioloop import IOLoop\n"),
     # the other group's sorted imports, relative ones last
     ("import os\n\nfrom flask.app import Flask\nfrom flask.helpers import url_for\n"
      "from .views import index\n", "from flask.config import Config",
