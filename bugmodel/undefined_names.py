@@ -128,8 +128,16 @@ def version_guarded_lines(tree: ast.Module) -> set[int]:
 
 
 def _reads_version(test: ast.expr) -> bool:
-    return any(_VERSION_MARKER.fullmatch(node.id if isinstance(node, ast.Name) else node.attr)
-               for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute)))
+    """A version flag or `sys.version_info`, or Python 3's tell-tale that `str` is not
+    `bytes` (`type('') is not type(b'')`, `str is bytes`)."""
+    nodes = list(ast.walk(test))
+    if any(_VERSION_MARKER.fullmatch(node.id if isinstance(node, ast.Name) else node.attr)
+           for node in nodes if isinstance(node, (ast.Name, ast.Attribute))):
+        return True
+    types = {node.id for node in nodes if isinstance(node, ast.Name)}
+    types |= {type(node.value).__name__ for node in nodes
+              if isinstance(node, ast.Constant) and node.value in ("", b"")}
+    return {"str", "bytes"} <= types
 
 
 def bound_names(tree: ast.Module) -> set[str]:

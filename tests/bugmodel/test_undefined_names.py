@@ -115,8 +115,14 @@ if sys.version_info < (3, 8):
 if debug:
     c = 4
 d = 5 if is_py2 else 6
+if type('') is not type(b''):
+    e = 7
+if str is bytes:
+    f = 8
+if isinstance(value, str):
+    g = 9
 '''
-    assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10}
+    assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10, 12, 14}
 
 
 def test_a_short_name_gets_no_builtin_and_no_repair_runs_code_from_a_string():
