@@ -33,11 +33,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "stale_imports.json"
 def removes_names(repo: Path, commit: str) -> bool:
     """Whether the commit changes a Python module so that it binds fewer names (a cheap
     filter before the review's own reading)."""
-    for status, *paths in commit_changes(repo, commit):
-        path = paths[0]
-        if not path.endswith(".py") or status not in ("M", "D"):
-            continue
-        old = module_names(_show(repo, f"{commit}^", path) or "")
+    for status, path, old_path in commit_changes(repo, commit):
+        if not old_path.endswith(".py") or status not in ("M", "D", "R"):
+            continue  # a moved module ("R") leaves its old name binding nothing
+        old = module_names(_show(repo, f"{commit}^", old_path) or "")
         new = module_names(_show(repo, commit, path) or "") if status == "M" else set()
         if old and new is not None and old - new:
             return True
