@@ -44,9 +44,10 @@ UNDEFINED_NAME_CODE = "F821"
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?",
                    re.IGNORECASE)
 #: Names an `if` test reads when it picks code by the running Python (`PY2`, `six.PY3`,
-#: `is_py2`, `PY3K`, `sys.version_info`, `sys.hexversion`, `sys.version`).
+#: `is_py2`, `PY3K`, `sys.version_info`, `sys.hexversion`; `sys.version` apart: a name
+#: `version` is more often a protocol's).
 _VERSION_MARKER = re.compile(
-    r"(?:is_|IS_)?(?:py|PY|python|PYTHON)_?[23]\w*|PY3K|version_info|hexversion|version")
+    r"(?:is_|IS_)?(?:py|PY|python|PYTHON)_?[23]\w*|PY3K|version_info|hexversion")
 
 
 @dataclass(frozen=True)
@@ -129,15 +130,36 @@ def version_guarded_lines(tree: ast.Module) -> set[int]:
 
 def _reads_version(test: ast.expr) -> bool:
     """A version flag or `sys.version_info`, or Python 3's tell-tale that `str` is not
-    `bytes` (`type('') is not type(b'')`, `str is bytes`)."""
-    nodes = list(ast.walk(test))
-    if any(_VERSION_MARKER.fullmatch(node.id if isinstance(node, ast.Name) else node.attr)
-           for node in nodes if isinstance(node, (ast.Name, ast.Attribute))):
-        return True
-    types = {node.id for node in nodes if isinstance(node, ast.Name)}
-    types |= {type(node.value).__name__ for node in nodes
-              if isinstance(node, ast.Constant) and node.value in ("", b"")}
-    return {"str", "bytes"} <= types
+    `bytes` (`type('') is not type(b'')`, `str is bytes`, `isinstance(b'', str)`)."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name) and _VERSION_MARKER.fullmatch(node.id):
+            return True
+        if isinstance(node, ast.Attribute) and (_VERSION_MARKER.fullmatch(node.attr) or (
+                node.attr == "version" and isinstance(node.value, ast.Name)
+                and node.value.id == "sys")):
+            return True
+        if isinstance(node, ast.Compare) and all(
+                isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)) for op in node.ops):
+            if {"str", "bytes"} <= {_string_type(side) for side in (node.left,
+                                                                    *node.comparators)}:
+                return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "isinstance" and node.args
+                and _string_type(node.args[0]) and isinstance(node.args[0], ast.Constant)):
+            return True
+    return False
+
+
+def _string_type(node: ast.expr) -> str | None:
+    """"str" or "bytes" for `str`, `bytes`, an empty literal of either, or `type()` of one."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "type" and len(node.args) == 1):
+        node = node.args[0]
+    if isinstance(node, ast.Name) and node.id in ("str", "bytes"):
+        return node.id
+    if isinstance(node, ast.Constant) and node.value in ("", b""):
+        return type(node.value).__name__
+    return None
 
 
 def bound_names(tree: ast.Module) -> set[str]:

@@ -121,8 +121,12 @@ if str is bytes:
     f = 8
 if isinstance(value, str):
     g = 9
+if isinstance(value, (str, bytes)) or version > 2:
+    h = 10
+if isinstance(b'', type('')) or sys.version.startswith('2'):
+    i = 11
 '''
-    assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10, 12, 14}
+    assert version_guarded_lines(ast.parse(code)) == {3, 5, 7, 10, 12, 14, 20}
 
 
 def test_a_short_name_gets_no_builtin_and_no_repair_runs_code_from_a_string():
