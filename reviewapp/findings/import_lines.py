@@ -78,8 +78,8 @@ def _after_imports(body: list[ast.stmt], wanted: ast.Import | ast.ImportFrom,
     if standard and others and all(_module(node) == "__future__" for node in group):
         return _above(others[0], lines), True
     plain = [node for node in group if isinstance(node, (ast.Import, ast.ImportFrom))]
-    last = (plain or group or leading or [None])[-1]
-    return (last.end_lineno or after if last is not None else after), False
+    last = (plain or group or leading)[-1:]
+    return (last[0].end_lineno or after) if last else after, False
 
 
 def _above(node: ast.stmt, lines: list[str]) -> int:
