@@ -2,7 +2,7 @@
 returned as a committable patch.
 
 The bug model's `replacement` replaces exactly the finding's span, and a forgotten import's fix
-also adds the finding's `added_import` after the file's imports. From that we write the lazy
+also adds the finding's `added_import` to the file's imports. From that we write the lazy
 sketch an editor would send (the fixed lines between unchanged anchor lines, the rest elided by
 `# ... existing code ...`), and Apply merges it into the file (deterministically: the anchors
 are chosen to be unique, so no model runs). The merge is checked against the exact span edit;
