@@ -100,6 +100,8 @@ def silenced_lines(text: str) -> dict[int, frozenset[str]]:
     """Lines with a `# noqa` comment: line -> the codes it lists (empty: a bare `# noqa`,
     which silences every check on the line, as in flake8 and ruff)."""
     silenced: dict[int, frozenset[str]] = {}
+    if "noqa" not in text.lower():
+        return silenced  # most files: no tokenizing, which costs twice a parse
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT and (match := _NOQA.search(token.string)):
