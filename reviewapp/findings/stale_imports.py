@@ -221,10 +221,12 @@ def _without_submodules(old_path: str, gone: dict[str, int],
     import mod` still works), the module's own package if it became one included."""
     package = (posixpath.dirname(old_path) if old_path.endswith("__init__.py")
                else old_path.removesuffix(".py"))
-    modules = checkout.paths_beside([package], ".py")
-    packages = checkout.paths_beside([posixpath.join(package, n) for n in gone], "__init__.py")
-    present = {posixpath.basename(p).removesuffix(".py") for p in modules}
-    present |= {posixpath.basename(posixpath.dirname(p)) for p in packages}
+    # One listing of the package and of the folders its removed names may be packages in.
+    listed = checkout.paths_beside([package, *(posixpath.join(package, n) for n in gone)], ".py")
+    present = {posixpath.basename(p).removesuffix(".py") for p in listed
+               if posixpath.dirname(p) == package}
+    present |= {posixpath.basename(posixpath.dirname(p)) for p in listed
+                if posixpath.basename(p) == "__init__.py" and posixpath.dirname(p) != package}
     return {name: line for name, line in gone.items() if name not in present}
 
 
