@@ -9,11 +9,13 @@ report is counted by kind three times in the same run: without any evidence from
 (the baseline); with the rule that a name the kept lines of the commit's old files read
 without binding is provided at run time (chai's `assertEqual`, gettext's `_`); and as the
 product reports it with a checkout at hand, where the unchanged Python files beside the
-changed ones count as such evidence too (`reviewapp.findings.repository_names`). Each undefined
-name still reported whose fix is an import (`Finding.added_import`) is followed through the
-file's later history to the first version where the name is no longer undefined, and the
-import the developers wrote there is compared with the suggested one, and, when it is the same,
-where "Accept fix" puts it with where they did (the line above it). Moved and copied files are
+changed ones count as such evidence too, and so do the names that a harness at or above a
+changed file's folder binds in the namespace of the code it runs
+(`reviewapp.findings.repository_names`). Each undefined name still reported whose fix is an
+import (`Finding.added_import`) is followed through the file's later history to the first
+version where the name is no longer undefined, and the import the developers wrote there is
+compared with the suggested one, and, when it is the same, where "Accept fix" puts it with
+where they did (the line above it). Moved and copied files are
 reviewed against their old versions, as the review's own diffs (`-M -C`) find them. Most
 commits of a repository introduce no bug, so these counts are mostly what reviewers would be
 told that is not a bug; the kept reports are listed for reading. Any git directory works (the
@@ -34,6 +36,7 @@ from pathlib import Path
 import torch
 
 from bugmodel.detection import (
+    NAME_KINDS,
     Finding,
     change_check_findings,
     detect_files,
@@ -47,6 +50,7 @@ from bugmodel.undefined_names import unbound_reads
 from reviewapp.findings.checkout import LocalCheckout
 from reviewapp.findings.import_lines import UnplacedImport, add_import
 from reviewapp.findings.repository_names import (
+    harness_names,
     imported_module,
     sibling_bases,
     with_import_hints,
@@ -64,7 +68,7 @@ MAX_LATER_VERSIONS = 60
 @dataclass(frozen=True)
 class Report:
     """A check's report on a reviewed commit, and the evidence that leaves it out: "" (none,
-    the product reports it), "old_files" or "siblings"."""
+    the product reports it), "old_files", "siblings" or "harness"."""
 
     path: str
     finding: Finding
@@ -135,19 +139,25 @@ def review_commit(repo: Path, commit: str,
     in_diff = {p for _, path, old_path in status for p in (path, old_path)}
     siblings = sibling_bases([path for _, path, _ in files], in_diff, checkout)
     from_old_files, from_siblings = provided_names(bases), provided_names(siblings)
-    reports = [] if detector is None else learned_reports(news, bases + siblings, detector)
+    checked = []
     for path, text, added in news:
         if len(text) > MAX_FILE_CHARS:
             continue
         try:
-            tree = ast.parse(text)
-            found = change_check_findings(path, text, tree, added)
+            checked.append((path, text, change_check_findings(path, text, ast.parse(text), added)))
         except (SyntaxError, ValueError, RecursionError):
             continue
+    # As the review does: harnesses are looked for only when a name is reported.
+    named = {path for path, _, found in checked if any(f.kind in NAME_KINDS for f in found)}
+    harnessed = harness_names(named, {path: text for path, text, _ in news}, checkout)
+    reports = [] if detector is None else learned_reports(news, bases + siblings, harnessed,
+                                                          detector)
+    for path, text, found in checked:
         lines = text.split("\n")
         for f in found:
             left_out_by = ("old_files" if reads_provided_name(f, lines, from_old_files)
                            else "siblings" if reads_provided_name(f, lines, from_siblings)
+                           else "harness" if reads_provided_name(f, lines, harnessed)
                            else "")
             hinted = f if left_out_by else with_import_hints([f], {path: lines}, checkout)[0]
             reports.append(Report(path, hinted, span_text(lines, f.line, f.column, f.end_line,
@@ -215,13 +225,14 @@ def absolute_import(node: ast.Import | ast.ImportFrom, name: str, path: str) -> 
 
 
 def learned_reports(news: list[tuple[str, str, set[int]]], bases: list[tuple[str, set[int]]],
-                    detector: LoadedDetector) -> list[Report]:
+                    harnessed: set[str], detector: LoadedDetector) -> list[Report]:
     """The learned detector's findings on the changed lines, at its default threshold, as a
     review with the repository at hand reports them (a unit with a check's finding shows
     that instead)."""
     small = [(path, text) for path, text, _ in news if len(text) <= MAX_FILE_CHARS]
     changed = {path: added for path, _, added in news}
-    found = detect_files(small, changed, detector=detector, base_files=bases).findings
+    found = detect_files(small, changed, detector=detector, base_files=bases,
+                         provided=harnessed).findings
     texts = dict(small)
     reports = []
     for f in found:
@@ -242,7 +253,7 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
     without: Counter = Counter()
     old_files_only: Counter = Counter()
     product: Counter = Counter()
-    dropped = {"old_files": Counter(), "siblings": Counter()}
+    dropped = {"old_files": Counter(), "siblings": Counter(), "harness": Counter()}
     kept = []
     hints = 0
     imports: Counter = Counter()  # suggested imports by what the developers did
@@ -286,6 +297,7 @@ def measure(repo: Path, commits: int, detector: LoadedDetector | None = None) ->
             "same_imports_placed_as_developers": {str(k): n for k, n in placements.items()},
             "names_provided": dict(dropped["old_files"].most_common(20)),
             "names_provided_by_siblings": dict(dropped["siblings"].most_common(20)),
+            "names_provided_by_harnesses": dict(dropped["harness"].most_common(20)),
             "kept": kept}
 
 
@@ -332,7 +344,7 @@ def main() -> None:
         if detector is not None:
             print(f"{name}: {learned} findings of the learned detector")
         print(f"{name}: {row['reviews_with_python']} reviews, findings {before} -> {old_files} "
-              f"(old files) -> {after} (and siblings; {after / before if before else 1:.2f}x);"
+              f"(old files) -> {after} (product; {after / before if before else 1:.2f}x);"
               f" per kind {row['findings']}; {row['import_hints']} with the repository's import;"
               f" suggested imports against the developers' fix: {row['suggested_imports']},"
               f" placed as theirs: {row['same_imports_placed_as_developers']}")

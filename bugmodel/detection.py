@@ -222,11 +222,12 @@ def detect_files(files: Iterable[tuple[str, str]],
                  device: str | None = None, batch_size: int = 32,
                  detector: LoadedDetector | None = None,
                  file_checks: bool = True,
-                 base_files: Iterable[tuple[str, Collection[int]]] = ()) -> DetectResult:
+                 base_files: Iterable[tuple[str, Collection[int]]] = (),
+                 provided: Collection[str] = ()) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
     `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
     detector = detector or load_detector(model_dir, device)
-    provided = provided_names(base_files) if file_checks else set()
+    provided = provided_names(base_files) | set(provided) if file_checks else set()
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -337,7 +338,8 @@ def detect(files: Iterable[tuple[str, str]],
            changed_lines: Mapping[str, Collection[int]] | None = None, *,
            threshold: float | None = None, model_dir: str | Path | None = None,
            device: str | None = None, batch_size: int = 32,
-           base_files: Iterable[tuple[str, Collection[int]]] = ()) -> list[Finding]:
+           base_files: Iterable[tuple[str, Collection[int]]] = (),
+           provided: Collection[str] = ()) -> list[Finding]:
     """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
 
     With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
@@ -345,7 +347,8 @@ def detect(files: Iterable[tuple[str, str]],
     Files with syntax errors are skipped (see `detect_files` for the reasons). `base_files`:
     the changed files as they were before the change, where known, each with the lines
     (1-based) the change removed from it; a name that their other lines read without binding
-    is not reported as undefined.
+    is not reported as undefined, nor one in `provided` (bound at run time by other code).
     """
     return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
-                        device=device, batch_size=batch_size, base_files=base_files).findings
+                        device=device, batch_size=batch_size, base_files=base_files,
+                        provided=provided).findings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reviewapp.findings.repository_names import sibling_bases, with_import_hints
+from reviewapp.findings.repository_names import harness_names, sibling_bases, with_import_hints
 from reviewapp.findings.stale_imports import stale_import_findings
 from reviewapp.ingest.parsed import ADDED, ParsedDiff, ParsedFile
 
@@ -33,11 +33,11 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
               notes: list[str] | None = None) -> list:
     """Bug-model findings (`bugmodel.Finding`) on the changed lines of the Python files whose
     source is known. With the head's files (`checkout`), names that the unchanged files
-    beside the change read unbound are not reported, an undefined name's message says which
-    module defines it (`repository_names`), and names the change removes that other modules
-    still import are reported (`stale_imports`; a deleted module's importers outside the
-    diff go to `notes`). Raises FileNotFoundError (`bugmodel` WeightsMissing) without
-    weights."""
+    beside the change read unbound, or that a harness binds in the namespace of the code it
+    runs, are not reported; an undefined name's message says which module defines it
+    (`repository_names`); and names the change removes that other modules still import are
+    reported (`stale_imports`; a deleted module's importers outside the diff go to `notes`).
+    Raises FileNotFoundError (`bugmodel` WeightsMissing) without weights."""
     return _detected(diff, checkout) + stale_import_findings(diff, checkout, notes)
 
 
@@ -65,12 +65,14 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
         return found
     in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
     siblings = sibling_bases(named, in_diff, checkout)
-    provided = provided_names(siblings)
+    harnessed = harness_names(named, sources, checkout)
+    provided = provided_names(siblings) | harnessed
     lines = {path: text.split("\n") for path, text in sources.items()}
     if any(reads_provided_name(f, lines[f.path], provided) for f in found):
         # Again with the evidence: a unit whose only finding was such a name gets the
         # learned detector's finding instead, as if the name had never been reported.
-        found = detect(sources.items(), changed, base_files=bases + siblings)
+        found = detect(sources.items(), changed, base_files=bases + siblings,
+                       provided=harnessed)
     return with_import_hints(found, lines, checkout)
 
 

@@ -4,7 +4,9 @@ The whole-file checks read one file, so a name bound only at run time looks unde
 harness that `exec`s data files with `uri` set (gunicorn's `tests/requests/valid/*.py`), chai
 installing `assertEqual` into builtins for every test module. When the unchanged Python files
 beside a changed file read the same name without binding it, so does working code, and the
-change did not make it undefined (`sibling_bases`). When a name really is undefined, another
+change did not make it undefined (`sibling_bases`); a harness at or above a changed file's
+folder that writes the name into the namespace of the code it runs binds it
+(`harness_names`). When a name really is undefined, another
 module of the repository may define it, and the message says where to import it from
 (`with_import_hints`: flask's `reraise`, defined in `flask/_compat.py`).
 
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 #: Unchanged files read beside a change, at most (the smallest first): a data directory of
 #: hundreds of files says what it says in its first few dozen.
 MAX_SIBLING_FILES = 120
+#: Files read for harnesses that run code in a namespace they fill, at most.
+MAX_HARNESS_FILES = 50
+#: A line that may run code in a namespace (`bugmodel.harness_names.RUNNERS`): `exec(`,
+#: `execfile(`, `.exec_module(`, `run_path(`, `run_module(`; methods named `exec` do not count.
+RUNNER_LINE = r"(^|[^A-Za-z0-9_.])(exec|execfile)\(|\.exec_module\(|run_path\(|run_module\("
 #: Files read to find where an undefined name is defined, at most, per name.
 MAX_DEFINING_FILES = 20
 #: Top-level folders whose modules define names for themselves, not for the library to import.
@@ -58,6 +65,31 @@ def sibling_bases(paths: Collection[str], in_diff: Collection[str],
         return []
     unchanged = [text for path, text in texts.items() if path not in in_diff]
     return [(text, set()) for text in unchanged[:MAX_SIBLING_FILES]]
+
+
+def harness_names(paths: Collection[str], sources: dict[str, str],
+                  checkout: HeadCheckout | None) -> set[str]:
+    """Names that a module at or above the folder of one of `paths` writes into the
+    namespace of code it runs (`bugmodel.harness_names`), read from the change's new files
+    (`sources`) and the head's files that run code that way."""
+    if checkout is None or not paths:
+        return set()
+    from bugmodel.harness_names import injected_names
+    from reviewapp.findings.checkout import CheckoutUnreadable
+
+    try:
+        texts = checkout.files_matching(RUNNER_LINE, ".py", MAX_HARNESS_FILES)
+    except CheckoutUnreadable as exc:
+        log.warning("harnesses of the change's files not read: %s", exc)
+        texts = {}
+    folders = {posixpath.dirname(path) for path in paths}
+    names: set[str] = set()
+    for path, text in {**texts, **sources}.items():
+        here = posixpath.dirname(path)
+        if any(folder == here or folder.startswith(here + "/") or not here
+               for folder in folders):
+            names |= injected_names(text)
+    return names
 
 
 def with_import_hints(findings: list, lines: dict[str, list[str]],

@@ -80,6 +80,22 @@ def test_a_name_the_unchanged_files_beside_read_unbound_is_not_called_undefined(
 
 
 @pytest.mark.ml
+def test_a_name_a_harness_above_binds_for_the_code_it_runs_is_not_called_undefined(repo):
+    # A new folder of data files: no file beside vouches for `uri`, the harness does.
+    new_data = {"tests/requests/invalid/001.py": DATA, "tests/requests/invalid/002.py": DATA}
+    assert [f.kind for f in review(repo, new_data, with_checkout=False)] == [
+        "undefined_name", "undefined_name"]
+    git(repo, "reset", "-q", "--hard", "HEAD^")
+    assert review(repo, new_data) == []
+
+
+@pytest.mark.ml
+def test_a_harness_binds_names_only_for_files_at_or_below_its_folder(repo):
+    findings = review(repo, {"pkg/request.py": DATA})
+    assert [(f.kind, f.line) for f in findings] == [("undefined_name", 3)]
+
+
+@pytest.mark.ml
 def test_a_pull_requests_archive_gives_the_same_evidence_and_hints(repo):
     new_data = DATA.replace("stuff", "new").replace("GET", "POST")
     assert review(repo, {"tests/requests/valid/003.py": new_data}, from_archive=True) == []
