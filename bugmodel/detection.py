@@ -19,9 +19,10 @@ from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.file_checks import reported_file_findings
-from bugmodel.file_finding import FileFinding, span_text
+from bugmodel.file_finding import NAME_KINDS, FileFinding, span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
+from bugmodel.repeated_reads import fold_repeated_reads
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import unbound_reads
 from synthdata.corpus import class_header
@@ -32,9 +33,6 @@ log = logging.getLogger(__name__)
 MODULE_CHUNK_LINES = 40
 # Variables offered per misuse site: bounds candidates in functions with hundreds of locals.
 MAX_MISUSE_NAMES = 24
-
-#: Whole-file check kinds that report a name nothing binds.
-NAME_KINDS = frozenset({"undefined_name", "python2_name"})
 
 #: Overrides the calibrated default threshold of `detect` (a probability in [0, 1]).
 THRESHOLD_ENV = "SQUIGGLE_BUG_THRESHOLD"
@@ -318,20 +316,18 @@ def change_check_findings(path: str, text: str, tree: ast.Module,
                           changed: Collection[int] | None, provided: Collection[str] = (),
                           ) -> list[Finding]:
     """A finding for each whole-file check's report on a changed line (every line when None),
-    leaving out undefined names in `provided` (`provided_names`)."""
-    findings = []
+    leaving out undefined names in `provided` (`provided_names`); reads that one fix mends
+    are one finding (`fold_repeated_reads`)."""
     lines = text.split("\n")
-    for found in reported_file_findings(path, text, tree):
-        if changed is not None and not any(
-                n in changed for n in range(found.line, found.end_line + 1)):
-            continue
-        if reads_provided_name(found, lines, provided):
-            continue
-        findings.append(Finding(
-            path, found.line, found.end_line, found.column, found.end_column, found.kind,
-            f"{found.message}; {consequence(found.effect)}", found.probability,
-            severity(found.effect, found.probability), found.replacement, found.added_import))
-    return findings
+    reported = [found for found in reported_file_findings(path, text, tree)
+                if (changed is None or any(n in changed
+                                           for n in range(found.line, found.end_line + 1)))
+                and not reads_provided_name(found, lines, provided)]
+    return [Finding(path, found.line, found.end_line, found.column, found.end_column,
+                    found.kind, f"{found.message}; {consequence(found.effect)}",
+                    found.probability, severity(found.effect, found.probability),
+                    found.replacement, found.added_import)
+            for found in fold_repeated_reads(reported, lines, tree)]
 
 
 def detect(files: Iterable[tuple[str, str]],

@@ -17,6 +17,9 @@ PROBABILITY = {
     "attribute_typo": 0.87,
 }
 
+#: Kinds that report a name nothing binds.
+NAME_KINDS = frozenset({"undefined_name", "python2_name"})
+
 
 @dataclass(frozen=True)
 class FileFinding:
