@@ -56,6 +56,7 @@ from reviewapp.findings.repository_names import (
     with_import_hints,
 )
 from reviewapp.ingest.parser import parse_diff
+from synthdata.mining.fixes import is_source_path
 from synthdata.source import normalise_newlines
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_history.json"
@@ -157,7 +158,8 @@ def review_commit(repo: Path, commit: str,
         for f in found:
             left_out_by = ("old_files" if reads_provided_name(f, lines, from_old_files)
                            else "siblings" if reads_provided_name(f, lines, from_siblings)
-                           else "harness" if reads_provided_name(f, lines, harnessed)
+                           else "harness" if reads_provided_name(f, lines,
+                                                                 harnessed.get(path, set()))
                            else "")
             hinted = f if left_out_by else with_import_hints([f], {path: lines}, checkout)[0]
             reports.append(Report(path, hinted, span_text(lines, f.line, f.column, f.end_line,
@@ -225,14 +227,14 @@ def absolute_import(node: ast.Import | ast.ImportFrom, name: str, path: str) -> 
 
 
 def learned_reports(news: list[tuple[str, str, set[int]]], bases: list[tuple[str, set[int]]],
-                    harnessed: set[str], detector: LoadedDetector) -> list[Report]:
+                    harnessed: dict[str, set[str]], detector: LoadedDetector) -> list[Report]:
     """The learned detector's findings on the changed lines, at its default threshold, as a
     review with the repository at hand reports them (a unit with a check's finding shows
-    that instead)."""
+    that instead; tests, docs and scripts get none)."""
     small = [(path, text) for path, text, _ in news if len(text) <= MAX_FILE_CHARS]
     changed = {path: added for path, _, added in news}
     found = detect_files(small, changed, detector=detector, base_files=bases,
-                         provided=harnessed).findings
+                         provided=harnessed, learned_paths=is_source_path).findings
     texts = dict(small)
     reports = []
     for f in found:

@@ -8,7 +8,7 @@ import io
 import logging
 import os
 import tokenize
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -221,11 +221,14 @@ def detect_files(files: Iterable[tuple[str, str]],
                  detector: LoadedDetector | None = None,
                  file_checks: bool = True,
                  base_files: Iterable[tuple[str, Collection[int]]] = (),
-                 provided: Collection[str] = ()) -> DetectResult:
+                 provided: Mapping[str, Collection[str]] | None = None,
+                 learned_paths: Callable[[str], bool] | None = None) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
-    `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline)."""
+    `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline);
+    `learned_paths`, when given, says which files the learned models read (the others get
+    the whole-file checks only)."""
     detector = detector or load_detector(model_dir, device)
-    provided = provided_names(base_files) | set(provided) if file_checks else set()
+    from_bases = provided_names(base_files) if file_checks else set()
     max_len = detector.model.config.max_len
     result = DetectResult()
     windows: list[_Window] = []
@@ -238,9 +241,11 @@ def detect_files(files: Iterable[tuple[str, str]],
         text = normalise_newlines(text)
         try:
             tree = ast.parse(text)
-            file_windows = _windows(path, text, tree, max_len - max_len // 4 - 2, changed)
+            file_windows = (_windows(path, text, tree, max_len - max_len // 4 - 2, changed)
+                            if learned_paths is None or learned_paths(path) else [])
             if file_checks:
-                checked.extend(change_check_findings(path, text, tree, changed, provided))
+                checked.extend(change_check_findings(
+                    path, text, tree, changed, from_bases.union((provided or {}).get(path, ()))))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
@@ -335,7 +340,8 @@ def detect(files: Iterable[tuple[str, str]],
            threshold: float | None = None, model_dir: str | Path | None = None,
            device: str | None = None, batch_size: int = 32,
            base_files: Iterable[tuple[str, Collection[int]]] = (),
-           provided: Collection[str] = ()) -> list[Finding]:
+           provided: Mapping[str, Collection[str]] | None = None,
+           learned_paths: Callable[[str], bool] | None = None) -> list[Finding]:
     """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
 
     With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
@@ -343,8 +349,11 @@ def detect(files: Iterable[tuple[str, str]],
     Files with syntax errors are skipped (see `detect_files` for the reasons). `base_files`:
     the changed files as they were before the change, where known, each with the lines
     (1-based) the change removed from it; a name that their other lines read without binding
-    is not reported as undefined, nor one in `provided` (bound at run time by other code).
+    is not reported as undefined, nor one that `provided` ({path: names}) says other code
+    binds at run time for that file.
+    `learned_paths(path)`, when given, says which files the learned models read; the others
+    get the whole-file checks' findings only.
     """
     return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
                         device=device, batch_size=batch_size, base_files=base_files,
-                        provided=provided).findings
+                        provided=provided, learned_paths=learned_paths).findings

@@ -37,6 +37,7 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
     runs, are not reported; an undefined name's message says which module defines it
     (`repository_names`); and names the change removes that other modules still import are
     reported (`stale_imports`; a deleted module's importers outside the diff go to `notes`).
+    The learned detector reads the project's own modules, not its tests, docs or scripts.
     Raises FileNotFoundError (`bugmodel` WeightsMissing) without weights."""
     return _detected(diff, checkout) + stale_import_findings(diff, checkout, notes)
 
@@ -44,6 +45,7 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
 def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
     from bugmodel import detect
     from bugmodel.detection import NAME_KINDS, provided_names, reads_provided_name
+    from synthdata.mining.fixes import is_source_path
 
     sources, changed, bases = {}, {}, []
     for file in diff.files:
@@ -57,7 +59,10 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
             bases.append((file.old_content, removed))
     if not sources:
         return []
-    found = detect(sources.items(), changed, base_files=bases)
+    # The learned models were trained and calibrated on the projects' own modules only: in
+    # tests, docs and scripts their findings are unmeasured, and in reviews of real histories
+    # nearly all of them were false alarms (benchmarks/README.md). The checks read every file.
+    found = detect(sources.items(), changed, base_files=bases, learned_paths=is_source_path)
     # The files beside are read only for a name the change's own files could not vouch for,
     # so most reviews read none (and a pull request's head is not downloaded for them).
     named = {f.path for f in found if f.kind in NAME_KINDS}
@@ -65,14 +70,15 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
         return found
     in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
     siblings = sibling_bases(named, in_diff, checkout)
+    from_siblings = provided_names(siblings)
     harnessed = harness_names(named, sources, checkout)
-    provided = provided_names(siblings) | harnessed
     lines = {path: text.split("\n") for path, text in sources.items()}
-    if any(reads_provided_name(f, lines[f.path], provided) for f in found):
+    if any(reads_provided_name(f, lines[f.path], from_siblings | harnessed.get(f.path, set()))
+           for f in found):
         # Again with the evidence: a unit whose only finding was such a name gets the
         # learned detector's finding instead, as if the name had never been reported.
         found = detect(sources.items(), changed, base_files=bases + siblings,
-                       provided=harnessed)
+                       provided=harnessed, learned_paths=is_source_path)
     return with_import_hints(found, lines, checkout)
 
 

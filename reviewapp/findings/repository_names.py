@@ -68,12 +68,12 @@ def sibling_bases(paths: Collection[str], in_diff: Collection[str],
 
 
 def harness_names(paths: Collection[str], sources: dict[str, str],
-                  checkout: HeadCheckout | None) -> set[str]:
-    """Names that a module at or above the folder of one of `paths` writes into the
+                  checkout: HeadCheckout | None) -> dict[str, set[str]]:
+    """For each of `paths`, the names that a module at or above its folder writes into the
     namespace of code it runs (`bugmodel.harness_names`), read from the change's new files
-    (`sources`) and the head's files that run code that way."""
+    (`sources`) and the head's files that run code that way; empty sets for none."""
     if checkout is None or not paths:
-        return set()
+        return {path: set() for path in paths}
     from bugmodel.harness_names import injected_names
     from reviewapp.findings.checkout import CheckoutUnreadable
 
@@ -82,14 +82,15 @@ def harness_names(paths: Collection[str], sources: dict[str, str],
     except CheckoutUnreadable as exc:
         log.warning("harnesses of the change's files not read: %s", exc)
         texts = {}
-    folders = {posixpath.dirname(path) for path in paths}
-    names: set[str] = set()
-    for path, text in {**texts, **sources}.items():
-        here = posixpath.dirname(path)
-        if any(folder == here or folder.startswith(here + "/") or not here
-               for folder in folders):
-            names |= injected_names(text)
-    return names
+    harnesses = [(posixpath.dirname(path), injected_names(text))
+                 for path, text in {**texts, **sources}.items()]
+    return {path: set().union(*(names for folder, names in harnesses
+                                if _at_or_below(posixpath.dirname(path), folder)))
+            for path in paths}
+
+
+def _at_or_below(folder: str, top: str) -> bool:
+    return not top or folder == top or folder.startswith(top + "/")
 
 
 def with_import_hints(findings: list, lines: dict[str, list[str]],

@@ -40,12 +40,14 @@ def test_injected_names_are_provided_and_a_new_typo_is_kept(tmp_path):
                        "        asertEqual(parse_hour('05:06'), 5)\n"}, "more tests")
     row = measure(tmp_path, commits=10)  # the root commit is no review
     assert row["reviews_with_python"] == 2
-    # The file's first commit has no old version: its two names are reported both ways.
-    assert row["findings_without_base_rule"] == {"undefined_name": 2 + 4}
+    # The file's first commit has no old version: its two names are reported both ways. The
+    # second commit reads `parse_hour` twice in one function: one finding.
+    assert row["findings_without_base_rule"] == {"undefined_name": 2 + 3}
     assert row["names_provided"] == {"assertEqual": 1}
-    assert row["findings_with_old_files_only"] == row["findings"] == {"undefined_name": 2 + 3}
-    assert [(k["line"], k["kind"]) for k in row["kept"][:3]] == [
-        (9, "undefined_name"), (10, "undefined_name"), (10, "undefined_name")]
+    assert row["findings_with_old_files_only"] == row["findings"] == {"undefined_name": 2 + 2}
+    assert [(k["line"], k["code"]) for k in row["kept"][:2]] == [
+        (9, "parse_hour"), (10, "asertEqual")]
+    assert "(read again on line 10)" in row["kept"][0]["message"]
 
 
 def test_names_the_unchanged_files_beside_read_are_provided_and_imports_suggested(tmp_path):
@@ -89,6 +91,30 @@ def test_with_the_model_its_findings_are_counted_as_learned(tmp_path):
     assert (kept["commit"], kept["line"], kept["code"]) == (
         _head(tmp_path)[:10], 4, "len(prices) - 1")
     assert measure(tmp_path, commits=10)["findings"] == {}  # the checks alone find nothing
+
+
+@pytest.mark.ml
+def test_the_learned_detector_is_not_counted_in_tests_as_the_review_leaves_it_out(tmp_path):
+    from bugmodel.detector import load_detector
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    commit_files(tmp_path, {"tests/test_total.py": TOTAL}, "total")
+    commit_files(tmp_path, {"tests/test_total.py": TOTAL.replace("len(prices)",
+                                                                 "len(prices) - 1")}, "skip one")
+    assert measure(tmp_path, commits=10, detector=load_detector())["findings"] == {}
+
+
+def test_names_a_harness_binds_for_the_code_it_runs_are_provided(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    commit_files(tmp_path, {"tests/harness.py": "def load(path):\n    config = {}\n"
+                            "    config['uri'] = str\n    exec(open(path).read(), config)\n"},
+                 "harness")
+    commit_files(tmp_path, {"tests/requests/001.py": "request = {'uri': uri('/a')}\n",
+                            "tests/requests/002.py": "request = {'uri': uri('/b')}\n",
+                            "pkg/other.py": "target = uri('/c')\n"}, "data")
+    row = measure(tmp_path, commits=10)
+    assert row["names_provided_by_harnesses"] == {"uri": 2}
+    assert [k["path"] for k in row["kept"]] == ["pkg/other.py"]  # not below the harness
 
 
 def _head(repo: Path) -> str:
