@@ -15,12 +15,13 @@ changed file's folder binds in the namespace of the code it runs
 import (`Finding.added_import`) is followed through the file's later history to the first
 version where the name is no longer undefined, and the import the developers wrote there is
 compared with the suggested one, and, when it is the same, where "Accept fix" puts it with
-where they did (the line above it). Moved and copied files are
-reviewed against their old versions, as the review's own diffs (`-M -C`) find them. Most
-commits of a repository introduce no bug, so these counts are mostly what reviewers would be
-told that is not a bug; the kept reports are listed for reading. Any git directory works (the
-`fetch` mirrors are bare); nothing is downloaded. Writes
-benchmarks/results/review_history.json.
+where they did (the line above it). Moved and copied files are reviewed against their old
+versions, as the review's own diffs (`-M -C`) find them. Most commits of a repository
+introduce no bug, so these counts are mostly what reviewers would be told that is not a bug;
+the kept reports are listed for reading. Any git directory works (the `fetch` mirrors are
+bare); nothing is downloaded. Writes benchmarks/results/review_history.json. With
+`--with-model`, the learned detector's findings are counted too (kinds `learned:*`), in the
+projects' own modules as the review reads them.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ installing `assertEqual` into builtins for every test module. When the unchanged
 beside a changed file read the same name without binding it, so does working code, and the
 change did not make it undefined (`sibling_bases`); a harness at or above a changed file's
 folder that writes the name into the namespace of the code it runs binds it
-(`harness_names`). When a name really is undefined, another
-module of the repository may define it, and the message says where to import it from
-(`with_import_hints`: flask's `reraise`, defined in `flask/_compat.py`).
+(`harness_names`). When a name really is undefined, another module of the repository may
+define it, and the message says where to import it from (`with_import_hints`: flask's
+`reraise`, defined in `flask/_compat.py`).
 
 Both read the head through the review's `HeadCheckout`; without one, or when git cannot read
 it, the findings are what the file alone says.
