@@ -75,6 +75,9 @@ PRODUCT = CHECKS
 #: repositories differ); the margin keeps unseen code under the bound.
 MAX_CLEAN_FINDINGS_PER_1000 = 0.35
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
+#: Lower edges of the probability bands in which the best finding's precision is counted
+#: (`finding_reliability`): what a finding shown with that probability is worth.
+FINDING_BANDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
 
 @dataclass
@@ -143,9 +146,16 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     """Localisation, repair, threshold and calibration metrics of one system on one split."""
     rows: dict[str, list[dict]] = defaultdict(list)
     clean_lines = clean_findings = 0
+    bands = [{"from": edge, "findings": 0, "right": 0} for edge in FINDING_BANDS]
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
         flagged = p >= threshold or j.checked is not None
+        shown = j.checked.probability if j.checked is not None else p
+        band = int(np.searchsorted(FINDING_BANDS, shown, side="right")) - 1
+        if band >= 0:  # every unit's best finding, whatever the threshold
+            bands[band]["findings"] += 1
+            bands[band]["right"] += bool(case.buggy and (
+                j.checked_right(case) if j.checked is not None else column in j.right(case)))
         if not case.buggy:
             clean_lines += case.lines
             clean_findings += flagged
@@ -192,6 +202,9 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
         "recall": round(found / len(bugs), 4) if bugs else None,
         "clean_findings_per_1000_lines": round(1000 * clean_findings / clean_lines, 3)
         if clean_lines else None,
+        # Unlike the top-label ECE below (dominated by units whose NO_BUG is the sure top
+        # label), this says how often a finding shown with a probability is on a bug.
+        "finding_reliability": bands,
         "ece_before": round(expected_calibration_error(*before), 4),
         "ece_after": round(expected_calibration_error(*after), 4),
         "per_kind": {kind: {"n": len(rs), "top1_localisation": mean("top1", rs),

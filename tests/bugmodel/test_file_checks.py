@@ -171,6 +171,10 @@ def test_the_evaluation_counts_a_check_first_and_always_flagged():
     assert m["top1_localisation"] == 1.0 and m["recall"] == 1.0 and m["findings"] == 2
     assert m["precision"] == 0.5
     assert m["joint"] == 0.0  # `c` is like no bound name: no repair to compare with the fix
+    # Each unit's best finding counts in the band of the probability it is shown with: the
+    # check's 0.92 (0.9 to 0.95), right on the bug, wrong on clean code.
+    assert [b for b in m["finding_reliability"] if b["findings"]] == [
+        {"from": 0.9, "findings": 2, "right": 1}]
     # Checks' findings on clean code spend the false-alarm budget before the model's do.
     assert fit_threshold([clean], [clean_judged], 1.0) == 0.99
 
