@@ -21,6 +21,8 @@ def fold_repeated_reads(found: list[FileFinding], lines: list[str],
     """`found` in order, each later read of a name that an earlier finding's fix also mends
     folded into that finding: the same import in the whole file, or no repair at all in the
     same function. `lines`: the file's text split on newlines."""
+    if not any(finding.kind in NAME_KINDS for finding in found):
+        return found  # most files: no walk of the tree
     functions = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
     kept: list[FileFinding] = []

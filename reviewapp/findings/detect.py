@@ -71,8 +71,11 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
     in_diff = {path for file in diff.files for path in (file.path, file.old_path)}
     siblings = sibling_bases(named, in_diff, checkout)
     from_siblings = provided_names(siblings)
-    harnessed = harness_names(named, sources, checkout)
     lines = {path: text.split("\n") for path, text in sources.items()}
+    # Harnesses are looked for only for the names the files beside did not vouch for.
+    unexplained = {f.path for f in found if f.kind in NAME_KINDS
+                   and not reads_provided_name(f, lines[f.path], from_siblings)}
+    harnessed = harness_names(unexplained, sources, checkout)
     if any(reads_provided_name(f, lines[f.path], from_siblings | harnessed.get(f.path, set()))
            for f in found):
         # Again with the evidence: a unit whose only finding was such a name gets the
