@@ -51,7 +51,7 @@ class Finding:
     end_column: int
     kind: str
     message: str
-    probability: float  # calibrated
+    probability: float  # the chance that it is right, calibrated on real code
     severity: str  # high | medium | low
     replacement: str
     added_import: str = ""
@@ -281,12 +281,13 @@ def detect_files(files: Iterable[tuple[str, str]],
         probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
-            if probs[column] < threshold:
+            probability = detector.finding_calibration(float(probs[column]))
+            if probability < threshold:
                 break
             candidate = window.candidates[columns[column - 1]]
             if changed is not None and not _touches(candidate, window.src, changed):
                 continue
-            finding = _finding(window, candidate, float(probs[column]))
+            finding = _finding(window, candidate, probability)
             key = (window.path, candidate.start, candidate.end, candidate.replacement)
             if key not in best or best[key].probability < finding.probability:
                 best[key] = finding

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from bugmodel.calibration import FindingCalibration
 from bugmodel.line_ranker import LineRanker, load_line_ranker
 from bugmodel.model import BugDetector, ModelConfig
 from bugmodel.tokenizer import Vocabulary
@@ -49,10 +50,11 @@ class WeightsMissing(FileNotFoundError):
 
 @dataclass
 class LoadedDetector:
-    """A ready-to-run model with the temperature and threshold its probabilities use.
+    """A ready-to-run model with the temperature its scores use, the curve that turns a
+    finding's score into the chance it is right, and the default threshold on that chance.
 
     With a `ranker`, the from-scratch model's verdicts are features and the ranker decides;
-    `temperature`/`threshold` are then the ranker's."""
+    `temperature`, `finding_calibration` and `threshold` are then the ranker's."""
 
     model: BugDetector
     vocab: Vocabulary
@@ -61,15 +63,14 @@ class LoadedDetector:
     threshold: float
     model_dir: Path
     ranker: LineRanker | None = None
+    finding_calibration: FindingCalibration = FindingCalibration()
 
 
-def read_calibration(model_dir: Path) -> tuple[float, float]:
-    """(temperature, default threshold) from `calibration.json`; (1.0, default) before eval."""
-    path = Path(model_dir) / "calibration.json"
-    if not path.exists():
-        return 1.0, DEFAULT_THRESHOLD
-    data = json.loads(path.read_text())
-    return float(data["temperature"]), float(data.get("threshold", DEFAULT_THRESHOLD))
+def read_calibration(data: dict) -> tuple[float, float, FindingCalibration]:
+    """(temperature, default threshold, finding calibration) from what `eval` wrote
+    (`calibration.json`, or a head's metadata); the identity before any eval."""
+    return (float(data.get("temperature", 1.0)), float(data.get("threshold", DEFAULT_THRESHOLD)),
+            FindingCalibration(**data.get("finding_calibration", {})))
 
 
 def load_detector(model_dir: str | Path | None = None, device: str | None = None,
@@ -91,14 +92,17 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
         model = BugDetector(ModelConfig(**config["model"]))
         model.load_state_dict(load_file(str(weights)))
         model.to(device).eval()
-        temperature, threshold = read_calibration(directory)
         ranker = load_line_ranker(directory / "heads" / name) if name else None
         if ranker is not None:
-            temperature = float(ranker[1].get("temperature", 1.0))
-            threshold = float(ranker[1].get("threshold", DEFAULT_THRESHOLD))
+            calibration = ranker[1]
+        elif (directory / "calibration.json").exists():
+            calibration = json.loads((directory / "calibration.json").read_text())
+        else:
+            calibration = {}
+        temperature, threshold, finding_calibration = read_calibration(calibration)
         loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
                                 torch.device(device), temperature, threshold, directory,
-                                ranker[0] if ranker is not None else None)
+                                ranker[0] if ranker is not None else None, finding_calibration)
         _cache[key] = loaded
         return loaded
 

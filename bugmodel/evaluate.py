@@ -17,10 +17,12 @@ Systems (all judge the same cases, one unit of code each):
 Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
 compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
 
-Each system's temperature and default threshold are fitted on the real dev split (clean
-functions set the threshold: findings on clean code must be rare); the test splits are scored
-with them. A finding is right when it sits on the bug's line(s) (localisation); `joint` also
-needs its replacement to be the fix. Results go to `weights/eval.json` and
+Each system's temperature, finding calibration and default threshold are fitted on the real
+dev split (clean functions set the threshold: findings on clean code must be rare; the finding
+calibration turns the best candidate's softmax score into the chance that a finding shown with
+it is on a bug, `FindingCalibration`); the test splits are scored with them. A finding is right
+when it sits on the bug's line(s) (localisation); `joint` also needs its replacement to be the
+fix. Results go to `weights/eval.json` and
 `benchmarks/results/bugmodel_eval.json`, the reliability diagram to `plots/reliability.png`.
 """
 
@@ -38,7 +40,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bugmodel.calibration import (
+    FindingCalibration,
     expected_calibration_error,
+    fit_finding_calibration,
     fit_temperature,
     reliability_diagram,
     top_label,
@@ -77,7 +81,7 @@ MAX_CLEAN_FINDINGS_PER_1000 = 0.35
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
 #: Lower edges of the probability bands in which the best finding's precision is counted
 #: (`finding_reliability`): what a finding shown with that probability is worth.
-FINDING_BANDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+FINDING_BANDS = (0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99)
 
 
 @dataclass
@@ -120,7 +124,8 @@ def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | N
 
 
 def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: float) -> float:
-    """Lowest threshold at which clean code gets at most the allowed findings per 1,000 lines."""
+    """Lowest threshold on the best candidate's score at which clean code gets at most the
+    allowed findings per 1,000 lines."""
     clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
     lines = sum(c.lines for c, _ in clean)
     tops = [_top(j, temperature)[1] for _, j in clean]
@@ -132,8 +137,20 @@ def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: 
     return float(THRESHOLDS[-1])
 
 
+def fit_finding_probability(cases: Sequence[Case], judged: Sequence[Judged],
+                            temperature: float) -> FindingCalibration:
+    """How often each unit's best candidate is on a bug, against its score (the units a
+    whole-file check speaks for are left out: their findings carry the check's probability)."""
+    scored = [(c, j) for c, j in zip(cases, judged, strict=True)
+              if j.checked is None and len(j.logits) >= 2]
+    tops = [_top(j, temperature) for _, j in scored]
+    return fit_finding_calibration([p for _, p in tops],
+                                   [c.buggy and column in j.right(c)
+                                    for (c, j), (column, _) in zip(scored, tops, strict=True)])
+
+
 def _top(judged: Judged, temperature: float) -> tuple[int, float]:
-    """Best candidate column and its calibrated probability (0, 0.0 without candidates)."""
+    """Best candidate column and its temperature-scaled score (0, 0.0 without candidates)."""
     if len(judged.logits) < 2:
         return 0, 0.0
     probs = softmax(judged.logits, temperature)
@@ -142,20 +159,30 @@ def _top(judged: Judged, temperature: float) -> tuple[int, float]:
 
 
 def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
-            threshold: float) -> dict:
-    """Localisation, repair, threshold and calibration metrics of one system on one split."""
+            threshold: float, calibration: FindingCalibration | None = None) -> dict:
+    """Localisation, repair, threshold and calibration metrics of one system on one split
+    (`threshold` on the best candidate's score; `calibration` turns a score into the
+    probability a finding is shown with, the score itself when None)."""
+    calibration = calibration or FindingCalibration()
     rows: dict[str, list[dict]] = defaultdict(list)
     clean_lines = clean_findings = 0
     bands = [{"from": edge, "findings": 0, "right": 0} for edge in FINDING_BANDS]
+    best_scores, best_shown, best_right = [], [], []
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
         flagged = p >= threshold or j.checked is not None
-        shown = j.checked.probability if j.checked is not None else p
-        band = int(np.searchsorted(FINDING_BANDS, shown, side="right")) - 1
-        if band >= 0:  # every unit's best finding, whatever the threshold
-            bands[band]["findings"] += 1
-            bands[band]["right"] += bool(case.buggy and (
-                j.checked_right(case) if j.checked is not None else column in j.right(case)))
+        checked = j.checked is not None
+        if checked or len(j.logits) >= 2:  # every unit's best finding, whatever the threshold
+            right = bool(case.buggy and (j.checked_right(case) if checked
+                                         else column in j.right(case)))
+            shown = j.checked.probability if checked else calibration(p)
+            best_scores.append(j.checked.probability if checked else p)
+            best_shown.append(shown)
+            best_right.append(right)
+            band = int(np.searchsorted(FINDING_BANDS, shown, side="right")) - 1
+            if band >= 0:
+                bands[band]["findings"] += 1
+                bands[band]["right"] += right
         if not case.buggy:
             clean_lines += case.lines
             clean_findings += flagged
@@ -203,8 +230,12 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
         "clean_findings_per_1000_lines": round(1000 * clean_findings / clean_lines, 3)
         if clean_lines else None,
         # Unlike the top-label ECE below (dominated by units whose NO_BUG is the sure top
-        # label), this says how often a finding shown with a probability is on a bug.
+        # label), these say how often a finding shown with a probability is on a bug.
         "finding_reliability": bands,
+        "finding_ece_before": round(expected_calibration_error(
+            np.array(best_scores), np.array(best_right)), 4) if best_scores else None,
+        "finding_ece_after": round(expected_calibration_error(
+            np.array(best_shown), np.array(best_right)), 4) if best_scores else None,
         "ece_before": round(expected_calibration_error(*before), 4),
         "ece_after": round(expected_calibration_error(*after), 4),
         "per_kind": {kind: {"n": len(rs), "top1_localisation": mean("top1", rs),
@@ -291,10 +322,15 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         temperature = fit_temperature([j.logits for j in dev_judged],
                                       [j.right(c) for c, j in zip(dev_cases, dev_judged,
                                                                    strict=True)])
-        threshold = fit_threshold(dev_cases, dev_judged, temperature)
-        entry = {"temperature": round(temperature, 4), "threshold": threshold}
+        score_threshold = fit_threshold(dev_cases, dev_judged, temperature)
+        calibration = fit_finding_probability(dev_cases, dev_judged, temperature)
+        # The same findings as the score threshold, said as the chance that one is right.
+        threshold = calibration(score_threshold)
+        entry = {"temperature": round(temperature, 4), "threshold": round(threshold, 4),
+                 "score_threshold": score_threshold,
+                 "finding_calibration": calibration.to_dict()}
         for split, cases in splits.items():
-            m = metrics(cases, judged[split][system], temperature, threshold)
+            m = metrics(cases, judged[split][system], temperature, score_threshold, calibration)
             m["functions_per_s"] = speed[split][system]
             curves[(system, split)] = m.pop("_curves")
             entry[split] = m
@@ -302,14 +338,17 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         if system == PRODUCT:
             _, meta = ranked
             meta.update({"temperature": temperature, "threshold": threshold,
+                         "score_threshold": score_threshold,
+                         "finding_calibration": calibration.to_dict(),
                          "calibrated_on": dev_name})
             save_line_ranker(ranker, Path(model_dir) / "heads" / "line_ranker",
                              {k: v for k, v in meta.items()
                               if k not in ("config", "line_features", "unit_features")})
         elif system == "scratch":
             (Path(model_dir) / "calibration.json").write_text(json.dumps(
-                {"temperature": temperature, "threshold": threshold, "fit_on": dev_name},
-                indent=1))
+                {"temperature": temperature, "threshold": threshold,
+                 "score_threshold": score_threshold,
+                 "finding_calibration": calibration.to_dict(), "fit_on": dev_name}, indent=1))
     report = "real_test" if "real_test" in splits else "synthetic_test"
     product = PRODUCT if PRODUCT in systems else "scratch"
     before, _ = curves[(product, report)]
@@ -334,8 +373,10 @@ def markdown_table(results: dict) -> str:
             ("joint", "joint"), ("precision", "precision@thr"), ("recall", "recall@thr"),
             ("clean_findings_per_1000_lines", "clean findings/1k lines"),
             ("ece_before", "ECE before"), ("ece_after", "ECE after"),
+            ("finding_ece_before", "finding ECE before"),
+            ("finding_ece_after", "finding ECE after"),
             ("functions_per_s", "functions/s")]
-    lines = ["| system | split | thr | " + " | ".join(label for _, label in keys) + " |",
+    lines = ["| system | split | thr (score) | " + " | ".join(label for _, label in keys) + " |",
              "|---|---|---|" + "---|" * len(keys)]
 
     def show(value) -> str:
@@ -346,6 +387,7 @@ def markdown_table(results: dict) -> str:
     for system, entry in results["systems"].items():
         for split in splits:
             m = entry[split]
-            lines.append(f"| {system} | {split} | {entry['threshold']:.2f} | "
+            lines.append(f"| {system} | {split} | {entry['threshold']:.3f} "
+                         f"({entry['score_threshold']:.2f}) | "
                          + " | ".join(show(m.get(k)) for k, _ in keys) + " |")
     return "\n".join(lines)

@@ -85,9 +85,14 @@ def consequence(effect_name: str) -> str:
     return _CONSEQUENCE[effect_name]
 
 
+#: Below this chance of being right a finding is a hint, whatever it would do: on real code
+#: the learned detector's findings are right about one time in twenty (MODEL_CARD.md).
+UNLIKELY = 0.25
+
+
 def severity(effect_name: str, probability: float) -> str:
     """`high`, `medium` or `low`: how consequential the bug would be, and how likely it is."""
-    if effect_name == "trivia":
+    if effect_name == "trivia" or probability < UNLIKELY:
         return "low"
     if effect_name in ("exception", "hang") or probability >= 0.8:
         return "high"

@@ -6,8 +6,15 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from bugmodel.calibration import expected_calibration_error, fit_temperature, top_label
+from bugmodel.calibration import (
+    FindingCalibration,
+    expected_calibration_error,
+    fit_finding_calibration,
+    fit_temperature,
+    top_label,
+)
 from bugmodel.tokenizer import Vocabulary, lex
 
 
@@ -53,6 +60,32 @@ def test_temperature_fit_recovers_the_temperature_that_generated_the_labels():
     assert after < 0.03 < before
 
 
+def test_finding_calibration_recovers_how_often_findings_at_a_score_are_right():
+    """Findings whose chance of being right is sigmoid(0.5 * logit(score) - 3) (overconfident
+    scores: 0.95 is right about one time in ten) give back that curve, and it brings the
+    findings' ECE down."""
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0.01, 0.999, size=20_000)
+    truth = FindingCalibration(0.5, -3.0)
+    right = rng.random(len(scores)) < np.array([truth(s) for s in scores])
+    fitted = fit_finding_calibration(scores, right)
+    assert fitted.slope == pytest.approx(0.5, abs=0.05)
+    assert fitted.intercept == pytest.approx(-3.0, abs=0.15)
+    shown = np.array([fitted(s) for s in scores])
+    assert expected_calibration_error(shown, right) < 0.02
+    assert expected_calibration_error(scores, right) > 0.3
+
+
+def test_finding_calibration_keeps_the_order_of_findings_when_dev_shows_no_trend():
+    """With no right finding at all, the curve is low but still strictly increasing: a
+    threshold on scores maps to one on shown probabilities, and rankings stay as they were."""
+    fitted = fit_finding_calibration(np.linspace(0.05, 0.99, 200), [False] * 200)
+    values = [fitted(s) for s in (0.1, 0.5, 0.9, 0.99)]
+    assert values == sorted(values) and len(set(values)) == 4
+    assert values[-1] < 0.02
+    assert FindingCalibration()(0.73) == pytest.approx(0.73)  # before any eval: the score
+
+
 def test_importing_bugmodel_does_not_load_torch_or_django():
     """The review pipeline can import the package cheaply; the API names are pinned."""
     code = ("import sys, bugmodel; "
@@ -93,4 +126,5 @@ def test_severity_follows_what_the_bug_would_do():
     assert severity("exception", 0.55) == "high"
     assert severity("wrong result", 0.55) == "medium" and severity("wrong result", 0.9) == "high"
     assert severity("trivia", 0.99) == "low"
+    assert severity("exception", 0.06) == "low"  # a hint: right about one time in twenty
     assert "wrong result" in consequence("wrong result")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from bugmodel.calibration import fit_temperature
+from bugmodel.calibration import FindingCalibration, fit_temperature
 from bugmodel.cases import real_clean_cases, real_fix_cases
 from bugmodel.detection import detect_files
 from bugmodel.evaluate import Judged, fit_threshold
@@ -103,6 +103,34 @@ def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evalu
     assert (tiny_evaluated.parent / "plots" / "reliability.png").is_file()
     ranker = json.loads((tiny_evaluated / "heads" / "line_ranker" / "line_ranker.json").read_text())
     assert ranker["temperature"] > 0 and ranker["calibrated_on"] == "real_dev"
+    # The default threshold is said as a chance of being right: the score threshold mapped
+    # through the finding calibration fitted on dev.
+    curve = FindingCalibration(**ranker["finding_calibration"])
+    assert ranker["threshold"] == pytest.approx(curve(ranker["score_threshold"]))
+    product = results["systems"]["line_ranker+checks"]["real_test"]
+    assert 0 <= product["finding_ece_after"] <= 1
+    assert all(0 <= b["right"] <= b["findings"] for b in product["finding_reliability"])
+
+
+def test_findings_show_the_chance_that_they_are_right(tiny_evaluated, monkeypatch):
+    """A learned finding's probability is its score through the dev-fitted curve, and the
+    default threshold admits the findings whose shown probability reaches it."""
+    from bugmodel.detector import forget_loaded, load_detector
+
+    monkeypatch.setenv("SQUIGGLE_BUG_DETECTOR", "line_ranker")
+    forget_loaded()
+    detector = load_detector(tiny_evaluated)
+    curve = detector.finding_calibration
+    assert curve == FindingCalibration(**json.loads(
+        (tiny_evaluated / "heads" / "line_ranker" / "line_ranker.json").read_text())
+        ["finding_calibration"])
+    every = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_evaluated).findings
+    assert every
+    highest = curve(1.0)
+    assert all(0.0 < f.probability <= round(highest, 4) for f in every)
+    cut = sorted(f.probability for f in every)[len(every) // 2]
+    kept = detect_files([("a.py", CODE)], threshold=cut, model_dir=tiny_evaluated).findings
+    assert kept and all(f.probability >= cut for f in kept)
 
 
 def test_the_zero_shot_verdict_ranks_proposals_by_their_ratio(tiny_lm):

@@ -18,6 +18,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bugmodel.calibration import FindingCalibration
+from bugmodel.detector import WEIGHTS_DIR
 from reviewapp.github.signature import sign
 
 from .fake_github import FakeGitHub
@@ -32,9 +34,11 @@ LOG_LEVEL = os.environ.get("SQUIGGLE_TEST_WORKER_LOG", "WARNING")  # INFO to see
 
 # These tests check posting, not the model: the product detector's real-code threshold leaves
 # their small pull requests without findings, so they run the from-scratch model alone (whose
-# probabilities these pull requests were written against) and report from 0.5 up.
-POSTING_THRESHOLD = "0.5"
+# scores these pull requests were written against) and report from a score of 0.5 up, said as
+# the probability that score is shown with.
 POSTING_DETECTOR = "scratch"
+POSTING_THRESHOLD = str(FindingCalibration(**json.loads(
+    (WEIGHTS_DIR / "calibration.json").read_text())["finding_calibration"])(0.5))
 
 
 @pytest.fixture(autouse=True)
