@@ -55,6 +55,9 @@ class Finding:
     severity: str  # high | medium | low
     replacement: str
     added_import: str = ""
+    #: What the detector ranked it by: the learned models' softmax score before the finding
+    #: calibration, a check's own probability (bug hunts add it to their other evidence).
+    score: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -188,7 +191,8 @@ def _touches(candidate: Candidate, src: SourceText, changed: Collection[int]) ->
     return any(first <= n <= last for n in changed)
 
 
-def _finding(window: _Window, candidate: Candidate, probability: float) -> Finding:
+def _finding(window: _Window, candidate: Candidate, probability: float, score: float,
+             ) -> Finding:
     src = window.src
     line, column = src.position(candidate.start)
     end_line, end_column = src.position(candidate.end)
@@ -198,7 +202,7 @@ def _finding(window: _Window, candidate: Candidate, probability: float) -> Findi
     message = (f"{describe(candidate.kind, original, candidate.replacement)}; if so, "
                f"{consequence(does)}")
     return Finding(window.path, line, end_line, column, end_column, candidate.kind, message,
-                   round(probability, 4), severity(does, probability), candidate.replacement)
+                   probability, severity(does, probability), candidate.replacement, score=score)
 
 
 def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
@@ -287,7 +291,7 @@ def detect_files(files: Iterable[tuple[str, str]],
             candidate = window.candidates[columns[column - 1]]
             if changed is not None and not _touches(candidate, window.src, changed):
                 continue
-            finding = _finding(window, candidate, probability)
+            finding = _finding(window, candidate, probability, float(probs[column]))
             key = (window.path, candidate.start, candidate.end, candidate.replacement)
             if key not in best or best[key].probability < finding.probability:
                 best[key] = finding
@@ -332,7 +336,7 @@ def change_check_findings(path: str, text: str, tree: ast.Module,
     return [Finding(path, found.line, found.end_line, found.column, found.end_column,
                     found.kind, f"{found.message}; {consequence(found.effect)}",
                     found.probability, severity(found.effect, found.probability),
-                    found.replacement, found.added_import)
+                    found.replacement, found.added_import, found.probability)
             for found in fold_repeated_reads(reported, lines, tree)]
 
 

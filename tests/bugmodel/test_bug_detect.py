@@ -107,7 +107,7 @@ def test_cli_json_contract_and_non_utf8_files(tiny_model, tmp_path, capsys):
     assert rc == 0
     payload = json.loads(captured.out)
     fields = {"path", "line", "end_line", "column", "end_column", "kind", "message",
-              "probability", "severity", "replacement", "added_import"}
+              "probability", "severity", "replacement", "added_import", "score"}
     assert payload["findings"] and all(set(f) == fields for f in payload["findings"])
     assert {f["path"] for f in payload["findings"]} >= {str(tmp_path / "ok.py"),
                                                         str(tmp_path / "latin.py")}

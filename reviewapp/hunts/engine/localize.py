@@ -161,14 +161,16 @@ def enclosing_function(spans: list[tuple[str, int, int]], line: int) -> str:
 
 def bugmodel_scores(files: dict[str, str], lines: dict[str, set[int]]
                     ) -> tuple[dict[tuple[str, int], float], list[dict]]:
-    """Per-line bug probabilities and the model's findings, or empty when it cannot run."""
+    """Per-line bug scores and the model's findings, or empty when it cannot run."""
     from bugmodel import detect
 
     findings = detect(list(files.items()), changed_lines=lines, threshold=0.0)
     scores: dict[tuple[str, int], float] = {}
     for finding in findings:
+        # The detector's own score, not the chance the finding is right: it ranks a unit's
+        # lines, which is what the localization adds to the spectrum (weights measured on it).
         key = (finding.path, finding.line)
-        scores[key] = max(scores.get(key, 0.0), finding.probability)
+        scores[key] = max(scores.get(key, 0.0), finding.score)
     return scores, [finding.to_dict() for finding in findings]
 
 
