@@ -56,10 +56,10 @@ class FindingCalibration:
     probability of its candidate): a logistic curve in the score's log-odds (Platt scaling).
 
     A softmax over NO_BUG and a unit's lines says which line is likeliest if the unit has a
-    bug, not how often the best line is a bug: on real code a score of 0.95 is right about
-    one time in twenty. The curve is strictly increasing, so it keeps every ranking (bug hunts
-    rank lines by a finding's probability) and maps a threshold on scores to one on shown
-    probabilities; isotonic regression would tie findings in flat steps."""
+    bug, not how often the best line is a bug: on real code a score of 0.95 or more was right
+    about one time in twelve. The curve is strictly increasing, so it keeps the order of
+    findings and maps a threshold on scores to one on shown probabilities; isotonic regression
+    would tie findings in flat steps."""
 
     slope: float = 1.0
     intercept: float = 0.0  # the identity by default: shown probability = score

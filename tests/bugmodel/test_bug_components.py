@@ -126,5 +126,5 @@ def test_severity_follows_what_the_bug_would_do():
     assert severity("exception", 0.55) == "high"
     assert severity("wrong result", 0.55) == "medium" and severity("wrong result", 0.9) == "high"
     assert severity("trivia", 0.99) == "low"
-    assert severity("exception", 0.06) == "low"  # a hint: right about one time in twenty
+    assert severity("exception", 0.06) == "low"  # a hint, whatever it would do
     assert "wrong result" in consequence("wrong result")
