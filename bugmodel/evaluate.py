@@ -175,8 +175,9 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
         if checked or len(j.logits) >= 2:  # every unit's best finding, whatever the threshold
             right = bool(case.buggy and (j.checked_right(case) if checked
                                          else column in j.right(case)))
-            shown = j.checked.probability if checked else calibration(p)
-            best_scores.append(j.checked.probability if checked else p)
+            score = j.checked.probability if checked else p
+            shown = score if checked else calibration(p)
+            best_scores.append(score)
             best_shown.append(shown)
             best_right.append(right)
             band = int(np.searchsorted(FINDING_BANDS, shown, side="right")) - 1

@@ -82,10 +82,16 @@ def harness_names(paths: Collection[str], sources: dict[str, str],
     except CheckoutUnreadable as exc:
         log.warning("harnesses of the change's files not read: %s", exc)
         texts = {}
-    harnesses = [(posixpath.dirname(path), injected_names(text))
-                 for path, text in {**texts, **sources}.items()]
+    folders = {path: posixpath.dirname(path) for path in paths}
+    harnesses = []
+    for path, text in {**texts, **sources}.items():
+        folder = posixpath.dirname(path)
+        # Only a module at or above a changed file's folder binds names there: no need to
+        # parse the others.
+        if any(_at_or_below(below, folder) for below in folders.values()):
+            harnesses.append((folder, injected_names(text)))
     return {path: set().union(*(names for folder, names in harnesses
-                                if _at_or_below(posixpath.dirname(path), folder)))
+                                if _at_or_below(folders[path], folder)))
             for path in paths}
 
 
