@@ -352,7 +352,23 @@ def celery_worker_on_test_database(queues: str | None = None, name: str | None =
         cwd=ROOT, env=full_env)
     app.conf.task_always_eager = False
     try:
+        if name:
+            wait_until_worker_answers(app, f"{name}@{socket.gethostname()}", process)
         yield process
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def wait_until_worker_answers(app, node: str, process: subprocess.Popen,
+                              timeout_s: float = 120) -> None:
+    """Block until the worker `node` answers a ping: a test that needs several workers to
+    share its tasks must not start them while one is still importing (under load that takes
+    long enough for the first worker to do all the work alone)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker {node} exited with {process.returncode}")
+        if app.control.ping(destination=[node], timeout=0.5):
+            return
+    raise TimeoutError(f"celery worker {node} did not answer a ping in {timeout_s:.0f} s")
