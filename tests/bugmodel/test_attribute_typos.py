@@ -110,3 +110,67 @@ def test_a_nested_class_is_judged_by_its_own_attributes():
         return Inner, self.value
 '''
     assert _reported(code) == []
+
+
+def test_a_mixin_reads_what_the_classes_built_on_it_provide():
+    """waitress's test mixins call `self.connect()`, a method of the other base their test
+    classes combine them with; an abstract base calls `self._close()`, its subclasses'."""
+    code = '''class SubprocessTests:
+    def connect(self):
+        self.connection = 1
+
+
+class TooLargeTests:
+    def test_headers(self):
+        self.connect()
+
+
+class TcpTooLargeTests(TooLargeTests, SubprocessTests):
+    pass
+
+
+class TriggerBase:
+    def close(self):
+        self._closed = True
+        self._close()
+
+
+class Trigger(TriggerBase):
+    def _close(self):
+        pass
+'''
+    assert _reported(code) == []
+
+
+def test_a_class_built_on_by_one_the_file_does_not_show_is_left_alone():
+    code = '''import unittest
+
+
+class TooLargeTests:
+    def setUp(self):
+        self.connection = 1
+
+    def test_headers(self):
+        self.connect()
+
+
+class TcpTooLargeTests(TooLargeTests, unittest.TestCase):
+    pass
+'''
+    assert _reported(code) == []
+
+
+def test_a_typo_in_a_base_is_still_reported_when_no_subclass_provides_it():
+    code = '''class Base:
+    def __init__(self):
+        self.registry = {}
+
+    def lookup(self, key):
+        return self.registy[key]
+
+
+class Child(Base):
+    def other(self):
+        return 1
+'''
+    assert _reported(code) == [(6, "registy", "registry")]
