@@ -9,15 +9,15 @@ computed name on `self` or `cls` in that ancestry.
 
 An attribute counts as present when any class of the ancestry defines or assigns it, when
 anything in the file assigns it on any object, or when a string in the ancestry spells it
-(`setattr(self, "x", ...)`, `__slots__`). A read of what the classes of the file that
-build on the class have, with their own ancestries, is not reported either (a mixin's
-`self.connect()` is a sibling base's method, an abstract base's `self._close()` its
-subclasses'), though look-alikes come from the class's own ancestry only; one of those classes
-whose ancestry the file does not show (`unittest.TestCase`) leaves the class unjudged. A read is reported only when a present name is
+(`setattr(self, "x", ...)`, `__slots__`). A read is reported only when a present name is
 alike (difflib ratio at least 0.8): an absent attribute without a look-alike is as often set
-by code the file does not show (a subclass, a mixin's user) as it is a bug. On the mined real
-fixes the look-alike reads were on the fixed line in 5 of 6 functions, and never fired in the
-clean files (`bugmodel/MODEL_CARD.md`).
+by code the file does not show (a subclass, a mixin's user) as it is a bug. For the same
+reason a read of what the file's classes built on the class have, with their own ancestries,
+is not reported (a mixin's `self.connect()` is a sibling base's method, an abstract base's
+`self._close()` its subclasses'), and one of those classes whose ancestry the file does not
+show (`unittest.TestCase`) leaves the class unjudged; look-alikes come from the class's own
+ancestry only. On the mined real fixes the look-alike reads were on the fixed line in 5 of 6
+functions, and never fired in the clean files (`bugmodel/MODEL_CARD.md`).
 """
 
 from __future__ import annotations
