@@ -35,6 +35,7 @@ from bugmodel.missing_imports import attribute_reads, import_for
 from bugmodel.misuse_checks import misuses
 from bugmodel.undefined_names import (
     UndefinedName,
+    fallback_guarded_lines,
     silenced_lines,
     silences_undefined_names,
     undefined_names,
@@ -70,8 +71,9 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
     undefined = [n for n in undefined_names(text, tree, messages)
                  if n.line not in silenced or not silences_undefined_names(silenced[n.line])]
     if any(n.name in PYTHON2_NAMES for n in undefined):
-        # Compatibility code reads Python 2's builtins in the branch only Python 2 runs.
-        guarded = version_guarded_lines(tree)
+        # Compatibility code reads Python 2's builtins in the branch only Python 2 runs, or
+        # in a `try` whose catch-all handler is what Python 3 runs.
+        guarded = version_guarded_lines(tree) | fallback_guarded_lines(tree)
         undefined = [n for n in undefined if n.name not in PYTHON2_NAMES or n.line not in guarded]
     # Walked only for a file that reads an undefined name: most files read none.
     reads = attribute_reads(tree) if undefined else {}

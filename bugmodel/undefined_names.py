@@ -14,7 +14,8 @@ the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none
 Two places where a developer has already said the name is meant are told apart for the
 checks to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and
 the branches of an `if` that picks code by the running Python's version, where compatibility
-code reads `unicode` or `basestring` (`version_guarded_lines`).
+code reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose
+bare `except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`).
 """
 
 from __future__ import annotations
@@ -128,6 +129,26 @@ def version_guarded_lines(tree: ast.Module) -> set[int]:
             for branch in branches:
                 lines.update(range(branch.lineno, (branch.end_lineno or branch.lineno) + 1))
     return lines
+
+
+def fallback_guarded_lines(tree: ast.Module) -> set[int]:
+    """Lines in the body of a `try` whose handler catches a `NameError` with everything else
+    (a bare `except:`, `Exception`, `BaseException`): compatibility code whose fallback is what
+    Python 3 runs (`try: integer_types = (int, long)` / `except: integer_types = (int,)`).
+    pyflakes leaves alone only the handlers that name `NameError`."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(_catches_everything(h) for h in node.handlers):
+            for statement in node.body:
+                lines.update(range(statement.lineno,
+                                   (statement.end_lineno or statement.lineno) + 1))
+    return lines
+
+
+def _catches_everything(handler: ast.ExceptHandler) -> bool:
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(t is None or (isinstance(t, ast.Name) and t.id in ("Exception", "BaseException"))
+               for t in types)
 
 
 def _reads_version(test: ast.expr) -> bool:

@@ -299,6 +299,31 @@ def test_python2_builtins_in_a_branch_picked_by_the_python_version_are_left_alon
     assert [(f.line, f.kind, f.replacement) for f in found] == [(12, "python2_name", "str")]
 
 
+def test_python2_builtins_in_a_try_whose_catch_all_is_the_python3_fallback_are_left_alone():
+    """boltons' `try: string_types, integer_types = (str, unicode), (int, long)` with a bare
+    `except:` whose body is the Python 3 spelling; a handler for something narrower does not
+    catch the NameError, and an undefined name that is not Python 2's is still reported."""
+    code = """try:
+    integer_types = (int, long)
+except:
+    integer_types = (int,)
+try:
+    text_type = unicode
+except Exception:
+    text_type = str
+try:
+    ranger = xrange
+except ImportError:
+    ranger = range
+try:
+    value = helpr()
+except Exception:
+    value = None
+"""
+    assert [(f.line, f.kind) for f in file_findings(code)] == [
+        (10, "python2_name"), (14, "undefined_name")]
+
+
 @pytest.mark.parametrize("comment, reported", [
     ("# noqa", []),
     ("# noqa: F821", []),
