@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from reviewapp.findings.counts import FindingCount
 from reviewapp.reviews.models import AnalysisJob, Hunk
 
 from .client import GitHubClient
@@ -170,8 +171,8 @@ def _review_payload(analysis: PullRequestAnalysis, planned: list[PlannedFinding]
                     event: str | None = "COMMENT") -> dict:
     inline = [p.comment for p in planned if p.comment]
     in_body = [p for p in planned if not p.comment]
-    count = len(planned)
-    lines = [f"**Squiggle** found {count} likely bug{'s' if count != 1 else ''} in "
+    found = FindingCount.of(p.finding for p in planned).words()
+    lines = [f"**Squiggle** found {found[0].lower()}{found[1:]} in "
              f"`{analysis.head_sha[:7]}`. [Open the guided review]({page_url(analysis)})"]
     if in_body:
         lines += ["", "Findings outside the diff's lines:"] + [body_line(p.finding)
@@ -220,9 +221,10 @@ def publish(client: GitHubClient, analysis: PullRequestAnalysis) -> None:
     plan = plan_findings(revision, config, earlier,
                          dismissed_fingerprints(revision.change_set_id))
     post_review(client, analysis, plan)
-    found = len(plan.current)
-    conclusion = settings.SQUIGGLE_GITHUB["CONCLUSION"] if found else "success"
-    title = f"{found} likely bug{'s' if found != 1 else ''}" if found else "No likely bugs"
+    found = FindingCount.of(plan.current)
+    # A hint alone (under a one-in-four chance of being a bug) must not block a merge.
+    conclusion = settings.SQUIGGLE_GITHUB["CONCLUSION"] if found.likely else "success"
+    title = found.words()
     finish_check_run(client, analysis, conclusion=conclusion, title=title,
                      summary=summary(analysis, plan),
                      annotations=[annotation(f) for f in plan.current])
@@ -236,9 +238,10 @@ def summary(analysis: PullRequestAnalysis, plan: Plan) -> str:
     tiers = Counter(Hunk.objects.filter(file__revision=revision).values_list("tier", flat=True))
     job = revision.jobs.first()
     taken = (timezone.now() - analysis.received_at).total_seconds()
+    found = FindingCount.of(plan.current)
     lines = [
-        f"**{len(plan.current)} likely bugs** ({severities['high']} high, "
-        f"{severities['medium']} medium, {severities['low']} low); {len(plan.new)} newly "
+        f"**{found.likely} likely bugs** ({severities['high']} high, {severities['medium']} "
+        f"medium) and {found.hints} hints (low: unlikely or trivial); {len(plan.new)} newly "
         f"commented, {len(plan.resolved)} resolved since the previous push.",
         f"Hunks: {tiers['key']} key, {tiers['normal']} normal, {tiers['gray']} gray "
         f"(mechanical) in {revision.files.count()} files.",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.findings import NoFix
+from reviewapp.findings.counts import HINT_SEVERITY, FindingCount
 from reviewapp.ingest.errors import DiffTooLarge, IngestError
 from reviewapp.publish import shown_findings
 from reviewapp.repo_config import SEVERITIES
@@ -184,12 +185,17 @@ def _file_context(file: FileChange, findings: list[Finding]) -> dict:
 
 def _findings_panel(revision: Revision, shown: list[Finding], job: AnalysisJob | None) -> dict:
     """What the summary above the files says about findings: counts by severity, or plainly
-    that none were found (only once bug detection has run), and what is not shown."""
+    that none were found (only once bug detection has run), and what is not shown; hints
+    (low severity) are counted apart from likely bugs."""
     counts = Counter(f.severity for f in shown)
     not_dismissed = revision.findings.exclude(state=Finding.DISMISSED).count()
+    count = FindingCount.of(shown)
     return {
         "shown": len(shown),
-        "by_severity": [(s, counts[s]) for s in SEVERITIES if counts[s]],
+        "likely": count.likely,
+        "hints": count.hints,
+        "by_severity": [(s, counts[s]) for s in SEVERITIES
+                        if counts[s] and s != HINT_SEVERITY],
         "detection_ran": job is not None and "bug detection" in job.timings,
         "hidden": not_dismissed - len(shown),
         "dismissed": revision.findings.filter(state=Finding.DISMISSED).count(),

@@ -95,6 +95,27 @@ def test_no_findings_give_a_check_run_and_no_review(live_server, connected, fake
     assert run["output"]["title"] == "No likely bugs"
 
 
+def test_hints_alone_do_not_set_the_conclusion(live_server, connected, fake_github, settings):
+    from reviewapp.github import publish
+    from reviewapp.github.tasks import client_for
+
+    settings.SQUIGGLE_GITHUB = {**settings.SQUIGGLE_GITHUB, "CONCLUSION": "failure"}
+    analysis = review_pull_request(live_server, fake_github)
+    stack = analysis.revision.files.get(path="widgets/stack.py")
+    analysis.revision.findings.all().delete()
+    Finding.objects.create(revision=analysis.revision, file=stack, line=3, end_line=3,
+                           column=4, end_column=8, kind="literal", message="m",
+                           probability=0.1, severity="low", replacement="None")
+    PullRequestAnalysis.objects.filter(pk=analysis.pk).update(
+        check_state=PullRequestAnalysis.NOT_STARTED, check_run_id=None,
+        annotation_batches_sent=0)
+    analysis.refresh_from_db()
+    publish.publish(client_for(analysis.repository), analysis)
+    run = fake_github.check_runs[analysis.check_run_id]
+    assert run["conclusion"] == "success" and run["output"]["title"] == "No likely bugs, 1 hint"
+    assert "**0 likely bugs** (0 high, 0 medium) and 1 hints" in run["output"]["summary"]
+
+
 def test_a_deleted_module_still_imported_is_a_note_of_the_check_run(live_server, connected,
                                                                       fake_github):
     base = {".squiggle.toml": NO_LM, **BASE,

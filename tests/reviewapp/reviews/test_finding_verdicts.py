@@ -158,6 +158,22 @@ def test_severity_tiers_are_counted_above_the_files(client, member, review, pric
     assert "1 likely bug</strong>" in page and '<span class="sev sev-high">1 high</span>' in page
 
 
+def test_hints_are_counted_apart_from_likely_bugs(client, member, review, price_finding):
+    from reviewapp.reviews.models import Finding
+
+    hint = Finding.objects.create(revision=review, file=price_finding.file, line=6, end_line=6,
+                                  column=4, end_column=8, kind="literal", probability=0.1,
+                                  severity="low", message="`[]` may be `None`")
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "1 likely bug</strong>" in page and "and 1 hint</span>" in page
+    assert ">1 low</span>" not in page  # not a severity tier of likely bugs
+    price_finding.delete()
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "No likely bugs</strong>" in page and ">1 hint</span>" in page
+    assert f'id="finding-{hint.pk}"' in page  # still shown, with its card
+
+
 def test_when_nothing_is_found_the_review_says_so_once(client, member, review):
     AnalysisJob.objects.filter(revision=review).update(
         timings={"importance (mechanical)": 0.1, "bug detection": 0.5})

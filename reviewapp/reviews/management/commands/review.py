@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.findings.checkout import LocalCheckout
+from reviewapp.findings.counts import FindingCount
 from reviewapp.ingest.errors import IngestError
 from reviewapp.ingest.git_source import diff_from_git, resolve_head
 from reviewapp.ingest.parser import parse_diff
@@ -111,6 +112,8 @@ def summary(result: ReviewResult) -> str:
     shown = shown_findings(result.findings, result.config)
     if result.detection_ran and not shown:
         lines.append("  No likely bugs found in the changed code.")
+    elif shown:
+        lines.append(f"  {FindingCount.of(shown).words()}:")
     for finding in shown:
         lines.append(f"  ! {finding.path}:{finding.line}  {finding.kind} "
                      f"({finding.probability:.0%}, {finding.severity}): {finding.message}")
