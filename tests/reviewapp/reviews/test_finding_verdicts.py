@@ -166,7 +166,7 @@ def test_hints_are_counted_apart_from_likely_bugs(client, member, review, price_
                                   severity="low", message="`[]` may be `None`")
     client.force_login(member)
     page = client.get(review.get_absolute_url()).content.decode()
-    assert "1 likely bug</strong>" in page and "and 1 hint</span>" in page
+    assert "1 likely bug</strong>" in page and "and</span>" in page and ">1 hint</span>" in page
     assert ">1 low</span>" not in page  # not a severity tier of likely bugs
     price_finding.delete()
     page = client.get(review.get_absolute_url()).content.decode()
