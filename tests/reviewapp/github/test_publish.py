@@ -61,22 +61,28 @@ def test_a_crash_after_creating_the_check_run_finds_it_again(live_server, connec
     assert analysis.check_run_id == next(iter(fake_github.check_runs))
 
 
-def test_annotations_go_in_batches_of_at_most_fifty(live_server, connected, fake_github):
+def publish_again(analysis: PullRequestAnalysis, fake_github, findings: list[Finding]) -> dict:
+    """Replace the analysis's findings with `findings` and publish its check run anew."""
     from reviewapp.github import publish
     from reviewapp.github.tasks import client_for
 
-    analysis = review_pull_request(live_server, fake_github)
-    stack = analysis.revision.files.get(path="widgets/stack.py")
-    Finding.objects.bulk_create([
-        Finding(revision=analysis.revision, file=stack, line=1 + i % 14, end_line=1 + i % 14,
-                column=i, end_column=i + 1, kind="literal", message="m", probability=0.9,
-                replacement="x") for i in range(120)])
+    analysis.revision.findings.all().delete()
+    Finding.objects.bulk_create(findings)
     PullRequestAnalysis.objects.filter(pk=analysis.pk).update(
         check_state=PullRequestAnalysis.NOT_STARTED, check_run_id=None,
         annotation_batches_sent=0)
     analysis.refresh_from_db()
     publish.publish(client_for(analysis.repository), analysis)
-    run = fake_github.check_runs[analysis.check_run_id]
+    return fake_github.check_runs[analysis.check_run_id]
+
+
+def test_annotations_go_in_batches_of_at_most_fifty(live_server, connected, fake_github):
+    analysis = review_pull_request(live_server, fake_github)
+    stack = analysis.revision.files.get(path="widgets/stack.py")
+    run = publish_again(analysis, fake_github, [
+        Finding(revision=analysis.revision, file=stack, line=1 + i % 14, end_line=1 + i % 14,
+                column=i, end_column=i + 1, kind="literal", message="m", probability=0.9,
+                replacement="x") for i in range(120)])
     total = analysis.revision.findings.count()
     assert len(run["annotations"]) == total > 100
     sizes = [len(c.body["output"]["annotations"]) for c in fake_github.calls_to(
@@ -96,22 +102,13 @@ def test_no_findings_give_a_check_run_and_no_review(live_server, connected, fake
 
 
 def test_hints_alone_do_not_set_the_conclusion(live_server, connected, fake_github, settings):
-    from reviewapp.github import publish
-    from reviewapp.github.tasks import client_for
-
     settings.SQUIGGLE_GITHUB = {**settings.SQUIGGLE_GITHUB, "CONCLUSION": "failure"}
     analysis = review_pull_request(live_server, fake_github)
     stack = analysis.revision.files.get(path="widgets/stack.py")
-    analysis.revision.findings.all().delete()
-    Finding.objects.create(revision=analysis.revision, file=stack, line=3, end_line=3,
-                           column=4, end_column=8, kind="literal", message="m",
-                           probability=0.1, severity="low", replacement="None")
-    PullRequestAnalysis.objects.filter(pk=analysis.pk).update(
-        check_state=PullRequestAnalysis.NOT_STARTED, check_run_id=None,
-        annotation_batches_sent=0)
-    analysis.refresh_from_db()
-    publish.publish(client_for(analysis.repository), analysis)
-    run = fake_github.check_runs[analysis.check_run_id]
+    run = publish_again(analysis, fake_github, [
+        Finding(revision=analysis.revision, file=stack, line=3, end_line=3, column=4,
+                end_column=8, kind="literal", message="m", probability=0.1, severity="low",
+                replacement="None")])
     assert run["conclusion"] == "success" and run["output"]["title"] == "No likely bugs, 1 hint"
     assert "**0 likely bugs** (0 high, 0 medium) and 1 hints" in run["output"]["summary"]
 
