@@ -15,7 +15,9 @@ Two places where a developer has already said the name is meant are told apart f
 checks to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and
 the branches of an `if` that picks code by the running Python's version, where compatibility
 code reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose
-bare `except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`).
+bare `except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`). A
+module that `exec`s code into its own globals (`execs_into_module`) gets no report on the
+code it runs at import.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pyflakes.messages import UndefinedName as _PyflakesUndefinedName
 
 from bugmodel.file_finding import character_column
 
+_FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
 #: A suggested name must be at least this alike (difflib ratio) to the undefined one.
 CLOSE_RATIO = 0.8
 #: A builtin is offered for names at least this long: `var` → `vars` and `val` → `eval` were
@@ -85,7 +88,47 @@ def undefined_names(text: str, tree: ast.Module | None = None,
         found.append(UndefinedName(message.lineno, column, column + len(name), name,
                                    _repair(tree, text, message.lineno, name, bound),
                                    name in bound))
+    if found and execs_into_module(tree):
+        in_functions = function_body_lines(tree)
+        found = [u for u in found if u.line in in_functions]
     return sorted(found, key=lambda u: (u.line, u.column))
+
+
+def execs_into_module(tree: ast.Module) -> bool:
+    """Whether the module's own code runs other code into its globals: `exec(source)` or
+    `exec(source, globals())`, or Python 2's `execfile(path)`, outside any function or class
+    (h11's `setup.py` reads `__version__` after `exec(open("h11/_version.py").read())`). Any
+    name may be bound that way, so no read at module level is reported; a function reading
+    one is still reported (on the mined fixes, IPython's `setupbase.py` read `system` for
+    `os.system` beside such an `execfile`)."""
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (*_FUNCTION, ast.ClassDef, ast.Lambda)):
+            continue
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("exec", "execfile") and not node.keywords
+                and (len(node.args) == 1 or (len(node.args) == 2 and _is_globals(node.args[1])))):
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def function_body_lines(tree: ast.Module) -> set[int]:
+    """Lines inside the bodies of the module's functions and lambdas (what runs when called,
+    not when the module is imported)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, _FUNCTION):
+            lines.update(range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1))
+        elif isinstance(node, ast.Lambda):
+            lines.update(range(node.body.lineno, (node.body.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def _is_globals(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "globals" and not node.args)
 
 
 def unbound_reads(text: str, skip_lines: Collection[int] = ()) -> set[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from bugmodel.file_checks import file_findings
 from bugmodel.undefined_names import (
     silenced_lines,
@@ -136,3 +138,20 @@ def test_a_short_name_gets_no_builtin_and_no_repair_runs_code_from_a_string():
     found = undefined_names("def f(x):\n    return isintance(x, int) and exce(x)\n")
     assert [(u.name, u.replacement) for u in found] == [("isintance", "isinstance"),
                                                          ("exce", None)]
+
+
+@pytest.mark.parametrize("runner, reported", [
+    ('exec(open("h11/_version.py").read())', []),
+    ('exec(open("h11/_version.py").read(), globals())', []),
+    ('execfile("h11/_version.py")', []),
+    ('exec(open("h11/_version.py").read(), namespace)', ["__version__"]),
+    ('def load():\n    exec(open("h11/_version.py").read())', ["__version__"]),
+])
+def test_a_module_that_execs_code_into_its_globals_reports_no_name_read_at_import(runner,
+                                                                              reported):
+    """h11's setup.py reads `__version__` that `exec(open(...).read())` bound; code run into
+    another namespace, or inside a function, binds nothing in the module. A function's read
+    is still reported (IPython's `setupbase.py`: `system` for `os.system`)."""
+    code = (f"namespace = {{}}\n{runner}\n\nVERSION = __version__\n\n\n"
+            f"def run(command):\n    return system(command)\n")
+    assert [n.name for n in undefined_names(code)] == [*reported, "system"]
