@@ -3,7 +3,8 @@
 `self.registy` in a class that sets `self.registry`, `self.set_tag(...)` beside a method
 `set_etag`: an `AttributeError` when the line runs, and the name it was meant to be is right
 there. Only classes whose whole ancestry the file shows are judged (bases defined once in the
-file, builtin types, `object`), without decorators or metaclasses (which may add attributes),
+file, builtin types but `type`, `object`), without decorators or metaclasses (which may add
+attributes; nor metaclasses themselves, whose `cls` is a class they make),
 and without `__getattr__`, `__getattribute__`, `__dict__`, `vars()` or a `setattr` with a
 computed name on `self` or `cls` in that ancestry.
 
@@ -95,6 +96,8 @@ def _present_attributes(cls: ast.ClassDef, classes: dict[str, list[ast.ClassDef]
         for base in current.bases:
             if not isinstance(base, ast.Name):
                 return None
+            if base.id == "type" and "type" not in classes:
+                return None  # a metaclass: `cls` in its methods is a class it makes
             if base.id in _BUILTIN_TYPES and base.id not in classes:
                 present |= set(dir(_BUILTIN_TYPES[base.id]))
             elif len(classes.get(base.id, [])) == 1:

@@ -14,6 +14,7 @@ import ast
 import dataclasses
 
 from bugmodel.file_finding import NAME_KINDS, FileFinding, span_text
+from bugmodel.undefined_names import bound_names
 
 
 def fold_repeated_reads(found: list[FileFinding], lines: list[str],
@@ -25,10 +26,11 @@ def fold_repeated_reads(found: list[FileFinding], lines: list[str],
         return found  # most files: no walk of the tree
     functions = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    bound = bound_names(tree)
     kept: list[FileFinding] = []
     again: dict[tuple, tuple[int, list[int]]] = {}  # key -> (index in kept, later lines)
     for finding in found:
-        key = _mended_by(finding, lines, functions)
+        key = _mended_by(finding, lines, functions, bound)
         if key is not None and key in again:
             again[key][1].append(finding.line)
             continue
@@ -44,10 +46,13 @@ def fold_repeated_reads(found: list[FileFinding], lines: list[str],
     return kept
 
 
-def _mended_by(finding: FileFinding, lines: list[str],
-               functions: list[tuple[int, int]]) -> tuple | None:
-    """What one fix of the read mends: (name, import) for a forgotten import, (name, the
-    innermost function's first line) for a read with no repair offered; None otherwise."""
+def _mended_by(finding: FileFinding, lines: list[str], functions: list[tuple[int, int]],
+               bound: set[str]) -> tuple | None:
+    """What one fix of the read mends: (name, import) for a forgotten import, (name, "module")
+    for a name no scope binds read through its attributes with no repair offered (yarl's
+    tests read `pytest.mark`, `pytest.raises` with no `import pytest`: one import, wherever
+    it is read), (name, the innermost function's first line) for another read with no repair
+    offered; None otherwise."""
     if finding.kind not in NAME_KINDS:
         return None
     name = span_text(lines, finding.line, finding.column, finding.end_line, finding.end_column)
@@ -55,6 +60,9 @@ def _mended_by(finding: FileFinding, lines: list[str],
         return name, finding.added_import
     if finding.replacement != name:
         return None
+    text = lines[finding.end_line - 1] if finding.end_line <= len(lines) else ""
+    if name not in bound and text[finding.end_column:finding.end_column + 1] == ".":
+        return name, "module"
     inside = [span for span in functions if span[0] <= finding.line <= span[1]]
     return name, max(inside, default=(0, 0))[0]
 

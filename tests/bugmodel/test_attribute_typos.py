@@ -174,3 +174,16 @@ class Child(Base):
         return 1
 '''
     assert _reported(code) == [(6, "registy", "registry")]
+
+
+def test_a_metaclass_is_left_alone():
+    """webob's `_TemplateMetaclass.__init__(cls, ...)` reads `cls.idpattern`: `cls` is the
+    class the metaclass makes, whose attributes the metaclass does not define."""
+    code = '''class _TemplateMetaclass(type):
+    pattern = 1
+
+    def __init__(cls, name, bases, dct):
+        super().__init__(name, bases, dct)
+        cls.compiled = cls.idpattern
+'''
+    assert _reported(code) == []

@@ -58,3 +58,13 @@ def test_only_changed_lines_are_folded():
     line, message = findings({7, 8})[0]
     assert line == 7
     assert "(read again on line 8)" in message
+
+
+def test_a_module_no_scope_binds_read_in_several_functions_is_one_finding():
+    """yarl's tests read `pytest.mark` and `pytest.raises` with no `import pytest`: one
+    import mends them all, though no import is suggested for a third-party module."""
+    code = ("@pytest.mark.slow\ndef test_a():\n    with pytest.raises(ValueError):\n"
+            "        pass\n\n\ndef test_b():\n    pytest.skip('later')\n")
+    found = change_check_findings("test_x.py", code, ast.parse(code), None)
+    assert [(f.line, f.kind) for f in found] == [(1, "undefined_name")]
+    assert "(read again on lines 3 and 8)" in found[0].message
