@@ -35,7 +35,9 @@ from bugmodel.missing_imports import attribute_reads, import_for
 from bugmodel.misuse_checks import misuses
 from bugmodel.undefined_names import (
     UndefinedName,
+    execs_into_module,
     fallback_guarded_lines,
+    function_body_lines,
     silenced_lines,
     silences_undefined_names,
     undefined_names,
@@ -70,6 +72,10 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
     silenced = silenced_lines(text)
     undefined = [n for n in undefined_names(text, tree, messages)
                  if n.line not in silenced or not silences_undefined_names(silenced[n.line])]
+    if undefined and execs_into_module(tree):
+        # Code run into the module's globals may bind any name the module reads at import.
+        in_functions = function_body_lines(tree)
+        undefined = [n for n in undefined if n.line in in_functions]
     if any(n.name in PYTHON2_NAMES for n in undefined):
         # Compatibility code reads Python 2's builtins in the branch only Python 2 runs, or
         # in a `try` whose catch-all handler is what Python 3 runs.

@@ -17,7 +17,8 @@ the branches of an `if` that picks code by the running Python's version, where c
 code reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose
 bare `except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`). A
 module that `exec`s code into its own globals (`execs_into_module`) gets no report on the
-code it runs at import.
+code it runs at import (`bugmodel.file_checks`; what it reads still counts as read without
+binding, as evidence that a name is provided at run time).
 """
 
 from __future__ import annotations
@@ -88,9 +89,6 @@ def undefined_names(text: str, tree: ast.Module | None = None,
         found.append(UndefinedName(message.lineno, column, column + len(name), name,
                                    _repair(tree, text, message.lineno, name, bound),
                                    name in bound))
-    if found and execs_into_module(tree):
-        in_functions = function_body_lines(tree)
-        found = [u for u in found if u.line in in_functions]
     return sorted(found, key=lambda u: (u.line, u.column))
 
 
