@@ -35,8 +35,9 @@ class FindingCount:
         return cls(len(severities) - hints, hints)
 
     def words(self) -> str:
-        """"2 likely bugs and 1 hint", "No likely bugs, 3 hints", "No likely bugs"."""
-        bugs = _plural(self.likely, "likely bug") if self.likely else "No likely bugs"
+        """"2 likely bugs and 1 hint", "3 hints and no likely bug", "No likely bugs"."""
         if not self.hints:
-            return bugs
-        return f"{bugs}{' and' if self.likely else ','} {_plural(self.hints, 'hint')}"
+            return _plural(self.likely, "likely bug") if self.likely else "No likely bugs"
+        if not self.likely:
+            return f"{_plural(self.hints, 'hint')} and no likely bug"
+        return f"{_plural(self.likely, 'likely bug')} and {_plural(self.hints, 'hint')}"

@@ -171,8 +171,8 @@ def _review_payload(analysis: PullRequestAnalysis, planned: list[PlannedFinding]
                     event: str | None = "COMMENT") -> dict:
     inline = [p.comment for p in planned if p.comment]
     in_body = [p for p in planned if not p.comment]
-    found = FindingCount.of(p.finding for p in planned).words()
-    lines = [f"**Squiggle** found {found[0].lower()}{found[1:]} in "
+    found = FindingCount.of(p.finding for p in planned).words()  # planned is never empty
+    lines = [f"**Squiggle** found {found} in "
              f"`{analysis.head_sha[:7]}`. [Open the guided review]({page_url(analysis)})"]
     if in_body:
         lines += ["", "Findings outside the diff's lines:"] + [body_line(p.finding)

@@ -18,6 +18,6 @@ def test_low_severity_findings_are_hints_not_likely_bugs():
 
 
 def test_the_words_for_hints_alone_and_for_nothing():
-    assert FindingCount.of(_findings("low", "low")).words() == "No likely bugs, 2 hints"
+    assert FindingCount.of(_findings("low", "low")).words() == "2 hints and no likely bug"
     assert FindingCount.of(_findings("high")).words() == "1 likely bug"
     assert FindingCount.of([]).words() == "No likely bugs"

@@ -109,7 +109,7 @@ def test_hints_alone_do_not_set_the_conclusion(live_server, connected, fake_gith
         Finding(revision=analysis.revision, file=stack, line=3, end_line=3, column=4,
                 end_column=8, kind="literal", message="m", probability=0.1, severity="low",
                 replacement="None")])
-    assert run["conclusion"] == "success" and run["output"]["title"] == "No likely bugs, 1 hint"
+    assert run["conclusion"] == "success" and run["output"]["title"] == "1 hint and no likely bug"
     assert "**0 likely bugs** (0 high, 0 medium) and 1 hints" in run["output"]["summary"]
 
 
