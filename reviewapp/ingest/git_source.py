@@ -290,7 +290,10 @@ class _Repository:
         with tempfile.TemporaryDirectory(prefix="squiggle-index-") as scratch:
             env = dict(self.env, GIT_INDEX_FILE=os.path.join(scratch, "index"))
             if os.path.exists(real_index):
-                shutil.copyfile(real_index, env["GIT_INDEX_FILE"])
+                # copy2 keeps the index's mtime: git trusts a file's cached stat only when
+                # the file is older than the index, so a fresh mtime would hide a same-size
+                # edit made within the index's last timestamp tick ("racy git").
+                shutil.copy2(real_index, env["GIT_INDEX_FILE"])
             untracked = self.run(["ls-files", "-z", "--others", "--exclude-standard"], env=env)
             if untracked.stdout:
                 self.run(["add", "--intent-to-add", "--pathspec-from-file=-",
