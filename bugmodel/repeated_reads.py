@@ -49,10 +49,10 @@ def fold_repeated_reads(found: list[FileFinding], lines: list[str],
 def _mended_by(finding: FileFinding, lines: list[str], functions: list[tuple[int, int]],
                bound: set[str]) -> tuple | None:
     """What one fix of the read mends: (name, import) for a forgotten import, (name, "module")
-    for a name no scope binds read through its attributes with no repair offered (yarl's
-    tests read `pytest.mark`, `pytest.raises` with no `import pytest`: one import, wherever
-    it is read), (name, the innermost function's first line) for another read with no repair
-    offered; None otherwise."""
+    for a name no scope binds with no repair offered (yarl's tests read `pytest.mark`,
+    `pytest.raises` with no `import pytest`: one import or definition, wherever it is read),
+    (name, the innermost function's first line) for another read with no repair offered (a
+    method written without `self`); None otherwise."""
     if finding.kind not in NAME_KINDS:
         return None
     name = span_text(lines, finding.line, finding.column, finding.end_line, finding.end_column)
@@ -60,8 +60,7 @@ def _mended_by(finding: FileFinding, lines: list[str], functions: list[tuple[int
         return name, finding.added_import
     if finding.replacement != name:
         return None
-    text = lines[finding.end_line - 1] if finding.end_line <= len(lines) else ""
-    if name not in bound and text[finding.end_column:finding.end_column + 1] == ".":
+    if name not in bound:
         return name, "module"
     inside = [span for span in functions if span[0] <= finding.line <= span[1]]
     return name, max(inside, default=(0, 0))[0]
