@@ -73,9 +73,10 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
     undefined = [n for n in undefined_names(text, tree, messages)
                  if n.line not in silenced or not silences_undefined_names(silenced[n.line])]
     if undefined and execs_into_module(tree):
-        # Code run into the module's globals may bind any name the module reads at import.
+        # Code run into the module's globals may bind any name the module reads at import,
+        # but not Python 2's `execfile` that runs it: under Python 3 that call is the NameError.
         in_functions = function_body_lines(tree)
-        undefined = [n for n in undefined if n.line in in_functions]
+        undefined = [n for n in undefined if n.line in in_functions or n.name == "execfile"]
     if any(n.name in PYTHON2_NAMES for n in undefined):
         # Compatibility code reads Python 2's builtins in the branch only Python 2 runs, or
         # in a `try` whose catch-all handler is what Python 3 runs.

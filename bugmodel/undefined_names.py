@@ -96,8 +96,8 @@ def execs_into_module(tree: ast.Module) -> bool:
     """Whether the module's own code runs other code into its globals: `exec(source)` or
     `exec(source, globals())`, or Python 2's `execfile(path)`, outside any function or class
     (h11's `setup.py` reads `__version__` after `exec(open("h11/_version.py").read())`). Any
-    name may be bound that way, so no read at module level is reported; a function reading
-    one is still reported (on the mined fixes, IPython's `setupbase.py` read `system` for
+    name may be bound that way, so no read at module level is reported but `execfile` itself,
+    a NameError under Python 3; a function reading one is still reported (on the mined fixes, IPython's `setupbase.py` read `system` for
     `os.system` beside such an `execfile`)."""
     todo = list(tree.body)
     while todo:
