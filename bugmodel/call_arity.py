@@ -5,11 +5,12 @@ method called as `self.method(...)` from a method of the same class, or a module
 class's `__init__`; each defined once, undecorated (a decorator may change the signature;
 `staticmethod` and `classmethod` are understood), never rebound or imported under the same
 name, and a class without a metaclass, decorators or `__new__`. Builtin functions the file
-never rebinds (`hasattr(obj)`) and methods called on a literal (`" ".join(a, b)`) are checked
-against the running Python's own signatures. Calls that spread `*args` or `**kwargs` are not
-judged. On the mined real fixes this fired on the fixed line of 9 functions (`self.finish()`
-for `self.finish(request)`, an extra `self` passed to a method, `" ".join(enc, description)`)
-and once elsewhere, and never in the clean files (`bugmodel/MODEL_CARD.md`).
+never rebinds, in a file without a star import (`hasattr(obj)`), and methods called on a
+literal (`" ".join(a, b)`) are checked against the running Python's own signatures. Calls that
+spread `*args` or `**kwargs` are not judged. On the mined real fixes this fired on the fixed
+line of 9 functions (`self.finish()` for `self.finish(request)`, an extra `self` passed to a
+method, `" ".join(enc, description)`) and once elsewhere, and never in the clean files
+(`bugmodel/MODEL_CARD.md`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import inspect
 from dataclasses import dataclass
 
 from bugmodel.file_finding import FileFinding, node_span, span_text
-from bugmodel.undefined_names import bound_names
+from bugmodel.undefined_names import bound_names, imports_star
 
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -191,14 +192,17 @@ def _self_calls(cls: ast.ClassDef) -> list[tuple[ast.Call, Signature, str]]:
 
 
 def _builtin_calls(tree: ast.Module) -> list[tuple[ast.Call, Signature, str]]:
-    """Calls of builtin functions the file never rebinds, and of methods on literals."""
+    """Calls of builtin functions the file never rebinds (nor may rebind, through a star
+    import: funcy's tests call its own `all(pred, seq)`), and of methods on literals."""
     rebound = bound_names(tree)
+    builtins_known = not imports_star(rebound)
     found = []
     for call in ast.walk(tree):
         if not isinstance(call, ast.Call):
             continue
         func = call.func
-        if isinstance(func, ast.Name) and func.id in BUILTIN_CALLEES and func.id not in rebound:
+        if (isinstance(func, ast.Name) and builtins_known and func.id in BUILTIN_CALLEES
+                and func.id not in rebound):
             found.append((call, BUILTIN_CALLEES[func.id], func.id))
         elif isinstance(func, ast.Attribute) and not func.attr.startswith("_"):
             literal = func.value

@@ -77,9 +77,15 @@ def undefined_names(text: str, tree: ast.Module | None = None,
         messages = Checker(tree, filename="<unit>").messages
     lines = text.split("\n")
     bound = bound_names(tree)
+    # pyflakes judges `del name` as if no star import could have bound it (funcy's `py3.py`:
+    # `from .py2 import *`, then `zip_values = izip_values; del izip_values`).
+    star_deleted = ({(n.lineno, n.col_offset) for n in ast.walk(tree)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Del)}
+                    if imports_star(bound) else set())
     found = []
     for message in messages:
-        if not isinstance(message, _PyflakesUndefinedName):
+        if (not isinstance(message, _PyflakesUndefinedName)
+                or (message.lineno, message.col) in star_deleted):
             continue
         name = message.message_args[0]
         line = lines[message.lineno - 1] if message.lineno <= len(lines) else ""
@@ -97,8 +103,8 @@ def execs_into_module(tree: ast.Module) -> bool:
     `exec(source, globals())`, or Python 2's `execfile(path)`, outside any function or class
     (h11's `setup.py` reads `__version__` after `exec(open("h11/_version.py").read())`). Any
     name may be bound that way, so no read at module level is reported but `execfile` itself,
-    a NameError under Python 3; a function reading one is still reported (on the mined fixes, IPython's `setupbase.py` read `system` for
-    `os.system` beside such an `execfile`)."""
+    a NameError under Python 3; a function reading one is still reported (on the mined fixes,
+    IPython's `setupbase.py` read `system` for `os.system` beside such an `execfile`)."""
     todo = list(tree.body)
     while todo:
         node = todo.pop()
@@ -239,6 +245,12 @@ def bound_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.alias):
             names.add((node.asname or node.name).split(".")[0])
     return names
+
+
+def imports_star(bound: set[str]) -> bool:
+    """Whether a file whose `bound_names` are `bound` has a `from module import *`, which may
+    bind any name, a builtin's included."""
+    return "*" in bound
 
 
 def _repair(tree: ast.Module, text: str, line: int, name: str, bound: set[str]) -> str | None:

@@ -155,3 +155,16 @@ def f(obj, len=len):
     return hasattr(obj), sorted(1, 2, 3, 4), len(1, 2), print(1, 2, 3, sep="")
 '''
     assert _problems(code) == []
+
+
+def test_builtins_are_left_alone_in_a_file_with_a_star_import():
+    """funcy's tests star-import funcy, whose `all(pred, seq)` shadows the builtin."""
+    code = '''from funcy.colls import *
+
+
+def test_all():
+    assert all(callable, [abs, open, int]) and " ".join("a", "b")
+'''
+    assert _problems(code) == [
+        (5, "`str.join(...)` cannot take these arguments: it takes 1 positional argument(s) "
+            "but 2 are given (TypeError)")]

@@ -158,3 +158,11 @@ def test_a_module_that_execs_code_into_its_globals_reports_no_name_read_at_impor
     assert [code.split("\n")[f.line - 1][f.column:f.end_column]
             for f in file_findings(code)] == [*reported, "system"]
     assert "__version__" in unbound_reads(code)  # still evidence the name is provided
+
+
+def test_a_name_deleted_after_a_star_import_is_not_undefined():
+    """funcy's `py3.py` renames what `from .py2 import *` bound and deletes the old names;
+    without a star import a deleted unbound name is still a NameError."""
+    renames = "zip_values = izip_values; del izip_values\n"
+    assert undefined_names(f"from .py2 import *\n{renames}") == []
+    assert [u.name for u in undefined_names(renames)] == ["izip_values", "izip_values"]
