@@ -180,16 +180,24 @@ def version_guarded_lines(tree: ast.Module) -> set[int]:
 
 def fallback_guarded_lines(tree: ast.Module) -> set[int]:
     """Lines in the body of a `try` whose handler catches a `NameError` with everything else
-    (a bare `except:`, `Exception`, `BaseException`): compatibility code whose fallback is what
-    Python 3 runs (`try: integer_types = (int, long)` / `except: integer_types = (int,)`).
-    pyflakes leaves alone only the handlers that name `NameError`."""
+    (a bare `except:`, `Exception`, `BaseException`) and binds again a name the body binds:
+    compatibility code whose fallback is what Python 3 runs (`try: integer_types = (int, long)`
+    / `except: integer_types = (int,)`). pyflakes leaves alone only the handlers that name
+    `NameError`. A handler that binds nothing of the body's handles errors: gunicorn's
+    `try: execfile(path, config)` / `except: sys.exit(...)` hid the NameError under Python 3."""
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and any(_catches_everything(h) for h in node.handlers):
+        if isinstance(node, ast.Try) and any(
+                _catches_everything(h) and _binds(h.body) & _binds(node.body)
+                for h in node.handlers):
             for statement in node.body:
                 lines.update(range(statement.lineno,
                                    (statement.end_lineno or statement.lineno) + 1))
     return lines
+
+
+def _binds(statements: list[ast.stmt]) -> set[str]:
+    return bound_names(ast.Module(body=statements, type_ignores=[]))
 
 
 def _catches_everything(handler: ast.ExceptHandler) -> bool:

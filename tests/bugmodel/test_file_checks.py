@@ -302,7 +302,9 @@ def test_python2_builtins_in_a_branch_picked_by_the_python_version_are_left_alon
 def test_python2_builtins_in_a_try_whose_catch_all_is_the_python3_fallback_are_left_alone():
     """boltons' `try: string_types, integer_types = (str, unicode), (int, long)` with a bare
     `except:` whose body is the Python 3 spelling; a handler for something narrower does not
-    catch the NameError, and an undefined name that is not Python 2's is still reported."""
+    catch the NameError, nor is one that binds nothing the `try` binds a fallback (gunicorn's
+    `except: sys.exit(...)` around `execfile`), and an undefined name that is not Python 2's
+    is still reported."""
     code = """try:
     integer_types = (int, long)
 except:
@@ -319,9 +321,14 @@ try:
     value = helpr()
 except Exception:
     value = None
+path, config = "gunicorn.conf.py", {}
+try:
+    execfile(path, config)
+except:
+    raise SystemExit("Could not read config file")
 """
     assert [(f.line, f.kind) for f in file_findings(code)] == [
-        (10, "python2_name"), (14, "undefined_name")]
+        (10, "python2_name"), (14, "undefined_name"), (19, "python2_name")]
 
 
 @pytest.mark.parametrize("comment, reported", [
