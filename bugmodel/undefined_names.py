@@ -29,7 +29,7 @@ import difflib
 import io
 import re
 import tokenize
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from pyflakes.checker import Checker
@@ -77,9 +77,10 @@ def undefined_names(text: str, tree: ast.Module | None = None,
         messages = Checker(tree, filename="<unit>").messages
     lines = text.split("\n")
     bound = bound_names(tree)
-    # pyflakes judges `del name` as if no star import could have bound it (funcy's `py3.py`:
-    # `from .py2 import *`, then `zip_values = izip_values; del izip_values`).
-    star_deleted = ({(n.lineno, n.col_offset) for n in ast.walk(tree)
+    # pyflakes judges a module's `del name` as if no star import could have bound it (funcy's
+    # `py3.py`: `from .py2 import *`, then `zip_values = izip_values; del izip_values`); in a
+    # function such a `del` is an error whatever the module imports.
+    star_deleted = ({(n.lineno, n.col_offset) for n in _module_level_nodes(tree)
                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Del)}
                     if imports_star(bound) else set())
     found = []
@@ -105,17 +106,20 @@ def execs_into_module(tree: ast.Module) -> bool:
     name may be bound that way, so no read at module level is reported but `execfile` itself,
     a NameError under Python 3; a function reading one is still reported (on the mined fixes,
     IPython's `setupbase.py` read `system` for `os.system` beside such an `execfile`)."""
-    todo = list(tree.body)
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+               and node.func.id in ("exec", "execfile") and not node.keywords
+               and (len(node.args) == 1 or (len(node.args) == 2 and _is_globals(node.args[1])))
+               for node in _module_level_nodes(tree))
+
+
+def _module_level_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """The nodes of the code that runs at import, outside any function, class or lambda."""
+    todo: list[ast.AST] = list(tree.body)
     while todo:
         node = todo.pop()
-        if isinstance(node, (*_FUNCTION, ast.ClassDef, ast.Lambda)):
-            continue
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("exec", "execfile") and not node.keywords
-                and (len(node.args) == 1 or (len(node.args) == 2 and _is_globals(node.args[1])))):
-            return True
-        todo.extend(ast.iter_child_nodes(node))
-    return False
+        if not isinstance(node, (*_FUNCTION, ast.ClassDef, ast.Lambda)):
+            yield node
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def function_body_lines(tree: ast.Module) -> set[int]:

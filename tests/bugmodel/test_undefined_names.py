@@ -162,7 +162,10 @@ def test_a_module_that_execs_code_into_its_globals_reports_no_name_read_at_impor
 
 def test_a_name_deleted_after_a_star_import_is_not_undefined():
     """funcy's `py3.py` renames what `from .py2 import *` bound and deletes the old names;
-    without a star import a deleted unbound name is still a NameError."""
+    without a star import a deleted unbound name is still a NameError, and so is deleting a
+    name a function never bound."""
     renames = "zip_values = izip_values; del izip_values\n"
     assert undefined_names(f"from .py2 import *\n{renames}") == []
     assert [u.name for u in undefined_names(renames)] == ["izip_values", "izip_values"]
+    in_function = "from .py2 import *\n\n\ndef clean():\n    del izip_values\n"
+    assert [(u.line, u.name) for u in undefined_names(in_function)] == [(5, "izip_values")]
