@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bugmodel.cases import file_check_findings
-from bugmodel.file_checks import EXAMPLE_ROOTS
+from bugmodel.file_checks import is_example_path
 from bugmodel.file_finding import PROBABILITY
 from synthdata.source import normalise_newlines
 
@@ -65,7 +65,7 @@ def measure(fixes: Path, clean_files: Path, repos: Path) -> dict:
     clean: dict = defaultdict(lambda: defaultdict(int))
     lines: dict = defaultdict(int)
     for row in _rows(clean_files):
-        if row["path"].split("/", 1)[0] in EXAMPLE_ROOTS:
+        if is_example_path(row["path"]):
             continue  # the checks leave documentation and examples out: so does the rate
         split = split_of[row["repo"]]
         lines[split] += row["text"].count("\n")

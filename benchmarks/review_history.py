@@ -41,6 +41,7 @@ from bugmodel.detection import (
     Finding,
     change_check_findings,
     detect_files,
+    is_project_module,
     provided_names,
     reads_provided_name,
 )
@@ -57,7 +58,6 @@ from reviewapp.findings.repository_names import (
     with_import_hints,
 )
 from reviewapp.ingest.parser import parse_diff
-from synthdata.mining.fixes import is_source_path
 from synthdata.source import normalise_newlines
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_history.json"
@@ -235,7 +235,7 @@ def learned_reports(news: list[tuple[str, str, set[int]]], bases: list[tuple[str
     small = [(path, text) for path, text, _ in news if len(text) <= MAX_FILE_CHARS]
     changed = {path: added for path, _, added in news}
     found = detect_files(small, changed, detector=detector, base_files=bases,
-                         provided=harnessed, learned_paths=is_source_path).findings
+                         provided=harnessed, learned_paths=is_project_module).findings
     texts = dict(small)
     reports = []
     for f in found:

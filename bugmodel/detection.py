@@ -18,7 +18,7 @@ import torch
 from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
-from bugmodel.file_checks import reported_file_findings
+from bugmodel.file_checks import is_example_path, reported_file_findings
 from bugmodel.file_finding import NAME_KINDS, FileFinding, span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
@@ -26,6 +26,7 @@ from bugmodel.repeated_reads import fold_repeated_reads
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import unbound_reads
 from synthdata.corpus import class_header
+from synthdata.mining.fixes import is_source_path
 from synthdata.rewrites import Candidate, enumerate_candidates
 from synthdata.source import SourceText, normalise_newlines
 
@@ -299,6 +300,14 @@ def detect_files(files: Iterable[tuple[str, str]],
     result.findings = sorted(result.findings + list(best.values()),
                              key=lambda f: (f.path, f.line, f.column))
     return result
+
+
+def is_project_module(path: str) -> bool:
+    """A file the learned models read in a review: a module of the project itself, not its
+    tests, scripts, documentation, examples or demos. Their findings elsewhere are unmeasured,
+    and in reviews of real histories nearly all were false alarms (loguru's test fixtures;
+    typer's `docs_src/` tutorials, 63 of its 68 learned findings)."""
+    return is_source_path(path) and not is_example_path(path)
 
 
 def provided_names(base_files: Iterable[tuple[str, Collection[int]]]) -> set[str]:

@@ -56,11 +56,13 @@ PYTHON2_NAMES = {"xrange": "range", "unicode": "str", "basestring": "str", "long
 
 def reported_file_findings(path: str, text: str, tree: ast.Module | None = None,
                            ) -> list[FileFinding]:
-    """`file_findings` as the review reports them: none for documentation or example code
-    (a top-level folder in `EXAMPLE_ROOTS`)."""
-    if path.replace("\\", "/").lstrip("/").split("/", 1)[0] in EXAMPLE_ROOTS:
-        return []
-    return file_findings(text, tree)
+    """`file_findings` as the review reports them: none for documentation or example code."""
+    return [] if is_example_path(path) else file_findings(text, tree)
+
+
+def is_example_path(path: str) -> bool:
+    """Documentation or example code: a file under a top-level folder in `EXAMPLE_ROOTS`."""
+    return path.replace("\\", "/").lstrip("/").split("/", 1)[0] in EXAMPLE_ROOTS
 
 
 def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding]:

@@ -44,8 +44,12 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
 
 def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
     from bugmodel import detect
-    from bugmodel.detection import NAME_KINDS, provided_names, reads_provided_name
-    from synthdata.mining.fixes import is_source_path
+    from bugmodel.detection import (
+        NAME_KINDS,
+        is_project_module,
+        provided_names,
+        reads_provided_name,
+    )
 
     sources, changed, bases = {}, {}, []
     for file in diff.files:
@@ -59,10 +63,9 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
             bases.append((file.old_content, removed))
     if not sources:
         return []
-    # The learned models were trained and calibrated on the projects' own modules only: in
-    # tests, docs and scripts their findings are unmeasured, and in reviews of real histories
-    # nearly all of them were false alarms (benchmarks/README.md). The checks read every file.
-    found = detect(sources.items(), changed, base_files=bases, learned_paths=is_source_path)
+    # The learned models read the project's own modules only (`is_project_module`); the
+    # checks read every file.
+    found = detect(sources.items(), changed, base_files=bases, learned_paths=is_project_module)
     # The files beside are read only for a name the change's own files could not vouch for,
     # so most reviews read none (and a pull request's head is not downloaded for them).
     named = {f.path for f in found if f.kind in NAME_KINDS}
@@ -81,7 +84,7 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
         # Again with the evidence: a unit whose only finding was such a name gets the
         # learned detector's finding instead, as if the name had never been reported.
         found = detect(sources.items(), changed, base_files=bases + siblings,
-                       provided=harnessed, learned_paths=is_source_path)
+                       provided=harnessed, learned_paths=is_project_module)
     return with_import_hints(found, lines, checkout)
 
 
