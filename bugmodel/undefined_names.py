@@ -11,14 +11,16 @@ fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05
 The repair offered is `self.<name>` inside a method of a class that uses that attribute, else
 the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none.
 
-Two places where a developer has already said the name is meant are told apart for the
-checks to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and
-the branches of an `if` that picks code by the running Python's version, where compatibility
-code reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose
-bare `except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`). A
-module that `exec`s code into its own globals (`execs_into_module`) gets no report on the
-code it runs at import (`bugmodel.file_checks`; what it reads still counts as read without
-binding, as evidence that a name is provided at run time).
+Two places where a developer has already said the name is meant are told apart for the checks
+to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and the
+branches of an `if` that picks code by the running Python's version, where compatibility code
+reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose bare
+`except:` or `except Exception:` is the Python 3 fallback (`fallback_guarded_lines`).
+A module-level `del` after a star import is not reported (the star import may have bound the name;
+pyflakes judges `del` as if it bound nothing). A module that `exec`s code into its own globals
+(`execs_into_module`) gets no report on the code it runs at import (`bugmodel.file_checks`;
+what it reads still counts as read without binding, as evidence that a name is provided at run
+time).
 """
 
 from __future__ import annotations
