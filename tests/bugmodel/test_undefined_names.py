@@ -152,7 +152,7 @@ def test_a_module_that_execs_code_into_its_globals_reports_no_name_read_at_impor
     """h11's setup.py reads `__version__` that `exec(open(...).read())` bound; code run into
     another namespace, or inside a function, binds nothing in the module. A function's read
     is still reported (IPython's `setupbase.py`: `system` for `os.system`), and so is Python 2's
-    `execfile` itself, a NameError under Python 3 (gunicorn's 2010 modules)."""
+    `execfile` itself, a NameError under Python 3."""
     code = (f"namespace = {{}}\n{runner}\n\nVERSION = __version__\n\n\n"
             f"def run(command):\n    return system(command)\n")
     assert [code.split("\n")[f.line - 1][f.column:f.end_column]
