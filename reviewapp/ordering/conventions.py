@@ -26,6 +26,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping, Sequence
 
+from bugmodel.file_checks import is_example_path
+
 from .graph import Edges, reaches
 from .roles import SOURCE, TEST, Role
 from .symbols import FileSymbols
@@ -48,9 +50,6 @@ ENTRY_POINT_STEMS = frozenset({
     "main", "cli", "app", "apps", "application", "applications", "wsgi", "asgi", "manage",
 })
 ENTRY_POINT_DIRS = frozenset({"scripts", "bin", "commands"})
-# Top-level folders of example code (docs_src/tutorial001.py, examples/flask_example.py): it
-# uses the package the way its users do, so it builds on every changed module.
-EXAMPLE_ROOTS = frozenset({"examples", "example", "docs_src", "docs", "doc"})
 
 
 def is_foundation(path: str) -> bool:
@@ -73,7 +72,9 @@ def is_entry_point(path: str) -> bool:
     # A module named after its package (arrow/arrow.py) is the package's main face: on the
     # dev repositories' real imports it was the importer 10 times in 12.
     return (stem in ENTRY_POINT_STEMS or parent in ENTRY_POINT_DIRS or stem == parent
-            or path.split("/", 1)[0] in EXAMPLE_ROOTS)
+            # Example code (docs_src/tutorial001.py, examples/flask_example.py) uses the package
+            # the way its users do, so it builds on every changed module.
+            or is_example_path(path))
 
 
 def is_private(path: str) -> bool:

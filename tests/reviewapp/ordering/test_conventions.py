@@ -175,8 +175,8 @@ def test_a_package_init_is_not_what_its_subpackages_build_on():
 
 
 def test_example_code_comes_after_the_package_it_uses():
-    """docs_src/tutorial001.py and examples/ use the package as its users do: read last among
-    unlinked code, whatever the size of their change."""
+    """docs_src/tutorial001.py, examples/ and demos/ use the package as its users do: read
+    last among unlinked code, whatever the size of their change."""
     files = [
         edited("docs_src/custom_docs/tutorial001.py", "main_page",
                "x = 1\n    y = 2\n    return x + y"),
@@ -184,6 +184,7 @@ def test_example_code_comes_after_the_package_it_uses():
     ]
     assert paths(order_files(files)) == ["pkg/openapi.py", "docs_src/custom_docs/tutorial001.py"]
     assert is_entry_point("examples/flask_example.py")
+    assert is_entry_point("demos/demo_sftp.py")
 
 
 def test_a_module_named_after_its_package_comes_after_its_unlinked_siblings():
