@@ -22,6 +22,7 @@ from bugmodel.file_checks import is_example_path, reported_file_findings
 from bugmodel.file_finding import NAME_KINDS, FileFinding, span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
+from bugmodel.plausible_repairs import fold_into_no_bug, implausible_repairs, sole_returns
 from bugmodel.repeated_reads import fold_repeated_reads
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import unbound_reads
@@ -102,6 +103,7 @@ class _Window:
     text: str
     context: str
     candidates: list[Candidate]  # offsets relative to the file
+    implausible: set[int]  # candidates no developer would make (`bugmodel.plausible_repairs`)
 
 
 def _units(tree: ast.Module) -> Iterator[tuple[list[ast.AST], ast.ClassDef | None]]:
@@ -160,6 +162,7 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
     """Model inputs for a file: one per unit, or line-aligned slices of long units."""
     src = SourceText(text)
     lines = text.split("\n")
+    returns = sole_returns(tree, src)
     windows: list[_Window] = []
     for scope, cls in _units(tree):
         first, last = scope[0].lineno, scope[-1].end_lineno
@@ -168,16 +171,20 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
         candidates = enumerate_candidates(text, tree, scope, MAX_MISUSE_NAMES, src)
         if not candidates:
             continue
+        implausible = implausible_repairs(src, candidates, [
+            r for r in returns if src.line_start(first) <= r[0][0] < src.line_end(last)])
         unit_start, unit_end = src.line_start(first), src.line_end(last)
         unit_text = text[unit_start:unit_end] + "\n"
         for s0, s1 in _slices(unit_text, budget):
             lo, hi = unit_start + s0, unit_start + s1
-            inside = [c for c in candidates if lo <= c.start and c.end <= hi]
+            kept = [i for i, c in enumerate(candidates) if lo <= c.start and c.end <= hi]
+            inside = [candidates[i] for i in kept]
             if changed is not None and not any(_touches(c, src, changed) for c in inside):
                 continue  # a slice of a long unit with no changed code: nothing to report
             if inside:
                 windows.append(_Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
-                                       inside))
+                                       inside, {j for j, i in enumerate(kept)
+                                                if i in implausible}))
     return windows
 
 
@@ -283,12 +290,14 @@ def detect_files(files: Iterable[tuple[str, str]],
                for n in range(first, first + window.text.count("\n"))):
             continue  # the unit's finding is the check's, as in the evaluation
         columns, scores = _decide(detector, window, sample, row)
+        scores = fold_into_no_bug(
+            scores, [1 + j for j, i in enumerate(columns) if i in window.implausible])
         probs = softmax(scores, temperature)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
             probability = detector.finding_calibration(float(probs[column]))
-            if probability < threshold:
-                break
+            if probability < threshold or not probs[column]:
+                break  # the rest score lower, or are repairs no developer would make
             candidate = window.candidates[columns[column - 1]]
             if changed is not None and not _touches(candidate, window.src, changed):
                 continue

@@ -58,6 +58,7 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
+from bugmodel.plausible_repairs import fold_into_no_bug, implausible_in_unit
 from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | N
     if system in ("line_ranker", CHECKS) and case.candidates:
         small_row = candidate_logits(
             ranker, unit_lines(case.text, case.candidates, small_row), small_row)
+    small_row = fold_into_no_bug(
+        small_row, [1 + i for i in implausible_in_unit(case.text, case.candidates)])
     judged = Judged(*seen_columns(small_row))
     if system == CHECKS and case.checked:
         judged.checked = case.checked[0]

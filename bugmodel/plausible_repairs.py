@@ -1,0 +1,95 @@
+"""Repairs no developer would make, left out of the learned detector's findings.
+
+The enumeration (`synthdata/rewrites.py`) proposes a rewrite wherever a bug could be injected;
+the models score them without knowing what the code is for. In reviews of funcy's history the
+learned detector's only findings shown as likely bugs were `def inc(x): return x + 1` with
+"`x + 1` may be `x`" (and `dec`, and the same as lambdas), in every commit that moved them: a
+repair that turns a one-statement function into the identity, whose one statement is the
+function's whole point.
+
+Such repairs are judged after scoring, so the models' inputs are unchanged: what a model gave
+them goes to NO_BUG (`fold_into_no_bug`), and the unit's other candidates keep their scores.
+Three more rules were measured and not kept (`bugmodel/MODEL_CARD.md`, "Repairs no developer
+would make").
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from synthdata.rewrites import Candidate
+from synthdata.source import SourceText
+
+#: How a unit's text is made to parse when it is an indented method without its class.
+_INDENTED_UNIT_PREFIX = "if True:\n"
+#: Parameters a method returns for a reason (`__enter__`, `__deepcopy__`, builders).
+_RECEIVERS = frozenset({"self", "cls"})
+
+
+#: What a one-statement function or a lambda returns (its span in the text) and the parameters
+#: whose return unchanged would make it the identity.
+SoleReturn = tuple[tuple[int, int], frozenset[str]]
+
+
+def sole_returns(tree: ast.AST, src: SourceText) -> list[SoleReturn]:
+    """Every function of `tree` whose body (after its docstring) is one `return`, and every
+    lambda, in file order."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda):
+            out.append((src.span(node.body), _parameters(node.args)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                out.append((src.span(body[0].value), _parameters(node.args)))
+    return sorted(out)
+
+
+def implausible_repairs(src: SourceText, candidates: Sequence[Candidate],
+                        returns: Sequence[SoleReturn]) -> set[int]:
+    """Indices of `candidates` (offsets into `src.text`) that no developer would make, given
+    the `sole_returns` of the code they are in."""
+    out = set()
+    for i, candidate in enumerate(candidates):
+        for (start, end), parameters in returns:
+            if start <= candidate.start and candidate.end <= end:
+                repaired = (src.text[start : candidate.start] + candidate.replacement
+                            + src.text[candidate.end : end]).strip()
+                if repaired in parameters:
+                    out.add(i)
+    return out
+
+
+def fold_into_no_bug(row: np.ndarray, columns: Collection[int]) -> np.ndarray:
+    """Logits over NO_BUG and candidates with the given (1-based) columns' mass moved to
+    NO_BUG: a repair that cannot be is evidence for no bug there, not for the other repairs."""
+    if not columns:
+        return row
+    out = row.astype(np.float64)  # a copy
+    picked = np.array(sorted(columns))
+    out[0] = np.logaddexp.reduce(np.concatenate([[out[0]], out[picked]]))
+    out[picked] = -np.inf
+    return out
+
+
+def implausible_in_unit(text: str, candidates: Sequence[Candidate]) -> set[int]:
+    """`implausible_repairs` for a unit's text alone (a function, or an indented method)."""
+    prefix = _INDENTED_UNIT_PREFIX if text[:1] in " \t" else ""
+    try:
+        tree = ast.parse(prefix + text)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    shifted = [Candidate(c.kind, c.start + len(prefix), c.end + len(prefix), c.replacement)
+               for c in candidates]
+    src = SourceText(prefix + text)
+    return implausible_repairs(src, shifted, sole_returns(tree, src))
+
+
+def _parameters(args: ast.arguments) -> frozenset[str]:
+    return frozenset(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+                     ) - _RECEIVERS
