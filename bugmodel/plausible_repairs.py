@@ -2,15 +2,15 @@
 
 The enumeration (`synthdata/rewrites.py`) proposes a rewrite wherever a bug could be injected;
 the models score them without knowing what the code is for. In reviews of funcy's history the
-learned detector's only findings shown as likely bugs were `def inc(x): return x + 1` with
-"`x + 1` may be `x`" (and `dec`, and the same as lambdas), in every commit that moved them: a
-repair that turns a one-statement function into the identity, whose one statement is the
-function's whole point.
+learned detector's only finding shown as a likely bug was `def inc(x): return x + 1` with
+"`x + 1` may be `x`" at 27% (`dec` got the same at 23%, and so did the lambdas of a draft), in
+every commit that moved them: a repair that turns a one-statement function into the identity,
+whose one statement is the function's whole point.
 
 Such repairs are judged after scoring, so the models' inputs are unchanged: what a model gave
 them goes to NO_BUG (`fold_into_no_bug`), and the unit's other candidates keep their scores.
-Three more rules were measured and not kept (`bugmodel/MODEL_CARD.md`, "Repairs no developer
-would make").
+Rules for other families (annotations, a `return` in `__init__`) were measured and not kept
+(`bugmodel/MODEL_CARD.md`, "Repairs no developer would make").
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def test_making_a_one_statement_function_the_identity_is_implausible():
     assert masked("def inc(x):\n    return x + 1\n", "off_by_one", "x")
     assert masked('def dec(x):\n    """One less."""\n    return x - 1\n', "off_by_one", "x")
     assert masked("inc = lambda x: x + 1\n", "off_by_one", "x")
-    # Not the function's whole point: the bound of a computation, or a local name.
+    # Not the function's whole point: a bound computed from a local, or an attribute.
     assert not masked("def last(xs):\n    n = len(xs)\n    return n - 1\n", "off_by_one", "n")
     assert not masked("def nxt(self):\n    return self.i + 1\n", "off_by_one", "self.i")
     # A method returning its receiver does so for a reason (a synthetic test bug's fix).
