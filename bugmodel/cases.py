@@ -29,7 +29,7 @@ from synthdata.corpus import class_header
 from synthdata.dataset import Record, iter_records
 from synthdata.mining.clean import CLEAN_FILES
 from synthdata.rewrites import Candidate, enumerate_candidates
-from synthdata.source import SourceText, normalise_newlines
+from synthdata.source import INDENTED_UNIT_PREFIX, SourceText, normalise_newlines
 
 REAL_DIR = Path(__file__).resolve().parents[1] / "synthdata" / "real"
 #: Variables offered per misuse site, as in detection.
@@ -216,7 +216,7 @@ def real_clean_cases(path: Path, split: str | None = None, limit: int | None = N
         if source.count("\n") > MAX_FUNCTION_LINES:
             continue
         # A method arrives indented and without its class: an `if` block makes it parse as is.
-        wrapper = "if True:\n" if source[:1] in " \t" else ""
+        wrapper = INDENTED_UNIT_PREFIX if source[:1] in " \t" else ""
         unit = function_unit(wrapper + source, 1 + wrapper.count("\n"),
                               wrapper.count("\n") + source.count("\n"))
         if unit is None:

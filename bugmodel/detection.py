@@ -171,9 +171,9 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
         candidates = enumerate_candidates(text, tree, scope, MAX_MISUSE_NAMES, src)
         if not candidates:
             continue
-        implausible = implausible_repairs(src, candidates, [
-            r for r in returns if src.line_start(first) <= r[0][0] < src.line_end(last)])
         unit_start, unit_end = src.line_start(first), src.line_end(last)
+        implausible = implausible_repairs(src, candidates, [
+            r for r in returns if unit_start <= r[0][0] < unit_end])
         unit_text = text[unit_start:unit_end] + "\n"
         for s0, s1 in _slices(unit_text, budget):
             lo, hi = unit_start + s0, unit_start + s1

@@ -111,15 +111,16 @@ class Judged:
         return [int(c) + 1 for c in np.argsort(-self.logits[1:], kind="stable")]
 
 
-def judge(system: str, case: Case, small_row: np.ndarray, verdict: LMVerdict | None,
-          ranker: LineRanker | None) -> Judged:
+def judge(system: str, case: Case, small_row: np.ndarray, implausible: set[int],
+          verdict: LMVerdict | None, ranker: LineRanker | None) -> Judged:
+    """One system's verdict; `implausible` are the case's candidates no developer would make
+    (`bugmodel.plausible_repairs`), whose scores go to NO_BUG."""
     if system == "lm_zero_shot":
         return Judged(*verdict.logits())
     if system in ("line_ranker", CHECKS) and case.candidates:
         small_row = candidate_logits(
             ranker, unit_lines(case.text, case.candidates, small_row), small_row)
-    small_row = fold_into_no_bug(
-        small_row, [1 + i for i in implausible_in_unit(case.text, case.candidates)])
+    small_row = fold_into_no_bug(small_row, [1 + i for i in implausible])
     judged = Judged(*seen_columns(small_row))
     if system == CHECKS and case.checked:
         judged.checked = case.checked[0]
@@ -261,12 +262,12 @@ def _checked_fix(case: Case, found: FileFinding) -> bool:
 
 
 def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
-                 verdicts: Sequence[LMVerdict | None], ranker: LineRanker | None,
-                 ) -> tuple[list[Judged], float]:
+                 implausible: Sequence[set[int]], verdicts: Sequence[LMVerdict | None],
+                 ranker: LineRanker | None) -> tuple[list[Judged], float]:
     """Every case's verdict and the seconds per case the verdicts took."""
     started = time.perf_counter()
-    judged = [judge(system, c, r, v, ranker)
-              for c, r, v in zip(cases, rows, verdicts, strict=True)]
+    judged = [judge(system, c, r, m, v, ranker)
+              for c, r, m, v in zip(cases, rows, implausible, verdicts, strict=True)]
     return judged, (time.perf_counter() - started) / max(1, len(cases))
 
 
@@ -310,10 +311,13 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
                     else [None] * len(cases))
         small_started = time.perf_counter()
         rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
+        # Judged once per case for every system, as detection judges each unit once.
+        implausible = [implausible_in_unit(c.text, c.candidates) for c in cases]
         small_seconds = (time.perf_counter() - small_started) / max(1, len(cases))
         judged[split], speed[split] = {}, {}
         for system in systems:
-            judged[split][system], seconds = _judge_timed(system, cases, rows, verdicts, ranker)
+            judged[split][system], seconds = _judge_timed(system, cases, rows, implausible,
+                                                          verdicts, ranker)
             if system in WITHOUT_LM:  # timed in this run: the small model, then the verdicts
                 seconds += small_seconds
             else:  # timed when the LM verdicts were computed (cached across runs)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from synthdata.rewrites import Candidate
-from synthdata.source import SourceText
+from synthdata.source import SourceText, parse_unit
 
 #: AST node types counted per line (by the line a node starts on).
 NODE_TYPES: tuple[type, ...] = (
@@ -82,12 +82,8 @@ class UnitLines:
 def _parse(text: str) -> tuple[ast.AST | None, int]:
     """The unit's syntax tree and how many wrapper lines were put above it (an indented
     method parses inside an `if` block)."""
-    for wrapper in ("", "if True:\n"):
-        try:
-            return ast.parse(wrapper + text), wrapper.count("\n")
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-    return None, 0
+    parsed = parse_unit(text)
+    return (None, 0) if parsed is None else (parsed[0], parsed[1].count("\n"))
 
 
 def _syntax_counts(text: str, n_lines: int) -> tuple[np.ndarray, set[int]]:

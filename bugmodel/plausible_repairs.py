@@ -21,10 +21,8 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from synthdata.rewrites import Candidate
-from synthdata.source import SourceText
+from synthdata.source import SourceText, parse_unit
 
-#: How a unit's text is made to parse when it is an indented method without its class.
-_INDENTED_UNIT_PREFIX = "if True:\n"
 #: Parameters a method returns for a reason (`__enter__`, `__deepcopy__`, builders).
 _RECEIVERS = frozenset({"self", "cls"})
 
@@ -79,11 +77,10 @@ def fold_into_no_bug(row: np.ndarray, columns: Collection[int]) -> np.ndarray:
 
 def implausible_in_unit(text: str, candidates: Sequence[Candidate]) -> set[int]:
     """`implausible_repairs` for a unit's text alone (a function, or an indented method)."""
-    prefix = _INDENTED_UNIT_PREFIX if text[:1] in " \t" else ""
-    try:
-        tree = ast.parse(prefix + text)
-    except (SyntaxError, ValueError, RecursionError):
+    parsed = parse_unit(text)
+    if parsed is None:
         return set()
+    tree, prefix = parsed
     shifted = [Candidate(c.kind, c.start + len(prefix), c.end + len(prefix), c.replacement)
                for c in candidates]
     src = SourceText(prefix + text)

@@ -11,7 +11,7 @@ fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05
 The repair offered is `self.<name>` inside a method of a class that uses that attribute, else
 the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none.
 
-Two places where a developer has already said the name is meant are told apart for the checks
+Three places where a developer has already said the name is meant are told apart for the checks
 to leave alone: a line whose `# noqa` silences pyflakes' report (`silenced_lines`), and the
 branches of an `if` that picks code by the running Python's version, where compatibility code
 reads `unicode` or `basestring` (`version_guarded_lines`), and the body of a `try` whose bare

@@ -22,6 +22,21 @@ def decode_source(data: bytes) -> str | None:
         return None
 
 
+#: What a unit's text is parsed under when it is an indented method without its class.
+INDENTED_UNIT_PREFIX = "if True:\n"
+
+
+def parse_unit(text: str) -> tuple[ast.Module, str] | None:
+    """A unit's syntax tree and the prefix it was parsed under ("", or `INDENTED_UNIT_PREFIX`
+    for an indented method), or None when it does not parse either way."""
+    for prefix in ("", INDENTED_UNIT_PREFIX):
+        try:
+            return ast.parse(prefix + text), prefix
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+    return None
+
+
 class SourceText:
     """A text and its line table, mapping (line, byte column) pairs to character offsets."""
 
