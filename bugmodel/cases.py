@@ -166,9 +166,10 @@ def _file_offset(row: dict) -> int:
 
 
 def real_fix_cases(path: Path, split: str | None = None, limit: int | None = None,
-                   seed: int = 0) -> list[Case]:
+                   seed: int = 0, after_fix: bool = False) -> list[Case]:
     """Buggy cases from mined fixes (all splits when `split` is None; a seeded sample of
-    `limit` fixes)."""
+    `limit` fixes). With `after_fix`, the same functions as each fix left them instead (kind
+    "fixed", no bug, same names): code a detector should no longer flag."""
     rows = [r for r in _read_jsonl(path) if split is None or r["split"] == split]
     if limit is not None and len(rows) > limit:
         rows = random.Random(seed).sample(rows, limit)
@@ -192,14 +193,35 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         unit_start = src.line_start(first_line)
         fixed_unit = fixed[unit_start : unit_start + len(unit_text) - 1
                            + len(row["fixed_code"]) - (e - s)] + "\n"
+        if after_fix:
+            fixed_case = _fixed_case(row, fixed, func_start,
+                                     func_end + fixed.count("\n") - text.count("\n"))
+            if fixed_case is not None:
+                cases.append(fixed_case)
+            continue
         lines = (bug_line - first_line + 1, max(bug_line, bug_end) - first_line + 1)
         case = Case("real", row["split"], row.get("kind") or "other",
-                    f"{row['repo']}@{row['commit'][:10]}/{row['path']}:{row.get('func_name')}",
-                    unit_text, context, candidates, bug_lines=lines, fixed_text=fixed_unit,
+                    _name(row), unit_text, context, candidates, bug_lines=lines,
+                    fixed_text=fixed_unit,
                     checked=unit_file_findings(file_check_findings(text, row["path"]),
                                                first_line, unit_text))
         cases.append(locate(case, fixed_unit))
     return cases
+
+
+def _name(row: dict) -> str:
+    return f"{row['repo']}@{row['commit'][:10]}/{row['path']}:{row.get('func_name')}"
+
+
+def _fixed_case(row: dict, fixed_file: str, func_start: int, func_end: int) -> Case | None:
+    """The function of a mined fix as the fix left it, judged in the fixed file."""
+    unit = function_unit(fixed_file, func_start, func_end)
+    if unit is None:
+        return None
+    unit_text, context, candidates, first_line = unit
+    return Case("real", row["split"], "fixed", _name(row), unit_text, context, candidates,
+                checked=unit_file_findings(file_check_findings(fixed_file, row["path"]),
+                                           first_line, unit_text))
 
 
 def real_clean_cases(path: Path, split: str | None = None, limit: int | None = None,

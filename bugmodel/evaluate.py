@@ -79,6 +79,8 @@ PRODUCT = CHECKS
 #: bound of 0.5, because a threshold fitted to exactly 0.5 on dev gave 0.555 on test (the
 #: repositories differ); the margin keeps unseen code under the bound.
 MAX_CLEAN_FINDINGS_PER_1000 = 0.35
+#: Suffix of the splits that hold the real fixes' functions as the fixes left them.
+FIXED = "_fixed"
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
 #: Lower edges of the probability bands in which the best finding's precision is counted
 #: (`finding_reliability`): what a finding shown with that probability is worth.
@@ -250,6 +252,37 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     }
 
 
+def after_fix(cases: Sequence[Case], judged: Sequence[Judged], fixed_cases: Sequence[Case],
+              fixed_judged: Sequence[Judged], temperature: float, threshold: float) -> dict:
+    """Each real bug against its own function once fixed (`real_fix_cases(after_fix=True)`):
+    how often the buggy version gets the stronger finding (ties count half, so 0.5 is no
+    signal), and how many findings at the threshold are still made once the bug is fixed.
+    Unlike clean functions elsewhere in the repository, the fixed version differs from the
+    buggy one only by the fix, so size and style cannot tell them apart."""
+    after = {c.name: j for c, j in zip(fixed_cases, fixed_judged, strict=True)}
+    wins, flagged, kept = [], 0, 0
+    for case, j in zip(cases, judged, strict=True):
+        if not case.buggy or case.name not in after:
+            continue
+        buggy, fixed = _strength(j, temperature), _strength(after[case.name], temperature)
+        wins.append(1.0 if buggy > fixed else 0.5 if buggy == fixed else 0.0)
+        if _flagged(buggy, threshold):
+            flagged += 1
+            kept += _flagged(fixed, threshold)
+    return {"pairs": len(wins),
+            "buggy_version_stronger": round(float(np.mean(wins)), 4) if wins else None,
+            "findings_on_buggy_version": flagged, "still_made_after_fix": kept}
+
+
+def _strength(judged: Judged, temperature: float) -> tuple[bool, float]:
+    """A unit's best finding, ordered as the review shows them: a check's first, then by score."""
+    return judged.checked is not None, _top(judged, temperature)[1]
+
+
+def _flagged(strength: tuple[bool, float], threshold: float) -> bool:
+    return strength[0] or strength[1] >= threshold
+
+
 def _checked_fix(case: Case, found: FileFinding) -> bool:
     """Whether the check's replacement gives the fixed code."""
     if case.fixed_text is None:
@@ -279,6 +312,8 @@ def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes
         for split in ("dev", "test"):
             splits[f"real_{split}"] = (real_fix_cases(fixes, split, real_fixes, seed)
                                        + real_clean_cases(clean, split, clean_limit, seed))
+            splits[f"real_{split}{FIXED}"] = real_fix_cases(fixes, split, real_fixes, seed,
+                                                            after_fix=True)
     splits["synthetic_test"] = synthetic_cases(data_dir, "test", synthetic_test, seed)
     if "real_dev" not in splits:  # no mined data: calibrate on synthetic validation records
         splits["synthetic_val"] = synthetic_cases(data_dir, "val", synthetic_test, seed)
@@ -341,6 +376,11 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
             m = metrics(cases, judged[split][system], temperature, score_threshold, calibration)
             m["functions_per_s"] = speed[split][system]
             curves[(system, split)] = m.pop("_curves")
+            if f"{split}{FIXED}" in splits:
+                m["after_fix"] = after_fix(cases, judged[split][system],
+                                           splits[f"{split}{FIXED}"],
+                                           judged[f"{split}{FIXED}"][system], temperature,
+                                           score_threshold)
             entry[split] = m
         results["systems"][system] = entry
         if system == PRODUCT:
@@ -383,7 +423,7 @@ def markdown_table(results: dict) -> str:
             ("ece_before", "ECE before"), ("ece_after", "ECE after"),
             ("finding_ece_before", "finding ECE before"),
             ("finding_ece_after", "finding ECE after"),
-            ("functions_per_s", "functions/s")]
+            ("buggy_version_stronger", "buggy > fixed"), ("functions_per_s", "functions/s")]
     lines = ["| system | split | thr (score) | " + " | ".join(label for _, label in keys) + " |",
              "|---|---|---|" + "---|" * len(keys)]
 
@@ -394,7 +434,8 @@ def markdown_table(results: dict) -> str:
 
     for system, entry in results["systems"].items():
         for split in splits:
-            m = entry[split]
+            m = {**entry[split], "buggy_version_stronger": entry[split].get(
+                "after_fix", {}).get("buggy_version_stronger")}
             lines.append(f"| {system} | {split} | {entry['threshold']:.3f} "
                          f"({entry['score_threshold']:.2f}) | "
                          + " | ".join(show(m.get(k)) for k, _ in keys) + " |")

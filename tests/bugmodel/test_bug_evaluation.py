@@ -12,7 +12,7 @@ import torch
 from bugmodel.calibration import FindingCalibration, fit_temperature
 from bugmodel.cases import real_clean_cases, real_fix_cases
 from bugmodel.detection import detect_files
-from bugmodel.evaluate import Judged, fit_threshold
+from bugmodel.evaluate import Judged, after_fix, fit_threshold
 from bugmodel.lm_features import UnitScores
 from bugmodel.zero_shot import lm_verdict
 from synthdata.rewrites import Candidate, enumerate_candidates
@@ -59,6 +59,37 @@ def test_real_fix_cases_know_the_repair_when_the_enumeration_expresses_it(tiny_r
     assert len(clean) == 2 and not any(c.buggy for c in clean)
 
 
+def test_real_fix_cases_after_the_fix_are_the_fixed_functions_under_the_same_names(tiny_real):
+    path = tiny_real / "fixes.jsonl.gz"
+    buggy = {c.name: c for c in real_fix_cases(path)}
+    fixed = real_fix_cases(path, after_fix=True)
+    assert {c.name for c in fixed} == set(buggy)
+    for case in fixed:
+        assert not case.buggy and case.kind == "fixed"
+        assert case.text == buggy[case.name].fixed_text and case.candidates
+
+
+def test_after_fix_compares_each_bug_with_its_own_fixed_function():
+    """Ties count half; a finding at the threshold that the fixed version still gets is
+    counted as kept; a check's finding outranks any score."""
+    class Bug:
+        buggy = True
+
+        def __init__(self, name):
+            self.name = name
+
+    def judged(p: float) -> Judged:
+        return Judged([0], np.log(np.array([1 - p, p])))
+
+    bugs = [Bug("a"), Bug("b"), Bug("c"), Bug("d")]
+    before = [judged(0.97), judged(0.97), judged(0.5), judged(0.2)]
+    after = [judged(0.3), judged(0.98), judged(0.5), judged(0.2)]
+    after[3].checked = object()
+    result = after_fix(bugs, before, bugs, after, 1.0, 0.95)
+    assert result == {"pairs": 4, "buggy_version_stronger": 0.375,
+                      "findings_on_buggy_version": 2, "still_made_after_fix": 1}
+
+
 def test_temperature_fit_accepts_sets_of_right_columns():
     """A case is right when any of its located columns wins; the fit recovers T from labels
     drawn at that temperature."""
@@ -100,6 +131,11 @@ def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evalu
             assert m["bugs"] > 0 and 0 <= m["top1_localisation"] <= m["top3_localisation"] <= 1
             assert 0 <= m["ece_after"] <= 1 and m["functions_per_s"] > 0
         assert entry["real_test"]["clean_lines"] > 0
+        # Every real test bug is judged again as its fix left it.
+        pairs = entry["real_test"]["after_fix"]
+        assert pairs["pairs"] == entry["real_test"]["bugs"]
+        assert 0 <= pairs["buggy_version_stronger"] <= 1
+        assert entry["real_test_fixed"]["bugs"] == 0
     assert (tiny_evaluated.parent / "plots" / "reliability.png").is_file()
     ranker = json.loads((tiny_evaluated / "heads" / "line_ranker" / "line_ranker.json").read_text())
     assert ranker["temperature"] > 0 and ranker["calibrated_on"] == "real_dev"
