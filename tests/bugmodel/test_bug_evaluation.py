@@ -136,6 +136,11 @@ def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evalu
         assert pairs["pairs"] == entry["real_test"]["bugs"]
         assert 0 <= pairs["buggy_version_stronger"] <= 1
         assert entry["real_test_fixed"]["bugs"] == 0
+        # Injected bugs are all expressible; real ones only when a candidate is the fix.
+        synthetic = entry["synthetic_test"]
+        assert synthetic["expressible"]["n"] == synthetic["bugs"]
+        assert synthetic["expressible"]["joint"] == synthetic["joint"]
+        assert entry["real_test"]["expressible"]["n"] <= entry["real_test"]["bugs"]
     assert (tiny_evaluated.parent / "plots" / "reliability.png").is_file()
     ranker = json.loads((tiny_evaluated / "heads" / "line_ranker" / "line_ranker.json").read_text())
     assert ranker["temperature"] > 0 and ranker["calibrated_on"] == "real_dev"
