@@ -22,7 +22,12 @@ from bugmodel.file_checks import is_example_path, reported_file_findings
 from bugmodel.file_finding import NAME_KINDS, FileFinding, span_text
 from bugmodel.line_ranker import candidate_logits, unit_lines
 from bugmodel.messages import consequence, describe, effect, severity
-from bugmodel.plausible_repairs import fold_into_no_bug, implausible_repairs, sole_returns
+from bugmodel.plausible_repairs import (
+    discarded_return_sites,
+    fold_into_no_bug,
+    implausible_repairs,
+    sole_returns,
+)
 from bugmodel.repeated_reads import fold_repeated_reads
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import unbound_reads
@@ -162,7 +167,7 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
     """Model inputs for a file: one per unit, or line-aligned slices of long units."""
     src = SourceText(text)
     lines = text.split("\n")
-    returns = sole_returns(tree, src)
+    returns, discarded = sole_returns(tree, src), discarded_return_sites(tree, src)
     windows: list[_Window] = []
     for scope, cls in _units(tree):
         first, last = scope[0].lineno, scope[-1].end_lineno
@@ -173,7 +178,7 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
             continue
         unit_start, unit_end = src.line_start(first), src.line_end(last)
         implausible = implausible_repairs(src, candidates, [
-            r for r in returns if unit_start <= r[0][0] < unit_end])
+            r for r in returns if unit_start <= r[0][0] < unit_end], discarded)
         unit_text = text[unit_start:unit_end] + "\n"
         for s0, s1 in _slices(unit_text, budget):
             lo, hi = unit_start + s0, unit_start + s1

@@ -343,6 +343,10 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
     started = time.monotonic()
     judged: dict[str, dict[str, list[Judged]]] = {}
+    # Dev as the models alone score it: the default threshold is fitted on these, so that the
+    # rules of `bugmodel.plausible_repairs` only remove findings (freeing false-alarm budget
+    # on dev must not let the threshold come down onto findings with no precision).
+    unfiltered_dev: dict[str, list[Judged]] = {}
     speed: dict[str, dict[str, float]] = {}
     for split, cases in splits.items():
         print(f"{split}: {len(cases)} cases ...", file=sys.stderr)
@@ -363,6 +367,9 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
             else:  # timed when the LM verdicts were computed (cached across runs)
                 seconds = float(np.mean([v.seconds for v in verdicts])) if verdicts else 0.0
             speed[split][system] = round(1 / max(1e-9, seconds), 2)
+            if split == dev_name:
+                unfiltered_dev[system], _ = _judge_timed(system, cases, rows,
+                                                         [set()] * len(cases), verdicts, ranker)
     results: dict = {"model_dir": str(model_dir), "dev_split": dev_name, "systems": {}}
     curves = {}
     for system in systems:
@@ -370,7 +377,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         temperature = fit_temperature([j.logits for j in dev_judged],
                                       [j.right(c) for c, j in zip(dev_cases, dev_judged,
                                                                    strict=True)])
-        score_threshold = fit_threshold(dev_cases, dev_judged, temperature)
+        score_threshold = fit_threshold(dev_cases, unfiltered_dev[system], temperature)
         calibration = fit_finding_probability(dev_cases, dev_judged, temperature)
         # The same findings as the score threshold, said as the chance that one is right.
         threshold = calibration(score_threshold)

@@ -7,10 +7,18 @@ learned detector's only finding shown as a likely bug was `def inc(x): return x 
 every commit that moved them: a repair that turns a one-statement function into the identity,
 whose one statement is the function's whole point.
 
+Jinja's history showed a second family: "a `return` seems to be missing" before
+`KeyError.__init__(self, message)` in an `__init__` (returning a value there raises
+`TypeError`) or before `FILTERS.update(...)` (which returns None, so the added `return`
+returns what falling off the end does). A `return` added where the language discards its
+value, or before a call that returns nothing, changes nothing a caller sees.
+
 Such repairs are judged after scoring, so the models' inputs are unchanged: what a model gave
 them goes to NO_BUG (`fold_into_no_bug`), and the unit's other candidates keep their scores.
-Rules for other families (annotations, a `return` in `__init__`) were measured and not kept
-(`bugmodel/MODEL_CARD.md`, "Repairs no developer would make").
+The default threshold is fitted on the models' scores before these rules
+(`bugmodel.evaluate`), so that a rule only removes findings. A rule for rewrites inside type
+annotations was measured and not kept (`bugmodel/MODEL_CARD.md`, "Repairs no developer would
+make").
 """
 
 from __future__ import annotations
@@ -25,6 +33,16 @@ from synthdata.source import SourceText, parse_unit
 
 #: Parameters a method returns for a reason (`__enter__`, `__deepcopy__`, builders).
 _RECEIVERS = frozenset({"self", "cls"})
+#: Methods whose return value the language discards (`__init__` refuses one with TypeError).
+_DISCARDING_METHODS = frozenset({
+    "__init__", "__init_subclass__", "__post_init__", "__set_name__", "__setattr__",
+    "__delattr__", "__setitem__", "__delitem__", "__set__", "__delete__"})
+#: Property accessors whose return value is discarded (`@name.setter`).
+_DISCARDING_DECORATORS = frozenset({"setter", "deleter"})
+#: Calls that return None (the list, dict and logging methods, `print`, `Path.unlink`).
+_NONE_CALLS = frozenset({
+    "append", "extend", "insert", "sort", "reverse", "clear", "update", "print", "debug",
+    "info", "warning", "warn", "error", "exception", "critical", "unlink", "sleep"})
 
 
 #: What a one-statement function or a lambda returns (its span in the text) and the parameters
@@ -48,12 +66,31 @@ def sole_returns(tree: ast.AST, src: SourceText) -> list[SoleReturn]:
     return sorted(out)
 
 
+def discarded_return_sites(tree: ast.AST, src: SourceText) -> set[int]:
+    """Offsets of the expression statements before which an added `return` changes nothing a
+    caller sees: those directly in a method whose return value is discarded, and calls that
+    return None."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (
+                _called_name(node.value.func) in _NONE_CALLS):
+            out.add(src.span(node)[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _discards(node):
+            out.update(src.span(n)[0] for n in _own_statements(node.body)
+                       if isinstance(n, ast.Expr))
+    return out
+
+
 def implausible_repairs(src: SourceText, candidates: Sequence[Candidate],
-                        returns: Sequence[SoleReturn]) -> set[int]:
+                        returns: Sequence[SoleReturn], discarded: Collection[int] = (),
+                        ) -> set[int]:
     """Indices of `candidates` (offsets into `src.text`) that no developer would make, given
-    the `sole_returns` of the code they are in."""
+    the `sole_returns` and `discarded_return_sites` of the code they are in."""
     out = set()
     for i, candidate in enumerate(candidates):
+        if (candidate.kind == "dropped_return" and candidate.start == candidate.end
+                and candidate.start in discarded):
+            out.add(i)
         for (start, end), parameters in returns:
             if start <= candidate.start and candidate.end <= end:
                 repaired = (src.text[start : candidate.start] + candidate.replacement
@@ -84,9 +121,35 @@ def implausible_in_unit(text: str, candidates: Sequence[Candidate]) -> set[int]:
     shifted = [Candidate(c.kind, c.start + len(prefix), c.end + len(prefix), c.replacement)
                for c in candidates]
     src = SourceText(prefix + text)
-    return implausible_repairs(src, shifted, sole_returns(tree, src))
+    return implausible_repairs(src, shifted, sole_returns(tree, src),
+                               discarded_return_sites(tree, src))
 
 
 def _parameters(args: ast.arguments) -> frozenset[str]:
     return frozenset(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
                      ) - _RECEIVERS
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _discards(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return function.name in _DISCARDING_METHODS or any(
+        isinstance(d, ast.Attribute) and d.attr in _DISCARDING_DECORATORS
+        for d in function.decorator_list)
+
+
+def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a function body and its blocks, not those of nested functions or
+    classes (their `return` is their own)."""
+    out, stack = [], list(body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(child for child in ast.iter_child_nodes(node)
+                         if isinstance(child, ast.stmt | ast.ExceptHandler | ast.match_case))
+    return out

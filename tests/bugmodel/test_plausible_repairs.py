@@ -8,6 +8,7 @@ import numpy as np
 
 from bugmodel.detection import detect_files
 from bugmodel.plausible_repairs import (
+    discarded_return_sites,
     fold_into_no_bug,
     implausible_in_unit,
     implausible_repairs,
@@ -22,7 +23,8 @@ def judged(text: str) -> list[tuple[str, str, bool]]:
     tree = ast.parse(text)
     src = SourceText(text)
     candidates = enumerate_candidates(text, tree, tree.body, 24, src)
-    masked = implausible_repairs(src, candidates, sole_returns(tree, src))
+    masked = implausible_repairs(src, candidates, sole_returns(tree, src),
+                                 discarded_return_sites(tree, src))
     return [(c.kind, c.replacement, i in masked) for i, c in enumerate(candidates)]
 
 
@@ -42,6 +44,36 @@ def test_making_a_one_statement_function_the_identity_is_implausible():
     # A method returning its receiver does so for a reason (a synthetic test bug's fix).
     assert not masked("def __deepcopy__(self, memo):\n    return memo\n", "return_variable",
                       "self")
+
+
+def added_return(text: str, before: str) -> bool:
+    """Whether the candidate adding `return` before the statement starting `before` is masked."""
+    at = text.index(before)
+    tree, src = ast.parse(text), SourceText(text)
+    candidates = enumerate_candidates(text, tree, tree.body, 24, src)
+    found = [i for i, c in enumerate(candidates)
+             if c.kind == "dropped_return" and c.start == c.end == at]
+    assert found, f"no added `return` before {before!r}"
+    return found[0] in implausible_repairs(src, candidates, sole_returns(tree, src),
+                                           discarded_return_sites(tree, src))
+
+
+def test_a_return_whose_value_nothing_sees_is_implausible():
+    # Returning a value from `__init__` raises TypeError; a setter's is discarded.
+    init = ("class E(KeyError):\n    def __init__(self, message):\n"
+            "        KeyError.__init__(self, message)\n")
+    assert added_return(init, "KeyError.__init__(self")
+    setter = ("class C:\n    @size.setter\n    def size(self, value):\n"
+              "        self.resize(value)\n")
+    assert added_return(setter, "self.resize")
+    # A call that returns None returns what falling off the end does.
+    assert added_return("def register(f):\n    FILTERS.update(f=f)\n", "FILTERS.update")
+    assert added_return("def log(msg):\n    logger.warning(msg)\n", "logger.warning")
+    # Elsewhere a missing `return` is a real bug, a closure in `__init__` included.
+    assert not added_return("def area(r):\n    compute(r)\n", "compute(r)")
+    nested = ("class C:\n    def __init__(self):\n        def key(item):\n"
+              "            normalise(item)\n        self.key = key\n")
+    assert not added_return(nested, "normalise(item)")
 
 
 def test_an_indented_method_is_judged_as_its_class_would_have_it():
