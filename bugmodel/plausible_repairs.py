@@ -142,10 +142,11 @@ def _discards(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         for d in function.decorator_list)
 
 
-def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    """The statements of a function body and its blocks, not those of nested functions or
-    classes (their `return` is their own)."""
-    out, stack = [], list(body)
+def _own_statements(body: list[ast.stmt]) -> list[ast.AST]:
+    """The statements of a function body and its blocks (and their `except` and `case`
+    clauses), not those of nested functions or classes (their `return` is their own)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
         out.append(node)
