@@ -190,15 +190,15 @@ def real_fix_cases(path: Path, split: str | None = None, limit: int | None = Non
         s = src.line_start(bug_line) + row["bug_col"]
         e = src.line_start(bug_end) + row["bug_end_col"]
         fixed = text[:s] + row["fixed_code"] + text[e:]
-        unit_start = src.line_start(first_line)
-        fixed_unit = fixed[unit_start : unit_start + len(unit_text) - 1
-                           + len(row["fixed_code"]) - (e - s)] + "\n"
-        if after_fix:
+        if after_fix:  # only fixes whose buggy unit is judged, so the pairs stay aligned
             fixed_case = _fixed_case(row, fixed, func_start,
                                      func_end + fixed.count("\n") - text.count("\n"))
             if fixed_case is not None:
                 cases.append(fixed_case)
             continue
+        unit_start = src.line_start(first_line)
+        fixed_unit = fixed[unit_start : unit_start + len(unit_text) - 1
+                           + len(row["fixed_code"]) - (e - s)] + "\n"
         lines = (bug_line - first_line + 1, max(bug_line, bug_end) - first_line + 1)
         case = Case("real", row["split"], row.get("kind") or "other",
                     _name(row), unit_text, context, candidates, bug_lines=lines,

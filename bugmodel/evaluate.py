@@ -134,10 +134,9 @@ def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: 
     allowed findings per 1,000 lines."""
     clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
     lines = sum(c.lines for c, _ in clean)
-    tops = [_top(j, temperature)[1] for _, j in clean]
-    checked = sum(j.checked is not None for _, j in clean)
+    strengths = [_strength(j, temperature) for _, j in clean]
     for threshold in THRESHOLDS:
-        flagged = checked + sum(p >= threshold for p in tops)
+        flagged = sum(_flagged(s, threshold) for s in strengths)
         if 1000 * flagged / max(1, lines) <= MAX_CLEAN_FINDINGS_PER_1000:
             return float(threshold)
     return float(THRESHOLDS[-1])
@@ -176,7 +175,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     best_scores, best_shown, best_right = [], [], []
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
-        flagged = p >= threshold or j.checked is not None
+        flagged = _flagged(_strength(j, temperature), threshold)
         checked = j.checked is not None
         if checked or len(j.logits) >= 2:  # every unit's best finding, whatever the threshold
             right = bool(case.buggy and (j.checked_right(case) if checked
@@ -285,6 +284,7 @@ def _strength(judged: Judged, temperature: float) -> tuple[bool, float]:
 
 
 def _flagged(strength: tuple[bool, float], threshold: float) -> bool:
+    """Whether a unit with this best finding gets a finding at the threshold."""
     return strength[0] or strength[1] >= threshold
 
 

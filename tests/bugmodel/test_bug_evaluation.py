@@ -13,6 +13,7 @@ from bugmodel.calibration import FindingCalibration, fit_temperature
 from bugmodel.cases import real_clean_cases, real_fix_cases
 from bugmodel.detection import detect_files
 from bugmodel.evaluate import Judged, after_fix, fit_threshold
+from bugmodel.file_finding import FileFinding
 from bugmodel.lm_features import UnitScores
 from bugmodel.zero_shot import lm_verdict
 from synthdata.rewrites import Candidate, enumerate_candidates
@@ -118,6 +119,21 @@ def test_threshold_keeps_findings_on_clean_code_rare():
               Judged([0], np.log(np.array([0.6, 0.4])))]
     assert fit_threshold(cases, judged, 1.0) == pytest.approx(0.81)
     assert fit_threshold(cases[:2], judged[:2], 1.0) == pytest.approx(0.96)
+
+
+def test_threshold_counts_a_whole_file_checks_finding_whatever_its_score():
+    """A check's finding is made at any threshold, so on 3,000 clean lines it uses up the one
+    finding allowed: the threshold must also silence the unit at p=0.955."""
+    class Clean:
+        buggy = False
+        lines = 1000
+
+    undefined = FileFinding(1, 0, 1, 3, "undefined_name", "`foo` is never defined",
+                            "exception", "foo")
+    judged = [Judged([0], np.log(np.array([0.045, 0.955]))),
+              Judged([0], np.log(np.array([0.9, 0.1])), checked=undefined),
+              Judged([0], np.log(np.array([0.6, 0.4])))]
+    assert fit_threshold([Clean(), Clean(), Clean()], judged, 1.0) == pytest.approx(0.96)
 
 
 def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evaluated):
