@@ -43,6 +43,7 @@ from benchmarks.review_history import (  # noqa: E402
 from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
 from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
+from bugmodel.file_finding import repairs_to  # noqa: E402
 from reviewapp.findings.checkout import LocalCheckout  # noqa: E402
 from reviewapp.findings.repository_names import sibling_bases  # noqa: E402
 
@@ -118,7 +119,7 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
     repository says, `repository_bases`)."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
-    top1, top3, per_kind = [], [], defaultdict(list)
+    top1, top3, joint, per_kind = [], [], [], defaultdict(list)
     flagged = right = found = bugs = changed = 0
     started = time.monotonic()
     for case in cases:
@@ -130,6 +131,9 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
         hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
         top1.append(float(bool(hits[:1]) and hits[0] is not None))
         top3.append(float(any(h is not None for h in hits[:3])))
+        if "fixed_text" in case:
+            joint.append(float(bool(ranked)
+                                and repairs_to(case["text"], ranked[0], case["fixed_text"])))
         for bug in case["bugs"]:
             per_kind[bug["kind"]].append(top1[-1])
         # What the review shows: the checks' findings whatever the threshold (as `detect`).
@@ -142,13 +146,28 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
         changed += len(case["changed"])
     seconds = time.monotonic() - started
     return {"threshold": detector.threshold, "top1_localisation": _mean(top1),
-            "top3_localisation": _mean(top3), "findings": flagged, "right_findings": right,
+            "top3_localisation": _mean(top3), **({"joint": _mean(joint)} if joint else {}),
+            "findings": flagged, "right_findings": right,
             "precision": round(right / flagged, 4) if flagged else None,
-            "recall": round(found / bugs, 4),
+            "recall": round(found / bugs, 4) if bugs else None,
             "other_findings_per_1000_changed_lines": round(1000 * (flagged - right) / changed,
                                                            3),
             "top1_by_kind": {k: [len(v), _mean(v)] for k, v in sorted(per_kind.items())},
             "files_per_s": round(len(cases) / seconds, 2)}
+
+
+def print_table(rows: dict[str, dict], baseline: str) -> None:
+    """The systems' rows as a markdown table, top-1 also as a ratio to `baseline`'s."""
+    base_top1 = rows[baseline]["top1_localisation"]
+    print(f"| system | top-1 | × {baseline} | top-3 | joint | thr | findings | right "
+          "| precision | recall | other findings / 1k changed lines |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        ratio = row["top1_localisation"] / base_top1 if base_top1 else float("nan")
+        print(f"| {name} | {row['top1_localisation']:.3f} | {ratio:.2f}× | "
+              + " | ".join(str(row.get(key, "–")) for key in (
+                  "top3_localisation", "joint", "threshold", "findings", "right_findings",
+                  "precision", "recall", "other_findings_per_1000_changed_lines")) + " |")
 
 
 def _mean(values: list[float]) -> float:
@@ -172,20 +191,10 @@ def main() -> None:
     if args.mirrors:
         rows["line_ranker with the repository"] = judge("line_ranker", cases,
                                                         mirrors=args.mirrors)
-    random_top1 = rows["random_changed_line"]["top1_localisation"]
     print(f"{args.split}: {len(cases)} introducing changes, "
           f"{sum(len(c['bugs']) for c in cases)} bugs, "
           f"{sum(len(c['changed']) for c in cases)} changed lines")
-    print("| system | top-1 | × random | top-3 | thr | findings | right | precision | recall "
-          "| other findings / 1k changed lines |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, row in rows.items():
-        ratio = row["top1_localisation"] / random_top1 if random_top1 else float("nan")
-        print(f"| {name} | {row['top1_localisation']:.3f} | {ratio:.2f}× | "
-              f"{row.get('top3_localisation', '–')} | {row.get('threshold', '–')} | "
-              f"{row.get('findings', '–')} | {row.get('right_findings', '–')} | "
-              f"{row.get('precision', '–')} | {row.get('recall', '–')} | "
-              f"{row.get('other_findings_per_1000_changed_lines', '–')} |")
+    print_table(rows, "random_changed_line")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bug_introducing_{args.split}.json"
     out.write_text(json.dumps({"split": args.split, "cases": len(cases), "systems": rows},

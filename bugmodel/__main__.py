@@ -90,7 +90,8 @@ def cmd_train_real(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("seed", args.seed),
                                    ("hidden", args.hidden),
-                                   ("synthetic_records", args.synthetic_records))
+                                   ("synthetic_records", args.synthetic_records),
+                                   ("small_programs", args.small_programs))
                  if v is not None}
     _threads(args.threads)
     try:
@@ -193,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--feedback", type=Path, nargs="*", default=[],
                    help="JSONL from `manage.py export_feedback` (accepted findings teach "
                    "bugs, false positives clean code)")
+    r.add_argument("--small-programs", action=argparse.BooleanOptionalAction, default=None,
+                   help="learn from the small programs' train split too (default: yes)")
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--threads", type=int, default=None)
     r.set_defaults(func=cmd_train_real)

@@ -136,16 +136,26 @@ def wrong_arity_calls(tree: ast.Module, lines: list[str]) -> list[FileFinding]:
 
 
 def _module_callees(tree: ast.Module) -> dict[str, Signature | None]:
-    """Signatures of the module's functions and classes (None: defined more than once, rebound
-    or imported under the same name, or with an open signature)."""
+    """Signatures of the module's functions and classes (None: defined more than once, rebound,
+    defined inside a function, taken as a parameter or imported under the same name, or with
+    an open signature)."""
     callees: dict[str, Signature | None] = {}
     for node in tree.body:
         if isinstance(node, (*_FUNCTION, ast.ClassDef)):
             callees[node.name] = None if node.name in callees else _callee(node)
+    # A method does not hide a module function from the class's other methods; a function
+    # defined inside another does, as a parameter of the same name does.
+    not_local = {id(node) for scope in [tree, *(n for n in ast.walk(tree)
+                                                if isinstance(n, ast.ClassDef))]
+                 for node in scope.body}
     for node in ast.walk(tree):
         rebound = []
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             rebound = [node.id]
+        elif isinstance(node, ast.arg):
+            rebound = [node.arg]
+        elif isinstance(node, (*_FUNCTION, ast.ClassDef)) and id(node) not in not_local:
+            rebound = [node.name]
         elif isinstance(node, ast.Import | ast.ImportFrom):
             rebound = [(a.asname or a.name).split(".")[0] for a in node.names]
         elif isinstance(node, ast.Global | ast.Nonlocal):

@@ -263,6 +263,36 @@ def _clean_files(path: Path) -> dict[tuple[str, str, str], str]:
             for r in _read_jsonl(path)}
 
 
+def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
+    """Cases from small real programs with one known bug each (`small_programs.jsonl.gz`,
+    built by `benchmarks/small_programs_data.py`): each window detection reads in the faulty
+    program (`bugmodel.detection.windows`, for a model of `max_len` tokens) is a case, buggy
+    when it holds the bug's lines, clean when it holds none of them."""
+    from bugmodel.detection import relative_candidates, window_budget, windows
+
+    cases = []
+    for row in _read_jsonl(path):
+        if row["split"] != split:
+            continue
+        text, bug = row["text"], row["bugs"][0]
+        first, last = bug["lines"]
+        checked = file_check_findings(text, row["path"])
+        lines = text.split("\n")
+        for window in windows(row["path"], text, ast.parse(text), window_budget(max_len), None):
+            start = window.src.position(window.start)[0]
+            end = start + window.text.count("\n") - 1
+            case = Case("real", split, "clean", f"{row['commit']}:{start}", window.text,
+                        window.context, relative_candidates(window),
+                        checked=unit_file_findings(checked, start, window.text))
+            if end < first or last < start:
+                cases.append(case)
+            elif start <= first and last <= end:
+                fixed = lines[start - 1:first - 1] + [bug["fixed_code"]] + lines[last:end]
+                case.kind, case.bug_lines = bug["kind"], (first - start + 1, last - start + 1)
+                cases.append(locate(case, "\n".join(fixed) + "\n"))
+    return cases
+
+
 def file_check_findings(file_text: str, path: str) -> list[FileFinding]:
     """The whole-file checks' findings as detection reports them (none when the file does not
     parse)."""

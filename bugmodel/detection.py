@@ -99,7 +99,7 @@ def read_python_file(path: str | Path) -> str:
 
 
 @dataclass
-class _Window:
+class Window:
     """One model input: a slice of a file and the candidates it scores."""
 
     path: str
@@ -162,13 +162,19 @@ def _slices(text: str, budget: int) -> list[tuple[int, int]]:
         first_line = max(first_line + 1, (first_line + last_line) // 2)
 
 
-def _windows(path: str, text: str, tree: ast.Module, budget: int,
-             changed: Collection[int] | None) -> list[_Window]:
+def window_budget(max_len: int) -> int:
+    """Code tokens per window for a model reading `max_len` tokens: a quarter is kept for the
+    class header (`bugmodel.data.encode`), two for the markers."""
+    return max_len - max_len // 4 - 2
+
+
+def windows(path: str, text: str, tree: ast.Module, budget: int,
+             changed: Collection[int] | None) -> list[Window]:
     """Model inputs for a file: one per unit, or line-aligned slices of long units."""
     src = SourceText(text)
     lines = text.split("\n")
     returns, discarded = sole_returns(tree, src), discarded_return_sites(tree, src)
-    windows: list[_Window] = []
+    found: list[Window] = []
     for scope, cls in _units(tree):
         first, last = scope[0].lineno, scope[-1].end_lineno
         if changed is not None and not any(first <= n <= last for n in changed):
@@ -187,13 +193,14 @@ def _windows(path: str, text: str, tree: ast.Module, budget: int,
             if changed is not None and not any(_touches(c, src, changed) for c in inside):
                 continue  # a slice of a long unit with no changed code: nothing to report
             if inside:
-                windows.append(_Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
+                found.append(Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
                                        inside, {j for j, i in enumerate(kept)
                                                 if i in implausible}))
-    return windows
+    return found
 
 
-def _relative(window: _Window) -> list[Candidate]:
+def relative_candidates(window: Window) -> list[Candidate]:
+    """The window's candidates with offsets into its own text."""
     return [Candidate(c.kind, c.start - window.start, c.end - window.start, c.replacement)
             for c in window.candidates]
 
@@ -204,7 +211,7 @@ def _touches(candidate: Candidate, src: SourceText, changed: Collection[int]) ->
     return any(first <= n <= last for n in changed)
 
 
-def _finding(window: _Window, candidate: Candidate, probability: float, score: float,
+def _finding(window: Window, candidate: Candidate, probability: float, score: float,
              ) -> Finding:
     src = window.src
     line, column = src.position(candidate.start)
@@ -218,7 +225,7 @@ def _finding(window: _Window, candidate: Candidate, probability: float, score: f
                    probability, severity(does, probability), candidate.replacement, score=score)
 
 
-def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.ndarray,
+def _decide(detector: LoadedDetector, window: Window, sample: Encoded, row: np.ndarray,
             ) -> tuple[list[int], np.ndarray]:
     """(candidate index per column, logits over NO_BUG + columns) for one window: the
     from-scratch model's own verdict, or the line ranker's."""
@@ -228,7 +235,7 @@ def _decide(detector: LoadedDetector, window: _Window, sample: Encoded, row: np.
     full[0] = row[0]
     full[1 + sample.candidate_index] = row[1:]
     return seen_columns(candidate_logits(
-        detector.ranker, unit_lines(window.text, _relative(window), full), full))
+        detector.ranker, unit_lines(window.text, relative_candidates(window), full), full))
 
 
 def detect_files(files: Iterable[tuple[str, str]],
@@ -248,7 +255,7 @@ def detect_files(files: Iterable[tuple[str, str]],
     from_bases = provided_names(base_files) if file_checks else set()
     max_len = detector.model.config.max_len
     result = DetectResult()
-    windows: list[_Window] = []
+    inputs: list[Window] = []
     samples: list[Encoded] = []
     checked: list[Finding] = []
     for path, text in files:
@@ -258,7 +265,7 @@ def detect_files(files: Iterable[tuple[str, str]],
         text = normalise_newlines(text)
         try:
             tree = ast.parse(text)
-            file_windows = (_windows(path, text, tree, max_len - max_len // 4 - 2, changed)
+            file_windows = (windows(path, text, tree, window_budget(max_len), changed)
                             if learned_paths is None or learned_paths(path) else [])
             if file_checks:
                 checked.extend(change_check_findings(
@@ -270,10 +277,10 @@ def detect_files(files: Iterable[tuple[str, str]],
             result.skipped.append(SkippedFile(path, "too deeply nested to analyse"))
             continue
         for window in file_windows:
-            sample = encode(detector.vocab, window.text, _relative(window), window.context,
-                            None, max_len)
+            sample = encode(detector.vocab, window.text, relative_candidates(window),
+                            window.context, None, max_len)
             if sample is not None and len(sample.first):
-                windows.append(window)
+                inputs.append(window)
                 samples.append(sample)
     # A whole-file check is a different kind of evidence from the model's probabilities: what
     # it reports is wrong code whatever the intent, so it is reported unless the caller asks
@@ -289,7 +296,7 @@ def detect_files(files: Iterable[tuple[str, str]],
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
     checked_lines = {(f.path, n) for f in result.findings for n in range(f.line, f.end_line + 1)}
-    for window, sample, row in zip(windows, samples, logits, strict=True):
+    for window, sample, row in zip(inputs, samples, logits, strict=True):
         first = window.src.position(window.start)[0]
         if any((window.path, n) in checked_lines
                for n in range(first, first + window.text.count("\n"))):

@@ -50,7 +50,7 @@ from bugmodel.calibration import (
 from bugmodel.candidate_scoring import seen_columns, small_model_rows, softmax
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
-from bugmodel.file_finding import FileFinding
+from bugmodel.file_finding import FileFinding, repairs_to
 from bugmodel.line_ranker import (
     LineRanker,
     candidate_logits,
@@ -290,13 +290,7 @@ def _flagged(strength: tuple[bool, float], threshold: float) -> bool:
 
 def _checked_fix(case: Case, found: FileFinding) -> bool:
     """Whether the check's replacement gives the fixed code."""
-    if case.fixed_text is None:
-        return False
-    lines = case.text.split("\n")
-    head = lines[found.line - 1][: found.column]
-    tail = lines[found.end_line - 1][found.end_column :]
-    lines[found.line - 1 : found.end_line] = [head + found.replacement + tail]
-    return "".join("\n".join(lines).split()) == "".join(case.fixed_text.split())
+    return case.fixed_text is not None and repairs_to(case.text, found, case.fixed_text)
 
 
 def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],

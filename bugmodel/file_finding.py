@@ -63,6 +63,16 @@ def span_text(lines: list[str], line: int, column: int, end_line: int, end_colum
                       lines[end_line - 1][:end_column]])
 
 
+def repairs_to(text: str, finding: FileFinding, fixed_text: str) -> bool:
+    """Whether the finding's replacement turns `text` into `fixed_text`, whitespace aside
+    (a `bugmodel.detection.Finding` has the same span fields and is read the same way)."""
+    lines = text.split("\n")
+    head = lines[finding.line - 1][: finding.column]
+    tail = lines[finding.end_line - 1][finding.end_column :]
+    lines[finding.line - 1 : finding.end_line] = [head + finding.replacement + tail]
+    return "".join("\n".join(lines).split()) == "".join(fixed_text.split())
+
+
 def walk_outside_classes(node: ast.AST) -> Iterator[ast.AST]:
     """`ast.walk` below `node` that does not enter nested class definitions (whose methods'
     `self` is another class's)."""

@@ -65,6 +65,9 @@ class LineRankerConfig:
     epochs: int = 20
     clean_functions: int = 1500  # clean real train functions sampled (NO_BUG)
     synthetic_records: int = 800  # synthetic train records mixed in (a buggy and a clean case)
+    # Windows of small real programs with one known bug (`bugmodel.cases.small_program_cases`):
+    # their train split joins the real fixes, their dev split joins the checks.
+    small_programs: bool = True
     seed: int = 0
 
 

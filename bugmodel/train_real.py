@@ -34,6 +34,7 @@ from bugmodel.cases import (
     candidate_lines,
     real_clean_cases,
     real_fix_cases,
+    small_program_cases,
     synthetic_cases,
 )
 from bugmodel.detector import load_detector
@@ -49,6 +50,8 @@ from synthdata.source import SourceText
 
 #: Where the ranker lives, beside the from-scratch model it reads.
 RANKER_DIR = Path(__file__).parent / "weights" / "heads" / "line_ranker"
+#: Small real programs with one known bug each, beside the mined fixes.
+SMALL_PROGRAMS = "small_programs.jsonl.gz"
 #: Epochs between checks on real dev and synthetic val.
 CHECK_EVERY = 5
 #: Synthetic val records that judge each check beside real dev.
@@ -115,12 +118,16 @@ def _synthetic(data_dir: Path, split: str, records: int, seed: int) -> list[Case
     return synthetic_cases(data_dir, split, records, seed) if records else []
 
 
-def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, **extra) -> dict:
-    """Top-1 localisation on real dev and synthetic val; `score` (their sum) picks the epoch."""
+def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, small_dev: list,
+           **extra) -> dict:
+    """Top-1 localisation on real dev, synthetic val and small programs' dev; `score` (their
+    sum) picks the epoch."""
     real, synthetic = top1(ranker, dev), top1(ranker, synthetic_val)
+    small = top1(ranker, small_dev) if small_dev else 0.0
     return {"epoch": epoch, **extra, "dev_top1_localisation": round(real, 4),
             "synthetic_val_top1_localisation": round(synthetic, 4),
-            "score": round(real + synthetic, 4)}
+            "small_programs_dev_top1_localisation": round(small, 4),
+            "score": round(real + synthetic + small, 4)}
 
 
 def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: LineRankerConfig,
@@ -132,21 +139,32 @@ def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: L
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
     verdicts = feedback_cases(feedback)
     synthetic_train = _synthetic(data_dir, "train", config.synthetic_records, config.seed)
+    if config.small_programs and not (real_dir / SMALL_PROGRAMS).exists():
+        raise FileNotFoundError(f"no {SMALL_PROGRAMS} in {real_dir}: build it with "
+                                "`python benchmarks/small_programs_data.py` (or pass "
+                                "--no-small-programs)")
+    max_len = load_detector(model_dir, from_scratch_only=True).model.config.max_len
+    small_train, small_dev = ((small_program_cases(real_dir / SMALL_PROGRAMS, split, max_len)
+                               for split in ("train", "dev")) if config.small_programs
+                              else ([], []))
     train = features_of(real_fix_cases(fixes, "train")
                         + real_clean_cases(clean, "train", config.clean_functions, config.seed)
-                        + synthetic_train + verdicts.cases, model_dir)
+                        + synthetic_train + small_train + verdicts.cases, model_dir)
     dev = features_of(real_fix_cases(fixes, "dev"), model_dir)
+    small_dev = [e for e in features_of(small_dev, model_dir) if e[1] != [0]]
     synthetic_val = [e for e in features_of(_synthetic(
         data_dir, "val", SYNTHETIC_VAL_RECORDS if config.synthetic_records else 0,
         config.seed), model_dir) if e[1] != [0]]
-    print(f"line ranker: {len(train)} train units ({len(synthetic_train)} synthetic), "
-          f"{len(dev)} real dev bugs, {len(synthetic_val)} synthetic val bugs", file=sys.stderr)
+    print(f"line ranker: {len(train)} train units ({len(synthetic_train)} synthetic, "
+          f"{len(small_train)} small programs'), {len(dev)} real dev bugs, "
+          f"{len(synthetic_val)} synthetic val bugs, {len(small_dev)} small programs' dev bugs",
+          file=sys.stderr)
     ranker = LineRanker(config)
     optimizer = torch.optim.AdamW(ranker.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     rng = random.Random(config.seed)
     started = time.monotonic()
-    history = [_check(ranker, 0, dev, synthetic_val)]
+    history = [_check(ranker, 0, dev, synthetic_val, small_dev)]
     best = (history[0], _copy(ranker))
     for epoch in range(1, config.epochs + 1):
         order = list(range(len(train)))
@@ -163,13 +181,15 @@ def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: L
             total += loss.item()
         ranker.eval()
         if epoch % CHECK_EVERY == 0 or epoch == config.epochs:
-            history.append(_check(ranker, epoch, dev, synthetic_val,
+            history.append(_check(ranker, epoch, dev, synthetic_val, small_dev,
                                   train_loss=round(total / len(train), 4)))
             print(history[-1], file=sys.stderr)
             if history[-1]["score"] > best[0]["score"]:
                 best = (history[-1], _copy(ranker))
     ranker.load_state_dict(best[1])
     summary = {"train_units": len(train), "synthetic_train_cases": len(synthetic_train),
+               "small_program_train_cases": len(small_train),
+               "small_programs_dev_bugs": len(small_dev),
                "train_bugs": sum(r != [0] for _, r in train), "dev_bugs": len(dev),
                "synthetic_val_bugs": len(synthetic_val),
                "feedback_cases": len(verdicts.cases), "feedback_skipped": verdicts.skipped,

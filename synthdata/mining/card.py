@@ -45,6 +45,13 @@ fixes and clean functions are all in one split.
   corpus holds its package (`in_synthetic_corpus`), its top-level packages and the HEAD mined.
   Passing it back with `--repos` keeps the split assignment.
 - `stats.json`: counts per split, kind and repository, and why commits were dropped.
+- `small_programs.jsonl.gz`: small real programs with one known bug each, from ConDefects
+  (github.com/appmlk/ConDefects, MIT: AtCoder submissions that failed, each paired with the
+  same author's accepted program), built by `python benchmarks/small_programs_data.py
+  <ConDefects git dir>` (its docstring has the rules: one replaced run of at most three lines,
+  both versions parse, at most 300 lines, faulty programs deduplicated). Split by contest,
+  not by repository: train 1,208, dev 439, test 612 programs. The line ranker learns from the
+  train split; `benchmarks/small_programs.py` measures the detector on dev and test.
 
 ## Rebuild
 

@@ -116,6 +116,13 @@ REAL_FIXES = [
     ("test", "variable_misuse", "def f(total, count, items):\n    count = len(items)\n"
      "    return total / items\n", "/ items", "/ count"),
 ]
+#: Small programs with one known bug (faulty, accepted), a train and a dev one.
+SMALL_PROGRAMS = [
+    ("n = int(input())\nxs = list(map(int, input().split()))\nprint(sum(xs[:n - 1]))\n",
+     "n = int(input())\nxs = list(map(int, input().split()))\nprint(sum(xs[:n]))\n"),
+    ("a, b = map(int, input().split())\nif a > b:\n    print(a)\nelse:\n    print(b)\n",
+     "a, b = map(int, input().split())\nif a < b:\n    print(a)\nelse:\n    print(b)\n"),
+]
 CLEAN = "def g(a, b):\n    if a is None:\n        return b\n    return a + b\n"
 
 
@@ -124,11 +131,17 @@ def write_real_data(directory: Path) -> Path:
     import gzip
     import json
 
+    from benchmarks.small_programs_data import small_program_case
+
     directory.mkdir(parents=True, exist_ok=True)
     with gzip.open(directory / "fixes.jsonl.gz", "wt") as out:
         for i, (split, kind, before, buggy, fixed) in enumerate(REAL_FIXES):
             out.write(json.dumps(_fix_row(f"org/repo{i}", split, kind, before, buggy, fixed))
                       + "\n")
+    with gzip.open(directory / "small_programs.jsonl.gz", "wt") as out:
+        for split, (faulty, accepted) in zip(("train", "dev"), SMALL_PROGRAMS, strict=True):
+            case = small_program_case(f"Code/abc1_{split}/Python/1", faulty, accepted)
+            out.write(json.dumps({**case, "split": split}) + "\n")
     with gzip.open(directory / "clean.jsonl.gz", "wt") as out:
         for i, split in enumerate(["train", "train", "dev", "dev", "test", "test"]):
             out.write(json.dumps({"repo": f"org/repo{i}", "commit": "1" * 40, "license": "MIT",

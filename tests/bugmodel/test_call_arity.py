@@ -116,6 +116,38 @@ def test_callees_whose_signature_is_open_are_left_alone():
     assert _problems(OPEN) == []
 
 
+def test_a_name_a_function_defines_again_or_takes_as_a_parameter_is_left_alone():
+    """Seen in an accepted AtCoder program: `convolve` defines its own one-argument `fft`, so
+    its `fft(a)` is not the module's two-argument `fft`."""
+    code = '''def fft(f, k):
+    return f
+
+
+def key(item, reverse):
+    return item
+
+
+def convolve(a):
+    def fft(f):
+        return f
+    return fft(a)
+
+
+def ordered(items, key):
+    return sorted(items, key=lambda item: key(item))
+
+
+class Table:
+    def fft(self):
+        return fft(self, 2)
+'''
+    assert _problems(code) == []
+    # A method of the same name does not hide the module function from the class's methods.
+    method = "def fft(f, k):\n    return f\n\n\nclass Table:\n    def fft(self):\n" \
+             "        return fft(self)\n"
+    assert [line for line, _ in _problems(method)] == [7]
+
+
 def test_correct_calls_are_left_alone():
     code = '''def f(a, b=1, /, c=2, *, d=3, **rest):
     return a

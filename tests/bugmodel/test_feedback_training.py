@@ -47,7 +47,8 @@ def test_phase_two_trains_on_feedback_beside_the_mined_fixes(tiny_model, tiny_re
     path = tmp_path / "feedback.jsonl"
     _write(path, [_record("bug", None, 6), _record("not_bug", "false_positive", 7)])
     summary = train_line_ranker(tiny_model, tiny_real, tmp_path / "no-synthetic",
-                                LineRankerConfig(epochs=1, synthetic_records=0),
+                                LineRankerConfig(epochs=1, synthetic_records=0,
+                                                 small_programs=False),
                                 tmp_path / "ranker", feedback=[path])
     assert summary["feedback_cases"] == 2
     # Two mined train fixes and two clean train functions, plus the two verdicts.

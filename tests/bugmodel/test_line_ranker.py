@@ -95,7 +95,8 @@ def test_phase_two_learns_from_real_fixes_where_bugs_sit(tiny_model, tmp_path):
     directory.mkdir()
     _generated_fixes(directory, seed=3)
     summary = train_line_ranker(tiny_model, directory, tmp_path / "no-synthetic",
-                                LineRankerConfig(epochs=10, synthetic_records=0),
+                                LineRankerConfig(epochs=10, synthetic_records=0,
+                                                 small_programs=False),
                                 tmp_path / "ranker")
     assert summary["train_bugs"] == 40 and summary["dev_bugs"] == 15
     untrained = summary["history"][0]["dev_top1_localisation"]
@@ -109,7 +110,8 @@ def test_synthetic_records_join_the_real_fixes_and_synthetic_val_helps_pick_the_
     directory.mkdir()
     _generated_fixes(directory, seed=4)
     summary = train_line_ranker(tiny_model, directory, tiny_data,
-                                LineRankerConfig(epochs=5, synthetic_records=6),
+                                LineRankerConfig(epochs=5, synthetic_records=6,
+                                                 small_programs=False),
                                 tmp_path / "ranker")
     assert summary["synthetic_train_cases"] == 12  # a buggy and a clean case per record
     assert summary["synthetic_val_bugs"] > 0
@@ -127,4 +129,27 @@ def test_asking_for_synthetic_records_without_the_dataset_says_how_to_build_it(t
     _generated_fixes(directory, seed=5)
     with pytest.raises(FileNotFoundError, match="python -m synthdata build"):
         train_line_ranker(tiny_model, directory, tmp_path / "missing",
-                          LineRankerConfig(epochs=1, synthetic_records=3), tmp_path / "ranker")
+                          LineRankerConfig(epochs=1, synthetic_records=3, small_programs=False),
+                          tmp_path / "ranker")
+
+
+def test_small_programs_join_the_real_fixes_and_their_dev_bugs_help_pick_the_epoch(
+        tiny_model, tiny_real, tmp_path):
+    summary = train_line_ranker(tiny_model, tiny_real, tmp_path / "no-synthetic",
+                                LineRankerConfig(epochs=1, synthetic_records=0),
+                                tmp_path / "ranker")
+    assert summary["small_program_train_cases"] >= 1  # the faulty program's windows
+    assert summary["small_programs_dev_bugs"] == 1
+    for check in summary["history"]:
+        assert check["score"] == pytest.approx(
+            check["dev_top1_localisation"] + check["synthetic_val_top1_localisation"]
+            + check["small_programs_dev_top1_localisation"], abs=1e-3)
+
+
+def test_training_without_the_small_programs_file_says_how_to_build_it(tiny_model, tmp_path):
+    directory = tmp_path / "real"
+    directory.mkdir()
+    _generated_fixes(directory, seed=6)
+    with pytest.raises(FileNotFoundError, match="small_programs_data.py"):
+        train_line_ranker(tiny_model, directory, tmp_path / "no-synthetic",
+                          LineRankerConfig(epochs=1, synthetic_records=0), tmp_path / "ranker")
