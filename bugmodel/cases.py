@@ -264,10 +264,14 @@ def _clean_files(path: Path) -> dict[tuple[str, str, str], str]:
 
 
 def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
-    """Cases from small real programs with one known bug each (`small_programs.jsonl.gz`,
+    """Buggy cases from small real programs with one known bug each (`small_programs.jsonl.gz`,
     built by `benchmarks/small_programs_data.py`): each window detection reads in the faulty
-    program (`bugmodel.detection.windows`, for a model of `max_len` tokens) is a case, buggy
-    when it holds the bug's lines, clean when it holds none of them."""
+    program (`bugmodel.detection.windows`, for a model of `max_len` tokens) that holds the
+    bug's lines.
+
+    The program's other windows are not offered as clean code: contest code is full of
+    `range(n - 1)` and `len(a) - 1` that are right, and a ranker taught NO_BUG on them stopped
+    reporting an off-by-one introduced into a library function (MODEL_CARD.md)."""
     from bugmodel.detection import relative_candidates, window_budget, windows
 
     cases = []
@@ -281,15 +285,14 @@ def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
         for window in windows(row["path"], text, ast.parse(text), window_budget(max_len), None):
             start = window.src.position(window.start)[0]
             end = start + window.text.count("\n") - 1
-            case = Case("real", split, "clean", f"{row['commit']}:{start}", window.text,
+            if not start <= first <= last <= end:
+                continue
+            fixed = lines[start - 1:first - 1] + [bug["fixed_code"]] + lines[last:end]
+            case = Case("real", split, bug["kind"], f"{row['commit']}:{start}", window.text,
                         window.context, relative_candidates(window),
+                        bug_lines=(first - start + 1, last - start + 1),
                         checked=unit_file_findings(checked, start, window.text))
-            if end < first or last < start:
-                cases.append(case)
-            elif start <= first and last <= end:
-                fixed = lines[start - 1:first - 1] + [bug["fixed_code"]] + lines[last:end]
-                case.kind, case.bug_lines = bug["kind"], (first - start + 1, last - start + 1)
-                cases.append(locate(case, "\n".join(fixed) + "\n"))
+            cases.append(locate(case, "\n".join(fixed) + "\n"))
     return cases
 
 

@@ -10,7 +10,8 @@ functions of the same repositories, -log P(NO_BUG). Synthetic train records join
 buggy and a clean case), so that learning where real bugs sit does not unlearn the injected
 bugs the from-scratch model is sure of: small programs with a flipped comparison still need
 finding. The from-scratch model's verdicts are features, so phase 2 builds on phase 1 without
-changing it.
+changing it. Small real programs with one known bug (AtCoder submissions, `small_programs.
+jsonl.gz`) join the real fixes: the window that holds each train program's bug.
 
 Only the train splits are learned from; real dev plus synthetic val pick the epoch; test is
 never read here.
@@ -151,7 +152,7 @@ def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: L
                         + real_clean_cases(clean, "train", config.clean_functions, config.seed)
                         + synthetic_train + small_train + verdicts.cases, model_dir)
     dev = features_of(real_fix_cases(fixes, "dev"), model_dir)
-    small_dev = [e for e in features_of(small_dev, model_dir) if e[1] != [0]]
+    small_dev = features_of(small_dev, model_dir)
     synthetic_val = [e for e in features_of(_synthetic(
         data_dir, "val", SYNTHETIC_VAL_RECORDS if config.synthetic_records else 0,
         config.seed), model_dir) if e[1] != [0]]

@@ -63,15 +63,11 @@ def _write(tmp_path: Path, cases: list[dict]) -> Path:
     return path
 
 
-def test_the_window_holding_the_bug_is_a_buggy_case_and_the_others_are_clean(tmp_path):
+def test_the_window_holding_the_bug_is_a_case_and_the_others_are_left_out(tmp_path):
     case = small_program_case(SUBMISSION, FAULTY, ACCEPTED)
     path = _write(tmp_path, [case])
-    cases = small_program_cases(path, case["split"], max_len=256)
-    buggy = [c for c in cases if c.buggy]
-    clean = [c for c in cases if not c.buggy]
-    assert len(buggy) == 1 and len(clean) == 1
-    assert "def score" in clean[0].text
-    window = buggy[0]
+    (window,) = small_program_cases(path, case["split"], max_len=256)
+    assert "def score" not in window.text  # the function's window holds no bug
     assert window.text.split("\n")[window.bug_lines[0] - 1] == "if score(a) > n:"
     assert window.located and window.exact  # `>` -> `>=` is an enumerated repair
     assert window.candidates[window.exact[0]].apply(window.text).count(">= n") == 1
