@@ -9,8 +9,8 @@ at most 300 lines, faulty programs deduplicated. A case is the whole faulty prog
 file in a review (every line changed), in the format of `benchmarks/bug_introducing_data.py`,
 plus `fixed_text` (the accepted program) so a finding's repair can be checked. Splits are by
 contest (a contest's tasks are all in one split): train 60%, dev 20%, test 20%. Writes
-`synthdata/real/small_programs.jsonl.gz`
-(training data of the line ranker too: `bugmodel.cases.small_program_cases`).
+`synthdata/real/small_programs.jsonl.gz`, which the line ranker also learns from
+(`bugmodel.cases.small_program_cases`).
 """
 
 from __future__ import annotations
