@@ -10,11 +10,11 @@ functions of the same repositories, -log P(NO_BUG). Synthetic train records join
 buggy and a clean case), so that learning where real bugs sit does not unlearn the injected
 bugs the from-scratch model is sure of: small programs with a flipped comparison still need
 finding. The from-scratch model's verdicts are features, so phase 2 builds on phase 1 without
-changing it. Small real programs with one known bug (AtCoder submissions, `small_programs.
-jsonl.gz`) join the real fixes: the window that holds each train program's bug.
+changing it. Small real programs with one known bug (`small_programs.jsonl.gz`, AtCoder
+submissions) join the real fixes: the window that holds each train program's bug.
 
-Only the train splits are learned from; real dev plus synthetic val pick the epoch; test is
-never read here.
+Only the train splits are learned from; real dev, synthetic val and the small programs' dev
+split pick the epoch; test is never read here.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, small
     """Top-1 localisation on real dev, synthetic val and small programs' dev; `score` (their
     sum) picks the epoch."""
     real, synthetic = top1(ranker, dev), top1(ranker, synthetic_val)
-    small = top1(ranker, small_dev) if small_dev else 0.0
+    small = top1(ranker, small_dev)
     return {"epoch": epoch, **extra, "dev_top1_localisation": round(real, 4),
             "synthetic_val_top1_localisation": round(synthetic, 4),
             "small_programs_dev_top1_localisation": round(small, 4),
