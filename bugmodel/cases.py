@@ -267,7 +267,7 @@ def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
     """Buggy cases from small real programs with one known bug each (`small_programs.jsonl.gz`,
     built by `benchmarks/small_programs_data.py`): each window detection reads in the faulty
     program (`bugmodel.detection.windows`, for a model of `max_len` tokens) that holds the
-    bug's lines.
+    bug's lines. Training cases: the whole-file checks are not run (`checked` stays empty).
 
     The program's other windows are not offered as clean code: contest code is full of
     `range(n - 1)` and `len(a) - 1` that are right, and a ranker taught NO_BUG on them stopped
@@ -280,7 +280,6 @@ def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
             continue
         text, bug = row["text"], row["bugs"][0]
         first, last = bug["lines"]
-        checked = file_check_findings(text, row["path"])
         lines = text.split("\n")
         for window in windows(row["path"], text, ast.parse(text), window_budget(max_len), None):
             start = window.src.position(window.start)[0]
@@ -290,8 +289,7 @@ def small_program_cases(path: Path, split: str, max_len: int) -> list[Case]:
             fixed = lines[start - 1:first - 1] + [bug["fixed_code"]] + lines[last:end]
             case = Case("real", split, bug["kind"], f"{row['commit']}:{start}", window.text,
                         window.context, relative_candidates(window),
-                        bug_lines=(first - start + 1, last - start + 1),
-                        checked=unit_file_findings(checked, start, window.text))
+                        bug_lines=(first - start + 1, last - start + 1))
             cases.append(locate(case, "\n".join(fixed) + "\n"))
     return cases
 

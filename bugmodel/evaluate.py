@@ -175,8 +175,8 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     best_scores, best_shown, best_right = [], [], []
     for case, j in zip(cases, judged, strict=True):
         column, p = _top(j, temperature)
-        flagged = _flagged(_strength(j, temperature), threshold)
         checked = j.checked is not None
+        flagged = _flagged((checked, p), threshold)
         if checked or len(j.logits) >= 2:  # every unit's best finding, whatever the threshold
             right = bool(case.buggy and (j.checked_right(case) if checked
                                          else column in j.right(case)))

@@ -119,6 +119,15 @@ def _synthetic(data_dir: Path, split: str, records: int, seed: int) -> list[Case
     return synthetic_cases(data_dir, split, records, seed) if records else []
 
 
+def _small_programs(real_dir: Path, split: str, max_len: int, wanted: bool) -> list[Case]:
+    path = real_dir / SMALL_PROGRAMS
+    if wanted and not path.exists():
+        raise FileNotFoundError(f"no {SMALL_PROGRAMS} in {real_dir}: build it with "
+                                "`python benchmarks/small_programs_data.py` (or pass "
+                                "--no-small-programs)")
+    return small_program_cases(path, split, max_len) if wanted else []
+
+
 def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, small_dev: list,
            **extra) -> dict:
     """Top-1 localisation on real dev, synthetic val and small programs' dev; `score` (their
@@ -133,21 +142,16 @@ def _check(ranker: LineRanker, epoch: int, dev: list, synthetic_val: list, small
 
 def train_line_ranker(model_dir: Path, real_dir: Path, data_dir: Path, config: LineRankerConfig,
                       out_dir: Path = RANKER_DIR, feedback: Sequence[Path] = ()) -> dict:
-    """Train on real train fixes and clean functions, synthetic train records (and reviewers'
-    verdicts exported by `manage.py export_feedback`); keep the check best on real dev and
-    synthetic val together."""
+    """Train on real train fixes and clean functions, synthetic train records, the small
+    train programs' bugs (and reviewers' verdicts exported by `manage.py export_feedback`); keep
+    the check best on real dev, synthetic val and the small dev programs together."""
     torch.manual_seed(config.seed)
     fixes, clean = real_dir / "fixes.jsonl.gz", real_dir / "clean.jsonl.gz"
     verdicts = feedback_cases(feedback)
     synthetic_train = _synthetic(data_dir, "train", config.synthetic_records, config.seed)
-    if config.small_programs and not (real_dir / SMALL_PROGRAMS).exists():
-        raise FileNotFoundError(f"no {SMALL_PROGRAMS} in {real_dir}: build it with "
-                                "`python benchmarks/small_programs_data.py` (or pass "
-                                "--no-small-programs)")
     max_len = load_detector(model_dir, from_scratch_only=True).model.config.max_len
-    small_train, small_dev = ((small_program_cases(real_dir / SMALL_PROGRAMS, split, max_len)
-                               for split in ("train", "dev")) if config.small_programs
-                              else ([], []))
+    small_train = _small_programs(real_dir, "train", max_len, config.small_programs)
+    small_dev = _small_programs(real_dir, "dev", max_len, config.small_programs)
     train = features_of(real_fix_cases(fixes, "train")
                         + real_clean_cases(clean, "train", config.clean_functions, config.seed)
                         + synthetic_train + small_train + verdicts.cases, model_dir)
