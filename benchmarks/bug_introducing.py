@@ -12,10 +12,12 @@ the findings are counted as right (on a bug's lines) or not.
 
 Baselines in the same run, over the same changed lines: a changed code line picked at random
 (its expected hit rate), and the changed line with the most operators (the trivial stand-in of
-issue 14); and the product's detector without its whole-file checks. With `--mirrors` (the
-cases' repositories, fetched), the product's detector also as a review of a registered
-checkout runs it: with the file before the commit and the unchanged files beside it, so that
-names they read unbound are provided at run time. Results go to
+issue 14); the product's detector without its whole-file checks; and the product's detector
+on a pasted diff, which carries only the hunks of a modified file: it reads the changed lines
+and three lines around each (`bugmodel.partial_sources`, at its own threshold). With
+`--mirrors` (the cases' repositories, fetched), the product's detector also as a review of a
+registered checkout runs it: with the file before the commit and the unchanged files beside
+it, so that names they read unbound are provided at run time. Results go to
 `benchmarks/results/bug_introducing_<split>.json`.
 """
 
@@ -44,6 +46,7 @@ from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
 from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
 from bugmodel.file_finding import repairs_to  # noqa: E402
+from bugmodel.partial_sources import DEDENTED_THRESHOLD, detect_partial  # noqa: E402
 from reviewapp.findings.checkout import LocalCheckout  # noqa: E402
 from reviewapp.findings.repository_names import sibling_bases  # noqa: E402
 
@@ -112,11 +115,20 @@ def repository_bases(mirrors: Path, case: dict) -> list[tuple[str, set[int]]]:
     return bases + sibling_bases([path], in_diff, LocalCheckout(str(repo), commit))
 
 
+def pasted_lines(case: dict, context: int = 3) -> dict[int, str]:
+    """The file's lines that a unified diff of the change shows on its new side: the changed
+    lines and `context` lines around each."""
+    lines = case["text"].split("\n")
+    return {n: lines[n - 1] for n in range(1, len(lines) + 1)
+            if any(abs(n - c) <= context for c in case["changed"])}
+
+
 def judge(system: str, cases: list[dict], file_checks: bool = True,
-          mirrors: Path | None = None) -> dict:
+          mirrors: Path | None = None, pasted: bool = False) -> dict:
     """Top-1/top-3 over each case's ranked findings, and the default threshold's counts
     (`file_checks=False`: without the whole-file checks' findings; `mirrors`: with what the
-    repository says, `repository_bases`)."""
+    repository says, `repository_bases`; `pasted`: knowing only the lines a pasted diff shows,
+    `pasted_lines`, as a review of a pasted diff reads a modified file)."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
     top1, top3, joint, per_kind = [], [], [], defaultdict(list)
@@ -124,9 +136,17 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
     started = time.monotonic()
     for case in cases:
         bases = repository_bases(mirrors, case) if mirrors else []
-        findings = detect_files([(case["path"], case["text"])], {case["path"]: case["changed"]},
-                                threshold=0.0, detector=detector,
-                                file_checks=file_checks, base_files=bases).findings
+        changed_lines = {case["path"]: case["changed"]}
+        if pasted:
+            findings = detect_partial([(case["path"], pasted_lines(case))], changed_lines,
+                                      threshold=0.0, detector=detector).findings
+            # Its default threshold depends on the line (`detect_partial`): ask it.
+            shown = set(detect_partial([(case["path"], pasted_lines(case))], changed_lines,
+                                       detector=detector).findings)
+        else:
+            findings = detect_files([(case["path"], case["text"])], changed_lines,
+                                    threshold=0.0, detector=detector,
+                                    file_checks=file_checks, base_files=bases).findings
         ranked = sorted(findings, key=lambda f: -f.probability)
         hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
         top1.append(float(bool(hits[:1]) and hits[0] is not None))
@@ -138,14 +158,17 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
             per_kind[bug["kind"]].append(top1[-1])
         # What the review shows: the checks' findings whatever the threshold (as `detect`).
         above = [h for f, h in zip(ranked, hits, strict=True)
-                 if f.kind in FILE_CHECK_PROBABILITY or f.probability >= detector.threshold]
+                 if (f in shown if pasted else f.kind in FILE_CHECK_PROBABILITY
+                     or f.probability >= detector.threshold)]
         flagged += len(above)
         right += sum(h is not None for h in above)
         found += len({h["fix"] for h in above if h is not None})
         bugs += len(case["bugs"])
         changed += len(case["changed"])
     seconds = time.monotonic() - started
-    return {"threshold": detector.threshold, "top1_localisation": _mean(top1),
+    return {"threshold": detector.threshold,
+            **({"dedented_threshold": DEDENTED_THRESHOLD} if pasted else {}),
+            "top1_localisation": _mean(top1),
             "top3_localisation": _mean(top3), **({"joint": _mean(joint)} if joint else {}),
             "findings": flagged, "right_findings": right,
             "precision": round(right / flagged, 4) if flagged else None,
@@ -187,7 +210,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cases = load_cases(args.split)
     rows = {**baselines(cases), **{system: judge(system, cases) for system in DETECTORS},
-            "line_ranker without file checks": judge("line_ranker", cases, False)}
+            "line_ranker without file checks": judge("line_ranker", cases, False),
+            "line_ranker on a pasted diff's lines": judge("line_ranker", cases, pasted=True)}
     if args.mirrors:
         rows["line_ranker with the repository"] = judge("line_ranker", cases,
                                                         mirrors=args.mirrors)

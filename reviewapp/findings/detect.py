@@ -13,6 +13,9 @@ if TYPE_CHECKING:  # the checkout module imports the hunt engine
 
 Flagged = dict[str, set[int]]  # path -> new-side lines with findings
 
+#: How the review's note about files known only by their hunks begins (the stage replaces it).
+PARTIAL_NOTE_PREFIX = "bug detection: "
+
 # Ordering risk is log2-scaled (+1 = twice the changed lines): a likely bug weighs like a change
 # several times bigger.
 RISK_PER_FINDING = 4.0
@@ -29,6 +32,12 @@ def new_source(file: ParsedFile) -> str | None:
     return None
 
 
+def hunk_lines(file: ParsedFile) -> dict[int, str]:
+    """The new-side lines that a file's hunks show (context and added), by line number."""
+    return {line.new_lineno: line.text for hunk in file.hunks for line in hunk.lines
+            if line.new_lineno is not None}
+
+
 def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
               notes: list[str] | None = None) -> list:
     """Bug-model findings (`bugmodel.Finding`) on the changed lines of the Python files whose
@@ -37,9 +46,43 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
     runs, are not reported; an undefined name's message says which module defines it
     (`repository_names`); and names the change removes that other modules still import are
     reported (`stale_imports`; a deleted module's importers outside the diff go to `notes`).
-    The learned detector reads the project's own modules, not its tests, docs or scripts.
+    The learned detector reads the project's own modules, not its tests, docs or scripts;
+    of a modified module whose source is unknown (a pasted diff) it reads what the hunks show
+    (`bugmodel.partial_sources`), and `notes` says so.
     Raises FileNotFoundError (`bugmodel` WeightsMissing) without weights."""
-    return _detected(diff, checkout) + stale_import_findings(diff, checkout, notes)
+    return (_detected(diff, checkout) + _detected_in_hunks(diff, notes)
+            + stale_import_findings(diff, checkout, notes))
+
+
+def _detected_in_hunks(diff: ParsedDiff, notes: list[str] | None) -> list:
+    """The learned detector's findings in the Python modules known only by their hunks."""
+    from bugmodel.detection import is_project_module
+    from bugmodel.partial_sources import detect_partial
+
+    partial = [file for file in diff.files
+               if file.path.endswith(".py") and new_source(file) is None
+               and not file.is_binary and file.status != "deleted" and file.added_count
+               and is_project_module(file.path)]
+    if not partial:
+        return []
+    result = detect_partial(
+        [(file.path, hunk_lines(file)) for file in partial],
+        {file.path: {line.new_lineno for h in file.hunks for line in h.added}
+         for file in partial})
+    if notes is not None:
+        skipped = {s.path for s in result.skipped}
+        read = [f"`{file.path}`" for file in partial if file.path not in skipped]
+        unread = [f"`{file.path}`" for file in partial if file.path in skipped]
+        notes.append(
+            f"{PARTIAL_NOTE_PREFIX}the diff carries only the hunks of "
+            + (f"{', '.join(read)}: the learned detector read the changed code the hunks show; "
+               "the whole-file checks (undefined names, ...) need the whole file"
+               if read else "")
+            + ("; " if read and unread else "")
+            + (f"{', '.join(unread)}, whose changed lines do not parse on their own: "
+               "not analysed" if unread else "")
+            + ". Review the change from its repository for the whole files.")
+    return result.findings
 
 
 def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:

@@ -11,7 +11,7 @@ import re
 
 from reviewapp.ingest.parsed import ParsedFile
 
-from .detect import new_source
+from .detect import hunk_lines, new_source
 
 
 def normalise_code(code: str) -> str:
@@ -30,5 +30,4 @@ def known_new_lines(file: ParsedFile) -> dict[int, str]:
     text = new_source(file)
     if text is not None:
         return dict(enumerate(text.splitlines(), start=1))
-    return {line.new_lineno: line.text for hunk in file.hunks for line in hunk.lines
-            if line.new_lineno is not None}
+    return hunk_lines(file)

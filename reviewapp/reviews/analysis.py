@@ -30,6 +30,7 @@ from reviewapp.findings import (
     proved,
 )
 from reviewapp.findings.checkout import HeadCheckout
+from reviewapp.findings.detect import PARTIAL_NOTE_PREFIX
 from reviewapp.findings.stale_imports import NOTE_PREFIX as STALE_IMPORT_NOTE
 from reviewapp.importance import (
     HunkScore,
@@ -192,7 +193,7 @@ def detect_bugs(stored: StoredRevision) -> None:
     with transaction.atomic():
         Finding.objects.filter(revision=revision, origin="bugmodel").delete()
         stored.findings = others + Finding.objects.bulk_create(rows)
-        revision.replace_warnings(STALE_IMPORT_NOTE, notes)
+        revision.replace_warnings((STALE_IMPORT_NOTE, PARTIAL_NOTE_PREFIX), notes)
         _save_scores(stored, stored.scores_with_findings())
 
 

@@ -155,9 +155,9 @@ class Revision(models.Model):
     def repo_config(self) -> RepoConfig:
         return RepoConfig.from_json(self.config)
 
-    def replace_warnings(self, prefix: str, notes: list[str]) -> None:
+    def replace_warnings(self, prefix: str | tuple[str, ...], notes: list[str]) -> None:
         """Save `notes` in place of the warnings a stage wrote before (those that start with
-        its `prefix`), keeping the other stages' warnings."""
+        its `prefix`, or one of them), keeping the other stages' warnings."""
         self.warnings = [w for w in self.warnings if not w.startswith(prefix)] + notes
         self.save(update_fields=["warnings"])
 
