@@ -344,6 +344,10 @@
       const currentId = current ? current.id : null;
       const scroll = window.scrollY;
       root.querySelector(".layout").replaceWith(document.importNode(fresh, true));
+      // A stage's warnings (e.g. a file the bug detector read only from its hunks) sit above.
+      const warnings = page.querySelector("#review-warnings");
+      const shown = document.getElementById("review-warnings");
+      if (warnings && shown) shown.replaceWith(document.importNode(warnings, true));
       window.scrollTo(0, scroll);
       current = currentId ? document.getElementById(currentId) : null;
       if (current) current.classList.add("current");
