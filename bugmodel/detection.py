@@ -246,9 +246,12 @@ def detect_files(files: Iterable[tuple[str, str]],
                  file_checks: bool = True,
                  base_files: Iterable[tuple[str, Collection[int]]] = (),
                  provided: Mapping[str, Collection[str]] | None = None,
-                 learned_paths: Callable[[str], bool] | None = None) -> DetectResult:
+                 learned_paths: Callable[[str], bool] | None = None,
+                 whole_files: bool = True) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
-    `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline);
+    `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline),
+    `whole_files=False` keeps only those that stretches of a file support (the texts hold
+    only parts of the files, `bugmodel.partial_sources`);
     `learned_paths`, when given, says which files the learned models read (the others get
     the whole-file checks only)."""
     detector = detector or load_detector(model_dir, device)
@@ -269,7 +272,8 @@ def detect_files(files: Iterable[tuple[str, str]],
                             if learned_paths is None or learned_paths(path) else [])
             if file_checks:
                 checked.extend(change_check_findings(
-                    path, text, tree, changed, from_bases.union((provided or {}).get(path, ()))))
+                    path, text, tree, changed, from_bases.union((provided or {}).get(path, ())),
+                    whole_file=whole_files))
         except (SyntaxError, ValueError) as exc:
             result.skipped.append(SkippedFile(path, f"not valid Python: {exc}"))
             continue
@@ -354,12 +358,14 @@ def reads_provided_name(found: FileFinding | Finding, lines: list[str],
 
 def change_check_findings(path: str, text: str, tree: ast.Module,
                           changed: Collection[int] | None, provided: Collection[str] = (),
-                          ) -> list[Finding]:
+                          whole_file: bool = True) -> list[Finding]:
     """A finding for each whole-file check's report on a changed line (every line when None),
     leaving out undefined names in `provided` (`provided_names`); reads that one fix mends
-    are one finding (`fold_repeated_reads`)."""
+    are one finding (`fold_repeated_reads`). `whole_file=False`: `text` holds only stretches
+    of the file, and only the checks they support run (`file_checks.file_findings`)."""
     lines = text.split("\n")
-    reported = [found for found in reported_file_findings(path, text, tree)
+    reported = [found for found in reported_file_findings(path, text, tree,
+                                                          whole_file=whole_file)
                 if (changed is None or any(n in changed
                                            for n in range(found.line, found.end_line + 1)))
                 and not reads_provided_name(found, lines, provided)]

@@ -54,10 +54,10 @@ PYTHON2_NAMES = {"xrange": "range", "unicode": "str", "basestring": "str", "long
                  "coerce": None, "reload": None, "StandardError": "Exception"}
 
 
-def reported_file_findings(path: str, text: str, tree: ast.Module | None = None,
-                           ) -> list[FileFinding]:
+def reported_file_findings(path: str, text: str, tree: ast.Module | None = None, *,
+                           whole_file: bool = True) -> list[FileFinding]:
     """`file_findings` as the review reports them: none for documentation or example code."""
-    return [] if is_example_path(path) else file_findings(text, tree)
+    return [] if is_example_path(path) else file_findings(text, tree, whole_file=whole_file)
 
 
 def is_example_path(path: str) -> bool:
@@ -65,13 +65,29 @@ def is_example_path(path: str) -> bool:
     return path.replace("\\", "/").lstrip("/").split("/", 1)[0] in EXAMPLE_ROOTS
 
 
-def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding]:
-    """Every defect the checks find in the file, in file order."""
+def file_findings(text: str, tree: ast.Module | None = None, *,
+                  whole_file: bool = True) -> list[FileFinding]:
+    """Every defect the checks find in the file, in file order. `whole_file=False` (a text
+    that holds only stretches of the file, `bugmodel.partial_sources`): only the misuses,
+    which need nothing beyond the code they read; a name bound outside the stretches would
+    read as undefined, a callee's signature or a class's attributes may be outside them."""
     if tree is None:
         tree = ast.parse(text)
     lines = text.split("\n")
     messages = Checker(tree, filename="<file>").messages
     silenced = silenced_lines(text)
+    found = misuses(tree, lines, messages)
+    if whole_file:
+        found += (_undefined_findings(text, tree, messages, silenced)
+                  + wrong_arity_calls(tree, lines) + attribute_typos(tree, lines))
+    # A bare noqa comment is the developer saying the line is meant as it is.
+    return sorted((f for f in found if silenced.get(f.line) != frozenset()),
+                  key=lambda f: (f.line, f.column))
+
+
+def _undefined_findings(text: str, tree: ast.Module, messages: list,
+                        silenced: dict[int, frozenset[str]]) -> list[FileFinding]:
+    """A finding for each name the file reads and nothing binds."""
     undefined = [n for n in undefined_names(text, tree, messages)
                  if n.line not in silenced or not silences_undefined_names(silenced[n.line])]
     if undefined and execs_into_module(tree):
@@ -86,12 +102,7 @@ def file_findings(text: str, tree: ast.Module | None = None) -> list[FileFinding
         undefined = [n for n in undefined if n.name not in PYTHON2_NAMES or n.line not in guarded]
     # Walked only for a file that reads an undefined name: most files read none.
     reads = attribute_reads(tree) if undefined else {}
-    found = [_undefined_finding(n, reads.get(n.name, set())) for n in undefined]
-    found += misuses(tree, lines, messages) + wrong_arity_calls(tree, lines)
-    found += attribute_typos(tree, lines)
-    # A bare noqa comment is the developer saying the line is meant as it is.
-    return sorted((f for f in found if silenced.get(f.line) != frozenset()),
-                  key=lambda f: (f.line, f.column))
+    return [_undefined_finding(n, reads.get(n.name, set())) for n in undefined]
 
 
 #: What an undefined name's message guesses when the file offers no like name (a review that

@@ -5,19 +5,21 @@ to the longest stretch around its changed lines that parses once its common inde
 removed (a hunk usually starts inside a function body and may end on a block opener whose
 body it does not show); the stretches are laid out at their own line numbers, blank lines
 between, so that the learned detector reads them as module-level code and its findings keep
-their lines. The whole-file checks do not run on them: a name bound outside the hunks would
-read as undefined.
+their lines. Of the whole-file checks only the misuses run on them (`is` against a literal, a
+format string at odds with its arguments, ...): a name bound outside the hunks would read as
+undefined, a callee's signature or a class's attributes may be outside them.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bugmodel.detection import THRESHOLD_ENV, DetectResult, Finding, SkippedFile, detect_files
 from bugmodel.detector import LoadedDetector, load_detector
+from bugmodel.file_finding import PROBABILITY as CHECK_KINDS
 
 #: Lines tried off each end of a run before giving up on it: enough for a dangling `else:`,
 #: the tail of a bracketed expression or a block opener whose body the hunk cuts off.
@@ -109,12 +111,14 @@ def partial_source(known: Mapping[int, str], changed: Collection[int]) -> Partia
 def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
                    changed_lines: Mapping[str, Collection[int]], *,
                    threshold: float | None = None, detector: LoadedDetector | None = None,
-                   ) -> DetectResult:
-    """The learned detector's findings on files known only by some of their lines
-    ((path, {1-based line: text}), ...), with the files' own lines and columns; a file with
+                   learned_paths: Callable[[str], bool] | None = None) -> DetectResult:
+    """The learned detector's findings, and the misuse checks', on files known only by some
+    of their lines ((path, {1-based line: text}), ...), with the files' own lines and
+    columns; a file with
     no parseable stretch around its changed lines is reported as skipped. `threshold`
     defaults to an operator's `SQUIGGLE_BUG_THRESHOLD`, else to the detector's own on code
-    read as in the file and `DEDENTED_THRESHOLD` on code that was indented."""
+    read as in the file and `DEDENTED_THRESHOLD` on code that was indented.
+    `learned_paths`, when given, says which files the learned models read."""
     detector = detector or load_detector()
     if threshold is None and not os.environ.get(THRESHOLD_ENV):
         threshold = detector.threshold
@@ -134,10 +138,10 @@ def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
         return result
     found = detect_files(((path, source.text) for path, source in partial.items()),
                          changed_lines, threshold=threshold, detector=detector,
-                         file_checks=False)
+                         learned_paths=learned_paths, whole_files=False)
     result.skipped += found.skipped
     result.findings = [_in_file(f, partial[f.path]) for f in found.findings
-                       if not partial[f.path].dedent.get(f.line)
+                       if f.kind in CHECK_KINDS or not partial[f.path].dedent.get(f.line)
                        or f.probability >= dedented_threshold]
     return result
 

@@ -55,29 +55,28 @@ def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
 
 
 def _detected_in_hunks(diff: ParsedDiff, notes: list[str] | None) -> list:
-    """The learned detector's findings in the Python modules known only by their hunks."""
+    """The findings in the Python modules known only by their hunks (`detect_partial`)."""
     from bugmodel.detection import is_project_module
     from bugmodel.partial_sources import detect_partial
 
     partial = [file for file in diff.files
                if file.path.endswith(".py") and new_source(file) is None
-               and not file.is_binary and file.status != "deleted" and file.added_count
-               and is_project_module(file.path)]
+               and not file.is_binary and file.status != "deleted" and file.added_count]
     if not partial:
         return []
     result = detect_partial(
         [(file.path, hunk_lines(file)) for file in partial],
         {file.path: {line.new_lineno for h in file.hunks for line in h.added}
-         for file in partial})
+         for file in partial}, learned_paths=is_project_module)
     if notes is not None:
         skipped = {s.path for s in result.skipped}
         read = [f"`{file.path}`" for file in partial if file.path not in skipped]
         unread = [f"`{file.path}`" for file in partial if file.path in skipped]
         notes.append(
             f"{PARTIAL_NOTE_PREFIX}the diff carries only the hunks of "
-            + (f"{', '.join(read)}: the learned detector read the changed code the hunks show; "
-               "the whole-file checks (undefined names, ...) need the whole file"
-               if read else "")
+            + (f"{', '.join(read)}: the bug detector read only the changed code the hunks "
+               "show; its checks for undefined names, call signatures and attribute typos "
+               "need the whole file" if read else "")
             + ("; " if read and unread else "")
             + (f"{', '.join(unread)}, whose changed lines do not parse on their own: "
                "not analysed" if unread else "")

@@ -82,3 +82,14 @@ def test_a_file_whose_change_does_not_parse_is_skipped_with_a_reason():
                             {"broken.py": {1}})
     assert result.findings == []
     assert [(s.path, "do not parse" in s.reason) for s in result.skipped] == [("broken.py", True)]
+
+
+@pytest.mark.ml
+def test_the_misuse_checks_run_on_the_stretches_and_the_name_checks_do_not():
+    """`is` against a literal is wrong whatever the rest of the file says; `helper`, bound
+    outside the hunk, must not read as undefined."""
+    known = {20: "    def kind(self, name):", 21: "        if name is 'dir':",
+             22: "            return helper(name)", 23: "        return None"}
+    result = detect_partial([("walker.py", known)], {"walker.py": {21, 22}})
+    assert [(f.kind, f.line, f.column) for f in result.findings] == [
+        ("identity_literal", 21, 11)]

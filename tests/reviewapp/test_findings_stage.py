@@ -73,13 +73,13 @@ def test_changed_code_alone_gets_findings_and_replacements_fit_their_span(detect
 
 def test_a_pasted_diff_gets_the_learned_finding_from_its_hunks_and_says_what_was_read():
     """A pasted diff carries only the hunks of a modified file: the learned detector reads
-    them (`bugmodel.partial_sources`), and the review's note says the whole-file checks did
-    not run; a harmless pasted edit stays silent."""
+    them (`bugmodel.partial_sources`), and the review's note says which checks did not run;
+    a harmless pasted edit stays silent."""
     new = TOTAL.replace("range(len(prices))", "range(len(prices) - 1)")
     notes: list[str] = []
     findings = find_bugs(make_diff({"shop/total.py": (TOTAL, new)}, contents=False), None, notes)
     assert [(f.line, f.replacement) for f in findings] == [(4, "len(prices)")]
-    assert "`shop/total.py`" in notes[0] and "whole-file checks" in notes[0]
+    assert "`shop/total.py`" in notes[0] and "need the whole file" in notes[0]
     harmless = TOTAL.replace('"""How many prices there are."""', '"""The number of prices."""')
     assert find_bugs(make_diff({"shop/total.py": (TOTAL, harmless)}, contents=False)) == []
 
