@@ -114,11 +114,10 @@ def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
                    learned_paths: Callable[[str], bool] | None = None) -> DetectResult:
     """The learned detector's findings, and the misuse checks', on files known only by some
     of their lines ((path, {1-based line: text}), ...), with the files' own lines and
-    columns; a file with
-    no parseable stretch around its changed lines is reported as skipped. `threshold`
-    defaults to an operator's `SQUIGGLE_BUG_THRESHOLD`, else to the detector's own on code
-    read as in the file and `DEDENTED_THRESHOLD` on code that was indented.
-    `learned_paths`, when given, says which files the learned models read."""
+    columns; a file with no parseable stretch around its changed lines is reported as
+    skipped. `threshold` defaults to an operator's `SQUIGGLE_BUG_THRESHOLD`, else to the
+    detector's own on code read as in the file and `DEDENTED_THRESHOLD` on code that was
+    indented. `learned_paths`, when given, says which files the learned models read."""
     detector = detector or load_detector()
     if threshold is None and not os.environ.get(THRESHOLD_ENV):
         threshold = detector.threshold
