@@ -73,14 +73,15 @@ def _detected_in_hunks(diff: ParsedDiff, notes: list[str] | None) -> list:
         read = [f"`{file.path}`" for file in partial if file.path not in skipped]
         unread = [f"`{file.path}`" for file in partial if file.path in skipped]
         notes.append(
-            f"{PARTIAL_NOTE_PREFIX}the diff carries only the hunks of "
-            + (f"{', '.join(read)}: the bug detector read only the changed code the hunks "
-               "show; its checks for undefined names, call signatures and attribute typos "
-               "need the whole file" if read else "")
+            f"{PARTIAL_NOTE_PREFIX}only the hunks of " + ", ".join(read + unread)
+            + " are known (a pasted diff carries no whole files; a review from a registered "
+            "repository has them): "
+            + ("the bug detector read the changed code they show, and its checks for "
+               "undefined names, call signatures and attribute typos did not run"
+               if read else "")
             + ("; " if read and unread else "")
-            + (f"{', '.join(unread)}, whose changed lines do not parse on their own: "
-               "not analysed" if unread else "")
-            + ". Review the change from its repository for the whole files.")
+            + (f"the changed lines of {', '.join(unread)} do not parse on their own and were "
+               "not analysed" if unread else "") + ".")
     return result.findings
 
 

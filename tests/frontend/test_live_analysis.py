@@ -84,6 +84,7 @@ def test_results_appear_without_a_reload_while_the_reviewer_ticks_viewed(browser
     # The findings stage's warning arrived in place too: `src/click/core.py` came as hunks.
     warning = browser.find_element(By.ID, "review-warnings")
     assert warning.is_displayed() and "only the hunks of `src/click/core.py`" in warning.text
+    assert "checks for undefined names" in warning.text
     # The marks made during the analysis were kept, on the page and on the server.
     assert browser.find_element(By.ID, "viewed-count").text == "4"
     browser.refresh()

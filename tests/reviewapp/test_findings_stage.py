@@ -79,7 +79,7 @@ def test_a_pasted_diff_gets_the_learned_finding_from_its_hunks_and_says_what_was
     notes: list[str] = []
     findings = find_bugs(make_diff({"shop/total.py": (TOTAL, new)}, contents=False), None, notes)
     assert [(f.line, f.replacement) for f in findings] == [(4, "len(prices)")]
-    assert "`shop/total.py`" in notes[0] and "need the whole file" in notes[0]
+    assert "`shop/total.py`" in notes[0] and "did not run" in notes[0]
     harmless = TOTAL.replace('"""How many prices there are."""', '"""The number of prices."""')
     assert find_bugs(make_diff({"shop/total.py": (TOTAL, harmless)}, contents=False)) == []
 

@@ -143,7 +143,7 @@ def test_a_successful_review_with_the_models_prints_nothing_on_stderr(tmp_path, 
     assert result.returncode == 0, result.stderr.decode()
     notes = result.stderr.decode().splitlines()
     assert notes == [line for line in notes
-                     if line.startswith("bug detection: the diff carries only the hunks of")]
+                     if line.startswith("bug detection: only the hunks of")]
     assert json.loads(result.stdout)["files"]
 
 
