@@ -11,7 +11,9 @@ Jinja's history showed a second family: "a `return` seems to be missing" before
 `KeyError.__init__(self, message)` in an `__init__` (returning a value there raises
 `TypeError`) or before `FILTERS.update(...)` (which returns None, so the added `return`
 returns what falling off the end does). A `return` added where the language discards its
-value, or before a call that returns nothing, changes nothing a caller sees.
+value, or before a call that returns nothing, changes nothing a caller sees. A pasted diff of
+fabric's showed a third: `super(Connection, self)` "may be" `super(self, Connection)`, which
+raises TypeError.
 
 Such repairs are judged after scoring, so the models' inputs are unchanged: what a model gave
 them goes to NO_BUG (`fold_into_no_bug`), and the unit's other candidates keep their scores.
@@ -91,6 +93,8 @@ def implausible_repairs(src: SourceText, candidates: Sequence[Candidate],
         if (candidate.kind == "dropped_return" and candidate.start == candidate.end
                 and candidate.start in discarded):
             out.add(i)
+        if _receiver_first_in_super(src, candidate):
+            out.add(i)
         for (start, end), parameters in returns:
             if start <= candidate.start and candidate.end <= end:
                 repaired = (src.text[start : candidate.start] + candidate.replacement
@@ -98,6 +102,14 @@ def implausible_repairs(src: SourceText, candidates: Sequence[Candidate],
                 if repaired in parameters:
                     out.add(i)
     return out
+
+
+def _receiver_first_in_super(src: SourceText, candidate: Candidate) -> bool:
+    """`super(Cls, self)` "fixed" to `super(self, Cls)`: that raises TypeError (the first
+    argument must be a class), so no developer writes it."""
+    return (candidate.kind == "swapped_arguments"
+            and src.text[:candidate.start].rstrip().endswith("super(")
+            and candidate.replacement.split(",")[0].strip() in _RECEIVERS)
 
 
 def fold_into_no_bug(row: np.ndarray, columns: Collection[int]) -> np.ndarray:

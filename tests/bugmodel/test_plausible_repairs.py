@@ -76,6 +76,16 @@ def test_a_return_whose_value_nothing_sees_is_implausible():
     assert not added_return(nested, "normalise(item)")
 
 
+def test_putting_the_instance_first_in_super_is_implausible_and_the_converse_is_not():
+    """`super(self, Connection)` raises TypeError; `super(self, Connection)` written by
+    mistake is fixed by the swap."""
+    code = ("class Connection(Context):\n    def sudo(self, command):\n"
+            "        return super({}).sudo(command)\n")
+    assert masked(code.format("Connection, self"), "swapped_arguments", "self, Connection")
+    assert not masked(code.format("self, Connection"), "swapped_arguments", "Connection, self")
+    assert not masked("def f(a, b):\n    return g(a, b)\n", "swapped_arguments", "b, a")
+
+
 def test_an_indented_method_is_judged_as_its_class_would_have_it():
     text = "    def inc(self, x):\n        return x + 1\n"
     wrapped = "if True:\n" + text
