@@ -46,7 +46,7 @@ from bugmodel.detection import detect_files  # noqa: E402
 from bugmodel.detector import DETECTOR_ENV, DETECTORS, load_detector  # noqa: E402
 from bugmodel.file_finding import PROBABILITY as FILE_CHECK_PROBABILITY  # noqa: E402
 from bugmodel.file_finding import repairs_to  # noqa: E402
-from bugmodel.partial_sources import DEDENTED_THRESHOLD, detect_partial  # noqa: E402
+from bugmodel.partial_sources import DEDENTED_SCORE_THRESHOLD, detect_partial  # noqa: E402
 from reviewapp.findings.checkout import LocalCheckout  # noqa: E402
 from reviewapp.findings.repository_names import sibling_bases  # noqa: E402
 
@@ -167,7 +167,7 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
         changed += len(case["changed"])
     seconds = time.monotonic() - started
     return {"threshold": detector.threshold,
-            **({"dedented_threshold": DEDENTED_THRESHOLD} if pasted else {}),
+            **({"dedented_score_threshold": DEDENTED_SCORE_THRESHOLD} if pasted else {}),
             "top1_localisation": _mean(top1),
             "top3_localisation": _mean(top3), **({"joint": _mean(joint)} if joint else {}),
             "findings": flagged, "right_findings": right,

@@ -24,12 +24,13 @@ from bugmodel.file_finding import PROBABILITY as CHECK_KINDS
 #: Lines tried off each end of a run before giving up on it: enough for a dangling `else:`,
 #: the tail of a bracketed expression or a block opener whose body the hunk cuts off.
 MAX_TRIM = 12
-#: The default threshold (a finding's calibrated probability) on code that was indented in the
-#: file (a stretch of a function's body), above the whole file's: without the function around
-#: it the from-scratch model is surer of its repairs. Fitted on the dev split's bug-introducing
+#: The default threshold on code that was indented in the file (a stretch of a function's
+#: body), as a learned finding's score (`Finding.score`, before the finding calibration, which
+#: each evaluation refits; the whole file's is 0.98): without the function around it the
+#: from-scratch model is surer of its repairs. Chosen on the dev split's bug-introducing
 #: changes read as pasted diffs (`python benchmarks/bug_introducing.py --split dev`) so that
 #: they get no more learned findings than the same changes read with the whole files.
-DEDENTED_THRESHOLD = 0.11
+DEDENTED_SCORE_THRESHOLD = 0.999
 
 
 @dataclass(frozen=True)
@@ -116,15 +117,14 @@ def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
     of their lines ((path, {1-based line: text}), ...), with the files' own lines and
     columns; a file with no parseable stretch around its changed lines is reported as
     skipped. `threshold` defaults to an operator's `SQUIGGLE_BUG_THRESHOLD`, else to the
-    detector's own on code read as in the file and `DEDENTED_THRESHOLD` on code that was
-    indented. `learned_paths`, when given, says which files the learned models read."""
+    detector's own on code read as in the file and `DEDENTED_SCORE_THRESHOLD` on code that
+    was indented. `learned_paths`, when given, says which files the learned models read."""
     detector = detector or load_detector()
+    dedented_score = 0.0
     if threshold is None and not os.environ.get(THRESHOLD_ENV):
-        threshold = detector.threshold
-        dedented_threshold = max(threshold, DEDENTED_THRESHOLD)
-    else:
-        threshold = dedented_threshold = (
-            threshold if threshold is not None else float(os.environ[THRESHOLD_ENV]))
+        threshold, dedented_score = detector.threshold, DEDENTED_SCORE_THRESHOLD
+    elif threshold is None:
+        threshold = float(os.environ[THRESHOLD_ENV])
     partial, result = {}, DetectResult()
     for path, known in files:
         source = partial_source(known, changed_lines.get(path, ()))
@@ -141,7 +141,7 @@ def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
     result.skipped += found.skipped
     result.findings = [_in_file(f, partial[f.path]) for f in found.findings
                        if f.kind in CHECK_KINDS or not partial[f.path].dedent.get(f.line)
-                       or f.probability >= dedented_threshold]
+                       or (f.score or 0.0) >= dedented_score]
     return result
 
 
