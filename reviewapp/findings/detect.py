@@ -38,6 +38,11 @@ def hunk_lines(file: ParsedFile) -> dict[int, str]:
             if line.new_lineno is not None}
 
 
+def added_lines(file: ParsedFile) -> set[int]:
+    """The new-side numbers of the lines the change adds to the file."""
+    return {line.new_lineno for hunk in file.hunks for line in hunk.added}
+
+
 def find_bugs(diff: ParsedDiff, checkout: HeadCheckout | None = None,
               notes: list[str] | None = None) -> list:
     """Bug-model findings (`bugmodel.Finding`) on the changed lines of the Python files whose
@@ -66,8 +71,7 @@ def _detected_in_hunks(diff: ParsedDiff, notes: list[str] | None) -> list:
         return []
     result = detect_partial(
         [(file.path, hunk_lines(file)) for file in partial],
-        {file.path: {line.new_lineno for h in file.hunks for line in h.added}
-         for file in partial}, learned_paths=is_project_module)
+        {file.path: added_lines(file) for file in partial}, learned_paths=is_project_module)
     if notes is not None:
         skipped = {s.path for s in result.skipped}
         read = [f"`{file.path}`" for file in partial if file.path not in skipped]
@@ -100,7 +104,7 @@ def _detected(diff: ParsedDiff, checkout: HeadCheckout | None) -> list:
         if text is None or not file.path.endswith(".py"):
             continue
         sources[file.path] = text
-        changed[file.path] = {line.new_lineno for h in file.hunks for line in h.added}
+        changed[file.path] = added_lines(file)
         if file.old_content is not None:
             removed = {line.old_lineno for h in file.hunks for line in h.removed}
             bases.append((file.old_content, removed))
