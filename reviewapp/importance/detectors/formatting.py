@@ -16,7 +16,7 @@ from functools import cache
 from pygments.token import Comment, Name, Number, Punctuation, String, Text, _TokenType
 
 from reviewapp.importance.score import Detection
-from reviewapp.importance.views import HunkView, Tok, is_blank
+from reviewapp.importance.views import HunkView, Tok, is_blank, lex_lines
 
 # Languages where indentation carries meaning (pygments lexer names).
 INDENT_SENSITIVE = {"Python", "Python 2.x", "Cython", "YAML", "Haskell", "Nim", "CoffeeScript",
@@ -282,5 +282,38 @@ def detect_formatting(view: HunkView) -> Detection | None:
     if old_code == new_code:
         if language in INDENT_SENSITIVE and not same_nesting(view.old_tokens, view.new_tokens):
             return None
+        quote = _quote_open_above(view)
+        if quote and _code_changed_inside(view, quote):
+            return None  # read as starting inside a string, the hunk changes code
         return Detection("docs", "comments/docstrings only", False, DOCS_IMPORTANCE)
     return None
+
+
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def _quote_open_above(view: HunkView) -> str | None:
+    """A triple quote that a hunk lexed without its file may start inside: the lines before
+    its first change hold an odd number of them, and the one there may as well close a
+    docstring opened above the hunk (fabric's, ending a method's docstring before code) as
+    open one. None when the file is known (its lexing starts above the hunk)."""
+    if view.new_source.lines is not None or view.old_source.lines is not None:
+        return None
+    leading = []
+    for line in view.hunk.lines:
+        if line.kind != " ":
+            break
+        leading.append(line.text)
+    text = "\n".join(leading)
+    return next((quote for quote in _TRIPLE_QUOTES if text.count(quote) % 2), None)
+
+
+def _code_changed_inside(view: HunkView, quote: str) -> bool:
+    """Whether the hunk's two sides differ in code when read as starting inside a `quote`
+    string."""
+    def reread(side: list[str]) -> list[Tok]:
+        lines = lex_lines(quote + "\n" + "\n".join(side) + "\n", view.lexer)
+        return [tok for line in lines[1 : 1 + len(side)] for tok in line]
+
+    return (normalise(reread(view.old_side), view.language, drop_docs=True)
+            != normalise(reread(view.new_side), view.language, drop_docs=True))

@@ -101,3 +101,21 @@ def test_lone_comma_of_a_tuple_cut_by_the_hunk_is_kept(diff_of):
     """`(\n 1,\n)` is a tuple even when its `(` lies above the hunk: dropping `,` is a change."""
     head = "VALUES = (\n" + "# padding\n" * 6
     assert _only(diff_of, head + "    1\n)\n", head + "    1,\n)\n", "t.py").tier != GRAY
+
+
+def test_a_pasted_hunk_starting_at_a_docstrings_end_is_not_docs_when_its_code_changed(diff_of):
+    """Without the file, the triple quote in the hunk's leading context may close a docstring
+    (fabric de115a54: a method's `pass` became a `super(...)` call under new comments), so
+    its change is not called docs only; a pasted comment edit with no such quote still is."""
+    old = ('class Connection(Context):\n    def sudo(self, command):\n        """\n'
+           '        Run a command.\n\n        More words.\n        """\n'
+           '        pass\n        #prompt = "[sudo] password:"\n\n    def local(self):\n'
+           '        """\n        Run it here.\n        """\n')
+    new = old.replace('        pass\n        #prompt = "[sudo] password:"\n',
+                      '        # TODO: maybe just touch Remote.sudo.__doc__\n'
+                      '        super(Connection, self).sudo(command)\n', 1)
+    scores = score_hunks_mechanical(diff_of({"c.py": (old, new)}, contents=False))
+    assert scores[0][0].detector != "docs"
+    reworded = OLD.replace("# multiply the sides", "# width times height")
+    scores = score_hunks_mechanical(diff_of({"geo.py": (OLD, reworded)}, contents=False))
+    assert scores[0][0].detector == "docs"
