@@ -238,6 +238,16 @@ def _same_characters(view: HunkView) -> bool:
         LAYOUT.sub("", "".join(view.added_lines)))
 
 
+def _leading_context(view: HunkView) -> list[str]:
+    """The hunk's context lines before its first change."""
+    leading = []
+    for line in view.hunk.lines:
+        if line.kind != " ":
+            break
+        leading.append(line.text)
+    return leading
+
+
 def _may_touch_docs(view: HunkView) -> bool:
     """Cheap necessary condition for a comment/docstring change (checked before lexing)."""
     if any(_COMMENTISH.search(t) for t in view.changed_lines):
@@ -247,12 +257,7 @@ def _may_touch_docs(view: HunkView) -> bool:
         return False
     # Everything above the first changed line: the file above the hunk and the hunk's leading
     # context (a docstring may open in the context: `def f():` / `"""Doc.` / `-    >>> f()`).
-    leading = []
-    for line in view.hunk.lines:
-        if line.kind != " ":
-            break
-        leading.append(line.text)
-    above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)] + leading)
+    above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)] + _leading_context(view))
     return bool(above.count('"""') % 2 or above.count("'''") % 2
                 or above.rfind("/*") > above.rfind("*/"))
 
@@ -299,12 +304,7 @@ def _quote_open_above(view: HunkView) -> str | None:
     open one. None when the file is known (its lexing starts above the hunk)."""
     if view.new_source.lines is not None or view.old_source.lines is not None:
         return None
-    leading = []
-    for line in view.hunk.lines:
-        if line.kind != " ":
-            break
-        leading.append(line.text)
-    text = "\n".join(leading)
+    text = "\n".join(_leading_context(view))
     return next((quote for quote in _TRIPLE_QUOTES if text.count(quote) % 2), None)
 
 
