@@ -54,8 +54,9 @@ DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def load_cases(split: str) -> list[dict]:
-    with gzip.open(DATA, "rt") as lines:
+def load_cases(split: str, path: Path = DATA) -> list[dict]:
+    """The cases of one split of a JSONL.gz file in this benchmark's case format."""
+    with gzip.open(path, "rt") as lines:
         return [case for case in map(json.loads, lines) if case["split"] == split]
 
 

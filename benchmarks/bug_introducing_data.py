@@ -85,10 +85,11 @@ def changed_lines(mirror: Path, commit: str, path: str) -> set[int] | None:
     return lines
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
+    """Whether `text` parses as Python (deeply nested code may exhaust the parser instead)."""
     try:
         ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
@@ -124,7 +125,7 @@ def introducing_case(mirror: Path, fix: dict, dropped: Counter) -> dict | None:
         dropped[f"more than {MAX_CHANGED_LINES} changed lines"] += 1
     elif len(now) > MAX_FILE_LINES:
         dropped[f"file over {MAX_FILE_LINES} lines"] += 1
-    elif not _parses(text):
+    elif not parses(text):
         dropped["does not parse"] += 1
     else:
         return {"repo": fix["repo"], "license": fix["license"], "split": fix["split"],

@@ -18,7 +18,6 @@ the most operators (the trivial stand-in of issue 14). Results go to
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import warnings
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bug_introducing import baselines, judge, print_table  # noqa: E402
+from benchmarks.bug_introducing import load_cases as load_bug_cases  # noqa: E402
 from benchmarks.small_programs_data import OUT as DATA  # noqa: E402
 from bugmodel.detector import DETECTORS  # noqa: E402
 
@@ -35,8 +35,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def load_cases(split: str, path: Path = DATA) -> list[dict]:
-    with gzip.open(path, "rt") as lines:
-        return [case for case in map(json.loads, lines) if case["split"] == split]
+    """One split of the small programs (`bug_introducing`'s case format)."""
+    return load_bug_cases(split, path)
 
 
 def accepted_programs(cases: list[dict]) -> list[dict]:

@@ -16,7 +16,6 @@ contest (a contest's tasks are all in one split): train 60%, dev 20%, test 20%. 
 from __future__ import annotations
 
 import argparse
-import ast
 import difflib
 import gzip
 import hashlib
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bug_introducing_data import parses  # noqa: E402
 from synthdata.mining.statements import single_statement_fix  # noqa: E402
 from synthdata.source import normalise_newlines  # noqa: E402
 
@@ -58,14 +58,6 @@ def bug_lines(faulty: str, fixed: str) -> tuple[int, int, str] | None:
     if a1 - a0 > MAX_BUG_LINES or b1 - b0 > MAX_BUG_LINES:
         return None
     return a0 + 1, a1, "\n".join(fixed.split("\n")[b0:b1])
-
-
-def parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 def small_program_case(submission: str, faulty: str, fixed: str) -> dict | None:
