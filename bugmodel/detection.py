@@ -194,8 +194,8 @@ def windows(path: str, text: str, tree: ast.Module, budget: int,
                 continue  # a slice of a long unit with no changed code: nothing to report
             if inside:
                 found.append(Window(path, src, lo, unit_text[s0:s1], class_header(lines, cls),
-                                       inside, {j for j, i in enumerate(kept)
-                                                if i in implausible}))
+                                    inside, {j for j, i in enumerate(kept)
+                                             if i in implausible}))
     return found
 
 
