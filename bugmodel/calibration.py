@@ -1,5 +1,6 @@
-"""Temperature scaling, expected calibration error and reliability diagrams (top-label), and
-the calibration of a finding's own probability (how often a finding shown with it is right)."""
+"""Temperature scaling with a NO_BUG offset, expected calibration error and reliability
+diagrams (top-label), and the calibration of a finding's own probability (how often a finding
+shown with it is right)."""
 
 from __future__ import annotations
 
@@ -18,36 +19,86 @@ def _columns(target: Target) -> list[int]:
     return [target] if isinstance(target, (int, np.integer)) else list(target)
 
 
-def top_label(logits: Sequence[np.ndarray], targets: Sequence[Target], temperature: float = 1.0,
-              ) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Scaling:
+    """What turns a unit's logits over NO_BUG and its candidates into probabilities: one
+    temperature, and an offset added to NO_BUG's logit first.
+
+    The offset is there because a detector trained on mixtures with more bugs than real code
+    holds puts too little mass on NO_BUG; a temperature alone can only sharpen or flatten the
+    whole distribution, not move mass to NO_BUG (on real dev, the line ranker's NLL went from
+    0.61 with a temperature alone to 0.47 with both)."""
+
+    temperature: float = 1.0
+    no_bug_offset: float = 0.0
+
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        shifted = np.array(logits, dtype=np.float64)
+        shifted[0] += self.no_bug_offset
+        return softmax(shifted, self.temperature)
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def top_label(logits: Sequence[np.ndarray], targets: Sequence[Target],
+              scaling: Scaling = Scaling()) -> tuple[np.ndarray, np.ndarray]:
     """Confidence of each prediction (max probability) and whether it was right."""
-    confidence = np.array([softmax(row, temperature).max() for row in logits])
-    correct = np.array([int(np.argmax(row)) in _columns(t)
+    confidence = np.array([scaling(row).max() for row in logits])
+    correct = np.array([int(np.argmax(scaling(row))) in _columns(t)
                         for row, t in zip(logits, targets, strict=True)])
     return confidence, correct
 
 
-def nll(logits: Sequence[np.ndarray], targets: Sequence[Target], temperature: float) -> float:
-    """Mean negative log-likelihood of the targets (of any right column) at a temperature."""
-    total, counted = 0.0, 0
-    for row, target in zip(logits, targets, strict=True):
-        columns = _columns(target)
-        if not columns:
-            continue  # nothing it could say would be right: no information about T
-        z = row / temperature
-        m = z.max()
-        right = z[columns]
-        total += float(m + np.log(np.exp(z - m).sum()) - (m + np.log(np.exp(right - m).sum())))
-        counted += 1
-    return total / max(1, counted)
+class _Rows:
+    """Logits rows and their right columns laid end to end, so that the negative
+    log-likelihood at many scalings is a few array operations each."""
+
+    def __init__(self, logits: Sequence[np.ndarray], targets: Sequence[Target]) -> None:
+        # A row with no right column says nothing about the scaling: it is left out.
+        kept = [(np.asarray(row, dtype=np.float64), _columns(t))
+                for row, t in zip(logits, targets, strict=True) if _columns(t)]
+        lengths = np.array([len(row) for row, _ in kept], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self.lengths = lengths
+        self.values = np.concatenate([row for row, _ in kept]) if kept else np.zeros(0)
+        self.no_bug = np.zeros(len(self.values), dtype=bool)
+        self.no_bug[self.starts] = True
+        self.right = np.zeros(len(self.values), dtype=bool)
+        for start, (_, columns) in zip(self.starts, kept, strict=True):
+            self.right[start + np.asarray(columns, dtype=np.int64)] = True
+
+    def nll(self, scaling: Scaling) -> float:
+        """Mean negative log-likelihood of the right columns (any of them) under a scaling."""
+        if not len(self.lengths):
+            return 0.0
+        z = (self.values + scaling.no_bug_offset * self.no_bug) / scaling.temperature
+        peak = np.maximum.reduceat(z, self.starts)
+        with np.errstate(divide="ignore"):
+            e = np.exp(z - np.repeat(peak, self.lengths))
+            every = np.add.reduceat(e, self.starts)
+            right = np.add.reduceat(np.where(self.right, e, 0.0), self.starts)
+            return float(np.mean(np.log(every) - np.log(right)))
 
 
-def fit_temperature(logits: Sequence[np.ndarray], targets: Sequence[Target]) -> float:
-    """Temperature minimising validation NLL: a log-spaced grid, then a finer one around it."""
-    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 120))
-    best = min(grid, key=lambda t: nll(logits, targets, t))
-    fine = np.linspace(best / 1.1, best * 1.1, 41)
-    return float(min(fine, key=lambda t: nll(logits, targets, t)))
+def fit_scaling(logits: Sequence[np.ndarray], targets: Sequence[Target],
+                with_offset: bool = True) -> Scaling:
+    """The temperature (and, `with_offset`, NO_BUG offset) minimising validation NLL: a
+    coarse grid, then finer ones around the best point."""
+    rows = _Rows(logits, targets)
+    temperatures = np.exp(np.linspace(np.log(0.05), np.log(20.0), 41))
+    offsets = np.linspace(-10.0, 20.0, 41) if with_offset else np.zeros(1)
+    best = min((Scaling(float(t), float(b)) for t in temperatures for b in offsets),
+               key=rows.nll)
+    t_step = np.log(temperatures[1] / temperatures[0])
+    b_step = offsets[1] - offsets[0] if with_offset else 0.0
+    for _ in range(3):  # each pass: one step either side of the best point, 5x finer
+        temperatures = best.temperature * np.exp(np.linspace(-t_step, t_step, 11))
+        offsets = best.no_bug_offset + np.linspace(-b_step, b_step, 11)
+        best = min((Scaling(float(t), float(b)) for t in temperatures for b in offsets),
+                   key=rows.nll)
+        t_step, b_step = t_step / 5, b_step / 5
+    return best
 
 
 @dataclass(frozen=True)

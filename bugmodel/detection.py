@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bugmodel.candidate_scoring import predict_logits, seen_columns, softmax
+from bugmodel.candidate_scoring import predict_logits, seen_columns
 from bugmodel.data import Encoded, encode
 from bugmodel.detector import LoadedDetector, load_detector
 from bugmodel.file_checks import is_example_path, reported_file_findings
@@ -292,7 +292,7 @@ def detect_files(files: Iterable[tuple[str, str]],
     result.findings = [f for f in checked if threshold is None or f.probability >= threshold]
     if not samples:
         return result
-    temperature, default = detector.temperature, detector.threshold
+    default = detector.threshold
     if threshold is None:
         # An operator's choice of recall over quiet, e.g. 0.5; else the threshold fitted on dev.
         threshold = float(os.environ.get(THRESHOLD_ENV) or default)
@@ -308,7 +308,7 @@ def detect_files(files: Iterable[tuple[str, str]],
         columns, scores = _decide(detector, window, sample, row)
         scores = fold_into_no_bug(
             scores, [1 + j for j, i in enumerate(columns) if i in window.implausible])
-        probs = softmax(scores, temperature)
+        probs = detector.scaling(scores)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
             probability = detector.finding_calibration(float(probs[column]))

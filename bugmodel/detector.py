@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from bugmodel.calibration import FindingCalibration
+from bugmodel.calibration import FindingCalibration, Scaling
 from bugmodel.line_ranker import LineRanker, load_line_ranker
 from bugmodel.model import BugDetector, ModelConfig
 from bugmodel.tokenizer import Vocabulary
@@ -50,26 +50,27 @@ class WeightsMissing(FileNotFoundError):
 
 @dataclass
 class LoadedDetector:
-    """A ready-to-run model with the temperature its scores use, the curve that turns a
-    finding's score into the chance it is right, and the default threshold on that chance.
+    """A ready-to-run model with the scaling its scores use, the curve that turns a finding's
+    score into the chance it is right, and the default threshold on that chance.
 
     With a `ranker`, the from-scratch model's verdicts are features and the ranker decides;
-    `temperature`, `finding_calibration` and `threshold` are then the ranker's."""
+    `scaling`, `finding_calibration` and `threshold` are then the ranker's."""
 
     model: BugDetector
     vocab: Vocabulary
     device: torch.device
-    temperature: float
+    scaling: Scaling
     threshold: float
     model_dir: Path
     ranker: LineRanker | None = None
     finding_calibration: FindingCalibration = FindingCalibration()
 
 
-def read_calibration(data: dict) -> tuple[float, float, FindingCalibration]:
-    """(temperature, default threshold, finding calibration) from what `eval` wrote
+def read_calibration(data: dict) -> tuple[Scaling, float, FindingCalibration]:
+    """(scaling, default threshold, finding calibration) from what `eval` wrote
     (`calibration.json`, or a head's metadata); the identity before any eval."""
-    return (float(data.get("temperature", 1.0)), float(data.get("threshold", DEFAULT_THRESHOLD)),
+    scaling = Scaling(float(data.get("temperature", 1.0)), float(data.get("no_bug_offset", 0.0)))
+    return (scaling, float(data.get("threshold", DEFAULT_THRESHOLD)),
             FindingCalibration(**data.get("finding_calibration", {})))
 
 
@@ -99,9 +100,9 @@ def load_detector(model_dir: str | Path | None = None, device: str | None = None
             calibration = json.loads((directory / "calibration.json").read_text())
         else:
             calibration = {}
-        temperature, threshold, finding_calibration = read_calibration(calibration)
+        scaling, threshold, finding_calibration = read_calibration(calibration)
         loaded = LoadedDetector(model, Vocabulary.load(directory / "vocab.json"),
-                                torch.device(device), temperature, threshold, directory,
+                                torch.device(device), scaling, threshold, directory,
                                 ranker[0] if ranker is not None else None, finding_calibration)
         _cache[key] = loaded
         return loaded

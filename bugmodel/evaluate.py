@@ -17,12 +17,13 @@ Systems (all judge the same cases, one unit of code each):
 Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
 compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
 
-Each system's temperature, finding calibration and default threshold are fitted on the real
-dev split (clean functions set the threshold: findings on clean code must be rare; the finding
-calibration turns the best candidate's softmax score into the chance that a finding shown with
-it is on a bug, `FindingCalibration`); the test splits are scored with them. A finding is right
-when it sits on the bug's line(s) (localisation); `joint` also needs its replacement to be the
-fix. Results go to `weights/eval.json` and
+Each system's scaling (a temperature and a NO_BUG offset, `Scaling`), finding calibration and
+default threshold are fitted on the real dev split (clean functions set the threshold:
+findings on clean code must be rare; the finding calibration turns the best candidate's
+scaled score into the chance that a finding shown with it is on a bug,
+`FindingCalibration`); the test splits are scored with them. A finding is right when it sits
+on the bug's line(s) (localisation); `joint` also needs its replacement to be the fix.
+Results go to `weights/eval.json` and
 `benchmarks/results/bugmodel_eval.json`, the reliability diagram to `plots/reliability.png`.
 """
 
@@ -41,13 +42,14 @@ import numpy as np
 
 from bugmodel.calibration import (
     FindingCalibration,
+    Scaling,
     expected_calibration_error,
     fit_finding_calibration,
-    fit_temperature,
+    fit_scaling,
     reliability_diagram,
     top_label,
 )
-from bugmodel.candidate_scoring import seen_columns, small_model_rows, softmax
+from bugmodel.candidate_scoring import seen_columns, small_model_rows
 from bugmodel.cases import REAL_DIR, Case, real_clean_cases, real_fix_cases, synthetic_cases
 from bugmodel.detector import forget_loaded, load_detector
 from bugmodel.file_finding import FileFinding, repairs_to
@@ -81,7 +83,9 @@ PRODUCT = CHECKS
 MAX_CLEAN_FINDINGS_PER_1000 = 0.35
 #: Suffix of the splits that hold the real fixes' functions as the fixes left them.
 FIXED = "_fixed"
-THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
+#: Scores the default threshold is chosen from, evenly spaced in log-odds: a NO_BUG offset
+#: leaves the best candidates' scores small, and a fixed step of 0.01 is coarse there.
+THRESHOLDS = np.unique(np.round(1 / (1 + np.exp(-np.linspace(-5.3, 6.9, 611))), 4))
 #: Lower edges of the probability bands in which the best finding's precision is counted
 #: (`finding_reliability`): what a finding shown with that probability is worth.
 FINDING_BANDS = (0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99)
@@ -129,12 +133,12 @@ def judge(system: str, case: Case, small_row: np.ndarray, implausible: set[int],
     return judged
 
 
-def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: float) -> float:
+def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], scaling: Scaling) -> float:
     """Lowest threshold on the best candidate's score at which clean code gets at most the
     allowed findings per 1,000 lines."""
     clean = [(c, j) for c, j in zip(cases, judged, strict=True) if not c.buggy]
     lines = sum(c.lines for c, _ in clean)
-    strengths = [_strength(j, temperature) for _, j in clean]
+    strengths = [_strength(j, scaling) for _, j in clean]
     for threshold in THRESHOLDS:
         flagged = sum(_flagged(s, threshold) for s in strengths)
         if 1000 * flagged / max(1, lines) <= MAX_CLEAN_FINDINGS_PER_1000:
@@ -143,27 +147,27 @@ def fit_threshold(cases: Sequence[Case], judged: Sequence[Judged], temperature: 
 
 
 def fit_finding_probability(cases: Sequence[Case], judged: Sequence[Judged],
-                            temperature: float) -> FindingCalibration:
+                            scaling: Scaling) -> FindingCalibration:
     """How often each unit's best candidate is on a bug, against its score (the units a
     whole-file check speaks for are left out: their findings carry the check's probability)."""
     scored = [(c, j) for c, j in zip(cases, judged, strict=True)
               if j.checked is None and len(j.logits) >= 2]
-    tops = [_top(j, temperature) for _, j in scored]
+    tops = [_top(j, scaling) for _, j in scored]
     return fit_finding_calibration([p for _, p in tops],
                                    [c.buggy and column in j.right(c)
                                     for (c, j), (column, _) in zip(scored, tops, strict=True)])
 
 
-def _top(judged: Judged, temperature: float) -> tuple[int, float]:
-    """Best candidate column and its temperature-scaled score (0, 0.0 without candidates)."""
+def _top(judged: Judged, scaling: Scaling) -> tuple[int, float]:
+    """Best candidate column and its scaled score (0, 0.0 without candidates)."""
     if len(judged.logits) < 2:
         return 0, 0.0
-    probs = softmax(judged.logits, temperature)
+    probs = scaling(judged.logits)
     column = int(np.argmax(probs[1:])) + 1
     return column, float(probs[column])
 
 
-def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
+def metrics(cases: Sequence[Case], judged: Sequence[Judged], scaling: Scaling,
             threshold: float, calibration: FindingCalibration | None = None) -> dict:
     """Localisation, repair, threshold and calibration metrics of one system on one split
     (`threshold` on the best candidate's score; `calibration` turns a score into the
@@ -174,7 +178,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     bands = [{"from": edge, "findings": 0, "right": 0} for edge in FINDING_BANDS]
     best_scores, best_shown, best_right = [], [], []
     for case, j in zip(cases, judged, strict=True):
-        column, p = _top(j, temperature)
+        column, p = _top(j, scaling)
         checked = j.checked is not None
         flagged = _flagged((checked, p), threshold)
         if checked or len(j.logits) >= 2:  # every unit's best finding, whatever the threshold
@@ -215,7 +219,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
     found = sum(r["found"] for r in bugs)
     targets = [j.right(c) for c, j in zip(cases, judged, strict=True)]
     logits = [j.logits for j in judged]
-    before, after = top_label(logits, targets), top_label(logits, targets, temperature)
+    before, after = top_label(logits, targets), top_label(logits, targets, scaling)
     for k, (case, j) in enumerate(zip(cases, judged, strict=True)):
         if j.checked is not None:  # its probability is the check's, before and after
             for confidence, correct in (before, after):
@@ -257,7 +261,7 @@ def metrics(cases: Sequence[Case], judged: Sequence[Judged], temperature: float,
 
 
 def after_fix(cases: Sequence[Case], judged: Sequence[Judged], fixed_cases: Sequence[Case],
-              fixed_judged: Sequence[Judged], temperature: float, threshold: float) -> dict:
+              fixed_judged: Sequence[Judged], scaling: Scaling, threshold: float) -> dict:
     """Each real bug against its own function once fixed (`real_fix_cases(after_fix=True)`):
     how often the buggy version gets the stronger finding (ties count half, so 0.5 is no
     signal), and how many findings at the threshold are still made once the bug is fixed.
@@ -268,7 +272,7 @@ def after_fix(cases: Sequence[Case], judged: Sequence[Judged], fixed_cases: Sequ
     for case, j in zip(cases, judged, strict=True):
         if not case.buggy or case.name not in after:
             continue
-        buggy, fixed = _strength(j, temperature), _strength(after[case.name], temperature)
+        buggy, fixed = _strength(j, scaling), _strength(after[case.name], scaling)
         wins.append(1.0 if buggy > fixed else 0.5 if buggy == fixed else 0.0)
         if _flagged(buggy, threshold):
             flagged += 1
@@ -278,9 +282,9 @@ def after_fix(cases: Sequence[Case], judged: Sequence[Judged], fixed_cases: Sequ
             "findings_on_buggy_version": flagged, "still_made_after_fix": kept}
 
 
-def _strength(judged: Judged, temperature: float) -> tuple[bool, float]:
+def _strength(judged: Judged, scaling: Scaling) -> tuple[bool, float]:
     """A unit's best finding, ordered as the review shows them: a check's first, then by score."""
-    return judged.checked is not None, _top(judged, temperature)[1]
+    return judged.checked is not None, _top(judged, scaling)[1]
 
 
 def _flagged(strength: tuple[bool, float], threshold: float) -> bool:
@@ -368,30 +372,31 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     curves = {}
     for system in systems:
         dev_cases, dev_judged = splits[dev_name], judged[dev_name][system]
-        temperature = fit_temperature([j.logits for j in dev_judged],
-                                      [j.right(c) for c, j in zip(dev_cases, dev_judged,
-                                                                   strict=True)])
-        score_threshold = fit_threshold(dev_cases, unfiltered_dev[system], temperature)
-        calibration = fit_finding_probability(dev_cases, dev_judged, temperature)
+        scaling = fit_scaling([j.logits for j in dev_judged],
+                              [j.right(c) for c, j in zip(dev_cases, dev_judged, strict=True)])
+        score_threshold = fit_threshold(dev_cases, unfiltered_dev[system], scaling)
+        calibration = fit_finding_probability(dev_cases, dev_judged, scaling)
         # The same findings as the score threshold, said as the chance that one is right.
         threshold = calibration(score_threshold)
-        entry = {"temperature": round(temperature, 4), "threshold": round(threshold, 4),
+        entry = {"temperature": round(scaling.temperature, 4),
+                 "no_bug_offset": round(scaling.no_bug_offset, 4),
+                 "threshold": round(threshold, 4),
                  "score_threshold": score_threshold,
                  "finding_calibration": calibration.to_dict()}
         for split, cases in splits.items():
-            m = metrics(cases, judged[split][system], temperature, score_threshold, calibration)
+            m = metrics(cases, judged[split][system], scaling, score_threshold, calibration)
             m["functions_per_s"] = speed[split][system]
             curves[(system, split)] = m.pop("_curves")
             if f"{split}{FIXED}" in splits:
                 m["after_fix"] = after_fix(cases, judged[split][system],
                                            splits[f"{split}{FIXED}"],
-                                           judged[f"{split}{FIXED}"][system], temperature,
+                                           judged[f"{split}{FIXED}"][system], scaling,
                                            score_threshold)
             entry[split] = m
         results["systems"][system] = entry
         if system == PRODUCT:
             _, meta = ranked
-            meta.update({"temperature": temperature, "threshold": threshold,
+            meta.update({**scaling.to_dict(), "threshold": threshold,
                          "score_threshold": score_threshold,
                          "finding_calibration": calibration.to_dict(),
                          "calibrated_on": dev_name})
@@ -400,7 +405,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
                               if k not in ("config", "line_features", "unit_features")})
         elif system == "scratch":
             (Path(model_dir) / "calibration.json").write_text(json.dumps(
-                {"temperature": temperature, "threshold": threshold,
+                {**scaling.to_dict(), "threshold": threshold,
                  "score_threshold": score_threshold,
                  "finding_calibration": calibration.to_dict(), "fit_on": dev_name}, indent=1))
     report = "real_test" if "real_test" in splits else "synthetic_test"
@@ -443,6 +448,6 @@ def markdown_table(results: dict) -> str:
             m = {**entry[split], "buggy_version_stronger": entry[split].get(
                 "after_fix", {}).get("buggy_version_stronger")}
             lines.append(f"| {system} | {split} | {entry['threshold']:.3f} "
-                         f"({entry['score_threshold']:.2f}) | "
+                         f"({entry['score_threshold']:.3g}) | "
                          + " | ".join(show(m.get(k)) for k, _ in keys) + " |")
     return "\n".join(lines)

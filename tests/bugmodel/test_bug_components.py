@@ -10,9 +10,10 @@ import pytest
 
 from bugmodel.calibration import (
     FindingCalibration,
+    Scaling,
     expected_calibration_error,
     fit_finding_calibration,
-    fit_temperature,
+    fit_scaling,
     top_label,
 )
 from bugmodel.tokenizer import Vocabulary, lex
@@ -54,10 +55,32 @@ def test_temperature_fit_recovers_the_temperature_that_generated_the_labels():
     for z in logits:
         p = np.exp(z / 2 - (z / 2).max())
         targets.append(int(rng.choice(6, p=p / p.sum())))
-    assert abs(fit_temperature(logits, targets) - 2.0) < 0.2
+    assert abs(fit_scaling(logits, targets, with_offset=False).temperature - 2.0) < 0.2
     before = expected_calibration_error(*top_label(logits, targets))
-    after = expected_calibration_error(*top_label(logits, targets, 2.0))
+    after = expected_calibration_error(*top_label(logits, targets, Scaling(2.0)))
     assert after < 0.03 < before
+
+
+def test_scaling_fit_recovers_a_no_bug_offset_a_temperature_cannot_express():
+    """Labels drawn with NO_BUG's logit raised by 3 before dividing by 1.5: the fit finds both,
+    and the probability it gives NO_BUG matches how often NO_BUG is drawn, which the best
+    temperature alone cannot do."""
+    rng = np.random.default_rng(0)
+    logits = [rng.normal(0, 3, size=6) for _ in range(4000)]
+    targets = []
+    for z in logits:
+        p = Scaling(1.5, 3.0)(z)
+        targets.append(int(rng.choice(6, p=p)))
+    fitted = fit_scaling(logits, targets)
+    assert fitted.temperature == pytest.approx(1.5, rel=0.15)
+    assert fitted.no_bug_offset == pytest.approx(3.0, abs=0.6)
+    alone = fit_scaling(logits, targets, with_offset=False)
+    drawn = np.mean([t == 0 for t in targets])
+
+    def no_bug_mass(scaling: Scaling) -> float:
+        return float(np.mean([scaling(z)[0] for z in logits]))
+
+    assert abs(no_bug_mass(fitted) - drawn) < 0.02 < abs(no_bug_mass(alone) - drawn)
 
 
 def test_finding_calibration_recovers_how_often_findings_at_a_score_are_right():

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from bugmodel.calibration import FindingCalibration, fit_temperature
+from bugmodel.calibration import FindingCalibration, Scaling, fit_scaling
 from bugmodel.cases import real_clean_cases, real_fix_cases
 from bugmodel.detection import detect_files
-from bugmodel.evaluate import Judged, after_fix, fit_threshold
+from bugmodel.evaluate import THRESHOLDS, Judged, after_fix, fit_threshold
 from bugmodel.file_finding import FileFinding
 from bugmodel.lm_features import UnitScores
 from bugmodel.zero_shot import lm_verdict
@@ -86,7 +86,7 @@ def test_after_fix_compares_each_bug_with_its_own_fixed_function():
     before = [judged(0.97), judged(0.97), judged(0.5), judged(0.2)]
     after = [judged(0.3), judged(0.98), judged(0.5), judged(0.2)]
     after[3].checked = object()
-    result = after_fix(bugs, before, bugs, after, 1.0, 0.95)
+    result = after_fix(bugs, before, bugs, after, Scaling(), 0.95)
     assert result == {"pairs": 4, "buggy_version_stronger": 0.375,
                       "findings_on_buggy_version": 2, "still_made_after_fix": 1}
 
@@ -102,13 +102,14 @@ def test_temperature_fit_accepts_sets_of_right_columns():
         drawn = int(rng.choice(4, p=p))
         logits.append(row)
         targets.append([drawn, 3] if drawn == 3 else [drawn])
-    assert fit_temperature(logits, targets) == pytest.approx(2.0, rel=0.15)
+    fitted = fit_scaling(logits, targets, with_offset=False)
+    assert fitted.temperature == pytest.approx(2.0, rel=0.15)
 
 
 def test_threshold_keeps_findings_on_clean_code_rare():
     """The default threshold is the lowest at which clean code gets <= 0.35 findings per 1,000
     lines on dev: with 3,000 clean lines, one finding at p=0.955 is allowed and two are not;
-    with 2,000 lines none is."""
+    with 2,000 lines none is. Thresholds are points of a grid: the lowest above a score."""
     class Clean:
         buggy = False
         lines = 1000
@@ -117,8 +118,12 @@ def test_threshold_keeps_findings_on_clean_code_rare():
     judged = [Judged([0], np.log(np.array([0.045, 0.955]))),
               Judged([0], np.log(np.array([0.2, 0.8]))),
               Judged([0], np.log(np.array([0.6, 0.4])))]
-    assert fit_threshold(cases, judged, 1.0) == pytest.approx(0.81)
-    assert fit_threshold(cases[:2], judged[:2], 1.0) == pytest.approx(0.96)
+    assert fit_threshold(cases, judged, Scaling()) == _grid_point_above(0.8)
+    assert fit_threshold(cases[:2], judged[:2], Scaling()) == _grid_point_above(0.955)
+
+
+def _grid_point_above(score: float) -> float:
+    return float(THRESHOLDS[THRESHOLDS > score + 1e-9][0])
 
 
 def test_threshold_counts_a_whole_file_checks_finding_whatever_its_score():
@@ -133,7 +138,7 @@ def test_threshold_counts_a_whole_file_checks_finding_whatever_its_score():
     judged = [Judged([0], np.log(np.array([0.045, 0.955]))),
               Judged([0], np.log(np.array([0.9, 0.1])), checked=undefined),
               Judged([0], np.log(np.array([0.6, 0.4])))]
-    assert fit_threshold([Clean(), Clean(), Clean()], judged, 1.0) == pytest.approx(0.96)
+    assert fit_threshold([Clean(), Clean(), Clean()], judged, Scaling()) == _grid_point_above(0.955)
 
 
 def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evaluated):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bugmodel.calibration import Scaling
 from bugmodel.cases import Case, unit_file_findings
 from bugmodel.detection import detect
-from bugmodel.evaluate import Judged, fit_threshold, metrics
+from bugmodel.evaluate import THRESHOLDS, Judged, fit_threshold, metrics
 from bugmodel.file_checks import file_findings
 from bugmodel.file_finding import PROBABILITY
 from synthdata.source import SourceText
@@ -167,7 +168,7 @@ def _case(buggy: bool) -> tuple[Case, Judged]:
 
 def test_the_evaluation_counts_a_check_first_and_always_flagged():
     (bug, bug_judged), (clean, clean_judged) = _case(True), _case(False)
-    m = metrics([bug, clean], [bug_judged, clean_judged], temperature=1.0, threshold=0.99)
+    m = metrics([bug, clean], [bug_judged, clean_judged], scaling=Scaling(), threshold=0.99)
     assert m["top1_localisation"] == 1.0 and m["recall"] == 1.0 and m["findings"] == 2
     assert m["precision"] == 0.5
     assert m["joint"] == 0.0  # `c` is like no bound name: no repair to compare with the fix
@@ -176,7 +177,7 @@ def test_the_evaluation_counts_a_check_first_and_always_flagged():
     assert [b for b in m["finding_reliability"] if b["findings"]] == [
         {"from": 0.9, "findings": 2, "right": 1}]
     # Checks' findings on clean code spend the false-alarm budget before the model's do.
-    assert fit_threshold([clean], [clean_judged], 1.0) == 0.99
+    assert fit_threshold([clean], [clean_judged], Scaling()) == THRESHOLDS[-1]
 
 
 def test_a_check_whose_repair_is_the_fix_counts_as_joint():
@@ -185,7 +186,7 @@ def test_a_check_whose_repair_is_the_fix_counts_as_joint():
                 fixed_text=text.replace(" is ", " == "))
     case.checked = file_findings(text)
     judged = Judged([0], np.array([2.0, 0.0]), checked=case.checked[0])
-    assert metrics([case], [judged], temperature=1.0, threshold=0.99)["joint"] == 1.0
+    assert metrics([case], [judged], scaling=Scaling(), threshold=0.99)["joint"] == 1.0
 
 
 def test_documentation_snippets_are_left_out(tiny_model):

@@ -224,7 +224,7 @@ def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findin
                 continue
             what = f"{finding['kind']}: add `{finding['added_import']}`"
         keep(path, new_text, BUGMODEL, "bugmodel", finding["line"], "bug model " + what,
-             weight=0.5 + finding["score"])
+             weight=0.5 + finding["relative_score"])
     singles: dict[tuple[str, int], list[Rewrite]] = {}
     for path, lines in by_path.items():
         text = files[path]
