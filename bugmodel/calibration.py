@@ -55,11 +55,14 @@ class _Rows:
     log-likelihood at many scalings is a few array operations each."""
 
     def __init__(self, logits: Sequence[np.ndarray], targets: Sequence[Target]) -> None:
-        # A row with no right column says nothing about the scaling: it is left out.
-        kept = [(np.asarray(row, dtype=np.float64), _columns(t))
-                for row, t in zip(logits, targets, strict=True) if _columns(t)]
+        # A row with no right column that has a finite logit says nothing about the scaling
+        # (every scaling gives its target probability 0): it is left out.
+        rows = [(np.asarray(row, dtype=np.float64), _columns(t))
+                for row, t in zip(logits, targets, strict=True)]
+        kept = [(row, columns) for row, columns in rows
+                if columns and np.isfinite(row[columns]).any()]
         lengths = np.array([len(row) for row, _ in kept], dtype=np.int64)
-        self.starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self.starts = np.cumsum(lengths) - lengths
         self.lengths = lengths
         self.values = np.concatenate([row for row, _ in kept]) if kept else np.zeros(0)
         self.no_bug = np.zeros(len(self.values), dtype=bool)

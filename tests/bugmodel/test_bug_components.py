@@ -83,6 +83,20 @@ def test_scaling_fit_recovers_a_no_bug_offset_a_temperature_cannot_express():
     assert abs(no_bug_mass(fitted) - drawn) < 0.02 < abs(no_bug_mass(alone) - drawn)
 
 
+def test_scaling_fit_leaves_out_rows_no_scaling_can_explain():
+    """A row whose right column has no finite logit (a repair folded into NO_BUG) gives every
+    scaling an infinite loss: it is left out instead of deciding the fit; no rows at all give
+    the first scaling of the grid without an error."""
+    rng = np.random.default_rng(1)
+    logits = [rng.normal(0, 3, size=5) for _ in range(2000)]
+    targets = [int(rng.choice(5, p=Scaling(2.0)(z))) for z in logits]
+    alone = fit_scaling(logits, targets, with_offset=False)
+    unreachable = np.array([0.0, 1.0, -np.inf])
+    with_it = fit_scaling([*logits, unreachable], [*targets, 2], with_offset=False)
+    assert with_it.temperature == pytest.approx(alone.temperature, rel=0.02)
+    assert fit_scaling([], []).temperature > 0
+
+
 def test_finding_calibration_recovers_how_often_findings_at_a_score_are_right():
     """Findings whose chance of being right is sigmoid(0.5 * logit(score) - 3) (overconfident
     scores: 0.95 is right about one time in ten) give back that curve, and it brings the
