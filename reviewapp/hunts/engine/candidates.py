@@ -208,6 +208,9 @@ def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findin
         out.append(RepairCandidate(path, new_text, stage, kind, line, score, description))
 
     seen |= {ast_key(path, text) for path, text in files.items()}
+    # Relative to the strongest finding: the detector's scores are calibrated to how rare bugs
+    # are in real code (a NO_BUG offset leaves them small), so their scale is not a weight.
+    strongest = max((f["score"] or 0.0 for f in bug_findings), default=0.0) or 1.0
     for finding in bug_findings:
         path = finding["path"]
         if (path, finding["line"]) not in line_score or path not in files:
@@ -224,7 +227,7 @@ def generate(files: dict[str, str], suspicious: list[SuspiciousLine], bug_findin
                 continue
             what = f"{finding['kind']}: add `{finding['added_import']}`"
         keep(path, new_text, BUGMODEL, "bugmodel", finding["line"], "bug model " + what,
-             weight=0.5 + finding["relative_score"])
+             weight=0.5 + (finding["score"] or 0.0) / strongest)
     singles: dict[tuple[str, int], list[Rewrite]] = {}
     for path, lines in by_path.items():
         text = files[path]

@@ -165,19 +165,13 @@ def bugmodel_scores(files: dict[str, str], lines: dict[str, set[int]]
     from bugmodel import detect
 
     findings = detect(list(files.items()), changed_lines=lines, threshold=0.0)
-    # The detector's own score, not the chance the finding is right: it ranks a unit's lines,
-    # which is what the localization adds to the spectrum (weights measured on it). Relative
-    # to the strongest finding, so that a new calibration of the detector's scores (a NO_BUG
-    # offset leaves them all small) does not change the weight the spectrum gives them.
-    strongest = max((f.score or 0.0 for f in findings), default=0.0) or 1.0
     scores: dict[tuple[str, int], float] = {}
-    found = []
     for finding in findings:
-        relative = (finding.score or 0.0) / strongest
+        # The detector's own score, not the chance the finding is right: it ranks a unit's
+        # lines, which is what the localization adds to the spectrum (weights measured on it).
         key = (finding.path, finding.line)
-        scores[key] = max(scores.get(key, 0.0), relative)
-        found.append({**finding.to_dict(), "relative_score": relative})
-    return scores, found
+        scores[key] = max(scores.get(key, 0.0), finding.score)
+    return scores, [finding.to_dict() for finding in findings]
 
 
 def lm_line_surprisal(files: dict[str, str], keys: set[tuple[str, int]],

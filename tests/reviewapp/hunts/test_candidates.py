@@ -58,19 +58,35 @@ def test_candidates_are_unique_by_normalised_ast():
 
 def test_bug_model_repairs_come_first_and_multi_token_edits_after_single_tokens():
     finding = {"path": "pricing.py", "line": 3, "end_line": 3, "column": 11, "end_column": 14,
-               "kind": "call_name", "replacement": "max", "probability": 0.9, "score": 0.9,
-               "relative_score": 1.0}
+               "kind": "call_name", "replacement": "max", "probability": 0.9, "score": 0.9}
     candidates = generate({"pricing.py": SOURCE}, [line(3)], [finding])
     assert candidates[0].stage == BUGMODEL and "max(reduced, 0)" in candidates[0].new_text
     stages = [c.stage for c in candidates]
     assert stages.index(MULTI_TOKEN) > stages.index(INVERSE)
 
 
+def test_bug_model_candidates_weigh_findings_relative_to_the_strongest():
+    """The detector's scores are calibrated to real code, so their scale can change with a
+    refit: the same findings at a tenth of the scores give the same candidates and scores."""
+    findings = [
+        {"path": "pricing.py", "line": 3, "end_line": 3, "column": 11, "end_column": 14,
+         "kind": "call_name", "replacement": "max", "probability": 0.9, "score": 0.6},
+        {"path": "pricing.py", "line": 3, "end_line": 3, "column": 11, "end_column": 14,
+         "kind": "call_name", "replacement": "abs", "probability": 0.3, "score": 0.2}]
+    scaled = [{**f, "score": f["score"] / 10} for f in findings]
+
+    def bug_model(found):
+        return [(c.new_text, round(c.score, 9)) for c in
+                generate({"pricing.py": SOURCE}, [line(3)], found) if c.stage == BUGMODEL]
+
+    assert len(bug_model(findings)) == 2 and bug_model(findings) == bug_model(scaled)
+
+
 def test_a_forgotten_import_s_candidate_adds_the_import():
     source = "import os\n\n\ndef report():\n    return traceback.format_exc()\n"
     finding = {"path": "pricing.py", "line": 5, "end_line": 5, "column": 11, "end_column": 20,
                "kind": "undefined_name", "replacement": "traceback", "probability": 0.92,
-               "score": 0.92, "relative_score": 1.0, "added_import": "import traceback"}
+               "score": 0.92, "added_import": "import traceback"}
     first = generate({"pricing.py": source}, [line(5)], [finding])[0]
     assert first.stage == BUGMODEL
     assert first.new_text == source.replace("import os\n", "import os\nimport traceback\n")

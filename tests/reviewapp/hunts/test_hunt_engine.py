@@ -119,20 +119,3 @@ def test_bad_input_ends_in_error_with_a_reason(tmp_path):
     assert result.status == ERROR and "cannot parse" in result.message
     empty = run_hunt(tmp_path, "python -m pytest", config=HuntConfig(**FAST))
     assert empty.status == ERROR and "did not run any tests" in empty.message
-
-
-@pytest.mark.ml
-def test_the_bug_models_scores_in_a_hunt_are_relative_to_its_strongest_finding():
-    """The spectrum adds the detector's scores at a fixed weight, so they are taken relative to
-    the hunt's strongest finding: a new calibration of the detector cannot change that weight."""
-    from reviewapp.hunts.engine.localize import bugmodel_scores
-
-    source = ("def total(prices):\n    result = 0\n    for i in range(len(prices) - 1):\n"
-              "        result += prices[i]\n    return result\n\n\n"
-              "def mean(values):\n    return sum(values) * len(values)\n")
-    scores, findings = bugmodel_scores({"shop.py": source}, {"shop.py": set(range(1, 10))})
-    assert findings and max(scores.values()) == pytest.approx(1.0)
-    strongest = max(f["score"] for f in findings)
-    for finding in findings:
-        assert finding["relative_score"] == pytest.approx(finding["score"] / strongest)
-        assert scores[("shop.py", finding["line"])] >= finding["relative_score"]
