@@ -44,9 +44,10 @@ class Scaling:
 def top_label(logits: Sequence[np.ndarray], targets: Sequence[Target],
               scaling: Scaling = Scaling()) -> tuple[np.ndarray, np.ndarray]:
     """Confidence of each prediction (max probability) and whether it was right."""
-    confidence = np.array([scaling(row).max() for row in logits])
-    correct = np.array([int(np.argmax(scaling(row))) in _columns(t)
-                        for row, t in zip(logits, targets, strict=True)])
+    probabilities = [scaling(row) for row in logits]
+    confidence = np.array([p.max() for p in probabilities])
+    correct = np.array([int(np.argmax(p)) in _columns(t)
+                        for p, t in zip(probabilities, targets, strict=True)])
     return confidence, correct
 
 

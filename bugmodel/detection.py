@@ -62,8 +62,9 @@ class Finding:
     severity: str  # high | medium | low
     replacement: str
     added_import: str = ""
-    #: What the detector ranked it by: the learned models' softmax score before the finding
-    #: calibration, a check's own probability (bug hunts add it to their other evidence).
+    #: What the detector ranked it by: the learned models' scaled softmax score
+    #: (`LoadedDetector.scaling`) before the finding calibration, a check's own probability
+    #: (bug hunts add it to their other evidence).
     score: float | None = None
 
     def to_dict(self) -> dict:
