@@ -238,6 +238,14 @@ def _same_characters(view: HunkView) -> bool:
         LAYOUT.sub("", "".join(view.added_lines)))
 
 
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def _odd_triple_quote(text: str) -> str | None:
+    """A triple quote `text` holds an odd number of (a string left open, or closed, in it)."""
+    return next((quote for quote in _TRIPLE_QUOTES if text.count(quote) % 2), None)
+
+
 def _leading_context(view: HunkView) -> list[str]:
     """The hunk's context lines before its first change."""
     leading = []
@@ -258,8 +266,7 @@ def _may_touch_docs(view: HunkView) -> bool:
     # Everything above the first changed line: the file above the hunk and the hunk's leading
     # context (a docstring may open in the context: `def f():` / `"""Doc.` / `-    >>> f()`).
     above = "\n".join(lines[: max(view.hunk.new_start - 1, 0)] + _leading_context(view))
-    return bool(above.count('"""') % 2 or above.count("'''") % 2
-                or above.rfind("/*") > above.rfind("*/"))
+    return _odd_triple_quote(above) is not None or above.rfind("/*") > above.rfind("*/")
 
 
 def detect_formatting(view: HunkView) -> Detection | None:
@@ -294,9 +301,6 @@ def detect_formatting(view: HunkView) -> Detection | None:
     return None
 
 
-_TRIPLE_QUOTES = ('"""', "'''")
-
-
 def _quote_open_above(view: HunkView) -> str | None:
     """A triple quote that a hunk lexed without its file may start inside: the lines before
     its first change hold an odd number of them, and the one there may as well close a
@@ -304,8 +308,7 @@ def _quote_open_above(view: HunkView) -> str | None:
     open one. None when the file is known (its lexing starts above the hunk)."""
     if view.new_source.lines is not None or view.old_source.lines is not None:
         return None
-    text = "\n".join(_leading_context(view))
-    return next((quote for quote in _TRIPLE_QUOTES if text.count(quote) % 2), None)
+    return _odd_triple_quote("\n".join(_leading_context(view)))
 
 
 def _code_changed_inside(view: HunkView, quote: str) -> bool:
