@@ -90,17 +90,19 @@ def fit_scaling(logits: Sequence[np.ndarray], targets: Sequence[Target],
     """The temperature (and, `with_offset`, NO_BUG offset) minimising validation NLL: a
     coarse grid, then finer ones around the best point."""
     rows = _Rows(logits, targets)
+
+    def best_on(temperatures: np.ndarray, offsets: np.ndarray) -> Scaling:
+        return min((Scaling(float(t), float(b)) for t in temperatures for b in offsets),
+                   key=rows.nll)
+
     temperatures = np.exp(np.linspace(np.log(0.05), np.log(20.0), 41))
     offsets = np.linspace(-10.0, 20.0, 41) if with_offset else np.zeros(1)
-    best = min((Scaling(float(t), float(b)) for t in temperatures for b in offsets),
-               key=rows.nll)
+    best = best_on(temperatures, offsets)
     t_step = np.log(temperatures[1] / temperatures[0])
     b_step = offsets[1] - offsets[0] if with_offset else 0.0
     for _ in range(3):  # each pass: one step either side of the best point, 5x finer
-        temperatures = best.temperature * np.exp(np.linspace(-t_step, t_step, 11))
-        offsets = best.no_bug_offset + np.linspace(-b_step, b_step, 11)
-        best = min((Scaling(float(t), float(b)) for t in temperatures for b in offsets),
-                   key=rows.nll)
+        best = best_on(best.temperature * np.exp(np.linspace(-t_step, t_step, 11)),
+                       best.no_bug_offset + np.linspace(-b_step, b_step, 11))
         t_step, b_step = t_step / 5, b_step / 5
     return best
 
