@@ -31,6 +31,7 @@ def browser():
     options.binary_location = chromium
     for flag in CHROME_FLAGS + [f"--user-data-dir={profile}"]:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # read by console tests
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(0)
     yield driver

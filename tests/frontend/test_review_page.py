@@ -84,3 +84,15 @@ def test_finding_squiggle_sits_under_its_exact_span(logged_in, live_server, revi
     card = logged_in.find_element(By.CSS_SELECTOR, ".finding-card")
     wait(logged_in, lambda b: card.is_displayed())
     assert "+         return sum(cost for item in self.items)" in card.text
+
+
+def test_the_pages_a_reviewer_opens_log_no_browser_errors(logged_in, live_server, sample_diff):
+    submit_diff(logged_in, live_server, sample_diff)
+    review_url = logged_in.current_url
+    for url in (review_url, f"{review_url}?view=split", f"{live_server.url}/reviews/new",
+                f"{live_server.url}/hunts/", f"{live_server.url}/"):
+        logged_in.get(url)
+        wait(logged_in, lambda b: b.execute_script("return document.readyState") == "complete")
+    errors = [entry["message"] for entry in logged_in.get_log("browser")
+              if entry["level"] == "SEVERE"]
+    assert errors == []
