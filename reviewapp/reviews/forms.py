@@ -97,11 +97,7 @@ class NewReviewForm(DiffSourceForm):
         return data.get("repository")
 
     def target_repository(self) -> Repository:
-        """The chosen repository, or a new local one with the submitter as member."""
-        chosen = self.cleaned_data.get("repository")
-        if chosen:
-            return chosen
-        repository = Repository.objects.create(
+        """The chosen repository, or a new local one, not yet saved: `create_change_set`
+        saves it once the diff has been read."""
+        return self.cleaned_data.get("repository") or Repository(
             provider=Repository.LOCAL, full_name=self.cleaned_data["new_repository"].strip())
-        repository.members.add(self.user)
-        return repository

@@ -66,11 +66,16 @@ def checkout_config(repository: Repository) -> RepoConfig | None:
 
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
                       ) -> Revision:
-    """A new change set with its first revision, ordered and queued for analysis."""
+    """A new change set with its first revision, ordered and queued for analysis. An unsaved
+    `repository` (a new local one) is created with it, the author as its member, so that a
+    diff that cannot be read leaves no repository behind."""
     # Read everything before the transaction: on SQLite a transaction holds the write lock.
     parsed, source = diff_input.parse()
     config = diff_input.repo_config() or checkout_config(repository)
     with transaction.atomic():
+        if repository.pk is None:
+            repository.save()
+            repository.members.add(author)
         change_set = ChangeSet.objects.create(repository=repository, title=title, author=author)
         return store_revision(change_set, parsed, source, config)
 

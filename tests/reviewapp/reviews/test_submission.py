@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reviewapp.reviews.models import ChangeSet, FileChange
+from reviewapp.reviews.models import ChangeSet, FileChange, Repository
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,23 @@ def test_malformed_diff_answers_400_with_the_reason(client, member):
     assert response.status_code == 400
     assert "no file changes" in response.content.decode()
     assert not ChangeSet.objects.filter(title="Broken").exists()
+
+
+def test_a_refused_diff_leaves_no_repository_so_the_corrected_one_can_use_its_name(
+        client, member, sample_diff):
+    client.force_login(member)
+    refused = client.post(reverse("reviews:new"), {
+        "title": "Retry", "new_repository": "acme/retry", "diff": "not a diff\n",
+    })
+    assert refused.status_code == 400
+    assert not Repository.objects.filter(full_name="acme/retry").exists()
+    accepted = client.post(reverse("reviews:new"), {
+        "title": "Retry", "new_repository": "acme/retry", "diff": sample_diff,
+    })
+    assert accepted.status_code == 302
+    repository = Repository.objects.get(full_name="acme/retry")
+    assert list(repository.members.all()) == [member]
+    assert ChangeSet.objects.get(title="Retry").repository == repository
 
 
 def test_diff_over_the_size_limit_answers_413(client, member, sample_diff, settings):
