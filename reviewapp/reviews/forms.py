@@ -16,7 +16,10 @@ class DiffSourceForm(forms.Form):
     under SQUIGGLE_REPO_ROOTS) and membership decides who may read it."""
 
     diff = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
-                           required=False, strip=False, label="Paste a unified diff")
+                           required=False, strip=False, label="Paste a unified diff",
+                           error_messages={"null_characters_not_allowed": (
+                               "The pasted diff holds NUL characters, as binary content does: "
+                               "upload it as a .diff file instead.")})
     diff_file = forms.FileField(required=False, label="or upload a .diff / .patch file")
     from_checkout = forms.BooleanField(
         required=False, label="or read it from the repository's registered checkout")
@@ -33,7 +36,7 @@ class DiffSourceForm(forms.Form):
         data = super().clean()
         given = [bool(data.get("diff", "").strip()), bool(data.get("diff_file")),
                  bool(data.get("from_checkout"))]
-        if sum(given) == 0:
+        if sum(given) == 0 and "diff" not in self.errors:  # a refused paste says why itself
             raise forms.ValidationError(
                 "Give a diff: paste it, upload a file, or read the repository's checkout.")
         if sum(given) > 1:

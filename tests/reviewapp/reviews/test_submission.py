@@ -64,6 +64,19 @@ def test_a_refused_diff_leaves_no_repository_so_the_corrected_one_can_use_its_na
     assert ChangeSet.objects.get(title="Retry").repository == repository
 
 
+def test_a_pasted_diff_with_nul_characters_is_refused_with_one_reason(client, member):
+    client.force_login(member)
+    response = client.post(reverse("reviews:new"), {
+        "title": "Nul", "new_repository": "acme/nul",
+        "diff": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = '\x00'\n",
+    })
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "holds NUL characters" in page and "upload it as a .diff file" in page
+    assert "Give a diff" not in page
+    assert not Repository.objects.filter(full_name="acme/nul").exists()
+
+
 def test_diff_over_the_size_limit_answers_413(client, member, sample_diff, settings):
     settings.SQUIGGLE = {**settings.SQUIGGLE, "MAX_DIFF_LINES": 5}
     client.force_login(member)
