@@ -18,6 +18,8 @@
   (Repository.local_path, set by an administrator) must lie under
 - SQUIGGLE_MAX_DIFF_BYTES / _FILES / _LINES (50 MB / 5000 / 500000): ingest limits
 - SQUIGGLE_INLINE_RENDER_LINES (150): changed lines rendered in the first response
+- SQUIGGLE_LARGE_FILE_LINES (5000): a file with more changed lines is shown collapsed, its diff
+  loaded when the reviewer asks
 - SQUIGGLE_WEB_PROCESSES (the CPU count, at most 4): daphne processes `runsquiggle` serves its
   port with (one renders one page at a time)
 - SQUIGGLE_ANALYSIS_ML (1): run the language-model and bug-model stages
@@ -304,6 +306,9 @@ SQUIGGLE = {
     # Files rendered in the first response (at least the first file; a screen or two); the rest
     # load as the reviewer scrolls. Rendering is the page's cost: 600 lines took ~0.5 s of CPU.
     "INLINE_RENDER_LINES": int(_env("SQUIGGLE_INLINE_RENDER_LINES", "150")),
+    # A file with more changed lines renders only when the reviewer asks: 200,000 lines made a
+    # 40 MB page that took 11 s to render and stalled the browser.
+    "LARGE_FILE_LINES": int(_env("SQUIGGLE_LARGE_FILE_LINES", "5000")),
     # Web server processes of `runsquiggle`: one process renders one page at a time.
     "WEB_PROCESSES": int(_env("SQUIGGLE_WEB_PROCESSES", str(min(4, os.cpu_count() or 1)))),
     # Run the ML stages (LM hunk scoring, bug detection) after ingest.

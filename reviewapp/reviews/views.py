@@ -219,12 +219,14 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
     for finding in findings:
         findings_by_file.setdefault(finding.file_id, []).append(finding)
     budget = settings.SQUIGGLE["INLINE_RENDER_LINES"]
+    large = settings.SQUIGGLE["LARGE_FILE_LINES"]
     inline_ids = set()
     for file in files:
         if budget <= 0:
             break
-        inline_ids.add(file.pk)
-        budget -= file.added + file.removed
+        if file.added + file.removed <= large:
+            inline_ids.add(file.pk)
+            budget -= file.added + file.removed
     # Contents are needed only where a file renders now (for context expansion).
     with_content = {f.pk: f for f in all_files.filter(pk__in=inline_ids)
                     .prefetch_related("hunks")}
@@ -234,7 +236,8 @@ def revision_detail(request: HttpRequest, change_set_id: int, number: int) -> Ht
         entry = {"file": file, "viewed": file.path in viewed,
                  "finding_count": len(findings_by_file.get(file.pk, [])),
                  "gray_lines": sum(h.changed_lines for h in hunks if h.tier == Hunk.GRAY),
-                 "key_hunks": sum(1 for h in hunks if h.tier == Hunk.KEY)}
+                 "key_hunks": sum(1 for h in hunks if h.tier == Hunk.KEY),
+                 "large": file.added + file.removed > large}
         if file.pk in inline_ids:
             entry.update(_file_context(with_content[file.pk], findings_by_file.get(file.pk, [])))
             entry["inline"] = True

@@ -96,3 +96,17 @@ def test_the_pages_a_reviewer_opens_log_no_browser_errors(logged_in, live_server
     errors = [entry["message"] for entry in logged_in.get_log("browser")
               if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_a_large_file_loads_its_diff_when_the_reviewer_asks(logged_in, live_server, settings):
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "LARGE_FILE_LINES": 50}
+    big = "".join(f"+x{n} = {n}\n" for n in range(60))
+    diff = ("--- a/big.py\n+++ b/big.py\n@@ -0,0 +1,60 @@\n" + big
+            + "--- a/small.py\n+++ b/small.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n")
+    submit_diff(logged_in, live_server, diff, title="Generated table")
+    section = next(s for s in logged_in.find_elements(By.CSS_SELECTOR, "section.file")
+                   if s.find_element(By.CSS_SELECTOR, ".path").text == "big.py")
+    assert section.find_elements(By.CSS_SELECTOR, "tbody.hunk") == []
+    section.find_element(By.CSS_SELECTOR, "button.load-large").click()
+    wait(logged_in, lambda b: section.find_elements(By.CSS_SELECTOR, "tbody.hunk"))
+    assert "x59 = 59" in section.text

@@ -74,6 +74,16 @@
   }
   observeLazyFiles();
 
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("button.load-large");
+    if (!button) return;
+    const section = button.closest("section.file");
+    section.dataset.src = section.dataset.largeSrc;
+    button.disabled = true;
+    button.textContent = "Loading…";
+    loadFile(section);
+  });
+
   // ---- context expansion --------------------------------------------------------------------
   root.addEventListener("click", async (event) => {
     const button = event.target.closest("button.expand");

@@ -42,6 +42,25 @@ def test_files_past_the_inline_budget_load_lazily(client, review, member, settin
     assert "hunk-header" in client.get(url).content.decode()
 
 
+def test_a_large_file_is_collapsed_until_asked_for_and_the_files_after_it_still_render(
+        client, review, member, settings):
+    largest, *others = sorted(review.files.order_by("order"),
+                              key=lambda f: -(f.added + f.removed))
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "INLINE_RENDER_LINES": 10_000,
+                         "LARGE_FILE_LINES": others[0].added + others[0].removed}
+    assert largest.added + largest.removed > settings.SQUIGGLE["LARGE_FILE_LINES"]
+    client.force_login(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    large_url = reverse("reviews:file", args=[review.change_set_id, 1, largest.pk])
+    assert f'data-large-src="{large_url}"' in page
+    assert f'data-src="{large_url}"' not in page
+    assert page.count("A large diff") == 1 and "Load the diff" in page
+    assert f'id="hunk-{largest.hunks.first().pk}"' not in page
+    for file in others:  # rendered inline, as before
+        assert all(f'id="hunk-{hunk.pk}"' in page for hunk in file.hunks.all())
+    assert f'id="hunk-{largest.hunks.first().pk}"' in client.get(large_url).content.decode()
+
+
 def test_finding_is_underlined_with_a_card(client, review, member, price_finding):
     client.force_login(member)
     page = client.get(review.get_absolute_url()).content.decode()
