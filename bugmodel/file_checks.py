@@ -117,7 +117,9 @@ def _undefined_finding(name: UndefinedName, attributes: set[str]) -> FileFinding
         return FileFinding(name.line, name.column, name.line, name.end_column, "python2_name",
                            f"`{name.name}` exists only in Python 2, a NameError under Python 3"
                            f"{guess}", "exception", modern or name.name)
-    if name.bound_elsewhere:
+    if name.replacement == f"self.{name.name}":
+        why = "the class around it has it as an attribute"
+    elif name.bound_elsewhere:
         why = "only another scope of this file defines it (a missing parameter?)"
     else:
         why = "nothing in this file defines it"

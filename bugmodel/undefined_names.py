@@ -8,7 +8,8 @@ in the functions of the mined dev fixes, every undefined name it reports is on t
 fix changed, and at HEAD of the 19 dev and test repositories it fires about 0.05 times per
 1,000 lines, on documentation snippets and demos (`bugmodel/MODEL_CARD.md`).
 
-The repair offered is `self.<name>` inside a method of a class that uses that attribute, else
+The repair offered is `self.<name>` inside a method of a class that defines or uses that
+attribute (gunicorn's `can_sendfile()` for the method beside it), else
 the closest name the file binds or a builtin (`ctypess` → `ctypes`), else none.
 
 Three places where a developer has already said the name is meant are told apart for the checks
@@ -269,13 +270,23 @@ def imports_star(bound: set[str]) -> bool:
 
 def _repair(tree: ast.Module, text: str, line: int, name: str, bound: set[str]) -> str | None:
     cls = _enclosing_class(tree, line)
-    if cls is not None and re.search(rf"\bself\.{re.escape(name)}\b",
-                                     ast.get_source_segment(text, cls) or ""):
+    if cls is not None and (name in _class_members(cls) or re.search(
+            rf"\bself\.{re.escape(name)}\b", ast.get_source_segment(text, cls) or "")):
         return f"self.{name}"
     # The name itself is no repair: bound in another scope, it is the scope that is wrong.
     like = bound | _builtin_repairs() if len(name) >= MIN_BUILTIN_TYPO else bound
     close = difflib.get_close_matches(name, sorted(like - {name}), n=1, cutoff=CLOSE_RATIO)
     return close[0] if close else None
+
+
+def _class_members(cls: ast.ClassDef) -> set[str]:
+    """Methods and attributes the class body itself defines (`def can_sendfile(self)`)."""
+    members = {node.name for node in cls.body if isinstance(node, _FUNCTION)}
+    for node in cls.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        members |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return members
 
 
 def _builtin_repairs() -> set[str]:

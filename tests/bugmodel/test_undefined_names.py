@@ -57,6 +57,31 @@ def test_a_typo_and_a_missing_self_are_reported_with_their_repairs():
     assert found == [(9, "pool", "self.pool"), (13, "ctypess", "ctypes")]
 
 
+def test_a_method_of_the_class_read_without_self_is_repaired_with_self():
+    """gunicorn's `write_file` called `can_sendfile()`, the method its class had just gained;
+    the fix was `self.can_sendfile()`, not the module's `sendfile`."""
+    code = '''try:
+    from os import sendfile
+except ImportError:
+    sendfile = None
+
+
+class Response:
+    chunked = False
+
+    def can_sendfile(self):
+        return sendfile is not None
+
+    def write_file(self, data):
+        if can_sendfile() and not chunked:
+            return sendfile(data)
+'''
+    found = [(u.name, u.replacement) for u in undefined_names(code)]
+    assert found == [("can_sendfile", "self.can_sendfile"), ("chunked", "self.chunked")]
+    message = file_findings(code)[0].message
+    assert "the class around it has it as an attribute; probably `self.can_sendfile`" in message
+
+
 def test_names_bound_anywhere_in_the_file_are_not_reported():
     """Defined below their use, a comprehension's variable, `global`, a class attribute read
     in the class body, a builtin, and a Python 2 name guarded by `except NameError`."""
