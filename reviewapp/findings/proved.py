@@ -37,6 +37,7 @@ from reviewapp.hunts.engine.reproduce import (
     TestCommand,
     failure_messages,
     reproduce,
+    unrunnable_here,
 )
 from reviewapp.hunts.engine.sandbox import BWRAP, ISOLATION_WORDS, Sandbox, SandboxLimits
 from reviewapp.hunts.engine.validate import VALIDATED, Validation
@@ -286,7 +287,16 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
             for node in first.failing))
     elif first.failing:
         outcome.failing = first.failing
-        _repair(box, command, first, diff, outcome, settings, deadline, report)
+        # Tests this server cannot run fail whatever the change says: no repair can turn
+        # them green, and they must not decide whether one does.
+        unrunnable = unrunnable_here(run.output, first.failing)
+        if unrunnable:
+            outcome.notes.append(_unrunnable_note(unrunnable))
+        runnable = [node for node in first.failing if node not in unrunnable]
+        if runnable:
+            _repair(box, command.deselecting(list(unrunnable)),
+                    Reproduction(first.outcome, runnable), diff, outcome, settings, deadline,
+                    report)
 
 
 def _repair(box: Sandbox, command: TestCommand, first: Reproduction, diff: ParsedDiff,
@@ -348,6 +358,21 @@ def _first_repair(box: Sandbox, command: TestCommand, failing: list[str], candid
     finally:
         pool.close()
     return min(found, key=lambda v: rank[id(v.candidate)], default=None)
+
+
+def _unrunnable_note(unrunnable: dict[str, str]) -> str:
+    """"tests: 41 tests of the change cannot run here: <why> (<first node>, ...)", one
+    sentence per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for node, reason in unrunnable.items():
+        by_reason.setdefault(reason, []).append(node)
+    parts = []
+    for reason, nodes in by_reason.items():
+        more = f" and {len(nodes) - 1} more" if len(nodes) > 1 else ""
+        count = f"{len(nodes)} tests" if len(nodes) > 1 else "1 test"
+        parts.append(f"{count} cannot run here, not because of the change: {reason} "
+                     f"({nodes[0]}{more})")
+    return "tests: " + "; ".join(parts)
 
 
 def _failing_phrase(failing: list[str], said: dict[str, str]) -> str:

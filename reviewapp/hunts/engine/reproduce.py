@@ -15,6 +15,14 @@ _SUMMARY_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XPASS)\s+(\S+)(?:\s+-\s.*)?$"
 # tests/test_a.py ____") and the lines saying what went wrong ("E       assert 1 == 2").
 _SECTION_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$")
 _ERROR_LINE = re.compile(r"^E\s+(\S.*)$")
+# What pytest says of a test that this server cannot run, whatever the code under test does: a
+# plugin or fixture the project's own environment has and the server's interpreter lacks.
+_UNRUNNABLE = (
+    (re.compile(r"async def functions are not natively supported"),
+     "an async test, and no async plugin (pytest-asyncio, anyio, ...) is installed here"),
+    (re.compile(r"fixture '([^']+)' not found"),
+     "its fixture `{0}` is defined nowhere here (from a pytest plugin not installed here?)"),
+)
 # pytest exit codes that mean "the tests ran" (0 all passed, 1 some failed).
 _RAN = (0, 1)
 _PYTEST_FLAGS = ["-rA", "-p", "no:cacheprovider", "-o", "console_output_style=classic"]
@@ -57,6 +65,11 @@ class TestCommand:
             else:
                 base.append(part)
         return base, selection
+
+    def deselecting(self, node_ids: list[str]) -> TestCommand:
+        """The same command with these pytest node ids left out."""
+        # One argument each ("--deselect=<id>"), so that `_split` keeps them in the command.
+        return TestCommand((*self.argv, *(f"--deselect={node}" for node in node_ids)))
 
     def argv_for(self, work: Path, node_ids: list[str] | None = None,
                  extra: list[str] | None = None) -> list[str]:
@@ -106,20 +119,49 @@ def run_tests(box: Sandbox, command: TestCommand, node_ids: list[str] | None = N
 def failure_messages(output: str, node_ids: list[str]) -> dict[str, str]:
     """What each failing test said: the first `E` line of its section in pytest's report
     (the short summary cuts it to the terminal's width). Tests without one are left out."""
-    first_error: dict[str, str] = {}
-    header = None
+    said = {}
+    for node, lines in _failure_sections(output, node_ids).items():
+        first = next((m.group(1).strip() for m in map(_ERROR_LINE.match, lines) if m), None)
+        if first is not None:
+            said[node] = first
+    return said
+
+
+def unrunnable_here(output: str, node_ids: list[str]) -> dict[str, str]:
+    """The failing tests this server cannot run, whatever the code does, each with why: an
+    async test without an async plugin, a fixture no installed plugin defines."""
+    why = {}
+    for node, lines in _failure_sections(output, node_ids).items():
+        text = "\n".join(lines)
+        for pattern, reason in _UNRUNNABLE:
+            if match := pattern.search(text):
+                why[node] = reason.format(*match.groups())
+                break
+    return why
+
+
+def _failure_sections(output: str, node_ids: list[str]) -> dict[str, list[str]]:
+    """The lines of each node's section in pytest's report (a failure, a collection error or
+    an error at setup), for the nodes that have one."""
+    sections: dict[str, list[str]] = {}
+    lines: list[str] | None = None
     for line in output.splitlines():
         if match := _SECTION_HEADER.match(line):
-            header = match.group(1)
-        elif header and header not in first_error and (match := _ERROR_LINE.match(line)):
-            first_error[header] = match.group(1).strip()
-    said = {}
+            lines = sections.setdefault(match.group(1), [])
+        elif line.startswith("====="):
+            lines = None  # the short summary and the totals belong to no test
+        elif lines is not None:
+            lines.append(line)
+    found = {}
     for node in node_ids:
         path, _, name = node.partition("::")
-        header = name.replace("::", ".") if name else f"ERROR collecting {path}"
-        if header in first_error:
-            said[node] = first_error[header]
-    return said
+        name = name.replace("::", ".")
+        for header in ((name, f"ERROR at setup of {name}") if name
+                       else (f"ERROR collecting {path}",)):
+            if header in sections:
+                found[node] = sections[header]
+                break
+    return found
 
 
 @dataclass

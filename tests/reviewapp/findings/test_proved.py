@@ -133,6 +133,28 @@ def test_a_test_module_that_cannot_be_imported_is_noted_without_a_repair_search(
     assert "not_installed_anywhere" in note
 
 
+def test_tests_this_server_cannot_run_are_noted_and_left_out_of_the_proof(tmp_path):
+    """gunicorn's change came with 41 async tests and no async plugin here: they failed at the
+    head whatever the code said, and a repair search spent its budget on them. Such tests are
+    named in a note and deselected, and the test that can run still proves the bug."""
+    repo = tmp_path / "calc"
+    range_spec = two_commits(repo, {"calc.py": CALC, "tests/test_calc.py": CALC_TEST}, {
+        "calc.py": CALC.replace("a + b", "a - b"),
+        "tests/test_calc.py": CALC_TEST
+        + "\n\nasync def test_add_later():\n    assert add(1, 1) == 2\n"
+        + "\n\ndef test_add_mocked(mocker):\n    assert add(0, 0) == 0\n"})
+    outcome = prove(repo, range_spec)
+    assert sorted(outcome.failing) == ["tests/test_calc.py::test_add",
+                                       "tests/test_calc.py::test_add_later",
+                                       "tests/test_calc.py::test_add_mocked"]
+    [finding] = outcome.findings
+    assert (finding.line, finding.replacement) == (2, "+")
+    [note] = outcome.notes
+    assert "tests/test_calc.py::test_add_later" in note and "no async plugin" in note
+    assert "tests/test_calc.py::test_add_mocked" in note and "fixture `mocker`" in note
+    assert note.count("not because of the change") == 2
+
+
 class _Unopenable(HeadCheckout):
     trusted = True
 
