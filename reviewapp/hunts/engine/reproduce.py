@@ -12,8 +12,9 @@ from .sandbox import RunResult, Sandbox
 # pytest's `-rA` short summary: "PASSED tests/test_a.py::test_x" / "FAILED ... - message".
 _SUMMARY_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XPASS)\s+(\S+)(?:\s+-\s.*)?$")
 # A failure's section header in pytest's report ("____ test_x ____", "____ ERROR collecting
-# tests/test_a.py ____") and the lines saying what went wrong ("E       assert 1 == 2").
-_SECTION_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$")
+# tests/test_a.py ____"; a long name leaves room for one "_" a side) and the lines saying what
+# went wrong ("E       assert 1 == 2").
+_SECTION_HEADER = re.compile(r"^_+ (\S.*?) _+$")
 _ERROR_LINE = re.compile(r"^E\s+(\S.*)$")
 # What pytest says of a test that this server cannot run, whatever the code under test does: a
 # plugin or fixture the project's own environment has and the server's interpreter lacks.
