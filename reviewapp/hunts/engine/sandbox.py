@@ -276,8 +276,10 @@ class Sandbox:
     # -- running -------------------------------------------------------------------------------
 
     def environment(self) -> dict[str, str]:
-        """The whole environment of a sandboxed command: nothing is inherited."""
-        return {
+        """The whole environment of a sandboxed command: nothing is inherited. A project laid
+        out under `src/` (flask, attrs) gets it on the import path, as its editable install
+        would give it: nothing is installed in a sandbox."""
+        environment = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.root / "home"),
             "TMPDIR": str(self.root / "tmp"),
@@ -286,6 +288,10 @@ class Sandbox:
             "PYTHONHASHSEED": "0",
             "PYTHONNOUSERSITE": "1",
         }
+        src = self.work / "src"
+        if src.is_dir() and any(src.glob("*/__init__.py")):
+            environment["PYTHONPATH"] = str(src)
+        return environment
 
     def wrap(self, argv: list[str]) -> list[str]:
         """`argv` inside the isolation level this sandbox uses."""

@@ -111,6 +111,21 @@ def test_secrets_in_the_environment_do_not_reach_the_command(box, monkeypatch):
     assert str(box.root) in box.environment()["HOME"]
 
 
+def test_a_project_laid_out_under_src_imports_its_package_without_an_install(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "src" / "shop").mkdir(parents=True)
+    (repo / "src" / "shop" / "__init__.py").write_text("NAME = 'shop'\n")
+    with Sandbox.from_repository(repo, SandboxLimits(wall_s=20)) as sandbox:
+        result = sandbox.run(python("import shop; print(shop.NAME)"))
+    assert result.returncode == 0 and result.stdout.strip() == "shop"
+
+
+def test_a_plain_src_folder_is_not_put_on_the_import_path(box):
+    (box.work / "src").mkdir()
+    (box.work / "src" / "notes.txt").write_text("not a package\n")
+    assert "PYTHONPATH" not in box.environment()
+
+
 def _cmdline(proc: Path) -> str:
     try:
         return (proc / "cmdline").read_text()
