@@ -23,6 +23,7 @@ Pure Python (no Django): the CLI pipeline and the Celery stage both call `prove_
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -59,6 +60,8 @@ PROVED_PROBABILITY = 0.9
 # The change contradicts its own stated behaviour: worth a reviewer's attention first.
 PROVED_SEVERITY = "high"
 _WORD, _OPERATOR = "word", "operator"
+# A conftest or plugin importing what the server lacks stops pytest before any test runs.
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 _OPERATOR_CHARS = set("<>=!+-*/%&|^~@")
 
 
@@ -275,8 +278,11 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
             "are not used")
     elif not first.outcome.ran:
         last = run.output.strip().splitlines()[-1:] or ["no output"]
-        outcome.notes.append(f"tests: {names} did not run (pytest exit code {run.returncode}: "
-                             f"{last[0][:200]})")
+        missing = _MISSING_MODULE.search(run.output)
+        why = (f"they need `{missing.group(1)}`, which is not installed where Squiggle runs "
+               "(the tests run with its interpreter and packages)" if missing else
+               f"pytest exit code {run.returncode}: {last[0][:200]}")
+        outcome.notes.append(f"tests: {names} did not run ({why})")
     elif first.failing and all("::" not in node for node in first.failing):
         # Only collection errors: most often an import the server's interpreter cannot
         # satisfy (the tests run with its packages), which no edit of a changed line repairs.

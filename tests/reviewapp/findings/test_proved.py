@@ -155,6 +155,18 @@ def test_tests_this_server_cannot_run_are_noted_and_left_out_of_the_proof(tmp_pa
     assert note.count("not because of the change") == 2
 
 
+def test_a_conftest_needing_an_uninstalled_package_is_noted_by_that_package(tmp_path):
+    repo = tmp_path / "calc"
+    range_spec = two_commits(repo, {"calc.py": CALC, "tests/test_calc.py": CALC_TEST}, {
+        "tests/conftest.py": "import werkzeug_not_here\n",
+        "tests/test_calc.py": CALC_TEST + "\n\ndef test_add_zero():\n    assert add(0, 0) == 0\n"})
+    outcome = prove(repo, range_spec)
+    assert outcome.findings == [] and outcome.repairs_tried == 0
+    [note] = outcome.notes
+    assert "tests/test_calc.py did not run" in note
+    assert "they need `werkzeug_not_here`, which is not installed where Squiggle runs" in note
+
+
 class _Unopenable(HeadCheckout):
     trusted = True
 
