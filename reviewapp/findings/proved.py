@@ -38,6 +38,7 @@ from reviewapp.hunts.engine.reproduce import (
     TestCommand,
     failure_messages,
     reproduce,
+    run_tests,
     unrunnable_here,
 )
 from reviewapp.hunts.engine.sandbox import BWRAP, ISOLATION_WORDS, Sandbox, SandboxLimits
@@ -60,6 +61,10 @@ PROVED_PROBABILITY = 0.9
 # The change contradicts its own stated behaviour: worth a reviewer's attention first.
 PROVED_SEVERITY = "high"
 _WORD, _OPERATOR = "word", "operator"
+# Failing tests that pass when run on their own (tornado's locale tests after its other test
+# modules, under pytest rather than tornado's own runner).
+ORDER_DEPENDENT = ("failed after the other test modules ran and passed on their own, not "
+                   "because of the change: state an earlier test left")
 # A conftest or plugin importing what the server lacks stops pytest before any test runs.
 _MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 _OPERATOR_CHARS = set("<>=!+-*/%&|^~@")
@@ -293,14 +298,22 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
             for node in first.failing))
     elif first.failing:
         outcome.failing = first.failing
-        # Tests this server cannot run fail whatever the change says: no repair can turn
-        # them green, and they must not decide whether one does.
-        unrunnable = unrunnable_here(run.output, first.failing)
-        if unrunnable:
-            outcome.notes.append(_unrunnable_note(unrunnable))
-        runnable = [node for node in first.failing if node not in unrunnable]
+        # Tests this server cannot run, and tests that fail only after others ran, fail
+        # whatever the change says: no repair can turn them green, and they must not decide
+        # whether one does.
+        excused = {node: f"cannot run here, not because of the change: {reason}"
+                   for node, reason in unrunnable_here(run.output, first.failing).items()}
+        runnable = [node for node in first.failing if node not in excused]
         if runnable:
-            _repair(box, command.deselecting(list(unrunnable)),
+            alone = run_tests(box, command, node_ids=runnable,
+                              timeout_s=min(settings.run_s, _left(deadline)))
+            excused |= dict.fromkeys((node for node in runnable if node in alone.passed),
+                                     ORDER_DEPENDENT)
+        if excused:
+            outcome.notes.append(_excused_note(excused))
+        runnable = [node for node in first.failing if node not in excused]
+        if runnable:
+            _repair(box, command.deselecting(list(excused)),
                     Reproduction(first.outcome, runnable), diff, outcome, settings, deadline,
                     report)
 
@@ -366,18 +379,17 @@ def _first_repair(box: Sandbox, command: TestCommand, failing: list[str], candid
     return min(found, key=lambda v: rank[id(v.candidate)], default=None)
 
 
-def _unrunnable_note(unrunnable: dict[str, str]) -> str:
-    """"tests: 41 tests of the change cannot run here: <why> (<first node>, ...)", one
-    sentence per reason."""
+def _excused_note(excused: dict[str, str]) -> str:
+    """"tests: 41 tests cannot run here, not because of the change: <why> (<first node> and
+    40 more)", one clause per reason."""
     by_reason: dict[str, list[str]] = {}
-    for node, reason in unrunnable.items():
+    for node, reason in excused.items():
         by_reason.setdefault(reason, []).append(node)
     parts = []
     for reason, nodes in by_reason.items():
         more = f" and {len(nodes) - 1} more" if len(nodes) > 1 else ""
         count = f"{len(nodes)} tests" if len(nodes) > 1 else "1 test"
-        parts.append(f"{count} cannot run here, not because of the change: {reason} "
-                     f"({nodes[0]}{more})")
+        parts.append(f"{count} {reason} ({nodes[0]}{more})")
     return "tests: " + "; ".join(parts)
 
 

@@ -155,6 +155,23 @@ def test_tests_this_server_cannot_run_are_noted_and_left_out_of_the_proof(tmp_pa
     assert note.count("not because of the change") == 2
 
 
+def test_a_test_failing_only_after_another_module_ran_is_noted_not_searched(tmp_path):
+    """tornado's locale tests failed after its other test modules under pytest, and passed on
+    their own: no edit of the change would make them pass, and none is searched."""
+    repo = tmp_path / "scale"
+    range_spec = two_commits(repo, {"scale.py": "FACTOR = 1\n\n\ndef scaled(x):\n"
+                                                "    return x * FACTOR\n"}, {
+        "tests/test_a.py": "import scale\n\n\ndef test_doubles():\n    scale.FACTOR = 2\n",
+        "tests/test_b.py": "from scale import scaled\n\n\ndef test_scaled():\n"
+                           "    assert scaled(2) == 2\n"})
+    outcome = prove(repo, range_spec)
+    assert outcome.failing == ["tests/test_b.py::test_scaled"]
+    assert outcome.findings == [] and outcome.repairs_tried == 0
+    [note] = outcome.notes
+    assert "1 test failed after the other test modules ran and passed on their own" in note
+    assert "tests/test_b.py::test_scaled" in note
+
+
 def test_a_conftest_needing_an_uninstalled_package_is_noted_by_that_package(tmp_path):
     repo = tmp_path / "calc"
     range_spec = two_commits(repo, {"calc.py": CALC, "tests/test_calc.py": CALC_TEST}, {
