@@ -287,7 +287,7 @@ def _run(box: Sandbox, diff: ParsedDiff, outcome: TestsOutcome, settings: TestRu
         why = (f"they need `{missing.group(1)}`, which is not installed where Squiggle runs "
                "(the tests run with its interpreter and packages)" if missing else
                f"pytest exit code {run.returncode}: {last[0][:200]}")
-        outcome.notes.append(f"tests: {names} did not run ({why})")
+        outcome.notes.append(f"tests: {names} did not run: {why}")
     elif first.failing and all("::" not in node for node in first.failing):
         # Only collection errors: most often an import the server's interpreter cannot
         # satisfy (the tests run with its packages), which no edit of a changed line repairs.

@@ -11,6 +11,7 @@ from .sandbox import RunResult, Sandbox
 
 # pytest's `-rA` short summary: "PASSED tests/test_a.py::test_x" / "FAILED ... - message".
 _SUMMARY_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XPASS)\s+(\S+)(?:\s+-\s.*)?$")
+_SUMMARY_HEADER = re.compile(r"^=+ short test summary info =+$")
 # A failure's section header in pytest's report ("____ test_x ____", "____ ERROR collecting
 # tests/test_a.py ____"; a long name leaves room for one "_" a side) and the lines saying what
 # went wrong ("E       assert 1 == 2").
@@ -107,7 +108,10 @@ def run_tests(box: Sandbox, command: TestCommand, node_ids: list[str] | None = N
         ok = result.returncode == 0
         return TestOutcome(result, passed=[name] if ok else [], failed=[] if ok else [name])
     passed, failed = [], []
-    for line in result.stdout.splitlines():
+    lines = result.stdout.splitlines()
+    # Captured logs before the summary start the same way ("ERROR    flake8.main...:202").
+    start = next((i for i, line in enumerate(lines) if _SUMMARY_HEADER.match(line)), 0)
+    for line in lines[start:]:
         match = _SUMMARY_LINE.match(line.strip())
         if match:
             (passed if match.group(1) == "PASSED" else failed).append(match.group(2))

@@ -180,7 +180,7 @@ def test_a_conftest_needing_an_uninstalled_package_is_noted_by_that_package(tmp_
     outcome = prove(repo, range_spec)
     assert outcome.findings == [] and outcome.repairs_tried == 0
     [note] = outcome.notes
-    assert "tests/test_calc.py did not run" in note
+    assert "tests/test_calc.py did not run: " in note
     assert "they need `werkzeug_not_here`, which is not installed where Squiggle runs" in note
 
 

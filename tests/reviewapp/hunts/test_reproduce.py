@@ -50,3 +50,22 @@ def test_a_deselected_node_stays_in_the_command_when_it_is_narrowed(tmp_path: Pa
     argv = command.argv_for(tmp_path, ["tests/test_cart.py::test_total"])
     assert f"--deselect={LONG}" in argv
     assert argv[-1] == "tests/test_cart.py::test_total" and "tests/test_cart.py" not in argv
+
+
+def test_a_logged_error_line_is_not_read_as_a_failing_test(tmp_path: Path):
+    """flake8's captured log ("ERROR    flake8.main.application:application.py:202", an empty
+    message) was counted as a failing test named `flake8.main.application:application.py:202`."""
+    from reviewapp.hunts.engine.reproduce import run_tests
+    from reviewapp.hunts.engine.sandbox import Sandbox, SandboxLimits
+
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_log.py").write_text(
+        "import logging\n\n\ndef test_logs_then_fails():\n"
+        "    logging.getLogger('app.main').error('')\n    assert False\n\n\n"
+        "def test_passes():\n    assert True\n")
+    with Sandbox.from_repository(repo, SandboxLimits(wall_s=60)) as box:
+        outcome = run_tests(box, TestCommand(("python", "-m", "pytest", "tests")))
+    assert "ERROR    app.main" in outcome.run.output  # the captured log is in the report
+    assert outcome.failed == ["tests/test_log.py::test_logs_then_fails"]
+    assert outcome.passed == ["tests/test_log.py::test_passes"]
