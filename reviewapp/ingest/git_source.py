@@ -77,6 +77,62 @@ def diff_from_git(repo_dir: str, range_spec: str | None, *,
     return parsed
 
 
+def contents_from_objects(repo_dir: str, parsed: ParsedDiff, *,
+                          limits: IngestLimits | None = None) -> list[str]:
+    """Whole files for a pasted or uploaded diff of this repository: each file's old side
+    from the blob its `index` line names, its new side that text with the hunks applied (never
+    the new blob: a diff edited by hand keeps its `index` line). A file whose old blob the
+    repository lacks, or whose hunks do not apply to it, stays as its hunks. Returns the paths
+    that got both sides."""
+    limits = limits or IngestLimits()
+    wanted = [f for f in parsed.files
+              if not f.is_binary and f.old_content is None and f.new_content is None
+              and SUBMODULE_MODE not in (f.old_mode, f.new_mode)
+              and (f.status == ADDED or _object_name(f.old_blob, None, f.old_path))]
+    if not wanted:
+        return []
+    names = sorted({f.old_blob for f in wanted if f.status != ADDED and f.old_blob})
+    blobs = _Repository(repo_dir).blobs(names, limits.max_file_bytes)
+    whole = []
+    for f in wanted:
+        old = None if f.status == ADDED else _text(parsed, f, blobs.get(f.old_blob or ""),
+                                                   limits)
+        if old is None and f.status != ADDED:
+            continue  # the repository never had this side: the hunks are all there is
+        new = None if f.status == DELETED else apply_hunks(old or "", f)
+        if new is None and f.status != DELETED:
+            continue
+        f.old_content, f.new_content = old, new
+        whole.append(f.path)
+    return whole
+
+
+def apply_hunks(old: str, f: ParsedFile) -> str | None:
+    """The new side of `f`: `old` with its hunks applied; None when a context or removed
+    line differs from `old` (the diff is not of this text)."""
+    lines = old.splitlines(keepends=True)
+    ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    out: list[str] = []
+    taken = 0  # lines of `old` copied or consumed so far
+    for hunk in f.hunks:
+        start = max(hunk.old_start - 1, 0) if hunk.old_lines else hunk.old_start
+        if start < taken or start > len(lines):
+            return None
+        out += lines[taken:start]
+        taken = start
+        for line in hunk.lines:
+            text = line.text.rstrip("\r")
+            if line.kind in " -":
+                if taken >= len(lines) or lines[taken].rstrip("\r\n") != text:
+                    return None
+                if line.kind == " ":
+                    out.append(lines[taken])
+                taken += 1
+            else:
+                out.append(text + ("" if line.no_newline_at_end else ending))
+    return "".join(out + lines[taken:])
+
+
 def resolve_head(repo_dir: str, range_spec: str | None) -> str | None:
     """The commit id at the head of a range in `repo_dir`; None for the working tree."""
     if range_spec is None or not range_spec.strip():

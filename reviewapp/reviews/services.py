@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviewapp.ingest.errors import GitSourceError, IngestError
-from reviewapp.ingest.git_source import diff_from_git
+from reviewapp.ingest.git_source import contents_from_objects, diff_from_git
 from reviewapp.ingest.limits import IngestLimits
 from reviewapp.ingest.parsed import ParsedDiff
 from reviewapp.ingest.parser import parse_diff
@@ -64,6 +64,23 @@ def checkout_config(repository: Repository) -> RepoConfig | None:
         return None
 
 
+def with_checkout_contents(parsed: ParsedDiff, source: str, repository: Repository) -> None:
+    """A pasted or uploaded diff of a repository with a registered checkout gets the whole
+    files its `index` lines name from that checkout, so the review reads them as it reads a
+    range's (the whole-file checks run); without a checkout, or for blobs it lacks, the hunks
+    are all the review has."""
+    if source == Revision.GIT:
+        return
+    try:
+        checkout = repository.checkout_path()
+    except GitSourceError:
+        return
+    try:
+        contents_from_objects(str(checkout), parsed, limits=ingest_limits())
+    except GitSourceError as exc:  # not a git repository any more, git failing: say so
+        parsed.warnings.append(f"the whole files could not be read from the checkout: {exc}")
+
+
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
                       ) -> Revision:
     """A new change set with its first revision, ordered and queued for analysis. An unsaved
@@ -71,6 +88,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
     diff that cannot be read leaves no repository behind."""
     # Read everything before the transaction: on SQLite a transaction holds the write lock.
     parsed, source = diff_input.parse()
+    with_checkout_contents(parsed, source, repository)
     config = diff_input.repo_config() or checkout_config(repository)
     with transaction.atomic():
         if repository.pk is None:
@@ -83,6 +101,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
     parsed, source = diff_input.parse()
+    with_checkout_contents(parsed, source, change_set.repository)
     config = diff_input.repo_config() or checkout_config(change_set.repository)
     with transaction.atomic():
         # Lock the change set so two concurrent submissions cannot take the same number.

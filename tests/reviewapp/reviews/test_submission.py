@@ -214,3 +214,41 @@ def test_a_pasted_diff_of_a_registered_checkout_follows_its_squiggle_toml(
                                  DiffInput(diff=sample_diff.encode()))
     assert "README.md" not in revision.files.values_list("path", flat=True)
     assert revision.repo_config.threshold == 0.7
+
+
+@pytest.mark.ml
+def test_a_diff_pasted_into_a_registered_checkout_is_reviewed_with_its_whole_files(
+        client, repository, member, tmp_path, settings, django_capture_on_commit_callbacks):
+    """gunicorn's `can_sendfile()` pasted as a diff got no finding: a pasted diff carried only
+    its hunks, and the undefined-name check needs the whole file. The checkout's objects have
+    the old file (the `index` line names its blob); the new one is that with the hunks."""
+    import subprocess
+
+    from reviewapp.reviews.models import Finding
+
+    checkout = tmp_path / "shop"
+    (checkout / "shop").mkdir(parents=True)
+    response_py = ("class Response:\n    def can_send(self):\n        return True\n\n"
+                   "    def send(self, data):\n        return data\n")
+    (checkout / "shop" / "response.py").write_text(response_py)
+    git = ["git", "-C", str(checkout), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
+    (checkout / "shop" / "response.py").write_text(response_py.replace(
+        "        return data", "        if can_send():\n            return data"))
+    diff = subprocess.run([*git, "diff"], check=True, capture_output=True, text=True).stdout
+    subprocess.run([*git, "checkout", "--", "."], check=True)
+    settings.SQUIGGLE = {**settings.SQUIGGLE, "REPO_ROOTS": [str(tmp_path)]}
+    repository.local_path = str(checkout)
+    repository.save()
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reviews:new"), {
+            "title": "Pasted", "repository": repository.pk, "diff": diff})
+    assert response.status_code == 302
+    file = FileChange.objects.get(revision__change_set__title="Pasted")
+    assert file.old_content == response_py and "if can_send():" in file.new_content
+    finding = Finding.objects.get(file=file)
+    assert (finding.kind, finding.line) == ("undefined_name", 6)
+    assert "probably `self.can_send`" in finding.message
