@@ -28,6 +28,7 @@ import gzip
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 import tokenize
@@ -49,6 +50,8 @@ from bugmodel.file_finding import repairs_to  # noqa: E402
 from bugmodel.partial_sources import DEDENTED_SCORE_THRESHOLD, detect_partial  # noqa: E402
 from reviewapp.findings.checkout import LocalCheckout  # noqa: E402
 from reviewapp.findings.repository_names import sibling_bases  # noqa: E402
+from reviewapp.ingest.git_source import contents_from_objects  # noqa: E402
+from reviewapp.ingest.parser import parse_diff  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "bug_introducing.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -116,6 +119,24 @@ def repository_bases(mirrors: Path, case: dict) -> list[tuple[str, set[int]]]:
     return bases + sibling_bases([path], in_diff, LocalCheckout(str(repo), commit))
 
 
+def pasted_into_checkout(mirrors: Path, case: dict
+                         ) -> tuple[str, set[int], list[tuple[str, set[int]]]]:
+    """The case as a review of its commit's `git diff` pasted into a repository with a
+    registered checkout reads it (`reviewapp.ingest.git_source.contents_from_objects`): the
+    rebuilt new file, its changed lines, and the old file with the lines the diff removed
+    (`detect`'s `base_files`; none when it could not be rebuilt)."""
+    repo = mirrors / case["repo"].replace("/", "+") / "repo"
+    diff = subprocess.run(["git", "-C", str(repo), "diff", f"{case['commit']}^", case["commit"],
+                           "--", case["path"]], capture_output=True, check=True).stdout
+    parsed = parse_diff(diff)
+    contents_from_objects(str(repo), parsed)
+    [file] = [f for f in parsed.files if f.path == case["path"]]
+    changed = {line.new_lineno for hunk in file.hunks for line in hunk.added}
+    removed = {line.old_lineno for hunk in file.hunks for line in hunk.removed}
+    bases = [(file.old_content, removed)] if file.old_content is not None else []
+    return file.new_content or "", changed, bases
+
+
 def pasted_lines(case: dict, context: int = 3) -> dict[int, str]:
     """The file's lines that a unified diff of the change shows on its new side: the changed
     lines and `context` lines around each."""
@@ -125,15 +146,17 @@ def pasted_lines(case: dict, context: int = 3) -> dict[int, str]:
 
 
 def judge(system: str, cases: list[dict], file_checks: bool = True,
-          mirrors: Path | None = None, pasted: bool = False) -> dict:
+          mirrors: Path | None = None, pasted: bool = False,
+          pasted_into: Path | None = None) -> dict:
     """Top-1/top-3 over each case's ranked findings, and the default threshold's counts
     (`file_checks=False`: without the whole-file checks' findings; `mirrors`: with what the
     repository says, `repository_bases`; `pasted`: knowing only the lines a pasted diff shows,
-    `pasted_lines`, as a review of a pasted diff reads a modified file)."""
+    `pasted_lines`, as a review of a pasted diff reads a modified file; `pasted_into`: the
+    mirrors, for the commit's diff pasted into a registered checkout, `pasted_into_checkout`)."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
     top1, top3, joint, per_kind = [], [], [], defaultdict(list)
-    flagged = right = found = bugs = changed = 0
+    flagged = right = found = bugs = changed = rebuilt = 0
     started = time.monotonic()
     for case in cases:
         bases = repository_bases(mirrors, case) if mirrors else []
@@ -144,6 +167,12 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
             # Its default threshold depends on the line (`detect_partial`): ask it.
             shown = set(detect_partial([(case["path"], pasted_lines(case))], changed_lines,
                                        detector=detector).findings)
+        elif pasted_into:
+            text, changed, bases = pasted_into_checkout(pasted_into, case)
+            rebuilt += text == case["text"]
+            findings = detect_files([(case["path"], text)], {case["path"]: sorted(changed)},
+                                    threshold=0.0, detector=detector,
+                                    base_files=bases).findings
         else:
             findings = detect_files([(case["path"], case["text"])], changed_lines,
                                     threshold=0.0, detector=detector,
@@ -169,6 +198,7 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
     seconds = time.monotonic() - started
     return {"threshold": detector.threshold,
             **({"dedented_score_threshold": DEDENTED_SCORE_THRESHOLD} if pasted else {}),
+            **({"files_rebuilt_as_committed": rebuilt} if pasted_into else {}),
             "top1_localisation": _mean(top1),
             "top3_localisation": _mean(top3), **({"joint": _mean(joint)} if joint else {}),
             "findings": flagged, "right_findings": right,
@@ -216,6 +246,8 @@ def main() -> None:
     if args.mirrors:
         rows["line_ranker with the repository"] = judge("line_ranker", cases,
                                                         mirrors=args.mirrors)
+        rows["line_ranker on a diff pasted into a registered checkout"] = judge(
+            "line_ranker", cases, pasted_into=args.mirrors)
     print(f"{args.split}: {len(cases)} introducing changes, "
           f"{sum(len(c['bugs']) for c in cases)} bugs, "
           f"{sum(len(c['changed']) for c in cases)} changed lines")

@@ -8,7 +8,12 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.bug_introducing import baselines, code_lines, repository_bases
+from benchmarks.bug_introducing import (
+    baselines,
+    code_lines,
+    pasted_into_checkout,
+    repository_bases,
+)
 from benchmarks.bug_introducing_data import changed_lines, introducing_case
 
 FIRST = '''def page(items, size, number):
@@ -91,3 +96,16 @@ def test_repository_bases_are_the_old_file_and_the_unchanged_files_beside(tmp_pa
     assert repository_bases(mirrors, case) == [(FIRST, set()), ("LIMIT = 10\n", set())]
     # The root commit added helpers.py too: a file of the change is no evidence.
     assert repository_bases(mirrors, dict(case, commit=first)) == []
+
+
+def test_a_pasted_diff_of_the_commit_is_rebuilt_from_the_mirror(tmp_path):
+    mirrors = tmp_path / "mirrors"
+    repo = mirrors / "t+pager" / "repo"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q")
+    _commit(repo, FIRST, "add pager")
+    introducing = _commit(repo, BUGGY, "stop past the end")
+    case = {"repo": "t/pager", "commit": introducing, "path": "pager.py", "text": BUGGY}
+    text, changed, bases = pasted_into_checkout(mirrors, case)
+    # The diff adds the guard's two lines and removes nothing.
+    assert text == BUGGY and changed == {3, 4} and bases == [(FIRST, set())]
