@@ -168,9 +168,9 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
             shown = set(detect_partial([(case["path"], pasted_lines(case))], changed_lines,
                                        detector=detector).findings)
         elif pasted_into:
-            text, changed, bases = pasted_into_checkout(pasted_into, case)
+            text, added, bases = pasted_into_checkout(pasted_into, case)
             rebuilt += text == case["text"]
-            findings = detect_files([(case["path"], text)], {case["path"]: sorted(changed)},
+            findings = detect_files([(case["path"], text)], {case["path"]: sorted(added)},
                                     threshold=0.0, detector=detector,
                                     base_files=bases).findings
         else:
