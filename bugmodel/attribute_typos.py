@@ -148,8 +148,8 @@ def _is_dynamic(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _defined_in(cls: ast.ClassDef) -> set[str]:
-    """Names the class body binds, and every identifier-like string in it."""
+def class_body_names(cls: ast.ClassDef) -> set[str]:
+    """Names the class body itself binds: its methods, nested classes and class attributes."""
     names: set[str] = set()
     for node in cls.body:
         if isinstance(node, (*_FUNCTION, ast.ClassDef)):
@@ -157,9 +157,14 @@ def _defined_in(cls: ast.ClassDef) -> set[str]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    names |= {node.value for node in ast.walk(cls) if isinstance(node, ast.Constant)
-              and isinstance(node.value, str) and node.value.isidentifier()}
     return names
+
+
+def _defined_in(cls: ast.ClassDef) -> set[str]:
+    """Names the class body binds, and every identifier-like string in it."""
+    return class_body_names(cls) | {
+        node.value for node in ast.walk(cls) if isinstance(node, ast.Constant)
+        and isinstance(node.value, str) and node.value.isidentifier()}
 
 
 def _self_reads(cls: ast.ClassDef) -> Iterator[ast.Attribute]:

@@ -39,6 +39,7 @@ from pyflakes.checker import Checker
 from pyflakes.messages import Message
 from pyflakes.messages import UndefinedName as _PyflakesUndefinedName
 
+from bugmodel.attribute_typos import class_body_names
 from bugmodel.file_finding import character_column
 
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -270,23 +271,13 @@ def imports_star(bound: set[str]) -> bool:
 
 def _repair(tree: ast.Module, text: str, line: int, name: str, bound: set[str]) -> str | None:
     cls = _enclosing_class(tree, line)
-    if cls is not None and (name in _class_members(cls) or re.search(
+    if cls is not None and (name in class_body_names(cls) or re.search(
             rf"\bself\.{re.escape(name)}\b", ast.get_source_segment(text, cls) or "")):
         return f"self.{name}"
     # The name itself is no repair: bound in another scope, it is the scope that is wrong.
     like = bound | _builtin_repairs() if len(name) >= MIN_BUILTIN_TYPO else bound
     close = difflib.get_close_matches(name, sorted(like - {name}), n=1, cutoff=CLOSE_RATIO)
     return close[0] if close else None
-
-
-def _class_members(cls: ast.ClassDef) -> set[str]:
-    """Methods and attributes the class body itself defines (`def can_sendfile(self)`)."""
-    members = {node.name for node in cls.body if isinstance(node, _FUNCTION)}
-    for node in cls.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])
-        members |= {t.id for t in targets if isinstance(t, ast.Name)}
-    return members
 
 
 def _builtin_repairs() -> set[str]:
