@@ -116,7 +116,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                            args.plots or PLOTS_DIR, args.synthetic_test, args.real_fixes or None,
                            args.clean_limit or None, args.real_dir, args.features_dir, args.workers,
                            args.seed, results_copy=args.results_copy or RESULTS,
-                           with_lm=not args.without_lm)
+                           with_lm=not args.without_lm, zero_shot=not args.without_zero_shot)
     except (FileNotFoundError, WeightsMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--without-lm", action="store_true",
                    help="only the systems that need no language model (fast: use with "
                    "--real-fixes 0 --clean-limit 0 for every real case)")
+    e.add_argument("--without-zero-shot", action="store_true",
+                   help="every system but the LM alone (the LM then reads only the buggy "
+                   "cases, to choose the product's repairs: use for every real case)")
     e.add_argument("--results-copy", type=Path, default=None,
                    help="second copy of the results JSON (default: benchmarks/results/"
                    "bugmodel_eval.json)")

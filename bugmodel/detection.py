@@ -28,6 +28,7 @@ from bugmodel.plausible_repairs import (
     implausible_repairs,
     sole_returns,
 )
+from bugmodel.repair_choice import MAX_UNITS_READ, lm_chooses_repairs, lm_reordered
 from bugmodel.repeated_reads import fold_repeated_reads
 from bugmodel.tokenizer import lex
 from bugmodel.undefined_names import unbound_reads
@@ -239,6 +240,27 @@ def _decide(detector: LoadedDetector, window: Window, sample: Encoded, row: np.n
         detector.ranker, unit_lines(window.text, relative_candidates(window), full), full))
 
 
+def _lm_repairs(decided: list[tuple[Window, list[int], np.ndarray]],
+                detector: LoadedDetector, threshold: float,
+                ) -> list[tuple[Window, list[int], np.ndarray]]:
+    """`decided` (window, candidate index per column, logits) with the LM's choice of repair in
+    the units that have a finding, the most probable first, at most `MAX_UNITS_READ`."""
+    best = [detector.finding_calibration(float(detector.scaling(scores)[1:].max()))
+            if len(scores) > 2 else 0.0 for _, _, scores in decided]
+    shown = sorted((i for i, p in enumerate(best) if p >= threshold), key=lambda i: -best[i])
+    if not shown:
+        return decided
+    from inference.engine import get_engine
+
+    engine = get_engine()
+    out = list(decided)
+    for i in shown[:MAX_UNITS_READ]:
+        window, columns, scores = decided[i]
+        out[i] = (window, columns, lm_reordered(engine, window.text, window.context,
+                                                relative_candidates(window), scores, columns))
+    return out
+
+
 def detect_files(files: Iterable[tuple[str, str]],
                  changed_lines: Mapping[str, Collection[int]] | None = None, *,
                  threshold: float | None = None, model_dir: str | Path | None = None,
@@ -248,13 +270,15 @@ def detect_files(files: Iterable[tuple[str, str]],
                  base_files: Iterable[tuple[str, Collection[int]]] = (),
                  provided: Mapping[str, Collection[str]] | None = None,
                  learned_paths: Callable[[str], bool] | None = None,
-                 whole_files: bool = True) -> DetectResult:
+                 whole_files: bool = True, lm_repairs: bool = True) -> DetectResult:
     """Like `detect`, also reporting the files that were skipped (syntax errors, ...);
     `file_checks=False` leaves out the whole-file checks' findings (a benchmark's baseline),
     `whole_files=False` keeps only those that stretches of a file support (the texts hold
     only parts of the files, `bugmodel.partial_sources`);
     `learned_paths`, when given, says which files the learned models read (the others get
-    the whole-file checks only)."""
+    the whole-file checks only). With `lm_repairs` (and unless `SQUIGGLE_BUG_REPAIR_LM` is
+    off), the language model chooses the repair of each unit with a finding among the
+    detector's best candidates (`bugmodel.repair_choice`)."""
     detector = detector or load_detector(model_dir, device)
     from_bases = provided_names(base_files) if file_checks else set()
     max_len = detector.model.config.max_len
@@ -301,14 +325,18 @@ def detect_files(files: Iterable[tuple[str, str]],
         logits = predict_logits(detector.model, samples, detector.device, batch_size)
     best: dict[tuple[str, int, int, str], Finding] = {}
     checked_lines = {(f.path, n) for f in result.findings for n in range(f.line, f.end_line + 1)}
+    decided: list[tuple[Window, list[int], np.ndarray]] = []
     for window, sample, row in zip(inputs, samples, logits, strict=True):
         first = window.src.position(window.start)[0]
         if any((window.path, n) in checked_lines
                for n in range(first, first + window.text.count("\n"))):
             continue  # the unit's finding is the check's, as in the evaluation
         columns, scores = _decide(detector, window, sample, row)
-        scores = fold_into_no_bug(
-            scores, [1 + j for j, i in enumerate(columns) if i in window.implausible])
+        decided.append((window, columns, fold_into_no_bug(
+            scores, [1 + j for j, i in enumerate(columns) if i in window.implausible])))
+    if lm_repairs and lm_chooses_repairs():
+        decided = _lm_repairs(decided, detector, threshold)
+    for window, columns, scores in decided:
         probs = detector.scaling(scores)
         changed = None if changed_lines is None else changed_lines.get(window.path, ())
         for column in [int(i) for i in probs[1:].argsort()[::-1] + 1]:
@@ -383,7 +411,8 @@ def detect(files: Iterable[tuple[str, str]],
            device: str | None = None, batch_size: int = 32,
            base_files: Iterable[tuple[str, Collection[int]]] = (),
            provided: Mapping[str, Collection[str]] | None = None,
-           learned_paths: Callable[[str], bool] | None = None) -> list[Finding]:
+           learned_paths: Callable[[str], bool] | None = None,
+           lm_repairs: bool = True) -> list[Finding]:
     """Findings for (path, source text) pairs, at or above the calibrated `threshold`.
 
     With `changed_lines` ({path: 1-based line numbers}), only functions touching those lines
@@ -394,8 +423,9 @@ def detect(files: Iterable[tuple[str, str]],
     is not reported as undefined, nor one that `provided` ({path: names}) says other code
     binds at run time for that file.
     `learned_paths(path)`, when given, says which files the learned models read; the others
-    get the whole-file checks' findings only.
+    get the whole-file checks' findings only. `lm_repairs`: see `detect_files`.
     """
     return detect_files(files, changed_lines, threshold=threshold, model_dir=model_dir,
                         device=device, batch_size=batch_size, base_files=base_files,
-                        provided=provided, learned_paths=learned_paths).findings
+                        provided=provided, learned_paths=learned_paths,
+                        lm_repairs=lm_repairs).findings

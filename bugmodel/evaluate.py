@@ -14,6 +14,10 @@ Systems (all judge the same cases, one unit of code each):
   never binds, `is` against a literal, a format string at odds with its arguments, ...),
   reported whatever the threshold. Known only where the unit's file is (real fixes, and
   clean functions with `synthdata/real/clean_files.jsonl.gz`); synthetic records have none.
+- `line_ranker+checks+lm`: the product with the LM's choice of repair: the same scores, the
+  best candidates of a unit reordered by the LM's likelihood ratio
+  (`bugmodel/repair_choice.py`). A reordering changes neither a unit's best score nor NO_BUG's,
+  which is all a clean case is judged on, so the LM reads the buggy cases only.
 Learned heads on the LM's features (alone, and in a cascade with the from-scratch model) were
 compared too and lost on real dev code at ~1,000x the cost; they were deleted (MODEL_CARD.md).
 
@@ -29,6 +33,7 @@ Results go to `weights/eval.json` and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -60,7 +65,9 @@ from bugmodel.line_ranker import (
     save_line_ranker,
     unit_lines,
 )
+from bugmodel.lm_jobs import cached_lm_jobs
 from bugmodel.plausible_repairs import fold_into_no_bug, implausible_in_unit
+from bugmodel.repair_choice import TOP_CANDIDATES, best_columns, reordered, repair_ratios
 from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
@@ -71,12 +78,14 @@ RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "bugm
 #: The product: the line ranker, with the whole-file checks' findings reported first
 #: (`bugmodel/file_checks.py`; shown whatever the threshold, as `detect` does).
 CHECKS = "line_ranker+checks"
-SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker", CHECKS)
+#: The product with the LM's choice of repair (`bugmodel/repair_choice.py`).
+LM_REPAIRS = "line_ranker+checks+lm"
+SYSTEMS = ("scratch", "lm_zero_shot", "line_ranker", CHECKS, LM_REPAIRS)
 #: Systems that need no language model (`--without-lm` evaluates only these, on more cases).
 WITHOUT_LM = ("scratch", "line_ranker", CHECKS)
-#: The system whose reliability is drawn uncalibrated too, and whose threshold the product's
-#: line ranker uses.
-PRODUCT = CHECKS
+#: The systems whose reliability is drawn uncalibrated too, and whose scaling, threshold and
+#: finding calibration the product's line ranker uses: the first of them evaluated.
+PRODUCT = (LM_REPAIRS, CHECKS)
 #: Findings per 1,000 clean lines the default threshold may allow on dev: below the product's
 #: bound of 0.5, because a threshold fitted to exactly 0.5 on dev gave 0.555 on test (the
 #: repositories differ); the margin keeps unseen code under the bound.
@@ -307,6 +316,32 @@ def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
     return judged, (time.perf_counter() - started) / max(1, len(cases))
 
 
+def _repair_key(case: Case, columns: Sequence[int], candidate_of: Sequence[int]) -> str:
+    """Cache key of the LM's ratios: the case's text and the candidates it reads."""
+    read = "|".join(str(case.candidates[candidate_of[c - 1]]) for c in columns)
+    digest = hashlib.sha1(f"{case.context}\n{case.text}\n{read}".encode())
+    return f"{case.key}:{digest.hexdigest()[:16]}"
+
+
+def lm_repaired(cases: Sequence[Case], base: Sequence[Judged], cache_file: Path | None,
+                workers: int = 1, engine: Engine | None = None,
+                ) -> tuple[list[Judged], float]:
+    """`base` with the LM's choice of repair on every buggy case, and the LM's seconds per
+    unit it read (`bugmodel/repair_choice.py`; clean cases are judged on what a reordering
+    keeps, so the LM does not read them)."""
+    read = [i for i, c in enumerate(cases)
+            if c.buggy and len(best_columns(base[i].logits, TOP_CANDIDATES)) > 1]
+    columns = {i: best_columns(base[i].logits, TOP_CANDIDATES) for i in read}
+    ratios = cached_lm_jobs(
+        repair_ratios, [_repair_key(cases[i], columns[i], base[i].columns) for i in read],
+        [(cases[i].text, cases[i].context, cases[i].candidates, columns[i], base[i].columns)
+         for i in read], cache_file, workers, engine, "LM repair choices")
+    out = list(base)
+    for i, chosen in zip(read, ratios, strict=True):
+        out[i] = Judged(base[i].columns, reordered(base[i].logits, chosen), base[i].checked)
+    return out, float(np.mean([r.seconds for r in ratios])) if ratios else 0.0
+
+
 def _split_cases(data_dir: Path, real_dir: Path, synthetic_test: int, real_fixes: int | None,
                  clean_limit: int | None, seed: int) -> dict[str, list[Case]]:
     splits: dict[str, list[Case]] = {}
@@ -328,15 +363,18 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
              clean_limit: int | None = 150, real_dir: Path = REAL_DIR,
              features_dir: Path | None = None, workers: int = 1, seed: int = 0,
              results_copy: Path | None = RESULTS, engine: Engine | None = None,
-             with_lm: bool = True) -> dict:
-    """Run every system on every split (only those without the LM when `with_lm` is False);
-    write the calibration of the from-scratch model and the ranker, and the results."""
+             with_lm: bool = True, zero_shot: bool = True) -> dict:
+    """Run every system on every split (only those without the LM when `with_lm` is False,
+    all but the LM alone when `zero_shot` is False); write the calibration of the
+    from-scratch model and the ranker, and the results."""
     forget_loaded()
     detector = load_detector(model_dir, from_scratch_only=True)  # the ranker is loaded here
     ranked = load_line_ranker(Path(model_dir) / "heads" / "line_ranker")
     ranker = ranked[0] if ranked is not None else None
-    systems = [s for s in SYSTEMS if (s not in ("line_ranker", CHECKS) or ranker is not None)
-               and (with_lm or s in WITHOUT_LM)]
+    systems = [s for s in SYSTEMS
+               if (s not in ("line_ranker", CHECKS, LM_REPAIRS) or ranker is not None)
+               and (with_lm or s in WITHOUT_LM) and (zero_shot or s != "lm_zero_shot")]
+    product = next((s for s in PRODUCT if s in systems), "scratch")
     splits = _split_cases(data_dir, real_dir, synthetic_test, real_fixes, clean_limit, seed)
     dev_name = "real_dev" if "real_dev" in splits else "synthetic_val"
     started = time.monotonic()
@@ -349,7 +387,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
     for split, cases in splits.items():
         print(f"{split}: {len(cases)} cases ...", file=sys.stderr)
         cache = features_dir / f"zero-shot-{split}.pkl" if features_dir else None
-        verdicts = (lm_verdicts(cases, cache, workers, engine) if with_lm
+        verdicts = (lm_verdicts(cases, cache, workers, engine) if "lm_zero_shot" in systems
                     else [None] * len(cases))
         small_started = time.perf_counter()
         rows = small_model_rows(detector, [(c.text, c.context, c.candidates) for c in cases])
@@ -358,6 +396,14 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
         small_seconds = (time.perf_counter() - small_started) / max(1, len(cases))
         judged[split], speed[split] = {}, {}
         for system in systems:
+            if system == LM_REPAIRS:  # the product's verdicts, with the LM's choice of repair
+                cache = features_dir / f"repair-choice-{split}.pkl" if features_dir else None
+                judged[split][system], seconds = lm_repaired(
+                    cases, judged[split][CHECKS], cache, workers, engine)
+                speed[split][system] = round(1 / max(1e-9, seconds + small_seconds), 2)
+                if split == dev_name:  # the threshold is fitted on clean code: the same
+                    unfiltered_dev[system] = unfiltered_dev[CHECKS]
+                continue
             judged[split][system], seconds = _judge_timed(system, cases, rows, implausible,
                                                           verdicts, ranker)
             if system in WITHOUT_LM:  # timed in this run: the small model, then the verdicts
@@ -394,7 +440,7 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
                                            score_threshold)
             entry[split] = m
         results["systems"][system] = entry
-        if system == PRODUCT:
+        if system == product and product in PRODUCT:
             _, meta = ranked
             meta.update({**scaling.to_dict(), "threshold": threshold,
                          "score_threshold": score_threshold,
@@ -409,7 +455,6 @@ def evaluate(model_dir: Path, data_dir: Path, out_json: Path, plots_dir: Path = 
                  "score_threshold": score_threshold,
                  "finding_calibration": calibration.to_dict(), "fit_on": dev_name}, indent=1))
     report = "real_test" if "real_test" in splits else "synthetic_test"
-    product = PRODUCT if PRODUCT in systems else "scratch"
     before, _ = curves[(product, report)]
     reliability_diagram({f"{product}, uncalibrated": before,
                          **{f"{s}, calibrated": curves[(s, report)][1] for s in systems}},

@@ -174,6 +174,16 @@ class UnitScores:
         return totals
 
 
+def unit_scores(engine: Engine, text: str, context: str, candidates: Sequence[Candidate],
+                ) -> tuple[UnitScores, list[Candidate]]:
+    """One LM pass over a unit read after its class header (`context`), and the unit's
+    candidates with their offsets moved into that text."""
+    prefix = context + "\n" if context else ""
+    shifted = [Candidate(c.kind, c.start + len(prefix), c.end + len(prefix), c.replacement)
+               for c in candidates]
+    return UnitScores(engine, prefix + text), shifted
+
+
 @dataclass(frozen=True)
 class _Plan:
     """One candidate's repaired tokens (up to its window end) and its original window's

@@ -55,6 +55,13 @@ def _one_torch_thread():
     torch.set_num_threads(previous)
 
 
+@pytest.fixture(autouse=True)
+def _detector_chooses_repairs_alone(monkeypatch):
+    """Detection here is the tiny detector's own: the LM's choice of repair would load the real
+    LM into every test that detects (`test_repair_choice.py` tests that choice)."""
+    monkeypatch.setenv("SQUIGGLE_BUG_REPAIR_LM", "off")
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("bugdata")

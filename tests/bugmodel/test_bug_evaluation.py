@@ -144,7 +144,7 @@ def test_threshold_counts_a_whole_file_checks_finding_whatever_its_score():
 def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evaluated):
     results = json.loads((tiny_evaluated.parent / "eval.json").read_text())
     assert set(results["systems"]) == {"scratch", "lm_zero_shot", "line_ranker",
-                                       "line_ranker+checks"}
+                                       "line_ranker+checks", "line_ranker+checks+lm"}
     assert results["dev_split"] == "real_dev"
     for entry in results["systems"].values():
         for split in ("real_test", "synthetic_test"):
@@ -169,9 +169,13 @@ def test_evaluation_compares_the_systems_on_real_and_synthetic_splits(tiny_evalu
     # through the finding calibration fitted on dev.
     curve = FindingCalibration(**ranker["finding_calibration"])
     assert ranker["threshold"] == pytest.approx(curve(ranker["score_threshold"]))
-    product = results["systems"]["line_ranker+checks"]["real_test"]
+    product = results["systems"]["line_ranker+checks+lm"]["real_test"]
     assert 0 <= product["finding_ece_after"] <= 1
     assert all(0 <= b["right"] <= b["findings"] for b in product["finding_reliability"])
+    # The product's calibration is the one with the LM's choice of repair.
+    assert round(ranker["temperature"], 4) == results["systems"]["line_ranker+checks+lm"][
+        "temperature"]
+
 
 
 def test_findings_show_the_chance_that_they_are_right(tiny_evaluated, monkeypatch):

@@ -164,7 +164,9 @@ def bugmodel_scores(files: dict[str, str], lines: dict[str, set[int]]
     """Per-line bug scores and the model's findings, or empty when it cannot run."""
     from bugmodel import detect
 
-    findings = detect(list(files.items()), changed_lines=lines, threshold=0.0)
+    # Every unit passes a threshold of 0, and the LM's choice of repair would cost each one a
+    # second; the localization's weights were measured on the detector's own choice.
+    findings = detect(list(files.items()), changed_lines=lines, threshold=0.0, lm_repairs=False)
     scores: dict[tuple[str, int], float] = {}
     for finding in findings:
         # The detector's own score, not the chance the finding is right: it ranks a unit's
