@@ -252,7 +252,12 @@ def _lm_repairs(decided: list[tuple[Window, list[int], np.ndarray]],
         return decided
     from inference.engine import get_engine
 
-    engine = get_engine()
+    try:
+        engine = get_engine()
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
+        # The detector's own choice still stands; a review must not fail for want of the LM.
+        log.warning("the language model could not be loaded to choose repairs: %s", exc)
+        return decided
     out = list(decided)
     for i in shown[:MAX_UNITS_READ]:
         window, columns, scores = decided[i]

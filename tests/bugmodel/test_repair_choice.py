@@ -93,3 +93,17 @@ def test_the_lm_reads_only_the_most_probable_units_of_a_detection(tiny_model, lm
     monkeypatch.setattr(detection, "MAX_UNITS_READ", 2)
     every = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_model).findings
     assert len(every) > 2 and len(read) == 2
+
+
+def test_detection_keeps_the_detectors_choice_when_the_lm_cannot_load(tiny_model, monkeypatch):
+    import inference.engine
+
+    def missing():
+        raise FileNotFoundError("no model file")
+
+    monkeypatch.setenv("SQUIGGLE_BUG_REPAIR_LM", "on")
+    monkeypatch.setattr(inference.engine, "get_engine", missing)
+    with_lm = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_model).findings
+    alone = detect_files([("a.py", CODE)], threshold=0.0, model_dir=tiny_model,
+                         lm_repairs=False).findings
+    assert with_lm and with_lm == alone
