@@ -17,8 +17,9 @@ on a pasted diff, which carries only the hunks of a modified file: it reads the 
 and three lines around each (`bugmodel.partial_sources`, at its own threshold). With
 `--mirrors` (the cases' repositories, fetched), the product's detector also as a review of a
 registered checkout runs it: with the file before the commit and the unchanged files beside
-it, so that names they read unbound are provided at run time. Results go to
-`benchmarks/results/bug_introducing_<split>.json`.
+it, so that names they read unbound are provided at run time; and that review's findings as
+shown, at the default threshold, with the LM's choice of repair (`bugmodel.repair_choice`).
+Results go to `benchmarks/results/bug_introducing_<split>.json`.
 """
 
 from __future__ import annotations
@@ -147,12 +148,15 @@ def pasted_lines(case: dict, context: int = 3) -> dict[int, str]:
 
 def judge(system: str, cases: list[dict], file_checks: bool = True,
           mirrors: Path | None = None, pasted: bool = False,
-          pasted_into: Path | None = None) -> dict:
+          pasted_into: Path | None = None, lm_shown: bool = False) -> dict:
     """Top-1/top-3 over each case's ranked findings, and the default threshold's counts
     (`file_checks=False`: without the whole-file checks' findings; `mirrors`: with what the
     repository says, `repository_bases`; `pasted`: knowing only the lines a pasted diff shows,
     `pasted_lines`, as a review of a pasted diff reads a modified file; `pasted_into`: the
-    mirrors, for the commit's diff pasted into a registered checkout, `pasted_into_checkout`)."""
+    mirrors, for the commit's diff pasted into a registered checkout, `pasted_into_checkout`;
+    `lm_shown`: only the findings shown at the default threshold, with the LM's choice of
+    repair, so top-1 and top-3 are over those). The rankings at threshold 0 are the
+    detector's own: there the LM would read every unit of every case."""
     os.environ[DETECTOR_ENV] = system
     detector = load_detector()
     top1, top3, joint, per_kind = [], [], [], defaultdict(list)
@@ -163,20 +167,22 @@ def judge(system: str, cases: list[dict], file_checks: bool = True,
         changed_lines = {case["path"]: case["changed"]}
         if pasted:
             findings = detect_partial([(case["path"], pasted_lines(case))], changed_lines,
-                                      threshold=0.0, detector=detector).findings
+                                      threshold=0.0, detector=detector,
+                                      lm_repairs=False).findings
             # Its default threshold depends on the line (`detect_partial`): ask it.
             shown = set(detect_partial([(case["path"], pasted_lines(case))], changed_lines,
-                                       detector=detector).findings)
+                                       detector=detector, lm_repairs=False).findings)
         elif pasted_into:
             text, added, bases = pasted_into_checkout(pasted_into, case)
             rebuilt += text == case["text"]
             findings = detect_files([(case["path"], text)], {case["path"]: sorted(added)},
                                     threshold=0.0, detector=detector,
-                                    base_files=bases).findings
+                                    base_files=bases, lm_repairs=False).findings
         else:
             findings = detect_files([(case["path"], case["text"])], changed_lines,
-                                    threshold=0.0, detector=detector,
-                                    file_checks=file_checks, base_files=bases).findings
+                                    threshold=None if lm_shown else 0.0, detector=detector,
+                                    file_checks=file_checks, base_files=bases,
+                                    lm_repairs=lm_shown).findings
         ranked = sorted(findings, key=lambda f: -f.probability)
         hits = [_on_bug(case, f.line, f.end_line) for f in ranked]
         top1.append(float(bool(hits[:1]) and hits[0] is not None))
@@ -248,6 +254,8 @@ def main() -> None:
                                                         mirrors=args.mirrors)
         rows["line_ranker on a diff pasted into a registered checkout"] = judge(
             "line_ranker", cases, pasted_into=args.mirrors)
+        rows["line_ranker with the repository, shown findings, the LM's choice of repair"] = (
+            judge("line_ranker", cases, mirrors=args.mirrors, lm_shown=True))
     print(f"{args.split}: {len(cases)} introducing changes, "
           f"{sum(len(c['bugs']) for c in cases)} bugs, "
           f"{sum(len(c['changed']) for c in cases)} changed lines")

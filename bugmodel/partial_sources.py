@@ -114,13 +114,15 @@ def partial_source(known: Mapping[int, str], changed: Collection[int]) -> Partia
 def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
                    changed_lines: Mapping[str, Collection[int]], *,
                    threshold: float | None = None, detector: LoadedDetector | None = None,
-                   learned_paths: Callable[[str], bool] | None = None) -> DetectResult:
+                   learned_paths: Callable[[str], bool] | None = None,
+                   lm_repairs: bool = True) -> DetectResult:
     """The learned detector's findings, and the misuse checks', on files known only by some
     of their lines ((path, {1-based line: text}), ...), with the files' own lines and
     columns; a file with no parseable stretch around its changed lines is reported as
     skipped. `threshold` defaults to an operator's `SQUIGGLE_BUG_THRESHOLD`, else to the
     detector's own on code read as in the file and `DEDENTED_SCORE_THRESHOLD` on code that
-    was indented. `learned_paths`, when given, says which files the learned models read."""
+    was indented. `learned_paths`, when given, says which files the learned models read;
+    `lm_repairs`: as `detect_files`."""
     detector = detector or load_detector()
     dedented_score = 0.0
     if threshold is None and not os.environ.get(THRESHOLD_ENV):
@@ -139,7 +141,8 @@ def detect_partial(files: Iterable[tuple[str, Mapping[int, str]]],
         return result
     found = detect_files(((path, source.text) for path, source in partial.items()),
                          changed_lines, threshold=threshold, detector=detector,
-                         learned_paths=learned_paths, whole_files=False)
+                         learned_paths=learned_paths, whole_files=False,
+                         lm_repairs=lm_repairs)
     result.skipped += found.skipped
     result.findings = [_in_file(f, partial[f.path]) for f in found.findings
                        if f.kind in CHECK_KINDS or not partial[f.path].dedent.get(f.line)
