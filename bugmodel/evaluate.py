@@ -329,9 +329,9 @@ def lm_repaired(cases: Sequence[Case], base: Sequence[Judged], cache_file: Path 
     """`base` with the LM's choice of repair on every buggy case, and the LM's seconds per
     unit it read (`bugmodel/repair_choice.py`; clean cases are judged on what a reordering
     keeps, so the LM does not read them)."""
-    read = [i for i, c in enumerate(cases)
-            if c.buggy and len(best_columns(base[i].logits, TOP_CANDIDATES)) > 1]
-    columns = {i: best_columns(base[i].logits, TOP_CANDIDATES) for i in read}
+    columns = {i: best_columns(base[i].logits, TOP_CANDIDATES)
+               for i, c in enumerate(cases) if c.buggy}
+    read = [i for i, best in columns.items() if len(best) > 1]
     ratios = cached_lm_jobs(
         repair_ratios, [_repair_key(cases[i], columns[i], base[i].columns) for i in read],
         [(cases[i].text, cases[i].context, cases[i].candidates, columns[i], base[i].columns)

@@ -55,30 +55,25 @@ class DiffInput:
         return read_config(self.repo_dir)
 
 
-def checkout_config(repository: Repository) -> RepoConfig | None:
-    """A pasted or uploaded diff of a repository with a registered checkout is reviewed with
-    that checkout's `.squiggle.toml`; None (the defaults) without one."""
-    try:
-        return read_config(repository.checkout_path())
-    except GitSourceError:
-        return None
-
-
-def with_checkout_contents(parsed: ParsedDiff, source: str, repository: Repository) -> None:
-    """A pasted or uploaded diff of a repository with a registered checkout gets the whole
-    files its `index` lines name from that checkout, so the review reads them as it reads a
-    range's (the whole-file checks run); without a checkout, or for blobs it lacks, the hunks
-    are all the review has."""
+def read_submission(diff_input: DiffInput, repository: Repository,
+                    ) -> tuple[ParsedDiff, str, RepoConfig | None]:
+    """(parsed diff, revision source, configuration) of a submission. A range brings its own
+    `.squiggle.toml`; a pasted or uploaded diff of a repository with a registered checkout
+    gets that checkout's, and the whole files its `index` lines name from it, so the review
+    reads them as it reads a range's (the whole-file checks run). Without a checkout, or for
+    blobs it lacks, the hunks are all the review has, with the defaults."""
+    parsed, source = diff_input.parse()
     if source == Revision.GIT:
-        return
+        return parsed, source, diff_input.repo_config()
     try:
         checkout = repository.checkout_path()
     except GitSourceError:
-        return
+        return parsed, source, None
     try:
         contents_from_objects(str(checkout), parsed, limits=ingest_limits())
     except GitSourceError as exc:  # not a git repository any more, git failing: say so
         parsed.warnings.append(f"the whole files could not be read from the checkout: {exc}")
+    return parsed, source, read_config(checkout)
 
 
 def create_change_set(repository: Repository, title: str, author, diff_input: DiffInput
@@ -87,9 +82,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
     `repository` (a new local one) is created with it, the author as its member, so that a
     diff that cannot be read leaves no repository behind."""
     # Read everything before the transaction: on SQLite a transaction holds the write lock.
-    parsed, source = diff_input.parse()
-    with_checkout_contents(parsed, source, repository)
-    config = diff_input.repo_config() or checkout_config(repository)
+    parsed, source, config = read_submission(diff_input, repository)
     with transaction.atomic():
         if repository.pk is None:
             repository.save()
@@ -100,9 +93,7 @@ def create_change_set(repository: Repository, title: str, author, diff_input: Di
 
 def add_revision(change_set: ChangeSet, diff_input: DiffInput) -> Revision:
     """The next revision of an existing change set."""
-    parsed, source = diff_input.parse()
-    with_checkout_contents(parsed, source, change_set.repository)
-    config = diff_input.repo_config() or checkout_config(change_set.repository)
+    parsed, source, config = read_submission(diff_input, change_set.repository)
     with transaction.atomic():
         # Lock the change set so two concurrent submissions cannot take the same number.
         ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
