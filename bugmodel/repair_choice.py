@@ -43,9 +43,9 @@ RATIO_REACH = 400
 #: Weight of the LM's ratio (nats) against the detector's logit.
 RATIO_WEIGHT = 0.75
 #: Units whose repair the LM chooses in one detection, the most probable findings first: about
-#: eight seconds each on one CPU thread, so a diff where every unit has a finding (a low
+#: three seconds each on one CPU thread, so a diff where every unit has a finding (a low
 #: `SQUIGGLE_BUG_THRESHOLD`) still scans in under a minute; the others keep the detector's.
-MAX_UNITS_READ = 6
+MAX_UNITS_READ = 12
 ENV = "SQUIGGLE_BUG_REPAIR_LM"
 
 
