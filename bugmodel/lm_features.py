@@ -94,26 +94,19 @@ class UnitScores:
         return CandidateLM(float(span.max()), float(span.mean()),
                            float(self.surprisal[a : b + 1].max()))
 
-    @staticmethod
-    def _window_end(text: str, end: int, reach: int | None) -> int:
-        """Offset `reach` characters after `end`, or (None) of the newline ending the line
-        after the one holding `end`; at most the end of the text."""
-        if reach is not None:
-            return min(len(text), end + reach)
+    def _window_end(self, text: str, end: int) -> int:
+        """Offset of the newline ending the line after the one holding `end` (or the end)."""
         first = text.find("\n", end)
         if first < 0:
             return len(text)
         second = text.find("\n", first + 1)
         return len(text) if second < 0 else second
 
-    def ratios(self, candidates: Sequence[Candidate], reach: int | None = None,
-               ) -> list[float | None]:
+    def ratios(self, candidates: Sequence[Candidate]) -> list[float | None]:
         """log p(repaired window) - log p(original window) per candidate, in nats (None when
-        not scorable); the window runs to the end of the line after the change, or `reach`
-        characters past it. Candidates whose texts diverge near each other run as one padded
-        batch on the cache cropped to their earliest divergence (2x faster than one pass
-        each)."""
-        plans: list[_Plan | None] = [self._plan(c, reach) for c in candidates]
+        not scorable). Candidates whose texts diverge near each other run as one padded batch
+        on the cache cropped to their earliest divergence (2x faster than one pass each)."""
+        plans: list[_Plan | None] = [self._plan(c) for c in candidates]
         out: list[float | None] = [None] * len(candidates)
         todo = sorted((i for i, plan in enumerate(plans) if plan is not None),
                       key=lambda i: plans[i].shared)
@@ -126,7 +119,7 @@ class UnitScores:
                 out[i] = float(np.clip(new - plans[i].old, -RATIO_CLIP, RATIO_CLIP))
         return out
 
-    def _plan(self, candidate: Candidate, reach: int | None) -> _Plan | None:
+    def _plan(self, candidate: Candidate) -> _Plan | None:
         """The repaired tokens and the original window's log-probability, or None."""
         if not self.ids or candidate.end > self.scored_chars:
             return None
@@ -138,8 +131,8 @@ class UnitScores:
         shared = common_prefix_length(self.ids, new_ids)
         if shared < 1 or shared >= len(self.ids):
             return None
-        end_old = self._window_end(self.text, candidate.end, reach)
-        end_new = self._window_end(repaired, candidate.start + len(candidate.replacement), reach)
+        end_old = self._window_end(self.text, candidate.end)
+        end_new = self._window_end(repaired, candidate.start + len(candidate.replacement))
         q_old = min(bisect.bisect_left(self.starts, end_old), len(self.ids))
         q_new = max(shared, min(bisect.bisect_left(new_starts, end_new), len(new_ids)))
         return _Plan(new_ids[:q_new], shared, float(-self.surprisal[shared:q_old].sum()))

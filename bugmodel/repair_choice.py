@@ -34,12 +34,8 @@ from synthdata.rewrites import Candidate
 if TYPE_CHECKING:
     from inference.engine import Engine
 
-#: Candidates the LM reads per unit, the detector's best first: on synthetic validation
-#: records the right repair is among the best 8 for 80%, the best 24 for 91%.
-TOP_CANDIDATES = 24
-#: Characters after a change that its ratio counts: what follows a repair (a name used again,
-#: the value a branch returns) says more about it than the rest of its line does.
-RATIO_REACH = 400
+#: Candidates the LM reads per unit, the detector's best first.
+TOP_CANDIDATES = 8
 #: Weight of the LM's ratio (nats) against the detector's logit.
 RATIO_WEIGHT = 0.75
 #: Units whose repair the LM chooses in one detection, the most probable findings first: about
@@ -76,7 +72,7 @@ def repair_ratios(engine: Engine, text: str, context: str, candidates: Sequence[
     """The LM's ratio for each of `columns` (`candidate_of[column - 1]` is its candidate)."""
     started = time.perf_counter()
     lm, shifted = unit_scores(engine, text, context, candidates)
-    ratios = lm.ratios([shifted[candidate_of[c - 1]] for c in columns], RATIO_REACH)
+    ratios = lm.ratios([shifted[candidate_of[c - 1]] for c in columns])
     return RepairRatios(list(columns), ratios, time.perf_counter() - started)
 
 

@@ -47,27 +47,6 @@ def test_ratio_counts_both_sides_of_the_change_up_to_the_next_line(tiny_lm):
     assert unit.surprisals(candidate).span_surprisal_max > 0
 
 
-def test_ratio_with_a_reach_counts_that_many_characters_after_the_change(tiny_lm):
-    """With `reach`, the window ends that many characters past the change, so the code after
-    the next line (here `return b`) is counted too."""
-    text = "def f(a, b):\n    if a > b:\n        return a\n    return b\n"
-    at = text.index(">")
-    candidate = Candidate("comparison", at, at + 1, "<")
-    unit = UnitScores(tiny_lm, text)
-    original = _log_likelihoods(tiny_lm, text)
-    repaired = _log_likelihoods(tiny_lm, candidate.apply(text))
-
-    def counted(end: int) -> float:
-        return sum(repaired[at - 1 : end - 1]) - sum(original[at - 1 : end - 1])
-
-    reach = 30
-    end = at + 1 + reach  # past the line after the change, before the end of the text
-    next_line_end = text.index("\n", text.index("\n", at) + 1)
-    assert next_line_end < end < len(text) and abs(counted(end)) < 20
-    assert unit.ratios([candidate], reach) == pytest.approx([counted(end)], abs=1e-3)
-    assert counted(end) != pytest.approx(counted(next_line_end), abs=1e-3)
-
-
 def test_real_fix_cases_know_the_repair_when_the_enumeration_expresses_it(tiny_real):
     cases = {c.kind: c for c in real_fix_cases(tiny_real / "fixes.jsonl.gz")}
     off_by_one = cases["off_by_one"]
