@@ -1,4 +1,4 @@
-"""`python -m bugmodel train|train-real|eval|detect`."""
+"""`python -m bugmodel train|train-real|train-repair-lm|eval|detect`."""
 
 from __future__ import annotations
 
@@ -105,6 +105,24 @@ def cmd_train_real(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_repair_lm(args: argparse.Namespace) -> int:
+    from bugmodel.detector import WeightsMissing
+    from bugmodel.repair_choice import ADAPTER_DIR
+    from bugmodel.train_repair_lm import CONFIGS, train
+
+    overrides = {k: v for k, v in (("max_minutes", args.max_minutes),
+                                   ("train_records", args.train_records), ("seed", args.seed))
+                 if v is not None}
+    config = dataclasses.replace(CONFIGS[args.config], **overrides)
+    try:
+        summary = train(config, args.data, Path(args.out or ADAPTER_DIR))
+    except (FileNotFoundError, WeightsMissing, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=1))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bugmodel.detector import WEIGHTS_DIR, WeightsMissing
     from bugmodel.evaluate import PLOTS_DIR, RESULTS, evaluate, markdown_table
@@ -199,6 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--threads", type=int, default=None)
     r.set_defaults(func=cmd_train_real)
+
+    lm = sub.add_parser("train-repair-lm", help="tune the LM's adapter that chooses the repair "
+                        "among the detector's best candidates (synthetic train records)")
+    lm.add_argument("--config", default="cpu", choices=["tiny", "cpu"])
+    lm.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    lm.add_argument("--out", default=None, help="adapter directory (default: heads/repair_lm)")
+    lm.add_argument("--max-minutes", type=float, default=None)
+    lm.add_argument("--train-records", type=int, default=None)
+    lm.add_argument("--seed", type=int, default=None)
+    lm.set_defaults(func=cmd_train_repair_lm)
 
     e = sub.add_parser("eval", help="compare the detectors on real and synthetic test splits")
     _data_options(e)

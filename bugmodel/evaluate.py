@@ -67,7 +67,13 @@ from bugmodel.line_ranker import (
 )
 from bugmodel.lm_jobs import cached_lm_jobs
 from bugmodel.plausible_repairs import fold_into_no_bug, implausible_in_unit
-from bugmodel.repair_choice import TOP_CANDIDATES, best_columns, reordered, repair_ratios
+from bugmodel.repair_choice import (
+    TOP_CANDIDATES,
+    adapter_fingerprint,
+    best_columns,
+    reordered,
+    repair_ratios,
+)
 from bugmodel.zero_shot import LMVerdict, lm_verdicts
 
 if TYPE_CHECKING:
@@ -316,10 +322,12 @@ def _judge_timed(system: str, cases: Sequence[Case], rows: Sequence[np.ndarray],
     return judged, (time.perf_counter() - started) / max(1, len(cases))
 
 
-def _repair_key(case: Case, columns: Sequence[int], candidate_of: Sequence[int]) -> str:
-    """Cache key of the LM's ratios: the case's text and the candidates it reads."""
+def _repair_key(case: Case, columns: Sequence[int], candidate_of: Sequence[int],
+                adapter: str) -> str:
+    """Cache key of the LM's ratios: the case's text, the candidates it reads and the adapter
+    reading them."""
     read = "|".join(str(case.candidates[candidate_of[c - 1]]) for c in columns)
-    digest = hashlib.sha1(f"{case.context}\n{case.text}\n{read}".encode())
+    digest = hashlib.sha1(f"{adapter}\n{case.context}\n{case.text}\n{read}".encode())
     return f"{case.key}:{digest.hexdigest()[:16]}"
 
 
@@ -332,8 +340,10 @@ def lm_repaired(cases: Sequence[Case], base: Sequence[Judged], cache_file: Path 
     columns = {i: best_columns(base[i].logits, TOP_CANDIDATES)
                for i, c in enumerate(cases) if c.buggy}
     read = [i for i, best in columns.items() if len(best) > 1]
+    adapter = adapter_fingerprint()
     ratios = cached_lm_jobs(
-        repair_ratios, [_repair_key(cases[i], columns[i], base[i].columns) for i in read],
+        repair_ratios, [_repair_key(cases[i], columns[i], base[i].columns, adapter)
+                        for i in read],
         [(cases[i].text, cases[i].context, cases[i].candidates, columns[i], base[i].columns)
          for i in read], cache_file, workers, engine, "LM repair choices")
     out = list(base)

@@ -12,13 +12,15 @@ what it is compared with) are scored too. Every candidate starts from the origin
 cropped to the tokens the two texts share, so the prefix is computed once per unit; candidates
 that diverge close to each other run as one padded batch.
 
-The engine is `inference`'s (base model, no adapter); nothing here trains it.
+The engine is `inference`'s: the base model, or a LoRA adapter of it named by the caller (the
+repair choice's, `bugmodel/train_repair_lm.py`, which trains it through `ratio_tensors`).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,8 @@ from synthdata.rewrites import Candidate
 from synthdata.source import SourceText
 
 if TYPE_CHECKING:
+    import torch
+
     from inference.engine import Engine
 
 #: Longest unit (in LM tokens) scored; callers slice longer code into windows.
@@ -52,13 +56,21 @@ class CandidateLM:
 
 class UnitScores:
     """Token surprisals of one unit's original text (after one forward pass) and the ratios of
-    the candidates asked for (each a short pass on the shared, cropped KV cache)."""
+    the candidates asked for (each a short pass on the shared, cropped KV cache).
 
-    def __init__(self, engine: Engine, text: str) -> None:
+    `adapter` names a LoRA adapter of the engine to score with (None: the base model).
+    `trainable` keeps the autograd graph, so that `ratio_tensors` can be trained through
+    (`bugmodel/train_repair_lm.py`); otherwise everything runs under inference mode.
+    """
+
+    def __init__(self, engine: Engine, text: str, adapter: str | None = None,
+                 trainable: bool = False) -> None:
         import torch
 
         self.engine = engine
         self.text = text
+        self.adapter = adapter
+        self.trainable = trainable
         self.src = SourceText(text)
         encoded = engine.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         self.ids = list(encoded["input_ids"])[:MAX_UNIT_TOKENS]
@@ -68,14 +80,28 @@ class UnitScores:
         self.scored_chars = self.ends[-1] if self.ends else 0
         self.cache = engine.new_cache()
         if self.ids:
-            logits = engine.forward(self.ids, self.cache, keep=len(self.ids))
-            self.logprobs = torch.log_softmax(logits, dim=-1)  # (T, vocab): row k predicts k+1
-            targets = torch.tensor(self.ids[1:], dtype=torch.long)
-            picked = self.logprobs[:-1].gather(1, targets[:, None])[:, 0]
-            self.surprisal = np.concatenate([[0.0], (-picked).numpy()])  # token 0: unscored
+            ids = torch.tensor([self.ids], dtype=torch.long, device=engine.device)
+            with self._mode() as model:
+                logits = model(input_ids=ids, past_key_values=self.cache,
+                               use_cache=True).logits[0].float()
+                self.logprobs = torch.log_softmax(logits, dim=-1)  # (T, vocab): k predicts k+1
+                picked = self.logprobs[:-1].gather(1, ids[0, 1:, None])[:, 0]
+                # log p of each token given the ones before it (token 0: unscored, 0).
+                self.token_logprobs = torch.cat([picked.new_zeros(1), picked])
+            self.surprisal = (-self.token_logprobs.detach()).cpu().numpy()
         else:
             self.logprobs = None
             self.surprisal = np.zeros(0)
+
+    @contextmanager
+    def _mode(self) -> Iterator:
+        """The engine's model with this unit's adapter on, under inference mode unless
+        trainable."""
+        import torch
+
+        grad = torch.enable_grad() if self.trainable else torch.inference_mode()
+        with self.engine.using(self.adapter) as model, grad:
+            yield model
 
     def _tokens(self, start: int, end: int) -> tuple[int, int]:
         """First and last token index covering [start, end) (insertions: the token there)."""
@@ -103,11 +129,17 @@ class UnitScores:
         return len(text) if second < 0 else second
 
     def ratios(self, candidates: Sequence[Candidate]) -> list[float | None]:
-        """log p(repaired window) - log p(original window) per candidate, in nats (None when
-        not scorable). Candidates whose texts diverge near each other run as one padded batch
-        on the cache cropped to their earliest divergence (2x faster than one pass each)."""
+        """log p(repaired window) - log p(original window) per candidate, in nats, clipped
+        (None when not scorable)."""
+        return [None if r is None else float(np.clip(float(r), -RATIO_CLIP, RATIO_CLIP))
+                for r in self.ratio_tensors(candidates)]
+
+    def ratio_tensors(self, candidates: Sequence[Candidate]) -> list[torch.Tensor | None]:
+        """The ratios as scalar tensors, unclipped (differentiable when trainable).
+        Candidates whose texts diverge near each other run as one padded batch on the cache
+        cropped to their earliest divergence (2x faster than one pass each)."""
         plans: list[_Plan | None] = [self._plan(c) for c in candidates]
-        out: list[float | None] = [None] * len(candidates)
+        out: list[torch.Tensor | None] = [None] * len(candidates)
         todo = sorted((i for i, plan in enumerate(plans) if plan is not None),
                       key=lambda i: plans[i].shared)
         while todo:
@@ -116,11 +148,12 @@ class UnitScores:
                 group.append(todo.pop(0))
             for i, new in zip(group, self._repaired_logprobs([plans[i] for i in group]),
                               strict=True):
-                out[i] = float(np.clip(new - plans[i].old, -RATIO_CLIP, RATIO_CLIP))
+                plan = plans[i]
+                out[i] = new - self.token_logprobs[plan.shared : plan.old_end].sum()
         return out
 
     def _plan(self, candidate: Candidate) -> _Plan | None:
-        """The repaired tokens and the original window's log-probability, or None."""
+        """The repaired tokens and where the original window ends, or None."""
         if not self.ids or candidate.end > self.scored_chars:
             return None
         repaired = candidate.apply(self.text)
@@ -135,15 +168,15 @@ class UnitScores:
         end_new = self._window_end(repaired, candidate.start + len(candidate.replacement))
         q_old = min(bisect.bisect_left(self.starts, end_old), len(self.ids))
         q_new = max(shared, min(bisect.bisect_left(new_starts, end_new), len(new_ids)))
-        return _Plan(new_ids[:q_new], shared, float(-self.surprisal[shared:q_old].sum()))
+        return _Plan(new_ids[:q_new], shared, q_old)
 
-    def _repaired_logprobs(self, plans: list[_Plan]) -> list[float]:
+    def _repaired_logprobs(self, plans: list[_Plan]) -> list[torch.Tensor]:
         """log p of each plan's tokens from its divergence on, one batched pass for all."""
         import torch
 
         start = min(p.shared for p in plans)  # the batch continues the cache from here
-        totals = [float(self.logprobs[p.shared - 1, p.ids[p.shared]]) if len(p.ids) > p.shared
-                  else 0.0 for p in plans]
+        totals = [self.logprobs[p.shared - 1, p.ids[p.shared]] if len(p.ids) > p.shared
+                  else self.logprobs.new_zeros(()) for p in plans]
         rows = [p.ids[start:-1] for p in plans]  # inputs predicting ids[start + 1:]
         width = max(len(r) for r in rows)
         if width == 0:
@@ -159,36 +192,37 @@ class UnitScores:
         for layer in cache.layers:  # one copy of the shared prefix per row
             layer.keys = layer.keys.expand(len(rows), -1, -1, -1).contiguous()
             layer.values = layer.values.expand(len(rows), -1, -1, -1).contiguous()
-        with self.engine.using(None) as model, torch.inference_mode():
+        with self._mode() as model:
             logits = model(input_ids=inputs.to(self.engine.device),
                            attention_mask=mask.to(self.engine.device), past_key_values=cache,
                            use_cache=True).logits.float()
-        for b, plan in enumerate(plans):
-            # Output k predicts token start + k + 1; this plan's tokens after its first one.
-            first = plan.shared + 1 - start - 1
-            positions = torch.arange(first, len(plan.ids) - 1 - start)
-            if len(positions):
-                targets = torch.tensor(plan.ids[plan.shared + 1 :], dtype=torch.long)
-                logp = torch.log_softmax(logits[b, positions], dim=-1)
-                totals[b] += float(logp.gather(1, targets[:, None]).sum())
+            for b, plan in enumerate(plans):
+                # Output k predicts token start + k + 1; this plan's tokens after its first.
+                positions = torch.arange(plan.shared - start, len(plan.ids) - 1 - start)
+                if len(positions):
+                    targets = torch.tensor(plan.ids[plan.shared + 1 :], dtype=torch.long,
+                                           device=logits.device)
+                    logp = torch.log_softmax(logits[b, positions], dim=-1)
+                    totals[b] = totals[b] + logp.gather(1, targets[:, None]).sum()
         return totals
 
 
 def unit_scores(engine: Engine, text: str, context: str, candidates: Sequence[Candidate],
+                adapter: str | None = None, trainable: bool = False,
                 ) -> tuple[UnitScores, list[Candidate]]:
     """One LM pass over a unit read after its class header (`context`), and the unit's
     candidates with their offsets moved into that text."""
     prefix = context + "\n" if context else ""
     shifted = [Candidate(c.kind, c.start + len(prefix), c.end + len(prefix), c.replacement)
                for c in candidates]
-    return UnitScores(engine, prefix + text), shifted
+    return UnitScores(engine, prefix + text, adapter, trainable), shifted
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """One candidate's repaired tokens (up to its window end) and its original window's
-    log-probability; `shared` leading tokens are the original's."""
+    """One candidate's repaired tokens (up to its window end), of which `shared` leading tokens
+    are the original's, and the end of its window in the original's tokens."""
 
     ids: list[int]
     shared: int
-    old: float
+    old_end: int

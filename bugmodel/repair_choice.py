@@ -20,10 +20,14 @@ synthetic validation records and real dev fixes): synthetic test joint localisat
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +47,13 @@ RATIO_WEIGHT = 0.75
 #: `SQUIGGLE_BUG_THRESHOLD`) still scans in under a minute; the others keep the detector's.
 MAX_UNITS_READ = 12
 ENV = "SQUIGGLE_BUG_REPAIR_LM"
+#: The LM's adapter tuned on this choice (`bugmodel/train_repair_lm.py`), and its name in the
+#: engine; without it the base model chooses.
+ADAPTER_DIR = Path(__file__).parent / "weights" / "heads" / "repair_lm"
+ADAPTER_NAME = "repair"
+#: Engines whose model the adapter does not fit (asked once each).
+_ADAPTER_REFUSED: weakref.WeakSet = weakref.WeakSet()
+log = logging.getLogger(__name__)
 
 
 def lm_chooses_repairs() -> bool:
@@ -67,11 +78,39 @@ def best_columns(logits: np.ndarray, k: int = TOP_CANDIDATES) -> list[int]:
     return [c for c in order if np.isfinite(logits[c])][:k]
 
 
+def repair_adapter(engine: Engine) -> str | None:
+    """The name of the tuned adapter in `engine`, loading it on first use; None (the base
+    model chooses) when none is committed or it was trained on another model."""
+    from inference.lora import WEIGHTS_FILE, AdapterMismatch
+
+    with engine.lock:
+        if ADAPTER_NAME in engine.adapters:
+            return ADAPTER_NAME
+        if engine in _ADAPTER_REFUSED or not (ADAPTER_DIR / WEIGHTS_FILE).exists():
+            return None
+        try:
+            engine.load_adapter(ADAPTER_NAME, ADAPTER_DIR)
+        except AdapterMismatch as error:  # SQUIGGLE_MODEL_DIR names another model
+            log.warning("the base model chooses repairs: %s", error)
+            _ADAPTER_REFUSED.add(engine)
+            return None
+        return ADAPTER_NAME
+
+
+def adapter_fingerprint() -> str:
+    """A short digest of the committed adapter's weights ("base" without one): ratios cached
+    under one adapter are not reused under another."""
+    from inference.lora import WEIGHTS_FILE
+
+    weights = ADAPTER_DIR / WEIGHTS_FILE
+    return hashlib.sha1(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "base"
+
+
 def repair_ratios(engine: Engine, text: str, context: str, candidates: Sequence[Candidate],
                   columns: Sequence[int], candidate_of: Sequence[int]) -> RepairRatios:
     """The LM's ratio for each of `columns` (`candidate_of[column - 1]` is its candidate)."""
     started = time.perf_counter()
-    lm, shifted = unit_scores(engine, text, context, candidates)
+    lm, shifted = unit_scores(engine, text, context, candidates, adapter=repair_adapter(engine))
     ratios = lm.ratios([shifted[candidate_of[c - 1]] for c in columns])
     return RepairRatios(list(columns), ratios, time.perf_counter() - started)
 
