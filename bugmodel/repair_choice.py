@@ -16,6 +16,11 @@ language model chooses the repair"; the weight and the number of candidates were
 synthetic validation records and real dev fixes): synthetic test joint localisation and repair
 0.508 -> 0.700, real localisation within a bug or three of the detector's.
 `SQUIGGLE_BUG_REPAIR_LM=off` leaves the choice to the detector (no LM in the process).
+
+The ratios come from the base model, or from a LoRA adapter tuned on this very choice when
+`python -m bugmodel train-repair-lm` has written one to `ADAPTER_DIR` (none is committed: the
+one trained so far gained on validation and real dev and lost on synthetic test, all within
+noise; `bugmodel/MODEL_CARD.md`, "The LM tuned on the choice").
 """
 
 from __future__ import annotations
