@@ -84,8 +84,8 @@ def best_columns(logits: np.ndarray, k: int = TOP_CANDIDATES) -> list[int]:
 
 
 def repair_adapter(engine: Engine) -> str | None:
-    """The name of the tuned adapter in `engine`, loading it on first use; None (the base
-    model chooses) when none is committed or it was trained on another model."""
+    """The name of the tuned adapter in `engine`, loading it from `ADAPTER_DIR` on first use;
+    None (the base model chooses) when there is none or it was trained on another model."""
     from inference.lora import WEIGHTS_FILE, AdapterMismatch
 
     with engine.lock:
@@ -103,8 +103,8 @@ def repair_adapter(engine: Engine) -> str | None:
 
 
 def adapter_fingerprint() -> str:
-    """A short digest of the committed adapter's weights ("base" without one): ratios cached
-    under one adapter are not reused under another."""
+    """A short digest of the adapter's weights in `ADAPTER_DIR` ("base" without one): ratios
+    cached under one adapter are not reused under another."""
     from inference.lora import WEIGHTS_FILE
 
     weights = ADAPTER_DIR / WEIGHTS_FILE
