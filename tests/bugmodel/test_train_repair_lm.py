@@ -12,7 +12,7 @@ import bugmodel.repair_choice as repair_choice
 from bugmodel.lm_features import UnitScores
 from bugmodel.repair_choice import ADAPTER_NAME, repair_adapter
 from bugmodel.train_repair_lm import CONFIGS, RepairExample, choice_loss, train
-from inference.lora import LoraConfig, add_lora
+from inference.lora import LoraConfig, add_lora, save_adapter
 from inference.tiny import tiny_engine
 from synthdata.rewrites import Candidate
 
@@ -90,10 +90,12 @@ def test_the_tiny_config_trains_an_adapter_the_choice_then_loads(tiny_data, tiny
 
 
 def test_an_adapter_of_another_model_leaves_the_choice_to_the_base_model(
-        tiny_data, tiny_evaluated, tmp_path, monkeypatch, caplog):
+        tmp_path, monkeypatch, caplog):
     out = tmp_path / "repair_lm"
-    train(CONFIGS["tiny"], tiny_data, out, model_dir=tiny_evaluated,
-          engine=tiny_engine(seed=5, hidden=32), log=lambda s: None)
+    other = tiny_engine(seed=5, hidden=32)
+    config = LoraConfig(rank=2)
+    add_lora(other.model, config)
+    save_adapter(other.model, config, out)
     monkeypatch.setattr(repair_choice, "ADAPTER_DIR", out)
     engine = tiny_engine(seed=5)
     with caplog.at_level(logging.WARNING):
