@@ -15,7 +15,6 @@ check the choice against the base model's at the end; test is never read here.
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 import time
@@ -40,6 +39,7 @@ from bugmodel.repair_choice import (
     best_columns,
     reordered,
 )
+from inference.finetune.train import warmup_cosine_rate
 from inference.lora import LoraConfig, add_lora, save_adapter
 from synthdata.rewrites import Candidate
 
@@ -143,13 +143,6 @@ def chosen_right(engine: Engine, examples: Sequence[RepairExample], adapter: str
     return float(np.mean(hits)) if hits else 0.0
 
 
-def _learning_rate(config: RepairTuneConfig, step: int, planned: int) -> float:
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = min(1.0, step / max(1, planned))
-    return config.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
-
-
 def train(config: RepairTuneConfig, data_dir: Path, out_dir: Path,
           model_dir: Path | None = None, engine: Engine | None = None,
           log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> dict:
@@ -174,8 +167,6 @@ def train(config: RepairTuneConfig, data_dir: Path, out_dir: Path,
     switch = add_lora(engine.model, config.lora)
     engine.adapters[ADAPTER_NAME] = switch
     params = [w for layer in switch.layers for w in (layer.lora_a.weight, layer.lora_b.weight)]
-    for p in params:
-        p.requires_grad_(True)
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.0)
     planned = len(examples) // config.records_per_step
     history: list[dict] = []
@@ -192,7 +183,8 @@ def train(config: RepairTuneConfig, data_dir: Path, out_dir: Path,
             used += 1
         if (n + 1) % config.records_per_step == 0:
             for group in optimizer.param_groups:
-                group["lr"] = _learning_rate(config, step, planned)
+                group["lr"] = warmup_cosine_rate(config.learning_rate, step,
+                                                 config.warmup_steps, step / max(1, planned))
             optimizer.step()
             optimizer.zero_grad()
             step += 1

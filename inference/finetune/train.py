@@ -34,7 +34,8 @@ from inference.finetune.tab_data import TabExample, build_tab_examples
 from inference.lora import AdapterSwitch, add_lora, save_adapter
 from inference.tab import ADAPTER_PROMPT_BUDGET, tab_prompt
 
-__all__ = ["Tokenized", "batches", "evaluate_loss", "fit", "tokenize", "train"]
+__all__ = ["Tokenized", "batches", "evaluate_loss", "fit", "tokenize", "train",
+           "warmup_cosine_rate"]
 
 IGNORE = -100
 
@@ -98,11 +99,18 @@ def evaluate_loss(engine: Engine, rows: list[Tokenized], batch_size: int) -> dic
             "token_accuracy": total_right / max(1, total_tokens)}
 
 
+def warmup_cosine_rate(learning_rate: float, step: int, warmup_steps: int,
+                       progress: float) -> float:
+    """The rate at `step`: a linear warm-up over `warmup_steps`, then a cosine from
+    `learning_rate` down to a tenth of it as `progress` goes from 0 to 1 (held past 1)."""
+    if step < warmup_steps:
+        return learning_rate * (step + 1) / warmup_steps
+    return learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
 def _learning_rate(config: TuneConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
     progress = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
-    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+    return warmup_cosine_rate(config.learning_rate, step, config.warmup_steps, progress)
 
 
 def _examples(engine: Engine, packages: tuple[str, ...], per_package: int, seed: int,

@@ -36,8 +36,6 @@ def _tuned_engine():
     switch = add_lora(engine.model, LoraConfig(rank=4))
     engine.adapters[ADAPTER_NAME] = switch
     params = [w for layer in switch.layers for w in (layer.lora_a.weight, layer.lora_b.weight)]
-    for p in params:
-        p.requires_grad_(True)
     return engine, params
 
 
